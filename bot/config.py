@@ -1,0 +1,113 @@
+"""Every setting of the bot, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
+SUPPORTED_LANGUAGES = ("ru", "en")
+
+
+def parse_durations(raw: str) -> tuple[timedelta, ...]:
+    """Parse a list such as ``24h,1h,30m`` into timedeltas, longest first."""
+    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    result = []
+    for part in raw.split(","):
+        item = part.strip().lower()
+        if not item:
+            continue
+        unit = units.get(item[-1])
+        if unit is None or not item[:-1].isdigit():
+            raise ValueError(f"cannot read duration {item!r}: use a number and d, h, m or s")
+        result.append(timedelta(**{unit: int(item[:-1])}))
+    return tuple(sorted(set(result), reverse=True))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    therapist_chat_id: int | None = None
+    default_language: Literal["ru", "en"] = "ru"
+    default_timezone: str = "Europe/Moscow"
+    log_level: str = "INFO"
+
+    # Incoming updates: how many one person may send before the bot slows them down.
+    throttle_rate: float = Field(default=5.0, gt=0)
+    throttle_period_seconds: float = Field(default=3.0, gt=0)
+
+    # Booking rules.
+    min_booking_notice_hours: int = Field(default=12, ge=0)
+    booking_horizon_days: int = Field(default=14, ge=1, le=90)
+    reschedule_until_hours: int = Field(default=12, ge=0)
+    free_cancel_hours: int = Field(default=24, ge=0)
+    max_reschedules: int = Field(default=2, ge=0)
+
+    # Payments.
+    payment_provider_token: SecretStr | None = None
+    payment_currency: str = "RUB"
+    stars_per_rub: float = Field(default=0.5, gt=0)
+    payment_hold_minutes: int = Field(default=15, ge=1)
+
+    # Reminders and the outgoing path.
+    reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("24h,1h")
+    therapist_reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations(
+        "1h"
+    )
+    reminder_poll_seconds: int = Field(default=30, ge=1)
+    send_rate_per_second: float = Field(default=25.0, gt=0)
+    send_rate_per_chat_seconds: float = Field(default=1.0, gt=0)
+    send_max_retries: int = Field(default=3, ge=0)
+
+    # Webhook mode (polling when WEBHOOK_URL is empty).
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # noqa: S104 - the container's port is what gets published
+    webhook_port: int = 8080
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("reminders_before", "therapist_reminders_before", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_durations(value)
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from bot.timezones import zone
+
+        zone(value)
+        return value
+
+    @field_validator("payment_currency")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.strip().upper()
+
+    @cached_property
+    def payments_mode(self) -> Literal["provider", "stars", "off"]:
+        if self.payment_provider_token is not None and self.payment_provider_token.get_secret_value():
+            return "provider"
+        if self.payment_currency == "XTR":
+            return "stars"
+        return "off"

@@ -1,0 +1,1 @@
+"""Storage: models, engine, migrations and the use cases that change data."""

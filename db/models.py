@@ -1,0 +1,354 @@
+"""The data model. Every moment is stored in UTC (see `db.types.UTCDateTime`)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Format(enum.StrEnum):
+    individual = "individual"
+    couple = "couple"
+
+
+class SlotStatus(enum.StrEnum):
+    free = "free"
+    held = "held"
+    booked = "booked"
+    blocked = "blocked"
+
+
+class BookingStatus(enum.StrEnum):
+    pending_payment = "pending_payment"
+    confirmed = "confirmed"
+    cancelled = "cancelled"
+    completed = "completed"
+    no_show = "no_show"
+
+
+ACTIVE_BOOKING_STATUSES = (BookingStatus.pending_payment, BookingStatus.confirmed)
+ACTIVE_BOOKING_SQL = "status IN ('pending_payment', 'confirmed')"
+
+
+class User(Base):
+    """A person who consented. Erasure keeps the row (for accounting) with nothing personal."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    consent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    blocked_bot_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+    questionnaire: Mapped[Questionnaire | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Questionnaire(Base):
+    """The client's answers: health-related data, stored only after consent."""
+
+    __tablename__ = "questionnaires"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    age: Mapped[int]
+    therapy_before: Mapped[bool] = mapped_column(Boolean)
+    format: Mapped[str] = mapped_column(String(16))
+    topics: Mapped[list[Any]] = mapped_column(JSON)  # topic codes
+    gender_preference: Mapped[str] = mapped_column(String(8))
+    days: Mapped[str] = mapped_column(String(16))
+    time_of_day: Mapped[str] = mapped_column(String(16))
+    budget: Mapped[int | None]  # roubles per session; None: any
+    completed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(back_populates="questionnaire")
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_ru: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TherapistTopic(Base):
+    __tablename__ = "therapist_topics"
+
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Therapist(Base):
+    __tablename__ = "therapists"
+    __table_args__ = (
+        CheckConstraint("price > 0", name="price_positive"),
+        CheckConstraint("session_minutes BETWEEN 15 AND 240", name="session_minutes_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str | None] = mapped_column(String(64), unique=True)  # demo catalogue key
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    name_ru: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    gender: Mapped[str] = mapped_column(String(8))
+    offers_individual: Mapped[bool] = mapped_column(Boolean, default=True)
+    offers_couple: Mapped[bool] = mapped_column(Boolean, default=False)
+    price: Mapped[int]  # roubles per session
+    session_minutes: Mapped[int]
+    timezone: Mapped[str] = mapped_column(String(64))
+    about_ru: Mapped[str] = mapped_column(Text, default="")
+    about_en: Mapped[str] = mapped_column(Text, default="")
+    education_ru: Mapped[str] = mapped_column(Text, default="")
+    education_en: Mapped[str] = mapped_column(Text, default="")
+    photo_path: Mapped[str | None] = mapped_column(String(255))
+    photo_file_id: Mapped[str | None] = mapped_column(String(255))
+    meeting_link: Mapped[str | None] = mapped_column(String(512))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    topics: Mapped[list[Topic]] = relationship(secondary="therapist_topics", lazy="selectin")
+
+
+class TherapistInvite(Base):
+    """A one-time code that links a Telegram account to a therapist profile."""
+
+    __tablename__ = "therapist_invites"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AvailabilityRule(Base):
+    """A weekly working window of a therapist, in the therapist's own time zone."""
+
+    __tablename__ = "availability_rules"
+    __table_args__ = (CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"))
+    weekday: Mapped[int]  # Monday is 0
+    start_minute: Mapped[int]  # minutes after local midnight
+    end_minute: Mapped[int]
+    break_minutes: Mapped[int] = mapped_column(Integer, default=10)
+
+
+class TimeOff(Base):
+    """Days off and vacations, inclusive local dates in the therapist's zone."""
+
+    __tablename__ = "time_off"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"))
+    starts_on: Mapped[str] = mapped_column(String(10))  # ISO date
+    ends_on: Mapped[str] = mapped_column(String(10))
+
+
+class Slot(Base):
+    """A bookable time of one therapist. Slots of one therapist never overlap (the
+    database refuses it: a trigger on SQLite, an exclusion constraint on PostgreSQL)."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("therapist_id", "starts_at", name="uq_slots_therapist_start"),
+        CheckConstraint("ends_at > starts_at", name="slot_positive_length"),
+        Index("ix_slots_status_start", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=SlotStatus.free)
+
+
+class Booking(Base):
+    """A session. At most one active booking per slot, and neither a therapist nor a client
+    ever has two active bookings that overlap in time: the database guards all three."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index(
+            "uq_bookings_active_slot",
+            "slot_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_BOOKING_SQL),
+            postgresql_where=text(ACTIVE_BOOKING_SQL),
+        ),
+        Index("ix_bookings_client", "client_id", "starts_at"),
+        Index("ix_bookings_therapist", "therapist_id", "starts_at"),
+        CheckConstraint("ends_at > starts_at", name="booking_positive_length"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    price: Mapped[int]  # roubles
+    created_at: Mapped[datetime]
+    hold_expires_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(String(64))
+    reschedule_count: Mapped[int] = mapped_column(Integer, default=0)
+    attendance_confirmed_at: Mapped[datetime | None]
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+
+    therapist: Mapped[Therapist] = relationship(lazy="joined")
+
+
+class BookingChange(Base):
+    """Reschedule history of a booking."""
+
+    __tablename__ = "booking_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    old_starts_at: Mapped[datetime]
+    new_starts_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[str] = mapped_column(String(16))
+
+
+class Payment(Base):
+    """A Telegram payment. Card data never reaches the bot: only the charge ids are kept."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    amount: Mapped[int]  # in the currency's smallest unit, as Telegram counts it
+    currency: Mapped[str] = mapped_column(String(8))
+    telegram_charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    provider_charge_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(24))  # paid, refund_pending, refunded
+    created_at: Mapped[datetime]
+    refunded_at: Mapped[datetime | None]
+
+
+class RelayedMessage(Base):
+    """The relay log between a client and a therapist. The text is kept only until it is
+    delivered (a message to a therapist who blocked the bot waits for them)."""
+
+    __tablename__ = "relayed_messages"
+    __table_args__ = (Index("ix_relayed_target", "target_chat_id", "target_message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    direction: Mapped[str] = mapped_column(String(16))  # to_therapist, to_client
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    target_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    target_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    pending_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class Reminder(Base):
+    """A message due at a moment. Sent at most once: a sender claims it with a conditional
+    update before sending."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind", name="uq_reminders_booking_kind"),
+        Index("ix_reminders_due", "sent_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Who did what to which record; never a message text or an answer."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class FunnelEvent(Base):
+    """Anonymous counts for the funnel (/start, consent, questionnaire, booking, payment)."""
+
+    __tablename__ = "funnel_events"
+    __table_args__ = (Index("ix_funnel_kind_at", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class FsmRecord(Base):
+    """aiogram FSM state and data, so a conversation survives a restart."""
+
+    __tablename__ = "fsm_records"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
