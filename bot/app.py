@@ -1,0 +1,80 @@
+"""The one place where the bot and the dispatcher are built (run_bot.py and tests)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottlingMiddleware
+from bot.timezones import Clock
+from db.fsm import DatabaseStorage
+
+CLIENT_COMMANDS = (
+    ("start", "cmd-start"),
+    ("help", "cmd-help"),
+    ("settings", "cmd-settings"),
+    ("language", "cmd-language"),
+    ("timezone", "cmd-timezone"),
+    ("my_data", "cmd-my-data"),
+    ("delete_me", "cmd-delete-me"),
+    ("sos", "cmd-sos"),
+)
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock | None = None,
+    translator: Translator | None = None,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    from handlers import get_routers
+
+    translator = translator or Translator(default=settings.default_language)
+    dispatcher = Dispatcher(
+        storage=storage or DatabaseStorage(sessionmaker),
+        events_isolation=SimpleEventIsolation(),
+        settings=settings,
+        translator=translator,
+        clock=clock or Clock(),
+        sessionmaker=sessionmaker,
+    )
+    dispatcher.update.outer_middleware(
+        ThrottlingMiddleware(settings.throttle_rate, settings.throttle_period_seconds)
+    )
+    dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
+    dispatcher.include_routers(*get_routers())
+    dispatcher.startup.register(set_commands)
+    return dispatcher
+
+
+async def set_commands(bot: Bot, translator: Translator, settings: Settings) -> None:
+    """The command menu, in each language, and in the default language for everyone else."""
+    for language in (None, *translator.languages):
+        t = translator.for_language(language or settings.default_language)
+        commands = [BotCommand(command=name, description=t(key)) for name, key in CLIENT_COMMANDS]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)

@@ -1,0 +1,89 @@
+"""Per-update context: throttling, a database session, the person, their role and texts."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.types import TelegramObject
+from aiogram.types import User as TelegramUser
+from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import Translator, guess_language
+from db import users
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Role:
+    is_admin: bool = False
+    therapist_id: int | None = None
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    """Slows one person down instead of dropping what they sent (nothing typed is lost)."""
+
+    def __init__(self, rate: float, period: float) -> None:
+        self._rate = rate
+        self._period = period
+        self._limiters: dict[int, AsyncLimiter] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        person: TelegramUser | None = data.get("event_from_user")
+        if person is None:
+            return await handler(event, data)
+        limiter = self._limiters.get(person.id)
+        if limiter is None:
+            if len(self._limiters) > 10_000:
+                self._limiters.clear()
+            limiter = self._limiters[person.id] = AsyncLimiter(self._rate, self._period)
+        async with limiter:
+            return await handler(event, data)
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self._sessionmaker() as session:
+            data["session"] = session
+            return await handler(event, data)
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Loads the person (None before consent), their role, language, zone and texts."""
+
+    def __init__(self, settings: Settings, translator: Translator) -> None:
+        self._settings = settings
+        self._translator = translator
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        person: TelegramUser | None = data.get("event_from_user")
+        session: AsyncSession = data["session"]
+        user = None
+        role = Role()
+        if person is not None:
+            user = await users.get_by_telegram_id(session, person.id)
+            therapist_id = await users.therapist_id_of(session, person.id)
+            role = Role(is_admin=person.id in self._settings.admin_ids, therapist_id=therapist_id)
+        if user is not None:
+            language = user.language
+            timezone = user.timezone
+        else:
+            state: FSMContext | None = data.get("state")
+            chosen = (await state.get_value("language")) if state is not None else None
+            code = person.language_code if person is not None else None
+            language = chosen or guess_language(code, self._settings.default_language)
+            timezone = self._settings.default_timezone
+        data["user"] = user
+        data["role"] = role
+        data["t"] = self._translator.for_language(language)
+        data["timezone"] = timezone
+        return await handler(event, data)

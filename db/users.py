@@ -1,0 +1,131 @@
+"""People: consent, profile, questionnaire answers, erasure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import FunnelEvent, Questionnaire, Therapist, Topic, User
+
+
+async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
+    return await session.scalar(
+        select(User).where(User.telegram_id == telegram_id, User.deleted_at.is_(None))
+    )
+
+
+async def therapist_id_of(session: AsyncSession, telegram_id: int) -> int | None:
+    return await session.scalar(select(Therapist.id).where(Therapist.telegram_id == telegram_id))
+
+
+async def record_event(session: AsyncSession, kind: str, now: datetime) -> None:
+    """Anonymous funnel count; committed with the surrounding use case."""
+    session.add(FunnelEvent(kind=kind, created_at=now))
+
+
+async def register(
+    session: AsyncSession, *, telegram_id: int, language: str, timezone: str, now: datetime
+) -> User:
+    """Create the person at the moment they consent (or return the existing one)."""
+    user = await get_by_telegram_id(session, telegram_id)
+    if user is None:
+        user = User(
+            telegram_id=telegram_id,
+            language=language,
+            timezone=timezone,
+            consent_at=now,
+            created_at=now,
+        )
+        session.add(user)
+        await record_event(session, "consent", now)
+    await session.commit()
+    return user
+
+
+async def update_profile(session: AsyncSession, user: User, **fields: Any) -> None:
+    allowed = {"first_name", "email", "language", "timezone"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(user, name, value)
+    await session.commit()
+
+
+@dataclass(frozen=True)
+class Answers:
+    age: int
+    therapy_before: bool
+    format: str
+    topics: tuple[str, ...]
+    gender_preference: str
+    days: str
+    time_of_day: str
+    budget: int | None
+
+
+async def save_questionnaire(
+    session: AsyncSession, user: User, answers: Answers, now: datetime
+) -> Questionnaire:
+    questionnaire = await session.get(Questionnaire, user.id)
+    values = {
+        "age": answers.age,
+        "therapy_before": answers.therapy_before,
+        "format": answers.format,
+        "topics": list(answers.topics),
+        "gender_preference": answers.gender_preference,
+        "days": answers.days,
+        "time_of_day": answers.time_of_day,
+        "budget": answers.budget,
+        "updated_at": now,
+    }
+    if questionnaire is None:
+        questionnaire = Questionnaire(user_id=user.id, completed_at=now, **values)
+        session.add(questionnaire)
+        await record_event(session, "questionnaire", now)
+    else:
+        for name, value in values.items():
+            setattr(questionnaire, name, value)
+    await session.commit()
+    return questionnaire
+
+
+async def get_questionnaire(session: AsyncSession, user: User) -> Questionnaire | None:
+    return await session.get(Questionnaire, user.id)
+
+
+async def visible_topics(session: AsyncSession) -> list[Topic]:
+    result = await session.scalars(
+        select(Topic).where(Topic.hidden.is_(False)).order_by(Topic.position, Topic.id)
+    )
+    return list(result)
+
+
+async def erase(session: AsyncSession, user: User, now: datetime) -> None:
+    """Erase everything personal. The row stays, empty, so accounting records keep a key."""
+    questionnaire = await session.get(Questionnaire, user.id)
+    if questionnaire is not None:
+        await session.delete(questionnaire)
+    await session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            telegram_id=None,
+            first_name=None,
+            email=None,
+            consent_at=None,
+            deleted_at=now,
+        )
+    )
+    await session.commit()
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+    await session.execute(
+        update(User).where(User.telegram_id == telegram_id).values(blocked_bot_at=now)
+    )
+    await session.commit()

@@ -1,0 +1,572 @@
+"""Sign-up and questionnaire: one question per screen, back on every step, a summary with
+an edit button per answer. Answers live in the FSM (stored in the database) until the
+client confirms, so a restart resumes at the same step."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts
+from bot.timezones import Clock, utc_offset_label
+from db import users
+from db.models import User
+from keyboards.menu import main_menu
+from keyboards.questionnaire import (
+    BACK,
+    DONE,
+    Answer,
+    ConfirmAnswers,
+    EditAnswer,
+    back_button,
+    choice_keyboard,
+    summary_keyboard,
+    topics_keyboard,
+)
+
+router = Router(name="questionnaire")
+
+MAX_TEXT = 64
+MIN_AGE, MAX_AGE = 18, 120
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+BUDGET_TIERS = (2500, 4000, 6000)
+
+
+class Signup(StatesGroup):
+    name = State()
+    email = State()
+    age = State()
+    therapy_before = State()
+    format = State()
+    topics = State()
+    gender = State()
+    days = State()
+    time = State()
+    budget = State()
+    summary = State()
+
+
+STEPS = ("name", "email", "age", "therapy_before", "format", "topics", "gender", "days")
+STEPS += ("time", "budget", "summary")
+QUESTIONS = STEPS[2:-1]
+CHOICES: dict[str, tuple[str, ...]] = {
+    "therapy_before": ("yes", "no"),
+    "format": ("individual", "couple"),
+    "gender": ("female", "male", "any"),
+    "days": ("weekdays", "weekends", "any"),
+    "time": ("morning", "afternoon", "evening", "any"),
+    "budget": (*(str(tier) for tier in BUDGET_TIERS), "any"),
+}
+SUMMARY_FIELDS = (
+    ("name", "summary-name"),
+    ("email", "summary-email"),
+    ("age", "summary-age"),
+    ("therapy_before", "summary-therapy-before"),
+    ("format", "summary-format"),
+    ("topics", "summary-topics"),
+    ("gender", "summary-gender"),
+    ("days", "summary-days"),
+    ("time", "summary-time"),
+    ("budget", "summary-budget"),
+)
+
+
+def step_of(state_name: str | None) -> str | None:
+    if state_name and state_name.startswith(f"{Signup.__name__}:"):
+        return state_name.split(":", 1)[1]
+    return None
+
+
+def choice_label(t: Texts, step: str, value: str) -> str:
+    if step == "therapy_before":
+        return t("answer-yes" if value == "yes" else "answer-no")
+    if step == "budget":
+        return t("budget-any") if value == "any" else t("budget-tier", amount=f"{int(value):,}".replace(",", " "))
+    return t(f"{step.replace('_', '-')}-{value}")
+
+
+async def topic_names(session: AsyncSession, t: Texts) -> list[tuple[str, str]]:
+    topics = await users.visible_topics(session)
+    return [(topic.code, topic.name_en if t.language == "en" else topic.name_ru) for topic in topics]
+
+
+async def render(
+    step: str,
+    *,
+    t: Texts,
+    data: dict[str, Any],
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+    telegram_name: str | None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    answers: dict[str, Any] = data.get("answers", {})
+    if step == "name":
+        markup = None
+        if telegram_name:
+            builder = InlineKeyboardBuilder()
+            builder.button(
+                text=t("ask-name-use", name=telegram_name[:MAX_TEXT]),
+                callback_data=Answer(step="name", value="telegram"),
+            )
+            markup = builder.as_markup()
+        return t("ask-name"), markup
+    if step == "email":
+        builder = InlineKeyboardBuilder()
+        builder.button(text=t("email-skip"), callback_data=Answer(step="email", value="skip"))
+        builder.row(back_button(t, "email"))
+        return t("ask-email"), builder.as_markup()
+    if step == "summary":
+        return await render_summary(t, answers, session, user, timezone)
+
+    header = t("q-progress", step=QUESTIONS.index(step) + 1, total=len(QUESTIONS))
+    if step == "age":
+        builder = InlineKeyboardBuilder()
+        builder.row(back_button(t, "age"))
+        return f"{header}\n\n{t('q-age')}", builder.as_markup()
+    if step == "topics":
+        chosen = set(answers.get("topics", []))
+        markup = topics_keyboard(t, await topic_names(session, t), chosen)
+        return f"{header}\n\n{t('q-topics')}", markup
+    options = [(value, choice_label(t, step, value)) for value in CHOICES[step]]
+    question = {"time": "q-time"}.get(step, f"q-{step.replace('_', '-')}")
+    columns = 1 if step in {"time", "budget"} else 2
+    return f"{header}\n\n{t(question)}", choice_keyboard(t, step, options, columns=columns)
+
+
+async def render_summary(
+    t: Texts, answers: dict[str, Any], session: AsyncSession, user: User | None, timezone: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    names = dict(await topic_names(session, t))
+    values: dict[str, str] = {
+        "name": (user.first_name if user else None) or "—",
+        "email": (user.email if user else None) or t("summary-email-none"),
+        "age": str(answers.get("age", "—")),
+        "topics": ", ".join(names.get(code, code) for code in answers.get("topics", [])) or "—",
+    }
+    for step in CHOICES:
+        if step in answers:
+            values[step] = choice_label(t, step, str(answers[step]))
+    lines = [t("summary-title"), ""]
+    for step, label_key in SUMMARY_FIELDS:
+        lines.append(t("summary-line", label=t(label_key), value=values.get(step, "—")))
+    zone = f"{timezone} ({utc_offset_label(timezone)})"
+    lines.append(t("summary-line", label=t("summary-timezone"), value=zone))
+    fields = [(step, t(label_key)) for step, label_key in SUMMARY_FIELDS]
+    return "\n".join(lines), summary_keyboard(t, fields)
+
+
+class Flow:
+    """Shows steps and moves between them for one update."""
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        state: FSMContext,
+        t: Texts,
+        session: AsyncSession,
+        user: User | None,
+        timezone: str,
+        chat_id: int,
+        telegram_name: str | None,
+    ) -> None:
+        self.bot = bot
+        self.state = state
+        self.t = t
+        self.session = session
+        self.user = user
+        self.timezone = timezone
+        self.chat_id = chat_id
+        self.telegram_name = telegram_name
+
+    async def show(self, step: str, *, edit: Message | None = None, notice: str | None = None) -> None:
+        """Show a step: edit the screen the button was on, or send a new screen."""
+        data = await self.state.get_data()
+        text, markup = await render(
+            step,
+            t=self.t,
+            data=data,
+            session=self.session,
+            user=self.user,
+            timezone=self.timezone,
+            telegram_name=self.telegram_name,
+        )
+        if notice:
+            text = f"{notice}\n\n{text}"
+        sent: Message | None = None
+        if edit is not None:
+            try:
+                result = await edit.edit_text(text, reply_markup=markup)
+                sent = result if isinstance(result, Message) else edit
+            except TelegramBadRequest as error:
+                if "not modified" in error.message:
+                    sent = edit
+                elif "no text in the message" not in error.message:
+                    raise
+        if sent is None:
+            sent = await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+        await self.state.set_state(getattr(Signup, step))
+        await self.state.update_data(screen=sent.message_id)
+
+    async def current(self) -> str | None:
+        return step_of(await self.state.get_state())
+
+    async def advance(self, step: str, *, edit: Message | None = None) -> None:
+        """After a valid answer: back to the summary when editing, else the next step."""
+        data = await self.state.get_data()
+        following = "summary" if data.get("editing") else STEPS[STEPS.index(step) + 1]
+        await self.show(following, edit=edit)
+
+    async def back(self, step: str, *, edit: Message | None = None) -> None:
+        data = await self.state.get_data()
+        index = STEPS.index(step)
+        previous = "summary" if data.get("editing") else STEPS[max(index - 1, 0)]
+        await self.show(previous, edit=edit)
+
+    async def remind(self, notice_key: str, step: str | None = None) -> None:
+        """Bad input: say what is expected and show the current step again, below it."""
+        current = step or await self.current()
+        if current is None:
+            return
+        await self.show(current, notice=self.t(notice_key))
+
+
+def flow_for(
+    event: Message | CallbackQuery,
+    *,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+) -> Flow:
+    person = event.from_user
+    chat_id = event.chat.id if isinstance(event, Message) else (person.id if person else 0)
+    if isinstance(event, CallbackQuery) and event.message is not None:
+        chat_id = event.message.chat.id
+    return Flow(
+        bot=bot,
+        state=state,
+        t=t,
+        session=session,
+        user=user,
+        timezone=timezone,
+        chat_id=chat_id,
+        telegram_name=person.first_name if person else None,
+    )
+
+
+async def start_questionnaire(flow: Flow) -> None:
+    await flow.state.set_data({"answers": {}})
+    await flow.show("name")
+
+
+async def edit_saved_answers(flow: Flow, edit: Message | None = None) -> None:
+    """Settings → change answers: the summary of the saved questionnaire, editable."""
+    assert flow.user is not None
+    saved = await users.get_questionnaire(flow.session, flow.user)
+    answers: dict[str, Any] = {}
+    if saved is not None:
+        answers = {
+            "age": saved.age,
+            "therapy_before": "yes" if saved.therapy_before else "no",
+            "format": saved.format,
+            "topics": list(saved.topics),
+            "gender": saved.gender_preference,
+            "days": saved.days,
+            "time": saved.time_of_day,
+            "budget": "any" if saved.budget is None else str(saved.budget),
+        }
+    await flow.state.set_data({"answers": answers, "editing": saved is not None})
+    await flow.show("summary" if saved is not None else "name", edit=edit)
+
+
+# -- buttons -----------------------------------------------------------------------------
+
+
+def _editable(callback: CallbackQuery) -> Message | None:
+    return callback.message if isinstance(callback.message, Message) else None
+
+
+async def _stale(callback: CallbackQuery, flow: Flow, step: str | None) -> bool:
+    """True (and answered) when a button does not belong to the current screen and step."""
+    current = await flow.current()
+    data = await flow.state.get_data()
+    on_screen = callback.message is not None and callback.message.message_id == data.get("screen")
+    if current == step and on_screen:
+        return False
+    if on_screen:
+        # The same screen, already answered: a double tap.
+        await callback.answer(flow.t("already-done"))
+        return True
+    await callback.answer(flow.t("stale-button"))
+    if current is not None:
+        await flow.show(current)
+    return True
+
+
+@router.callback_query(Answer.filter())
+async def on_answer(
+    callback: CallbackQuery,
+    callback_data: Answer,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+    clock: Clock,
+) -> None:
+    flow = flow_for(
+        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
+    step, value = callback_data.step, callback_data.value
+    if user is None or step not in STEPS or await _stale(callback, flow, step):
+        if user is None or step not in STEPS:
+            await callback.answer(t("stale-button-short"))
+        return
+    screen = _editable(callback)
+    if value == BACK and step != "name":
+        await callback.answer()
+        await flow.back(step, edit=screen)
+        return
+    if step == "name" and value == "telegram" and callback.from_user.first_name:
+        await users.update_profile(session, user, first_name=callback.from_user.first_name[:MAX_TEXT])
+    elif step == "email" and value == "skip":
+        await users.update_profile(session, user, email=None)
+    elif step == "topics":
+        await _toggle_topic(callback, flow, value, screen)
+        return
+    elif step in CHOICES and value in CHOICES[step]:
+        await _remember(state, step, value)
+    else:
+        # Forged or outdated data: nothing is changed.
+        await callback.answer(t("stale-button-short"))
+        return
+    await callback.answer()
+    await flow.advance(step, edit=screen)
+
+
+async def _remember(state: FSMContext, step: str, value: Any) -> None:
+    data = await state.get_data()
+    answers = dict(data.get("answers", {}))
+    answers[step] = value
+    await state.update_data(answers=answers)
+
+
+async def _toggle_topic(
+    callback: CallbackQuery, flow: Flow, value: str, screen: Message | None
+) -> None:
+    data = await flow.state.get_data()
+    chosen: list[str] = list(data.get("answers", {}).get("topics", []))
+    known = {code for code, _ in await topic_names(flow.session, flow.t)}
+    if value == DONE:
+        if not chosen:
+            await callback.answer(flow.t("q-topics-none"), show_alert=True)
+            return
+        await callback.answer()
+        await flow.advance("topics", edit=screen)
+        return
+    if value not in known:
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    chosen = [code for code in chosen if code != value] if value in chosen else [*chosen, value]
+    await _remember(flow.state, "topics", chosen)
+    await callback.answer()
+    await flow.show("topics", edit=screen)
+
+
+@router.callback_query(EditAnswer.filter())
+async def on_edit(
+    callback: CallbackQuery,
+    callback_data: EditAnswer,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+) -> None:
+    flow = flow_for(
+        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
+    if user is None or callback_data.step not in STEPS[:-1]:
+        await callback.answer(t("stale-button-short"))
+        return
+    if await _stale(callback, flow, "summary"):
+        return
+    await state.update_data(editing=True)
+    await callback.answer()
+    await flow.show(callback_data.step, edit=_editable(callback))
+
+
+@router.callback_query(ConfirmAnswers.filter())
+async def on_confirm(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+    clock: Clock,
+) -> None:
+    flow = flow_for(
+        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
+    if user is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    if await _stale(callback, flow, "summary"):
+        return
+    answers = (await state.get_data()).get("answers", {})
+    missing = [step for step in QUESTIONS if step not in answers or answers[step] in (None, [])]
+    if missing:
+        await callback.answer()
+        await flow.show(missing[0], notice=t("q-buttons-expected"))
+        return
+    await users.save_questionnaire(
+        session,
+        user,
+        users.Answers(
+            age=int(answers["age"]),
+            therapy_before=answers["therapy_before"] == "yes",
+            format=answers["format"],
+            topics=tuple(answers["topics"]),
+            gender_preference=answers["gender"],
+            days=answers["days"],
+            time_of_day=answers["time"],
+            budget=None if answers["budget"] == "any" else int(answers["budget"]),
+        ),
+        clock.now(),
+    )
+    await state.clear()
+    await callback.answer()
+    screen = _editable(callback)
+    if screen is not None:
+        await screen.edit_reply_markup(reply_markup=None)
+    await bot.send_message(flow.chat_id, t("questionnaire-saved"))
+    await bot.send_message(flow.chat_id, t("menu-title"), reply_markup=main_menu(t))
+
+
+# -- typed answers -----------------------------------------------------------------------
+
+
+@router.message(Signup.name, F.text)
+async def on_name(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+) -> None:
+    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    name = " ".join((message.text or "").split())
+    if user is None or not name or len(name) > MAX_TEXT or name.startswith("/"):
+        await flow.remind("name-invalid", "name")
+        return
+    await users.update_profile(session, user, first_name=name)
+    await flow.advance("name")
+
+
+@router.message(Signup.email, F.text)
+async def on_email(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+) -> None:
+    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    email = (message.text or "").strip()
+    if user is None or len(email) > 254 or not EMAIL.match(email):
+        await flow.remind("email-invalid", "email")
+        return
+    await users.update_profile(session, user, email=email)
+    await flow.advance("email")
+
+
+@router.message(Signup.age, F.text)
+async def on_age(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+    clock: Clock,
+) -> None:
+    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    text = (message.text or "").strip()
+    if not re.fullmatch(r"[+-]?\d{1,6}", text):
+        await flow.remind("q-age-invalid", "age")
+        return
+    age = int(text)
+    if 0 < age < MIN_AGE and user is not None:
+        # The service is for adults: keep nothing of this person.
+        await users.erase(session, user, clock.now())
+        await state.clear()
+        await message.answer(t("q-under-age"))
+        return
+    if not MIN_AGE <= age <= MAX_AGE:
+        await flow.remind("q-age-unreal", "age")
+        return
+    await _remember(state, "age", age)
+    await flow.advance("age")
+
+
+@router.message(Signup.name)
+@router.message(Signup.email)
+@router.message(Signup.age)
+async def on_not_text(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+) -> None:
+    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    await flow.remind("text-expected")
+
+
+@router.message(
+    StateFilter(
+        Signup.therapy_before,
+        Signup.format,
+        Signup.topics,
+        Signup.gender,
+        Signup.days,
+        Signup.time,
+        Signup.budget,
+        Signup.summary,
+    )
+)
+async def on_text_instead_of_button(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+) -> None:
+    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    await flow.remind("q-buttons-expected")

@@ -1,0 +1,334 @@
+"""Main menu, help, urgent help, settings: language, time zone, my data, erasure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts, Translator
+from bot.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
+from db import users
+from db.fsm import DatabaseStorage
+from db.models import User
+from handlers.questionnaire import edit_saved_answers, flow_for, render_summary, step_of
+from handlers.start import show_where_you_are
+from keyboards.menu import (
+    DeleteChoice,
+    LanguageChoice,
+    MenuAction,
+    ZoneChoice,
+    delete_keyboard,
+    language_keyboard,
+    main_menu,
+    settings_menu,
+    timezone_keyboard,
+    to_menu,
+)
+
+router = Router(name="settings")
+
+
+class ZoneInput(StatesGroup):
+    waiting = State()
+
+
+def zone_label(name: str) -> str:
+    return f"{name} ({utc_offset_label(name)})"
+
+
+async def _reply(event: Message | CallbackQuery, text: str, **kwargs: Any) -> None:
+    """Answer a command with a message, a button by editing its screen (when it has text)."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        if isinstance(event.message, Message) and event.message.text:
+            await event.message.edit_text(text, **kwargs)
+            return
+        await event.bot.send_message(event.from_user.id, text, **kwargs)  # type: ignore[union-attr]
+        return
+    await event.answer(text, **kwargs)
+
+
+@router.message(Command("help"))
+async def on_help(message: Message, t: Texts, user: User | None) -> None:
+    await message.answer(t("help"), reply_markup=main_menu(t) if user else None)
+
+
+@router.message(Command("sos"))
+async def on_sos(message: Message, t: Texts) -> None:
+    await message.answer(t("sos"))
+
+
+@router.message(Command("menu"))
+async def on_menu_command(message: Message, t: Texts, user: User | None) -> None:
+    if user is None:
+        await message.answer(t("need-start"))
+        return
+    await message.answer(t("menu-title"), reply_markup=main_menu(t))
+
+
+@router.message(Command("settings"))
+async def on_settings_command(message: Message, t: Texts, user: User | None) -> None:
+    if user is None:
+        await message.answer(t("need-start"))
+        return
+    await message.answer(t("settings-title"), reply_markup=settings_menu(t, user.timezone))
+
+
+@router.callback_query(MenuAction.filter())
+async def on_menu(
+    callback: CallbackQuery,
+    callback_data: MenuAction,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+) -> None:
+    action = callback_data.action
+    if action == "sos":
+        await callback.answer()
+        await bot.send_message(callback.from_user.id, t("sos"))
+        return
+    if action == "help":
+        await _reply(callback, t("help"), reply_markup=to_menu(t))
+        return
+    if user is None:
+        await callback.answer(t("stale-button-short"))
+        await bot.send_message(callback.from_user.id, t("need-start"))
+        return
+    if action == "menu":
+        await _reply(callback, t("menu-title"), reply_markup=main_menu(t))
+    elif action == "find":
+        await _reply(callback, t("find-soon"), reply_markup=to_menu(t))
+    elif action == "settings":
+        await _reply(callback, t("settings-title"), reply_markup=settings_menu(t, user.timezone))
+    elif action == "answers":
+        await callback.answer()
+        flow = flow_for(
+            callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+        )
+        await edit_saved_answers(flow)
+    elif action == "language":
+        await _reply(callback, t("language-choose"), reply_markup=language_keyboard())
+    elif action == "timezone":
+        await callback.answer()
+        await _ask_zone(bot, callback.from_user.id, state, t, timezone)
+    elif action == "my_data":
+        await callback.answer()
+        await _show_my_data(bot, callback.from_user.id, t, session, user, timezone)
+    elif action == "delete":
+        await _reply(callback, t("delete-confirm"), reply_markup=delete_keyboard(t))
+    else:
+        await callback.answer(t("stale-button-short"))
+
+
+# -- language ----------------------------------------------------------------------------
+
+
+@router.message(Command("language"))
+async def on_language_command(message: Message, t: Texts) -> None:
+    await message.answer(t("language-choose"), reply_markup=language_keyboard())
+
+
+@router.callback_query(LanguageChoice.filter())
+async def on_language(
+    callback: CallbackQuery,
+    callback_data: LanguageChoice,
+    bot: Bot,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User | None,
+    timezone: str,
+    translator: Translator,
+) -> None:
+    if callback_data.code not in translator.languages:
+        await callback.answer(translator.for_language("ru")("stale-button-short"))
+        return
+    t = translator.for_language(callback_data.code)
+    if user is None:
+        await state.update_data(language=callback_data.code)
+    else:
+        await users.update_profile(session, user, language=callback_data.code)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+    await bot.send_message(callback.from_user.id, t("language-set"))
+    flow = flow_for(
+        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
+    if user is None or await flow.current() is not None:
+        await show_where_you_are(flow)
+
+
+# -- time zone ---------------------------------------------------------------------------
+
+
+async def _ask_zone(bot: Bot, chat_id: int, state: FSMContext, t: Texts, timezone: str) -> None:
+    current = await state.get_state()
+    if current != ZoneInput.waiting.state:
+        await state.update_data(resume_state=current)
+    await state.set_state(ZoneInput.waiting)
+    await bot.send_message(
+        chat_id,
+        t("timezone-choose", zone=timezone, offset=utc_offset_label(timezone)),
+        reply_markup=timezone_keyboard(),
+    )
+
+
+@router.message(Command("timezone"))
+async def on_timezone_command(
+    message: Message, bot: Bot, state: FSMContext, t: Texts, user: User | None, timezone: str
+) -> None:
+    if user is None:
+        await message.answer(t("need-start"))
+        return
+    await _ask_zone(bot, message.chat.id, state, t, timezone)
+
+
+async def _set_zone(
+    event: Message | CallbackQuery,
+    name: str,
+    *,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User,
+) -> None:
+    await users.update_profile(session, user, timezone=name)
+    data = await state.get_data()
+    await state.set_state(data.get("resume_state"))
+    await bot.send_message(user.telegram_id or 0, t("timezone-set", zone=name, offset=utc_offset_label(name)))
+    flow = flow_for(event, bot=bot, state=state, t=t, session=session, user=user, timezone=name)
+    if step_of(data.get("resume_state")) is not None:
+        await flow.show(step_of(data.get("resume_state")) or "summary")
+
+
+@router.callback_query(ZoneChoice.filter())
+async def on_zone(
+    callback: CallbackQuery,
+    callback_data: ZoneChoice,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+) -> None:
+    if user is None or not 0 <= callback_data.index < len(COMMON_ZONES):
+        await callback.answer(t("stale-button-short"))
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+    name = COMMON_ZONES[callback_data.index]
+    await _set_zone(callback, name, bot=bot, state=state, t=t, session=session, user=user)
+
+
+@router.message(ZoneInput.waiting, F.text)
+async def on_zone_typed(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+) -> None:
+    text = (message.text or "").strip()
+    name = parse_offset(text)
+    if name is None and len(text) <= 64:
+        try:
+            zone(text)
+            name = text
+        except ValueError:
+            name = None
+    if user is None or name is None:
+        await message.answer(t("timezone-invalid"), reply_markup=timezone_keyboard())
+        return
+    await _set_zone(message, name, bot=bot, state=state, t=t, session=session, user=user)
+
+
+@router.message(ZoneInput.waiting)
+async def on_zone_not_text(message: Message, t: Texts) -> None:
+    await message.answer(t("timezone-invalid"), reply_markup=timezone_keyboard())
+
+
+# -- my data and erasure -----------------------------------------------------------------
+
+
+async def _show_my_data(
+    bot: Bot, chat_id: int, t: Texts, session: AsyncSession, user: User | None, timezone: str
+) -> None:
+    if user is None:
+        await bot.send_message(chat_id, t("my-data-none"))
+        return
+    lines = [t("my-data-title"), ""]
+    if user.consent_at is not None:
+        consent = user.consent_at.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
+        lines.append(t("my-data-consent", date=consent))
+    lines.append(t("my-data-language", language=user.language))
+    saved = await users.get_questionnaire(session, user)
+    if saved is None:
+        lines.append(t("my-data-no-questionnaire"))
+    else:
+        answers = {
+            "age": saved.age,
+            "therapy_before": "yes" if saved.therapy_before else "no",
+            "format": saved.format,
+            "topics": list(saved.topics),
+            "gender": saved.gender_preference,
+            "days": saved.days,
+            "time": saved.time_of_day,
+            "budget": "any" if saved.budget is None else str(saved.budget),
+        }
+        summary, _ = await render_summary(t, answers, session, user, timezone)
+        lines.append(summary.split("\n", 2)[-1])
+    lines += ["", t("my-data-footer")]
+    await bot.send_message(chat_id, "\n".join(lines))
+
+
+@router.message(Command("my_data"))
+async def on_my_data(
+    message: Message, bot: Bot, t: Texts, session: AsyncSession, user: User | None, timezone: str
+) -> None:
+    await _show_my_data(bot, message.chat.id, t, session, user, timezone)
+
+
+@router.message(Command("delete_me"))
+async def on_delete_me(message: Message, state: FSMContext, t: Texts, user: User | None) -> None:
+    if user is None and await state.get_state() is None and not await state.get_data():
+        await message.answer(t("delete-nothing"))
+        return
+    await message.answer(t("delete-confirm"), reply_markup=delete_keyboard(t))
+
+
+@router.callback_query(DeleteChoice.filter())
+async def on_delete(
+    callback: CallbackQuery,
+    callback_data: DeleteChoice,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    clock: Clock,
+) -> None:
+    await callback.answer()
+    screen = callback.message if isinstance(callback.message, Message) else None
+    if not callback_data.erase:
+        if screen is not None:
+            await screen.edit_text(t("delete-kept"))
+        return
+    if user is not None:
+        await users.erase(session, user, clock.now())
+    if isinstance(state.storage, DatabaseStorage):
+        await state.storage.forget(state.key)
+    else:
+        await state.clear()
+    if screen is not None:
+        await screen.edit_text(t("delete-done"))

@@ -1,0 +1,1 @@
+"""Callback data and keyboard builders, one module per feature."""

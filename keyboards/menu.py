@@ -1,0 +1,84 @@
+"""Main menu and settings buttons."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Texts
+from bot.timezones import COMMON_ZONES, utc_offset_label
+
+
+class MenuAction(CallbackData, prefix="menu"):
+    action: str
+
+
+class LanguageChoice(CallbackData, prefix="lang"):
+    code: str
+
+
+class ZoneChoice(CallbackData, prefix="tz"):
+    index: int
+
+
+class DeleteChoice(CallbackData, prefix="del"):
+    erase: bool
+
+
+def main_menu(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("menu-find"), callback_data=MenuAction(action="find"))
+    builder.button(text=t("menu-settings"), callback_data=MenuAction(action="settings"))
+    builder.button(text=t("menu-help"), callback_data=MenuAction(action="help"))
+    builder.button(text=t("menu-sos"), callback_data=MenuAction(action="sos"))
+    builder.adjust(1, 1, 2)
+    return builder.as_markup()
+
+
+def to_menu(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("btn-menu"), callback_data=MenuAction(action="menu"))
+    return builder.as_markup()
+
+
+def settings_menu(t: Texts, zone_label: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("settings-edit-answers"), callback_data=MenuAction(action="answers"))
+    builder.button(text=t("settings-language"), callback_data=MenuAction(action="language"))
+    builder.button(
+        text=t("settings-timezone", zone=zone_label), callback_data=MenuAction(action="timezone")
+    )
+    builder.button(text=t("settings-my-data"), callback_data=MenuAction(action="my_data"))
+    builder.button(text=t("settings-delete"), callback_data=MenuAction(action="delete"))
+    builder.button(text=t("btn-menu"), callback_data=MenuAction(action="menu"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    # Each language is named in itself, so it is found whatever the current language is.
+    builder.button(text="🇷🇺 Русский", callback_data=LanguageChoice(code="ru"))
+    builder.button(text="🇬🇧 English", callback_data=LanguageChoice(code="en"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def timezone_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, name in enumerate(COMMON_ZONES):
+        city = name.split("/")[-1].replace("_", " ")
+        builder.button(
+            text=f"{city} ({utc_offset_label(name)})", callback_data=ZoneChoice(index=index)
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def delete_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("delete-yes"), callback_data=DeleteChoice(erase=True))
+    builder.button(text=t("delete-no"), callback_data=DeleteChoice(erase=False))
+    builder.adjust(2)
+    return builder.as_markup()

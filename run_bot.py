@@ -1,0 +1,140 @@
+"""Entry point.
+
+    python run_bot.py            migrate, then run the bot (polling, or a webhook when WEBHOOK_URL is set)
+    python run_bot.py migrate    apply database migrations only
+    python run_bot.py demo       load the demo catalogue (idempotent); --if-empty: only into an empty one
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+log = logging.getLogger("run_bot")
+
+NO_TOKEN = (
+    "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
+    "then put BOT_TOKEN=<the token> into .env (see .env.example)."
+)
+
+
+async def migrate(settings: Settings) -> None:
+    from db.engine import create_engine
+    from db.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def demo(settings: Settings, *, if_empty: bool) -> None:
+    from sqlalchemy import func, select
+
+    from bot.timezones import Clock
+    from db.demo import load_demo
+    from db.engine import create_engine, create_sessionmaker
+    from db.migrate import upgrade
+    from db.models import Therapist
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_sessionmaker(engine)() as session:
+            if if_empty and await session.scalar(select(func.count(Therapist.id))):
+                log.info("the catalogue is not empty: demo not loaded")
+                return
+            created = await load_demo(
+                session, now=Clock().now(), horizon_days=settings.booking_horizon_days
+            )
+            log.info("demo catalogue: %d therapists added", created)
+    finally:
+        await engine.dispose()
+
+
+async def run(settings: Settings) -> None:
+    from bot.app import create_bot, create_dispatcher
+    from db.engine import create_engine, create_sessionmaker
+    from db.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    sessionmaker = create_sessionmaker(engine)
+    bot = create_bot(settings)
+    dispatcher = create_dispatcher(settings, sessionmaker)
+    try:
+        if settings.webhook_url:
+            await run_webhook(settings, bot, dispatcher)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dispatcher.start_polling(
+                bot, allowed_updates=dispatcher.resolve_used_update_types()
+            )
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+
+
+async def run_webhook(settings: Settings, bot: object, dispatcher: object) -> None:
+    from aiogram import Bot, Dispatcher
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    assert isinstance(bot, Bot) and isinstance(dispatcher, Dispatcher)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path="/webhook")
+    setup_application(app, dispatcher, bot=bot)
+    await bot.set_webhook(
+        f"{settings.webhook_url.rstrip('/')}/webhook",
+        secret_token=secret,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Therapist booking bot")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "demo"])
+    parser.add_argument("--if-empty", action="store_true", help="demo: only into an empty catalogue")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "migrate":
+        asyncio.run(migrate(settings))
+        return 0
+    if args.command == "demo":
+        asyncio.run(demo(settings, if_empty=args.if_empty))
+        return 0
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Background jobs (APScheduler): reminders, expiring holds, closing past sessions."""

@@ -1,0 +1,179 @@
+"""Shared fixtures: a migrated database per test (SQLite always, PostgreSQL too when
+TEST_DATABASE_URL is set), a clock the test moves by hand, and the production dispatcher
+wired to a fake Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.timezones import Clock
+from db.engine import create_engine, create_sessionmaker
+from db.migrate import upgrade
+from tests.fake_telegram import FakeTelegram, Harness
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+ADMIN_ID = 900001
+
+
+class ManualClock(Clock):
+    """A clock that stands still until the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_snapshot() -> Iterator[str | None]:
+    """Migrate once; each test then starts from the migrated state (tables emptied,
+    seeded rows put back)."""
+    if PG_URL is None:
+        yield None
+        return
+    asyncio.run(_reset_postgres(PG_URL))
+    yield PG_URL
+
+
+async def _empty_postgres(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        tables = (
+            await connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename NOT IN ('alembic_version')"
+                )
+            )
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in tables)
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # Seeded by migration 0002: put the topic catalogue back.
+        from importlib import import_module
+
+        seed = import_module("db.migrations.versions.0002_topic_catalogue")
+        for position, (code, ru, en) in enumerate(seed.TOPICS):
+            await connection.execute(
+                text(
+                    "INSERT INTO topics (code, name_ru, name_en, position, hidden) "
+                    "VALUES (:code, :ru, :en, :position, false)"
+                ),
+                {"code": code, "ru": ru, "en": en, "position": position},
+            )
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_snapshot: str | None,
+) -> str:
+    if request.param == "postgresql":
+        assert postgres_snapshot is not None
+        return postgres_snapshot
+    path = tmp_path / "bot.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        await _empty_postgres(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def db_sessionmaker(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(db_engine)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # A Monday morning in Moscow.
+    return ManualClock(datetime(2026, 12, 7, 6, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": "123456:TEST-TOKEN",
+        "database_url": database_url,
+        "admin_ids": str(ADMIN_ID),
+        "default_language": "ru",
+        "default_timezone": "Europe/Moscow",
+        # Tests send many updates at once; throttling is tested on its own.
+        "throttle_rate": 10_000,
+        "throttle_period_seconds": 1,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="session")
+def translator() -> Translator:
+    return Translator()
+
+
+@pytest.fixture
+async def harness(
+    settings: Settings,
+    db_sessionmaker: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    translator: Translator,
+) -> AsyncIterator[Harness]:
+    telegram = FakeTelegram()
+    bot = create_bot(settings, session=telegram)
+    dispatcher = create_dispatcher(settings, db_sessionmaker, clock=clock, translator=translator)
+    yield Harness(dispatcher=dispatcher, bot=bot, telegram=telegram)
+    await bot.session.close()
