@@ -1,20 +1,22 @@
 """Entry point.
 
-    python run_bot.py            migrate, then run the bot (polling, or a webhook when WEBHOOK_URL is set)
-    python run_bot.py migrate    apply database migrations only
-    python run_bot.py demo       load the demo catalogue (idempotent); --if-empty: only into an empty one
+python run_bot.py            migrate, then run the bot (polling; a webhook if WEBHOOK_URL is set)
+python run_bot.py migrate    apply database migrations only
+python run_bot.py demo       load the demo catalogue (idempotent); --if-empty: only when empty
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.logs import configure_logging
 
 log = logging.getLogger("run_bot")
 
@@ -109,17 +111,16 @@ async def run_webhook(settings: Settings, bot: object, dispatcher: object) -> No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Therapist booking bot")
     parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "demo"])
-    parser.add_argument("--if-empty", action="store_true", help="demo: only into an empty catalogue")
+    parser.add_argument(
+        "--if-empty", action="store_true", help="demo: only into an empty catalogue"
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level)
     if args.command == "migrate":
         asyncio.run(migrate(settings))
         return 0
@@ -129,10 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -61,9 +61,7 @@ class Settings(BaseSettings):
 
     # Reminders and the outgoing path.
     reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("24h,1h")
-    therapist_reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations(
-        "1h"
-    )
+    therapist_reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("1h")
     reminder_poll_seconds: int = Field(default=30, ge=1)
     send_rate_per_second: float = Field(default=25.0, gt=0)
     send_rate_per_chat_seconds: float = Field(default=1.0, gt=0)
@@ -72,14 +70,16 @@ class Settings(BaseSettings):
     # Webhook mode (polling when WEBHOOK_URL is empty).
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"  # noqa: S104 - the container's port is what gets published
+    webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
 
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+            return frozenset(
+                int(part) for part in value.replace(";", ",").split(",") if part.strip()
+            )
         if isinstance(value, int):
             return frozenset({value})
         return value
@@ -106,7 +106,10 @@ class Settings(BaseSettings):
 
     @cached_property
     def payments_mode(self) -> Literal["provider", "stars", "off"]:
-        if self.payment_provider_token is not None and self.payment_provider_token.get_secret_value():
+        if (
+            self.payment_provider_token is not None
+            and self.payment_provider_token.get_secret_value()
+        ):
             return "provider"
         if self.payment_currency == "XTR":
             return "stars"

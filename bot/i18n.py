@@ -52,13 +52,15 @@ class Translator:
     def _bundle(self, language: str) -> FluentBundle:
         return self._bundles.get(language) or self._bundles[self.default]
 
-    def get(self, language: str, key: str, **args: Any) -> str:
+    def get(self, language: str, key: str, /, **args: Any) -> str:
         bundle = self._bundle(language)
         if not bundle.has_message(key):
             raise MissingTranslation(f"{key} ({language})")
-        message = bundle.get_message(key)
+        pattern = bundle.get_message(key).value
+        if pattern is None:
+            raise MissingTranslation(f"{key} ({language}) has no value")
         values = {name: _safe(value) for name, value in args.items()}
-        text, errors = bundle.format_pattern(message.value, values)
+        text, errors = bundle.format_pattern(pattern, values)
         if errors:
             raise MissingTranslation(f"{key} ({language}): {errors[0]}")
         return str(text)
@@ -78,7 +80,7 @@ def _safe(value: Any) -> Any:
 
 
 class Texts:
-    """Texts in one language; handlers get one as `t` (``t("key", name=...)``)."""
+    """Texts in one language; handlers get one as `t`: ``t(message_id, name=...)``."""
 
     __slots__ = ("language", "translator")
 
@@ -86,7 +88,7 @@ class Texts:
         self.translator = translator
         self.language = language
 
-    def __call__(self, key: str, **args: Any) -> str:
+    def __call__(self, key: str, /, **args: Any) -> str:
         return self.translator.get(self.language, key, **args)
 
     def join(self, keys: Iterable[str], separator: str = ", ") -> str:

@@ -26,9 +26,13 @@ class DatabaseStorage(BaseStorage):
 
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
         async with self._sessionmaker() as session:
-            dialect = session.bind.dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            row = {"key": self.key_of(key), "state": None, "data": {}, "updated_at": utcnow()}
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            row: dict[str, Any] = {
+                "key": self.key_of(key),
+                "state": None,
+                "data": {},
+                "updated_at": utcnow(),
+            }
             statement = insert(FsmRecord).values(**(row | values))
             statement = statement.on_conflict_do_update(
                 index_elements=[FsmRecord.key],

@@ -1,4 +1,6 @@
-"""One router per feature; `get_routers()` gives them in the order they must be tried."""
+"""One router per feature; `get_routers()` builds them in the order they must be tried.
+
+Routers are built anew for each dispatcher (an aiogram router belongs to one parent)."""
 
 from __future__ import annotations
 
@@ -9,4 +11,5 @@ def get_routers() -> list[Router]:
     from handlers import errors, questionnaire, settings, start
 
     # Commands and feature routers first; the fallbacks in `errors` catch what is left.
-    return [start.router, settings.router, questionnaire.router, errors.router]
+    modules = [start, settings, questionnaire, errors]
+    return [module.create_router() for module in modules]

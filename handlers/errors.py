@@ -16,11 +16,9 @@ from db.models import User
 from handlers.questionnaire import flow_for
 from handlers.start import show_where_you_are
 
-router = Router(name="errors")
 log = logging.getLogger(__name__)
 
 
-@router.callback_query()
 async def on_unknown_button(
     callback: CallbackQuery,
     bot: Bot,
@@ -37,7 +35,6 @@ async def on_unknown_button(
     await show_where_you_are(flow)
 
 
-@router.message(F.text)
 async def on_unexpected_text(
     message: Message,
     bot: Bot,
@@ -47,14 +44,15 @@ async def on_unexpected_text(
     user: User | None,
     timezone: str,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     if user is None:
         await show_where_you_are(flow, notice=t("consent-press-button"))
     else:
         await show_where_you_are(flow, notice=t("unknown-input"))
 
 
-@router.message()
 async def on_unsupported(
     message: Message,
     bot: Bot,
@@ -64,11 +62,12 @@ async def on_unsupported(
     user: User | None,
     timezone: str,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     await show_where_you_are(flow, notice=t("unsupported-content"))
 
 
-@router.errors()
 async def on_error(event: ErrorEvent, bot: Bot, t: Texts | None = None) -> None:
     """Log with the traceback (never the message text), tell the person, stop the spinner."""
     update = event.update
@@ -85,3 +84,12 @@ async def on_error(event: ErrorEvent, bot: Bot, t: Texts | None = None) -> None:
         await update.callback_query.answer(t("error-generic"), show_alert=True)
     elif update.message is not None:
         await bot.send_message(update.message.chat.id, t("error-generic"))
+
+
+def create_router() -> Router:
+    router = Router(name="errors")
+    router.callback_query.register(on_unknown_button)
+    router.message.register(on_unexpected_text, F.text)
+    router.message.register(on_unsupported)
+    router.errors.register(on_error)
+    return router

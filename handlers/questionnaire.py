@@ -33,8 +33,6 @@ from keyboards.questionnaire import (
     topics_keyboard,
 )
 
-router = Router(name="questionnaire")
-
 MAX_TEXT = 64
 MIN_AGE, MAX_AGE = 18, 120
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -55,8 +53,10 @@ class Signup(StatesGroup):
     summary = State()
 
 
-STEPS = ("name", "email", "age", "therapy_before", "format", "topics", "gender", "days")
-STEPS += ("time", "budget", "summary")
+STEPS: tuple[str, ...] = (
+    *("name", "email", "age", "therapy_before", "format", "topics"),
+    *("gender", "days", "time", "budget", "summary"),
+)
 QUESTIONS = STEPS[2:-1]
 CHOICES: dict[str, tuple[str, ...]] = {
     "therapy_before": ("yes", "no"),
@@ -90,13 +90,19 @@ def choice_label(t: Texts, step: str, value: str) -> str:
     if step == "therapy_before":
         return t("answer-yes" if value == "yes" else "answer-no")
     if step == "budget":
-        return t("budget-any") if value == "any" else t("budget-tier", amount=f"{int(value):,}".replace(",", " "))
+        return (
+            t("budget-any")
+            if value == "any"
+            else t("budget-tier", amount=f"{int(value):,}".replace(",", " "))
+        )
     return t(f"{step.replace('_', '-')}-{value}")
 
 
 async def topic_names(session: AsyncSession, t: Texts) -> list[tuple[str, str]]:
     topics = await users.visible_topics(session)
-    return [(topic.code, topic.name_en if t.language == "en" else topic.name_ru) for topic in topics]
+    return [
+        (topic.code, topic.name_en if t.language == "en" else topic.name_ru) for topic in topics
+    ]
 
 
 async def render(
@@ -189,7 +195,9 @@ class Flow:
         self.chat_id = chat_id
         self.telegram_name = telegram_name
 
-    async def show(self, step: str, *, edit: Message | None = None, notice: str | None = None) -> None:
+    async def show(
+        self, step: str, *, edit: Message | None = None, notice: str | None = None
+    ) -> None:
         """Show a step: edit the screen the button was on, or send a new screen."""
         data = await self.state.get_data()
         text, markup = await render(
@@ -316,7 +324,6 @@ async def _stale(callback: CallbackQuery, flow: Flow, step: str | None) -> bool:
     return True
 
 
-@router.callback_query(Answer.filter())
 async def on_answer(
     callback: CallbackQuery,
     callback_data: Answer,
@@ -342,7 +349,9 @@ async def on_answer(
         await flow.back(step, edit=screen)
         return
     if step == "name" and value == "telegram" and callback.from_user.first_name:
-        await users.update_profile(session, user, first_name=callback.from_user.first_name[:MAX_TEXT])
+        await users.update_profile(
+            session, user, first_name=callback.from_user.first_name[:MAX_TEXT]
+        )
     elif step == "email" and value == "skip":
         await users.update_profile(session, user, email=None)
     elif step == "topics":
@@ -387,7 +396,6 @@ async def _toggle_topic(
     await flow.show("topics", edit=screen)
 
 
-@router.callback_query(EditAnswer.filter())
 async def on_edit(
     callback: CallbackQuery,
     callback_data: EditAnswer,
@@ -411,7 +419,6 @@ async def on_edit(
     await flow.show(callback_data.step, edit=_editable(callback))
 
 
-@router.callback_query(ConfirmAnswers.filter())
 async def on_confirm(
     callback: CallbackQuery,
     bot: Bot,
@@ -463,7 +470,6 @@ async def on_confirm(
 # -- typed answers -----------------------------------------------------------------------
 
 
-@router.message(Signup.name, F.text)
 async def on_name(
     message: Message,
     bot: Bot,
@@ -473,7 +479,9 @@ async def on_name(
     user: User | None,
     timezone: str,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     name = " ".join((message.text or "").split())
     if user is None or not name or len(name) > MAX_TEXT or name.startswith("/"):
         await flow.remind("name-invalid", "name")
@@ -482,7 +490,6 @@ async def on_name(
     await flow.advance("name")
 
 
-@router.message(Signup.email, F.text)
 async def on_email(
     message: Message,
     bot: Bot,
@@ -492,7 +499,9 @@ async def on_email(
     user: User | None,
     timezone: str,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     email = (message.text or "").strip()
     if user is None or len(email) > 254 or not EMAIL.match(email):
         await flow.remind("email-invalid", "email")
@@ -501,7 +510,6 @@ async def on_email(
     await flow.advance("email")
 
 
-@router.message(Signup.age, F.text)
 async def on_age(
     message: Message,
     bot: Bot,
@@ -512,7 +520,9 @@ async def on_age(
     timezone: str,
     clock: Clock,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     text = (message.text or "").strip()
     if not re.fullmatch(r"[+-]?\d{1,6}", text):
         await flow.remind("q-age-invalid", "age")
@@ -531,9 +541,6 @@ async def on_age(
     await flow.advance("age")
 
 
-@router.message(Signup.name)
-@router.message(Signup.email)
-@router.message(Signup.age)
 async def on_not_text(
     message: Message,
     bot: Bot,
@@ -543,22 +550,12 @@ async def on_not_text(
     user: User | None,
     timezone: str,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     await flow.remind("text-expected")
 
 
-@router.message(
-    StateFilter(
-        Signup.therapy_before,
-        Signup.format,
-        Signup.topics,
-        Signup.gender,
-        Signup.days,
-        Signup.time,
-        Signup.budget,
-        Signup.summary,
-    )
-)
 async def on_text_instead_of_button(
     message: Message,
     bot: Bot,
@@ -568,5 +565,32 @@ async def on_text_instead_of_button(
     user: User | None,
     timezone: str,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     await flow.remind("q-buttons-expected")
+
+
+def create_router() -> Router:
+    router = Router(name="questionnaire")
+    router.callback_query.register(on_answer, Answer.filter())
+    router.callback_query.register(on_edit, EditAnswer.filter())
+    router.callback_query.register(on_confirm, ConfirmAnswers.filter())
+    router.message.register(on_name, Signup.name, F.text)
+    router.message.register(on_email, Signup.email, F.text)
+    router.message.register(on_age, Signup.age, F.text)
+    router.message.register(on_not_text, StateFilter(Signup.name, Signup.email, Signup.age))
+    router.message.register(
+        on_text_instead_of_button,
+        StateFilter(
+            Signup.therapy_before,
+            Signup.format,
+            Signup.topics,
+            Signup.gender,
+            Signup.days,
+            Signup.time,
+            Signup.budget,
+            Signup.summary,
+        ),
+    )
+    return router

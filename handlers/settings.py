@@ -31,8 +31,6 @@ from keyboards.menu import (
     to_menu,
 )
 
-router = Router(name="settings")
-
 
 class ZoneInput(StatesGroup):
     waiting = State()
@@ -54,17 +52,14 @@ async def _reply(event: Message | CallbackQuery, text: str, **kwargs: Any) -> No
     await event.answer(text, **kwargs)
 
 
-@router.message(Command("help"))
 async def on_help(message: Message, t: Texts, user: User | None) -> None:
     await message.answer(t("help"), reply_markup=main_menu(t) if user else None)
 
 
-@router.message(Command("sos"))
 async def on_sos(message: Message, t: Texts) -> None:
     await message.answer(t("sos"))
 
 
-@router.message(Command("menu"))
 async def on_menu_command(message: Message, t: Texts, user: User | None) -> None:
     if user is None:
         await message.answer(t("need-start"))
@@ -72,7 +67,6 @@ async def on_menu_command(message: Message, t: Texts, user: User | None) -> None
     await message.answer(t("menu-title"), reply_markup=main_menu(t))
 
 
-@router.message(Command("settings"))
 async def on_settings_command(message: Message, t: Texts, user: User | None) -> None:
     if user is None:
         await message.answer(t("need-start"))
@@ -80,7 +74,6 @@ async def on_settings_command(message: Message, t: Texts, user: User | None) -> 
     await message.answer(t("settings-title"), reply_markup=settings_menu(t, user.timezone))
 
 
-@router.callback_query(MenuAction.filter())
 async def on_menu(
     callback: CallbackQuery,
     callback_data: MenuAction,
@@ -132,12 +125,10 @@ async def on_menu(
 # -- language ----------------------------------------------------------------------------
 
 
-@router.message(Command("language"))
 async def on_language_command(message: Message, t: Texts) -> None:
     await message.answer(t("language-choose"), reply_markup=language_keyboard())
 
 
-@router.callback_query(LanguageChoice.filter())
 async def on_language(
     callback: CallbackQuery,
     callback_data: LanguageChoice,
@@ -182,7 +173,6 @@ async def _ask_zone(bot: Bot, chat_id: int, state: FSMContext, t: Texts, timezon
     )
 
 
-@router.message(Command("timezone"))
 async def on_timezone_command(
     message: Message, bot: Bot, state: FSMContext, t: Texts, user: User | None, timezone: str
 ) -> None:
@@ -205,13 +195,14 @@ async def _set_zone(
     await users.update_profile(session, user, timezone=name)
     data = await state.get_data()
     await state.set_state(data.get("resume_state"))
-    await bot.send_message(user.telegram_id or 0, t("timezone-set", zone=name, offset=utc_offset_label(name)))
+    await bot.send_message(
+        user.telegram_id or 0, t("timezone-set", zone=name, offset=utc_offset_label(name))
+    )
     flow = flow_for(event, bot=bot, state=state, t=t, session=session, user=user, timezone=name)
     if step_of(data.get("resume_state")) is not None:
         await flow.show(step_of(data.get("resume_state")) or "summary")
 
 
-@router.callback_query(ZoneChoice.filter())
 async def on_zone(
     callback: CallbackQuery,
     callback_data: ZoneChoice,
@@ -231,7 +222,6 @@ async def on_zone(
     await _set_zone(callback, name, bot=bot, state=state, t=t, session=session, user=user)
 
 
-@router.message(ZoneInput.waiting, F.text)
 async def on_zone_typed(
     message: Message,
     bot: Bot,
@@ -254,7 +244,6 @@ async def on_zone_typed(
     await _set_zone(message, name, bot=bot, state=state, t=t, session=session, user=user)
 
 
-@router.message(ZoneInput.waiting)
 async def on_zone_not_text(message: Message, t: Texts) -> None:
     await message.answer(t("timezone-invalid"), reply_markup=timezone_keyboard())
 
@@ -293,14 +282,12 @@ async def _show_my_data(
     await bot.send_message(chat_id, "\n".join(lines))
 
 
-@router.message(Command("my_data"))
 async def on_my_data(
     message: Message, bot: Bot, t: Texts, session: AsyncSession, user: User | None, timezone: str
 ) -> None:
     await _show_my_data(bot, message.chat.id, t, session, user, timezone)
 
 
-@router.message(Command("delete_me"))
 async def on_delete_me(message: Message, state: FSMContext, t: Texts, user: User | None) -> None:
     if user is None and await state.get_state() is None and not await state.get_data():
         await message.answer(t("delete-nothing"))
@@ -308,7 +295,6 @@ async def on_delete_me(message: Message, state: FSMContext, t: Texts, user: User
     await message.answer(t("delete-confirm"), reply_markup=delete_keyboard(t))
 
 
-@router.callback_query(DeleteChoice.filter())
 async def on_delete(
     callback: CallbackQuery,
     callback_data: DeleteChoice,
@@ -332,3 +318,22 @@ async def on_delete(
         await state.clear()
     if screen is not None:
         await screen.edit_text(t("delete-done"))
+
+
+def create_router() -> Router:
+    router = Router(name="settings")
+    router.message.register(on_help, Command("help"))
+    router.message.register(on_sos, Command("sos"))
+    router.message.register(on_menu_command, Command("menu"))
+    router.message.register(on_settings_command, Command("settings"))
+    router.callback_query.register(on_menu, MenuAction.filter())
+    router.message.register(on_language_command, Command("language"))
+    router.callback_query.register(on_language, LanguageChoice.filter())
+    router.message.register(on_timezone_command, Command("timezone"))
+    router.callback_query.register(on_zone, ZoneChoice.filter())
+    router.message.register(on_zone_typed, ZoneInput.waiting, F.text)
+    router.message.register(on_zone_not_text, ZoneInput.waiting)
+    router.message.register(on_my_data, Command("my_data"))
+    router.message.register(on_delete_me, Command("delete_me"))
+    router.callback_query.register(on_delete, DeleteChoice.filter())
+    return router

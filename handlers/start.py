@@ -17,8 +17,6 @@ from handlers.questionnaire import Flow, flow_for, start_questionnaire
 from keyboards.menu import main_menu
 from keyboards.questionnaire import ConsentChoice, consent_keyboard
 
-router = Router(name="start")
-
 
 async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
     """Whatever brought the person here, show the screen they should be on now."""
@@ -38,7 +36,6 @@ async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
     await flow.bot.send_message(flow.chat_id, text, reply_markup=main_menu(t))
 
 
-@router.message(CommandStart())
 async def on_start(
     message: Message,
     bot: Bot,
@@ -49,7 +46,9 @@ async def on_start(
     timezone: str,
     clock: Clock,
 ) -> None:
-    flow = flow_for(message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone)
+    flow = flow_for(
+        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
+    )
     if user is None:
         await users.record_event(session, "start", clock.now())
         await session.commit()
@@ -57,7 +56,6 @@ async def on_start(
     await show_where_you_are(flow)
 
 
-@router.callback_query(ConsentChoice.filter())
 async def on_consent(
     callback: CallbackQuery,
     callback_data: ConsentChoice,
@@ -96,3 +94,10 @@ async def on_consent(
         callback, bot=bot, state=state, t=t, session=session, user=user, timezone=user.timezone
     )
     await start_questionnaire(flow)
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(on_start, CommandStart())
+    router.callback_query.register(on_consent, ConsentChoice.filter())
+    return router

@@ -90,7 +90,5 @@ def summary_keyboard(t: Texts, fields: Sequence[tuple[str, str]]) -> InlineKeybo
     for step, label in fields:
         builder.button(text=t("btn-edit", field=label), callback_data=EditAnswer(step=step))
     builder.adjust(2)
-    builder.row(
-        InlineKeyboardButton(text=t("btn-confirm"), callback_data=ConfirmAnswers().pack())
-    )
+    builder.row(InlineKeyboardButton(text=t("btn-confirm"), callback_data=ConfirmAnswers().pack()))
     return builder.as_markup()

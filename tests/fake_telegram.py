@@ -88,12 +88,12 @@ class _TelegramHtml(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.error = f"Unsupported start tag \"{tag}\""
+            self.error = f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            self.error = f"Unmatched end tag \"{tag}\""
+            self.error = f'Unmatched end tag "{tag}"'
             return
         self.stack.pop()
 
@@ -106,7 +106,7 @@ def plain_text(html_text: str) -> str:
     parser.feed(html_text)
     parser.close()
     if parser.error or parser.stack:
-        raise ValueError(parser.error or f"Unclosed tag \"{parser.stack[-1]}\"")
+        raise ValueError(parser.error or f'Unclosed tag "{parser.stack[-1]}"')
     return "".join(parser.text)
 
 
@@ -176,7 +176,10 @@ class FakeTelegram(BaseSession):
         raise NotImplementedError
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109
     ) -> Any:
         self.calls.append(method)
         chat_id = getattr(method, "chat_id", None)
@@ -247,7 +250,9 @@ class FakeTelegram(BaseSession):
     def as_message(self, shown: Shown) -> Message:
         chat = Chat(id=shown.chat_id, type="private")
         if shown.photo:
-            photo = [PhotoSize(file_id=shown.photo, file_unique_id=shown.photo, width=512, height=512)]
+            photo = [
+                PhotoSize(file_id=shown.photo, file_unique_id=shown.photo, width=512, height=512)
+            ]
             return Message(
                 message_id=shown.message_id,
                 date=datetime.now(UTC),
@@ -297,7 +302,9 @@ class FakeTelegram(BaseSession):
     def _do_SendMessage(self, bot: Bot, method: SendMessage) -> Message:
         self._check_html(bot, method, method.text, 4096)
         self._check_markup(bot, method, method.reply_markup)
-        markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+        markup = (
+            method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+        )
         reply_to = method.reply_parameters.message_id if method.reply_parameters else None
         shown = Shown(next(self._ids), int(method.chat_id), method.text, markup, reply_to=reply_to)
         return self._store(shown.chat_id, shown)
@@ -305,7 +312,9 @@ class FakeTelegram(BaseSession):
     def _do_SendPhoto(self, bot: Bot, method: SendPhoto) -> Message:
         self._check_html(bot, method, method.caption or " ", 1024)
         self._check_markup(bot, method, method.reply_markup)
-        markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+        markup = (
+            method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+        )
         shown = Shown(
             next(self._ids),
             int(method.chat_id),
@@ -331,7 +340,9 @@ class FakeTelegram(BaseSession):
             date=datetime.now(UTC),
             chat=Chat(id=shown.chat_id, type="private"),
             from_user=BOT_USER,
-            document=Document(file_id=f"doc-{shown.message_id}", file_unique_id="d", file_name=name),
+            document=Document(
+                file_id=f"doc-{shown.message_id}", file_unique_id="d", file_name=name
+            ),
         )
 
     def _do_SendInvoice(self, bot: Bot, method: SendInvoice) -> Message:

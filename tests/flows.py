@@ -1,0 +1,49 @@
+"""Conversation steps shared by tests: a client going through sign-up and questionnaire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tests.fake_telegram import TgUser
+
+
+@dataclass
+class Profile:
+    """Answers as the buttons read in Russian."""
+
+    age: str = "30"
+    therapy_before: str = "Да"
+    format: str = "Индивидуальная"
+    topics: list[str] = field(default_factory=lambda: ["Тревога", "Сон"])
+    gender: str = "Не важно"
+    days: str = "Любые дни"
+    time: str = "Любое время"
+    budget: str = "Не важно"
+
+
+async def consent(client: TgUser) -> None:
+    await client.send("/start")
+    await client.press("Согласен")
+
+
+async def answer_questionnaire(client: TgUser, profile: Profile) -> None:
+    await client.send(profile.age)
+    await client.press(profile.therapy_before)
+    await client.press(profile.format)
+    for topic in profile.topics:
+        await client.press(topic)
+    await client.press("Готово")
+    await client.press(profile.gender)
+    await client.press(profile.days)
+    await client.press(profile.time)
+    await client.press(profile.budget)
+
+
+async def sign_up(client: TgUser, profile: Profile | None = None) -> None:
+    """From /start to the main menu."""
+    await consent(client)
+    await client.press(f"Да, {client.first_name}")
+    await client.press("Пропустить")
+    await answer_questionnaire(client, profile or Profile())
+    await client.press("Всё верно")
+    assert "Главное меню" in client.last.text
