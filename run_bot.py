@@ -63,7 +63,7 @@ async def demo(settings: Settings, *, if_empty: bool) -> None:
 
 async def run(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
-    from db.engine import create_engine, create_sessionmaker
+    from db.engine import UPDATE_CONCURRENCY, create_engine, create_sessionmaker
     from db.migrate import upgrade
 
     engine = create_engine(settings.database_url)
@@ -77,7 +77,9 @@ async def run(settings: Settings) -> None:
         else:
             await bot.delete_webhook(drop_pending_updates=False)
             await dispatcher.start_polling(
-                bot, allowed_updates=dispatcher.resolve_used_update_types()
+                bot,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+                tasks_concurrency_limit=UPDATE_CONCURRENCY,
             )
     finally:
         await bot.session.close()

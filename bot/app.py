@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottlingMiddleware
+from bot.middlewares import (
+    DatabaseMiddleware,
+    OutgoingMiddleware,
+    PersonMiddleware,
+    ThrottlingMiddleware,
+)
 from bot.timezones import Clock
 from db.fsm import DatabaseStorage
 
@@ -54,12 +59,13 @@ def create_dispatcher(
     from handlers import get_routers
 
     translator = translator or Translator(default=settings.default_language)
+    clock = clock or Clock()
     dispatcher = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker),
         events_isolation=SimpleEventIsolation(),
         settings=settings,
         translator=translator,
-        clock=clock or Clock(),
+        clock=clock,
         sessionmaker=sessionmaker,
     )
     dispatcher.update.outer_middleware(
@@ -67,6 +73,7 @@ def create_dispatcher(
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
+    dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock))
     dispatcher.include_routers(*get_routers())
     dispatcher.startup.register(set_commands)
     return dispatcher

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator, guess_language
+from bot.notify import Outgoing
+from bot.timezones import Clock
 from db import users
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -86,4 +88,28 @@ class PersonMiddleware(BaseMiddleware):
         data["role"] = role
         data["t"] = self._translator.for_language(language)
         data["timezone"] = timezone
+        return await handler(event, data)
+
+
+class OutgoingMiddleware(BaseMiddleware):
+    """Hands handlers the one outgoing path of their bot (built on first use)."""
+
+    def __init__(
+        self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+    ) -> None:
+        self._settings = settings
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._outgoing: dict[int, Outgoing] = {}
+
+    async def _blocked(self, chat_id: int) -> None:
+        async with self._sessionmaker() as session:
+            await users.mark_blocked(session, chat_id, self._clock.now())
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        bot: Bot = data["bot"]
+        outgoing = self._outgoing.get(bot.id)
+        if outgoing is None:
+            outgoing = self._outgoing[bot.id] = Outgoing(bot, self._settings, self._blocked)
+        data["outgoing"] = outgoing
         return await handler(event, data)

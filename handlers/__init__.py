@@ -8,8 +8,8 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import errors, questionnaire, settings, start
+    from handlers import catalog, errors, questionnaire, settings, start
 
     # Commands and feature routers first; the fallbacks in `errors` catch what is left.
-    modules = [start, settings, questionnaire, errors]
+    modules = [start, settings, questionnaire, catalog, errors]
     return [module.create_router() for module in modules]

@@ -11,11 +11,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.i18n import Texts, Translator
 from bot.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
 from db import users
 from db.fsm import DatabaseStorage
 from db.models import User
+from handlers.catalog import catalog_for
 from handlers.questionnaire import edit_saved_answers, flow_for, render_summary, step_of
 from handlers.start import show_where_you_are
 from keyboards.menu import (
@@ -83,6 +85,8 @@ async def on_menu(
     session: AsyncSession,
     user: User | None,
     timezone: str,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     action = callback_data.action
     if action == "sos":
@@ -99,7 +103,12 @@ async def on_menu(
     if action == "menu":
         await _reply(callback, t("menu-title"), reply_markup=main_menu(t))
     elif action == "find":
-        await _reply(callback, t("find-soon"), reply_markup=to_menu(t))
+        await callback.answer()
+        await state.update_data(relaxed=[])
+        cards = catalog_for(
+            bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
+        )
+        await cards.open()
     elif action == "settings":
         await _reply(callback, t("settings-title"), reply_markup=settings_menu(t, user.timezone))
     elif action == "answers":

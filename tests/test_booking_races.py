@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -163,7 +164,7 @@ async def test_overlapping_bookings_with_different_starts(db_sessionmaker: Sessi
             await session.scalars(select(Booking).where(Booking.therapist_id == therapist_id))
         ).all()
     spans = sorted((row.starts_at, row.ends_at) for row in rows)
-    for (_, first_end), (second_start, _) in zip(spans, spans[1:], strict=False):
+    for (_, first_end), (second_start, _) in itertools.pairwise(spans):
         assert first_end <= second_start, spans
 
 

@@ -3,7 +3,6 @@ menu-find = 🔎 Find a therapist
 menu-help = ❓ Help
 menu-settings = ⚙️ Settings
 menu-sos = 🆘 Urgent help
-find-soon = Therapist matching will appear here soon. Your answers are saved — I will use them as soon as it is ready.
 
 help =
     <b>What I can do</b>

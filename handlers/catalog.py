@@ -1,0 +1,625 @@
+"""Matched therapist cards with free times, and booking a time in two taps."""
+
+from __future__ import annotations
+
+import html
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.calendar import session_ics
+from bot.config import PROJECT_ROOT, Settings
+from bot.i18n import Markup, Texts, Translator
+from bot.matching import Preferences, diagnose, find_matches, relax, slot_fits
+from bot.notify import Outgoing
+from bot.policy import Rules
+from bot.timezones import Clock, utc_offset_label, zone
+from db import bookings, catalog, users
+from db.models import Booking, Slot, Therapist, User
+from keyboards.catalog import (
+    BookSlot,
+    CardDay,
+    CardMore,
+    CardPage,
+    Relax,
+    SlotPick,
+    card_keyboard,
+    confirm_keyboard,
+    day_label,
+    relax_keyboard,
+)
+from keyboards.menu import MenuAction, main_menu
+
+CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096
+CARD_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The matches shown to one client, in order; `v` tells a stale button from a current one."""
+
+    v: int
+    ids: list[int]
+    why: dict[int, tuple[int, int]]  # therapist id -> (topics matched, topics total)
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", " ")
+
+
+def when_text(t: Texts, moment: datetime, timezone: str) -> str:
+    local = moment.astimezone(zone(timezone))
+    return f"{day_label(t, local.date())}, {local:%H:%M}"
+
+
+def therapist_name(therapist: Therapist, language: str) -> str:
+    return therapist.name_en if language == "en" else therapist.name_ru
+
+
+def format_key(therapist: Therapist) -> str:
+    if therapist.offers_individual and therapist.offers_couple:
+        return "card-format-both"
+    return "card-format-couple" if therapist.offers_couple else "card-format-individual"
+
+
+def caption(t: Texts, therapist: Therapist, why: tuple[int, int], limit: int) -> tuple[str, bool]:
+    """The card's text, shortened to `limit` characters as the reader sees them."""
+    english = t.language == "en"
+    about = therapist.about_en if english else therapist.about_ru
+    education = therapist.education_en if english else therapist.education_ru
+    head = [
+        t("card-name", name=therapist_name(therapist, t.language)),
+        t(
+            "card-facts",
+            format=t(format_key(therapist)),
+            minutes=therapist.session_minutes,
+            price=money(therapist.price),
+        ),
+        t("card-why", matched=why[0], total=why[1]),
+    ]
+
+    def build(about_text: str, education_text: str) -> str:
+        parts = [*head, "", html.escape(about_text)]
+        if education_text:
+            parts += ["", t("card-education", text=education_text)]
+        return "\n".join(parts)
+
+    full = build(about, education)
+    if _visible_length(full) <= limit:
+        return full, False
+    # Shorten the long texts, keep the facts; the full text is one tap away.
+    budget = max(limit - _visible_length(build("", "")) - 8, 40)
+    short_about = _shorten(about, budget * 2 // 3)
+    short_education = _shorten(education, budget - len(short_about))
+    return build(short_about, short_education), True
+
+
+def _visible_length(text: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def _shorten(text: str, size: int) -> str:
+    if len(text) <= size:
+        return text
+    cut = text[: max(size - 1, 0)].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+class Catalog:
+    """Cards for one update."""
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        state: FSMContext,
+        t: Texts,
+        session: AsyncSession,
+        user: User,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self.bot = bot
+        self.state = state
+        self.t = t
+        self.session = session
+        self.user = user
+        self.settings = settings
+        self.clock = clock
+        self.rules = Rules.from_settings(settings)
+        self.chat_id = user.telegram_id or 0
+
+    async def preferences(self) -> Preferences | None:
+        questionnaire = await users.get_questionnaire(self.session, self.user)
+        if questionnaire is None:
+            return None
+        prefs = catalog.preferences_of(questionnaire, self.user)
+        for kind in (await self.state.get_data()).get("relaxed", []):
+            prefs = relax(prefs, kind)
+        return prefs
+
+    async def open(self, *, notice: str | None = None, focus: int | None = None) -> None:
+        """Match again and show the first card (or the card of `focus`)."""
+        prefs = await self.preferences()
+        if prefs is None:
+            await self.bot.send_message(self.chat_id, self.t("need-start"))
+            return
+        earliest, latest = self.rules.booking_window(self.clock.now())
+        candidates = await catalog.candidates(self.session, earliest, latest)
+        matches = find_matches(prefs, candidates, earliest=earliest, latest=latest)
+        if not matches:
+            await self._dead_end(prefs, candidates, earliest, latest, notice)
+            return
+        ids = [match.therapist_id for match in matches]
+        listing = Listing(
+            # Same preferences and the same therapists: the same list, whatever its age.
+            v=zlib.crc32(repr((prefs, ids)).encode()) & 0x7FFFFFFF,
+            ids=ids,
+            why={m.therapist_id: (m.topics_matched, m.topics_total) for m in matches},
+        )
+        await self.state.update_data(
+            listing_v=listing.v,
+            listing=listing.ids,
+            listing_why={str(key): list(value) for key, value in listing.why.items()},
+        )
+        if notice:
+            await self.bot.send_message(self.chat_id, notice)
+        index = listing.ids.index(focus) if focus in listing.ids else 0
+        await self.show(listing, index, prefs)
+
+    async def _dead_end(
+        self,
+        prefs: Preferences,
+        candidates: list[Any],
+        earliest: datetime,
+        latest: datetime,
+        notice: str | None,
+    ) -> None:
+        t = self.t
+        diagnosis = diagnose(prefs, candidates, earliest=earliest, latest=latest)
+        lines = [notice] if notice else []
+        if not candidates or diagnosis.blocking in (None, "none_available"):
+            lines.append(t("catalog-empty"))
+            markup = main_menu(t)
+        else:
+            lines.append(t(f"catalog-nobody-{diagnosis.blocking}"))
+            markup = relax_keyboard(t, diagnosis.relaxations)
+            if diagnosis.relaxations:
+                lines.append(t("catalog-try"))
+            markup.inline_keyboard.append(
+                [
+                    InlineKeyboardButton(
+                        text=t("relax-answers"), callback_data=MenuAction(action="answers").pack()
+                    )
+                ]
+            )
+        await self.bot.send_message(self.chat_id, "\n\n".join(lines), reply_markup=markup)
+
+    async def listing(self) -> Listing:
+        data = await self.state.get_data()
+        why = {int(key): (value[0], value[1]) for key, value in data.get("listing_why", {}).items()}
+        return Listing(v=int(data.get("listing_v", 0)), ids=list(data.get("listing", [])), why=why)
+
+    async def card(
+        self, listing: Listing, index: int, prefs: Preferences, day: date | None = None
+    ) -> tuple[Therapist | None, str, InlineKeyboardMarkup, bool]:
+        therapist_id = listing.ids[index]
+        therapist = await self.session.get(Therapist, therapist_id)
+        if therapist is None:
+            return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
+        photo = bool(therapist.photo_path or therapist.photo_file_id)
+        text, shortened = caption(
+            self.t,
+            therapist,
+            listing.why.get(therapist_id, (0, 0)),
+            CAPTION_LIMIT if photo else TEXT_LIMIT,
+        )
+        slots = await self.fitting_slots(therapist_id, prefs)
+        tz = zone(self.user.timezone)
+        by_day: dict[date, list[tuple[int, datetime]]] = {}
+        for slot in slots:
+            local = slot.starts_at.astimezone(tz)
+            if local.date() in by_day or len(by_day) < CARD_DAYS:
+                by_day.setdefault(local.date(), []).append((slot.id, local))
+        zone_label = f"{self.user.timezone}, {utc_offset_label(self.user.timezone)}"
+        text += "\n\n" + (
+            self.t("card-pick-day", zone=zone_label) if by_day else self.t("card-no-days")
+        )
+        chosen = day if day in by_day else None
+        markup = card_keyboard(
+            self.t,
+            v=listing.v,
+            index=index,
+            total=len(listing.ids),
+            days=list(by_day),
+            chosen_day=chosen,
+            times=by_day.get(chosen, []) if chosen else [],
+            more_of=therapist_id if shortened else None,
+        )
+        return therapist, text, markup, photo
+
+    async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[Slot]:
+        earliest, latest = self.rules.booking_window(self.clock.now())
+        slots = await catalog.free_slots(self.session, [therapist_id], earliest, latest)
+        return [slot for slot in slots.get(therapist_id, []) if slot_fits(slot.starts_at, prefs)]
+
+    async def show(
+        self,
+        listing: Listing,
+        index: int,
+        prefs: Preferences,
+        *,
+        day: date | None = None,
+        edit: Message | None = None,
+    ) -> None:
+        therapist, text, markup, photo = await self.card(listing, index, prefs, day)
+        if therapist is None:
+            await self.open(notice=self.t("catalog-refreshed"))
+            return
+        if edit is not None and await self._edit(edit, therapist, text, markup, photo):
+            return
+        if edit is not None:
+            # A text card cannot become a photo card (and back): replace the message.
+            try:
+                await edit.delete()
+            except TelegramBadRequest as error:
+                # Already gone, or too old for a bot to delete: the new card comes anyway.
+                if "delete" not in error.message and "not found" not in error.message:
+                    raise
+        if not photo:
+            await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+            return
+        sent = await self.bot.send_photo(
+            self.chat_id, self._photo(therapist), caption=text, reply_markup=markup
+        )
+        await self._remember_photo(therapist, sent)
+
+    def _photo(self, therapist: Therapist) -> str | FSInputFile:
+        if therapist.photo_file_id:
+            return therapist.photo_file_id
+        assert therapist.photo_path is not None
+        return FSInputFile(PROJECT_ROOT / therapist.photo_path)
+
+    async def _remember_photo(self, therapist: Therapist, sent: Message | bool) -> None:
+        if therapist.photo_file_id or not isinstance(sent, Message) or not sent.photo:
+            return
+        await catalog.remember_photo(self.session, therapist.id, sent.photo[-1].file_id)
+
+    async def _edit(
+        self,
+        message: Message,
+        therapist: Therapist,
+        text: str,
+        markup: InlineKeyboardMarkup,
+        photo: bool,
+    ) -> bool:
+        """Edit the card in place; False when the message is of the other kind."""
+        try:
+            if photo and message.photo:
+                current = message.photo[-1].file_id
+                if current == therapist.photo_file_id:
+                    await message.edit_caption(caption=text, reply_markup=markup)
+                else:
+                    media = InputMediaPhoto(media=self._photo(therapist), caption=text)
+                    sent = await message.edit_media(media=media, reply_markup=markup)
+                    await self._remember_photo(therapist, sent)
+                return True
+            if not photo and message.text is not None:
+                await message.edit_text(text, reply_markup=markup)
+                return True
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                return True
+            raise
+        return False
+
+
+def catalog_for(
+    *,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+) -> Catalog:
+    return Catalog(
+        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
+    )
+
+
+# -- buttons -----------------------------------------------------------------------------
+
+
+async def on_page(
+    callback: CallbackQuery,
+    callback_data: CardPage | CardDay,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    if user is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    cards = catalog_for(
+        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
+    )
+    listing = await cards.listing()
+    prefs = await cards.preferences()
+    if (
+        prefs is None
+        or callback_data.v != listing.v
+        or not 0 <= callback_data.index < len(listing.ids)
+    ):
+        await callback.answer(t("catalog-refreshed"))
+        await cards.open()
+        return
+    await callback.answer()
+    day = None
+    if isinstance(callback_data, CardDay) and callback_data.day:
+        try:
+            day = date.fromisoformat(callback_data.day)
+        except ValueError:
+            day = None
+    message = callback.message if isinstance(callback.message, Message) else None
+    await cards.show(listing, callback_data.index, prefs, day=day, edit=message)
+
+
+async def on_more(
+    callback: CallbackQuery,
+    callback_data: CardMore,
+    bot: Bot,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+) -> None:
+    therapist = await session.get(Therapist, callback_data.therapist_id)
+    if user is None or therapist is None or not therapist.active:
+        await callback.answer(t("stale-button-short"))
+        return
+    await callback.answer()
+    text, _ = caption(t, therapist, (0, 0), TEXT_LIMIT)
+    await bot.send_message(callback.from_user.id, text)
+
+
+async def on_relax(
+    callback: CallbackQuery,
+    callback_data: Relax,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    if user is None or callback_data.kind not in ("time", "budget", "gender"):
+        await callback.answer(t("stale-button-short"))
+        return
+    await callback.answer()
+    relaxed = list((await state.get_data()).get("relaxed", []))
+    await state.update_data(relaxed=[*relaxed, callback_data.kind])
+    cards = catalog_for(
+        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
+    )
+    await cards.open(notice=t("catalog-relaxed"))
+
+
+def _refusal_text(t: Texts, error: bookings.BookingError, settings: Settings) -> str:
+    if isinstance(error, bookings.OutsideRules):
+        return t(
+            f"book-{error.refusal.value}",
+            hours=settings.min_booking_notice_hours,
+            days=settings.booking_horizon_days,
+        )
+    if isinstance(error, bookings.ClientBusy):
+        return t("book-busy")
+    if isinstance(error, bookings.SlotTaken):
+        return t("book-taken")
+    return t("book-unavailable")
+
+
+async def on_slot(
+    callback: CallbackQuery,
+    callback_data: SlotPick,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    if user is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    rules = Rules.from_settings(settings)
+    try:
+        view = await bookings.check_bookable(
+            session, callback_data.slot_id, user, rules, clock.now()
+        )
+    except bookings.BookingError as error:
+        await _refused(callback, error, bot, state, t, session, user, settings, clock)
+        return
+    await callback.answer()
+    therapist = view.therapist
+    text = t(
+        "slot-confirm",
+        name=therapist_name(therapist, t.language),
+        when=when_text(t, view.slot.starts_at, user.timezone),
+        zone=user.timezone,
+        minutes=therapist.session_minutes,
+        price=money(therapist.price),
+        hours=settings.free_cancel_hours,
+    )
+    await bot.send_message(
+        user.telegram_id or 0, text, reply_markup=confirm_keyboard(t, view.slot.id)
+    )
+
+
+async def _refused(
+    callback: CallbackQuery,
+    error: bookings.BookingError,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+    therapist_id: int | None = None,
+) -> None:
+    await callback.answer(_refusal_text(t, error, settings), show_alert=True)
+    cards = catalog_for(
+        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
+    )
+    if isinstance(error, bookings.ClientBusy | bookings.OutsideRules):
+        return
+    await cards.open(notice=_refusal_text(t, error, settings), focus=therapist_id)
+
+
+async def on_book(
+    callback: CallbackQuery,
+    callback_data: BookSlot,
+    bot: Bot,
+    state: FSMContext,
+    t: Texts,
+    session: AsyncSession,
+    user: User | None,
+    settings: Settings,
+    clock: Clock,
+    translator: Translator,
+    outgoing: Outgoing,
+) -> None:
+    if user is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    questionnaire = await users.get_questionnaire(session, user)
+    view = await bookings.slot_for_booking(session, callback_data.slot_id)
+    therapist_id = view.therapist.id if view else None
+    try:
+        booking = await bookings.book(
+            session,
+            client=user,
+            slot_id=callback_data.slot_id,
+            format=questionnaire.format if questionnaire else "individual",
+            rules=Rules.from_settings(settings),
+            now=clock.now(),
+            hold=None,
+        )
+    except bookings.ClientBusy:
+        mine = [
+            b
+            for b in await bookings.active_bookings_of(session, user)
+            if b.slot_id == callback_data.slot_id
+        ]
+        if mine:
+            await callback.answer(t("book-already"))
+            return
+        await _refused(
+            callback, bookings.ClientBusy(), bot, state, t, session, user, settings, clock
+        )
+        return
+    except bookings.BookingError as error:
+        await _refused(callback, error, bot, state, t, session, user, settings, clock, therapist_id)
+        return
+    await callback.answer()
+    therapist = await session.get(Therapist, booking.therapist_id)
+    assert therapist is not None
+    name = therapist_name(therapist, t.language)
+    when = when_text(t, booking.starts_at, user.timezone)
+    done = t(
+        "book-done", name=name, when=when, zone=user.timezone, minutes=therapist.session_minutes
+    )
+    screen = callback.message if isinstance(callback.message, Message) else None
+    if screen is not None and screen.text is not None:
+        await screen.edit_text(done)
+    else:
+        await bot.send_message(user.telegram_id or 0, done)
+    ics = session_ics(
+        uid=f"booking-{booking.id}@therapy-booking-bot",
+        title=t("book-ics-title", name=Markup(name)),
+        description=t("book-ics-description", minutes=therapist.session_minutes),
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        timezone=user.timezone,
+        stamp=clock.now(),
+    )
+    await bot.send_document(
+        user.telegram_id or 0,
+        BufferedInputFile(ics, filename="session.ics"),
+        caption=t("book-ics-caption"),
+    )
+    await announce_booking(
+        outgoing, translator, settings, session, booking, therapist, user, questionnaire
+    )
+
+
+async def announce_booking(
+    outgoing: Outgoing,
+    translator: Translator,
+    settings: Settings,
+    session: AsyncSession,
+    booking: Booking,
+    therapist: Therapist,
+    client: User,
+    questionnaire: Any,
+) -> None:
+    """The therapist (when linked) and the practice's group learn of the booking: the
+    client's first name, time, format and topics; never the other answers."""
+    topics = await users.visible_topics(session)
+    codes = set(questionnaire.topics if questionnaire else [])
+    language = settings.default_language
+    t = translator.for_language(language)
+    names = ", ".join(
+        (topic.name_en if language == "en" else topic.name_ru)
+        for topic in topics
+        if topic.code in codes
+    )
+    details = {
+        "client": client.first_name or "—",
+        "when": when_text(t, booking.starts_at, therapist.timezone),
+        "zone": therapist.timezone,
+        "format": t(f"format-{booking.format}"),
+        "topics": names or "—",
+    }
+    if therapist.telegram_id:
+        await outgoing.send_message(therapist.telegram_id, t("notify-booking", **details))
+    if settings.therapist_chat_id:
+        await outgoing.send_message(
+            settings.therapist_chat_id,
+            t("notify-booking-group", therapist=therapist_name(therapist, language), **details),
+        )
+
+
+def create_router() -> Router:
+    router = Router(name="catalog")
+    router.callback_query.register(on_page, CardPage.filter())
+    router.callback_query.register(on_page, CardDay.filter())
+    router.callback_query.register(on_more, CardMore.filter())
+    router.callback_query.register(on_relax, Relax.filter())
+    router.callback_query.register(on_slot, SlotPick.filter())
+    router.callback_query.register(on_book, BookSlot.filter())
+    return router

@@ -1,0 +1,113 @@
+"""Therapist cards: days, times, paging; booking confirmation; relaxations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Texts
+
+
+class CardPage(CallbackData, prefix="cp"):
+    """Show card `index` of the list version `v` (a list shown before is stale)."""
+
+    v: int
+    index: int
+
+
+class CardDay(CallbackData, prefix="cd"):
+    v: int
+    index: int
+    day: str  # ISO date in the client's zone; "" for the list of days
+
+
+class CardMore(CallbackData, prefix="cm"):
+    therapist_id: int
+
+
+class SlotPick(CallbackData, prefix="sp"):
+    slot_id: int
+
+
+class BookSlot(CallbackData, prefix="bk"):
+    slot_id: int
+
+
+class Relax(CallbackData, prefix="rx"):
+    kind: str
+
+
+def day_label(t: Texts, day: date) -> str:
+    return t(
+        "day-short",
+        weekday=t(f"weekday-{day.weekday()}"),
+        day=day.day,
+        month=t(f"month-{day.month}"),
+    )
+
+
+def card_keyboard(
+    t: Texts,
+    *,
+    v: int,
+    index: int,
+    total: int,
+    days: Sequence[date],
+    chosen_day: date | None,
+    times: Sequence[tuple[int, datetime]],
+    more_of: int | None,
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if chosen_day is None:
+        for day in days:
+            builder.button(
+                text=day_label(t, day), callback_data=CardDay(v=v, index=index, day=day.isoformat())
+            )
+        builder.adjust(4)
+    else:
+        for slot_id, local in times:
+            builder.button(text=local.strftime("%H:%M"), callback_data=SlotPick(slot_id=slot_id))
+        builder.adjust(4)
+        builder.row(
+            InlineKeyboardButton(
+                text=t("card-other-days", day=day_label(t, chosen_day)),
+                callback_data=CardDay(v=v, index=index, day="").pack(),
+            )
+        )
+    if more_of is not None:
+        builder.row(
+            InlineKeyboardButton(
+                text=t("card-more"), callback_data=CardMore(therapist_id=more_of).pack()
+            )
+        )
+    if total > 1:
+        builder.row(
+            InlineKeyboardButton(
+                text="◀", callback_data=CardPage(v=v, index=(index - 1) % total).pack()
+            ),
+            InlineKeyboardButton(
+                text=f"{index + 1}/{total}", callback_data=CardPage(v=v, index=index).pack()
+            ),
+            InlineKeyboardButton(
+                text="▶", callback_data=CardPage(v=v, index=(index + 1) % total).pack()
+            ),
+        )
+    return builder.as_markup()
+
+
+def confirm_keyboard(t: Texts, slot_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("book-confirm"), callback_data=BookSlot(slot_id=slot_id))
+    return builder.as_markup()
+
+
+def relax_keyboard(t: Texts, relaxations: Sequence[str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind in dict.fromkeys(relaxations):
+        builder.button(text=t(f"relax-{kind}"), callback_data=Relax(kind=kind))
+    builder.adjust(1)
+    return builder.as_markup()
