@@ -56,7 +56,7 @@ def create_dispatcher(
     translator: Translator | None = None,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
-    from handlers import get_routers
+    import handlers
 
     translator = translator or Translator(default=settings.default_language)
     clock = clock or Clock()
@@ -74,7 +74,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
     dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock))
-    dispatcher.include_routers(*get_routers())
+    handlers.setup(dispatcher)
     dispatcher.startup.register(set_commands)
     return dispatcher
 

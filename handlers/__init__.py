@@ -1,10 +1,31 @@
-"""One router per feature; `get_routers()` builds them in the order they must be tried.
-
-Routers are built anew for each dispatcher (an aiogram router belongs to one parent)."""
+"""One router per feature. `setup(dispatcher)` builds them (anew per dispatcher: an aiogram
+router belongs to one parent) in the order they must be tried, and hands every handler the
+screens of its update: `flow` (sign-up and questionnaire) and `cards` (the catalogue, None
+before consent)."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Dispatcher, Router
+from aiogram.types import TelegramObject
+
+
+class ScreensMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        from handlers.catalog import Catalog
+        from handlers.questionnaire import Flow
+
+        if data.get("state") is not None:  # updates of a chat with a person in it
+            data["flow"] = Flow.from_data(data)
+            data["cards"] = Catalog.from_data(data)
+        return await handler(event, data)
 
 
 def get_routers() -> list[Router]:
@@ -13,3 +34,9 @@ def get_routers() -> list[Router]:
     # Commands and feature routers first; the fallbacks in `errors` catch what is left.
     modules = [start, settings, questionnaire, catalog, errors]
     return [module.create_router() for module in modules]
+
+
+def setup(dispatcher: Dispatcher) -> None:
+    """Include the routers; must come after the middlewares that load the person."""
+    dispatcher.update.outer_middleware(ScreensMiddleware())
+    dispatcher.include_routers(*get_routers())

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar import session_ics
 from bot.config import PROJECT_ROOT, Settings
 from bot.i18n import Markup, Texts, Translator
-from bot.matching import Preferences, diagnose, find_matches, relax, slot_fits
+from bot.matching import RELAXATIONS, Preferences, diagnose, find_matches, relax, slot_fits
 from bot.notify import Outgoing
 from bot.policy import Rules
 from bot.timezones import Clock, utc_offset_label, zone
@@ -124,6 +124,22 @@ def _shorten(text: str, size: int) -> str:
 
 class Catalog:
     """Cards for one update."""
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Catalog | None:
+        """The cards of the current update; None before consent."""
+        user: User | None = data.get("user")
+        if user is None:
+            return None
+        return cls(
+            bot=data["bot"],
+            state=data["state"],
+            t=data["t"],
+            session=data["session"],
+            user=user,
+            settings=data["settings"],
+            clock=data["clock"],
+        )
 
     def __init__(
         self,
@@ -331,41 +347,17 @@ class Catalog:
         return False
 
 
-def catalog_for(
-    *,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-) -> Catalog:
-    return Catalog(
-        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
-    )
-
-
 # -- buttons -----------------------------------------------------------------------------
+# Every handler here takes `cards`, which is None before consent (the middleware in
+# `handlers` builds it only for a person with a profile).
 
 
 async def on_page(
-    callback: CallbackQuery,
-    callback_data: CardPage | CardDay,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    settings: Settings,
-    clock: Clock,
+    callback: CallbackQuery, callback_data: CardPage | CardDay, cards: Catalog | None, t: Texts
 ) -> None:
-    if user is None:
+    if cards is None:
         await callback.answer(t("stale-button-short"))
         return
-    cards = catalog_for(
-        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
-    )
     listing = await cards.listing()
     prefs = await cards.preferences()
     if (
@@ -388,42 +380,26 @@ async def on_page(
 
 
 async def on_more(
-    callback: CallbackQuery,
-    callback_data: CardMore,
-    bot: Bot,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
+    callback: CallbackQuery, callback_data: CardMore, cards: Catalog | None, t: Texts
 ) -> None:
-    therapist = await session.get(Therapist, callback_data.therapist_id)
-    if user is None or therapist is None or not therapist.active:
+    therapist = await cards.session.get(Therapist, callback_data.therapist_id) if cards else None
+    if cards is None or therapist is None or not therapist.active:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
     text, _ = caption(t, therapist, (0, 0), TEXT_LIMIT)
-    await bot.send_message(callback.from_user.id, text)
+    await cards.bot.send_message(cards.chat_id, text)
 
 
 async def on_relax(
-    callback: CallbackQuery,
-    callback_data: Relax,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    settings: Settings,
-    clock: Clock,
+    callback: CallbackQuery, callback_data: Relax, cards: Catalog | None, t: Texts
 ) -> None:
-    if user is None or callback_data.kind not in ("time", "budget", "gender"):
+    if cards is None or callback_data.kind not in RELAXATIONS:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
-    relaxed = list((await state.get_data()).get("relaxed", []))
-    await state.update_data(relaxed=[*relaxed, callback_data.kind])
-    cards = catalog_for(
-        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
-    )
+    relaxed = list((await cards.state.get_data()).get("relaxed", []))
+    await cards.state.update_data(relaxed=[*relaxed, callback_data.kind])
     await cards.open(notice=t("catalog-relaxed"))
 
 
@@ -441,27 +417,33 @@ def _refusal_text(t: Texts, error: bookings.BookingError, settings: Settings) ->
     return t("book-unavailable")
 
 
-async def on_slot(
+async def _refused(
     callback: CallbackQuery,
-    callback_data: SlotPick,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    settings: Settings,
-    clock: Clock,
+    cards: Catalog,
+    error: bookings.BookingError,
+    therapist_id: int | None = None,
 ) -> None:
-    if user is None:
+    """Say why, and when the time is gone, show fresh times (of the same therapist)."""
+    text = _refusal_text(cards.t, error, cards.settings)
+    await callback.answer(text, show_alert=True)
+    if isinstance(error, bookings.ClientBusy | bookings.OutsideRules):
+        return
+    await cards.open(notice=text, focus=therapist_id)
+
+
+async def on_slot(
+    callback: CallbackQuery, callback_data: SlotPick, cards: Catalog | None, t: Texts
+) -> None:
+    if cards is None:
         await callback.answer(t("stale-button-short"))
         return
-    rules = Rules.from_settings(settings)
+    user, settings = cards.user, cards.settings
     try:
         view = await bookings.check_bookable(
-            session, callback_data.slot_id, user, rules, clock.now()
+            cards.session, callback_data.slot_id, user, cards.rules, cards.clock.now()
         )
     except bookings.BookingError as error:
-        await _refused(callback, error, bot, state, t, session, user, settings, clock)
+        await _refused(callback, cards, error)
         return
     await callback.answer()
     therapist = view.therapist
@@ -474,48 +456,23 @@ async def on_slot(
         price=money(therapist.price),
         hours=settings.free_cancel_hours,
     )
-    await bot.send_message(
-        user.telegram_id or 0, text, reply_markup=confirm_keyboard(t, view.slot.id)
+    await cards.bot.send_message(
+        cards.chat_id, text, reply_markup=confirm_keyboard(t, view.slot.id)
     )
-
-
-async def _refused(
-    callback: CallbackQuery,
-    error: bookings.BookingError,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-    therapist_id: int | None = None,
-) -> None:
-    await callback.answer(_refusal_text(t, error, settings), show_alert=True)
-    cards = catalog_for(
-        bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
-    )
-    if isinstance(error, bookings.ClientBusy | bookings.OutsideRules):
-        return
-    await cards.open(notice=_refusal_text(t, error, settings), focus=therapist_id)
 
 
 async def on_book(
     callback: CallbackQuery,
     callback_data: BookSlot,
-    bot: Bot,
-    state: FSMContext,
+    cards: Catalog | None,
     t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    settings: Settings,
-    clock: Clock,
     translator: Translator,
     outgoing: Outgoing,
 ) -> None:
-    if user is None:
+    if cards is None:
         await callback.answer(t("stale-button-short"))
         return
+    session, user = cards.session, cards.user
     questionnaire = await users.get_questionnaire(session, user)
     view = await bookings.slot_for_booking(session, callback_data.slot_id)
     therapist_id = view.therapist.id if view else None
@@ -525,25 +482,19 @@ async def on_book(
             client=user,
             slot_id=callback_data.slot_id,
             format=questionnaire.format if questionnaire else "individual",
-            rules=Rules.from_settings(settings),
-            now=clock.now(),
+            rules=cards.rules,
+            now=cards.clock.now(),
             hold=None,
         )
     except bookings.ClientBusy:
-        mine = [
-            b
-            for b in await bookings.active_bookings_of(session, user)
-            if b.slot_id == callback_data.slot_id
-        ]
-        if mine:
+        mine = await bookings.active_bookings_of(session, user)
+        if any(booking.slot_id == callback_data.slot_id for booking in mine):
             await callback.answer(t("book-already"))
             return
-        await _refused(
-            callback, bookings.ClientBusy(), bot, state, t, session, user, settings, clock
-        )
+        await _refused(callback, cards, bookings.ClientBusy())
         return
     except bookings.BookingError as error:
-        await _refused(callback, error, bot, state, t, session, user, settings, clock, therapist_id)
+        await _refused(callback, cards, error, therapist_id)
         return
     await callback.answer()
     therapist = await session.get(Therapist, booking.therapist_id)
@@ -557,7 +508,7 @@ async def on_book(
     if screen is not None and screen.text is not None:
         await screen.edit_text(done)
     else:
-        await bot.send_message(user.telegram_id or 0, done)
+        await cards.bot.send_message(cards.chat_id, done)
     ics = session_ics(
         uid=f"booking-{booking.id}@therapy-booking-bot",
         title=t("book-ics-title", name=Markup(name)),
@@ -565,15 +516,15 @@ async def on_book(
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         timezone=user.timezone,
-        stamp=clock.now(),
+        stamp=cards.clock.now(),
     )
-    await bot.send_document(
-        user.telegram_id or 0,
+    await cards.bot.send_document(
+        cards.chat_id,
         BufferedInputFile(ics, filename="session.ics"),
         caption=t("book-ics-caption"),
     )
     await announce_booking(
-        outgoing, translator, settings, session, booking, therapist, user, questionnaire
+        outgoing, translator, cards.settings, session, booking, therapist, user, questionnaire
     )
 
 

@@ -6,66 +6,27 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
+from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, ErrorEvent, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts
-from db.models import User
-from handlers.questionnaire import flow_for
+from handlers.questionnaire import Flow
 from handlers.start import show_where_you_are
 
 log = logging.getLogger(__name__)
 
 
-async def on_unknown_button(
-    callback: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    await callback.answer(t("stale-button"))
-    flow = flow_for(
-        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
+async def on_unknown_button(callback: CallbackQuery, flow: Flow) -> None:
+    await callback.answer(flow.t("stale-button"))
     await show_where_you_are(flow)
 
 
-async def on_unexpected_text(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
-    if user is None:
-        await show_where_you_are(flow, notice=t("consent-press-button"))
+async def on_unexpected_message(message: Message, flow: Flow) -> None:
+    if message.text is None:
+        notice = "unsupported-content"
     else:
-        await show_where_you_are(flow, notice=t("unknown-input"))
-
-
-async def on_unsupported(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
-    await show_where_you_are(flow, notice=t("unsupported-content"))
+        notice = "consent-press-button" if flow.user is None else "unknown-input"
+    await show_where_you_are(flow, notice=flow.t(notice))
 
 
 async def on_error(event: ErrorEvent, bot: Bot, t: Texts | None = None) -> None:
@@ -89,7 +50,6 @@ async def on_error(event: ErrorEvent, bot: Bot, t: Texts | None = None) -> None:
 def create_router() -> Router:
     router = Router(name="errors")
     router.callback_query.register(on_unknown_button)
-    router.message.register(on_unexpected_text, F.text)
-    router.message.register(on_unsupported)
+    router.message.register(on_unexpected_message)
     router.errors.register(on_error)
     return router

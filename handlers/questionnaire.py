@@ -5,6 +5,7 @@ client confirms, so a restart resumes at the same step."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -12,14 +13,15 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message
+from aiogram.types import User as TelegramUser
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts
 from bot.timezones import Clock, utc_offset_label
 from db import users
-from db.models import User
+from db.models import Questionnaire, User
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
     BACK,
@@ -171,29 +173,34 @@ async def render_summary(
     return "\n".join(lines), summary_keyboard(t, fields)
 
 
+@dataclass
 class Flow:
     """Shows steps and moves between them for one update."""
 
-    def __init__(
-        self,
-        *,
-        bot: Bot,
-        state: FSMContext,
-        t: Texts,
-        session: AsyncSession,
-        user: User | None,
-        timezone: str,
-        chat_id: int,
-        telegram_name: str | None,
-    ) -> None:
-        self.bot = bot
-        self.state = state
-        self.t = t
-        self.session = session
-        self.user = user
-        self.timezone = timezone
-        self.chat_id = chat_id
-        self.telegram_name = telegram_name
+    bot: Bot
+    state: FSMContext
+    t: Texts
+    session: AsyncSession
+    user: User | None
+    timezone: str
+    chat_id: int
+    telegram_name: str | None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Flow:
+        """The flow of the current update, from what the middlewares put into `data`."""
+        person: TelegramUser | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        return cls(
+            bot=data["bot"],
+            state=data["state"],
+            t=data["t"],
+            session=data["session"],
+            user=data["user"],
+            timezone=data["timezone"],
+            chat_id=chat.id if chat else (person.id if person else 0),
+            telegram_name=person.first_name if person else None,
+        )
 
     async def show(
         self, step: str, *, edit: Message | None = None, notice: str | None = None
@@ -249,53 +256,30 @@ class Flow:
         await self.show(current, notice=self.t(notice_key))
 
 
-def flow_for(
-    event: Message | CallbackQuery,
-    *,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> Flow:
-    person = event.from_user
-    chat_id = event.chat.id if isinstance(event, Message) else (person.id if person else 0)
-    if isinstance(event, CallbackQuery) and event.message is not None:
-        chat_id = event.message.chat.id
-    return Flow(
-        bot=bot,
-        state=state,
-        t=t,
-        session=session,
-        user=user,
-        timezone=timezone,
-        chat_id=chat_id,
-        telegram_name=person.first_name if person else None,
-    )
-
-
 async def start_questionnaire(flow: Flow) -> None:
     await flow.state.set_data({"answers": {}})
     await flow.show("name")
+
+
+def saved_answers(saved: Questionnaire) -> dict[str, Any]:
+    """Stored answers in the form the questionnaire screens keep them."""
+    return {
+        "age": saved.age,
+        "therapy_before": "yes" if saved.therapy_before else "no",
+        "format": saved.format,
+        "topics": list(saved.topics),
+        "gender": saved.gender_preference,
+        "days": saved.days,
+        "time": saved.time_of_day,
+        "budget": "any" if saved.budget is None else str(saved.budget),
+    }
 
 
 async def edit_saved_answers(flow: Flow, edit: Message | None = None) -> None:
     """Settings → change answers: the summary of the saved questionnaire, editable."""
     assert flow.user is not None
     saved = await users.get_questionnaire(flow.session, flow.user)
-    answers: dict[str, Any] = {}
-    if saved is not None:
-        answers = {
-            "age": saved.age,
-            "therapy_before": "yes" if saved.therapy_before else "no",
-            "format": saved.format,
-            "topics": list(saved.topics),
-            "gender": saved.gender_preference,
-            "days": saved.days,
-            "time": saved.time_of_day,
-            "budget": "any" if saved.budget is None else str(saved.budget),
-        }
+    answers = saved_answers(saved) if saved is not None else {}
     await flow.state.set_data({"answers": answers, "editing": saved is not None})
     await flow.show("summary" if saved is not None else "name", edit=edit)
 
@@ -324,24 +308,11 @@ async def _stale(callback: CallbackQuery, flow: Flow, step: str | None) -> bool:
     return True
 
 
-async def on_answer(
-    callback: CallbackQuery,
-    callback_data: Answer,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-    clock: Clock,
-) -> None:
-    flow = flow_for(
-        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
+async def on_answer(callback: CallbackQuery, callback_data: Answer, flow: Flow) -> None:
     step, value = callback_data.step, callback_data.value
-    if user is None or step not in STEPS or await _stale(callback, flow, step):
-        if user is None or step not in STEPS:
-            await callback.answer(t("stale-button-short"))
+    if flow.user is None or step not in STEPS or await _stale(callback, flow, step):
+        if flow.user is None or step not in STEPS:
+            await callback.answer(flow.t("stale-button-short"))
         return
     screen = _editable(callback)
     if value == BACK and step != "name":
@@ -350,18 +321,18 @@ async def on_answer(
         return
     if step == "name" and value == "telegram" and callback.from_user.first_name:
         await users.update_profile(
-            session, user, first_name=callback.from_user.first_name[:MAX_TEXT]
+            flow.session, flow.user, first_name=callback.from_user.first_name[:MAX_TEXT]
         )
     elif step == "email" and value == "skip":
-        await users.update_profile(session, user, email=None)
+        await users.update_profile(flow.session, flow.user, email=None)
     elif step == "topics":
         await _toggle_topic(callback, flow, value, screen)
         return
     elif step in CHOICES and value in CHOICES[step]:
-        await _remember(state, step, value)
+        await _remember(flow.state, step, value)
     else:
         # Forged or outdated data: nothing is changed.
-        await callback.answer(t("stale-button-short"))
+        await callback.answer(flow.t("stale-button-short"))
         return
     await callback.answer()
     await flow.advance(step, edit=screen)
@@ -396,56 +367,32 @@ async def _toggle_topic(
     await flow.show("topics", edit=screen)
 
 
-async def on_edit(
-    callback: CallbackQuery,
-    callback_data: EditAnswer,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    flow = flow_for(
-        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
-    if user is None or callback_data.step not in STEPS[:-1]:
-        await callback.answer(t("stale-button-short"))
+async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: Flow) -> None:
+    if flow.user is None or callback_data.step not in STEPS[:-1]:
+        await callback.answer(flow.t("stale-button-short"))
         return
     if await _stale(callback, flow, "summary"):
         return
-    await state.update_data(editing=True)
+    await flow.state.update_data(editing=True)
     await callback.answer()
     await flow.show(callback_data.step, edit=_editable(callback))
 
 
-async def on_confirm(
-    callback: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-    clock: Clock,
-) -> None:
-    flow = flow_for(
-        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
-    if user is None:
-        await callback.answer(t("stale-button-short"))
+async def on_confirm(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
         return
     if await _stale(callback, flow, "summary"):
         return
-    answers = (await state.get_data()).get("answers", {})
+    answers = (await flow.state.get_data()).get("answers", {})
     missing = [step for step in QUESTIONS if step not in answers or answers[step] in (None, [])]
     if missing:
         await callback.answer()
-        await flow.show(missing[0], notice=t("q-buttons-expected"))
+        await flow.show(missing[0], notice=flow.t("q-buttons-expected"))
         return
     await users.save_questionnaire(
-        session,
-        user,
+        flow.session,
+        flow.user,
         users.Answers(
             age=int(answers["age"]),
             therapy_before=answers["therapy_before"] == "yes",
@@ -458,116 +405,60 @@ async def on_confirm(
         ),
         clock.now(),
     )
-    await state.clear()
+    await flow.state.clear()
     await callback.answer()
     screen = _editable(callback)
     if screen is not None:
         await screen.edit_reply_markup(reply_markup=None)
-    await bot.send_message(flow.chat_id, t("questionnaire-saved"))
-    await bot.send_message(flow.chat_id, t("menu-title"), reply_markup=main_menu(t))
+    await flow.bot.send_message(flow.chat_id, flow.t("questionnaire-saved"))
+    await flow.bot.send_message(flow.chat_id, flow.t("menu-title"), reply_markup=main_menu(flow.t))
 
 
 # -- typed answers -----------------------------------------------------------------------
 
 
-async def on_name(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
+async def on_name(message: Message, flow: Flow) -> None:
     name = " ".join((message.text or "").split())
-    if user is None or not name or len(name) > MAX_TEXT or name.startswith("/"):
+    if flow.user is None or not name or len(name) > MAX_TEXT or name.startswith("/"):
         await flow.remind("name-invalid", "name")
         return
-    await users.update_profile(session, user, first_name=name)
+    await users.update_profile(flow.session, flow.user, first_name=name)
     await flow.advance("name")
 
 
-async def on_email(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
+async def on_email(message: Message, flow: Flow) -> None:
     email = (message.text or "").strip()
-    if user is None or len(email) > 254 or not EMAIL.match(email):
+    if flow.user is None or len(email) > 254 or not EMAIL.match(email):
         await flow.remind("email-invalid", "email")
         return
-    await users.update_profile(session, user, email=email)
+    await users.update_profile(flow.session, flow.user, email=email)
     await flow.advance("email")
 
 
-async def on_age(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-    clock: Clock,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
+async def on_age(message: Message, flow: Flow, clock: Clock) -> None:
     text = (message.text or "").strip()
     if not re.fullmatch(r"[+-]?\d{1,6}", text):
         await flow.remind("q-age-invalid", "age")
         return
     age = int(text)
-    if 0 < age < MIN_AGE and user is not None:
+    if 0 < age < MIN_AGE and flow.user is not None:
         # The service is for adults: keep nothing of this person.
-        await users.erase(session, user, clock.now())
-        await state.clear()
-        await message.answer(t("q-under-age"))
+        await users.erase(flow.session, flow.user, clock.now())
+        await flow.state.clear()
+        await message.answer(flow.t("q-under-age"))
         return
     if not MIN_AGE <= age <= MAX_AGE:
         await flow.remind("q-age-unreal", "age")
         return
-    await _remember(state, "age", age)
+    await _remember(flow.state, "age", age)
     await flow.advance("age")
 
 
-async def on_not_text(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
+async def on_not_text(message: Message, flow: Flow) -> None:
     await flow.remind("text-expected")
 
 
-async def on_text_instead_of_button(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
+async def on_text_instead_of_button(message: Message, flow: Flow) -> None:
     await flow.remind("q-buttons-expected")
 
 

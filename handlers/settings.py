@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.i18n import Texts, Translator
 from bot.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
 from db import users
 from db.fsm import DatabaseStorage
 from db.models import User
-from handlers.catalog import catalog_for
-from handlers.questionnaire import edit_saved_answers, flow_for, render_summary, step_of
+from handlers.catalog import Catalog
+from handlers.questionnaire import (
+    Flow,
+    edit_saved_answers,
+    render_summary,
+    saved_answers,
+    step_of,
+)
 from handlers.start import show_where_you_are
 from keyboards.menu import (
     DeleteChoice,
@@ -77,54 +83,39 @@ async def on_settings_command(message: Message, t: Texts, user: User | None) -> 
 
 
 async def on_menu(
-    callback: CallbackQuery,
-    callback_data: MenuAction,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-    settings: Settings,
-    clock: Clock,
+    callback: CallbackQuery, callback_data: MenuAction, flow: Flow, cards: Catalog | None
 ) -> None:
-    action = callback_data.action
+    t, action = flow.t, callback_data.action
     if action == "sos":
         await callback.answer()
-        await bot.send_message(callback.from_user.id, t("sos"))
+        await flow.bot.send_message(flow.chat_id, t("sos"))
         return
     if action == "help":
         await _reply(callback, t("help"), reply_markup=to_menu(t))
         return
-    if user is None:
+    if flow.user is None or cards is None:
         await callback.answer(t("stale-button-short"))
-        await bot.send_message(callback.from_user.id, t("need-start"))
+        await flow.bot.send_message(flow.chat_id, t("need-start"))
         return
     if action == "menu":
         await _reply(callback, t("menu-title"), reply_markup=main_menu(t))
     elif action == "find":
         await callback.answer()
-        await state.update_data(relaxed=[])
-        cards = catalog_for(
-            bot=bot, state=state, t=t, session=session, user=user, settings=settings, clock=clock
-        )
+        await flow.state.update_data(relaxed=[])
         await cards.open()
     elif action == "settings":
-        await _reply(callback, t("settings-title"), reply_markup=settings_menu(t, user.timezone))
+        await _reply(callback, t("settings-title"), reply_markup=settings_menu(t, flow.timezone))
     elif action == "answers":
         await callback.answer()
-        flow = flow_for(
-            callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-        )
         await edit_saved_answers(flow)
     elif action == "language":
         await _reply(callback, t("language-choose"), reply_markup=language_keyboard())
     elif action == "timezone":
         await callback.answer()
-        await _ask_zone(bot, callback.from_user.id, state, t, timezone)
+        await _ask_zone(flow)
     elif action == "my_data":
         await callback.answer()
-        await _show_my_data(bot, callback.from_user.id, t, session, user, timezone)
+        await _show_my_data(flow)
     elif action == "delete":
         await _reply(callback, t("delete-confirm"), reply_markup=delete_keyboard(t))
     else:
@@ -139,106 +130,71 @@ async def on_language_command(message: Message, t: Texts) -> None:
 
 
 async def on_language(
-    callback: CallbackQuery,
-    callback_data: LanguageChoice,
-    bot: Bot,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-    translator: Translator,
+    callback: CallbackQuery, callback_data: LanguageChoice, flow: Flow, translator: Translator
 ) -> None:
     if callback_data.code not in translator.languages:
-        await callback.answer(translator.for_language("ru")("stale-button-short"))
+        await callback.answer(flow.t("stale-button-short"))
         return
-    t = translator.for_language(callback_data.code)
-    if user is None:
-        await state.update_data(language=callback_data.code)
+    flow = replace(flow, t=translator.for_language(callback_data.code))
+    if flow.user is None:
+        await flow.state.update_data(language=callback_data.code)
     else:
-        await users.update_profile(session, user, language=callback_data.code)
+        await users.update_profile(flow.session, flow.user, language=callback_data.code)
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
-    await bot.send_message(callback.from_user.id, t("language-set"))
-    flow = flow_for(
-        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
-    if user is None or await flow.current() is not None:
+    await flow.bot.send_message(flow.chat_id, flow.t("language-set"))
+    if flow.user is None or await flow.current() is not None:
         await show_where_you_are(flow)
 
 
 # -- time zone ---------------------------------------------------------------------------
 
 
-async def _ask_zone(bot: Bot, chat_id: int, state: FSMContext, t: Texts, timezone: str) -> None:
-    current = await state.get_state()
+async def _ask_zone(flow: Flow) -> None:
+    current = await flow.state.get_state()
     if current != ZoneInput.waiting.state:
-        await state.update_data(resume_state=current)
-    await state.set_state(ZoneInput.waiting)
-    await bot.send_message(
-        chat_id,
-        t("timezone-choose", zone=timezone, offset=utc_offset_label(timezone)),
+        await flow.state.update_data(resume_state=current)
+    await flow.state.set_state(ZoneInput.waiting)
+    await flow.bot.send_message(
+        flow.chat_id,
+        flow.t("timezone-choose", zone=flow.timezone, offset=utc_offset_label(flow.timezone)),
         reply_markup=timezone_keyboard(),
     )
 
 
-async def on_timezone_command(
-    message: Message, bot: Bot, state: FSMContext, t: Texts, user: User | None, timezone: str
-) -> None:
-    if user is None:
-        await message.answer(t("need-start"))
+async def on_timezone_command(message: Message, flow: Flow) -> None:
+    if flow.user is None:
+        await message.answer(flow.t("need-start"))
         return
-    await _ask_zone(bot, message.chat.id, state, t, timezone)
+    await _ask_zone(flow)
 
 
-async def _set_zone(
-    event: Message | CallbackQuery,
-    name: str,
-    *,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User,
-) -> None:
-    await users.update_profile(session, user, timezone=name)
-    data = await state.get_data()
-    await state.set_state(data.get("resume_state"))
-    await bot.send_message(
-        user.telegram_id or 0, t("timezone-set", zone=name, offset=utc_offset_label(name))
+async def _set_zone(flow: Flow, name: str) -> None:
+    """Store the zone, then go back to where the person was (a questionnaire step)."""
+    assert flow.user is not None
+    await users.update_profile(flow.session, flow.user, timezone=name)
+    resume = (await flow.state.get_data()).get("resume_state")
+    await flow.state.set_state(resume)
+    await flow.bot.send_message(
+        flow.chat_id, flow.t("timezone-set", zone=name, offset=utc_offset_label(name))
     )
-    flow = flow_for(event, bot=bot, state=state, t=t, session=session, user=user, timezone=name)
-    if step_of(data.get("resume_state")) is not None:
-        await flow.show(step_of(data.get("resume_state")) or "summary")
+    step = step_of(resume)
+    if step is not None:
+        await replace(flow, timezone=name).show(step)
 
 
-async def on_zone(
-    callback: CallbackQuery,
-    callback_data: ZoneChoice,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-) -> None:
-    if user is None or not 0 <= callback_data.index < len(COMMON_ZONES):
-        await callback.answer(t("stale-button-short"))
+async def on_zone(callback: CallbackQuery, callback_data: ZoneChoice, flow: Flow) -> None:
+    if flow.user is None or not 0 <= callback_data.index < len(COMMON_ZONES):
+        await callback.answer(flow.t("stale-button-short"))
         return
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
-    name = COMMON_ZONES[callback_data.index]
-    await _set_zone(callback, name, bot=bot, state=state, t=t, session=session, user=user)
+    await _set_zone(flow, COMMON_ZONES[callback_data.index])
 
 
-async def on_zone_typed(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-) -> None:
+async def on_zone_typed(message: Message, flow: Flow) -> None:
     text = (message.text or "").strip()
     name = parse_offset(text)
     if name is None and len(text) <= 64:
@@ -247,10 +203,10 @@ async def on_zone_typed(
             name = text
         except ValueError:
             name = None
-    if user is None or name is None:
-        await message.answer(t("timezone-invalid"), reply_markup=timezone_keyboard())
+    if flow.user is None or name is None:
+        await message.answer(flow.t("timezone-invalid"), reply_markup=timezone_keyboard())
         return
-    await _set_zone(message, name, bot=bot, state=state, t=t, session=session, user=user)
+    await _set_zone(flow, name)
 
 
 async def on_zone_not_text(message: Message, t: Texts) -> None:
@@ -260,41 +216,29 @@ async def on_zone_not_text(message: Message, t: Texts) -> None:
 # -- my data and erasure -----------------------------------------------------------------
 
 
-async def _show_my_data(
-    bot: Bot, chat_id: int, t: Texts, session: AsyncSession, user: User | None, timezone: str
-) -> None:
+async def _show_my_data(flow: Flow) -> None:
+    t, user = flow.t, flow.user
     if user is None:
-        await bot.send_message(chat_id, t("my-data-none"))
+        await flow.bot.send_message(flow.chat_id, t("my-data-none"))
         return
     lines = [t("my-data-title"), ""]
     if user.consent_at is not None:
-        consent = user.consent_at.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
+        consent = user.consent_at.astimezone(zone(flow.timezone)).strftime("%Y-%m-%d %H:%M")
         lines.append(t("my-data-consent", date=consent))
     lines.append(t("my-data-language", language=user.language))
-    saved = await users.get_questionnaire(session, user)
+    saved = await users.get_questionnaire(flow.session, user)
     if saved is None:
         lines.append(t("my-data-no-questionnaire"))
     else:
-        answers = {
-            "age": saved.age,
-            "therapy_before": "yes" if saved.therapy_before else "no",
-            "format": saved.format,
-            "topics": list(saved.topics),
-            "gender": saved.gender_preference,
-            "days": saved.days,
-            "time": saved.time_of_day,
-            "budget": "any" if saved.budget is None else str(saved.budget),
-        }
-        summary, _ = await render_summary(t, answers, session, user, timezone)
+        answers = saved_answers(saved)
+        summary, _ = await render_summary(t, answers, flow.session, user, flow.timezone)
         lines.append(summary.split("\n", 2)[-1])
     lines += ["", t("my-data-footer")]
-    await bot.send_message(chat_id, "\n".join(lines))
+    await flow.bot.send_message(flow.chat_id, "\n".join(lines))
 
 
-async def on_my_data(
-    message: Message, bot: Bot, t: Texts, session: AsyncSession, user: User | None, timezone: str
-) -> None:
-    await _show_my_data(bot, message.chat.id, t, session, user, timezone)
+async def on_my_data(message: Message, flow: Flow) -> None:
+    await _show_my_data(flow)
 
 
 async def on_delete_me(message: Message, state: FSMContext, t: Texts, user: User | None) -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from dataclasses import replace
+
+from aiogram import Router
 from aiogram.filters import CommandStart
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.i18n import Texts
 from bot.timezones import Clock
 from db import users
-from db.models import User
-from handlers.questionnaire import Flow, flow_for, start_questionnaire
+from handlers.questionnaire import Flow, start_questionnaire
 from keyboards.menu import main_menu
 from keyboards.questionnaire import ConsentChoice, consent_keyboard
 
@@ -36,64 +34,41 @@ async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
     await flow.bot.send_message(flow.chat_id, text, reply_markup=main_menu(t))
 
 
-async def on_start(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-    clock: Clock,
-) -> None:
-    flow = flow_for(
-        message, bot=bot, state=state, t=t, session=session, user=user, timezone=timezone
-    )
-    if user is None:
-        await users.record_event(session, "start", clock.now())
-        await session.commit()
-        await message.answer(t("welcome"))
+async def on_start(message: Message, flow: Flow, clock: Clock) -> None:
+    if flow.user is None:
+        await users.record_event(flow.session, "start", clock.now())
+        await flow.session.commit()
+        await message.answer(flow.t("welcome"))
     await show_where_you_are(flow)
 
 
 async def on_consent(
     callback: CallbackQuery,
     callback_data: ConsentChoice,
-    bot: Bot,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
+    flow: Flow,
     settings: Settings,
     clock: Clock,
 ) -> None:
     screen = callback.message if isinstance(callback.message, Message) else None
-    if user is not None:
-        await callback.answer(t("already-done"))
+    if flow.user is not None:
+        await callback.answer(flow.t("already-done"))
         return
-    if not callback_data.agree:
-        # Nothing is kept, not even a language chosen before.
-        await state.clear()
-        await callback.answer()
-        if screen is not None:
-            await screen.edit_reply_markup(reply_markup=None)
-        await bot.send_message(callback.from_user.id, t("consent-declined"))
-        return
-    user = await users.register(
-        session,
-        telegram_id=callback.from_user.id,
-        language=t.language,
-        timezone=settings.default_timezone,
-        now=clock.now(),
-    )
     await callback.answer()
     if screen is not None:
         await screen.edit_reply_markup(reply_markup=None)
-    flow = flow_for(
-        callback, bot=bot, state=state, t=t, session=session, user=user, timezone=user.timezone
+    if not callback_data.agree:
+        # Nothing is kept, not even a language chosen before.
+        await flow.state.clear()
+        await flow.bot.send_message(flow.chat_id, flow.t("consent-declined"))
+        return
+    user = await users.register(
+        flow.session,
+        telegram_id=callback.from_user.id,
+        language=flow.t.language,
+        timezone=settings.default_timezone,
+        now=clock.now(),
     )
-    await start_questionnaire(flow)
+    await start_questionnaire(replace(flow, user=user, timezone=user.timezone))
 
 
 def create_router() -> Router:

@@ -165,6 +165,21 @@ def translator() -> Translator:
     return Translator()
 
 
+def make_harness(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    translator: Translator,
+) -> Harness:
+    """The production dispatcher and bot, talking to a fresh fake Telegram."""
+    telegram = FakeTelegram()
+    return Harness(
+        dispatcher=create_dispatcher(settings, sessionmaker, clock=clock, translator=translator),
+        bot=create_bot(settings, session=telegram),
+        telegram=telegram,
+    )
+
+
 @pytest.fixture
 async def harness(
     settings: Settings,
@@ -172,8 +187,6 @@ async def harness(
     clock: ManualClock,
     translator: Translator,
 ) -> AsyncIterator[Harness]:
-    telegram = FakeTelegram()
-    bot = create_bot(settings, session=telegram)
-    dispatcher = create_dispatcher(settings, db_sessionmaker, clock=clock, translator=translator)
-    yield Harness(dispatcher=dispatcher, bot=bot, telegram=telegram)
-    await bot.session.close()
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
+    yield harness
+    await harness.bot.session.close()

@@ -80,7 +80,7 @@ class Sent:
     message_id: int | None
     text: str | None  # text or caption, as the person sees it (markup stripped)
     buttons: list[tuple[str, str | None]] = field(default_factory=list)
-    file_name: str | None = None
+    file_name: str | None = None  # of an uploaded photo or document
     file_bytes: bytes | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -250,6 +250,16 @@ class FakeBotApi:
 
         return await self._poll(found, timeout, f"{method} call")
 
+    async def wait_until(
+        self,
+        found: Callable[[], T | None],
+        *,
+        timeout: float = 30.0,  # noqa: ASYNC109 - as in wait_for
+        what: str = "result",
+    ) -> T:
+        """What `found` returns once it is not None, checked again as the bot acts."""
+        return await self._poll(found, timeout, what)
+
     async def _poll(self, found: Callable[[], T | None], limit: float, what: str) -> T:
         deadline = asyncio.get_running_loop().time() + limit
         while (result := found()) is None:
@@ -367,8 +377,15 @@ class FakeBotApi:
 
     def _send_photo(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
         photo = self._photo(params["photo"], files)
+        upload = self.files.get(photo[0]["file_id"])
         message = self._new_message(params, photo=photo, caption=self._text(params, "caption"))
-        self._record("sendPhoto", params, message)
+        self._record(
+            "sendPhoto",
+            params,
+            message,
+            file_name=upload.file_name if upload else None,
+            file_bytes=upload.data if upload else None,
+        )
         return message
 
     def _send_document(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:

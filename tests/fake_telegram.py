@@ -440,7 +440,6 @@ class TgUser:
     first_name: str = "Анна"
     language_code: str | None = "ru"
     username: str | None = None
-    _updates: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
     def user(self) -> User:

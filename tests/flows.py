@@ -26,6 +26,13 @@ async def consent(client: TgUser) -> None:
     await client.press("Согласен")
 
 
+async def to_questions(client: TgUser) -> None:
+    """Consent, Telegram's name, no e-mail: the first question is on screen."""
+    await consent(client)
+    await client.press(f"Да, {client.first_name}")
+    await client.press("Пропустить")
+
+
 async def answer_questionnaire(client: TgUser, profile: Profile) -> None:
     await client.send(profile.age)
     await client.press(profile.therapy_before)
@@ -41,9 +48,7 @@ async def answer_questionnaire(client: TgUser, profile: Profile) -> None:
 
 async def sign_up(client: TgUser, profile: Profile | None = None) -> None:
     """From /start to the main menu."""
-    await consent(client)
-    await client.press(f"Да, {client.first_name}")
-    await client.press("Пропустить")
+    await to_questions(client)
     await answer_questionnaire(client, profile or Profile())
     await client.press("Всё верно")
     assert "Главное меню" in client.last.text

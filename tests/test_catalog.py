@@ -11,13 +11,12 @@ from icalendar import Calendar
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_dispatcher
 from bot.matching import slot_fits
 from bot.policy import Rules
 from db import catalog
 from db.demo import load_demo
 from db.models import Booking, BookingStatus, Slot, SlotStatus, Therapist, User
-from tests.conftest import make_settings
+from tests.conftest import make_harness, make_settings
 from tests.fake_telegram import Harness, Shown, TgUser
 from tests.flows import Profile, sign_up
 
@@ -172,21 +171,12 @@ async def test_double_tap_confirm_books_once(
 async def test_fifty_clients_confirm_the_same_slot_in_chat(
     db_sessionmaker: Sessions, settings, clock, translator
 ) -> None:
-    from tests.fake_telegram import FakeTelegram
-
     async with db_sessionmaker() as session:
         await load_demo(session, now=clock.now())
         slot_id = await session.scalar(
             select(Slot.id).where(Slot.status == SlotStatus.free).order_by(Slot.starts_at.desc())
         )
-    from bot.app import create_bot
-
-    telegram = FakeTelegram()
-    harness = Harness(
-        dispatcher=create_dispatcher(settings, db_sessionmaker, clock=clock, translator=translator),
-        bot=create_bot(settings, session=telegram),
-        telegram=telegram,
-    )
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
     clients = [harness.user(5000 + n, f"Клиент{n}") for n in range(50)]
     for client in clients:
         await sign_up(client)
@@ -292,9 +282,6 @@ async def test_forged_and_stale_slot_buttons(
 async def test_therapist_and_group_are_told(
     db_sessionmaker: Sessions, database_url: str, clock, translator
 ) -> None:
-    from bot.app import create_bot
-    from tests.fake_telegram import FakeTelegram
-
     settings = make_settings(database_url, therapist_chat_id=-100500)
     async with db_sessionmaker() as session:
         await load_demo(session, now=clock.now())
@@ -302,19 +289,14 @@ async def test_therapist_and_group_are_told(
         await session.execute(update(Therapist).where(Therapist.id == 1).values(telegram_id=777))
         await session.execute(delete(Slot).where(Slot.therapist_id != 1))
         await session.commit()
-    telegram = FakeTelegram()
-    harness = Harness(
-        dispatcher=create_dispatcher(settings, db_sessionmaker, clock=clock, translator=translator),
-        bot=create_bot(settings, session=telegram),
-        telegram=telegram,
-    )
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
     client = harness.user(312, "Вика", username="vika_secret")
     await sign_up(client, Profile(topics=["Тревога"]))
     await client.press("Найти терапевта")
     confirm = await book_first_time(client)
     await client.press("Записаться", message=confirm)
-    therapist_chat = telegram.chats[777][-1].text
-    group_chat = telegram.chats[-100500][-1].text
+    therapist_chat = harness.telegram.chats[777][-1].text
+    group_chat = harness.telegram.chats[-100500][-1].text
     for text in (therapist_chat, group_chat):
         assert "Новая запись" in text and "Вика" in text and "Тревога" in text
         assert "vika_secret" not in text and "312" not in text

@@ -1,22 +1,24 @@
 """The real `python run_bot.py` process against a fake Bot API server: migrations, polling,
-the first steps of the conversation, and a clean shutdown on SIGTERM."""
+the conversation from /start to a booked session, and a clean shutdown on SIGTERM."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
+import icalendar
 import pytest
 
 from bot.config import Settings
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import FakeBotApi, Sent
 
 RUN_BOT = Path(__file__).resolve().parent.parent / "run_bot.py"
 USER_ID = 700001
@@ -26,6 +28,9 @@ T = TypeVar("T")
 STARTUP_TIMEOUT = 120.0
 STEP_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
+
+# A button to press: a label the button's text contains, or a test of that text.
+Button = str | Callable[[str], bool]
 
 
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -101,6 +106,97 @@ async def run_bot(env: dict[str, str], workdir: Path) -> AsyncIterator[BotProces
         await bot.stop()
 
 
+async def load_demo(env: dict[str, str], workdir: Path) -> None:
+    """`python run_bot.py demo`: migrate the database and fill the catalogue."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(RUN_BOT),
+        "demo",
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), STARTUP_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail(f"`run_bot.py demo` did not finish within {STARTUP_TIMEOUT:g} s")
+    log = output.decode("utf-8", errors="replace")
+    assert process.returncode == 0, log
+    assert "Traceback" not in log, log
+
+
+def on_screen(api: FakeBotApi) -> list[Sent]:
+    """The person's chat as it is now: the latest record of each message not deleted."""
+    latest: dict[int, Sent] = {}
+    for sent in api.sent:
+        if (
+            sent.chat_id == USER_ID
+            and sent.message_id is not None
+            and (USER_ID, sent.message_id) in api.messages
+        ):
+            latest[sent.message_id] = sent
+    return [latest[message_id] for message_id in sorted(latest)]
+
+
+def is_day(text: str) -> bool:
+    """A day button on a card, like "Пн 5 мая"."""
+    return re.fullmatch(r"\w+ \d{1,2} \w+", text) is not None
+
+
+def is_time(text: str) -> bool:
+    return re.fullmatch(r"\d{2}:\d{2}", text) is not None
+
+
+async def press(
+    api: FakeBotApi,
+    bot: BotProcess,
+    button: Button,
+    *,
+    expect: Callable[[Sent], bool] | None = None,
+) -> Sent:
+    """Press `button` in the last message that has it now and return the bot's next
+    message or edit in the chat (the first that passes `expect`, when given)."""
+    name = button if isinstance(button, str) else button.__name__
+
+    def fits(text: str) -> bool:
+        return button in text if isinstance(button, str) else button(text)
+
+    def find() -> tuple[Sent, str] | None:
+        for message in reversed(on_screen(api)):
+            labels = [(text, data) for text, data in message.buttons if data and fits(text)]
+            # The exact label before a longer one that contains it ("Да" before "Да, Анна").
+            labels.sort(key=lambda label: label[0] != button)
+            if labels:
+                return message, str(labels[0][1])
+        return None
+
+    message, data = await bot.until(
+        api.wait_until(find, timeout=STEP_TIMEOUT, what=f"button {name!r} in the chat")
+    )
+    mark = len(api.sent)
+    api.push_callback(USER_ID, message.message_id or 0, data)
+    return await bot.until(
+        api.wait_for(
+            lambda sent: sent.chat_id == USER_ID and (expect is None or expect(sent)),
+            timeout=STEP_TIMEOUT,
+            since=mark,
+        )
+    )
+
+
+async def type_text(api: FakeBotApi, bot: BotProcess, text: str) -> Sent:
+    """The person writes `text`; the bot's next message or edit in the chat."""
+    mark = len(api.sent)
+    api.push_message(USER_ID, text)
+    return await bot.until(
+        api.wait_for(lambda sent: sent.chat_id == USER_ID, timeout=STEP_TIMEOUT, since=mark)
+    )
+
+
 async def test_start_consent_and_first_question(tmp_path: Path) -> None:
     async with FakeBotApi() as api:
         env = bot_env(tmp_path, TELEGRAM_API_URL=api.url)
@@ -126,6 +222,74 @@ async def test_start_consent_and_first_question(tmp_path: Path) -> None:
                     since=mark,
                 )
             )
+
+    log = bot.log
+    assert bot.process.returncode == 0, f"no clean exit on SIGTERM\n{log}"
+    assert "Traceback" not in log, log
+
+
+async def test_sign_up_find_a_therapist_and_book_with_the_demo_catalogue(
+    tmp_path: Path,
+) -> None:
+    async with FakeBotApi() as api:
+        env = bot_env(tmp_path, TELEGRAM_API_URL=api.url)
+        await load_demo(env, tmp_path)
+        async with run_bot(env, tmp_path) as bot:
+            await bot.until(api.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT))
+
+            consent = await type_text(api, bot, "/start")
+            assert "Вы согласны" in (consent.text or ""), consent.describe()
+            await press(api, bot, "Согласен")
+            await press(api, bot, "Да, Анна")
+            await press(api, bot, "Пропустить")
+            await type_text(api, bot, "30")
+            await press(api, bot, "Да")
+            await press(api, bot, "Индивидуальная")
+            await press(api, bot, "Тревога")
+            for answer in ("Готово", "Не важно", "Любые дни", "Любое время", "Не важно"):
+                await press(api, bot, answer)
+            await press(api, bot, "Всё верно")
+
+            card = await press(
+                api, bot, "Найти терапевта", expect=lambda sent: sent.method == "sendPhoto"
+            )
+            assert str(card.params["photo"]).startswith("attach://"), card.params
+            assert card.file_bytes, "the card's photo was not uploaded"
+            assert any(is_day(text) for text, _ in card.buttons), card.describe()
+
+            await press(
+                api,
+                bot,
+                is_day,
+                expect=lambda sent: (
+                    sent.message_id == card.message_id
+                    and sent.method.startswith("edit")
+                    and any(is_time(text) for text, _ in sent.buttons)
+                ),
+            )
+            confirm = await press(
+                api, bot, is_time, expect=lambda sent: sent.method == "sendMessage"
+            )
+            assert any("Записаться" in text for text, _ in confirm.buttons), confirm.describe()
+
+            mark = len(api.sent)
+            await press(
+                api, bot, "Записаться", expect=lambda sent: "Вы записаны" in (sent.text or "")
+            )
+            ics = await bot.until(
+                api.wait_for(
+                    lambda sent: sent.chat_id == USER_ID and sent.method == "sendDocument",
+                    timeout=STEP_TIMEOUT,
+                    since=mark,
+                )
+            )
+
+    assert ics.file_name == "session.ics", ics.describe()
+    assert ics.file_bytes is not None
+    calendar = icalendar.Calendar.from_ical(ics.file_bytes)
+    events = calendar.walk("VEVENT")
+    assert len(events) == 1, ics.file_bytes
+    assert events[0].get("DTSTART") is not None, ics.file_bytes
 
     log = bot.log
     assert bot.process.returncode == 0, f"no clean exit on SIGTERM\n{log}"

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import Translator
 from db.models import FsmRecord, Questionnaire, User
 from tests.fake_telegram import Harness
-from tests.flows import consent, sign_up
+from tests.flows import sign_up, to_questions
 
 Sessions = async_sessionmaker[AsyncSession]
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,9 +92,7 @@ async def test_timezone_by_button_and_by_offset(
 
 async def test_timezone_during_questionnaire_returns_to_the_step(harness: Harness) -> None:
     maks = harness.user(209, "Макс")
-    await consent(maks)
-    await maks.press("Да, Макс")
-    await maks.press("Пропустить")
+    await to_questions(maks)
     await maks.send("/timezone")
     await maks.send("Asia/Novosibirsk")
     assert "Вопрос 1 из 8" in maks.last.text
@@ -147,9 +145,7 @@ async def test_delete_me_in_the_middle_of_the_questionnaire(
     harness: Harness, db_sessionmaker: Sessions
 ) -> None:
     petr = harness.user(212, "Пётр")
-    await consent(petr)
-    await petr.press("Да, Пётр")
-    await petr.press("Пропустить")
+    await to_questions(petr)
     await petr.send("31")
     await petr.send("/delete_me")
     await petr.press("Да, удалить")

@@ -12,7 +12,7 @@ from bot.app import create_dispatcher
 from bot.logs import configure_logging
 from db.models import FsmRecord, FunnelEvent, Questionnaire, User
 from tests.fake_telegram import Harness
-from tests.flows import Profile, answer_questionnaire, consent, sign_up
+from tests.flows import Profile, answer_questionnaire, consent, sign_up, to_questions
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -139,9 +139,7 @@ async def test_email_validation_and_skip(harness: Harness, db_sessionmaker: Sess
 @pytest.mark.parametrize("typed", ["abc", "-5", "300", "0", "25.5"])
 async def test_age_rejects_nonsense(harness: Harness, typed: str) -> None:
     egor = harness.user(106, "Егор")
-    await consent(egor)
-    await egor.press("Да, Егор")
-    await egor.press("Пропустить")
+    await to_questions(egor)
     before = egor.mark()
     await egor.send(typed)
     reply = egor.last.text
@@ -173,9 +171,7 @@ async def test_under_age_is_told_kindly_and_nothing_is_kept(
 
 async def test_back_on_every_question(harness: Harness) -> None:
     zoya = harness.user(108, "Зоя")
-    await consent(zoya)
-    await zoya.press("Да, Зоя")
-    await zoya.press("Пропустить")
+    await to_questions(zoya)
     await zoya.send("29")
     questions = ["Вопрос 2", "Вопрос 3", "Вопрос 4", "Вопрос 5", "Вопрос 6", "Вопрос 7"]
     answers = ["Да", "Индивидуальная", None, "Мужчина", "Будни", "Утро"]
@@ -203,9 +199,7 @@ async def test_back_on_every_question(harness: Harness) -> None:
 
 async def test_topics_need_at_least_one_and_toggle(harness: Harness) -> None:
     ira = harness.user(109, "Ира")
-    await consent(ira)
-    await ira.press("Да, Ира")
-    await ira.press("Пропустить")
+    await to_questions(ira)
     await ira.send("33")
     await ira.press("Да")
     await ira.press("Индивидуальная")
@@ -223,9 +217,7 @@ async def test_topics_need_at_least_one_and_toggle(harness: Harness) -> None:
 
 async def test_text_where_a_button_is_expected_reshows_buttons(harness: Harness) -> None:
     kira = harness.user(110, "Кира")
-    await consent(kira)
-    await kira.press("Да, Кира")
-    await kira.press("Пропустить")
+    await to_questions(kira)
     await kira.send("30")
     await kira.send("да, бывал")
     assert "кнопкой" in kira.last.text and "Вопрос 2" in kira.last.text
@@ -286,9 +278,7 @@ async def test_old_button_after_moving_on(harness: Harness, db_sessionmaker: Ses
 
 async def test_forged_callback_data(harness: Harness, db_sessionmaker: Sessions) -> None:
     pavel = harness.user(115, "Павел")
-    await consent(pavel)
-    await pavel.press("Да, Павел")
-    await pavel.press("Пропустить")
+    await to_questions(pavel)
     await pavel.send("30")
     for forged in [
         "qa:therapy_before:maybe",
@@ -310,9 +300,7 @@ async def test_forged_callback_data(harness: Harness, db_sessionmaker: Sessions)
 
 async def test_double_tap_counts_once(harness: Harness) -> None:
     rita = harness.user(116, "Рита")
-    await consent(rita)
-    await rita.press("Да, Рита")
-    await rita.press("Пропустить")
+    await to_questions(rita)
     await rita.send("30")
     screen = rita.last
     data = screen.button("Да").callback_data
@@ -340,9 +328,7 @@ async def test_restart_resumes_at_the_same_step(
     harness: Harness, db_sessionmaker: Sessions, settings, clock, translator
 ) -> None:
     tanya = harness.user(118, "Таня")
-    await consent(tanya)
-    await tanya.press("Да, Таня")
-    await tanya.press("Пропустить")
+    await to_questions(tanya)
     await tanya.send("27")
     await tanya.press("Нет")
     await tanya.press("Индивидуальная")
@@ -375,9 +361,7 @@ async def test_restart_resumes_at_the_same_step(
 
 async def test_summary_edit_returns_to_summary(harness: Harness, db_sessionmaker: Sessions) -> None:
     uma = harness.user(119, "Ума")
-    await consent(uma)
-    await uma.press("Да, Ума")
-    await uma.press("Пропустить")
+    await to_questions(uma)
     await answer_questionnaire(uma, Profile())
     await uma.press("Возраст")
     assert "Сколько вам лет" in uma.last.text
