@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from bot.policy import Refusal, Rules
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
+    BookingChange,
     BookingStatus,
     Slot,
     SlotStatus,
@@ -151,3 +152,183 @@ async def active_bookings_of(session: AsyncSession, client: User) -> list[Bookin
         .order_by(Booking.starts_at)
     )
     return list(result)
+
+
+class BookingGone(BookingError):
+    """Not this client's booking, or no longer active (cancelled, moved, finished)."""
+
+
+class Conflict(BookingError):
+    """The booking changed under us (another device of the same client acted first)."""
+
+
+async def own_booking(session: AsyncSession, client: User, booking_id: int) -> Booking | None:
+    """The client's booking with this id, whatever its status; None for anyone else's."""
+    return await session.scalar(
+        select(Booking).where(Booking.id == booking_id, Booking.client_id == client.id)
+    )
+
+
+async def upcoming_of(session: AsyncSession, client: User, now: datetime) -> list[Booking]:
+    result = await session.scalars(
+        select(Booking)
+        .where(
+            Booking.client_id == client.id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.ends_at > now,
+        )
+        .order_by(Booking.starts_at)
+    )
+    return list(result)
+
+
+async def history_of(
+    session: AsyncSession, client: User, now: datetime, *, offset: int, limit: int
+) -> tuple[list[Booking], int]:
+    """Sessions that are over or called off, newest first, and how many there are."""
+    past = (Booking.client_id == client.id) & (
+        Booking.status.not_in(ACTIVE_BOOKING_STATUSES) | (Booking.ends_at <= now)
+    )
+    total = await session.scalar(select(func.count(Booking.id)).where(past)) or 0
+    rows = await session.scalars(
+        select(Booking).where(past).order_by(Booking.starts_at.desc()).offset(offset).limit(limit)
+    )
+    return list(rows), int(total)
+
+
+def _require_active(booking: Booking | None) -> Booking:
+    if booking is None or booking.status not in ACTIVE_BOOKING_STATUSES:
+        raise BookingGone
+    return booking
+
+
+async def reschedule(
+    session: AsyncSession,
+    *,
+    client: User,
+    booking_id: int,
+    slot_id: int,
+    rules: Rules,
+    now: datetime,
+) -> Booking:
+    """Move a booking to another free slot of the same therapist, in one transaction: the
+    new slot is taken, the booking moved and the old slot freed together, or nothing."""
+    booking = _require_active(await own_booking(session, client, booking_id))
+    refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
+    if refusal is not None:
+        raise OutsideRules(refusal)
+    view = await check_bookable(session, slot_id, client, rules, now)
+    if view.therapist.id != booking.therapist_id:
+        raise SlotUnavailable
+    old_slot_id, old_start, moves = booking.slot_id, booking.starts_at, booking.reschedule_count
+    new_status = SlotStatus.booked if booking.status == BookingStatus.confirmed else SlotStatus.held
+    taken = await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status == SlotStatus.free)
+        .values(status=new_status)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        await _undo(session, client)
+        raise SlotTaken
+    try:
+        moved = await session.execute(
+            update(Booking)
+            .where(
+                Booking.id == booking_id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.reschedule_count == moves,
+            )
+            .values(
+                slot_id=slot_id,
+                starts_at=view.slot.starts_at,
+                ends_at=view.slot.ends_at,
+                reschedule_count=moves + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    except IntegrityError as error:
+        await _undo(session, client)
+        raise ClientBusy from error
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        await _undo(session, client)
+        raise Conflict
+    if old_slot_id is not None:
+        await _free_slot(session, old_slot_id)
+    session.add(
+        BookingChange(
+            booking_id=booking_id,
+            old_starts_at=old_start,
+            new_starts_at=view.slot.starts_at,
+            changed_at=now,
+            changed_by="client",
+        )
+    )
+    await session.commit()
+    await session.refresh(booking)
+    return booking
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    booking: Booking,
+    now: datetime,
+    by: str,
+    reason: str | None = None,
+) -> Booking:
+    """Cancel an active booking and free its slot; raises BookingGone when it is not active
+    any more (cancelled meanwhile from another device, say)."""
+    slot_id = booking.slot_id
+    cancelled = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+        .values(
+            status=BookingStatus.cancelled,
+            slot_id=None,
+            cancelled_at=now,
+            cancelled_by=by,
+            cancel_reason=reason,
+            hold_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if cancelled.rowcount != 1:  # type: ignore[attr-defined]
+        raise BookingGone
+    if slot_id is not None:
+        await _free_slot(session, slot_id)
+    await session.commit()
+    await session.refresh(booking)
+    return booking
+
+
+async def _free_slot(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status.in_((SlotStatus.booked, SlotStatus.held)))
+        .values(status=SlotStatus.free)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def cancel_upcoming(
+    session: AsyncSession,
+    client: User,
+    now: datetime,
+    *,
+    by: str,
+    reason: str | None = None,
+    therapist_id: int | None = None,
+) -> list[Booking]:
+    """Cancel every future session of a client (with one therapist, when given)."""
+    cancelled = []
+    for booking in await upcoming_of(session, client, now):
+        if booking.starts_at <= now:
+            continue
+        if therapist_id is not None and booking.therapist_id != therapist_id:
+            continue
+        try:
+            cancelled.append(await cancel(session, booking=booking, now=now, by=by, reason=reason))
+        except BookingGone:
+            continue
+    return cancelled

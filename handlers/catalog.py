@@ -25,13 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar import session_ics
 from bot.config import PROJECT_ROOT, Settings
-from bot.i18n import Markup, Texts, Translator
+from bot.formatting import money, therapist_name, when_text
+from bot.i18n import Markup, Texts
 from bot.matching import RELAXATIONS, Preferences, diagnose, find_matches, relax, slot_fits
-from bot.notify import Outgoing
 from bot.policy import Rules
 from bot.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
-from db.models import Booking, Slot, Therapist, User
+from db.models import Slot, Therapist, User
+from handlers.notices import Notices
 from keyboards.catalog import (
     BookSlot,
     CardDay,
@@ -41,7 +42,6 @@ from keyboards.catalog import (
     SlotPick,
     card_keyboard,
     confirm_keyboard,
-    day_label,
     relax_keyboard,
 )
 from keyboards.menu import MenuAction, main_menu
@@ -58,19 +58,6 @@ class Listing:
     v: int
     ids: list[int]
     why: dict[int, tuple[int, int]]  # therapist id -> (topics matched, topics total)
-
-
-def money(amount: int) -> str:
-    return f"{amount:,}".replace(",", " ")
-
-
-def when_text(t: Texts, moment: datetime, timezone: str) -> str:
-    local = moment.astimezone(zone(timezone))
-    return f"{day_label(t, local.date())}, {local:%H:%M}"
-
-
-def therapist_name(therapist: Therapist, language: str) -> str:
-    return therapist.name_en if language == "en" else therapist.name_ru
 
 
 def format_key(therapist: Therapist) -> str:
@@ -466,8 +453,7 @@ async def on_book(
     callback_data: BookSlot,
     cards: Catalog | None,
     t: Texts,
-    translator: Translator,
-    outgoing: Outgoing,
+    notices: Notices,
 ) -> None:
     if cards is None:
         await callback.answer(t("stale-button-short"))
@@ -523,46 +509,7 @@ async def on_book(
         BufferedInputFile(ics, filename="session.ics"),
         caption=t("book-ics-caption"),
     )
-    await announce_booking(
-        outgoing, translator, cards.settings, session, booking, therapist, user, questionnaire
-    )
-
-
-async def announce_booking(
-    outgoing: Outgoing,
-    translator: Translator,
-    settings: Settings,
-    session: AsyncSession,
-    booking: Booking,
-    therapist: Therapist,
-    client: User,
-    questionnaire: Any,
-) -> None:
-    """The therapist (when linked) and the practice's group learn of the booking: the
-    client's first name, time, format and topics; never the other answers."""
-    topics = await users.visible_topics(session)
-    codes = set(questionnaire.topics if questionnaire else [])
-    language = settings.default_language
-    t = translator.for_language(language)
-    names = ", ".join(
-        (topic.name_en if language == "en" else topic.name_ru)
-        for topic in topics
-        if topic.code in codes
-    )
-    details = {
-        "client": client.first_name or "—",
-        "when": when_text(t, booking.starts_at, therapist.timezone),
-        "zone": therapist.timezone,
-        "format": t(f"format-{booking.format}"),
-        "topics": names or "—",
-    }
-    if therapist.telegram_id:
-        await outgoing.send_message(therapist.telegram_id, t("notify-booking", **details))
-    if settings.therapist_chat_id:
-        await outgoing.send_message(
-            settings.therapist_chat_id,
-            t("notify-booking-group", therapist=therapist_name(therapist, language), **details),
-        )
+    await notices.booking("booked", booking, therapist, user)
 
 
 def create_router() -> Router:

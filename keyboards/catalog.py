@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.formatting import day_label
 from bot.i18n import Texts
 
 
@@ -39,15 +40,6 @@ class BookSlot(CallbackData, prefix="bk"):
 
 class Relax(CallbackData, prefix="rx"):
     kind: str
-
-
-def day_label(t: Texts, day: date) -> str:
-    return t(
-        "day-short",
-        weekday=t(f"weekday-{day.weekday()}"),
-        day=day.day,
-        month=t(f"month-{day.month}"),
-    )
 
 
 def card_keyboard(

@@ -75,13 +75,13 @@ book-too_far = Bookings are open only { $days } days ahead.
 book-past = This time has already passed.
 book-already = You are already booked for this time ✓
 
-notify-booking =
+notify-booked =
     <b>New booking</b>
     Client: { $client }
     When: { $when } ({ $zone })
     Format: { $format }
     Topics: { $topics }
-notify-booking-group =
+notify-booked-group =
     <b>New booking</b> with { $therapist }
     Client: { $client }
     When: { $when } ({ $zone })

@@ -75,13 +75,13 @@ book-too_far = Запись открыта только на { $days } дн. в�
 book-past = Это время уже прошло.
 book-already = Вы уже записаны на это время ✓
 
-notify-booking =
+notify-booked =
     <b>Новая запись</b>
     Клиент: { $client }
     Когда: { $when } ({ $zone })
     Формат: { $format }
     Темы: { $topics }
-notify-booking-group =
+notify-booked-group =
     <b>Новая запись</b> к { $therapist }
     Клиент: { $client }
     Когда: { $when } ({ $zone })
