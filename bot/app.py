@@ -26,6 +26,7 @@ from db.fsm import DatabaseStorage
 
 CLIENT_COMMANDS = (
     ("start", "cmd-start"),
+    ("my", "cmd-my"),
     ("help", "cmd-help"),
     ("settings", "cmd-settings"),
     ("language", "cmd-language"),

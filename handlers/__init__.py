@@ -31,10 +31,10 @@ class ScreensMiddleware(BaseMiddleware):
 
 
 def get_routers() -> list[Router]:
-    from handlers import catalog, errors, questionnaire, settings, start
+    from handlers import cabinet, catalog, errors, questionnaire, settings, start
 
     # Commands and feature routers first; the fallbacks in `errors` catch what is left.
-    modules = [start, settings, questionnaire, catalog, errors]
+    modules = [start, settings, questionnaire, catalog, cabinet, errors]
     return [module.create_router() for module in modules]
 
 

@@ -31,7 +31,7 @@ from bot.matching import RELAXATIONS, Preferences, diagnose, find_matches, relax
 from bot.policy import Rules
 from bot.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
-from db.models import Slot, Therapist, User
+from db.models import Booking, Slot, Therapist, User
 from handlers.notices import Notices
 from keyboards.catalog import (
     BookSlot,
@@ -109,6 +109,63 @@ def _shorten(text: str, size: int) -> str:
     return f"{cut}…"
 
 
+def slots_by_day(
+    slots: list[Slot], timezone: str, days: int = CARD_DAYS
+) -> dict[date, list[tuple[int, datetime]]]:
+    """Slot ids and local start times of the first `days` days that have any, by day."""
+    tz = zone(timezone)
+    by_day: dict[date, list[tuple[int, datetime]]] = {}
+    for slot in slots:
+        local = slot.starts_at.astimezone(tz)
+        if local.date() in by_day or len(by_day) < days:
+            by_day.setdefault(local.date(), []).append((slot.id, local))
+    return by_day
+
+
+def has_portrait(therapist: Therapist) -> bool:
+    return bool(therapist.photo_file_id or therapist.photo_path)
+
+
+def portrait(therapist: Therapist) -> str | FSInputFile:
+    """Telegram's file id once the portrait was uploaded, else the file to upload."""
+    if therapist.photo_file_id:
+        return therapist.photo_file_id
+    assert therapist.photo_path is not None
+    return FSInputFile(PROJECT_ROOT / therapist.photo_path)
+
+
+async def remember_portrait(
+    session: AsyncSession, therapist: Therapist, sent: Message | bool
+) -> None:
+    if therapist.photo_file_id or not isinstance(sent, Message) or not sent.photo:
+        return
+    await catalog.remember_photo(session, therapist.id, sent.photo[-1].file_id)
+
+
+async def send_calendar_file(
+    bot: Bot,
+    chat_id: int,
+    t: Texts,
+    booking: Booking,
+    therapist: Therapist,
+    timezone: str,
+    now: datetime,
+) -> None:
+    """The session as an .ics file, in the reader's zone."""
+    ics = session_ics(
+        uid=f"booking-{booking.id}@therapy-booking-bot",
+        title=t("book-ics-title", name=Markup(therapist_name(therapist, t.language))),
+        description=t("book-ics-description", minutes=therapist.session_minutes),
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        timezone=timezone,
+        stamp=now,
+    )
+    await bot.send_document(
+        chat_id, BufferedInputFile(ics, filename="session.ics"), caption=t("book-ics-caption")
+    )
+
+
 class Catalog:
     """Cards for one update."""
 
@@ -165,7 +222,12 @@ class Catalog:
             await self.bot.send_message(self.chat_id, self.t("need-start"))
             return
         earliest, latest = self.rules.booking_window(self.clock.now())
-        candidates = await catalog.candidates(self.session, earliest, latest)
+        excluded = set((await self.state.get_data()).get("exclude", []))
+        candidates = [
+            candidate
+            for candidate in await catalog.candidates(self.session, earliest, latest)
+            if candidate.therapist_id not in excluded
+        ]
         matches = find_matches(prefs, candidates, earliest=earliest, latest=latest)
         if not matches:
             await self._dead_end(prefs, candidates, earliest, latest, notice)
@@ -227,7 +289,7 @@ class Catalog:
         therapist = await self.session.get(Therapist, therapist_id)
         if therapist is None:
             return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
-        photo = bool(therapist.photo_path or therapist.photo_file_id)
+        photo = has_portrait(therapist)
         text, shortened = caption(
             self.t,
             therapist,
@@ -235,12 +297,7 @@ class Catalog:
             CAPTION_LIMIT if photo else TEXT_LIMIT,
         )
         slots = await self.fitting_slots(therapist_id, prefs)
-        tz = zone(self.user.timezone)
-        by_day: dict[date, list[tuple[int, datetime]]] = {}
-        for slot in slots:
-            local = slot.starts_at.astimezone(tz)
-            if local.date() in by_day or len(by_day) < CARD_DAYS:
-                by_day.setdefault(local.date(), []).append((slot.id, local))
+        by_day = slots_by_day(slots, self.user.timezone)
         zone_label = f"{self.user.timezone}, {utc_offset_label(self.user.timezone)}"
         text += "\n\n" + (
             self.t("card-pick-day", zone=zone_label) if by_day else self.t("card-no-days")
@@ -290,20 +347,12 @@ class Catalog:
             await self.bot.send_message(self.chat_id, text, reply_markup=markup)
             return
         sent = await self.bot.send_photo(
-            self.chat_id, self._photo(therapist), caption=text, reply_markup=markup
+            self.chat_id, portrait(therapist), caption=text, reply_markup=markup
         )
         await self._remember_photo(therapist, sent)
 
-    def _photo(self, therapist: Therapist) -> str | FSInputFile:
-        if therapist.photo_file_id:
-            return therapist.photo_file_id
-        assert therapist.photo_path is not None
-        return FSInputFile(PROJECT_ROOT / therapist.photo_path)
-
     async def _remember_photo(self, therapist: Therapist, sent: Message | bool) -> None:
-        if therapist.photo_file_id or not isinstance(sent, Message) or not sent.photo:
-            return
-        await catalog.remember_photo(self.session, therapist.id, sent.photo[-1].file_id)
+        await remember_portrait(self.session, therapist, sent)
 
     async def _edit(
         self,
@@ -320,7 +369,7 @@ class Catalog:
                 if current == therapist.photo_file_id:
                     await message.edit_caption(caption=text, reply_markup=markup)
                 else:
-                    media = InputMediaPhoto(media=self._photo(therapist), caption=text)
+                    media = InputMediaPhoto(media=portrait(therapist), caption=text)
                     sent = await message.edit_media(media=media, reply_markup=markup)
                     await self._remember_photo(therapist, sent)
                 return True
@@ -495,19 +544,8 @@ async def on_book(
         await screen.edit_text(done)
     else:
         await cards.bot.send_message(cards.chat_id, done)
-    ics = session_ics(
-        uid=f"booking-{booking.id}@therapy-booking-bot",
-        title=t("book-ics-title", name=Markup(name)),
-        description=t("book-ics-description", minutes=therapist.session_minutes),
-        starts_at=booking.starts_at,
-        ends_at=booking.ends_at,
-        timezone=user.timezone,
-        stamp=cards.clock.now(),
-    )
-    await cards.bot.send_document(
-        cards.chat_id,
-        BufferedInputFile(ics, filename="session.ics"),
-        caption=t("book-ics-caption"),
+    await send_calendar_file(
+        cards.bot, cards.chat_id, t, booking, therapist, user.timezone, cards.clock.now()
     )
     await notices.booking("booked", booking, therapist, user)
 

@@ -7,17 +7,17 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Texts, Translator
 from bot.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
-from db import users
+from db import bookings, users
 from db.fsm import DatabaseStorage
 from db.models import User
+from handlers import cabinet
 from handlers.catalog import Catalog
+from handlers.notices import Notices
 from handlers.questionnaire import (
     Flow,
     edit_saved_answers,
@@ -83,7 +83,11 @@ async def on_settings_command(message: Message, t: Texts, user: User | None) -> 
 
 
 async def on_menu(
-    callback: CallbackQuery, callback_data: MenuAction, flow: Flow, cards: Catalog | None
+    callback: CallbackQuery,
+    callback_data: MenuAction,
+    flow: Flow,
+    cards: Catalog | None,
+    clock: Clock,
 ) -> None:
     t, action = flow.t, callback_data.action
     if action == "sos":
@@ -103,6 +107,9 @@ async def on_menu(
         await callback.answer()
         await flow.state.update_data(relaxed=[])
         await cards.open()
+    elif action == "my":
+        await callback.answer()
+        await cabinet.home(flow, clock)
     elif action == "settings":
         await _reply(callback, t("settings-title"), reply_markup=settings_menu(t, flow.timezone))
     elif action == "answers":
@@ -117,7 +124,7 @@ async def on_menu(
         await callback.answer()
         await _show_my_data(flow)
     elif action == "delete":
-        await _reply(callback, t("delete-confirm"), reply_markup=delete_keyboard(t))
+        await _reply(callback, await _delete_prompt(flow, clock), reply_markup=delete_keyboard(t))
     else:
         await callback.answer(t("stale-button-short"))
 
@@ -241,22 +248,33 @@ async def on_my_data(message: Message, flow: Flow) -> None:
     await _show_my_data(flow)
 
 
-async def on_delete_me(message: Message, state: FSMContext, t: Texts, user: User | None) -> None:
-    if user is None and await state.get_state() is None and not await state.get_data():
-        await message.answer(t("delete-nothing"))
+async def _delete_prompt(flow: Flow, clock: Clock) -> str:
+    if flow.user is None:
+        return flow.t("delete-confirm")
+    upcoming = await bookings.upcoming_of(flow.session, flow.user, clock.now())
+    if not upcoming:
+        return flow.t("delete-confirm")
+    return flow.t("delete-confirm-bookings", count=len(upcoming))
+
+
+async def on_delete_me(message: Message, flow: Flow, clock: Clock) -> None:
+    state = flow.state
+    if flow.user is None and await state.get_state() is None and not await state.get_data():
+        await message.answer(flow.t("delete-nothing"))
         return
-    await message.answer(t("delete-confirm"), reply_markup=delete_keyboard(t))
+    await message.answer(await _delete_prompt(flow, clock), reply_markup=delete_keyboard(flow.t))
 
 
 async def on_delete(
     callback: CallbackQuery,
     callback_data: DeleteChoice,
-    state: FSMContext,
-    t: Texts,
-    session: AsyncSession,
-    user: User | None,
+    flow: Flow,
     clock: Clock,
+    notices: Notices,
 ) -> None:
+    """Erase: future sessions are cancelled (therapists told while the name is still
+    known), then the profile is emptied and the answers and conversation removed."""
+    t, user, state = flow.t, flow.user, flow.state
     await callback.answer()
     screen = callback.message if isinstance(callback.message, Message) else None
     if not callback_data.erase:
@@ -264,7 +282,10 @@ async def on_delete(
             await screen.edit_text(t("delete-kept"))
         return
     if user is not None:
-        await users.erase(session, user, clock.now())
+        now = clock.now()
+        for booking in await bookings.cancel_upcoming(flow.session, user, now, by="erasure"):
+            await notices.booking("cancelled", booking, booking.therapist, user)
+        await users.erase(flow.session, user, now)
     if isinstance(state.storage, DatabaseStorage):
         await state.storage.forget(state.key)
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from aiogram.filters.callback_data import CallbackData
@@ -42,6 +42,34 @@ class Relax(CallbackData, prefix="rx"):
     kind: str
 
 
+def add_days_and_times(
+    builder: InlineKeyboardBuilder,
+    t: Texts,
+    *,
+    days: Sequence[date],
+    chosen_day: date | None,
+    times: Sequence[tuple[int, datetime]],
+    day_data: Callable[[str], CallbackData],
+    time_data: Callable[[int], CallbackData],
+) -> None:
+    """Day buttons; or, for a chosen day, its times and a way back to the days.
+    `day_data("")` is the callback of the list of days."""
+    if chosen_day is None:
+        for day in days:
+            builder.button(text=day_label(t, day), callback_data=day_data(day.isoformat()))
+        builder.adjust(4)
+        return
+    for slot_id, local in times:
+        builder.button(text=local.strftime("%H:%M"), callback_data=time_data(slot_id))
+    builder.adjust(4)
+    builder.row(
+        InlineKeyboardButton(
+            text=t("card-other-days", day=day_label(t, chosen_day)),
+            callback_data=day_data("").pack(),
+        )
+    )
+
+
 def card_keyboard(
     t: Texts,
     *,
@@ -54,22 +82,15 @@ def card_keyboard(
     more_of: int | None,
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    if chosen_day is None:
-        for day in days:
-            builder.button(
-                text=day_label(t, day), callback_data=CardDay(v=v, index=index, day=day.isoformat())
-            )
-        builder.adjust(4)
-    else:
-        for slot_id, local in times:
-            builder.button(text=local.strftime("%H:%M"), callback_data=SlotPick(slot_id=slot_id))
-        builder.adjust(4)
-        builder.row(
-            InlineKeyboardButton(
-                text=t("card-other-days", day=day_label(t, chosen_day)),
-                callback_data=CardDay(v=v, index=index, day="").pack(),
-            )
-        )
+    add_days_and_times(
+        builder,
+        t,
+        days=days,
+        chosen_day=chosen_day,
+        times=times,
+        day_data=lambda day: CardDay(v=v, index=index, day=day),
+        time_data=lambda slot_id: SlotPick(slot_id=slot_id),
+    )
     if more_of is not None:
         builder.row(
             InlineKeyboardButton(

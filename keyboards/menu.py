@@ -29,10 +29,11 @@ class DeleteChoice(CallbackData, prefix="del"):
 def main_menu(t: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("menu-find"), callback_data=MenuAction(action="find"))
+    builder.button(text=t("menu-my"), callback_data=MenuAction(action="my"))
     builder.button(text=t("menu-settings"), callback_data=MenuAction(action="settings"))
     builder.button(text=t("menu-help"), callback_data=MenuAction(action="help"))
     builder.button(text=t("menu-sos"), callback_data=MenuAction(action="sos"))
-    builder.adjust(1, 1, 2)
+    builder.adjust(1, 1, 1, 2)
     return builder.as_markup()
 
 

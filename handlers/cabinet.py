@@ -1,0 +1,555 @@
+"""The client's cabinet (/my): upcoming sessions, moving, cancelling, history, and changing
+therapist. Every button carries a booking id, which is untrusted: each handler loads the
+booking as this client's own (`db.bookings.own_booking`) and checks the rules again."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.formatting import money, therapist_name, when_text
+from bot.policy import CancelTerms, Refusal, Rules
+from bot.timezones import Clock
+from db import bookings, catalog, users
+from db.models import Booking, BookingStatus, Therapist
+from handlers.catalog import (
+    Catalog,
+    has_portrait,
+    portrait,
+    remember_portrait,
+    send_calendar_file,
+    slots_by_day,
+)
+from handlers.notices import Notices
+from handlers.questionnaire import Flow
+from keyboards.cabinet import (
+    CHANGE_REASONS,
+    CabinetAction,
+    CancelAsk,
+    CancelConfirm,
+    ChangeCancel,
+    ChangeReason,
+    HistoryPage,
+    MoveConfirm,
+    MoveDay,
+    MovePick,
+    OpenBooking,
+    booking_keyboard,
+    cabinet_keyboard,
+    cancel_keyboard,
+    change_cancel_keyboard,
+    change_reason_keyboard,
+    history_keyboard,
+    move_confirm_keyboard,
+    move_keyboard,
+)
+
+HISTORY_PAGE = 5
+UPCOMING_SHOWN = 8
+
+
+def _screen_of(callback: CallbackQuery) -> Message | None:
+    return callback.message if isinstance(callback.message, Message) else None
+
+
+async def show(
+    flow: Flow, text: str, markup: InlineKeyboardMarkup | None, edit: Message | None
+) -> None:
+    """Replace the screen a button was on (its caption or text), or send a new one."""
+    if edit is not None:
+        try:
+            if edit.photo:
+                await edit.edit_caption(caption=text, reply_markup=markup)
+            else:
+                await edit.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                return
+            if "not found" not in error.message and "can't be edited" not in error.message:
+                raise
+    await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
+
+
+async def current_therapist(flow: Flow, upcoming: list[Booking]) -> Therapist | None:
+    """The therapist of the next session, else of the latest session that took place."""
+    if upcoming:
+        return upcoming[0].therapist
+    assert flow.user is not None
+    return await flow.session.scalar(
+        select(Therapist)
+        .join(Booking, Booking.therapist_id == Therapist.id)
+        .where(Booking.client_id == flow.user.id, Booking.status != BookingStatus.cancelled)
+        .order_by(Booking.starts_at.desc())
+        .limit(1)
+    )
+
+
+async def home(flow: Flow, clock: Clock, *, edit: Message | None = None) -> None:
+    t, user = flow.t, flow.user
+    assert user is not None
+    upcoming = (await bookings.upcoming_of(flow.session, user, clock.now()))[:UPCOMING_SHOWN]
+    therapist = await current_therapist(flow, upcoming)
+    lines = [t("cabinet-title"), ""]
+    if therapist is not None:
+        lines.append(t("cabinet-therapist", name=therapist_name(therapist, t.language)))
+    if upcoming:
+        lines.append(t("cabinet-upcoming", zone=flow.timezone))
+        lines += [
+            t(
+                "cabinet-line",
+                when=when_text(t, booking.starts_at, flow.timezone),
+                status=t(f"status-{booking.status}"),
+            )
+            for booking in upcoming
+        ]
+        lines += ["", t("cabinet-pick")]
+    else:
+        lines.append(t("cabinet-none"))
+    text = "\n".join(lines)
+    markup = cabinet_keyboard(
+        t,
+        [(b.id, when_text(t, b.starts_at, flow.timezone)) for b in upcoming],
+        has_therapist=therapist is not None,
+    )
+    if edit is None and therapist is not None and has_portrait(therapist):
+        sent = await flow.bot.send_photo(
+            flow.chat_id, portrait(therapist), caption=text, reply_markup=markup
+        )
+        await remember_portrait(flow.session, therapist, sent)
+        return
+    await show(flow, text, markup, edit)
+
+
+async def on_my_command(message: Message, flow: Flow, clock: Clock) -> None:
+    if flow.user is None:
+        await message.answer(flow.t("need-start"))
+        return
+    await home(flow, clock)
+
+
+async def on_cabinet(
+    callback: CallbackQuery,
+    callback_data: CabinetAction,
+    flow: Flow,
+    clock: Clock,
+) -> None:
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    await callback.answer()
+    if callback_data.action == "change":
+        await show(flow, flow.t("change-why"), change_reason_keyboard(flow.t), _screen_of(callback))
+        return
+    await home(flow, clock, edit=_screen_of(callback))
+
+
+# -- one booking -------------------------------------------------------------------------
+
+
+def refusal_text(flow: Flow, refusal: Refusal, settings: Settings) -> str:
+    key = {
+        Refusal.started: "refusal-started",
+        Refusal.too_late: "refusal-too_late",
+        Refusal.too_many: "refusal-too_many",
+    }.get(refusal, f"book-{refusal.value}")
+    return flow.t(
+        key,
+        hours=settings.reschedule_until_hours,
+        count=settings.max_reschedules,
+        days=settings.booking_horizon_days,
+    )
+
+
+async def _active_booking(
+    callback: CallbackQuery, flow: Flow, clock: Clock, booking_id: int
+) -> Booking | None:
+    """The client's own active booking; otherwise the client is told, and sees the cabinet."""
+    assert flow.user is not None
+    booking = await bookings.own_booking(flow.session, flow.user, booking_id)
+    if booking is None or booking.status not in (
+        BookingStatus.pending_payment,
+        BookingStatus.confirmed,
+    ):
+        await callback.answer(flow.t("refusal-gone"), show_alert=True)
+        await home(flow, clock, edit=_screen_of(callback))
+        return None
+    return booking
+
+
+async def on_open_booking(
+    callback: CallbackQuery,
+    callback_data: OpenBooking,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
+    if booking is None:
+        return
+    await callback.answer()
+    t = flow.t
+    therapist = booking.therapist
+    lines = [
+        t(
+            "booking-title",
+            when=when_text(t, booking.starts_at, flow.timezone),
+            zone=flow.timezone,
+            name=therapist_name(therapist, t.language),
+            minutes=therapist.session_minutes,
+            price=money(booking.price),
+            status=t(f"status-{booking.status}"),
+        ),
+        t("booking-moves-left", count=max(settings.max_reschedules - booking.reschedule_count, 0)),
+    ]
+    await show(flow, "\n".join(lines), booking_keyboard(t, booking.id), _screen_of(callback))
+
+
+# -- moving ------------------------------------------------------------------------------
+
+
+async def _movable(
+    callback: CallbackQuery, flow: Flow, clock: Clock, settings: Settings, booking_id: int
+) -> Booking | None:
+    booking = await _active_booking(callback, flow, clock, booking_id)
+    if booking is None:
+        return None
+    rules = Rules.from_settings(settings)
+    refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, clock.now())
+    if refusal is not None:
+        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
+        return None
+    return booking
+
+
+async def on_move_day(
+    callback: CallbackQuery,
+    callback_data: MoveDay,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id)
+    if booking is None:
+        return
+    await callback.answer()
+    await _show_move_days(flow, clock, settings, booking, callback_data.day, _screen_of(callback))
+
+
+async def _show_move_days(
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+    booking: Booking,
+    day_text: str,
+    edit: Message | None,
+) -> None:
+    t = flow.t
+    earliest, latest = Rules.from_settings(settings).booking_window(clock.now())
+    free = await catalog.free_slots(flow.session, [booking.therapist_id], earliest, latest)
+    by_day = slots_by_day(free.get(booking.therapist_id, []), flow.timezone)
+    name = therapist_name(booking.therapist, t.language)
+    if not by_day:
+        await show(flow, t("reschedule-none"), booking_keyboard(t, booking.id), edit)
+        return
+    try:
+        day: date | None = date.fromisoformat(day_text) if day_text else None
+    except ValueError:
+        day = None
+    chosen = day if day in by_day else None
+    markup = move_keyboard(
+        t,
+        booking.id,
+        days=list(by_day),
+        chosen_day=chosen,
+        times=by_day[chosen] if chosen else [],
+    )
+    await show(flow, t("reschedule-pick", name=name, zone=flow.timezone), markup, edit)
+
+
+async def on_move_pick(
+    callback: CallbackQuery,
+    callback_data: MovePick,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id)
+    if booking is None:
+        return
+    view = await bookings.slot_for_booking(flow.session, callback_data.slot_id)
+    if view is None or view.therapist.id != booking.therapist_id:
+        await callback.answer(flow.t("book-unavailable"), show_alert=True)
+        return
+    await callback.answer()
+    t = flow.t
+    text = t(
+        "reschedule-confirm",
+        was=when_text(t, booking.starts_at, flow.timezone),
+        when=when_text(t, view.slot.starts_at, flow.timezone),
+        zone=flow.timezone,
+    )
+    markup = move_confirm_keyboard(t, booking.id, view.slot.id)
+    await show(flow, text, markup, _screen_of(callback))
+
+
+async def on_move_confirm(
+    callback: CallbackQuery,
+    callback_data: MoveConfirm,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+    notices: Notices,
+) -> None:
+    user, t = flow.user, flow.t
+    if user is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    before = await bookings.own_booking(flow.session, user, callback_data.booking_id)
+    was = before.starts_at if before else None
+    screen = _screen_of(callback)
+    try:
+        booking = await bookings.reschedule(
+            flow.session,
+            client=user,
+            booking_id=callback_data.booking_id,
+            slot_id=callback_data.slot_id,
+            rules=Rules.from_settings(settings),
+            now=clock.now(),
+        )
+    except bookings.OutsideRules as error:
+        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
+        return
+    except (bookings.BookingGone, bookings.Conflict) as error:
+        key = "refusal-gone" if isinstance(error, bookings.BookingGone) else "refusal-conflict"
+        await callback.answer(t(key), show_alert=True)
+        await home(flow, clock, edit=screen)
+        return
+    except bookings.BookingError as error:
+        key = "book-busy" if isinstance(error, bookings.ClientBusy) else "book-taken"
+        await callback.answer(t(key), show_alert=True)
+        if before is not None:
+            await _show_move_days(flow, clock, settings, before, "", screen)
+        return
+    await callback.answer()
+    when = when_text(t, booking.starts_at, flow.timezone)
+    await show(flow, t("reschedule-done", when=when, zone=flow.timezone), None, screen)
+    await send_calendar_file(
+        flow.bot, flow.chat_id, t, booking, booking.therapist, flow.timezone, clock.now()
+    )
+    await notices.booking("moved", booking, booking.therapist, user, old_starts_at=was)
+
+
+# -- cancelling --------------------------------------------------------------------------
+
+
+async def on_cancel_ask(
+    callback: CallbackQuery,
+    callback_data: CancelAsk,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
+    if booking is None:
+        return
+    rules = Rules.from_settings(settings)
+    refusal = rules.can_cancel(booking.starts_at, clock.now())
+    if refusal is not None:
+        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
+        return
+    await callback.answer()
+    t = flow.t
+    terms = rules.cancel_terms(booking.starts_at, clock.now())
+    key = "cancel-confirm-free" if terms == CancelTerms.free else "cancel-confirm-late"
+    text = t(
+        key,
+        when=when_text(t, booking.starts_at, flow.timezone),
+        zone=flow.timezone,
+        hours=settings.free_cancel_hours,
+    )
+    await show(flow, text, cancel_keyboard(t, booking.id), _screen_of(callback))
+
+
+async def on_cancel_confirm(
+    callback: CallbackQuery,
+    callback_data: CancelConfirm,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+    notices: Notices,
+) -> None:
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
+    if booking is None:
+        return
+    refusal = Rules.from_settings(settings).can_cancel(booking.starts_at, clock.now())
+    if refusal is not None:
+        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
+        return
+    try:
+        await bookings.cancel(flow.session, booking=booking, now=clock.now(), by="client")
+    except bookings.BookingGone:
+        await callback.answer(flow.t("refusal-gone"), show_alert=True)
+        await home(flow, clock, edit=_screen_of(callback))
+        return
+    await callback.answer()
+    when = when_text(flow.t, booking.starts_at, flow.timezone)
+    await show(flow, flow.t("cancel-done", when=when), None, _screen_of(callback))
+    await notices.booking("cancelled", booking, booking.therapist, flow.user)
+    await home(flow, clock)
+
+
+# -- history -----------------------------------------------------------------------------
+
+
+async def on_history(
+    callback: CallbackQuery, callback_data: HistoryPage, flow: Flow, clock: Clock
+) -> None:
+    user, t = flow.user, flow.t
+    if user is None or callback_data.page < 0:
+        await callback.answer(t("stale-button-short"))
+        return
+    rows, total = await bookings.history_of(
+        flow.session,
+        user,
+        clock.now(),
+        offset=callback_data.page * HISTORY_PAGE,
+        limit=HISTORY_PAGE,
+    )
+    pages = max(math.ceil(total / HISTORY_PAGE), 1)
+    page = min(callback_data.page, pages - 1)
+    if page != callback_data.page:
+        rows, total = await bookings.history_of(
+            flow.session, user, clock.now(), offset=page * HISTORY_PAGE, limit=HISTORY_PAGE
+        )
+    await callback.answer()
+    lines = [t("history-title", zone=flow.timezone), ""]
+    if not rows:
+        lines.append(t("history-empty"))
+    for booking in rows:
+        # A confirmed session that is over counts as held until someone marks a no-show.
+        status = booking.status
+        if status == BookingStatus.confirmed:
+            status = BookingStatus.completed
+        lines.append(
+            t(
+                "history-line",
+                when=when_text(t, booking.starts_at, flow.timezone),
+                name=therapist_name(booking.therapist, t.language),
+                status=t(f"status-{status}"),
+            )
+        )
+    if pages > 1:
+        lines += ["", t("history-page", page=page + 1, pages=pages)]
+    await show(flow, "\n".join(lines), history_keyboard(t, page, pages), _screen_of(callback))
+
+
+# -- changing therapist ------------------------------------------------------------------
+
+
+async def on_change_reason(
+    callback: CallbackQuery,
+    callback_data: ChangeReason,
+    flow: Flow,
+    cards: Catalog | None,
+    clock: Clock,
+) -> None:
+    user, t = flow.user, flow.t
+    if user is None or cards is None or callback_data.reason not in CHANGE_REASONS:
+        await callback.answer(t("stale-button-short"))
+        return
+    upcoming = await bookings.upcoming_of(flow.session, user, clock.now())
+    therapist = await current_therapist(flow, upcoming)
+    if therapist is None:
+        await callback.answer(t("stale-button-short"))
+        await home(flow, clock, edit=_screen_of(callback))
+        return
+    await callback.answer()
+    await users.record_event(flow.session, f"change:{callback_data.reason}", clock.now())
+    await flow.session.commit()
+    excluded = list((await flow.state.get_data()).get("exclude", []))
+    await flow.state.update_data(
+        exclude=[*excluded, therapist.id],
+        change={"from": therapist.id, "reason": callback_data.reason},
+    )
+    with_old = [b for b in upcoming if b.therapist_id == therapist.id and b.starts_at > clock.now()]
+    name = therapist_name(therapist, t.language)
+    if with_old:
+        text = t("change-cancel-ask", count=len(with_old), name=name)
+        await show(flow, text, change_cancel_keyboard(t), _screen_of(callback))
+        return
+    await show(flow, t("change-searching", name=name), None, _screen_of(callback))
+    await cards.open()
+
+
+async def on_change_cancel(
+    callback: CallbackQuery,
+    callback_data: ChangeCancel,
+    flow: Flow,
+    cards: Catalog | None,
+    clock: Clock,
+    notices: Notices,
+) -> None:
+    user, t = flow.user, flow.t
+    change = (await flow.state.get_data()).get("change")
+    if user is None or cards is None or not change:
+        await callback.answer(t("stale-button-short"))
+        return
+    await callback.answer()
+    await flow.state.update_data(change=None)
+    therapist = await flow.session.get(Therapist, int(change["from"]))
+    lines = []
+    if callback_data.cancel and therapist is not None:
+        cancelled = await bookings.cancel_upcoming(
+            flow.session,
+            user,
+            clock.now(),
+            by="client",
+            reason=f"change:{change['reason']}",
+            therapist_id=therapist.id,
+        )
+        for booking in cancelled:
+            await notices.booking("cancelled", booking, therapist, user)
+        lines.append(t("change-cancelled", count=len(cancelled)))
+    if therapist is not None:
+        lines.append(t("change-searching", name=therapist_name(therapist, t.language)))
+    await show(flow, "\n".join(lines) or t("menu-title"), None, _screen_of(callback))
+    await cards.open()
+
+
+def create_router() -> Router:
+    router = Router(name="cabinet")
+    router.message.register(on_my_command, Command("my"))
+    router.callback_query.register(on_cabinet, CabinetAction.filter())
+    router.callback_query.register(on_open_booking, OpenBooking.filter())
+    router.callback_query.register(on_move_day, MoveDay.filter())
+    router.callback_query.register(on_move_pick, MovePick.filter())
+    router.callback_query.register(on_move_confirm, MoveConfirm.filter())
+    router.callback_query.register(on_cancel_ask, CancelAsk.filter())
+    router.callback_query.register(on_cancel_confirm, CancelConfirm.filter())
+    router.callback_query.register(on_history, HistoryPage.filter())
+    router.callback_query.register(on_change_reason, ChangeReason.filter())
+    router.callback_query.register(on_change_cancel, ChangeCancel.filter())
+    return router

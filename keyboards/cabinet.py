@@ -1,0 +1,178 @@
+"""The client's cabinet: sessions, moving, cancelling, history, changing therapist."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Texts
+from keyboards.catalog import add_days_and_times
+from keyboards.menu import MenuAction
+
+
+class CabinetAction(CallbackData, prefix="my"):
+    action: str  # home, change
+
+
+class OpenBooking(CallbackData, prefix="mb"):
+    booking_id: int
+
+
+class MoveDay(CallbackData, prefix="mv"):
+    booking_id: int
+    day: str  # ISO date; "" for the list of days
+
+
+class MovePick(CallbackData, prefix="mp"):
+    booking_id: int
+    slot_id: int
+
+
+class MoveConfirm(CallbackData, prefix="mc"):
+    booking_id: int
+    slot_id: int
+
+
+class CancelAsk(CallbackData, prefix="ca"):
+    booking_id: int
+
+
+class CancelConfirm(CallbackData, prefix="cc"):
+    booking_id: int
+
+
+class HistoryPage(CallbackData, prefix="mh"):
+    page: int
+
+
+class ChangeReason(CallbackData, prefix="ch"):
+    reason: str
+
+
+class ChangeCancel(CallbackData, prefix="cx"):
+    cancel: bool
+
+
+CHANGE_REASONS = ("fit", "schedule", "price", "other", "skip")
+
+
+def _back_home(t: Texts) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("cabinet-back"), callback_data=CabinetAction(action="home").pack()
+    )
+
+
+def cabinet_keyboard(
+    t: Texts, bookings: Sequence[tuple[int, str]], *, has_therapist: bool
+) -> InlineKeyboardMarkup:
+    """`bookings`: (id, label) of upcoming sessions."""
+    builder = InlineKeyboardBuilder()
+    for booking_id, label in bookings:
+        builder.button(text=label, callback_data=OpenBooking(booking_id=booking_id))
+    builder.adjust(1)
+    if has_therapist:
+        builder.row(
+            InlineKeyboardButton(
+                text=t("cabinet-change"), callback_data=CabinetAction(action="change").pack()
+            )
+        )
+    else:
+        builder.row(
+            InlineKeyboardButton(
+                text=t("cabinet-find"), callback_data=MenuAction(action="find").pack()
+            )
+        )
+    builder.row(
+        InlineKeyboardButton(text=t("cabinet-history"), callback_data=HistoryPage(page=0).pack()),
+        InlineKeyboardButton(text=t("btn-menu"), callback_data=MenuAction(action="menu").pack()),
+    )
+    return builder.as_markup()
+
+
+def booking_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("booking-reschedule"), callback_data=MoveDay(booking_id=booking_id, day="")
+    )
+    builder.button(text=t("booking-cancel"), callback_data=CancelAsk(booking_id=booking_id))
+    builder.adjust(2)
+    builder.row(_back_home(t))
+    return builder.as_markup()
+
+
+def move_keyboard(
+    t: Texts,
+    booking_id: int,
+    *,
+    days: Sequence[date],
+    chosen_day: date | None,
+    times: Sequence[tuple[int, datetime]],
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    add_days_and_times(
+        builder,
+        t,
+        days=days,
+        chosen_day=chosen_day,
+        times=times,
+        day_data=lambda day: MoveDay(booking_id=booking_id, day=day),
+        time_data=lambda slot_id: MovePick(booking_id=booking_id, slot_id=slot_id),
+    )
+    builder.row(
+        InlineKeyboardButton(
+            text=t("btn-back"), callback_data=OpenBooking(booking_id=booking_id).pack()
+        )
+    )
+    return builder.as_markup()
+
+
+def move_confirm_keyboard(t: Texts, booking_id: int, slot_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("reschedule-yes"), callback_data=MoveConfirm(booking_id=booking_id, slot_id=slot_id)
+    )
+    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def cancel_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("cancel-yes"), callback_data=CancelConfirm(booking_id=booking_id))
+    builder.button(text=t("cancel-no"), callback_data=OpenBooking(booking_id=booking_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def history_keyboard(t: Texts, page: int, pages: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton(text="◀", callback_data=HistoryPage(page=page - 1).pack()))
+    if page + 1 < pages:
+        row.append(InlineKeyboardButton(text="▶", callback_data=HistoryPage(page=page + 1).pack()))
+    if row:
+        builder.row(*row)
+    builder.row(_back_home(t))
+    return builder.as_markup()
+
+
+def change_reason_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for reason in CHANGE_REASONS:
+        builder.button(text=t(f"change-reason-{reason}"), callback_data=ChangeReason(reason=reason))
+    builder.adjust(2, 2, 1)
+    builder.row(_back_home(t))
+    return builder.as_markup()
+
+
+def change_cancel_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("change-cancel-yes"), callback_data=ChangeCancel(cancel=True))
+    builder.button(text=t("change-cancel-no"), callback_data=ChangeCancel(cancel=False))
+    builder.adjust(2)
+    return builder.as_markup()
