@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.policy import Refusal, Rules
@@ -22,6 +22,17 @@ from db.models import (
     User,
 )
 from db.users import record_event
+
+# PostgreSQL may break a tie between two writers with a deadlock or serialization error
+# instead of a constraint violation: either way one of them lost the race.
+LOST_RACE_STATES = frozenset({"40P01", "40001"})
+
+
+def refused_by_database(error: DBAPIError) -> bool:
+    """A guard of the database said no: a constraint, or a lost race between writers."""
+    return isinstance(error, IntegrityError) or (
+        getattr(error.orig, "sqlstate", None) in LOST_RACE_STATES
+    )
 
 
 class BookingError(Exception):
@@ -129,7 +140,9 @@ async def book(
     session.add(booking)
     try:
         await session.flush()
-    except IntegrityError as error:
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
         await _undo(session, client)
         if "client" in str(error.orig).lower():
             raise ClientBusy from error
@@ -210,10 +223,16 @@ async def reschedule(
     slot_id: int,
     rules: Rules,
     now: datetime,
+    expected_moves: int,
 ) -> Booking:
     """Move a booking to another free slot of the same therapist, in one transaction: the
-    new slot is taken, the booking moved and the old slot freed together, or nothing."""
+    new slot is taken, the booking moved and the old slot freed together, or nothing.
+
+    `expected_moves` is how many times the booking had been moved when the client was
+    shown the move: if it was moved since (from another device), this one is a Conflict."""
     booking = _require_active(await own_booking(session, client, booking_id))
+    if booking.reschedule_count != expected_moves:
+        raise Conflict
     refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
     if refusal is not None:
         raise OutsideRules(refusal)
@@ -247,7 +266,9 @@ async def reschedule(
             )
             .execution_options(synchronize_session=False)
         )
-    except IntegrityError as error:
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
         await _undo(session, client)
         raise ClientBusy from error
     if moved.rowcount != 1:  # type: ignore[attr-defined]

@@ -305,7 +305,7 @@ async def on_move_pick(
         when=when_text(t, view.slot.starts_at, flow.timezone),
         zone=flow.timezone,
     )
-    markup = move_confirm_keyboard(t, booking.id, view.slot.id)
+    markup = move_confirm_keyboard(t, booking.id, view.slot.id, booking.reschedule_count)
     await show(flow, text, markup, _screen_of(callback))
 
 
@@ -332,6 +332,7 @@ async def on_move_confirm(
             slot_id=callback_data.slot_id,
             rules=Rules.from_settings(settings),
             now=clock.now(),
+            expected_moves=callback_data.moves,
         )
     except bookings.OutsideRules as error:
         await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)

@@ -35,6 +35,7 @@ class MovePick(CallbackData, prefix="mp"):
 class MoveConfirm(CallbackData, prefix="mc"):
     booking_id: int
     slot_id: int
+    moves: int  # how many times the booking had been moved when this was shown
 
 
 class CancelAsk(CallbackData, prefix="ca"):
@@ -130,10 +131,13 @@ def move_keyboard(
     return builder.as_markup()
 
 
-def move_confirm_keyboard(t: Texts, booking_id: int, slot_id: int) -> InlineKeyboardMarkup:
+def move_confirm_keyboard(
+    t: Texts, booking_id: int, slot_id: int, moves: int
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=t("reschedule-yes"), callback_data=MoveConfirm(booking_id=booking_id, slot_id=slot_id)
+        text=t("reschedule-yes"),
+        callback_data=MoveConfirm(booking_id=booking_id, slot_id=slot_id, moves=moves),
     )
     builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
     builder.adjust(1)

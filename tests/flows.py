@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.fake_telegram import TgUser
+from tests.fake_telegram import Shown, TgUser
 
 
 @dataclass
@@ -52,3 +52,20 @@ async def sign_up(client: TgUser, profile: Profile | None = None) -> None:
     await answer_questionnaire(client, profile or Profile())
     await client.press("Всё верно")
     assert "Главное меню" in client.last.text
+
+
+async def book_first_time(client: TgUser) -> Shown:
+    """On a card: the first day, its first time; returns the confirmation screen."""
+    card = client.last_with_buttons
+    await client.press(card.buttons[0], message=card)
+    await client.press(card.buttons[0], message=card)
+    return client.last
+
+
+async def book_session(client: TgUser, profile: Profile | None = None) -> None:
+    """Sign up and book the first free time of the first card."""
+    await sign_up(client, profile)
+    await client.press("Найти терапевта")
+    confirm = await book_first_time(client)
+    await client.press("Записаться", message=confirm)
+    assert "Вы записаны" in confirm.text

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.policy import Rules
@@ -139,7 +139,8 @@ async def insert_booking(
         )
         try:
             await session.commit()
-        except IntegrityError:
+        except DBAPIError as error:
+            assert bookings.refused_by_database(error), error
             return "refused"
         return "stored"
 
@@ -198,3 +199,77 @@ async def test_cancelled_bookings_do_not_block(db_sessionmaker: Sessions) -> Non
         booking.status = BookingStatus.cancelled
         await session.commit()
     assert await insert_booking(db_sessionmaker, second, therapist_id, START, 50) == "stored"
+
+
+async def try_move(sessions: Sessions, client_id: int, booking_id: int, slot_id: int) -> str:
+    async with sessions() as session:
+        client = await session.get(User, client_id)
+        assert client is not None
+        try:
+            await bookings.reschedule(
+                session,
+                client=client,
+                booking_id=booking_id,
+                slot_id=slot_id,
+                rules=RULES,
+                now=NOW,
+                expected_moves=0,
+            )
+        except bookings.BookingError as error:
+            return type(error).__name__
+        return "moved"
+
+
+async def test_interleaved_reschedules_and_bookings_keep_slots_consistent(
+    db_sessionmaker: Sessions,
+) -> None:
+    import random
+
+    async with db_sessionmaker() as session:
+        therapist = await make_therapist(session)
+        slots = [
+            Slot(
+                therapist_id=therapist.id,
+                starts_at=START + timedelta(hours=n),
+                ends_at=START + timedelta(hours=n, minutes=50),
+            )
+            for n in range(6)
+        ]
+        session.add_all(slots)
+        clients = await make_clients(session, 12)
+        await session.commit()
+        slot_ids = [slot.id for slot in slots]
+    movers = clients[:4]
+    booking_ids = []
+    for client, slot_id in zip(movers, slot_ids, strict=False):
+        assert await try_book(db_sessionmaker, client, slot_id) == "booked"
+        async with db_sessionmaker() as session:
+            booking_ids.append(
+                await session.scalar(select(Booking.id).where(Booking.client_id == client))
+            )
+    chance = random.Random(7)
+    operations = [
+        try_move(db_sessionmaker, client, booking_id, chance.choice(slot_ids))
+        for client, booking_id in zip(movers, booking_ids, strict=True)
+    ] + [try_book(db_sessionmaker, client, chance.choice(slot_ids)) for client in clients[4:]]
+    chance.shuffle(operations)
+    results = await asyncio.gather(*operations)
+    assert "moved" in results or "booked" in results
+
+    async with db_sessionmaker() as session:
+        active = (
+            await session.scalars(
+                select(Booking).where(Booking.status.in_(("pending_payment", "confirmed")))
+            )
+        ).all()
+        stored = {slot.id: slot for slot in await session.scalars(select(Slot))}
+    by_slot: dict[int, int] = {}
+    for booking in active:
+        assert booking.slot_id is not None, "an active booking without its slot"
+        slot = stored[booking.slot_id]
+        assert slot.status == SlotStatus.booked
+        assert (slot.starts_at, slot.ends_at) == (booking.starts_at, booking.ends_at)
+        by_slot[slot.id] = by_slot.get(slot.id, 0) + 1
+    assert all(count == 1 for count in by_slot.values()), by_slot
+    booked = {slot_id for slot_id, slot in stored.items() if slot.status == SlotStatus.booked}
+    assert booked == set(by_slot), "a booked slot without its booking"

@@ -17,8 +17,8 @@ from db import catalog
 from db.demo import load_demo
 from db.models import Booking, BookingStatus, Slot, SlotStatus, Therapist, User
 from tests.conftest import make_harness, make_settings
-from tests.fake_telegram import Harness, Shown, TgUser
-from tests.flows import Profile, sign_up
+from tests.fake_telegram import Harness, TgUser
+from tests.flows import Profile, book_first_time, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -98,13 +98,6 @@ async def test_cards_satisfy_every_hard_filter_in_rank_order(
             and any(slot_fits(s.starts_at, prefs) for s in slots[t.id])
         ]
         assert sorted(t.name_ru for t in passing) == sorted(names)
-
-
-async def book_first_time(client: TgUser) -> Shown:
-    card = client.last_with_buttons
-    await client.press(card.buttons[0], message=card)  # the first day
-    await client.press(card.buttons[0], message=card)  # its first time
-    return client.last
 
 
 async def test_book_in_two_taps_with_calendar_file(
