@@ -6,17 +6,15 @@ a second load only adds the free slots that are missing up to the horizon.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.availability import WeeklyWindow, generate_slot_starts
-from bot.timezones import zone
-from db.models import AvailabilityRule, Slot, SlotStatus, Therapist, TimeOff, Topic
+from bot.availability import WeeklyWindow
+from db.models import AvailabilityRule, Therapist, Topic
+from db.schedule import ensure_future_slots
 
 PORTRAITS_DIR = "assets/portraits"  # relative to the project root
 
@@ -611,88 +609,3 @@ async def load_demo(session: AsyncSession, *, now: datetime, horizon_days: int =
     )
     await session.commit()
     return created
-
-
-async def ensure_future_slots(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    horizon_days: int,
-    therapist_ids: Iterable[int] | None = None,
-) -> int:
-    """Add the free slots missing between ``now`` and ``now + horizon_days`` for every
-    active therapist with availability rules (or only for ``therapist_ids``).
-
-    A generated slot is skipped when any slot of the therapist already overlaps it, whatever
-    its status, so booked, held and blocked times stay as they are. Flushes, does not commit.
-    Returns how many slots were added.
-    """
-    end = now + timedelta(days=horizon_days)
-    query = select(Therapist.id, Therapist.timezone, Therapist.session_minutes).where(
-        Therapist.active.is_(True)
-    )
-    if therapist_ids is not None:
-        query = query.where(Therapist.id.in_(list(therapist_ids)))
-    therapists = (await session.execute(query)).all()
-    ids = [therapist_id for therapist_id, _, _ in therapists]
-    if not ids:
-        return 0
-
-    rules: dict[int, dict[int, list[WeeklyWindow]]] = defaultdict(lambda: defaultdict(list))
-    for rule in await session.scalars(
-        select(AvailabilityRule).where(AvailabilityRule.therapist_id.in_(ids))
-    ):
-        rules[rule.therapist_id][rule.break_minutes].append(
-            WeeklyWindow(rule.weekday, rule.start_minute, rule.end_minute)
-        )
-
-    days_off: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for period in await session.scalars(select(TimeOff).where(TimeOff.therapist_id.in_(ids))):
-        days_off[period.therapist_id].append(
-            (date.fromisoformat(period.starts_on), date.fromisoformat(period.ends_on))
-        )
-
-    # Sessions last at most a few hours, so a day of margin catches every possible overlap.
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    taken = await session.execute(
-        select(Slot.therapist_id, Slot.starts_at, Slot.ends_at).where(
-            Slot.therapist_id.in_(ids),
-            Slot.ends_at > now,
-            Slot.starts_at < end + timedelta(days=1),
-        )
-    )
-    for therapist_id, starts_at, ends_at in taken:
-        busy[therapist_id].append((starts_at, ends_at))
-
-    added = 0
-    for therapist_id, timezone_name, session_minutes in therapists:
-        if therapist_id not in rules:
-            continue
-        tz = zone(timezone_name)
-        generated: list[tuple[datetime, datetime]] = []
-        for break_minutes, windows in rules[therapist_id].items():
-            generated += generate_slot_starts(
-                windows,
-                session_minutes=session_minutes,
-                break_minutes=break_minutes,
-                tz=tz,
-                days_off=days_off[therapist_id],
-                start=now,
-                end=end,
-            )
-        occupied = busy[therapist_id]
-        for starts_at, ends_at in sorted(generated):
-            if any(start < ends_at and starts_at < stop for start, stop in occupied):
-                continue
-            session.add(
-                Slot(
-                    therapist_id=therapist_id,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    status=SlotStatus.free,
-                )
-            )
-            occupied.append((starts_at, ends_at))
-            added += 1
-    await session.flush()
-    return added

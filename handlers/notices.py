@@ -1,7 +1,8 @@
 """What the therapist and the practice's group learn about a client's bookings.
 
-The therapist (when linked) and THERAPIST_CHAT_ID get the client's first name, the time in
-the therapist's zone, the format and the topics; never the questionnaire's other answers.
+The therapist (when linked) gets a card: the client's first name, the time in the
+therapist's zone, the format and the topics (never the questionnaire's other answers), with
+a button to write to the client. THERAPIST_CHAT_ID gets the same without the topics.
 Sent through the one outgoing path (`bot.notify.Outgoing`)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.i18n import Translator
 from bot.notify import Outgoing
 from db import users
 from db.models import Booking, Therapist, User
+from keyboards.therapist import session_card_keyboard
 
 
 @dataclass
@@ -59,7 +61,14 @@ class Notices:
             "topics": topics or "—",
         }
         if therapist.telegram_id:
-            await self.outgoing.send_message(therapist.telegram_id, t(f"notify-{kind}", **details))
+            markup = (
+                None
+                if kind == "cancelled"
+                else session_card_keyboard(t, booking.id, client.id, started=False)
+            )
+            await self.outgoing.send_message(
+                therapist.telegram_id, t(f"notify-{kind}", **details), reply_markup=markup
+            )
         if self.settings.therapist_chat_id:
             name = therapist_name(therapist, language)
             await self.outgoing.send_message(

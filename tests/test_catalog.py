@@ -291,6 +291,8 @@ async def test_therapist_and_group_are_told(
     therapist_chat = harness.telegram.chats[777][-1].text
     group_chat = harness.telegram.chats[-100500][-1].text
     for text in (therapist_chat, group_chat):
-        assert "Новая запись" in text and "Вика" in text and "Тревога" in text
+        assert "Новая запись" in text and "Вика" in text
         assert "vika_secret" not in text and "312" not in text
         assert "30" not in text  # the age stays private
+    # Topics are health-related: the therapist sees them, the practice's group does not.
+    assert "Тревога" in therapist_chat and "Тревога" not in group_chat

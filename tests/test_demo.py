@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import PROJECT_ROOT
 from bot.timezones import zone
-from db.demo import DEMO_THERAPISTS, ensure_future_slots, load_demo
+from db.demo import DEMO_THERAPISTS, load_demo
 from db.models import AvailabilityRule, Slot, SlotStatus, Therapist, TimeOff, Topic
+from db.schedule import ensure_future_slots
 
 NOW = datetime(2030, 3, 4, 9, 17, tzinfo=UTC)  # a Monday morning
 HORIZON_DAYS = 14

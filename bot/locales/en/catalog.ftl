@@ -86,4 +86,3 @@ notify-booked-group =
     Client: { $client }
     When: { $when } ({ $zone })
     Format: { $format }
-    Topics: { $topics }

@@ -86,4 +86,3 @@ notify-booked-group =
     Клиент: { $client }
     Когда: { $when } ({ $zone })
     Формат: { $format }
-    Темы: { $topics }

@@ -1,0 +1,520 @@
+"""Therapists in their own chat: linking by a one-time invite, the command menu, the
+schedule, working hours and days off, sessions' outcomes, and the list of clients.
+
+Everything but the invite needs `role.therapist_id` (a router-level filter); callback
+handlers check ownership again, since callback data is untrusted."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, MagicData, StateFilter
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.availability import WeeklyWindow
+from bot.config import Settings
+from bot.formatting import day_label, therapist_name, when_text
+from bot.i18n import Texts, Translator
+from bot.middlewares import Role
+from bot.timezones import Clock, zone
+from db import schedule, users
+from db.models import Booking, Therapist, User
+from handlers.cabinet import show
+from handlers.questionnaire import Flow
+from keyboards.therapist import (
+    PAUSES,
+    SESSION_LENGTHS,
+    Hours,
+    Outcome,
+    SessionCard,
+    choices_keyboard,
+    clients_keyboard,
+    hours_keyboard,
+    schedule_keyboard,
+    session_card_keyboard,
+)
+
+THERAPIST_COMMANDS = (
+    ("schedule", "tcmd-schedule"),
+    ("availability", "tcmd-availability"),
+    ("clients", "tcmd-clients"),
+    ("help", "tcmd-help"),
+)
+SCHEDULE_DAYS = 8  # today and the next 7
+WINDOW = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})\s*$")
+MAX_TIME_OFF_DAYS = 366
+
+
+class HoursInput(StatesGroup):
+    window = State()
+    time_off = State()
+
+
+def _clock_text(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+async def set_therapist_commands(bot: Bot, chat_id: int, translator: Translator) -> None:
+    """The therapist's own command menu, in each language, for their chat only."""
+    for language in (None, *translator.languages):
+        t = translator.for_language(language or translator.default)
+        commands = [
+            BotCommand(command=name, description=t(key)) for name, key in THERAPIST_COMMANDS
+        ]
+        await bot.set_my_commands(
+            commands, scope=BotCommandScopeChat(chat_id=chat_id), language_code=language
+        )
+
+
+async def on_startup(
+    bot: Bot, translator: Translator, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker() as session:
+        linked = await schedule.linked_therapists(session)
+    for therapist in linked:
+        assert therapist.telegram_id is not None
+        await set_therapist_commands(bot, therapist.telegram_id, translator)
+
+
+# -- linking -----------------------------------------------------------------------------
+
+
+async def on_invite(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    t: Texts,
+    session: AsyncSession,
+    translator: Translator,
+    clock: Clock,
+) -> None:
+    assert message.from_user is not None
+    try:
+        therapist = await schedule.link_by_invite(
+            session, command.args or "", message.from_user.id, clock.now()
+        )
+    except schedule.InviteInvalid:
+        await message.answer(t("invite-invalid"))
+        return
+    except schedule.AlreadyLinked:
+        await message.answer(t("invite-taken"))
+        return
+    await set_therapist_commands(bot, message.chat.id, translator)
+    await message.answer(t("invite-linked", name=therapist_name(therapist, t.language)))
+
+
+# -- for linked therapists ---------------------------------------------------------------
+
+
+async def _therapist(session: AsyncSession, role: Role) -> Therapist:
+    assert role.therapist_id is not None
+    therapist = await session.get(Therapist, role.therapist_id)
+    assert therapist is not None
+    return therapist
+
+
+async def on_help(message: Message, t: Texts) -> None:
+    await message.answer(t("therapist-help"))
+
+
+async def on_schedule(
+    message: Message, t: Texts, session: AsyncSession, role: Role, clock: Clock
+) -> None:
+    therapist = await _therapist(session, role)
+    tz = zone(therapist.timezone)
+    today = clock.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = today + timedelta(days=SCHEDULE_DAYS)
+    items = await schedule.agenda(session, therapist.id, today, end)
+    free = await schedule.free_slot_starts(session, therapist.id, clock.now(), end)
+    lines = [t("schedule-title", zone=therapist.timezone)]
+    buttons: list[tuple[int, str]] = []
+    for offset in range(SCHEDULE_DAYS):
+        day = (today + timedelta(days=offset)).date()
+        sessions = [i for i in items if i.booking.starts_at.astimezone(tz).date() == day]
+        free_count = sum(1 for start in free if start.astimezone(tz).date() == day)
+        lines += ["", t("schedule-day", day=day_label(t, day))]
+        for item in sessions:
+            time = f"{item.booking.starts_at.astimezone(tz):%H:%M}"
+            client = item.client_name or "—"
+            status = t(f"status-{item.booking.status}")
+            lines.append(t("schedule-session", time=time, client=client, status=status))
+            buttons.append((item.booking.id, f"{day_label(t, day)} {time} {client}"))
+        if free_count:
+            lines.append(t("schedule-free", count=free_count))
+        elif not sessions:
+            lines.append(t("schedule-nothing"))
+    if buttons:
+        lines += ["", t("schedule-hint")]
+    await message.answer("\n".join(lines), reply_markup=schedule_keyboard(buttons[:40]))
+
+
+async def _own_session(
+    session: AsyncSession, role: Role, booking_id: int
+) -> tuple[Booking, User] | None:
+    booking = await session.get(Booking, booking_id)
+    if booking is None or role.therapist_id is None or booking.therapist_id != role.therapist_id:
+        return None
+    client = await session.get(User, booking.client_id)
+    assert client is not None
+    return booking, client
+
+
+async def session_card_text(
+    t: Texts, session: AsyncSession, booking: Booking, client: User, therapist: Therapist
+) -> str:
+    questionnaire = await users.get_questionnaire(session, client)
+    codes = set(questionnaire.topics if questionnaire else [])
+    topics = ", ".join(
+        (topic.name_en if t.language == "en" else topic.name_ru)
+        for topic in await users.visible_topics(session)
+        if topic.code in codes
+    )
+    return t(
+        "tbooking-card",
+        when=when_text(t, booking.starts_at, therapist.timezone),
+        zone=therapist.timezone,
+        client=client.first_name or "—",
+        format=t(f"format-{booking.format}"),
+        topics=topics or "—",
+        status=t(f"status-{booking.status}"),
+    )
+
+
+async def on_session_card(
+    callback: CallbackQuery,
+    callback_data: SessionCard,
+    flow: Flow,
+    session: AsyncSession,
+    role: Role,
+    clock: Clock,
+) -> None:
+    t = flow.t
+    owned = await _own_session(session, role, callback_data.booking_id)
+    if owned is None:
+        await callback.answer(t("tbooking-not-yours"), show_alert=True)
+        return
+    await callback.answer()
+    booking, client = owned
+    therapist = await _therapist(session, role)
+    text = await session_card_text(t, session, booking, client, therapist)
+    markup = session_card_keyboard(
+        t, booking.id, client.id, started=booking.starts_at <= clock.now()
+    )
+    await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
+
+
+async def on_outcome(
+    callback: CallbackQuery,
+    callback_data: Outcome,
+    flow: Flow,
+    session: AsyncSession,
+    role: Role,
+    clock: Clock,
+) -> None:
+    t = flow.t
+    if role.therapist_id is None:
+        await callback.answer(t("tbooking-not-yours"), show_alert=True)
+        return
+    owned = await _own_session(session, role, callback_data.booking_id)
+    if owned is None:
+        await callback.answer(t("tbooking-not-yours"), show_alert=True)
+        return
+    if owned[0].starts_at > clock.now():
+        await callback.answer(t("tbooking-not-started"), show_alert=True)
+        return
+    try:
+        booking = await schedule.mark_outcome(
+            session,
+            therapist_id=role.therapist_id,
+            booking_id=callback_data.booking_id,
+            status=callback_data.status,
+            now=clock.now(),
+        )
+    except schedule.OutcomeRefused:
+        await callback.answer(t("tbooking-not-yours"), show_alert=True)
+        return
+    await callback.answer(t("tbooking-marked", status=t(f"status-{booking.status}")))
+    therapist = await _therapist(session, role)
+    text = await session_card_text(t, session, booking, owned[1], therapist)
+    markup = session_card_keyboard(t, booking.id, booking.client_id, started=True)
+    screen = callback.message if isinstance(callback.message, Message) else None
+    await show(flow, text, markup, screen)
+
+
+# -- working hours -----------------------------------------------------------------------
+
+
+async def _hours_screen(
+    t: Texts, session: AsyncSession, therapist: Therapist
+) -> tuple[str, InlineKeyboardMarkup]:
+    current = await schedule.availability_of(session, therapist.id)
+    pause = current.rules[0].break_minutes if current.rules else 10
+    lines = [t("availability-title", zone=therapist.timezone), ""]
+    windows: list[tuple[int, str]] = []
+    if current.rules:
+        lines.append(t("availability-windows"))
+        for rule in current.rules:
+            names = {
+                "weekday": t(f"weekday-{rule.weekday}"),
+                "from": _clock_text(rule.start_minute),
+                "to": _clock_text(rule.end_minute),
+            }
+            lines.append(t("availability-window", **names))
+            windows.append((rule.id, t("availability-remove", **names)))
+    else:
+        lines.append(t("availability-no-windows"))
+    lines += ["", t("availability-format", minutes=therapist.session_minutes, pause=pause)]
+    offs: list[tuple[int, str]] = []
+    if current.time_off:
+        lines += ["", t("availability-off")]
+        for period in current.time_off:
+            lines.append(
+                t("availability-off-line", **{"from": period.starts_on, "to": period.ends_on})
+            )
+            offs.append(
+                (
+                    period.id,
+                    t(
+                        "availability-remove-off",
+                        **{"from": period.starts_on, "to": period.ends_on},
+                    ),
+                )
+            )
+    markup = hours_keyboard(t, windows, offs, minutes=therapist.session_minutes, pause=pause)
+    return "\n".join(lines), markup
+
+
+async def on_availability(message: Message, flow: Flow, session: AsyncSession, role: Role) -> None:
+    therapist = await _therapist(session, role)
+    await flow.state.set_state(None)
+    text, markup = await _hours_screen(flow.t, session, therapist)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _after_change(
+    flow: Flow, session: AsyncSession, therapist: Therapist, settings: Settings, clock: Clock
+) -> None:
+    """Regenerate free slots, say what changed and which sessions no longer fit."""
+    t = flow.t
+    report = await schedule.sync_free_slots(
+        session, therapist, now=clock.now(), horizon_days=settings.booking_horizon_days
+    )
+    lines = [t("availability-synced", added=report.added, removed=report.removed)]
+    if report.outside:
+        lines += ["", t("availability-outside")]
+        for booking in report.outside:
+            client = await session.get(User, booking.client_id)
+            lines.append(
+                t(
+                    "availability-outside-line",
+                    when=when_text(t, booking.starts_at, therapist.timezone),
+                    client=(client.first_name if client else None) or "—",
+                )
+            )
+    await flow.bot.send_message(flow.chat_id, "\n".join(lines))
+    text, markup = await _hours_screen(t, session, therapist)
+    await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
+
+
+async def on_hours(
+    callback: CallbackQuery,
+    callback_data: Hours,
+    flow: Flow,
+    session: AsyncSession,
+    role: Role,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    t = flow.t
+    if role.therapist_id is None:
+        await callback.answer(t("tbooking-not-yours"), show_alert=True)
+        return
+    therapist = await _therapist(session, role)
+    action, value = callback_data.action, callback_data.value
+    screen = callback.message if isinstance(callback.message, Message) else None
+    if action == "show":
+        await callback.answer()
+        await flow.state.set_state(None)
+        text, markup = await _hours_screen(t, session, therapist)
+        await show(flow, text, markup, screen)
+    elif action == "add" and value == -1:
+        await callback.answer()
+        labels = [t(f"weekday-{day}") for day in range(7)]
+        markup = choices_keyboard(t, "add", list(range(7)), labels)
+        await show(flow, t("availability-pick-weekday"), markup, screen)
+    elif action == "add" and 0 <= value <= 6:
+        await callback.answer()
+        await flow.state.set_state(HoursInput.window)
+        await flow.state.update_data(weekday=value)
+        await show(
+            flow, t("availability-type-window", weekday=t(f"weekday-long-{value}")), None, screen
+        )
+    elif action == "minutes" and value == -1:
+        await callback.answer()
+        labels = [str(minutes) for minutes in SESSION_LENGTHS]
+        markup = choices_keyboard(t, "minutes", SESSION_LENGTHS, labels)
+        await show(flow, t("availability-pick-minutes"), markup, screen)
+    elif action == "pause" and value == -1:
+        await callback.answer()
+        markup = choices_keyboard(t, "pause", PAUSES, [str(pause) for pause in PAUSES])
+        await show(flow, t("availability-pick-pause"), markup, screen)
+    elif action in ("minutes", "pause") and value in (
+        SESSION_LENGTHS if action == "minutes" else PAUSES
+    ):
+        await callback.answer()
+        await schedule.set_session_format(
+            session,
+            therapist.id,
+            minutes=value if action == "minutes" else None,
+            break_minutes=value if action == "pause" else None,
+        )
+        await _after_change(flow, session, therapist, settings, clock)
+    elif action == "remove" and await schedule.remove_window(session, therapist.id, value):
+        await callback.answer()
+        await _after_change(flow, session, therapist, settings, clock)
+    elif action == "off":
+        await callback.answer()
+        await flow.state.set_state(HoursInput.time_off)
+        await show(flow, t("availability-type-off"), None, screen)
+    elif action == "unoff" and await schedule.remove_time_off(session, therapist.id, value):
+        await callback.answer()
+        await _after_change(flow, session, therapist, settings, clock)
+    else:
+        await callback.answer(t("stale-button-short"))
+
+
+def parse_window(text: str, weekday: int) -> WeeklyWindow | None:
+    match = WINDOW.match(text)
+    if match is None:
+        return None
+    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
+    if start_m >= 60 or end_m >= 60 or start_h > 23 or end_h > 24 or (end_h == 24 and end_m):
+        return None
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    if start >= end:
+        return None
+    return WeeklyWindow(weekday, start, end)
+
+
+async def on_window_typed(
+    message: Message,
+    flow: Flow,
+    session: AsyncSession,
+    role: Role,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    t = flow.t
+    therapist = await _therapist(session, role)
+    weekday = int((await flow.state.get_data()).get("weekday", -1))
+    window = parse_window(message.text or "", weekday) if 0 <= weekday <= 6 else None
+    if window is None:
+        await message.answer(t("availability-window-invalid"))
+        return
+    current = await schedule.availability_of(session, therapist.id)
+    pause = current.rules[0].break_minutes if current.rules else 10
+    if schedule.overlaps_window(current.rules, window):
+        await message.answer(t("availability-window-overlaps"))
+        return
+    # The conversation state is stored through another connection: settle it before this
+    # session starts writing (SQLite has one writer at a time).
+    await flow.state.set_state(None)
+    await schedule.add_window(session, therapist.id, window, pause)
+    await _after_change(flow, session, therapist, settings, clock)
+
+
+def parse_time_off(text: str, today: date) -> tuple[date, date] | None:
+    parts = re.split(r"\s*(?:\s|–|—|\s-\s)\s*", text.strip())
+    try:
+        days = [date.fromisoformat(part) for part in parts if part]
+    except ValueError:
+        return None
+    if len(days) not in (1, 2):
+        return None
+    first, last = days[0], days[-1]
+    if first > last or first < today or (last - first).days >= MAX_TIME_OFF_DAYS:
+        return None
+    return first, last
+
+
+async def on_time_off_typed(
+    message: Message,
+    flow: Flow,
+    session: AsyncSession,
+    role: Role,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    therapist = await _therapist(session, role)
+    today = clock.now().astimezone(zone(therapist.timezone)).date()
+    period = parse_time_off(message.text or "", today)
+    if period is None:
+        await message.answer(flow.t("availability-off-invalid"))
+        return
+    await flow.state.set_state(None)  # before this session writes, as above
+    await schedule.add_time_off(session, therapist.id, *period)
+    await _after_change(flow, session, therapist, settings, clock)
+
+
+async def on_hours_not_text(message: Message, t: Texts) -> None:
+    await message.answer(t("text-expected"))
+
+
+# -- clients -----------------------------------------------------------------------------
+
+
+async def on_clients(
+    message: Message, t: Texts, session: AsyncSession, role: Role, clock: Clock
+) -> None:
+    therapist = await _therapist(session, role)
+    clients = await schedule.clients_of(session, therapist.id, clock.now())
+    if not clients:
+        await message.answer(t("clients-none"))
+        return
+    lines = [t("clients-title"), ""]
+    for client in clients:
+        upcoming = (
+            t("clients-next", when=when_text(t, client.next_start, therapist.timezone))
+            if client.next_start
+            else ""
+        )
+        lines.append(
+            t(
+                "clients-line",
+                client=client.first_name or "—",
+                last=when_text(t, client.last_start, therapist.timezone),
+                next=upcoming,
+            )
+        )
+    buttons = [(client.client_id, client.first_name or "—") for client in clients[:40]]
+    await message.answer("\n".join(lines), reply_markup=clients_keyboard(t, buttons))
+
+
+def create_router() -> Router:
+    router = Router(name="therapist")
+    router.startup.register(on_startup)
+    router.message.register(on_invite, CommandStart(deep_link=True))
+    is_therapist = MagicData(F.role.therapist_id)
+    router.message.register(on_help, Command("help"), is_therapist)
+    router.message.register(on_schedule, Command("schedule"), is_therapist)
+    router.message.register(on_availability, Command("availability"), is_therapist)
+    router.message.register(on_clients, Command("clients"), is_therapist)
+    router.message.register(on_window_typed, HoursInput.window, F.text, is_therapist)
+    router.message.register(on_time_off_typed, HoursInput.time_off, F.text, is_therapist)
+    router.message.register(
+        on_hours_not_text, StateFilter(HoursInput.window, HoursInput.time_off), is_therapist
+    )
+    router.callback_query.register(on_session_card, SessionCard.filter())
+    router.callback_query.register(on_outcome, Outcome.filter())
+    router.callback_query.register(on_hours, Hours.filter())
+    return router

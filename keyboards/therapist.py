@@ -1,0 +1,105 @@
+"""A therapist's buttons: sessions, outcomes, working hours, clients."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Texts
+from keyboards.messaging import WriteClient
+
+
+class SessionCard(CallbackData, prefix="tb"):
+    booking_id: int
+
+
+class Outcome(CallbackData, prefix="to"):
+    booking_id: int
+    status: str  # completed, no_show
+
+
+class Hours(CallbackData, prefix="av"):
+    """`action`: show, add (value: weekday), remove (value: rule id), minutes, pause,
+    off (start typing a day off), unoff (value: time-off id)."""
+
+    action: str
+    value: int = -1
+
+
+SESSION_LENGTHS = (50, 60, 80, 90)
+PAUSES = (0, 10, 15, 20, 30)
+
+
+def session_card_keyboard(
+    t: Texts, booking_id: int, client_id: int, *, started: bool
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("tbooking-write"), callback_data=WriteClient(client_id=client_id))
+    if started:
+        builder.button(
+            text=t("tbooking-completed"),
+            callback_data=Outcome(booking_id=booking_id, status="completed"),
+        )
+        builder.button(
+            text=t("tbooking-no-show"),
+            callback_data=Outcome(booking_id=booking_id, status="no_show"),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def schedule_keyboard(sessions: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """`sessions`: (booking id, label)."""
+    builder = InlineKeyboardBuilder()
+    for booking_id, label in sessions:
+        builder.button(text=label, callback_data=SessionCard(booking_id=booking_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def hours_keyboard(
+    t: Texts,
+    windows: Sequence[tuple[int, str]],
+    time_off: Sequence[tuple[int, str]],
+    *,
+    minutes: int,
+    pause: int,
+) -> InlineKeyboardMarkup:
+    """`windows` and `time_off`: (id, label) of what can be removed."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("availability-add"), callback_data=Hours(action="add"))
+    for rule_id, label in windows:
+        builder.button(text=label, callback_data=Hours(action="remove", value=rule_id))
+    builder.button(
+        text=t("availability-minutes", minutes=minutes), callback_data=Hours(action="minutes")
+    )
+    builder.button(text=t("availability-pause", pause=pause), callback_data=Hours(action="pause"))
+    builder.button(text=t("availability-add-off"), callback_data=Hours(action="off"))
+    for off_id, label in time_off:
+        builder.button(text=label, callback_data=Hours(action="unoff", value=off_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def choices_keyboard(
+    t: Texts, action: str, values: Sequence[int], labels: Sequence[str]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for value, label in zip(values, labels, strict=True):
+        builder.button(text=label, callback_data=Hours(action=action, value=value))
+    builder.adjust(4)
+    builder.row(InlineKeyboardButton(text=t("btn-back"), callback_data=Hours(action="show").pack()))
+    return builder.as_markup()
+
+
+def clients_keyboard(t: Texts, clients: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for client_id, name in clients:
+        builder.button(
+            text=t("clients-write", client=name), callback_data=WriteClient(client_id=client_id)
+        )
+    builder.adjust(2)
+    return builder.as_markup()
