@@ -15,9 +15,12 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.formatting import money, therapist_name, when_text
+from bot.i18n import Translator
+from bot.notify import Outgoing
+from bot.payments import STARS
 from bot.policy import CancelTerms, Refusal, Rules
 from bot.timezones import Clock
-from db import bookings, catalog, users
+from db import bookings, catalog, payments, users
 from db.models import Booking, BookingStatus, Therapist
 from handlers.catalog import (
     Catalog,
@@ -28,6 +31,7 @@ from handlers.catalog import (
     slots_by_day,
 )
 from handlers.notices import Notices
+from handlers.payments import payment_state, refund_on_cancel
 from handlers.questionnaire import Flow
 from keyboards.cabinet import (
     CHANGE_REASONS,
@@ -118,6 +122,7 @@ async def home(flow: Flow, clock: Clock, *, edit: Message | None = None) -> None
         t,
         [(b.id, when_text(t, b.starts_at, flow.timezone)) for b in upcoming],
         has_therapist=therapist is not None,
+        therapist_id=therapist.id if therapist is not None else None,
     )
     if edit is None and therapist is not None and has_portrait(therapist):
         sent = await flow.bot.send_photo(
@@ -211,8 +216,17 @@ async def on_open_booking(
             status=t(f"status-{booking.status}"),
         ),
         t("booking-moves-left", count=max(settings.max_reschedules - booking.reschedule_count, 0)),
+        payment_state(
+            t, booking, await payments.payment_of(flow.session, booking.id), flow.timezone
+        ),
     ]
-    await show(flow, "\n".join(lines), booking_keyboard(t, booking.id), _screen_of(callback))
+    payable = (
+        booking.status == BookingStatus.pending_payment
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at > clock.now()
+    )
+    markup = booking_keyboard(t, booking.id, payable=payable)
+    await show(flow, "\n".join(lines), markup, _screen_of(callback))
 
 
 # -- moving ------------------------------------------------------------------------------
@@ -263,7 +277,8 @@ async def _show_move_days(
     by_day = slots_by_day(free.get(booking.therapist_id, []), flow.timezone)
     name = therapist_name(booking.therapist, t.language)
     if not by_day:
-        await show(flow, t("reschedule-none"), booking_keyboard(t, booking.id), edit)
+        markup = booking_keyboard(t, booking.id, payable=False)
+        await show(flow, t("reschedule-none"), markup, edit)
         return
     try:
         day: date | None = date.fromisoformat(day_text) if day_text else None
@@ -388,6 +403,14 @@ async def on_cancel_ask(
         zone=flow.timezone,
         hours=settings.free_cancel_hours,
     )
+    payment = await payments.payment_of(flow.session, booking.id)
+    if payment is not None and payment.status == payments.PaymentStatus.paid:
+        if terms is not CancelTerms.free:
+            text += "\n" + t("cancel-no-refund")
+        elif payment.currency == STARS:
+            text += "\n" + t("cancel-refund-stars")
+        else:
+            text += "\n" + t("cancel-refund-provider")
     await show(flow, text, cancel_keyboard(t, booking.id), _screen_of(callback))
 
 
@@ -398,6 +421,8 @@ async def on_cancel_confirm(
     clock: Clock,
     settings: Settings,
     notices: Notices,
+    outgoing: Outgoing,
+    translator: Translator,
 ) -> None:
     if flow.user is None:
         await callback.answer(flow.t("stale-button-short"))
@@ -409,6 +434,7 @@ async def on_cancel_confirm(
     if refusal is not None:
         await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
         return
+    terms = Rules.from_settings(settings).cancel_terms(booking.starts_at, clock.now())
     try:
         await bookings.cancel(flow.session, booking=booking, now=clock.now(), by="client")
     except bookings.BookingGone:
@@ -417,7 +443,21 @@ async def on_cancel_confirm(
         return
     await callback.answer()
     when = when_text(flow.t, booking.starts_at, flow.timezone)
-    await show(flow, flow.t("cancel-done", when=when), None, _screen_of(callback))
+    lines = [flow.t("cancel-done", when=when)]
+    refunded = await refund_on_cancel(
+        bot=flow.bot,
+        outgoing=outgoing,
+        session=flow.session,
+        translator=translator,
+        settings=settings,
+        booking=booking,
+        client=flow.user,
+        terms=terms,
+        now=clock.now(),
+    )
+    if refunded:
+        lines.append(refunded)
+    await show(flow, "\n".join(lines), None, _screen_of(callback))
     await notices.booking("cancelled", booking, booking.therapist, flow.user)
     await home(flow, clock)
 

@@ -6,7 +6,7 @@ import html
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Router
@@ -32,6 +32,7 @@ from bot.policy import Rules
 from bot.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
 from db.models import Booking, Slot, Therapist, User
+from handlers.invoices import hold_text, send_invoice
 from handlers.notices import Notices
 from keyboards.catalog import (
     BookSlot,
@@ -507,7 +508,9 @@ async def on_book(
     if cards is None:
         await callback.answer(t("stale-button-short"))
         return
-    session, user = cards.session, cards.user
+    session, user, settings = cards.session, cards.user, cards.settings
+    paid_online = settings.payments_mode != "off"
+    hold = timedelta(minutes=settings.payment_hold_minutes) if paid_online else None
     questionnaire = await users.get_questionnaire(session, user)
     view = await bookings.slot_for_booking(session, callback_data.slot_id)
     therapist_id = view.therapist.id if view else None
@@ -519,7 +522,7 @@ async def on_book(
             format=questionnaire.format if questionnaire else "individual",
             rules=cards.rules,
             now=cards.clock.now(),
-            hold=None,
+            hold=hold,
         )
     except bookings.ClientBusy:
         mine = await bookings.active_bookings_of(session, user)
@@ -536,14 +539,21 @@ async def on_book(
     assert therapist is not None
     name = therapist_name(therapist, t.language)
     when = when_text(t, booking.starts_at, user.timezone)
-    done = t(
-        "book-done", name=name, when=when, zone=user.timezone, minutes=therapist.session_minutes
-    )
+    if paid_online:
+        # The time is held; the booking is confirmed (and announced) once paid.
+        done = hold_text(t, booking, user, settings)
+    else:
+        done = t(
+            "book-done", name=name, when=when, zone=user.timezone, minutes=therapist.session_minutes
+        )
     screen = callback.message if isinstance(callback.message, Message) else None
     if screen is not None and screen.text is not None:
         await screen.edit_text(done)
     else:
         await cards.bot.send_message(cards.chat_id, done)
+    if paid_online:
+        await send_invoice(cards.bot, cards.chat_id, t, booking, therapist, user, settings)
+        return
     await send_calendar_file(
         cards.bot, cards.chat_id, t, booking, therapist, user.timezone, cards.clock.now()
     )

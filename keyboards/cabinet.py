@@ -12,6 +12,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Texts
 from keyboards.catalog import add_days_and_times
 from keyboards.menu import MenuAction
+from keyboards.messaging import write_therapist_button
+from keyboards.payments import PayBooking
 
 
 class CabinetAction(CallbackData, prefix="my"):
@@ -68,13 +70,19 @@ def _back_home(t: Texts) -> InlineKeyboardButton:
 
 
 def cabinet_keyboard(
-    t: Texts, bookings: Sequence[tuple[int, str]], *, has_therapist: bool
+    t: Texts,
+    bookings: Sequence[tuple[int, str]],
+    *,
+    has_therapist: bool,
+    therapist_id: int | None = None,
 ) -> InlineKeyboardMarkup:
-    """`bookings`: (id, label) of upcoming sessions."""
+    """`bookings`: (id, label) of upcoming sessions; `therapist_id`: the current therapist."""
     builder = InlineKeyboardBuilder()
     for booking_id, label in bookings:
         builder.button(text=label, callback_data=OpenBooking(booking_id=booking_id))
     builder.adjust(1)
+    if therapist_id is not None:
+        builder.row(write_therapist_button(t, therapist_id))
     if has_therapist:
         builder.row(
             InlineKeyboardButton(
@@ -94,13 +102,15 @@ def cabinet_keyboard(
     return builder.as_markup()
 
 
-def booking_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
+def booking_keyboard(t: Texts, booking_id: int, *, payable: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    if payable:
+        builder.button(text=t("pay-button"), callback_data=PayBooking(booking_id=booking_id))
     builder.button(
         text=t("booking-reschedule"), callback_data=MoveDay(booking_id=booking_id, day="")
     )
     builder.button(text=t("booking-cancel"), callback_data=CancelAsk(booking_id=booking_id))
-    builder.adjust(2)
+    builder.adjust(*([1] if payable else []), 2)
     builder.row(_back_home(t))
     return builder.as_markup()
 

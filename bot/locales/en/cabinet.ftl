@@ -48,7 +48,7 @@ cancel-confirm-free =
     It is more than { $hours } h away — cancelling is free.
 cancel-confirm-late =
     Cancel the session on { $when } ({ $zone })?
-    It is less than { $hours } h away — this is a late cancellation: under the service rules the price is not refunded.
+    It is less than { $hours } h away — this is a late cancellation. The specialist will be told.
 cancel-yes = ✖ Yes, cancel
 cancel-no = ◀ Keep it
 cancel-done = The session on { $when } is cancelled and the time is freed.

@@ -1,0 +1,79 @@
+"""Invoices for held times (Telegram Payments), shared by booking and the cabinet."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import Bot
+from aiogram.types import LabeledPrice
+
+from bot.config import Settings
+from bot.formatting import therapist_name, when_text
+from bot.i18n import Markup, Texts
+from bot.payments import invoice_price
+from db.models import Booking, Therapist, User
+
+PAYLOAD_PREFIX = "booking:"
+
+
+def payload_of(booking: Booking) -> str:
+    return f"{PAYLOAD_PREFIX}{booking.id}"
+
+
+def booking_id_of(payload: str) -> int | None:
+    if not payload.startswith(PAYLOAD_PREFIX):
+        return None
+    tail = payload.removeprefix(PAYLOAD_PREFIX)
+    return int(tail) if tail.isdigit() else None
+
+
+async def send_invoice(
+    bot: Bot,
+    chat_id: int,
+    t: Texts,
+    booking: Booking,
+    therapist: Therapist,
+    client: User,
+    settings: Settings,
+) -> None:
+    price = invoice_price(booking.price, settings)
+    provider = settings.payments_mode == "provider"
+    provider_data = None
+    if provider and client.email:
+        # A fiscal receipt goes to the client's stored e-mail (YooKassa's format).
+        receipt = {"customer": {"email": client.email}}
+        provider_data = json.dumps({"receipt": receipt}, ensure_ascii=False)
+    secret = settings.payment_provider_token
+    token = secret.get_secret_value() if provider and secret is not None else None
+    await bot.send_invoice(
+        chat_id,
+        title=t("invoice-title"),
+        description=t(
+            "invoice-description",
+            name=Markup(therapist_name(therapist, t.language)),
+            when=when_text(t, booking.starts_at, client.timezone),
+            zone=client.timezone,
+            minutes=therapist.session_minutes,
+        ),
+        payload=payload_of(booking),
+        currency=price.currency,
+        prices=[
+            LabeledPrice(
+                label=t("invoice-label", minutes=therapist.session_minutes), amount=price.amount
+            )
+        ],
+        provider_token=token,
+        need_email=provider and not client.email,
+        send_email_to_provider=provider,
+        provider_data=provider_data,
+    )
+
+
+def hold_text(t: Texts, booking: Booking, client: User, settings: Settings) -> str:
+    """What a client reads when a time is held for them; the invoice follows."""
+    return t(
+        "pay-hold",
+        when=when_text(t, booking.starts_at, client.timezone),
+        zone=client.timezone,
+        minutes=settings.payment_hold_minutes,
+    )

@@ -1,0 +1,338 @@
+"""Telegram Payments: the invoice, pre-checkout, the successful payment, refunds, and the
+guard that keeps card numbers out of the chat. Card data never reaches the bot: the card
+is typed into Telegram's own form and handled by Telegram and the payment provider."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import CopyMessage
+from aiogram.types import (
+    CallbackQuery,
+    Message,
+    PreCheckoutQuery,
+    TelegramObject,
+    Update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.formatting import therapist_name, when_text
+from bot.i18n import Markup, Texts, Translator
+from bot.notify import Outgoing
+from bot.payments import STARS, invoice_price, looks_like_card_number
+from bot.policy import CancelTerms
+from bot.timezones import Clock, zone
+from db import bookings, payments
+from db.models import Booking, BookingStatus, Payment, User
+from handlers.catalog import Catalog, send_calendar_file
+from handlers.invoices import booking_id_of, send_invoice
+from handlers.notices import Notices
+from handlers.questionnaire import Flow
+from keyboards.payments import PayBooking
+
+log = logging.getLogger(__name__)
+
+
+class PaySupport(StatesGroup):
+    waiting = State()
+
+
+# -- the card-number guard ---------------------------------------------------------------
+
+
+class CardNumberGuard(BaseMiddleware):
+    """A message that looks like a card number is deleted, answered and goes no further:
+    no handler, no conversation state, no relay and no log ever sees it."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        message = event.message if isinstance(event, Update) else None
+        if message is None or not (
+            looks_like_card_number(message.text) or looks_like_card_number(message.caption)
+        ):
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        t: Texts = data["t"]
+        try:
+            await bot.delete_message(message.chat.id, message.message_id)
+        except TelegramBadRequest:
+            # Too old, or a chat where the bot may not delete: the warning still goes out.
+            log.info("could not delete a card-like message in chat %s", message.chat.id)
+        await bot.send_message(message.chat.id, t("card-number-warning"))
+        return None
+
+
+async def on_pay(
+    callback: CallbackQuery, callback_data: PayBooking, flow: Flow, settings: Settings, clock: Clock
+) -> None:
+    """The cabinet's "Pay" button: a fresh invoice while the hold lasts."""
+    t, user = flow.t, flow.user
+    booking = (
+        await bookings.own_booking(flow.session, user, callback_data.booking_id) if user else None
+    )
+    if user is None or booking is None or booking.status != BookingStatus.pending_payment:
+        await callback.answer(t("pay-gone"), show_alert=True)
+        return
+    if booking.hold_expires_at is None or booking.hold_expires_at <= clock.now():
+        await callback.answer(t("pay-expired"), show_alert=True)
+        return
+    await callback.answer()
+    await send_invoice(flow.bot, flow.chat_id, t, booking, booking.therapist, user, settings)
+
+
+# -- pre-checkout and payment ------------------------------------------------------------
+
+
+async def on_pre_checkout(
+    query: PreCheckoutQuery,
+    session: AsyncSession,
+    t: Texts,
+    user: User | None,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Answered within Telegram's 10 seconds: yes only for this client's live hold at the
+    invoiced price."""
+    booking_id = booking_id_of(query.invoice_payload)
+    booking = (
+        await bookings.own_booking(session, user, booking_id)
+        if user is not None and booking_id is not None
+        else None
+    )
+    if booking is None or booking.status != BookingStatus.pending_payment:
+        await query.answer(ok=False, error_message=t("pay-gone"))
+        return
+    if booking.hold_expires_at is None or booking.hold_expires_at <= clock.now():
+        await query.answer(ok=False, error_message=t("pay-expired"))
+        return
+    price = invoice_price(booking.price, settings)
+    if (query.total_amount, query.currency) != (price.amount, price.currency):
+        await query.answer(ok=False, error_message=t("pay-mismatch"))
+        return
+    await query.answer(ok=True)
+
+
+async def on_successful_payment(
+    message: Message,
+    flow: Flow,
+    cards: Catalog | None,
+    settings: Settings,
+    clock: Clock,
+    notices: Notices,
+    outgoing: Outgoing,
+    translator: Translator,
+) -> None:
+    paid = message.successful_payment
+    user, t = flow.user, flow.t
+    assert paid is not None
+    booking_id = booking_id_of(paid.invoice_payload)
+    booking = (
+        await bookings.own_booking(flow.session, user, booking_id)
+        if user is not None and booking_id is not None
+        else None
+    )
+    if user is None or booking is None:
+        # Money for something we cannot match: the admins sort it out by the charge ids.
+        log.error("payment %s matches no booking of its payer", paid.telegram_payment_charge_id)
+        await _ask_admins_to_refund(
+            outgoing,
+            translator,
+            settings,
+            None,
+            paid.total_amount,
+            paid.currency,
+            paid.telegram_payment_charge_id,
+            paid.provider_payment_charge_id,
+            "lost",
+        )
+        return
+    outcome, payment = await payments.settle(
+        flow.session,
+        booking=booking,
+        amount=paid.total_amount,
+        currency=paid.currency,
+        telegram_charge_id=paid.telegram_payment_charge_id,
+        provider_charge_id=paid.provider_payment_charge_id,
+        now=clock.now(),
+    )
+    if outcome is payments.Settled.duplicate:
+        await message.answer(t("pay-duplicate"))
+        return
+    if outcome is payments.Settled.lost:
+        text = await refund(
+            flow.bot,
+            outgoing,
+            flow.session,
+            translator,
+            settings,
+            payment,
+            user,
+            "lost",
+            clock.now(),
+        )
+        await message.answer(text)
+        if cards is not None:
+            await cards.open(focus=booking.therapist_id)
+        return
+    therapist = booking.therapist
+    when = when_text(t, booking.starts_at, user.timezone)
+    await message.answer(
+        f"{t('pay-confirmed')}\n\n"
+        + t(
+            "book-done-paid",
+            name=therapist_name(therapist, t.language),
+            when=when,
+            zone=user.timezone,
+            minutes=therapist.session_minutes,
+        )
+    )
+    await send_calendar_file(
+        flow.bot, flow.chat_id, t, booking, therapist, user.timezone, clock.now()
+    )
+    await notices.booking("booked", booking, therapist, user)
+
+
+# -- refunds -----------------------------------------------------------------------------
+
+
+async def refund(
+    bot: Bot,
+    outgoing: Outgoing,
+    session: AsyncSession,
+    translator: Translator,
+    settings: Settings,
+    payment: Payment,
+    client: User,
+    reason: str,
+    now: datetime,
+) -> str:
+    """Give the money back: Stars at once, a provider payment through the admins (the
+    provider's dashboard). Returns what the client is told."""
+    t = translator.for_language(client.language)
+    if payment.currency == STARS and client.telegram_id is not None:
+        await bot.refund_star_payment(client.telegram_id, payment.telegram_charge_id)
+        await payments.mark_refund(session, payment, payments.PaymentStatus.refunded, now)
+        return t("pay-lost-stars" if reason == "lost" else "cancel-refunded-stars")
+    await payments.mark_refund(session, payment, payments.PaymentStatus.refund_pending, now)
+    await _ask_admins_to_refund(
+        outgoing,
+        translator,
+        settings,
+        payment.booking_id,
+        payment.amount,
+        payment.currency,
+        payment.telegram_charge_id,
+        payment.provider_charge_id,
+        reason,
+    )
+    return t("pay-lost-provider" if reason == "lost" else "cancel-refund-requested")
+
+
+async def _ask_admins_to_refund(
+    outgoing: Outgoing,
+    translator: Translator,
+    settings: Settings,
+    booking_id: int | None,
+    amount: int,
+    currency: str,
+    charge: str,
+    provider: str | None,
+    reason: str,
+) -> None:
+    t = translator.for_language(settings.default_language)
+    text = t(
+        "admin-refund-needed",
+        booking=booking_id or "—",
+        amount=amount / 100 if currency != STARS else amount,
+        currency=currency,
+        charge=charge,
+        provider=provider or "—",
+        reason=t("refund-reason-lost" if reason == "lost" else "refund-reason-cancelled"),
+    )
+    for admin in sorted(settings.admin_ids):
+        await outgoing.send_message(admin, text)
+
+
+async def refund_on_cancel(
+    *,
+    bot: Bot,
+    outgoing: Outgoing,
+    session: AsyncSession,
+    translator: Translator,
+    settings: Settings,
+    booking: Booking,
+    client: User,
+    terms: CancelTerms,
+    now: datetime,
+) -> str | None:
+    """After a cancellation: refund a payment made online when the cancellation was free.
+    Returns what the client is told, or None when nothing was paid online."""
+    payment = await payments.payment_of(session, booking.id)
+    if payment is None or payment.status != payments.PaymentStatus.paid:
+        return None
+    if terms is not CancelTerms.free:
+        return translator.for_language(client.language)("cancel-no-refund")
+    return await refund(
+        bot, outgoing, session, translator, settings, payment, client, "cancelled", now
+    )
+
+
+def payment_state(t: Texts, booking: Booking, payment: Payment | None, timezone: str) -> str:
+    if payment is not None:
+        return t(f"payment-state-{payment.status}")
+    if booking.status == BookingStatus.pending_payment and booking.hold_expires_at:
+        local = booking.hold_expires_at.astimezone(zone(timezone))
+        return t("payment-state-pending", time=f"{local:%H:%M}")
+    return t("payment-state-direct")
+
+
+# -- payment support ---------------------------------------------------------------------
+
+
+async def on_paysupport(message: Message, flow: Flow, settings: Settings) -> None:
+    await flow.state.set_state(PaySupport.waiting)
+    await message.answer(flow.t("paysupport", hours=settings.free_cancel_hours))
+
+
+async def on_paysupport_question(
+    message: Message, flow: Flow, settings: Settings, translator: Translator, outgoing: Outgoing
+) -> None:
+    await flow.state.set_state(None)
+    assert message.from_user is not None
+    admin_t = translator.for_language(settings.default_language)
+    name = (flow.user.first_name if flow.user else None) or message.from_user.first_name
+    contact = Markup(
+        f'<a href="tg://user?id={message.from_user.id}">'
+        f"{html.escape(admin_t('paysupport-contact'))}</a>"
+    )
+    for admin in sorted(settings.admin_ids):
+        await outgoing.send_message(
+            admin, admin_t("paysupport-admin", client=name, contact=contact)
+        )
+        await outgoing.call(
+            CopyMessage(chat_id=admin, from_chat_id=message.chat.id, message_id=message.message_id)
+        )
+    await message.answer(flow.t("paysupport-sent"))
+
+
+def create_router() -> Router:
+    router = Router(name="payments")
+    router.pre_checkout_query.register(on_pre_checkout)
+    router.message.register(on_successful_payment, F.successful_payment)
+    router.message.register(on_paysupport, Command("paysupport"))
+    router.message.register(on_paysupport_question, PaySupport.waiting)
+    router.callback_query.register(on_pay, PayBooking.filter())
+    return router
