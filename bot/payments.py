@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from bot.config import Settings
 
 STARS = "XTR"
-# 13–19 digits, optionally grouped by spaces or dashes: what a card number looks like.
-_CARD = re.compile(r"(?<![\d])(?:\d[ \-\u00a0]?){12,18}\d(?![\d])")
+_DIGIT_RUN = re.compile(r"\d(?:[\d \-\u00a0]*\d)?")
+_SEPARATORS = re.compile(r"[ \-\u00a0]+")
 
 
 @dataclass(frozen=True)
@@ -28,4 +28,19 @@ def invoice_price(roubles: int, settings: Settings) -> Price:
 
 
 def looks_like_card_number(text: str | None) -> bool:
-    return bool(text) and _CARD.search(text or "") is not None
+    """13–19 digits, written together or in groups of at least four (the last group may be
+    shorter), as cards are printed: 4111 1111 1111 1111, 3782 822463 10005. Dates, phone
+    numbers and times are grouped differently and do not match."""
+    for run in _DIGIT_RUN.findall(text or ""):
+        groups = _SEPARATORS.split(run)
+        digits = sum(len(group) for group in groups)
+        for start in range(len(groups)):
+            # A card number may follow other digits in one run ("30 4111 1111 1111 1111").
+            tail = groups[start:]
+            count = sum(len(group) for group in tail)
+            if 13 <= count <= 19 and all(len(group) >= 4 for group in tail[:-1]):
+                return True
+            digits -= len(groups[start])
+            if digits < 13:
+                break
+    return False
