@@ -1,0 +1,31 @@
+"""Keeping every therapist's free slots filled up to the booking horizon as days pass."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.timezones import Clock
+from db.schedule import ensure_future_slots
+
+log = logging.getLogger(__name__)
+
+
+async def extend_free_slots(
+    *, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
+) -> int:
+    async with sessionmaker() as session:
+        try:
+            added = await ensure_future_slots(
+                session, now=clock.now(), horizon_days=settings.booking_horizon_days
+            )
+            await session.commit()
+        except IntegrityError:
+            # Another process added the same slots a moment earlier: nothing is missing.
+            await session.rollback()
+            return 0
+    log.info("free slots added up to the horizon: %d", added)
+    return added

@@ -1,0 +1,89 @@
+"""Background jobs besides reminders: releasing unpaid holds, extending free slots."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.notify import Outgoing
+from db.demo import load_demo
+from db.models import Booking, BookingStatus, Slot, SlotStatus
+from scheduler.holds import release_expired_holds
+from scheduler.slots import extend_free_slots
+from tests.conftest import ManualClock, make_harness, make_settings
+from tests.flows import book_first_time, sign_up
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def nobody_blocked(chat_id: int) -> None:
+    raise AssertionError(f"chat {chat_id} was not expected to block the bot")
+
+
+async def test_unpaid_hold_is_released_and_the_client_told(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    settings = make_settings(database_url, payment_currency="XTR")
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
+    client = harness.user(801, "Анна")
+    await sign_up(client)
+    await client.press("Найти терапевта")
+    confirm = await book_first_time(client)
+    await client.press("Записаться", message=confirm)
+    outgoing = Outgoing(harness.bot, settings, nobody_blocked)
+
+    # Not yet: the hold lasts 15 minutes.
+    clock.advance(minutes=10)
+    assert (
+        await release_expired_holds(
+            sessionmaker=db_sessionmaker, outgoing=outgoing, translator=translator, clock=clock
+        )
+        == 0
+    )
+    clock.advance(minutes=6)
+    released = await release_expired_holds(
+        sessionmaker=db_sessionmaker, outgoing=outgoing, translator=translator, clock=clock
+    )
+    assert released == 1
+    assert "истекла без оплаты" in client.last.text
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+        assert booking.status == BookingStatus.cancelled and booking.cancelled_by == "hold_expired"
+        free = await session.scalar(
+            select(func.count(Slot.id)).where(
+                Slot.therapist_id == booking.therapist_id,
+                Slot.starts_at == booking.starts_at,
+                Slot.status == SlotStatus.free,
+            )
+        )
+        assert free == 1
+    # A second run (or a second process) finds nothing more to release.
+    assert (
+        await release_expired_holds(
+            sessionmaker=db_sessionmaker, outgoing=outgoing, translator=translator, clock=clock
+        )
+        == 0
+    )
+    await client.press("Выбрать время")
+    assert client.last.photo is not None or "Работает с" in client.last.text
+
+
+async def test_free_slots_follow_the_days(
+    db_sessionmaker: Sessions, settings, clock: ManualClock
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        before = await session.scalar(select(func.max(Slot.starts_at)))
+    clock.advance(days=3)
+    added = await extend_free_slots(sessionmaker=db_sessionmaker, settings=settings, clock=clock)
+    assert added > 0
+    async with db_sessionmaker() as session:
+        after = await session.scalar(select(func.max(Slot.starts_at)))
+    assert after - before >= timedelta(days=2)
+    assert (
+        await extend_free_slots(sessionmaker=db_sessionmaker, settings=settings, clock=clock) == 0
+    )
