@@ -256,7 +256,7 @@ async def _ask_admins_to_refund(
     text = t(
         "admin-refund-needed",
         booking=booking_id or "—",
-        amount=amount / 100 if currency != STARS else amount,
+        amount=str(amount) if currency == STARS else f"{amount / 100:.2f}",
         currency=currency,
         charge=charge,
         provider=provider or "—",
