@@ -279,8 +279,9 @@ class Payment(Base):
 
 
 class RelayedMessage(Base):
-    """The relay log between a client and a therapist. The text is kept only until it is
-    delivered (a message to a therapist who blocked the bot waits for them)."""
+    """The relay log between a client and a therapist: who, to whom, when, and the message
+    ids that map replies back. Texts are relayed at once and never stored (`pending_text`
+    stays empty); an undelivered message is reported to its sender as not delivered."""
 
     __tablename__ = "relayed_messages"
     __table_args__ = (Index("ix_relayed_target", "target_chat_id", "target_message_id"),)
