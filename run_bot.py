@@ -63,15 +63,27 @@ async def demo(settings: Settings, *, if_empty: bool) -> None:
 
 async def run(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
+    from bot.i18n import Translator
+    from bot.timezones import Clock
     from db.engine import UPDATE_CONCURRENCY, create_engine, create_sessionmaker
     from db.migrate import upgrade
+    from db.reminders import ReminderPlan, use_plan
+    from scheduler import create_scheduler
 
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
+    # Bookings made through this factory get reminders at the configured offsets.
+    use_plan(sessionmaker, ReminderPlan.from_settings(settings))
+    clock = Clock()
+    translator = Translator(default=settings.default_language)
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, sessionmaker)
+    dispatcher = create_dispatcher(settings, sessionmaker, clock=clock, translator=translator)
+    background = create_scheduler(
+        bot=bot, settings=settings, sessionmaker=sessionmaker, clock=clock, translator=translator
+    )
     try:
+        background.start()
         if settings.webhook_url:
             await run_webhook(settings, bot, dispatcher)
         else:
@@ -82,6 +94,7 @@ async def run(settings: Settings) -> None:
                 tasks_concurrency_limit=UPDATE_CONCURRENCY,
             )
     finally:
+        await background.stop()
         await bot.session.close()
         await engine.dispose()
 

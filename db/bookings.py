@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.policy import Refusal, Rules
+from db import reminders
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -147,6 +148,7 @@ async def book(
         if "client" in str(error.orig).lower():
             raise ClientBusy from error
         raise SlotTaken from error
+    await reminders.follow_booking(session, booking.id, now)
     await record_event(session, "booking", now)
     await session.commit()
     return booking
@@ -285,6 +287,7 @@ async def reschedule(
             changed_by="client",
         )
     )
+    await reminders.follow_booking(session, booking_id, now)
     await session.commit()
     await session.refresh(booking)
     return booking
@@ -318,6 +321,7 @@ async def cancel(
         raise BookingGone
     if slot_id is not None:
         await _free_slot(session, slot_id)
+    await reminders.follow_booking(session, booking.id, now)
     await session.commit()
     await session.refresh(booking)
     return booking

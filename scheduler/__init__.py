@@ -1,1 +1,87 @@
-"""Background jobs (APScheduler): reminders, expiring holds, closing past sessions."""
+"""Background jobs (APScheduler): reminders, expiring holds, closing past sessions.
+
+The jobs live in APScheduler's in-memory job store: their due work is in the database
+(`reminders` rows and the like), claimed row by row, so several processes can run the same
+jobs on one database and a restart loses nothing. APScheduler's persistent job store is
+not used: it cannot be shared by two processes and pickles jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.notify import Outgoing
+from bot.timezones import Clock
+from db import users
+from scheduler.reminders import ReminderJob
+
+REMINDER_JOB_ID = "reminders"
+
+
+class Background:
+    """The process's scheduler and its jobs: `start()` next to polling, `await stop()` on
+    the way out."""
+
+    def __init__(self, scheduler: AsyncIOScheduler, reminders: ReminderJob) -> None:
+        self.scheduler = scheduler
+        self.reminders = reminders
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        # A job cancelled mid-send could not record what it sent: let it finish first.
+        await self.reminders.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+def create_outgoing(
+    bot: Bot, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> Outgoing:
+    """An outgoing path that records people who blocked the bot, as the middleware's does."""
+
+    async def blocked(chat_id: int) -> None:
+        async with sessionmaker() as session:
+            await users.mark_blocked(session, chat_id, clock.now())
+
+    return Outgoing(bot, settings, blocked)
+
+
+def create_scheduler(
+    *,
+    bot: Bot,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    translator: Translator,
+    outgoing: Outgoing | None = None,
+) -> Background:
+    reminders = ReminderJob(
+        sessionmaker=sessionmaker,
+        outgoing=outgoing or create_outgoing(bot, settings, sessionmaker, clock),
+        translator=translator,
+        settings=settings,
+        clock=clock,
+    )
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        reminders.run,
+        "interval",
+        seconds=settings.reminder_poll_seconds,
+        id=REMINDER_JOB_ID,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,  # a late run is still wanted
+        next_run_time=datetime.now(UTC),  # catch up at once after a restart
+    )
+    # "Running job ..." every poll says nothing; failures are still logged.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    return Background(scheduler, reminders)

@@ -1,5 +1,6 @@
 """The real `python run_bot.py` process against a fake Bot API server: migrations, polling,
-the conversation from /start to a booked session, and a clean shutdown on SIGTERM."""
+the conversation from /start to a booked session, a reminder before it, and a clean
+shutdown on SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,10 +20,17 @@ import icalendar
 import pytest
 
 from bot.config import Settings
+from db.engine import create_engine, create_sessionmaker
+from db.models import Slot, Therapist
 from tests.fake_bot_api import FakeBotApi, Sent
 
 RUN_BOT = Path(__file__).resolve().parent.parent / "run_bot.py"
 USER_ID = 700001
+THERAPIST_ID = 700002
+MEETING_LINK = "https://meet.example.org/vera"
+# When the reminder test's reminders fall due, counted from just before it books: enough
+# to book on a busy machine, short enough to wait for.
+REMINDER_LEAD = timedelta(seconds=20)
 T = TypeVar("T")
 
 # Generous: a cold start imports everything and migrates a new database on a busy machine.
@@ -208,6 +217,21 @@ async def type_text(
     )
 
 
+async def sign_up(api: FakeBotApi, bot: BotProcess) -> None:
+    """From /start to the main menu: any day, any time, any therapist, any budget."""
+    await type_text(api, bot, "/start", expect=lambda sent: "Вы согласны" in (sent.text or ""))
+    await press(api, bot, "Согласен")
+    await press(api, bot, "Да, Анна")
+    await press(api, bot, "Пропустить")
+    await type_text(api, bot, "30")
+    await press(api, bot, "Да")
+    await press(api, bot, "Индивидуальная")
+    await press(api, bot, "Тревога")
+    for answer in ("Готово", "Не важно", "Любые дни", "Любое время", "Не важно"):
+        await press(api, bot, answer)
+    await press(api, bot, "Всё верно")
+
+
 async def test_start_consent_and_first_question(tmp_path: Path) -> None:
     async with FakeBotApi() as api:
         env = bot_env(tmp_path, TELEGRAM_API_URL=api.url)
@@ -248,20 +272,7 @@ async def test_sign_up_find_a_therapist_and_book_with_the_demo_catalogue(
         async with run_bot(env, tmp_path) as bot:
             await bot.until(api.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT))
 
-            await type_text(
-                api, bot, "/start", expect=lambda sent: "Вы согласны" in (sent.text or "")
-            )
-            await press(api, bot, "Согласен")
-            await press(api, bot, "Да, Анна")
-            await press(api, bot, "Пропустить")
-            await type_text(api, bot, "30")
-            await press(api, bot, "Да")
-            await press(api, bot, "Индивидуальная")
-            await press(api, bot, "Тревога")
-            for answer in ("Готово", "Не важно", "Любые дни", "Любое время", "Не важно"):
-                await press(api, bot, answer)
-            await press(api, bot, "Всё верно")
-
+            await sign_up(api, bot)
             card = await press(
                 api, bot, "Найти терапевта", expect=lambda sent: sent.method == "sendPhoto"
             )
@@ -303,6 +314,110 @@ async def test_sign_up_find_a_therapist_and_book_with_the_demo_catalogue(
     assert len(events) == 1, ics.file_bytes
     assert events[0].get("DTSTART") is not None, ics.file_bytes
 
+    log = bot.log
+    assert bot.process.returncode == 0, f"no clean exit on SIGTERM\n{log}"
+    assert "Traceback" not in log, log
+
+
+async def add_therapist_with_slot(database_url: str, starts_at: datetime) -> None:
+    """One therapist with a meeting link and one free slot, written into the running bot's
+    database (it is migrated by then)."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            therapist = Therapist(
+                name_ru="Вера Лебедева",
+                name_en="Vera Lebedeva",
+                gender="female",
+                price=3000,
+                session_minutes=50,
+                timezone="Europe/Moscow",
+                telegram_id=THERAPIST_ID,
+                meeting_link=MEETING_LINK,
+                created_at=datetime.now(UTC),
+            )
+            session.add(therapist)
+            await session.flush()
+            session.add(
+                Slot(
+                    therapist_id=therapist.id,
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=50),
+                    status="free",
+                )
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_reminder_arrives_before_a_session_booked_minutes_ahead(tmp_path: Path) -> None:
+    offset = timedelta(minutes=2)
+    async with FakeBotApi() as api:
+        env = bot_env(
+            tmp_path,
+            TELEGRAM_API_URL=api.url,
+            MIN_BOOKING_NOTICE_HOURS="0",
+            REMINDERS_BEFORE="2m",
+            THERAPIST_REMINDERS_BEFORE="2m",
+            REMINDER_POLL_SECONDS="1",
+        )
+        async with run_bot(env, tmp_path) as bot:
+            await bot.until(api.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT))
+            await sign_up(api, bot)
+            # The reminders fall due REMINDER_LEAD after now: time enough to book first.
+            starts_at = datetime.now(UTC).replace(microsecond=0) + offset + REMINDER_LEAD
+            await add_therapist_with_slot(env["DATABASE_URL"], starts_at)
+
+            await press(api, bot, "Найти терапевта")
+            await press(
+                api, bot, is_day, expect=lambda sent: any(is_time(t) for t, _ in sent.buttons)
+            )
+            await press(api, bot, is_time, expect=lambda sent: sent.method == "sendMessage")
+            mark = len(api.sent)
+            await press(
+                api, bot, "Записаться", expect=lambda sent: "Вы записаны" in (sent.text or "")
+            )
+            assert datetime.now(UTC) < starts_at - offset, "booked too late for the reminder"
+
+            reminder = await bot.until(
+                api.wait_for(
+                    lambda sent: (
+                        sent.chat_id == USER_ID and "Напоминание о сессии" in (sent.text or "")
+                    ),
+                    timeout=STEP_TIMEOUT,
+                    since=mark,
+                )
+            )
+            told = await bot.until(
+                api.wait_for(
+                    lambda sent: (
+                        sent.chat_id == THERAPIST_ID and "Скоро сессия" in (sent.text or "")
+                    ),
+                    timeout=STEP_TIMEOUT,
+                    since=mark,
+                )
+            )
+            # The only reminder is both the first (buttons) and the last (the link).
+            assert MEETING_LINK in (reminder.text or ""), reminder.describe()
+            assert [text for text, _ in reminder.buttons] == [
+                "✅ Буду",
+                "🔁 Перенести",
+                "✖ Отменить",
+            ]
+            await press(
+                api, bot, "Буду", expect=lambda sent: sent.method == "editMessageReplyMarkup"
+            )
+            # Polled every second, each was still sent once.
+            await asyncio.sleep(2)
+
+    assert "Europe/Moscow" in (told.text or ""), told.describe()
+    reminders = [
+        sent
+        for sent in api.sent
+        if "Напоминание о сессии" in (sent.text or "") and sent.method == "sendMessage"
+    ]
+    assert len(reminders) == 1, api.report()
     log = bot.log
     assert bot.process.returncode == 0, f"no clean exit on SIGTERM\n{log}"
     assert "Traceback" not in log, log

@@ -1,0 +1,391 @@
+"""Reminders: rows due at a moment, kept in step with their booking, each sent once.
+
+Kinds: ``client:<offset>`` and ``therapist:<offset>`` before the session (``client:24h``,
+``therapist:1h``), and ``rating`` after it. A row goes from waiting (neither claimed nor
+sent) to claimed (`claimed_at` set, the attempt counted) to sent (`sent_at` set). A failed
+send hands the claim back; a claim older than `CLAIM_TIMEOUT` (its process died mid-send)
+is handed back too. A row with `MAX_ATTEMPTS` attempts and no `sent_at` is closed: given
+up after failures, or dropped (the session started, the reader cannot be reached, the
+booking changed) without being sent.
+
+The booking use cases (`db.bookings`) call `follow_booking` before they commit, so the
+rows are created, moved and removed in the same transaction as the booking. The offsets
+come from the `ReminderPlan` bound to the session factory (`use_plan`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings, parse_durations
+from db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Reminder, Therapist, User
+
+CLIENT = "client"
+THERAPIST = "therapist"
+RATING = "rating"
+# Asked a little after the planned end: sessions often run over by a few minutes.
+RATING_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+# Longer than any send can take, flood waits and retries included (see bot.notify).
+CLAIM_TIMEOUT = timedelta(minutes=10)
+RATEABLE_STATUSES = (BookingStatus.confirmed, BookingStatus.completed)
+_PLAN_KEY = "reminder_plan"
+
+
+# -- the plan ----------------------------------------------------------------------------
+
+
+def kind_for(audience: str, offset: timedelta) -> str:
+    """``client:24h``, ``therapist:90m``: the offset in the largest unit that divides it."""
+    seconds = int(offset.total_seconds())
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{audience}:{seconds // size}{unit}"
+    return f"{audience}:{seconds}s"
+
+
+@dataclass(frozen=True)
+class Kind:
+    audience: str  # client, therapist or rating
+    offset: timedelta | None  # before the start; None for the rating request
+
+    @classmethod
+    def parse(cls, kind: str) -> Kind | None:
+        if kind == RATING:
+            return cls(RATING, None)
+        audience, _, offset = kind.partition(":")
+        if audience not in (CLIENT, THERAPIST):
+            return None
+        try:
+            parsed = parse_durations(offset)
+        except ValueError:
+            return None
+        return cls(audience, parsed[0]) if len(parsed) == 1 else None
+
+    def due_at(self, starts_at: datetime, ends_at: datetime) -> datetime:
+        return ends_at + RATING_AFTER if self.offset is None else starts_at - self.offset
+
+
+@dataclass(frozen=True)
+class ReminderPlan:
+    """The offsets before a session at which the client and the therapist are reminded."""
+
+    client: tuple[timedelta, ...]
+    therapist: tuple[timedelta, ...]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReminderPlan:
+        return cls(settings.reminders_before, settings.therapist_reminders_before)
+
+    def due_times(self, starts_at: datetime, ends_at: datetime) -> dict[str, datetime]:
+        due = {
+            kind_for(audience, offset): starts_at - offset
+            for audience, offsets in ((CLIENT, self.client), (THERAPIST, self.therapist))
+            for offset in offsets
+            if offset > timedelta(0)
+        }
+        due[RATING] = ends_at + RATING_AFTER
+        return due
+
+
+DEFAULT_PLAN = ReminderPlan(
+    client=Settings.model_fields["reminders_before"].default,
+    therapist=Settings.model_fields["therapist_reminders_before"].default,
+)
+
+
+def use_plan(sessionmaker: async_sessionmaker[AsyncSession], plan: ReminderPlan) -> None:
+    """Sessions from this factory schedule reminders with `plan` (the configured offsets);
+    without it they use the default offsets."""
+    info: dict[Any, Any] = dict(sessionmaker.kw.get("info") or {})
+    info[_PLAN_KEY] = plan
+    sessionmaker.configure(info=info)
+
+
+def plan_of(session: AsyncSession) -> ReminderPlan:
+    plan = session.info.get(_PLAN_KEY)
+    return plan if isinstance(plan, ReminderPlan) else DEFAULT_PLAN
+
+
+# -- keeping rows in step with their booking ---------------------------------------------
+
+
+async def schedule_for(
+    session: AsyncSession, booking: Booking, plan: ReminderPlan | Settings, now: datetime
+) -> None:
+    """Bring the booking's reminders in line with it; the caller commits. For use cases
+    that confirm a booking (payments) or change it: call after the change, before commit."""
+    if isinstance(plan, Settings):
+        plan = ReminderPlan.from_settings(plan)
+    await _sync(session, booking.id, plan, now)
+
+
+async def follow_booking(session: AsyncSession, booking_id: int, now: datetime) -> None:
+    """`schedule_for` with the plan bound to the session (see `use_plan`)."""
+    await _sync(session, booking_id, plan_of(session), now)
+
+
+async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now: datetime) -> None:
+    # Read in SQL, not from a loaded Booking: the use cases change bookings with UPDATE
+    # statements that leave loaded objects as they were.
+    booking = (
+        await session.execute(
+            select(Booking.status, Booking.starts_at, Booking.ends_at).where(
+                Booking.id == booking_id
+            )
+        )
+    ).one()
+    planned = plan.due_times(booking.starts_at, booking.ends_at)
+    if booking.status == BookingStatus.completed:
+        wanted = {RATING: planned[RATING]}
+    elif booking.status == BookingStatus.confirmed:
+        wanted = planned
+    else:
+        wanted = {}
+    rows = (
+        await session.execute(
+            select(Reminder.id, Reminder.kind, Reminder.due_at, Reminder.sent_at).where(
+                Reminder.booking_id == booking_id
+            )
+        )
+    ).all()
+    existing = {row.kind: row for row in rows}
+    # A row for another time is replaced, not edited: a sender still holding the old one
+    # then finds it gone instead of marking the new one sent.
+    outdated = [
+        row.id
+        for row in rows
+        if wanted.get(row.kind) != row.due_at and (row.kind in wanted or row.sent_at is None)
+    ]
+    missing = [
+        {"booking_id": booking_id, "kind": kind, "due_at": due, "attempts": 0}
+        for kind, due in wanted.items()
+        if (kind not in existing or existing[kind].id in outdated)
+        and (due > now or kind == RATING)  # one already due would arrive too late to help
+    ]
+    if outdated:
+        await session.execute(delete(Reminder).where(Reminder.id.in_(outdated)))
+    if missing:
+        await session.execute(insert(Reminder), missing)
+
+
+# -- sending -----------------------------------------------------------------------------
+
+
+def _waiting() -> Any:
+    return (
+        Reminder.sent_at.is_(None)
+        & Reminder.claimed_at.is_(None)
+        & (Reminder.attempts < MAX_ATTEMPTS)
+    )
+
+
+async def release_stale_claims(session: AsyncSession, now: datetime) -> int:
+    """Hand back claims whose sender died mid-send; their attempt stays counted."""
+    result = await session.execute(
+        update(Reminder)
+        .where(Reminder.sent_at.is_(None), Reminder.claimed_at < now - CLAIM_TIMEOUT)
+        .values(claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, limit: int, skip: Collection[int] = ()
+) -> list[int]:
+    """Claim up to `limit` due reminders, oldest first, except `skip`; each id is handed to
+    one caller only, however many processes ask at once."""
+    due = (
+        select(Reminder.id)
+        .where(_waiting(), Reminder.due_at <= now)
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+    )
+    if skip:
+        due = due.where(Reminder.id.not_in(skip))
+    claim = (
+        update(Reminder)
+        .where(_waiting())
+        .values(claimed_at=now, attempts=Reminder.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows another process has locked are skipped rather than waited for.
+        ids = list(await session.scalars(due.with_for_update(skip_locked=True)))
+        claimed = (
+            list(await session.scalars(claim.where(Reminder.id.in_(ids)).returning(Reminder.id)))
+            if ids
+            else []
+        )
+    else:
+        # SQLite has one writer at a time: the conditional update decides who gets a row.
+        ids = list(await session.scalars(due))
+        claimed = []
+        for reminder_id in ids:
+            result = await session.execute(claim.where(Reminder.id == reminder_id))
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(reminder_id)
+    await session.commit()
+    return claimed
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A claimed reminder with what its message needs."""
+
+    id: int
+    kind: str
+    due_at: datetime
+    attempts: int
+    booking: Booking
+    therapist: Therapist
+    client: User
+    client_kinds: tuple[str, ...]  # the booking's client reminders, first to last
+
+    @property
+    def is_first(self) -> bool:
+        return bool(self.client_kinds) and self.kind == self.client_kinds[0]
+
+    @property
+    def is_last(self) -> bool:
+        return bool(self.client_kinds) and self.kind == self.client_kinds[-1]
+
+
+async def load_due(session: AsyncSession, reminder_id: int) -> DueReminder | None:
+    """None when the reminder is gone (its booking was cancelled or moved meanwhile)."""
+    row = (
+        await session.execute(
+            select(Reminder, Booking, User)
+            .join(Booking, Booking.id == Reminder.booking_id)
+            .join(User, User.id == Booking.client_id)
+            .where(Reminder.id == reminder_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    reminder, booking, client = row
+    kinds = [
+        (parsed.offset, kind)
+        for kind in await session.scalars(
+            select(Reminder.kind).where(Reminder.booking_id == booking.id)
+        )
+        if (parsed := Kind.parse(kind)) is not None
+        and parsed.audience == CLIENT
+        and parsed.offset is not None
+    ]
+    return DueReminder(
+        id=reminder.id,
+        kind=reminder.kind,
+        due_at=reminder.due_at,
+        attempts=reminder.attempts,
+        booking=booking,
+        therapist=booking.therapist,
+        client=client,
+        client_kinds=tuple(kind for _, kind in sorted(kinds, reverse=True)),
+    )
+
+
+async def mark_sent(session: AsyncSession, reminder_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def release(session: AsyncSession, reminder_id: int, *, attempted: bool = True) -> None:
+    """Hand a claim back after a failed send (`attempted`) or before sending at all."""
+    values: dict[str, Any] = {"claimed_at": None}
+    if not attempted:
+        values["attempts"] = Reminder.attempts - 1
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def close_unsent(session: AsyncSession, reminder_id: int) -> None:
+    """Never send this one (the session started, the reader is unreachable, ...)."""
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
+        .values(claimed_at=None, attempts=MAX_ATTEMPTS)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+# -- the client's answers ----------------------------------------------------------------
+
+
+async def confirm_attendance(
+    session: AsyncSession, client: User, booking_id: int, now: datetime
+) -> bool:
+    """ "I'll be there" for the client's own upcoming session; False when it is not one."""
+    result = await session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.client_id == client.id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.starts_at > now,
+        )
+        .values(attendance_confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def save_rating(
+    session: AsyncSession, client: User, booking_id: int, score: int, now: datetime
+) -> bool:
+    """Store the client's 1-5 for their own session that is over; once only."""
+    if not 1 <= score <= 5:
+        raise ValueError("a rating is 1 to 5")
+    result = await session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.client_id == client.id,
+            Booking.status.in_(RATEABLE_STATUSES),
+            Booking.ends_at <= now,
+            Booking.rating.is_(None),
+        )
+        .values(rating=score)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def save_rating_comment(
+    session: AsyncSession, client: User, booking_id: int, comment: str
+) -> bool:
+    """The optional words after a rating; once only."""
+    result = await session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.client_id == client.id,
+            Booking.rating.is_not(None),
+            Booking.rating_comment.is_(None),
+        )
+        .values(rating_comment=comment)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -1,0 +1,189 @@
+"""Answers to reminders: "I'll be there" under the first reminder, and the rating after a
+session (1-5, then optional words). Move and cancel under a reminder are the cabinet's own
+buttons, handled by `handlers.cabinet` under its rules. Callback data is untrusted: each
+handler loads the booking as this client's own and checks it again."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.timezones import Clock
+from db import bookings, reminders
+from db.models import ACTIVE_BOOKING_STATUSES
+from handlers.questionnaire import Flow
+from handlers.start import show_where_you_are
+from keyboards.reminders import (
+    SCORES,
+    Attend,
+    Rate,
+    SkipComment,
+    session_keyboard,
+    skip_comment_keyboard,
+)
+
+COMMENT_LIMIT = 1000
+
+
+class RatingComment(StatesGroup):
+    waiting = State()
+
+
+def _screen_of(callback: CallbackQuery) -> Message | None:
+    return callback.message if isinstance(callback.message, Message) else None
+
+
+async def _edit(
+    flow: Flow, screen: Message | None, text: str, markup: InlineKeyboardMarkup | None
+) -> Message:
+    """Replace the text under which a button was pressed, or send it anew."""
+    if screen is not None:
+        try:
+            edited = await screen.edit_text(text, reply_markup=markup)
+            return edited if isinstance(edited, Message) else screen
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                return screen
+            if "not found" not in error.message and "can't be edited" not in error.message:
+                raise
+    return await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
+
+
+async def on_attend(
+    callback: CallbackQuery, callback_data: Attend, flow: Flow, clock: Clock
+) -> None:
+    user, t = flow.user, flow.t
+    if user is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    booking = await bookings.own_booking(flow.session, user, callback_data.booking_id)
+    if (
+        booking is None
+        or booking.status not in ACTIVE_BOOKING_STATUSES
+        or booking.starts_at <= clock.now()
+    ):
+        await callback.answer(t("reminder-gone"), show_alert=True)
+        return
+    if booking.attendance_confirmed_at is None:
+        await reminders.confirm_attendance(flow.session, user, booking.id, clock.now())
+    await callback.answer(t("reminder-attend-thanks"))
+    screen = _screen_of(callback)
+    if screen is not None:
+        try:
+            await screen.edit_reply_markup(
+                reply_markup=session_keyboard(t, booking.id, attend=False)
+            )
+        except TelegramBadRequest as error:
+            if "not modified" not in error.message:
+                raise
+
+
+# -- the rating --------------------------------------------------------------------------
+
+
+async def on_rate(callback: CallbackQuery, callback_data: Rate, flow: Flow, clock: Clock) -> None:
+    user, t = flow.user, flow.t
+    if user is None or callback_data.score not in SCORES:
+        await callback.answer(t("stale-button-short"))
+        return
+    booking = await bookings.own_booking(flow.session, user, callback_data.booking_id)
+    if booking is None or booking.status not in reminders.RATEABLE_STATUSES:
+        await callback.answer(t("rating-gone"), show_alert=True)
+        return
+    if booking.ends_at > clock.now():
+        await callback.answer(t("rating-not-yet"), show_alert=True)
+        return
+    saved = booking.rating is None and await reminders.save_rating(
+        flow.session, user, booking.id, callback_data.score, clock.now()
+    )
+    if not saved:
+        await callback.answer(t("rating-already"))
+        return
+    await callback.answer()
+    current = await flow.state.get_state()
+    if current != RatingComment.waiting.state:
+        await flow.state.update_data(rating_resume=current)
+    await flow.state.set_state(RatingComment.waiting)
+    screen = await _edit(
+        flow,
+        _screen_of(callback),
+        t("rating-thanks", score=callback_data.score),
+        skip_comment_keyboard(t, booking.id),
+    )
+    await flow.state.update_data(rating_booking=booking.id, rating_screen=screen.message_id)
+
+
+async def _end_comment(flow: Flow) -> None:
+    """Back to wherever the client was before the rating; its skip button goes."""
+    data = await flow.state.get_data()
+    await flow.state.set_state(data.get("rating_resume"))
+    await flow.state.update_data(rating_booking=None, rating_resume=None, rating_screen=None)
+    screen = data.get("rating_screen")
+    if isinstance(screen, int):
+        # Already without buttons, or gone: nothing to take away then.
+        with contextlib.suppress(TelegramBadRequest):
+            await flow.bot.edit_message_reply_markup(
+                chat_id=flow.chat_id, message_id=screen, reply_markup=None
+            )
+
+
+async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: Flow) -> None:
+    t = flow.t
+    waiting = await flow.state.get_state() == RatingComment.waiting.state
+    if (
+        flow.user is None
+        or not waiting
+        or await flow.state.get_value("rating_booking") != callback_data.booking_id
+    ):
+        await callback.answer(t("stale-button-short"))
+        return
+    await callback.answer()
+    await _end_comment(flow)
+    await _edit(flow, _screen_of(callback), t("rating-saved"), None)
+
+
+async def on_comment(message: Message, flow: Flow) -> None:
+    user, t = flow.user, flow.t
+    if user is None:
+        await _end_comment(flow)
+        await show_where_you_are(flow)
+        return
+    booking_id = await flow.state.get_value("rating_booking")
+    if not isinstance(booking_id, int):  # the state outlived its data: nothing to attach to
+        await _end_comment(flow)
+        await show_where_you_are(flow)
+        return
+    comment = (message.text or "").strip()
+    if not comment:
+        await on_not_text(message, flow)
+        return
+    if len(comment) > COMMENT_LIMIT:
+        await message.answer(
+            t("rating-comment-too-long", limit=COMMENT_LIMIT),
+            reply_markup=skip_comment_keyboard(t, booking_id),
+        )
+        return
+    await reminders.save_rating_comment(flow.session, user, booking_id, comment)
+    await _end_comment(flow)
+    await message.answer(t("rating-comment-saved"))
+
+
+async def on_not_text(message: Message, flow: Flow) -> None:
+    booking_id = await flow.state.get_value("rating_booking")
+    markup = skip_comment_keyboard(flow.t, booking_id) if isinstance(booking_id, int) else None
+    await message.answer(flow.t("rating-comment-text-only"), reply_markup=markup)
+
+
+def create_router() -> Router:
+    router = Router(name="reminders")
+    router.callback_query.register(on_attend, Attend.filter())
+    router.callback_query.register(on_rate, Rate.filter())
+    router.callback_query.register(on_skip, SkipComment.filter())
+    # Commands typed meanwhile go to their own handlers, not into the comment.
+    router.message.register(on_comment, RatingComment.waiting, F.text, ~F.text.startswith("/"))
+    router.message.register(on_not_text, RatingComment.waiting, ~F.text)
+    return router

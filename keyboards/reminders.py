@@ -1,0 +1,51 @@
+"""Buttons under reminders: "I'll be there", move and cancel (the cabinet's own buttons, so
+its handlers and rules apply), and the rating after a session."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Texts
+from keyboards.cabinet import CancelAsk, MoveDay
+
+SCORES = (1, 2, 3, 4, 5)
+
+
+class Attend(CallbackData, prefix="ra"):
+    booking_id: int
+
+
+class Rate(CallbackData, prefix="rt"):
+    booking_id: int
+    score: int
+
+
+class SkipComment(CallbackData, prefix="rn"):
+    booking_id: int
+
+
+def session_keyboard(t: Texts, booking_id: int, *, attend: bool = True) -> InlineKeyboardMarkup:
+    """Under the client's first reminder; without "I'll be there" once it was pressed."""
+    builder = InlineKeyboardBuilder()
+    if attend:
+        builder.button(text=t("reminder-attend"), callback_data=Attend(booking_id=booking_id))
+    builder.button(text=t("reminder-move"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.button(text=t("reminder-cancel"), callback_data=CancelAsk(booking_id=booking_id))
+    builder.adjust(*((1, 2) if attend else (2,)))
+    return builder.as_markup()
+
+
+def rating_keyboard(booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for score in SCORES:
+        builder.button(text=str(score), callback_data=Rate(booking_id=booking_id, score=score))
+    builder.adjust(len(SCORES))
+    return builder.as_markup()
+
+
+def skip_comment_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("rating-skip"), callback_data=SkipComment(booking_id=booking_id))
+    return builder.as_markup()

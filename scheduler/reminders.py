@@ -1,0 +1,274 @@
+"""The reminder job: claims due reminders (`db.reminders`) and sends them through the one
+outgoing path, each in its reader's language and time zone.
+
+Rules at send time, whatever happened while the bot was down: a reminder before a session
+that has not started goes out late; one whose session has started is dropped; the rating
+request belongs after the session and always goes. Nothing goes for a booking that is no
+longer confirmed, to a person who blocked the bot or erased their data, or for a time the
+booking no longer has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.formatting import therapist_name, when_text
+from bot.i18n import Texts, Translator
+from bot.notify import Outgoing
+from bot.timezones import Clock
+from db import reminders
+from db.models import BookingStatus
+from db.reminders import CLIENT, RATING, THERAPIST, DueReminder, Kind
+from keyboards.reminders import rating_keyboard, session_keyboard
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["sent", "dropped", "failed"]
+BATCH = 50
+
+
+@dataclass(slots=True)
+class ReminderReport:
+    sent: int = 0
+    dropped: int = 0
+    failed: int = 0
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+async def send_due_reminders(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outgoing: Outgoing,
+    translator: Translator,
+    settings: Settings,
+    clock: Clock,
+    stop: asyncio.Event | None = None,
+    batch: int = BATCH,
+) -> ReminderReport:
+    """Send every reminder due now, each at most once across processes. Stops between two
+    reminders once `stop` is set; claims not yet used are handed back."""
+    report = ReminderReport()
+    async with sessionmaker() as session:
+        stale = await reminders.release_stale_claims(session, clock.now())
+    if stale:
+        logger.warning("reminders: %d claims of a sender that stopped were released", stale)
+    tried: set[int] = set()  # one attempt per run: a failed send waits for the next poll
+    while stop is None or not stop.is_set():
+        async with sessionmaker() as session:
+            claimed = await reminders.claim_due(session, clock.now(), limit=batch, skip=tried)
+        if not claimed:
+            break
+        tried.update(claimed)
+        for position, reminder_id in enumerate(claimed):
+            if stop is not None and stop.is_set():
+                for unused in claimed[position:]:
+                    async with sessionmaker() as session:
+                        await reminders.release(session, unused, attempted=False)
+                break
+            try:
+                outcome = await _process(
+                    reminder_id, sessionmaker, outgoing, translator, settings, clock
+                )
+            except Exception:
+                # Most likely the database; the claim is handed back after CLAIM_TIMEOUT.
+                logger.exception("reminder %s: failed", reminder_id)
+                outcome = "failed"
+            report.count(outcome)
+    if report.sent or report.dropped or report.failed:
+        logger.info(
+            "reminders: %d sent, %d dropped, %d failed",
+            report.sent,
+            report.dropped,
+            report.failed,
+        )
+    return report
+
+
+async def _process(
+    reminder_id: int,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outgoing: Outgoing,
+    translator: Translator,
+    settings: Settings,
+    clock: Clock,
+) -> Outcome:
+    async with sessionmaker() as session:
+        due = await reminders.load_due(session, reminder_id)
+    if due is None:  # removed with its booking's change after it was claimed
+        return "dropped"
+    now = clock.now()
+    reason = _why_not(due, now)
+    message = None
+    if reason is None:
+        try:
+            message = _render(due, translator, settings, now)
+        except Exception:
+            logger.exception("reminder %s (%s): could not be composed", due.id, due.kind)
+            async with sessionmaker() as session:
+                await reminders.release(session, due.id)
+            return "failed"
+        if message is None:
+            reason = "the reader has no chat with the bot"
+    if message is None:
+        async with sessionmaker() as session:
+            await reminders.close_unsent(session, due.id)
+        logger.info(
+            "reminder %s (%s, booking %s) dropped: %s", due.id, due.kind, due.booking.id, reason
+        )
+        return "dropped"
+    delivery = await outgoing.send_message(
+        message.chat_id, message.text, reply_markup=message.markup
+    )
+    async with sessionmaker() as session:
+        if delivery.sent:
+            await reminders.mark_sent(session, due.id, clock.now())
+            return "sent"
+        if delivery.status == "blocked":
+            await reminders.close_unsent(session, due.id)
+            return "dropped"
+        await reminders.release(session, due.id)
+    if due.attempts >= reminders.MAX_ATTEMPTS:
+        logger.warning(
+            "reminder %s (%s): given up after %d attempts (%s)",
+            due.id,
+            due.kind,
+            due.attempts,
+            delivery.error,
+        )
+    return "failed"
+
+
+def _why_not(due: DueReminder, now: datetime) -> str | None:
+    """Why this reminder must not be sent now; None when it should go."""
+    booking = due.booking
+    kind = Kind.parse(due.kind)
+    if kind is None:
+        return "unknown kind"
+    if due.due_at != kind.due_at(booking.starts_at, booking.ends_at):
+        return "the booking's time changed"
+    if kind.audience == RATING:
+        if booking.status not in reminders.RATEABLE_STATUSES:
+            return f"the booking is {booking.status}"
+        if booking.rating is not None:
+            return "already rated"
+    else:
+        if booking.status != BookingStatus.confirmed:
+            return f"the booking is {booking.status}"
+        if now >= booking.starts_at:
+            return "the session has started"
+    if kind.audience in (CLIENT, RATING):
+        if due.client.deleted_at is not None:
+            return "the client erased their data"
+        if due.client.blocked_bot_at is not None:
+            return "the client blocked the bot"
+    return None
+
+
+def _left(t: Texts, start: datetime, now: datetime) -> str:
+    minutes = max(math.ceil((start - now).total_seconds() / 60), 1)
+    return t("reminder-left", hours=minutes // 60, minutes=minutes % 60)
+
+
+def _render(
+    due: DueReminder, translator: Translator, settings: Settings, now: datetime
+) -> _Message | None:
+    booking, therapist, client = due.booking, due.therapist, due.client
+    if due.kind.startswith(f"{THERAPIST}:"):
+        if therapist.telegram_id is None:
+            return None
+        t = translator.for_language(settings.default_language)
+        text = t(
+            "reminder-therapist",
+            when=when_text(t, booking.starts_at, therapist.timezone),
+            zone=therapist.timezone,
+            left=_left(t, booking.starts_at, now),
+            client=client.first_name or "—",
+            format=t(f"format-{booking.format}"),
+        )
+        return _Message(therapist.telegram_id, text, None)
+    if client.telegram_id is None:
+        return None
+    t = translator.for_language(client.language)
+    name = therapist_name(therapist, t.language)
+    when = when_text(t, booking.starts_at, client.timezone)
+    if due.kind == RATING:
+        return _Message(
+            client.telegram_id,
+            t("rating-ask", name=name, when=when),
+            rating_keyboard(booking.id),
+        )
+    lines = [
+        t(
+            "reminder-client",
+            when=when,
+            zone=client.timezone,
+            left=_left(t, booking.starts_at, now),
+            name=name,
+        )
+    ]
+    if due.is_last and therapist.meeting_link:
+        lines.append(t("reminder-client-link", link=therapist.meeting_link))
+    markup = None
+    if due.is_first:
+        lines += ["", t("reminder-client-ask")]
+        markup = session_keyboard(t, booking.id, attend=booking.attendance_confirmed_at is None)
+    return _Message(client.telegram_id, "\n".join(lines), markup)
+
+
+class ReminderJob:
+    """The scheduler's reminder job: one run at a time, and a way to stop between two
+    reminders on shutdown instead of being cancelled in the middle of a send."""
+
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        outgoing: Outgoing,
+        translator: Translator,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._outgoing = outgoing
+        self._translator = translator
+        self._settings = settings
+        self._clock = clock
+        self._stop = asyncio.Event()
+        self._running = asyncio.Lock()
+
+    async def run(self) -> ReminderReport:
+        if self._stop.is_set():
+            return ReminderReport()
+        async with self._running:
+            return await send_due_reminders(
+                sessionmaker=self._sessionmaker,
+                outgoing=self._outgoing,
+                translator=self._translator,
+                settings=self._settings,
+                clock=self._clock,
+                stop=self._stop,
+            )
+
+    async def stop(self) -> None:
+        """Let the reminder being sent finish, then start no other."""
+        self._stop.set()
+        async with self._running:
+            pass
