@@ -64,23 +64,30 @@ async def demo(settings: Settings, *, if_empty: bool) -> None:
 async def run(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
     from bot.i18n import Translator
+    from bot.middlewares import create_outgoing
     from bot.timezones import Clock
     from db.engine import UPDATE_CONCURRENCY, create_engine, create_sessionmaker
     from db.migrate import upgrade
-    from db.reminders import ReminderPlan, use_plan
     from scheduler import create_scheduler
 
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
-    # Bookings made through this factory get reminders at the configured offsets.
-    use_plan(sessionmaker, ReminderPlan.from_settings(settings))
     clock = Clock()
     translator = Translator(default=settings.default_language)
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, sessionmaker, clock=clock, translator=translator)
+    # One outgoing path for handlers and background jobs: one rate limit for the process.
+    outgoing = create_outgoing(bot, settings, sessionmaker, clock)
+    dispatcher = create_dispatcher(
+        settings, sessionmaker, clock=clock, translator=translator, outgoing=outgoing
+    )
     background = create_scheduler(
-        bot=bot, settings=settings, sessionmaker=sessionmaker, clock=clock, translator=translator
+        bot=bot,
+        settings=settings,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        translator=translator,
+        outgoing=outgoing,
     )
     try:
         background.start()

@@ -21,8 +21,10 @@ from bot.middlewares import (
     PersonMiddleware,
     ThrottlingMiddleware,
 )
+from bot.notify import Outgoing
 from bot.timezones import Clock
 from db.fsm import DatabaseStorage
+from db.reminders import ReminderPlan, use_plan
 
 CLIENT_COMMANDS = (
     ("start", "cmd-start"),
@@ -56,11 +58,14 @@ def create_dispatcher(
     clock: Clock | None = None,
     translator: Translator | None = None,
     storage: BaseStorage | None = None,
+    outgoing: Outgoing | None = None,
 ) -> Dispatcher:
     import handlers
 
     translator = translator or Translator(default=settings.default_language)
     clock = clock or Clock()
+    # Bookings made through this session factory get reminders at the configured offsets.
+    use_plan(sessionmaker, ReminderPlan.from_settings(settings))
     dispatcher = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker),
         events_isolation=SimpleEventIsolation(),
@@ -74,15 +79,19 @@ def create_dispatcher(
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
-    dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock))
+    dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock, outgoing))
     handlers.setup(dispatcher)
     dispatcher.startup.register(set_commands)
     return dispatcher
 
 
 async def set_commands(bot: Bot, translator: Translator, settings: Settings) -> None:
-    """The command menu, in each language, and in the default language for everyone else."""
+    """The command menu, in each language, and in the default language for everyone else;
+    admins get the admin commands too, in their own chats."""
+    from handlers.admin import set_admin_commands
+
     for language in (None, *translator.languages):
         t = translator.for_language(language or settings.default_language)
         commands = [BotCommand(command=name, description=t(key)) for name, key in CLIENT_COMMANDS]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+    await set_admin_commands(bot, translator, settings, CLIENT_COMMANDS)

@@ -75,6 +75,9 @@ class PersonMiddleware(BaseMiddleware):
             user = await users.get_by_telegram_id(session, person.id)
             therapist_id = await users.therapist_id_of(session, person.id)
             role = Role(is_admin=person.id in self._settings.admin_ids, therapist_id=therapist_id)
+        if user is not None and user.blocked_bot_at is not None:
+            # Writing again means the bot is no longer blocked: reminders resume.
+            await users.mark_unblocked(session, user)
         if user is not None:
             language = user.language
             timezone = user.timezone
@@ -91,25 +94,42 @@ class PersonMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
+def create_outgoing(
+    bot: Bot, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> Outgoing:
+    """The outgoing path of a bot, recording people who blocked it."""
+
+    async def blocked(chat_id: int) -> None:
+        async with sessionmaker() as session:
+            await users.mark_blocked(session, chat_id, clock.now())
+
+    return Outgoing(bot, settings, blocked)
+
+
 class OutgoingMiddleware(BaseMiddleware):
-    """Hands handlers the one outgoing path of their bot (built on first use)."""
+    """Hands handlers the one outgoing path: the process's own when given (shared with the
+    scheduler, so both stay under one rate limit), else one built per bot on first use."""
 
     def __init__(
-        self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        outgoing: Outgoing | None = None,
     ) -> None:
         self._settings = settings
         self._sessionmaker = sessionmaker
         self._clock = clock
-        self._outgoing: dict[int, Outgoing] = {}
-
-    async def _blocked(self, chat_id: int) -> None:
-        async with self._sessionmaker() as session:
-            await users.mark_blocked(session, chat_id, self._clock.now())
+        self._shared = outgoing
+        self._per_bot: dict[int, Outgoing] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        bot: Bot = data["bot"]
-        outgoing = self._outgoing.get(bot.id)
+        outgoing = self._shared
         if outgoing is None:
-            outgoing = self._outgoing[bot.id] = Outgoing(bot, self._settings, self._blocked)
+            bot: Bot = data["bot"]
+            outgoing = self._per_bot.get(bot.id)
+            if outgoing is None:
+                outgoing = create_outgoing(bot, self._settings, self._sessionmaker, self._clock)
+                self._per_bot[bot.id] = outgoing
         data["outgoing"] = outgoing
         return await handler(event, data)

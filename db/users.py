@@ -129,3 +129,8 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -
         update(User).where(User.telegram_id == telegram_id).values(blocked_bot_at=now)
     )
     await session.commit()
+
+
+async def mark_unblocked(session: AsyncSession, user: User) -> None:
+    user.blocked_bot_at = None
+    await session.commit()

@@ -17,12 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.middlewares import create_outgoing
 from bot.notify import Outgoing
 from bot.timezones import Clock
-from db import users
+from scheduler.holds import release_expired_holds
 from scheduler.reminders import ReminderJob
+from scheduler.slots import extend_free_slots
 
 REMINDER_JOB_ID = "reminders"
+HOLDS_JOB_ID = "expired-holds"
+SLOTS_JOB_ID = "free-slots"
+HOLD_POLL_SECONDS = 30
+SLOTS_EVERY_HOURS = 6  # the horizon moves a day at a time; a few runs a day keep it full
 
 
 class Background:
@@ -43,18 +49,6 @@ class Background:
             self.scheduler.shutdown(wait=False)
 
 
-def create_outgoing(
-    bot: Bot, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
-) -> Outgoing:
-    """An outgoing path that records people who blocked the bot, as the middleware's does."""
-
-    async def blocked(chat_id: int) -> None:
-        async with sessionmaker() as session:
-            await users.mark_blocked(session, chat_id, clock.now())
-
-    return Outgoing(bot, settings, blocked)
-
-
 def create_scheduler(
     *,
     bot: Bot,
@@ -64,9 +58,10 @@ def create_scheduler(
     translator: Translator,
     outgoing: Outgoing | None = None,
 ) -> Background:
+    outgoing = outgoing or create_outgoing(bot, settings, sessionmaker, clock)
     reminders = ReminderJob(
         sessionmaker=sessionmaker,
-        outgoing=outgoing or create_outgoing(bot, settings, sessionmaker, clock),
+        outgoing=outgoing,
         translator=translator,
         settings=settings,
         clock=clock,
@@ -81,6 +76,31 @@ def create_scheduler(
         coalesce=True,
         misfire_grace_time=None,  # a late run is still wanted
         next_run_time=datetime.now(UTC),  # catch up at once after a restart
+    )
+    scheduler.add_job(
+        release_expired_holds,
+        "interval",
+        seconds=HOLD_POLL_SECONDS,
+        id=HOLDS_JOB_ID,
+        kwargs={
+            "sessionmaker": sessionmaker,
+            "outgoing": outgoing,
+            "translator": translator,
+            "clock": clock,
+        },
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        extend_free_slots,
+        "interval",
+        hours=SLOTS_EVERY_HOURS,
+        id=SLOTS_JOB_ID,
+        kwargs={"sessionmaker": sessionmaker, "settings": settings, "clock": clock},
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
     # "Running job ..." every poll says nothing; failures are still logged.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -87,3 +87,19 @@ async def test_free_slots_follow_the_days(
     assert (
         await extend_free_slots(sessionmaker=db_sessionmaker, settings=settings, clock=clock) == 0
     )
+
+
+async def test_writing_again_lifts_the_blocked_mark(
+    harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    from db.models import User
+
+    client = harness.user(802, "Анна")
+    await sign_up(client)
+    async with db_sessionmaker() as session:
+        user = (await session.scalars(select(User))).one()
+        user.blocked_bot_at = clock.now()
+        await session.commit()
+    await client.send("/start")
+    async with db_sessionmaker() as session:
+        assert (await session.scalars(select(User))).one().blocked_bot_at is None

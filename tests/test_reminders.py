@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.middlewares import create_outgoing
 from bot.policy import Rules
 from db import bookings
 from db.engine import create_engine, create_sessionmaker
@@ -32,7 +33,7 @@ from db.reminders import (
     use_plan,
 )
 from db.users import Answers, save_questionnaire
-from scheduler import create_outgoing, create_scheduler
+from scheduler import create_scheduler
 from scheduler.reminders import ReminderReport, send_due_reminders
 from tests.conftest import ManualClock, make_settings
 from tests.fake_telegram import Harness, Shown, TgUser
