@@ -3,7 +3,6 @@ agenda of booked sessions, and marking how a session went."""
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,9 +27,6 @@ from db.models import (
     User,
 )
 
-INVITE_DAYS = 7
-
-
 # -- linking -----------------------------------------------------------------------------
 
 
@@ -45,21 +41,6 @@ class InviteInvalid(LinkRefused):
 
 class AlreadyLinked(LinkRefused):
     pass
-
-
-async def create_invite(
-    session: AsyncSession, therapist_id: int, created_by: int, now: datetime
-) -> TherapistInvite:
-    invite = TherapistInvite(
-        code=secrets.token_urlsafe(16),
-        therapist_id=therapist_id,
-        created_by=created_by,
-        created_at=now,
-        expires_at=now + timedelta(days=INVITE_DAYS),
-    )
-    session.add(invite)
-    await session.commit()
-    return invite
 
 
 async def link_by_invite(

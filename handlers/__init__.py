@@ -31,14 +31,41 @@ class ScreensMiddleware(BaseMiddleware):
 
 
 def get_routers() -> list[Router]:
-    from handlers import cabinet, catalog, errors, questionnaire, settings, start
+    from handlers import (
+        admin,
+        cabinet,
+        catalog,
+        errors,
+        messaging,
+        payments,
+        questionnaire,
+        reminders,
+        settings,
+        start,
+        therapist,
+    )
 
     # Commands and feature routers first; the fallbacks in `errors` catch what is left.
-    modules = [start, settings, questionnaire, catalog, cabinet, errors]
+    modules = [
+        admin,
+        therapist,
+        start,
+        settings,
+        questionnaire,
+        catalog,
+        cabinet,
+        payments,
+        messaging,
+        reminders,
+        errors,
+    ]
     return [module.create_router() for module in modules]
 
 
 def setup(dispatcher: Dispatcher) -> None:
     """Include the routers; must come after the middlewares that load the person."""
+    from handlers.payments import CardNumberGuard
+
+    dispatcher.update.outer_middleware(CardNumberGuard())
     dispatcher.update.outer_middleware(ScreensMiddleware())
     dispatcher.include_routers(*get_routers())

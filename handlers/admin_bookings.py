@@ -1,0 +1,290 @@
+"""/bookings [YYYY-MM-DD | therapist id]: bookings with status and payment state, and
+cancelling one with a reason. The client is told in their own language and zone, the
+therapist (and the practice's group) through the usual booking notices."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.formatting import money, therapist_name, when_text
+from bot.policy import CancelTerms
+from bot.timezones import zone
+from db import admin as admin_db
+from db.bookings import BookingGone
+from db.models import ACTIVE_BOOKING_STATUSES
+from handlers.admin_common import Admin, Step, TypedText, dialog_screen, fit, refused, screen_of
+from handlers.admin_slots import local_midnight
+from handlers.payments import refund_on_cancel
+from keyboards.admin import (
+    BookingCancel,
+    BookingCancelYes,
+    TherapistBookings,
+    booking_cancel_keyboard,
+    bookings_keyboard,
+    cancel_keyboard,
+)
+
+SHOWN = 30
+UPCOMING_DAYS = 7
+THERAPIST_PAST_DAYS, THERAPIST_NEXT_DAYS = 7, 60
+REASON_LIMIT = 64  # bookings.cancel_reason
+REASON, CONFIRM = "cancel:reason", "cancel:confirm"
+PAYMENT_STATES = frozenset({"paid", "refund_pending", "refunded"})
+
+
+def parse_day(text: str) -> date | None:
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+            year, month, day = (int(part) for part in value.split("-"))
+            return date(year, month, day)
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value):
+            day, month, year = (int(part) for part in value.split("."))
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def payment_text(admin: Admin, state: str | None) -> str:
+    if state is None:
+        return admin.t("adm-pay-none")
+    if state in PAYMENT_STATES:
+        return admin.t(f"adm-pay-{state}")
+    return state
+
+
+def status_text(admin: Admin, status: str) -> str:
+    return admin.t(f"status-{status}")
+
+
+async def show_bookings(
+    admin: Admin,
+    title: str,
+    start: datetime,
+    end: datetime,
+    *,
+    therapist_id: int | None = None,
+) -> None:
+    t = admin.t
+    rows, total = await admin_db.bookings_between(
+        admin.session, start, end, therapist_id=therapist_id, limit=SHOWN
+    )
+    lines = [title, t("adm-bookings-zone", zone=admin.timezone), ""]
+    if not rows:
+        lines.append(t("adm-bookings-none"))
+    now = admin.now()
+    cancellable = []
+    for row in rows:
+        booking = row.booking
+        lines.append(
+            t(
+                "adm-booking-line",
+                id=booking.id,
+                when=when_text(t, booking.starts_at, admin.timezone),
+                client=row.client.first_name or t("adm-client-erased"),
+                therapist=therapist_name(booking.therapist, t.language),
+                status=status_text(admin, booking.status),
+                payment=payment_text(admin, row.payment),
+            )
+        )
+        if booking.status in ACTIVE_BOOKING_STATUSES and booking.ends_at > now:
+            cancellable.append(booking.id)
+    if total > len(rows):
+        lines += ["", t("adm-bookings-more", shown=len(rows), total=total)]
+    elif cancellable:
+        lines += ["", t("adm-bookings-cancel-hint")]
+    await admin.send(fit(lines, t("adm-list-cut")), bookings_keyboard(t, cancellable))
+
+
+async def show_for_therapist(admin: Admin, therapist_id: int) -> bool:
+    therapist = await admin_db.get_therapist(admin.session, therapist_id)
+    if therapist is None:
+        return False
+    today = local_midnight(admin.now().astimezone(zone(admin.timezone)).date(), admin.timezone)
+    title = admin.t(
+        "adm-bookings-therapist",
+        id=therapist.id,
+        name=therapist_name(therapist, admin.t.language),
+        past=THERAPIST_PAST_DAYS,
+        next=THERAPIST_NEXT_DAYS,
+    )
+    await show_bookings(
+        admin,
+        title,
+        today - timedelta(days=THERAPIST_PAST_DAYS),
+        today + timedelta(days=THERAPIST_NEXT_DAYS),
+        therapist_id=therapist.id,
+    )
+    return True
+
+
+async def on_bookings(message: Message, command: CommandObject, admin: Admin) -> None:
+    await admin.begin()
+    t = admin.t
+    argument = (command.args or "").strip()
+    today = admin.now().astimezone(zone(admin.timezone)).date()
+    if not argument:
+        start = local_midnight(today, admin.timezone)
+        end = local_midnight(today + timedelta(days=UPCOMING_DAYS + 1), admin.timezone)
+        await show_bookings(admin, t("adm-bookings-upcoming", days=UPCOMING_DAYS), start, end)
+        return
+    if argument.isdigit() and len(argument) <= 9:
+        if not await show_for_therapist(admin, int(argument)):
+            await admin.send(t("adm-therapist-unknown", id=int(argument)))
+        return
+    day = parse_day(argument)
+    if day is None:
+        await admin.send(t("adm-bookings-usage"))
+        return
+    start = local_midnight(day, admin.timezone)
+    end = local_midnight(day + timedelta(days=1), admin.timezone)
+    await show_bookings(admin, t("adm-bookings-day", day=day.isoformat()), start, end)
+
+
+async def on_therapist_bookings(
+    callback: CallbackQuery, callback_data: TherapistBookings, admin: Admin
+) -> None:
+    if await refused(callback, admin):
+        return
+    therapist = await admin_db.get_therapist(admin.session, callback_data.therapist_id)
+    if therapist is None:
+        await callback.answer(
+            admin.t("adm-therapist-unknown", id=callback_data.therapist_id), show_alert=True
+        )
+        return
+    await callback.answer()
+    await show_for_therapist(admin, therapist.id)
+
+
+async def _cancellable(
+    callback: CallbackQuery, admin: Admin, booking_id: int
+) -> admin_db.BookingRow | None:
+    row = await admin_db.booking_row(admin.session, booking_id)
+    if row is None:
+        await callback.answer(admin.t("adm-booking-unknown", id=booking_id), show_alert=True)
+        return None
+    if row.booking.status not in ACTIVE_BOOKING_STATUSES or row.booking.ends_at <= admin.now():
+        await callback.answer(admin.t("adm-booking-not-active", id=booking_id), show_alert=True)
+        return None
+    return row
+
+
+def _describe(admin: Admin, row: admin_db.BookingRow) -> str:
+    t = admin.t
+    booking = row.booking
+    return t(
+        "adm-booking-about",
+        id=booking.id,
+        when=when_text(t, booking.starts_at, admin.timezone),
+        zone=admin.timezone,
+        client=row.client.first_name or t("adm-client-erased"),
+        therapist=therapist_name(booking.therapist, t.language),
+        price=money(booking.price),
+        payment=payment_text(admin, row.payment),
+    )
+
+
+async def on_cancel(callback: CallbackQuery, callback_data: BookingCancel, admin: Admin) -> None:
+    if await refused(callback, admin):
+        return
+    row = await _cancellable(callback, admin, callback_data.booking_id)
+    if row is None:
+        return
+    await callback.answer()
+    await admin.begin()
+    text = f"{_describe(admin, row)}\n\n{admin.t('adm-cancel-ask', limit=REASON_LIMIT)}"
+    await admin.ask(REASON, text, cancel_keyboard(admin.t), booking_id=row.booking.id)
+
+
+async def on_reason(message: Message, admin: Admin) -> None:
+    t = admin.t
+    reason = " ".join((message.text or "").split())
+    if not reason or len(reason) > REASON_LIMIT:
+        await admin.send(t("adm-cancel-reason-invalid", limit=REASON_LIMIT), cancel_keyboard(t))
+        return
+    booking_id = int((await admin.data()).get("booking_id", 0))
+    row = await admin_db.booking_row(admin.session, booking_id)
+    if row is None:
+        await admin.finish()
+        await admin.send(t("adm-booking-unknown", id=booking_id))
+        return
+    text = f"{_describe(admin, row)}\n\n{t('adm-cancel-confirm', reason=reason)}"
+    await admin.ask(CONFIRM, text, booking_cancel_keyboard(t, booking_id), reason=reason)
+
+
+async def on_confirm(
+    callback: CallbackQuery, callback_data: BookingCancelYes, admin: Admin
+) -> None:
+    if await refused(callback, admin):
+        return
+    found = await dialog_screen(callback, admin, (CONFIRM,))
+    if found is None:
+        return
+    _, data = found
+    if int(data.get("booking_id", 0)) != callback_data.booking_id or not data.get("reason"):
+        await callback.answer(admin.t("adm-stale"), show_alert=True)
+        return
+    row = await _cancellable(callback, admin, callback_data.booking_id)
+    if row is None:
+        await admin.finish()
+        return
+    reason = str(data["reason"])[:REASON_LIMIT]
+    try:
+        booking = await admin_db.cancel_booking(
+            admin.session, row.booking, reason=reason, actor=admin.actor, now=admin.now()
+        )
+    except BookingGone:
+        await admin.finish()
+        await callback.answer(
+            admin.t("adm-booking-not-active", id=callback_data.booking_id), show_alert=True
+        )
+        return
+    await admin.finish()
+    await callback.answer()
+    client, therapist = row.client, booking.therapist
+    # The practice called the session off: a payment made online goes back in full.
+    refunded = await refund_on_cancel(
+        bot=admin.bot,
+        outgoing=admin.outgoing,
+        session=admin.session,
+        translator=admin.translator,
+        settings=admin.settings,
+        booking=booking,
+        client=client,
+        terms=CancelTerms.free,
+        now=admin.now(),
+    )
+    after = await admin_db.booking_row(admin.session, booking.id)
+    payment = payment_text(admin, after.payment if after else row.payment)
+    await admin.show(
+        admin.t("adm-cancel-done", id=booking.id, payment=payment), None, screen_of(callback)
+    )
+    if client.telegram_id is not None:
+        ct = admin.translator.for_language(client.language)
+        text = ct(
+            "adm-client-cancelled",
+            when=when_text(ct, booking.starts_at, client.timezone),
+            zone=client.timezone,
+            name=therapist_name(therapist, ct.language),
+            reason=reason,
+        )
+        if refunded:
+            text = f"{text}\n{refunded}"
+        await admin.outgoing.send_message(client.telegram_id, text)
+    await admin.notices.booking("cancelled", booking, therapist, client)
+
+
+def create_router() -> Router:
+    router = Router(name="admin-bookings")
+    router.message.register(on_bookings, Command("bookings"))
+    router.message.register(on_reason, Step(REASON), TypedText())
+    router.callback_query.register(on_therapist_bookings, TherapistBookings.filter())
+    router.callback_query.register(on_cancel, BookingCancel.filter())
+    router.callback_query.register(on_confirm, BookingCancelYes.filter())
+    return router

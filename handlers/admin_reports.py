@@ -1,0 +1,241 @@
+"""/stats, /export and /audit: numbers, spreadsheets for accounting, and the audit log.
+
+Exports are CSV in UTF-8 with a byte order mark and semicolons between fields: the form
+spreadsheet apps open with a double click in Russian locales (where the comma is the
+decimal separator). Times are in the admin's zone, written as ``YYYY-MM-DD HH:MM``."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.charts import ChartTexts, stats_chart
+from bot.formatting import when_text
+from bot.timezones import zone
+from db import admin as admin_db
+from db import audit
+from handlers.admin_bookings import parse_day
+from handlers.admin_common import Admin, fit
+from handlers.admin_slots import local_midnight
+
+AUDIT_SHOWN = 30
+DETAIL_LIMIT = 40
+PERIODS = (("today", None), ("7d", 7), ("30d", 30))
+MEASURES = ("created", "confirmed", "cancelled", "completed", "no_show")
+CSV_DELIMITER = ";"
+# A cell a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Exporter = Callable[
+    [AsyncSession, datetime | None, datetime | None], Coroutine[Any, Any, admin_db.Table]
+]
+EXPORTS: dict[str, Exporter] = {
+    "bookings": admin_db.export_bookings,
+    "users": admin_db.export_users,
+    "payments": admin_db.export_payments,
+}
+
+
+# -- /stats ------------------------------------------------------------------------------
+
+
+def _share(count: int, base: int) -> str:
+    return f"{count * 100 // base}%" if base else "—"
+
+
+async def on_stats(message: Message, admin: Admin) -> None:
+    await admin.begin()
+    t, now = admin.t, admin.now()
+    today = local_midnight(now.astimezone(zone(admin.timezone)).date(), admin.timezone)
+    starts = {name: today if days is None else now - timedelta(days=days) for name, days in PERIODS}
+    numbers = await admin_db.stats(admin.session, starts, now)
+    lines = [t("adm-stats-title", zone=admin.timezone), t("adm-stats-users", count=numbers.users)]
+    for name, _ in PERIODS:
+        period = numbers.periods[name]
+        lines += [
+            "",
+            t(f"adm-period-{name}-title"),
+            t(
+                "adm-stats-people",
+                users=period.new_users,
+                questionnaires=period.questionnaires,
+            ),
+            t(
+                "adm-stats-bookings",
+                created=period.created,
+                confirmed=period.confirmed,
+                cancelled=period.cancelled,
+                completed=period.completed,
+                no_show=period.no_show,
+            ),
+        ]
+    funnel = numbers.funnel
+    start_count = funnel.get("start", 0)
+    lines += ["", t("adm-funnel-title")]
+    lines += [
+        t(
+            "adm-funnel-line",
+            stage=t(f"adm-funnel-{kind}"),
+            count=funnel.get(kind, 0),
+            share=_share(funnel.get(kind, 0), start_count),
+        )
+        for kind in admin_db.FUNNEL
+    ]
+    await admin.send("\n".join(lines))
+
+    texts = ChartTexts(
+        bookings_title=t("adm-chart-bookings"),
+        funnel_title=t("adm-funnel-chart"),
+        measures=[t(f"adm-measure-{measure}") for measure in MEASURES],
+        periods=[t(f"adm-period-{name}") for name, _ in PERIODS],
+    )
+    values = [
+        [getattr(numbers.periods[name], measure) for measure in MEASURES] for name, _ in PERIODS
+    ]
+    stages = [(t(f"adm-funnel-{kind}"), funnel.get(kind, 0)) for kind in admin_db.FUNNEL]
+    # Drawing takes a fraction of a second of CPU: keep it off the event loop.
+    png = await asyncio.to_thread(stats_chart, texts, values, stages)
+    await admin.bot.send_photo(
+        admin.chat_id,
+        BufferedInputFile(png, filename="stats.png"),
+        caption=t("adm-stats-chart-caption"),
+    )
+
+
+# -- /export -----------------------------------------------------------------------------
+
+
+def cell(value: Any, timezone: str) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value.astimezone(zone(timezone)):%Y-%m-%d %H:%M}"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
+def to_csv(table: admin_db.Table, timezone: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([cell(value, timezone) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def parse_export(args: str) -> tuple[str, date | None, date | None] | None:
+    """`kind [from] [to]`; None when it cannot be read."""
+    parts = args.split()
+    if not parts or parts[0].lower() not in EXPORTS or len(parts) > 3:
+        return None
+    days = [parse_day(part) for part in parts[1:]]
+    if any(day is None for day in days):
+        return None
+    first = days[0] if days else None
+    last = days[1] if len(days) > 1 else None
+    return parts[0].lower(), first, last
+
+
+async def on_export(message: Message, command: CommandObject, admin: Admin) -> None:
+    await admin.begin()
+    t = admin.t
+    parsed = parse_export(command.args or "")
+    if parsed is None:
+        await admin.send(t("adm-export-usage"))
+        return
+    kind, first, last = parsed
+    if first is not None and last is not None and first > last:
+        await admin.send(t("adm-export-order"))
+        return
+    start = local_midnight(first, admin.timezone) if first else None
+    end = local_midnight(last + timedelta(days=1), admin.timezone) if last else None
+    table = await EXPORTS[kind](admin.session, start, end)
+    await audit.write(
+        admin.session,
+        actor=admin.actor,
+        action=f"export.{kind}",
+        now=admin.now(),
+        details={
+            "from": first.isoformat() if first else None,
+            "to": last.isoformat() if last else None,
+            "rows": len(table.rows),
+        },
+    )
+    name = f"{kind}_{first.isoformat() if first else 'start'}_{last.isoformat() if last else 'now'}"
+    caption = t(
+        "adm-export-caption",
+        kind=kind,
+        rows=len(table.rows),
+        first=first.isoformat() if first else "—",
+        last=last.isoformat() if last else "—",
+        zone=admin.timezone,
+    )
+    await admin.bot.send_document(
+        admin.chat_id,
+        BufferedInputFile(to_csv(table, admin.timezone), filename=f"{name}.csv"),
+        caption=caption,
+    )
+
+
+# -- /audit ------------------------------------------------------------------------------
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"from", "to"}:
+        return f"{value['from']}→{value['to']}"
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def _details(details: dict[str, Any] | None) -> str:
+    if not details:
+        return ""
+    parts = []
+    for key, value in details.items():
+        text = _value(value)
+        if len(text) > DETAIL_LIMIT:
+            text = text[: DETAIL_LIMIT - 1] + "…"
+        parts.append(f"{key}={text}")
+    return ", ".join(parts)
+
+
+async def on_audit(message: Message, admin: Admin) -> None:
+    await admin.begin()
+    t = admin.t
+    entries = await audit.latest(admin.session, AUDIT_SHOWN)
+    lines = [t("adm-audit-title", count=len(entries), zone=admin.timezone), ""]
+    if not entries:
+        lines.append(t("adm-audit-empty"))
+    lines += [
+        t(
+            "adm-audit-line",
+            when=when_text(t, entry.created_at, admin.timezone),
+            actor=str(entry.actor_telegram_id or "—"),
+            action=entry.action,
+            target=entry.target or "—",
+            details=_details(entry.details) or "—",
+        )
+        for entry in entries
+    ]
+    await admin.send(fit(lines, t("adm-list-cut")))
+
+
+def create_router() -> Router:
+    router = Router(name="admin-reports")
+    router.message.register(on_stats, Command("stats"))
+    router.message.register(on_export, Command("export"))
+    router.message.register(on_audit, Command("audit"))
+    return router
