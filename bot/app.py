@@ -90,8 +90,16 @@ async def set_commands(bot: Bot, translator: Translator, settings: Settings) -> 
     admins get the admin commands too, in their own chats."""
     from handlers.admin import set_admin_commands
 
+    client_commands = client_commands_for(settings)
     for language in (None, *translator.languages):
         t = translator.for_language(language or settings.default_language)
-        commands = [BotCommand(command=name, description=t(key)) for name, key in CLIENT_COMMANDS]
+        commands = [BotCommand(command=name, description=t(key)) for name, key in client_commands]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
-    await set_admin_commands(bot, translator, settings, CLIENT_COMMANDS)
+    await set_admin_commands(bot, translator, settings, client_commands)
+
+
+def client_commands_for(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The client menu; with online payments it offers /paysupport, as Telegram asks."""
+    if settings.payments_mode == "off":
+        return CLIENT_COMMANDS
+    return (*CLIENT_COMMANDS[:-1], ("paysupport", "cmd-paysupport"), CLIENT_COMMANDS[-1])

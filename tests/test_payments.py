@@ -336,3 +336,12 @@ async def test_payments_off_confirms_at_once(
     async with db_sessionmaker() as session:
         booking = (await session.scalars(select(Booking))).one()
         assert booking.status == BookingStatus.confirmed
+
+
+async def test_paysupport_is_in_the_menu_when_payments_are_on(
+    db_sessionmaker: Sessions, database_url: str, clock, translator
+) -> None:
+    harness = harness_for("stars", db_sessionmaker, database_url, clock, translator)
+    await harness.dispatcher.emit_startup(bot=harness.bot, **harness.dispatcher.workflow_data)
+    default = [c for c in harness.telegram.commands if c.language_code == "ru"][0]
+    assert "paysupport" in [command.command for command in default.commands]
