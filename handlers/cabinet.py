@@ -177,7 +177,9 @@ async def _active_booking(
     callback: CallbackQuery, flow: Flow, clock: Clock, booking_id: int
 ) -> Booking | None:
     """The client's own active booking; otherwise the client is told, and sees the cabinet."""
-    assert flow.user is not None
+    if flow.user is None:
+        await callback.answer(flow.t("stale-button-short"))
+        return None
     booking = await bookings.own_booking(flow.session, flow.user, booking_id)
     if booking is None or booking.status not in (
         BookingStatus.pending_payment,
@@ -196,9 +198,6 @@ async def on_open_booking(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
     if booking is None:
         return
@@ -253,9 +252,6 @@ async def on_move_day(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     booking = await _movable(callback, flow, clock, settings, callback_data.booking_id)
     if booking is None:
         return
@@ -302,9 +298,6 @@ async def on_move_pick(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     booking = await _movable(callback, flow, clock, settings, callback_data.booking_id)
     if booking is None:
         return
@@ -382,9 +375,6 @@ async def on_cancel_ask(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
     if booking is None:
         return
@@ -424,11 +414,8 @@ async def on_cancel_confirm(
     outgoing: Outgoing,
     translator: Translator,
 ) -> None:
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
-    if booking is None:
+    if booking is None or flow.user is None:
         return
     refusal = Rules.from_settings(settings).can_cancel(booking.starts_at, clock.now())
     if refusal is not None:
