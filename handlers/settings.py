@@ -116,7 +116,7 @@ async def on_menu(
         await callback.answer()
         await edit_saved_answers(flow)
     elif action == "language":
-        await _reply(callback, t("language-choose"), reply_markup=language_keyboard())
+        await _reply(callback, t("language-choose"), reply_markup=language_keyboard(t))
     elif action == "timezone":
         await callback.answer()
         await _ask_zone(flow)
@@ -133,7 +133,7 @@ async def on_menu(
 
 
 async def on_language_command(message: Message, t: Texts) -> None:
-    await message.answer(t("language-choose"), reply_markup=language_keyboard())
+    await message.answer(t("language-choose"), reply_markup=language_keyboard(t))
 
 
 async def on_language(

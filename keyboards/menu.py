@@ -57,11 +57,12 @@ def settings_menu(t: Texts, zone_label: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
+def language_keyboard(t: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    # Each language is named in itself, so it is found whatever the current language is.
-    builder.button(text="🇷🇺 Русский", callback_data=LanguageChoice(code="ru"))
-    builder.button(text="🇬🇧 English", callback_data=LanguageChoice(code="en"))
+    # Each language is named in itself (the same in every locale), so it is found whatever
+    # the current language is.
+    builder.button(text=t("language-button-ru"), callback_data=LanguageChoice(code="ru"))
+    builder.button(text=t("language-button-en"), callback_data=LanguageChoice(code="en"))
     builder.adjust(2)
     return builder.as_markup()
 

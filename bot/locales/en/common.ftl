@@ -77,3 +77,5 @@ cmd-timezone = Time zone
 cmd-my-data = My data
 cmd-delete-me = Erase my data
 cmd-sos = Urgent help
+language-button-ru = 🇷🇺 Русский
+language-button-en = 🇬🇧 English

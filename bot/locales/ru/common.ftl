@@ -76,3 +76,5 @@ cmd-timezone = Часовой пояс
 cmd-my-data = Мои данные
 cmd-delete-me = Удалить мои данные
 cmd-sos = Срочная помощь
+language-button-ru = 🇷🇺 Русский
+language-button-en = 🇬🇧 English
