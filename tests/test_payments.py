@@ -343,5 +343,5 @@ async def test_paysupport_is_in_the_menu_when_payments_are_on(
 ) -> None:
     harness = harness_for("stars", db_sessionmaker, database_url, clock, translator)
     await harness.dispatcher.emit_startup(bot=harness.bot, **harness.dispatcher.workflow_data)
-    default = [c for c in harness.telegram.commands if c.language_code == "ru"][0]
+    default = next(c for c in harness.telegram.commands if c.language_code == "ru")
     assert "paysupport" in [command.command for command in default.commands]
