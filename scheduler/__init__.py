@@ -8,8 +8,12 @@ not used: it cannot be shared by two processes and pickles jobs.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,22 +33,54 @@ HOLDS_JOB_ID = "expired-holds"
 SLOTS_JOB_ID = "free-slots"
 HOLD_POLL_SECONDS = 30
 SLOTS_EVERY_HOURS = 6  # the horizon moves a day at a time; a few runs a day keep it full
+STOP_GRACE_SECONDS = 30  # how long a stop waits for the jobs in flight
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class Background:
     """The process's scheduler and its jobs: `start()` next to polling, `await stop()` on
-    the way out."""
+    the way out.
+
+    Every job runs through `track()`: stopping lets the runs in flight finish (a job
+    cancelled in the middle of a transaction could leave its connection holding locks, and
+    a reminder cancelled mid-send could not record that it went) and starts no new ones."""
 
     def __init__(self, scheduler: AsyncIOScheduler, reminders: ReminderJob) -> None:
         self.scheduler = scheduler
         self.reminders = reminders
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopping = False
+
+    def track(self, job: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T | None]]:
+        @functools.wraps(job)
+        async def run(*args: object, **kwargs: object) -> T | None:
+            if self._stopping:
+                return None
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                return await job(*args, **kwargs)
+            finally:
+                self._running.discard(task)
+
+        return run
 
     def start(self) -> None:
         self.scheduler.start()
 
-    async def stop(self) -> None:
-        # A job cancelled mid-send could not record what it sent: let it finish first.
+    async def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+        self._stopping = True
+        if self.scheduler.running:
+            self.scheduler.pause()
         await self.reminders.stop()
+        if self._running:
+            _, late = await asyncio.wait(set(self._running), timeout=grace_seconds)
+            for task in late:
+                logger.warning("a background job did not finish in time and was stopped")
+                task.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
@@ -67,8 +103,9 @@ def create_scheduler(
         clock=clock,
     )
     scheduler = AsyncIOScheduler(timezone=UTC)
+    background = Background(scheduler, reminders)
     scheduler.add_job(
-        reminders.run,
+        background.track(reminders.run),
         "interval",
         seconds=settings.reminder_poll_seconds,
         id=REMINDER_JOB_ID,
@@ -78,7 +115,7 @@ def create_scheduler(
         next_run_time=datetime.now(UTC),  # catch up at once after a restart
     )
     scheduler.add_job(
-        release_expired_holds,
+        background.track(release_expired_holds),
         "interval",
         seconds=HOLD_POLL_SECONDS,
         id=HOLDS_JOB_ID,
@@ -93,7 +130,7 @@ def create_scheduler(
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        extend_free_slots,
+        background.track(extend_free_slots),
         "interval",
         hours=SLOTS_EVERY_HOURS,
         id=SLOTS_JOB_ID,
@@ -104,4 +141,4 @@ def create_scheduler(
     )
     # "Running job ..." every poll says nothing; failures are still logged.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    return Background(scheduler, reminders)
+    return background

@@ -81,6 +81,14 @@ def postgres_snapshot() -> Iterator[str | None]:
 
 async def _empty_postgres(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
+        # A connection an earlier test left open must not hold the locks TRUNCATE needs.
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        await connection.execute(text("SET LOCAL lock_timeout = '20s'"))
         tables = (
             await connection.execute(
                 text(

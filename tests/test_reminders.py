@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiogram import Bot
 from aiogram.methods import SendMessage
-from apscheduler.events import EVENT_JOB_EXECUTED
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,7 +33,7 @@ from db.reminders import (
     use_plan,
 )
 from db.users import Answers, save_questionnaire
-from scheduler import create_scheduler
+from scheduler import HOLDS_JOB_ID, REMINDER_JOB_ID, SLOTS_JOB_ID, create_scheduler
 from scheduler.reminders import ReminderReport, send_due_reminders
 from tests.conftest import ManualClock, make_settings
 from tests.fake_telegram import Harness, Shown, TgUser
@@ -707,18 +707,31 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
         clock=practice.clock,
         translator=practice.translator,
     )
-    job = background.scheduler.get_job("reminders")
+    job = background.scheduler.get_job(REMINDER_JOB_ID)
     assert job is not None and job.max_instances == 1 and job.coalesce
     assert job.trigger.interval == timedelta(seconds=practice.settings.reminder_poll_seconds)
-    ran = asyncio.Event()
-    background.scheduler.add_listener(lambda event: ran.set(), EVENT_JOB_EXECUTED)
+    finished: list[str] = []
+    failed: list[str] = []
+    reminders_ran = asyncio.Event()
+
+    def listen(event: JobExecutionEvent) -> None:
+        (failed if event.exception is not None else finished).append(event.job_id)
+        if event.job_id == REMINDER_JOB_ID:
+            reminders_ran.set()
+
+    background.scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     background.start()
     try:
         # Started, it runs at once rather than one interval later: a restart catches up.
-        await asyncio.wait_for(ran.wait(), timeout=30)
+        await asyncio.wait_for(reminders_ran.wait(), timeout=30)
     finally:
         await background.stop()
+    await asyncio.sleep(0)
     assert "Напоминание о сессии" in practice.client_chat.last.text
+    # Every job started at once, and stopping let each finish instead of cancelling it.
+    assert sorted(finished) == sorted([REMINDER_JOB_ID, HOLDS_JOB_ID, SLOTS_JOB_ID])
+    assert failed == []
+    assert not background.scheduler.running
     # Stopped, it sends nothing more even when called.
     practice.clock.current = START - timedelta(hours=1)
     assert await background.reminders.run() == ReminderReport()
