@@ -134,7 +134,9 @@ async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     if engine.dialect.name == "postgresql":
         await _empty_postgres(engine)
     yield engine
+    leaked = engine.pool.checkedout()  # type: ignore[attr-defined]
     await engine.dispose()
+    assert leaked == 0, f"{leaked} database connections were still in use after the test"
 
 
 @pytest.fixture
