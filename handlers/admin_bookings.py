@@ -17,7 +17,16 @@ from bot.timezones import zone
 from db import admin as admin_db
 from db.bookings import BookingGone
 from db.models import ACTIVE_BOOKING_STATUSES
-from handlers.admin_common import Admin, Step, TypedText, dialog_screen, fit, refused, screen_of
+from handlers.admin_common import (
+    Admin,
+    Step,
+    TypedText,
+    dialog_screen,
+    fit,
+    pressed_therapist,
+    refused,
+    screen_of,
+)
 from handlers.admin_slots import local_midnight
 from handlers.payments import refund_on_cancel
 from keyboards.admin import (
@@ -152,11 +161,8 @@ async def on_therapist_bookings(
 ) -> None:
     if await refused(callback, admin):
         return
-    therapist = await admin_db.get_therapist(admin.session, callback_data.therapist_id)
+    therapist = await pressed_therapist(callback, admin, callback_data.therapist_id)
     if therapist is None:
-        await callback.answer(
-            admin.t("adm-therapist-unknown", id=callback_data.therapist_id), show_alert=True
-        )
         return
     await callback.answer()
     await show_for_therapist(admin, therapist.id)

@@ -26,6 +26,8 @@ from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import Outgoing
 from bot.timezones import Clock
+from db import admin as admin_db
+from db.models import Therapist
 from handlers.notices import Notices
 
 ADMIN_DESTINY = "admin"
@@ -203,6 +205,17 @@ async def refused(callback: CallbackQuery, admin: Admin) -> bool:
         return False
     await callback.answer(admin.t("stale-button-short"))
     return True
+
+
+async def pressed_therapist(
+    callback: CallbackQuery, admin: Admin, therapist_id: int
+) -> Therapist | None:
+    """The therapist a button names, or None with an alert when there is no such profile
+    (a forged or outdated button)."""
+    therapist = await admin_db.get_therapist(admin.session, therapist_id)
+    if therapist is None:
+        await callback.answer(admin.t("adm-therapist-unknown", id=therapist_id), show_alert=True)
+    return therapist
 
 
 async def dialog_screen(

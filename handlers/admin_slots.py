@@ -23,6 +23,7 @@ from handlers.admin_common import (
     Step,
     TypedText,
     fit,
+    pressed_therapist,
     refused,
     screen_of,
     therapist_id_arg,
@@ -158,11 +159,8 @@ async def on_slots(message: Message, command: CommandObject, admin: Admin) -> No
 async def on_view(callback: CallbackQuery, callback_data: SlotsView, admin: Admin) -> None:
     if await refused(callback, admin):
         return
-    therapist = await admin_db.get_therapist(admin.session, callback_data.therapist_id)
+    therapist = await pressed_therapist(callback, admin, callback_data.therapist_id)
     if therapist is None:
-        await callback.answer(
-            admin.t("adm-therapist-unknown", id=callback_data.therapist_id), show_alert=True
-        )
         return
     day: date | None = None
     if callback_data.day:
@@ -207,11 +205,8 @@ async def on_block(callback: CallbackQuery, callback_data: SlotBlock, admin: Adm
 async def on_add(callback: CallbackQuery, callback_data: SlotAdd, admin: Admin) -> None:
     if await refused(callback, admin):
         return
-    therapist = await admin_db.get_therapist(admin.session, callback_data.therapist_id)
+    therapist = await pressed_therapist(callback, admin, callback_data.therapist_id)
     if therapist is None:
-        await callback.answer(
-            admin.t("adm-therapist-unknown", id=callback_data.therapist_id), show_alert=True
-        )
         return
     await callback.answer()
     await admin.begin()

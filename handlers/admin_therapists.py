@@ -22,6 +22,7 @@ from handlers.admin_common import (
     Step,
     TypedText,
     dialog_screen,
+    pressed_therapist,
     refused,
     screen_of,
     therapist_id_arg,
@@ -94,19 +95,10 @@ async def on_page(callback: CallbackQuery, callback_data: TherapistsPage, admin:
     await show_list(admin, callback_data.page, screen_of(callback))
 
 
-async def _therapist_or_answer(
-    callback: CallbackQuery, admin: Admin, therapist_id: int
-) -> Therapist | None:
-    therapist = await admin_db.get_therapist(admin.session, therapist_id)
-    if therapist is None:
-        await callback.answer(admin.t("adm-therapist-unknown", id=therapist_id), show_alert=True)
-    return therapist
-
-
 async def on_open(callback: CallbackQuery, callback_data: TherapistOpen, admin: Admin) -> None:
     if await refused(callback, admin):
         return
-    therapist = await _therapist_or_answer(callback, admin, callback_data.therapist_id)
+    therapist = await pressed_therapist(callback, admin, callback_data.therapist_id)
     if therapist is None:
         return
     await callback.answer()
@@ -165,10 +157,7 @@ async def on_invite_button(
 ) -> None:
     if await refused(callback, admin):
         return
-    if await admin_db.get_therapist(admin.session, callback_data.therapist_id) is None:
-        await callback.answer(
-            admin.t("adm-therapist-unknown", id=callback_data.therapist_id), show_alert=True
-        )
+    if await pressed_therapist(callback, admin, callback_data.therapist_id) is None:
         return
     await callback.answer()
     await send_invite(admin, callback_data.therapist_id)
@@ -326,7 +315,7 @@ async def on_edit(callback: CallbackQuery, callback_data: TherapistEdit, admin: 
     if field not in FIELDS:
         await callback.answer(admin.t("adm-stale"), show_alert=True)
         return
-    therapist = await _therapist_or_answer(callback, admin, callback_data.therapist_id)
+    therapist = await pressed_therapist(callback, admin, callback_data.therapist_id)
     if therapist is None:
         return
     await callback.answer()
