@@ -116,13 +116,7 @@ async def book(
     """
     view = await check_bookable(session, slot_id, client, rules, now)
     new_status = SlotStatus.held if hold else SlotStatus.booked
-    taken = await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status == SlotStatus.free)
-        .values(status=new_status)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not await take_free_slot(session, slot_id, new_status):
         await _undo(session, client)
         raise SlotTaken
     booking = Booking(
@@ -152,6 +146,18 @@ async def book(
     await record_event(session, "booking", now)
     await session.commit()
     return booking
+
+
+async def take_free_slot(session: AsyncSession, slot_id: int, status: SlotStatus) -> bool:
+    """Mark a slot held or booked only if it is still free, in one conditional update: of
+    two writers racing for one slot exactly one gets True."""
+    taken = await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status == SlotStatus.free)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 async def _undo(session: AsyncSession, client: User) -> None:
@@ -243,13 +249,7 @@ async def reschedule(
         raise SlotUnavailable
     old_slot_id, old_start, moves = booking.slot_id, booking.starts_at, booking.reschedule_count
     new_status = SlotStatus.booked if booking.status == BookingStatus.confirmed else SlotStatus.held
-    taken = await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status == SlotStatus.free)
-        .values(status=new_status)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not await take_free_slot(session, slot_id, new_status):
         await _undo(session, client)
         raise SlotTaken
     try:

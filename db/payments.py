@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import reminders
-from db.bookings import BookingGone, cancel, refused_by_database
+from db.bookings import BookingGone, cancel, refused_by_database, take_free_slot
 from db.models import Booking, BookingStatus, Payment, Slot, SlotStatus
 from db.users import record_event
 
@@ -108,13 +108,7 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Se
     )
     if slot is None or booking.starts_at <= now:
         return Settled.lost
-    taken = await session.execute(
-        update(Slot)
-        .where(Slot.id == slot.id, Slot.status == SlotStatus.free)
-        .values(status=SlotStatus.booked)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not await take_free_slot(session, slot.id, SlotStatus.booked):
         return Settled.lost
     try:
         await session.execute(
