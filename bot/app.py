@@ -17,6 +17,8 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares import (
     DatabaseMiddleware,
+    DeliverOutbox,
+    OutboxMiddleware,
     OutgoingMiddleware,
     PersonMiddleware,
     ThrottlingMiddleware,
@@ -80,9 +82,32 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
     dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock, outgoing))
+    dispatcher.update.outer_middleware(
+        OutboxMiddleware(outbox_delivery(settings, sessionmaker, clock, translator))
+    )
     handlers.setup(dispatcher)
     dispatcher.startup.register(set_commands)
     return dispatcher
+
+
+def outbox_delivery(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    translator: Translator,
+) -> DeliverOutbox:
+    """Delivers what an update's use cases wrote to the outbox, through the bot and the
+    outgoing path of that update."""
+    from handlers.notices import Notices
+    from scheduler.outbox import OutboxJob
+
+    notices = Notices(translator, settings)
+
+    async def deliver(bot: Bot, outgoing: Outgoing, session: AsyncSession) -> None:
+        job = OutboxJob(sessionmaker, bot, outgoing, notices, settings, clock)
+        await job.deliver_written(session)
+
+    return deliver
 
 
 async def set_commands(bot: Bot, translator: Translator, settings: Settings) -> None:

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     send_rate_per_chat_seconds: float = Field(default=1.0, gt=0)
     send_max_retries: int = Field(default=3, ge=0)
 
+    # The outbox: notices and refunds that bookings' changes leave behind.
+    outbox_poll_seconds: int = Field(default=15, ge=1)
+    outbox_max_attempts: int = Field(default=6, ge=1)
+    outbox_retry_seconds: int = Field(default=30, ge=1)
+
     # Webhook mode (polling when WEBHOOK_URL is empty).
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None

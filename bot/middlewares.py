@@ -94,6 +94,23 @@ class PersonMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
+DeliverOutbox = Callable[[Bot, Outgoing, AsyncSession], Awaitable[None]]
+
+
+class OutboxMiddleware(BaseMiddleware):
+    """After the handler: the notices and refunds its use cases wrote (and committed) are
+    delivered at once, so the usual case feels instant. If this process dies first, the
+    outbox job delivers them later."""
+
+    def __init__(self, deliver: DeliverOutbox) -> None:
+        self._deliver = deliver
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        result = await handler(event, data)
+        await self._deliver(data["bot"], data["outgoing"], data["session"])
+        return result
+
+
 def create_outgoing(
     bot: Bot, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
 ) -> Outgoing:

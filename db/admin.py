@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit
-from db.bookings import BookingGone, cancel, refused_by_database
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -30,6 +29,7 @@ from db.models import (
     Topic,
     User,
 )
+from db.transactions import refused_by_database
 
 INVITE_TTL = timedelta(days=7)
 FUNNEL = ("start", "consent", "questionnaire", "booking", "payment")
@@ -501,27 +501,6 @@ async def bookings_between(
 async def booking_row(session: AsyncSession, booking_id: int) -> BookingRow | None:
     rows = await _rows(session, _bookings_query().where(Booking.id == booking_id))
     return rows[0] if rows else None
-
-
-async def cancel_booking(
-    session: AsyncSession, booking: Booking, *, reason: str, actor: int, now: datetime
-) -> Booking:
-    """Cancel an active booking for the admin; raises db.bookings.BookingGone otherwise.
-    The audit entry goes with the cancellation (the reason is the client's to read, not
-    the log's)."""
-    audit.add(
-        session,
-        actor=actor,
-        action="booking.cancel",
-        target=f"booking:{booking.id}",
-        details={"therapist": booking.therapist_id},
-        now=now,
-    )
-    try:
-        return await cancel(session, booking=booking, now=now, by="admin", reason=reason)
-    except BookingGone:
-        await session.rollback()
-        raise
 
 
 # -- numbers -----------------------------------------------------------------------------

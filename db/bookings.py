@@ -1,43 +1,54 @@
-"""Booking use cases. The database decides races: a slot is taken by a conditional update,
-and overlaps are refused by its guards (see migration 0001), never by a read in Python."""
+"""A booking's life: every change of a booking is one use case here (book, move, settle a
+payment, cancel by anyone, release a lapsed hold, mark the outcome), and so are the reads
+the screens need.
+
+Each use case owns its transaction (`db.transactions.use_case`), checks the rules of
+`bot.policy` itself and returns what the caller needs to render. The database decides
+races: a slot is taken by a conditional update, a booking changes only if it is still in
+the state the use case saw, and overlaps are refused by its guards (migration 0001), never
+by a read in Python. What a change causes for other people and for money is written in the
+same transaction as rows of the outbox (`db.outbox`): notices and refunds, delivered by
+`scheduler.outbox`.
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy import Refusal, Rules
-from db import reminders
+from bot.config import Settings
+from bot.payments import STARS, invoice_price
+from bot.policy import CancelTerms, Refusal, Rules
+from db import audit, outbox, reminders
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
     BookingChange,
     BookingStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
     Slot,
     SlotStatus,
     Therapist,
     User,
 )
-from db.users import record_event
+from db.outbox import RefundReason, To
+from db.payments import payment_of
+from db.transactions import refusable, refused_by_database, use_case
+from db.users import empty_profile, record_event
 
-# PostgreSQL may break a tie between two writers with a deadlock or serialization error
-# instead of a constraint violation: either way one of them lost the race.
-LOST_RACE_STATES = frozenset({"40P01", "40001"})
-
-
-def refused_by_database(error: DBAPIError) -> bool:
-    """A guard of the database said no: a constraint, or a lost race between writers."""
-    return isinstance(error, IntegrityError) or (
-        getattr(error.orig, "sqlstate", None) in LOST_RACE_STATES
-    )
+__all__ = ["payment_of", "refused_by_database"]
 
 
 class BookingError(Exception):
-    """A booking that cannot be made; the name says why."""
+    """A booking that cannot be made or changed; the name says why."""
 
 
 class SlotTaken(BookingError):
@@ -45,7 +56,8 @@ class SlotTaken(BookingError):
 
 
 class SlotUnavailable(BookingError):
-    """The slot does not exist, is blocked, or its therapist no longer takes clients."""
+    """The slot does not exist, is blocked, its therapist no longer takes clients or does
+    not offer the client's format."""
 
 
 class ClientBusy(BookingError):
@@ -56,6 +68,51 @@ class OutsideRules(BookingError):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.value)
         self.refusal = refusal
+
+
+class BookingGone(BookingError):
+    """Not this person's booking, or no longer active (cancelled, moved, finished, or an
+    unpaid hold that lapsed)."""
+
+
+class Conflict(BookingError):
+    """The booking changed under us (another device of the same client acted first)."""
+
+
+class OutcomeRefused(BookingError):
+    """Not this therapist's session, not started yet, or not a confirmed session."""
+
+
+class CancelledBy(enum.StrEnum):
+    client = "client"
+    erasure = "erasure"  # the client erased their data
+    therapist = "therapist"
+    admin = "admin"
+    hold_expired = "hold_expired"  # nobody paid before the hold ran out
+
+
+# The practice called the session off: whatever was paid goes back in full, at any time.
+PRACTICE = frozenset({CancelledBy.therapist, CancelledBy.admin})
+
+
+class MoneyBack(enum.StrEnum):
+    """What happens to the money when a session is called off."""
+
+    nothing = "nothing"  # nothing was paid online
+    kept = "kept"  # paid, cancelled late by the client: not returned
+    stars = "stars"  # Stars, returned automatically
+    manual = "manual"  # a provider payment: the admins return it
+
+
+class Settled(enum.StrEnum):
+    confirmed = "confirmed"  # the hold was still there
+    reclaimed = "reclaimed"  # the hold had lapsed but the time was still free
+    lost = "lost"  # the time went to someone else: the payment goes back
+    mismatch = "mismatch"  # not the booking's price: the payment goes back
+    duplicate = "duplicate"  # the same charge delivered again: nothing to do
+
+
+# -- reads -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -75,12 +132,27 @@ async def slot_for_booking(session: AsyncSession, slot_id: int) -> SlotView | No
     return SlotView(row[0], row[1]) if row else None
 
 
+def offers(therapist: Therapist, format: str) -> bool:
+    return (format == "individual" and therapist.offers_individual) or (
+        format == "couple" and therapist.offers_couple
+    )
+
+
 async def check_bookable(
-    session: AsyncSession, slot_id: int, client: User, rules: Rules, now: datetime
+    session: AsyncSession,
+    slot_id: int,
+    client: User,
+    rules: Rules,
+    now: datetime,
+    *,
+    format: str | None = None,
 ) -> SlotView:
-    """Everything that can be said before trying: raises when the slot cannot be booked."""
+    """Everything that can be said before trying: raises when the slot cannot be booked.
+    The slot id comes from a button, so the therapist's hard filters are checked again."""
     view = await slot_for_booking(session, slot_id)
     if view is None or not view.therapist.active or view.slot.status == SlotStatus.blocked:
+        raise SlotUnavailable
+    if format is not None and not offers(view.therapist, format):
         raise SlotUnavailable
     refusal = rules.can_book(view.slot.starts_at, now)
     if refusal is not None:
@@ -99,73 +171,6 @@ async def check_bookable(
     return view
 
 
-async def book(
-    session: AsyncSession,
-    *,
-    client: User,
-    slot_id: int,
-    format: str,
-    rules: Rules,
-    now: datetime,
-    hold: timedelta | None,
-) -> Booking:
-    """Book a free slot for a client, in one transaction.
-
-    With `hold` (payment needed) the booking waits for payment and the slot is held until
-    `now + hold`; without, the booking is confirmed and the slot booked at once.
-    """
-    view = await check_bookable(session, slot_id, client, rules, now)
-    new_status = SlotStatus.held if hold else SlotStatus.booked
-    if not await take_free_slot(session, slot_id, new_status):
-        await _undo(session, client)
-        raise SlotTaken
-    booking = Booking(
-        client_id=client.id,
-        therapist_id=view.therapist.id,
-        slot_id=slot_id,
-        starts_at=view.slot.starts_at,
-        ends_at=view.slot.ends_at,
-        status=BookingStatus.pending_payment if hold else BookingStatus.confirmed,
-        format=format,
-        price=view.therapist.price,
-        created_at=now,
-        hold_expires_at=now + hold if hold else None,
-        confirmed_at=None if hold else now,
-    )
-    session.add(booking)
-    try:
-        await session.flush()
-    except DBAPIError as error:
-        if not refused_by_database(error):
-            raise
-        await _undo(session, client)
-        if "client" in str(error.orig).lower():
-            raise ClientBusy from error
-        raise SlotTaken from error
-    await reminders.follow_booking(session, booking.id, now)
-    await record_event(session, "booking", now)
-    await session.commit()
-    return booking
-
-
-async def take_free_slot(session: AsyncSession, slot_id: int, status: SlotStatus) -> bool:
-    """Mark a slot held or booked only if it is still free, in one conditional update: of
-    two writers racing for one slot exactly one gets True."""
-    taken = await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status == SlotStatus.free)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    )
-    return taken.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-
-async def _undo(session: AsyncSession, client: User) -> None:
-    # A rollback expires loaded objects; the caller goes on using the client.
-    await session.rollback()
-    await session.refresh(client)
-
-
 async def active_bookings_of(session: AsyncSession, client: User) -> list[Booking]:
     result = await session.scalars(
         select(Booking)
@@ -173,14 +178,6 @@ async def active_bookings_of(session: AsyncSession, client: User) -> list[Bookin
         .order_by(Booking.starts_at)
     )
     return list(result)
-
-
-class BookingGone(BookingError):
-    """Not this client's booking, or no longer active (cancelled, moved, finished)."""
-
-
-class Conflict(BookingError):
-    """The booking changed under us (another device of the same client acted first)."""
 
 
 async def own_booking(session: AsyncSession, client: User, booking_id: int) -> Booking | None:
@@ -217,9 +214,136 @@ async def history_of(
     return list(rows), int(total)
 
 
-def _require_active(booking: Booking | None) -> Booking:
-    if booking is None or booking.status not in ACTIVE_BOOKING_STATUSES:
-        raise BookingGone
+def lapsed(booking: Booking, now: datetime) -> bool:
+    """An unpaid hold whose time ran out: it can be paid late, not moved."""
+    return (
+        booking.status == BookingStatus.pending_payment
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at <= now
+    )
+
+
+# -- what a cancellation means for the money ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CancelTermsView:
+    """What a cancellation would mean, shown before the person confirms it."""
+
+    booking: Booking
+    terms: CancelTerms
+    money: MoneyBack
+
+
+def money_back(payment: Payment | None, by: CancelledBy, terms: CancelTerms) -> MoneyBack:
+    if payment is None or payment.status != PaymentStatus.paid:
+        return MoneyBack.nothing
+    if by not in PRACTICE and terms is CancelTerms.late:
+        return MoneyBack.kept
+    return MoneyBack.stars if payment.currency == STARS else MoneyBack.manual
+
+
+async def cancel_terms(
+    session: AsyncSession, booking: Booking, by: CancelledBy, rules: Rules, now: datetime
+) -> CancelTermsView:
+    terms = rules.cancel_terms(booking.starts_at, now)
+    money = money_back(await payment_of(session, booking.id), by, terms)
+    return CancelTermsView(booking, terms, money)
+
+
+async def cancellable_of(
+    session: AsyncSession, client: User, now: datetime, *, therapist_id: int | None = None
+) -> list[Booking]:
+    """The client's sessions that have not started (with one therapist, when given)."""
+    return [
+        booking
+        for booking in await upcoming_of(session, client, now)
+        if booking.starts_at > now
+        and (therapist_id is None or booking.therapist_id == therapist_id)
+    ]
+
+
+# -- booking -----------------------------------------------------------------------------
+
+
+async def take_free_slot(session: AsyncSession, slot_id: int, status: SlotStatus) -> bool:
+    """Mark a slot held or booked only if it is still free, in one conditional update: of
+    two writers racing for one slot exactly one gets True."""
+    taken = await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status == SlotStatus.free)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+async def _free_slot(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status.in_((SlotStatus.booked, SlotStatus.held)))
+        .values(status=SlotStatus.free)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _tell_practice(
+    session: AsyncSession, event: str, booking_id: int, now: datetime, **details: str
+) -> None:
+    """The therapist and the practice's group hear of a confirmed session's changes."""
+    for recipient in (To.therapist, To.group):
+        await outbox.notify(
+            session, recipient, event, now, booking_id=booking_id, details=details or None
+        )
+
+
+async def book(
+    session: AsyncSession,
+    *,
+    client: User,
+    slot_id: int,
+    format: str,
+    rules: Rules,
+    now: datetime,
+    hold: timedelta | None,
+) -> Booking:
+    """Book a free slot for a client.
+
+    With `hold` (payment needed) the booking waits for payment and the slot is held until
+    `now + hold`; without, the booking is confirmed, the slot booked and the therapist told.
+    """
+    async with use_case(session):
+        view = await check_bookable(session, slot_id, client, rules, now, format=format)
+        if not await take_free_slot(
+            session, slot_id, SlotStatus.held if hold else SlotStatus.booked
+        ):
+            raise SlotTaken
+        booking = Booking(
+            client_id=client.id,
+            therapist_id=view.therapist.id,
+            slot_id=slot_id,
+            starts_at=view.slot.starts_at,
+            ends_at=view.slot.ends_at,
+            status=BookingStatus.pending_payment if hold else BookingStatus.confirmed,
+            format=format,
+            price=view.therapist.price,
+            created_at=now,
+            hold_expires_at=now + hold if hold else None,
+            confirmed_at=None if hold else now,
+        )
+        session.add(booking)
+        try:
+            await session.flush()
+        except DBAPIError as error:
+            if not refused_by_database(error):
+                raise
+            if "client" in str(error.orig).lower():
+                raise ClientBusy from error
+            raise SlotTaken from error
+        await reminders.follow_booking(session, booking.id, now)
+        await record_event(session, "booking", now)
+        if not hold:
+            await _tell_practice(session, "booked", booking.id, now)
     return booking
 
 
@@ -233,127 +357,482 @@ async def reschedule(
     now: datetime,
     expected_moves: int,
 ) -> Booking:
-    """Move a booking to another free slot of the same therapist, in one transaction: the
-    new slot is taken, the booking moved and the old slot freed together, or nothing.
+    """Move a booking to another free slot of the same therapist: the new slot is taken,
+    the booking moved and the slot it held freed together, or nothing.
 
     `expected_moves` is how many times the booking had been moved when the client was
     shown the move: if it was moved since (from another device), this one is a Conflict."""
-    booking = _require_active(await own_booking(session, client, booking_id))
-    if booking.reschedule_count != expected_moves:
-        raise Conflict
-    refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
-    if refusal is not None:
-        raise OutsideRules(refusal)
-    view = await check_bookable(session, slot_id, client, rules, now)
-    if view.therapist.id != booking.therapist_id:
-        raise SlotUnavailable
-    old_slot_id, old_start, moves = booking.slot_id, booking.starts_at, booking.reschedule_count
-    new_status = SlotStatus.booked if booking.status == BookingStatus.confirmed else SlotStatus.held
-    if not await take_free_slot(session, slot_id, new_status):
-        await _undo(session, client)
-        raise SlotTaken
-    try:
-        moved = await session.execute(
-            update(Booking)
-            .where(
-                Booking.id == booking_id,
-                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-                Booking.reschedule_count == moves,
+    async with use_case(session):
+        booking = await own_booking(session, client, booking_id)
+        if booking is None or booking.status not in ACTIVE_BOOKING_STATUSES or lapsed(booking, now):
+            raise BookingGone
+        if booking.reschedule_count != expected_moves:
+            raise Conflict
+        refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
+        if refusal is not None:
+            raise OutsideRules(refusal)
+        view = await check_bookable(session, slot_id, client, rules, now, format=booking.format)
+        if view.therapist.id != booking.therapist_id:
+            raise SlotUnavailable
+        confirmed = booking.status == BookingStatus.confirmed
+        if not await take_free_slot(
+            session, slot_id, SlotStatus.booked if confirmed else SlotStatus.held
+        ):
+            raise SlotTaken
+        still_movable = Booking.status == BookingStatus.confirmed
+        if not confirmed:
+            still_movable = (Booking.status == BookingStatus.pending_payment) & (
+                Booking.hold_expires_at > now
             )
-            .values(
-                slot_id=slot_id,
-                starts_at=view.slot.starts_at,
-                ends_at=view.slot.ends_at,
-                reschedule_count=moves + 1,
+        try:
+            # The slot the booking leaves is the one its row holds now, not the one read
+            # above: the row is locked by this update, so nobody moves it meanwhile.
+            moved = (
+                await session.execute(
+                    update(Booking)
+                    .where(
+                        Booking.id == booking_id,
+                        still_movable,
+                        Booking.reschedule_count == expected_moves,
+                    )
+                    .values(reschedule_count=expected_moves + 1)
+                    .returning(Booking.slot_id, Booking.starts_at)
+                    .execution_options(synchronize_session=False)
+                )
+            ).first()
+            if moved is None:
+                raise Conflict
+            await session.execute(
+                update(Booking)
+                .where(Booking.id == booking_id)
+                .values(slot_id=slot_id, starts_at=view.slot.starts_at, ends_at=view.slot.ends_at)
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
+        except DBAPIError as error:
+            if not refused_by_database(error):
+                raise
+            raise ClientBusy from error
+        if moved.slot_id is not None:
+            await _free_slot(session, moved.slot_id)
+        session.add(
+            BookingChange(
+                booking_id=booking_id,
+                old_starts_at=moved.starts_at,
+                new_starts_at=view.slot.starts_at,
+                changed_at=now,
+                changed_by="client",
+            )
         )
-    except DBAPIError as error:
-        if not refused_by_database(error):
-            raise
-        await _undo(session, client)
-        raise ClientBusy from error
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        await _undo(session, client)
-        raise Conflict
-    if old_slot_id is not None:
-        await _free_slot(session, old_slot_id)
-    session.add(
-        BookingChange(
-            booking_id=booking_id,
-            old_starts_at=old_start,
-            new_starts_at=view.slot.starts_at,
-            changed_at=now,
-            changed_by="client",
-        )
-    )
-    await reminders.follow_booking(session, booking_id, now)
-    await session.commit()
+        await reminders.follow_booking(session, booking_id, now)
+        if confirmed:
+            await _tell_practice(
+                session, "moved", booking_id, now, old_starts_at=moved.starts_at.isoformat()
+            )
     await session.refresh(booking)
     return booking
+
+
+# -- cancelling --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    booking: Booking
+    terms: CancelTerms
+    money: MoneyBack
+
+
+async def _cancel(
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    by: CancelledBy,
+    rules: Rules,
+    now: datetime,
+    reason: str | None,
+) -> Cancelled | None:
+    """Cancel one booking inside the caller's transaction; None when it is no longer
+    active (cancelled, moved past the point, or paid meanwhile for a lapsed hold)."""
+    still = [Booking.id == booking.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)]
+    if by is CancelledBy.hold_expired:
+        still += [
+            Booking.status == BookingStatus.pending_payment,
+            Booking.hold_expires_at <= now,
+        ]
+    elif by in PRACTICE:
+        still.append(Booking.ends_at > now)
+    else:
+        still.append(Booking.starts_at > now)
+    # The slot to free is the one the row holds at this moment (RETURNING, under the row's
+    # lock), never a value read earlier: a move may have committed in between.
+    row = (
+        await session.execute(
+            update(Booking)
+            .where(*still)
+            .values(
+                status=BookingStatus.cancelled,
+                cancelled_at=now,
+                cancelled_by=by,
+                cancel_reason=reason,
+                hold_expires_at=None,
+            )
+            .returning(Booking.slot_id, Booking.starts_at, Booking.confirmed_at)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.slot_id is not None:
+        await session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id)
+            .values(slot_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        await _free_slot(session, row.slot_id)
+    await reminders.follow_booking(session, booking.id, now)
+    terms = rules.cancel_terms(row.starts_at, now)
+    payment = await payment_of(session, booking.id)
+    money = money_back(payment, by, terms)
+    if payment is not None and money in (MoneyBack.stars, MoneyBack.manual):
+        payer = await session.scalar(select(User.telegram_id).where(User.id == booking.client_id))
+        await outbox.refund_payment(
+            session,
+            payment,
+            RefundReason.cancelled,
+            now,
+            payer_telegram_id=payer,
+            stars=money is MoneyBack.stars,
+        )
+    if row.confirmed_at is not None:  # the therapist knew of it
+        await _tell_practice(session, "cancelled", booking.id, now, by=by)
+    if by in PRACTICE:
+        await outbox.notify(
+            session,
+            To.client,
+            f"cancelled-by-{by}",
+            now,
+            booking_id=booking.id,
+            details={"money": money},
+        )
+    elif by is CancelledBy.hold_expired:
+        await outbox.notify(session, To.client, "hold-expired", now, booking_id=booking.id)
+    return Cancelled(booking, terms, money)
+
+
+async def _reloaded(session: AsyncSession, done: Sequence[Cancelled]) -> list[Cancelled]:
+    for item in done:
+        await session.refresh(item.booking)
+    return list(done)
 
 
 async def cancel(
     session: AsyncSession,
     *,
     booking: Booking,
+    by: CancelledBy,
+    rules: Rules,
     now: datetime,
-    by: str,
     reason: str | None = None,
-) -> Booking:
-    """Cancel an active booking and free its slot; raises BookingGone when it is not active
-    any more (cancelled meanwhile from another device, say)."""
-    slot_id = booking.slot_id
-    cancelled = await session.execute(
-        update(Booking)
-        .where(Booking.id == booking.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
-        .values(
-            status=BookingStatus.cancelled,
-            slot_id=None,
-            cancelled_at=now,
-            cancelled_by=by,
-            cancel_reason=reason,
-            hold_expires_at=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if cancelled.rowcount != 1:  # type: ignore[attr-defined]
+    admin: int | None = None,
+) -> Cancelled:
+    """Cancel an active booking: its slot is freed, its reminders go, a payment is refunded
+    by the rules (in full when the practice cancels), and the people concerned are told.
+    Raises OutsideRules when the session has started (the practice may cancel until it
+    ends) and BookingGone when it is no longer active (cancelled meanwhile, say). An
+    admin's cancellation is audited in the same transaction (without the reason: that is
+    the client's to read, not the log's)."""
+    if by not in PRACTICE and booking.starts_at <= now:
+        raise OutsideRules(Refusal.started)
+    async with use_case(session):
+        done = await _cancel(session, booking, by=by, rules=rules, now=now, reason=reason)
+        if done is not None and admin is not None:
+            audit.add(
+                session,
+                actor=admin,
+                action="booking.cancel",
+                target=f"booking:{booking.id}",
+                details={"therapist": booking.therapist_id},
+                now=now,
+            )
+    if done is None:
         raise BookingGone
-    if slot_id is not None:
-        await _free_slot(session, slot_id)
-    await reminders.follow_booking(session, booking.id, now)
-    await session.commit()
-    await session.refresh(booking)
-    return booking
-
-
-async def _free_slot(session: AsyncSession, slot_id: int) -> None:
-    await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status.in_((SlotStatus.booked, SlotStatus.held)))
-        .values(status=SlotStatus.free)
-        .execution_options(synchronize_session=False)
-    )
+    return (await _reloaded(session, [done]))[0]
 
 
 async def cancel_upcoming(
     session: AsyncSession,
     client: User,
-    now: datetime,
     *,
-    by: str,
+    by: CancelledBy,
+    rules: Rules,
+    now: datetime,
     reason: str | None = None,
     therapist_id: int | None = None,
-) -> list[Booking]:
-    """Cancel every future session of a client (with one therapist, when given)."""
-    cancelled = []
-    for booking in await upcoming_of(session, client, now):
-        if booking.starts_at <= now:
+) -> list[Cancelled]:
+    """Cancel every session of a client that has not started (with one therapist, when
+    given), in one transaction: a change of therapist or an erasure."""
+    async with use_case(session):
+        done = [
+            item
+            for booking in await cancellable_of(session, client, now, therapist_id=therapist_id)
+            if (item := await _cancel(session, booking, by=by, rules=rules, now=now, reason=reason))
+        ]
+    return await _reloaded(session, done)
+
+
+async def erase_client(
+    session: AsyncSession, client: User, *, rules: Rules, now: datetime
+) -> list[Cancelled]:
+    """Erasure: the client's sessions that have not started are cancelled by the usual
+    rules (the confirmation said what happens to each payment), then the profile is
+    emptied, in one transaction."""
+    async with use_case(session):
+        done = [
+            item
+            for booking in await cancellable_of(session, client, now)
+            if (
+                item := await _cancel(
+                    session, booking, by=CancelledBy.erasure, rules=rules, now=now, reason=None
+                )
+            )
+        ]
+        await empty_profile(session, client, now)
+    return done
+
+
+async def release_lapsed_holds(
+    session: AsyncSession, rules: Rules, now: datetime, *, limit: int = 100
+) -> list[int]:
+    """Let go of times held for clients who did not pay in time, each in its own
+    transaction; the client is told. A hold paid meanwhile is left alone."""
+    lapsed_ids = list(
+        await session.scalars(
+            select(Booking.id)
+            .where(
+                Booking.status == BookingStatus.pending_payment,
+                Booking.hold_expires_at <= now,
+            )
+            .order_by(Booking.hold_expires_at)
+            .limit(limit)
+        )
+    )
+    await session.commit()
+    released = []
+    for booking_id in lapsed_ids:
+        booking = await session.get(Booking, booking_id)
+        if booking is None:
             continue
-        if therapist_id is not None and booking.therapist_id != therapist_id:
-            continue
+        async with use_case(session):
+            done = await _cancel(
+                session, booking, by=CancelledBy.hold_expired, rules=rules, now=now, reason=None
+            )
+        if done is not None:
+            released.append(booking_id)
+    return released
+
+
+# -- payments ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settlement:
+    outcome: Settled
+    booking: Booking
+    money: MoneyBack  # for lost and mismatch: how the money goes back
+
+
+async def settle(
+    session: AsyncSession,
+    *,
+    booking: Booking,
+    payer_telegram_id: int,
+    amount: int,
+    currency: str,
+    telegram_charge_id: str,
+    provider_charge_id: str | None,
+    settings: Settings,
+    now: datetime,
+) -> Settlement:
+    """Record a payment and confirm the booking it pays for.
+
+    The charge id is unique: the same payment delivered twice is recorded once. The amount
+    and currency must be the booking's price (whatever pre-checkout said); otherwise the
+    payment is returned. A payment for a hold that lapsed takes the time back if it is still
+    free, and is returned if not."""
+    async with use_case(session):
+        duplicate = Settlement(Settled.duplicate, booking, MoneyBack.nothing)
+        if await session.scalar(
+            select(Payment.id).where(Payment.telegram_charge_id == telegram_charge_id)
+        ):
+            return duplicate
         try:
-            cancelled.append(await cancel(session, booking=booking, now=now, by=by, reason=reason))
-        except BookingGone:
-            continue
-    return cancelled
+            async with refusable(session):
+                payment_id = await session.scalar(
+                    insert(Payment)
+                    .values(
+                        booking_id=booking.id,
+                        amount=amount,
+                        currency=currency,
+                        telegram_charge_id=telegram_charge_id,
+                        provider_charge_id=provider_charge_id,
+                        status=PaymentStatus.paid,
+                        created_at=now,
+                    )
+                    .returning(Payment.id)
+                )
+        except IntegrityError:
+            return duplicate  # delivered twice at once: the other delivery recorded it
+        payment = await session.get(Payment, payment_id)
+        assert payment is not None
+        price = invoice_price(booking.price, settings)
+        if (amount, currency) != (price.amount, price.currency):
+            outcome = Settled.mismatch
+        else:
+            outcome = await _confirm(session, booking, now)
+        money = MoneyBack.nothing
+        if outcome in (Settled.lost, Settled.mismatch):
+            money = MoneyBack.stars if currency == STARS else MoneyBack.manual
+            await outbox.refund_payment(
+                session,
+                payment,
+                RefundReason.lost if outcome is Settled.lost else RefundReason.mismatch,
+                now,
+                payer_telegram_id=payer_telegram_id,
+                stars=money is MoneyBack.stars,
+            )
+        else:
+            await reminders.follow_booking(session, booking.id, now)
+            await record_event(session, "payment", now)
+            await _tell_practice(session, "booked", booking.id, now)
+    await session.refresh(booking)
+    return Settlement(outcome, booking, money)
+
+
+async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Settled:
+    held = (
+        await session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.status == BookingStatus.pending_payment)
+            .values(status=BookingStatus.confirmed, confirmed_at=now, hold_expires_at=None)
+            .returning(Booking.slot_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if held is not None:
+        await session.execute(
+            update(Slot)
+            .where(Slot.id == held.slot_id, Slot.status == SlotStatus.held)
+            .values(status=SlotStatus.booked)
+            .execution_options(synchronize_session=False)
+        )
+        return Settled.confirmed
+    current = (
+        await session.execute(
+            select(Booking.status, Booking.cancelled_by, Booking.starts_at).where(
+                Booking.id == booking.id
+            )
+        )
+    ).one()
+    if (
+        current.status != BookingStatus.cancelled
+        or current.cancelled_by != CancelledBy.hold_expired
+        or current.starts_at <= now
+    ):
+        return Settled.lost
+    # The hold lapsed while the client was paying: take the time back if it is still free.
+    slot_id = await session.scalar(
+        select(Slot.id).where(
+            Slot.therapist_id == booking.therapist_id, Slot.starts_at == current.starts_at
+        )
+    )
+    if slot_id is None or not await take_free_slot(session, slot_id, SlotStatus.booked):
+        return Settled.lost
+    try:
+        async with refusable(session):
+            back = await session.execute(
+                update(Booking)
+                .where(Booking.id == booking.id, Booking.status == BookingStatus.cancelled)
+                .values(
+                    status=BookingStatus.confirmed,
+                    slot_id=slot_id,
+                    confirmed_at=now,
+                    cancelled_at=None,
+                    cancelled_by=None,
+                    cancel_reason=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        back = None  # the client booked something else at that time meanwhile
+    if back is None or back.rowcount != 1:  # type: ignore[attr-defined]
+        await _free_slot(session, slot_id)
+        return Settled.lost
+    return Settled.reclaimed
+
+
+async def refund_unmatched(
+    session: AsyncSession,
+    *,
+    payer_telegram_id: int,
+    amount: int,
+    currency: str,
+    telegram_charge_id: str,
+    provider_charge_id: str | None,
+    now: datetime,
+) -> MoneyBack:
+    """Money that names no booking of its payer goes back (Stars at once, else by the
+    admins, who are told with the charge ids)."""
+    async with use_case(session):
+        if await session.scalar(
+            select(Refund.id).where(Refund.telegram_charge_id == telegram_charge_id)
+        ):
+            return MoneyBack.nothing  # delivered again: its refund is already on its way
+        await outbox.refund(
+            session,
+            RefundReason.unmatched,
+            now,
+            payment_id=None,
+            booking_id=None,
+            amount=amount,
+            currency=currency,
+            telegram_charge_id=telegram_charge_id,
+            provider_charge_id=provider_charge_id,
+            payer_telegram_id=payer_telegram_id,
+            stars=currency == STARS,
+        )
+    return MoneyBack.stars if currency == STARS else MoneyBack.manual
+
+
+# -- after the session -------------------------------------------------------------------
+
+
+async def mark_outcome(
+    session: AsyncSession, *, therapist_id: int, booking_id: int, status: str, now: datetime
+) -> Booking:
+    """The therapist marks a session that has started as held or missed."""
+    if status not in (BookingStatus.completed, BookingStatus.no_show):
+        raise OutcomeRefused
+    async with use_case(session):
+        booking = await session.scalar(
+            select(Booking).where(Booking.id == booking_id, Booking.therapist_id == therapist_id)
+        )
+        if booking is None or booking.starts_at > now:
+            raise OutcomeRefused
+        marked = await session.execute(
+            update(Booking)
+            .where(
+                Booking.id == booking_id,
+                Booking.status.in_(
+                    (BookingStatus.confirmed, BookingStatus.completed, BookingStatus.no_show)
+                ),
+            )
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+        if marked.rowcount != 1:  # type: ignore[attr-defined]
+            raise OutcomeRefused
+    await session.refresh(booking)
+    return booking

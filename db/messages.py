@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ACTIVE_BOOKING_STATUSES, Booking, RelayedMessage, Therapist, User
+from db.models import Booking, BookingStatus, RelayedMessage, Therapist, User
 
 Direction = Literal["to_therapist", "to_client"]
 TO_THERAPIST: Direction = "to_therapist"
@@ -37,7 +37,8 @@ class Pair:
 async def pair(
     session: AsyncSession, *, client_id: int, therapist_id: int, now: datetime
 ) -> Pair | None:
-    """The two of them, if a booking of any status links them; None otherwise."""
+    """The two of them, if a real session links them (one that was confirmed, or a hold
+    that still lasts); None otherwise. An unpaid hold that lapsed links nobody."""
     client = await session.get(User, client_id)
     therapist = await session.get(Therapist, therapist_id)
     if client is None or therapist is None:
@@ -45,14 +46,19 @@ async def pair(
     between = select(Booking).where(
         Booking.client_id == client_id, Booking.therapist_id == therapist_id
     )
+    live_hold = (Booking.status == BookingStatus.pending_payment) & (Booking.hold_expires_at > now)
     upcoming = await session.scalar(
-        between.where(Booking.status.in_(ACTIVE_BOOKING_STATUSES), Booking.ends_at > now)
+        between.where(
+            (Booking.status == BookingStatus.confirmed) | live_hold, Booking.ends_at > now
+        )
         .order_by(Booking.starts_at)
         .limit(1)
     )
     if upcoming is not None:
         return Pair(client, therapist, upcoming, upcoming=True)
-    latest = await session.scalar(between.order_by(Booking.starts_at.desc()).limit(1))
+    latest = await session.scalar(
+        between.where(Booking.confirmed_at.is_not(None)).order_by(Booking.starts_at.desc()).limit(1)
+    )
     if latest is None:
         return None
     return Pair(client, therapist, latest, upcoming=False)

@@ -52,6 +52,12 @@ class BookingStatus(enum.StrEnum):
     no_show = "no_show"
 
 
+class PaymentStatus(enum.StrEnum):
+    paid = "paid"
+    refund_pending = "refund_pending"  # a refund is on its way (see `refunds`)
+    refunded = "refunded"
+
+
 ACTIVE_BOOKING_STATUSES = (BookingStatus.pending_payment, BookingStatus.confirmed)
 ACTIVE_BOOKING_SQL = "status IN ('pending_payment', 'confirmed')"
 
@@ -353,3 +359,57 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
+
+
+class Refund(Base):
+    """Money to give back: written in the transaction that decided it (a cancellation in
+    the free window, a payment that came too late or for the wrong amount). Stars go back
+    through Telegram by the outbox job (`status` pending, retried); anything else, and
+    Stars that could not be returned after the last attempt, waits for an admin
+    (`status` manual) until one of them marks it done in /refunds."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (Index("ix_refunds_due", "finished_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    amount: Mapped[int]  # in the currency's smallest unit
+    currency: Mapped[str] = mapped_column(String(8))
+    telegram_charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    provider_charge_id: Mapped[str | None] = mapped_column(String(255))
+    # Who paid, for refundStarPayment; emptied once the refund is settled.
+    payer_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(16))  # cancelled, lost, mismatch, unmatched
+    status: Mapped[str] = mapped_column(String(16))  # pending, manual, done
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None]  # done, or handed to the admins
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[int | None] = mapped_column(BigInteger)  # the admin, for manual ones
+    last_error: Mapped[str | None] = mapped_column(String(64))  # an error class name
+
+
+class Notice(Base):
+    """A message a use case owes someone other than the person acting (the therapist, the
+    practice's group, the admins, or the client when someone else acted), written in the
+    same transaction as the change it tells of. It holds no text: the outbox job renders it
+    from the booking when it sends it, in the reader's language and zone."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_due", "finished_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(16))  # client, therapist, group, admins
+    event: Mapped[str] = mapped_column(String(32))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # times, codes; no texts
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))  # sent, skipped, blocked, failed

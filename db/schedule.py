@@ -388,31 +388,6 @@ async def free_slot_starts(
     return list(result)
 
 
-class OutcomeRefused(Exception):
-    """Not this therapist's session, not started yet, or not a confirmed session."""
-
-
-async def mark_outcome(
-    session: AsyncSession, *, therapist_id: int, booking_id: int, status: str, now: datetime
-) -> Booking:
-    if status not in (BookingStatus.completed, BookingStatus.no_show):
-        raise OutcomeRefused
-    booking = await session.scalar(
-        select(Booking).where(Booking.id == booking_id, Booking.therapist_id == therapist_id)
-    )
-    if booking is None or booking.starts_at > now:
-        raise OutcomeRefused
-    if booking.status not in (
-        BookingStatus.confirmed,
-        BookingStatus.completed,
-        BookingStatus.no_show,
-    ):
-        raise OutcomeRefused
-    booking.status = status
-    await session.commit()
-    return booking
-
-
 @dataclass(frozen=True)
 class ClientSummary:
     client_id: int

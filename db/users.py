@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import FunnelEvent, Questionnaire, Therapist, Topic, User
+from db.transactions import use_case
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
@@ -25,6 +26,12 @@ async def therapist_id_of(session: AsyncSession, telegram_id: int) -> int | None
 async def record_event(session: AsyncSession, kind: str, now: datetime) -> None:
     """Anonymous funnel count; committed with the surrounding use case."""
     session.add(FunnelEvent(kind=kind, created_at=now))
+
+
+async def count(session: AsyncSession, kind: str, now: datetime) -> None:
+    """Count a funnel step on its own (no other change goes with it)."""
+    async with use_case(session):
+        await record_event(session, kind, now)
 
 
 async def register(
@@ -105,8 +112,9 @@ async def visible_topics(session: AsyncSession) -> list[Topic]:
     return list(result)
 
 
-async def erase(session: AsyncSession, user: User, now: datetime) -> None:
-    """Erase everything personal. The row stays, empty, so accounting records keep a key."""
+async def empty_profile(session: AsyncSession, user: User, now: datetime) -> None:
+    """Erase everything personal. The row stays, empty, so accounting records keep a key.
+    Part of the erasure use case (`db.bookings.erase_client`); does not commit."""
     questionnaire = await session.get(Questionnaire, user.id)
     if questionnaire is not None:
         await session.delete(questionnaire)
@@ -121,7 +129,6 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
             deleted_at=now,
         )
     )
-    await session.commit()
 
 
 async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """One router per feature. `setup(dispatcher)` builds them (anew per dispatcher: an aiogram
 router belongs to one parent) in the order they must be tried, and hands every handler the
-screens of its update: `flow` (sign-up and questionnaire), `cards` (the catalogue, None
-before consent) and `notices` (what therapists are told)."""
+screens of its update: `flow` (sign-up and questionnaire) and `cards` (the catalogue,
+None before consent)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ class ScreensMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         from handlers.catalog import Catalog
-        from handlers.notices import Notices
         from handlers.questionnaire import Flow
 
         if data.get("state") is not None:  # updates of a chat with a person in it
             data["flow"] = Flow.from_data(data)
             data["cards"] = Catalog.from_data(data)
-        data["notices"] = Notices.from_data(data)
         return await handler(event, data)
 
 

@@ -1,6 +1,7 @@
 """/bookings [YYYY-MM-DD | therapist id]: bookings with status and payment state, and
-cancelling one with a reason. The client is told in their own language and zone, the
-therapist (and the practice's group) through the usual booking notices."""
+cancelling one with a reason (the client, the therapist and the practice's group are told
+through the outbox, like for every cancellation); /refunds: money the admins return by
+hand, until one of them marks it done."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.formatting import money, therapist_name, when_text
-from bot.policy import CancelTerms
+from bot.policy import Rules
 from bot.timezones import zone
 from db import admin as admin_db
-from db.bookings import BookingGone
+from db import bookings, outbox, payments
 from db.models import ACTIVE_BOOKING_STATUSES
 from handlers.admin_common import (
     Admin,
@@ -28,14 +29,18 @@ from handlers.admin_common import (
     screen_of,
 )
 from handlers.admin_slots import local_midnight
-from handlers.payments import refund_on_cancel
+from handlers.notices import amount_text
 from keyboards.admin import (
     BookingCancel,
     BookingCancelYes,
+    RefundDone,
+    RefundsView,
     TherapistBookings,
     booking_cancel_keyboard,
     bookings_keyboard,
     cancel_keyboard,
+    refund_done_keyboard,
+    refunds_keyboard,
 )
 
 SHOWN = 30
@@ -242,10 +247,16 @@ async def on_confirm(
         return
     reason = str(data["reason"])[:REASON_LIMIT]
     try:
-        booking = await admin_db.cancel_booking(
-            admin.session, row.booking, reason=reason, actor=admin.actor, now=admin.now()
+        done = await bookings.cancel(
+            admin.session,
+            booking=row.booking,
+            by=bookings.CancelledBy.admin,
+            rules=Rules.from_settings(admin.settings),
+            now=admin.now(),
+            reason=reason,
+            admin=admin.actor,
         )
-    except BookingGone:
+    except bookings.BookingError:
         await admin.finish()
         await callback.answer(
             admin.t("adm-booking-not-active", id=callback_data.booking_id), show_alert=True
@@ -253,37 +264,74 @@ async def on_confirm(
         return
     await admin.finish()
     await callback.answer()
-    client, therapist = row.client, booking.therapist
-    # The practice called the session off: a payment made online goes back in full.
-    refunded = await refund_on_cancel(
-        bot=admin.bot,
-        outgoing=admin.outgoing,
-        session=admin.session,
-        translator=admin.translator,
-        settings=admin.settings,
-        booking=booking,
-        client=client,
-        terms=CancelTerms.free,
-        now=admin.now(),
-    )
-    after = await admin_db.booking_row(admin.session, booking.id)
+    after = await admin_db.booking_row(admin.session, done.booking.id)
     payment = payment_text(admin, after.payment if after else row.payment)
     await admin.show(
-        admin.t("adm-cancel-done", id=booking.id, payment=payment), None, screen_of(callback)
+        admin.t("adm-cancel-done", id=done.booking.id, payment=payment), None, screen_of(callback)
     )
-    if client.telegram_id is not None:
-        ct = admin.translator.for_language(client.language)
-        text = ct(
-            "adm-client-cancelled",
-            when=when_text(ct, booking.starts_at, client.timezone),
-            zone=client.timezone,
-            name=therapist_name(therapist, ct.language),
-            reason=reason,
+
+
+# -- refunds the admins make by hand ------------------------------------------------------
+
+
+async def show_refunds(admin: Admin, edit: Message | None = None) -> None:
+    t = admin.t
+    waiting = await outbox.open_refunds(admin.session, limit=SHOWN)
+    lines = [t("adm-refunds-title"), ""]
+    if not waiting:
+        lines.append(t("adm-refunds-none"))
+    for refund in waiting:
+        lines.append(
+            t(
+                "adm-refund-line",
+                id=refund.id,
+                booking=refund.booking_id or "—",
+                amount=amount_text(refund.amount, refund.currency),
+                currency=refund.currency,
+                reason=t(f"refund-reason-{refund.reason}"),
+                charge=refund.telegram_charge_id,
+                provider=refund.provider_charge_id or "—",
+                since=when_text(t, refund.created_at, admin.timezone),
+            )
         )
-        if refunded:
-            text = f"{text}\n{refunded}"
-        await admin.outgoing.send_message(client.telegram_id, text)
-    await admin.notices.booking("cancelled", booking, therapist, client)
+    if waiting:
+        lines += ["", t("adm-refunds-hint")]
+    markup = refunds_keyboard(t, [refund.id for refund in waiting])
+    await admin.show(fit(lines, t("adm-list-cut")), markup, edit)
+
+
+async def on_refunds(message: Message, admin: Admin) -> None:
+    await admin.begin()
+    await show_refunds(admin)
+
+
+async def on_refunds_view(callback: CallbackQuery, admin: Admin) -> None:
+    if await refused(callback, admin):
+        return
+    await callback.answer()
+    await show_refunds(admin, screen_of(callback))
+
+
+async def on_refund_done(callback: CallbackQuery, callback_data: RefundDone, admin: Admin) -> None:
+    """First tap: are you sure (the client is told the money is back); second: marked."""
+    if await refused(callback, admin):
+        return
+    t = admin.t
+    if not callback_data.sure:
+        await callback.answer()
+        text = t("adm-refund-done-ask", id=callback_data.refund_id)
+        await admin.show(
+            text, refund_done_keyboard(t, callback_data.refund_id), screen_of(callback)
+        )
+        return
+    refund = await payments.mark_refund_done(
+        admin.session, callback_data.refund_id, admin=admin.actor, now=admin.now()
+    )
+    if refund is None:
+        await callback.answer(t("adm-refund-gone", id=callback_data.refund_id), show_alert=True)
+    else:
+        await callback.answer(t("adm-refund-marked", id=refund.id))
+    await show_refunds(admin, screen_of(callback))
 
 
 def create_router() -> Router:
@@ -293,4 +341,7 @@ def create_router() -> Router:
     router.callback_query.register(on_therapist_bookings, TherapistBookings.filter())
     router.callback_query.register(on_cancel, BookingCancel.filter())
     router.callback_query.register(on_confirm, BookingCancelYes.filter())
+    router.message.register(on_refunds, Command("refunds"))
+    router.callback_query.register(on_refunds_view, RefundsView.filter())
+    router.callback_query.register(on_refund_done, RefundDone.filter())
     return router

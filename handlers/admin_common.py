@@ -28,7 +28,6 @@ from bot.notify import Outgoing
 from bot.timezones import Clock
 from db import admin as admin_db
 from db.models import Therapist
-from handlers.notices import Notices
 
 ADMIN_DESTINY = "admin"
 TEXT_LIMIT = 4096
@@ -41,6 +40,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("topics", "adm-cmd-topics"),
     ("slots", "adm-cmd-slots"),
     ("bookings", "adm-cmd-bookings"),
+    ("refunds", "adm-cmd-refunds"),
     ("stats", "adm-cmd-stats"),
     ("export", "adm-cmd-export"),
     ("broadcast", "adm-cmd-broadcast"),
@@ -110,7 +110,6 @@ class Admin:
     settings: Settings
     translator: Translator
     outgoing: Outgoing
-    notices: Notices
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -189,7 +188,6 @@ class AdminMiddleware(BaseMiddleware):
                 settings=data["settings"],
                 translator=data["translator"],
                 outgoing=data["outgoing"],
-                notices=data["notices"],
             )
         return await handler(event, data)
 

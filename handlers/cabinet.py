@@ -5,7 +5,7 @@ booking as this client's own (`db.bookings.own_booking`) and checks the rules ag
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
@@ -15,9 +15,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.formatting import money, therapist_name, when_text
-from bot.i18n import Translator
-from bot.notify import Outgoing
-from bot.payments import STARS
+from bot.i18n import Texts
 from bot.policy import CancelTerms, Refusal, Rules
 from bot.timezones import Clock
 from db import bookings, catalog, payments, users
@@ -30,8 +28,8 @@ from handlers.catalog import (
     send_calendar_file,
     slots_by_day,
 )
-from handlers.notices import Notices
-from handlers.payments import payment_state, refund_on_cancel
+from handlers.notices import money_line
+from handlers.payments import payment_state
 from handlers.questionnaire import Flow
 from keyboards.cabinet import (
     CHANGE_REASONS,
@@ -323,14 +321,12 @@ async def on_move_confirm(
     flow: Flow,
     clock: Clock,
     settings: Settings,
-    notices: Notices,
 ) -> None:
     user, t = flow.user, flow.t
     if user is None:
         await callback.answer(t("stale-button-short"))
         return
     before = await bookings.own_booking(flow.session, user, callback_data.booking_id)
-    was = before.starts_at if before else None
     screen = _screen_of(callback)
     try:
         booking = await bookings.reschedule(
@@ -362,10 +358,34 @@ async def on_move_confirm(
     await send_calendar_file(
         flow.bot, flow.chat_id, t, booking, booking.therapist, flow.timezone, clock.now()
     )
-    await notices.booking("moved", booking, booking.therapist, user, old_starts_at=was)
 
 
 # -- cancelling --------------------------------------------------------------------------
+
+
+def money_text(t: Texts, view: bookings.CancelTermsView, settings: Settings) -> str:
+    """What cancelling one session now means, in a few words (for lists of sessions)."""
+    if view.money is bookings.MoneyBack.nothing:
+        return t(f"cancel-money-{view.terms}", hours=settings.free_cancel_hours)
+    return t(f"cancel-money-{view.money}")
+
+
+async def cancel_list(
+    flow: Flow, upcoming: list[Booking], by: bookings.CancelledBy, settings: Settings, now: datetime
+) -> str:
+    """Each session a cancellation would call off, and what happens to its money."""
+    rules = Rules.from_settings(settings)
+    lines = []
+    for booking in upcoming:
+        view = await bookings.cancel_terms(flow.session, booking, by, rules, now)
+        lines.append(
+            flow.t(
+                "cancel-item",
+                when=when_text(flow.t, booking.starts_at, flow.timezone),
+                money=money_text(flow.t, view, settings),
+            )
+        )
+    return "\n".join(lines)
 
 
 async def on_cancel_ask(
@@ -385,22 +405,19 @@ async def on_cancel_ask(
         return
     await callback.answer()
     t = flow.t
-    terms = rules.cancel_terms(booking.starts_at, clock.now())
-    key = "cancel-confirm-free" if terms == CancelTerms.free else "cancel-confirm-late"
+    view = await bookings.cancel_terms(
+        flow.session, booking, bookings.CancelledBy.client, rules, clock.now()
+    )
+    key = "cancel-confirm-free" if view.terms == CancelTerms.free else "cancel-confirm-late"
     text = t(
         key,
         when=when_text(t, booking.starts_at, flow.timezone),
         zone=flow.timezone,
         hours=settings.free_cancel_hours,
     )
-    payment = await payments.payment_of(flow.session, booking.id)
-    if payment is not None and payment.status == payments.PaymentStatus.paid:
-        if terms is not CancelTerms.free:
-            text += "\n" + t("cancel-no-refund")
-        elif payment.currency == STARS:
-            text += "\n" + t("cancel-refund-stars")
-        else:
-            text += "\n" + t("cancel-refund-provider")
+    money = money_line(t, view.money)
+    if money:
+        text += "\n" + money
     await show(flow, text, cancel_keyboard(t, booking.id), _screen_of(callback))
 
 
@@ -410,42 +427,32 @@ async def on_cancel_confirm(
     flow: Flow,
     clock: Clock,
     settings: Settings,
-    notices: Notices,
-    outgoing: Outgoing,
-    translator: Translator,
 ) -> None:
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
-    if booking is None or flow.user is None:
+    if booking is None:
         return
-    refusal = Rules.from_settings(settings).can_cancel(booking.starts_at, clock.now())
-    if refusal is not None:
-        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
-        return
-    terms = Rules.from_settings(settings).cancel_terms(booking.starts_at, clock.now())
     try:
-        await bookings.cancel(flow.session, booking=booking, now=clock.now(), by="client")
+        done = await bookings.cancel(
+            flow.session,
+            booking=booking,
+            by=bookings.CancelledBy.client,
+            rules=Rules.from_settings(settings),
+            now=clock.now(),
+        )
+    except bookings.OutsideRules as error:
+        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
+        return
     except bookings.BookingGone:
         await callback.answer(flow.t("refusal-gone"), show_alert=True)
         await home(flow, clock, edit=_screen_of(callback))
         return
     await callback.answer()
-    when = when_text(flow.t, booking.starts_at, flow.timezone)
+    when = when_text(flow.t, done.booking.starts_at, flow.timezone)
     lines = [flow.t("cancel-done", when=when)]
-    refunded = await refund_on_cancel(
-        bot=flow.bot,
-        outgoing=outgoing,
-        session=flow.session,
-        translator=translator,
-        settings=settings,
-        booking=booking,
-        client=flow.user,
-        terms=terms,
-        now=clock.now(),
-    )
-    if refunded:
-        lines.append(refunded)
+    money = money_line(flow.t, done.money)
+    if money:
+        lines.append(money)
     await show(flow, "\n".join(lines), None, _screen_of(callback))
-    await notices.booking("cancelled", booking, booking.therapist, flow.user)
     await home(flow, clock)
 
 
@@ -503,6 +510,7 @@ async def on_change_reason(
     flow: Flow,
     cards: Catalog | None,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     user, t = flow.user, flow.t
     if user is None or cards is None or callback_data.reason not in CHANGE_REASONS:
@@ -515,17 +523,21 @@ async def on_change_reason(
         await home(flow, clock, edit=_screen_of(callback))
         return
     await callback.answer()
-    await users.record_event(flow.session, f"change:{callback_data.reason}", clock.now())
-    await flow.session.commit()
+    await users.count(flow.session, f"change:{callback_data.reason}", clock.now())
     excluded = list((await flow.state.get_data()).get("exclude", []))
     await flow.state.update_data(
         exclude=[*excluded, therapist.id],
         change={"from": therapist.id, "reason": callback_data.reason},
     )
-    with_old = [b for b in upcoming if b.therapist_id == therapist.id and b.starts_at > clock.now()]
+    with_old = await bookings.cancellable_of(
+        flow.session, user, clock.now(), therapist_id=therapist.id
+    )
     name = therapist_name(therapist, t.language)
     if with_old:
-        text = t("change-cancel-ask", count=len(with_old), name=name)
+        listed = await cancel_list(
+            flow, with_old, bookings.CancelledBy.client, settings, clock.now()
+        )
+        text = t("change-cancel-ask", count=len(with_old), name=name) + "\n\n" + listed
         await show(flow, text, change_cancel_keyboard(t), _screen_of(callback))
         return
     await show(flow, t("change-searching", name=name), None, _screen_of(callback))
@@ -538,7 +550,7 @@ async def on_change_cancel(
     flow: Flow,
     cards: Catalog | None,
     clock: Clock,
-    notices: Notices,
+    settings: Settings,
 ) -> None:
     user, t = flow.user, flow.t
     change = (await flow.state.get_data()).get("change")
@@ -553,14 +565,14 @@ async def on_change_cancel(
         cancelled = await bookings.cancel_upcoming(
             flow.session,
             user,
-            clock.now(),
-            by="client",
+            by=bookings.CancelledBy.client,
+            rules=Rules.from_settings(settings),
+            now=clock.now(),
             reason=f"change:{change['reason']}",
             therapist_id=therapist.id,
         )
-        for booking in cancelled:
-            await notices.booking("cancelled", booking, therapist, user)
         lines.append(t("change-cancelled", count=len(cancelled)))
+        lines += [line for item in cancelled if (line := money_line(t, item.money))]
     if therapist is not None:
         lines.append(t("change-searching", name=therapist_name(therapist, t.language)))
     await show(flow, "\n".join(lines) or t("menu-title"), None, _screen_of(callback))

@@ -33,7 +33,6 @@ from bot.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
 from db.models import Booking, Slot, Therapist, User
 from handlers.invoices import hold_text, send_invoice
-from handlers.notices import Notices
 from keyboards.catalog import (
     BookSlot,
     CardDay,
@@ -475,9 +474,15 @@ async def on_slot(
         await callback.answer(t("stale-button-short"))
         return
     user, settings = cards.user, cards.settings
+    questionnaire = await users.get_questionnaire(cards.session, user)
     try:
         view = await bookings.check_bookable(
-            cards.session, callback_data.slot_id, user, cards.rules, cards.clock.now()
+            cards.session,
+            callback_data.slot_id,
+            user,
+            cards.rules,
+            cards.clock.now(),
+            format=questionnaire.format if questionnaire else None,
         )
     except bookings.BookingError as error:
         await _refused(callback, cards, error)
@@ -503,7 +508,6 @@ async def on_book(
     callback_data: BookSlot,
     cards: Catalog | None,
     t: Texts,
-    notices: Notices,
 ) -> None:
     if cards is None:
         await callback.answer(t("stale-button-short"))
@@ -557,7 +561,6 @@ async def on_book(
     await send_calendar_file(
         cards.bot, cards.chat_id, t, booking, therapist, user.timezone, cards.clock.now()
     )
-    await notices.booking("booked", booking, therapist, user)
 
 
 def create_router() -> Router:

@@ -1,9 +1,13 @@
-"""What the therapist and the practice's group learn about a client's bookings.
+"""What a notice of the outbox says, to whom: rendered when it is sent (`scheduler.outbox`),
+in the reader's language and zone, from the booking as it is then. A notice row holds no
+text.
 
 The therapist (when linked) gets a card: the client's first name, the time in the
 therapist's zone, the format and the topics (never the questionnaire's other answers), with
-a button to write to the client. THERAPIST_CHAT_ID gets the same without the topics.
-Sent through the one outgoing path (`bot.notify.Outgoing`)."""
+a button to write to the client. THERAPIST_CHAT_ID gets the same without the topics. The
+client hears of what someone else did to their session (the practice cancelled it, the
+hold lapsed, the money came back); the admins of refunds to make and of notices that could
+not be delivered."""
 
 from __future__ import annotations
 
@@ -11,67 +15,184 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.formatting import therapist_name, when_text
-from bot.i18n import Translator
-from bot.notify import Outgoing
+from bot.i18n import Texts, Translator
+from bot.payments import STARS
 from db import users
-from db.models import Booking, Therapist, User
+from db.models import Booking, Notice, Refund, Therapist, User
+from db.outbox import To
+from keyboards.menu import MenuAction
 from keyboards.therapist import session_card_keyboard
+
+
+@dataclass(frozen=True)
+class Letter:
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def amount_text(amount: int, currency: str) -> str:
+    """An amount as Telegram counts it, in the currency's units."""
+    return str(amount) if currency == STARS else f"{amount / 100:.2f}"
 
 
 @dataclass
 class Notices:
-    outgoing: Outgoing
     translator: Translator
     settings: Settings
-    session: AsyncSession
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Notices:
-        return cls(data["outgoing"], data["translator"], data["settings"], data["session"])
+    async def letters(self, session: AsyncSession, notice: Notice) -> list[Letter]:
+        """The messages a notice stands for; none when there is nobody to tell (a therapist
+        not linked yet, no practice group, a client who erased their data)."""
+        booking = await session.get(Booking, notice.booking_id) if notice.booking_id else None
+        refund = await session.get(Refund, notice.refund_id) if notice.refund_id else None
+        details = notice.details or {}
+        if notice.recipient == To.admins:
+            return self._to_admins(notice, booking, refund)
+        if booking is None:
+            return []
+        therapist = booking.therapist
+        client = await session.get(User, booking.client_id)
+        assert client is not None
+        if notice.recipient == To.client:
+            return self._to_client(notice.event, booking, therapist, client, refund, details)
+        return await self._to_practice(session, notice, booking, therapist, client, details)
 
-    async def booking(
+    # -- the therapist and the practice's group ---------------------------------------
+
+    async def _to_practice(
         self,
-        kind: str,
+        session: AsyncSession,
+        notice: Notice,
         booking: Booking,
         therapist: Therapist,
         client: User,
-        *,
-        old_starts_at: datetime | None = None,
-    ) -> None:
-        """`kind`: booked, moved, cancelled."""
+        details: dict[str, Any],
+    ) -> list[Letter]:
+        kind = notice.event
         language = self.settings.default_language
         t = self.translator.for_language(language)
-        questionnaire = await users.get_questionnaire(self.session, client)
+        was = details.get("old_starts_at")
+        values = {
+            "client": (client.first_name if client.deleted_at is None else None)
+            or t("notice-client-erased"),
+            "when": when_text(t, booking.starts_at, therapist.timezone),
+            "was": when_text(t, datetime.fromisoformat(was), therapist.timezone) if was else "—",
+            "zone": therapist.timezone,
+            "format": t(f"format-{booking.format}"),
+        }
+        if notice.recipient == To.group:
+            chat = self.settings.therapist_chat_id
+            if not chat:
+                return []
+            name = therapist_name(therapist, language)
+            return [Letter(chat, t(f"notify-{kind}-group", therapist=name, **values))]
+        if not therapist.telegram_id:
+            return []
+        questionnaire = await users.get_questionnaire(session, client)
         codes = set(questionnaire.topics if questionnaire else [])
         topics = ", ".join(
             (topic.name_en if language == "en" else topic.name_ru)
-            for topic in await users.visible_topics(self.session)
+            for topic in await users.visible_topics(session)
             if topic.code in codes
         )
-        details = {
-            "client": client.first_name or "—",
-            "when": when_text(t, booking.starts_at, therapist.timezone),
-            "was": when_text(t, old_starts_at, therapist.timezone) if old_starts_at else "—",
-            "zone": therapist.timezone,
-            "format": t(f"format-{booking.format}"),
-            "topics": topics or "—",
-        }
-        if therapist.telegram_id:
-            markup = (
-                None
-                if kind == "cancelled"
-                else session_card_keyboard(t, booking.id, client.id, started=False)
+        markup = (
+            None
+            if kind == "cancelled"
+            else session_card_keyboard(t, booking.id, client.id, started=False)
+        )
+        text = t(f"notify-{kind}", topics=topics or "—", **values)
+        return [Letter(therapist.telegram_id, text, markup)]
+
+    # -- the client -------------------------------------------------------------------
+
+    def _to_client(
+        self,
+        event: str,
+        booking: Booking,
+        therapist: Therapist,
+        client: User,
+        refund: Refund | None,
+        details: dict[str, Any],
+    ) -> list[Letter]:
+        if client.telegram_id is None or client.deleted_at is not None:
+            return []
+        t = self.translator.for_language(client.language)
+        when = when_text(t, booking.starts_at, client.timezone)
+        name = therapist_name(therapist, t.language)
+        markup = None
+        if event == "hold-expired":
+            text = t("hold-expired", when=when)
+            markup = find_again(t)
+        elif event in ("cancelled-by-admin", "cancelled-by-therapist"):
+            text = t(
+                f"notice-{event}",
+                when=when,
+                zone=client.timezone,
+                name=name,
+                reason=booking.cancel_reason or "—",
             )
-            await self.outgoing.send_message(
-                therapist.telegram_id, t(f"notify-{kind}", **details), reply_markup=markup
+            money = money_line(t, str(details.get("money", "nothing")))
+            if money:
+                text = f"{text}\n{money}"
+            markup = find_again(t)
+        elif refund is not None and event in ("refund-done", "refund-delayed"):
+            text = t(
+                f"notice-{event}",
+                amount=amount_text(refund.amount, refund.currency),
+                currency=refund.currency,
+                when=when,
             )
-        if self.settings.therapist_chat_id:
-            name = therapist_name(therapist, language)
-            await self.outgoing.send_message(
-                self.settings.therapist_chat_id,
-                t(f"notify-{kind}-group", therapist=name, **details),
+        else:
+            raise ValueError(f"no client notice {event!r}")
+        return [Letter(client.telegram_id, text, markup)]
+
+    # -- the admins -------------------------------------------------------------------
+
+    def _to_admins(
+        self, notice: Notice, booking: Booking | None, refund: Refund | None
+    ) -> list[Letter]:
+        t = self.translator.for_language(self.settings.default_language)
+        if refund is not None and notice.event in ("refund-needed", "refund-failed"):
+            text = t(
+                f"admin-{notice.event}",
+                id=refund.id,
+                booking=refund.booking_id or "—",
+                amount=amount_text(refund.amount, refund.currency),
+                currency=refund.currency,
+                charge=refund.telegram_charge_id,
+                provider=refund.provider_charge_id or "—",
+                reason=t(f"refund-reason-{refund.reason}"),
             )
+        elif notice.event == "undelivered":
+            details = notice.details or {}
+            text = t(
+                "admin-undelivered",
+                recipient=t(f"notice-recipient-{details.get('recipient', 'client')}"),
+                booking=booking.id if booking else "—",
+            )
+        else:
+            raise ValueError(f"no admin notice {notice.event!r}")
+        return [Letter(admin, text) for admin in sorted(self.settings.admin_ids)]
+
+
+def money_line(t: Texts, money: str) -> str | None:
+    """What a cancellation does with the money, in one line; None when nothing was paid."""
+    key = {
+        "kept": "cancel-no-refund",
+        "stars": "cancel-refund-stars",
+        "manual": "cancel-refund-provider",
+    }.get(money)
+    return t(key) if key else None
+
+
+def find_again(t: Texts) -> InlineKeyboardMarkup:
+    again = InlineKeyboardBuilder()
+    again.button(text=t("hold-expired-button"), callback_data=MenuAction(action="find"))
+    return again.as_markup()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
@@ -28,14 +27,12 @@ from bot.config import Settings
 from bot.formatting import therapist_name, when_text
 from bot.i18n import Markup, Texts, Translator
 from bot.notify import Outgoing
-from bot.payments import STARS, invoice_price, looks_like_card_number
-from bot.policy import CancelTerms
+from bot.payments import invoice_price, looks_like_card_number
 from bot.timezones import Clock, zone
-from db import bookings, payments
+from db import bookings
 from db.models import Booking, BookingStatus, Payment, User
 from handlers.catalog import Catalog, send_calendar_file
 from handlers.invoices import booking_id_of, send_invoice
-from handlers.notices import Notices
 from handlers.questionnaire import Flow
 from keyboards.payments import PayBooking
 
@@ -131,13 +128,10 @@ async def on_successful_payment(
     cards: Catalog | None,
     settings: Settings,
     clock: Clock,
-    notices: Notices,
-    outgoing: Outgoing,
-    translator: Translator,
 ) -> None:
     paid = message.successful_payment
     user, t = flow.user, flow.t
-    assert paid is not None
+    assert paid is not None and message.from_user is not None
     booking_id = booking_id_of(paid.invoice_payload)
     booking = (
         await bookings.own_booking(flow.session, user, booking_id)
@@ -145,46 +139,37 @@ async def on_successful_payment(
         else None
     )
     if user is None or booking is None:
-        # Money for something we cannot match: the admins sort it out by the charge ids.
+        # Money for something we cannot match goes back (the admins see the charge ids).
         log.error("payment %s matches no booking of its payer", paid.telegram_payment_charge_id)
-        await _ask_admins_to_refund(
-            outgoing,
-            translator,
-            settings,
-            None,
-            paid.total_amount,
-            paid.currency,
-            paid.telegram_payment_charge_id,
-            paid.provider_payment_charge_id,
-            "lost",
+        money = await bookings.refund_unmatched(
+            flow.session,
+            payer_telegram_id=message.from_user.id,
+            amount=paid.total_amount,
+            currency=paid.currency,
+            telegram_charge_id=paid.telegram_payment_charge_id,
+            provider_charge_id=paid.provider_payment_charge_id,
+            now=clock.now(),
         )
+        if money is not bookings.MoneyBack.nothing:
+            await message.answer(t(f"pay-unmatched-{money}"))
         return
-    outcome, payment = await payments.settle(
+    settled = await bookings.settle(
         flow.session,
         booking=booking,
+        payer_telegram_id=message.from_user.id,
         amount=paid.total_amount,
         currency=paid.currency,
         telegram_charge_id=paid.telegram_payment_charge_id,
         provider_charge_id=paid.provider_payment_charge_id,
+        settings=settings,
         now=clock.now(),
     )
-    if outcome is payments.Settled.duplicate:
+    if settled.outcome is bookings.Settled.duplicate:
         await message.answer(t("pay-duplicate"))
         return
-    if outcome is payments.Settled.lost:
-        text = await refund(
-            flow.bot,
-            outgoing,
-            flow.session,
-            translator,
-            settings,
-            payment,
-            user,
-            "lost",
-            clock.now(),
-        )
-        await message.answer(text)
-        if cards is not None:
+    if settled.outcome in (bookings.Settled.lost, bookings.Settled.mismatch):
+        await message.answer(t(f"pay-{settled.outcome}-{settled.money}"))
+        if cards is not None and settled.outcome is bookings.Settled.lost:
             await cards.open(focus=booking.therapist_id)
         return
     therapist = booking.therapist
@@ -202,92 +187,9 @@ async def on_successful_payment(
     await send_calendar_file(
         flow.bot, flow.chat_id, t, booking, therapist, user.timezone, clock.now()
     )
-    await notices.booking("booked", booking, therapist, user)
 
 
 # -- refunds -----------------------------------------------------------------------------
-
-
-async def refund(
-    bot: Bot,
-    outgoing: Outgoing,
-    session: AsyncSession,
-    translator: Translator,
-    settings: Settings,
-    payment: Payment,
-    client: User,
-    reason: str,
-    now: datetime,
-) -> str:
-    """Give the money back: Stars at once, a provider payment through the admins (the
-    provider's dashboard). Returns what the client is told."""
-    t = translator.for_language(client.language)
-    if payment.currency == STARS and client.telegram_id is not None:
-        await bot.refund_star_payment(client.telegram_id, payment.telegram_charge_id)
-        await payments.mark_refund(session, payment, payments.PaymentStatus.refunded, now)
-        return t("pay-lost-stars" if reason == "lost" else "cancel-refunded-stars")
-    await payments.mark_refund(session, payment, payments.PaymentStatus.refund_pending, now)
-    await _ask_admins_to_refund(
-        outgoing,
-        translator,
-        settings,
-        payment.booking_id,
-        payment.amount,
-        payment.currency,
-        payment.telegram_charge_id,
-        payment.provider_charge_id,
-        reason,
-    )
-    return t("pay-lost-provider" if reason == "lost" else "cancel-refund-requested")
-
-
-async def _ask_admins_to_refund(
-    outgoing: Outgoing,
-    translator: Translator,
-    settings: Settings,
-    booking_id: int | None,
-    amount: int,
-    currency: str,
-    charge: str,
-    provider: str | None,
-    reason: str,
-) -> None:
-    t = translator.for_language(settings.default_language)
-    text = t(
-        "admin-refund-needed",
-        booking=booking_id or "—",
-        amount=str(amount) if currency == STARS else f"{amount / 100:.2f}",
-        currency=currency,
-        charge=charge,
-        provider=provider or "—",
-        reason=t("refund-reason-lost" if reason == "lost" else "refund-reason-cancelled"),
-    )
-    for admin in sorted(settings.admin_ids):
-        await outgoing.send_message(admin, text)
-
-
-async def refund_on_cancel(
-    *,
-    bot: Bot,
-    outgoing: Outgoing,
-    session: AsyncSession,
-    translator: Translator,
-    settings: Settings,
-    booking: Booking,
-    client: User,
-    terms: CancelTerms,
-    now: datetime,
-) -> str | None:
-    """After a cancellation: refund a payment made online when the cancellation was free.
-    Returns what the client is told, or None when nothing was paid online."""
-    payment = await payments.payment_of(session, booking.id)
-    if payment is None or payment.status != payments.PaymentStatus.paid:
-        return None
-    if terms is not CancelTerms.free:
-        return translator.for_language(client.language)("cancel-no-refund")
-    return await refund(
-        bot, outgoing, session, translator, settings, payment, client, "cancelled", now
-    )
 
 
 def payment_state(t: Texts, booking: Booking, payment: Payment | None, timezone: str) -> str:

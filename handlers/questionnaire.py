@@ -18,9 +18,11 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.i18n import Texts
+from bot.policy import Rules
 from bot.timezones import Clock, utc_offset_label
-from db import users
+from db import bookings, users
 from db.models import Questionnaire, User
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
@@ -435,7 +437,7 @@ async def on_email(message: Message, flow: Flow) -> None:
     await flow.advance("email")
 
 
-async def on_age(message: Message, flow: Flow, clock: Clock) -> None:
+async def on_age(message: Message, flow: Flow, clock: Clock, settings: Settings) -> None:
     text = (message.text or "").strip()
     if not re.fullmatch(r"[+-]?\d{1,6}", text):
         await flow.remind("q-age-invalid", "age")
@@ -443,7 +445,9 @@ async def on_age(message: Message, flow: Flow, clock: Clock) -> None:
     age = int(text)
     if 0 < age < MIN_AGE and flow.user is not None:
         # The service is for adults: keep nothing of this person.
-        await users.erase(flow.session, flow.user, clock.now())
+        await bookings.erase_client(
+            flow.session, flow.user, rules=Rules.from_settings(settings), now=clock.now()
+        )
         await flow.state.clear()
         await message.answer(flow.t("q-under-age"))
         return

@@ -10,14 +10,16 @@ from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from bot.config import Settings
 from bot.i18n import Texts, Translator
+from bot.policy import Rules
 from bot.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
 from db import bookings, users
 from db.fsm import DatabaseStorage
 from db.models import User
 from handlers import cabinet
+from handlers.cabinet import cancel_list
 from handlers.catalog import Catalog
-from handlers.notices import Notices
 from handlers.questionnaire import (
     Flow,
     edit_saved_answers,
@@ -88,6 +90,7 @@ async def on_menu(
     flow: Flow,
     cards: Catalog | None,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     t, action = flow.t, callback_data.action
     if action == "sos":
@@ -124,7 +127,8 @@ async def on_menu(
         await callback.answer()
         await _show_my_data(flow)
     elif action == "delete":
-        await _reply(callback, await _delete_prompt(flow, clock), reply_markup=delete_keyboard(t))
+        prompt = await _delete_prompt(flow, clock, settings)
+        await _reply(callback, prompt, reply_markup=delete_keyboard(t))
     else:
         await callback.answer(t("stale-button-short"))
 
@@ -248,21 +252,27 @@ async def on_my_data(message: Message, flow: Flow) -> None:
     await _show_my_data(flow)
 
 
-async def _delete_prompt(flow: Flow, clock: Clock) -> str:
+async def _delete_prompt(flow: Flow, clock: Clock, settings: Settings) -> str:
+    """The confirmation names every session the erasure calls off and what happens to the
+    money paid for it."""
     if flow.user is None:
         return flow.t("delete-confirm")
-    upcoming = await bookings.upcoming_of(flow.session, flow.user, clock.now())
+    now = clock.now()
+    upcoming = await bookings.cancellable_of(flow.session, flow.user, now)
     if not upcoming:
         return flow.t("delete-confirm")
-    return flow.t("delete-confirm-bookings", count=len(upcoming))
+    listed = await cancel_list(flow, upcoming, bookings.CancelledBy.erasure, settings, now)
+    return flow.t("delete-confirm-bookings", count=len(upcoming)) + "\n\n" + listed
 
 
-async def on_delete_me(message: Message, flow: Flow, clock: Clock) -> None:
+async def on_delete_me(message: Message, flow: Flow, clock: Clock, settings: Settings) -> None:
     state = flow.state
     if flow.user is None and await state.get_state() is None and not await state.get_data():
         await message.answer(flow.t("delete-nothing"))
         return
-    await message.answer(await _delete_prompt(flow, clock), reply_markup=delete_keyboard(flow.t))
+    await message.answer(
+        await _delete_prompt(flow, clock, settings), reply_markup=delete_keyboard(flow.t)
+    )
 
 
 async def on_delete(
@@ -270,10 +280,11 @@ async def on_delete(
     callback_data: DeleteChoice,
     flow: Flow,
     clock: Clock,
-    notices: Notices,
+    settings: Settings,
 ) -> None:
-    """Erase: future sessions are cancelled (therapists told while the name is still
-    known), then the profile is emptied and the answers and conversation removed."""
+    """Erase: sessions that have not started are cancelled (their therapists told, paid
+    ones refunded by the usual rules), the profile is emptied and the answers and the
+    conversation removed."""
     t, user, state = flow.t, flow.user, flow.state
     await callback.answer()
     screen = callback.message if isinstance(callback.message, Message) else None
@@ -282,10 +293,8 @@ async def on_delete(
             await screen.edit_text(t("delete-kept"))
         return
     if user is not None:
-        now = clock.now()
-        for booking in await bookings.cancel_upcoming(flow.session, user, now, by="erasure"):
-            await notices.booking("cancelled", booking, booking.therapist, user)
-        await users.erase(flow.session, user, now)
+        rules = Rules.from_settings(settings)
+        await bookings.erase_client(flow.session, user, rules=rules, now=clock.now())
     if isinstance(state.storage, DatabaseStorage):
         await state.storage.forget(state.key)
     else:

@@ -36,8 +36,7 @@ async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
 
 async def on_start(message: Message, flow: Flow, clock: Clock) -> None:
     if flow.user is None:
-        await users.record_event(flow.session, "start", clock.now())
-        await flow.session.commit()
+        await users.count(flow.session, "start", clock.now())
         await message.answer(flow.t("welcome"))
     await show_where_you_are(flow)
 

@@ -27,7 +27,7 @@ from bot.formatting import day_label, therapist_name, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.timezones import Clock, zone
-from db import schedule, users
+from db import bookings, schedule, users
 from db.models import Booking, Therapist, User
 from handlers.cabinet import show
 from handlers.questionnaire import Flow
@@ -233,14 +233,14 @@ async def on_outcome(
         await callback.answer(t("tbooking-not-started"), show_alert=True)
         return
     try:
-        booking = await schedule.mark_outcome(
+        booking = await bookings.mark_outcome(
             session,
             therapist_id=role.therapist_id,
             booking_id=callback_data.booking_id,
             status=callback_data.status,
             now=clock.now(),
         )
-    except schedule.OutcomeRefused:
+    except bookings.OutcomeRefused:
         await callback.answer(t("tbooking-not-yours"), show_alert=True)
         return
     await callback.answer(t("tbooking-marked", status=t(f"status-{booking.status}")))

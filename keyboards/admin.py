@@ -92,6 +92,15 @@ class BroadcastSend(CallbackData, prefix="adbs"):
     audience: str
 
 
+class RefundsView(CallbackData, prefix="adrv"):
+    pass
+
+
+class RefundDone(CallbackData, prefix="adrd"):
+    refund_id: int
+    sure: bool = False
+
+
 ADMIN_CALLBACKS: tuple[type[CallbackData], ...] = (
     TherapistsPage,
     TherapistOpen,
@@ -110,6 +119,8 @@ ADMIN_CALLBACKS: tuple[type[CallbackData], ...] = (
     DialogCancel,
     BroadcastAudience,
     BroadcastSend,
+    RefundsView,
+    RefundDone,
 )
 ADMIN_PREFIXES = frozenset(str(cls.__prefix__) for cls in ADMIN_CALLBACKS)
 
@@ -311,6 +322,29 @@ def booking_cancel_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
         text=t("adm-btn-cancel-booking-yes"), callback_data=BookingCancelYes(booking_id=booking_id)
     )
     builder.row(cancel_button(t))
+    return builder.as_markup()
+
+
+def refunds_keyboard(t: Texts, refund_ids: Sequence[int]) -> InlineKeyboardMarkup | None:
+    if not refund_ids:
+        return None
+    builder = InlineKeyboardBuilder()
+    for refund_id in refund_ids:
+        builder.button(
+            text=t("adm-btn-refund-done", id=refund_id),
+            callback_data=RefundDone(refund_id=refund_id),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def refund_done_keyboard(t: Texts, refund_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("adm-btn-refund-done-yes"), callback_data=RefundDone(refund_id=refund_id, sure=True)
+    )
+    builder.button(text=t("adm-btn-back"), callback_data=RefundsView())
+    builder.adjust(1)
     return builder.as_markup()
 
 

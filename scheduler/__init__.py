@@ -1,4 +1,4 @@
-"""Background jobs (APScheduler): reminders, expiring holds, closing past sessions.
+"""Background jobs (APScheduler): reminders, the outbox, expiring holds, free slots.
 
 The jobs live in APScheduler's in-memory job store: their due work is in the database
 (`reminders` rows and the like), claimed row by row, so several processes can run the same
@@ -23,12 +23,16 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares import create_outgoing
 from bot.notify import Outgoing
+from bot.policy import Rules
 from bot.timezones import Clock
+from handlers.notices import Notices
 from scheduler.holds import release_expired_holds
+from scheduler.outbox import OutboxJob
 from scheduler.reminders import ReminderJob
 from scheduler.slots import extend_free_slots
 
 REMINDER_JOB_ID = "reminders"
+OUTBOX_JOB_ID = "outbox"
 HOLDS_JOB_ID = "expired-holds"
 SLOTS_JOB_ID = "free-slots"
 HOLD_POLL_SECONDS = 30
@@ -102,8 +106,19 @@ def create_scheduler(
         settings=settings,
         clock=clock,
     )
+    outbox = OutboxJob(sessionmaker, bot, outgoing, Notices(translator, settings), settings, clock)
     scheduler = AsyncIOScheduler(timezone=UTC)
     background = Background(scheduler, reminders)
+    scheduler.add_job(
+        background.track(outbox.run),
+        "interval",
+        seconds=settings.outbox_poll_seconds,
+        id=OUTBOX_JOB_ID,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),  # what a stopped process left is sent at once
+    )
     scheduler.add_job(
         background.track(reminders.run),
         "interval",
@@ -121,9 +136,9 @@ def create_scheduler(
         id=HOLDS_JOB_ID,
         kwargs={
             "sessionmaker": sessionmaker,
-            "outgoing": outgoing,
-            "translator": translator,
+            "rules": Rules.from_settings(settings),
             "clock": clock,
+            "outbox": outbox,
         },
         max_instances=1,
         coalesce=True,

@@ -19,9 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.notify import Outgoing
 from bot.timezones import Clock
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
+from handlers.notices import Notices
+from scheduler.outbox import OutboxJob
 from tests.fake_telegram import FakeTelegram, Harness
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -187,6 +190,29 @@ def make_harness(
         dispatcher=create_dispatcher(settings, sessionmaker, clock=clock, translator=translator),
         bot=create_bot(settings, session=telegram),
         telegram=telegram,
+    )
+
+
+def outbox_job(
+    harness: Harness,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    translator: Translator,
+    outgoing: Outgoing | None = None,
+) -> OutboxJob:
+    """The outbox job of a harness's bot, as the scheduler builds it."""
+
+    async def nobody_blocked(chat_id: int) -> None:
+        return None
+
+    return OutboxJob(
+        sessionmaker,
+        harness.bot,
+        outgoing or Outgoing(harness.bot, settings, nobody_blocked),
+        Notices(translator, settings),
+        settings,
+        clock,
     )
 
 

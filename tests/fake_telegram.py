@@ -163,6 +163,9 @@ class FakeTelegram(BaseSession):
         self.commands: list[SetMyCommands] = []
         self.blocked: set[int] = set()
         self.retry_after: dict[int, list[int]] = defaultdict(list)  # chat -> queued 429s
+        self.unwell: set[int] = set()  # chats whose sends fail with a server error
+        self.refund_errors: list[tuple[int, str]] = []  # answers for the next refunds
+        self.refunded: list[str] = []  # charge ids Telegram returned
         self.uploads = 0
         self._ids = itertools.count(1)
         self._files = itertools.count(1)
@@ -196,6 +199,8 @@ class FakeTelegram(BaseSession):
                     f"Too Many Requests: retry after {seconds}",
                     {"retry_after": seconds},
                 )
+        if isinstance(chat_id, int) and chat_id in self.unwell:
+            return self._fail(bot, method, 502, "Bad Gateway")
         handler = getattr(self, f"_do_{type(method).__name__}", None)
         if handler is None:
             raise NotImplementedError(f"the fake Telegram does not know {type(method).__name__}")
@@ -428,6 +433,12 @@ class FakeTelegram(BaseSession):
         return True
 
     def _do_RefundStarPayment(self, bot: Bot, method: RefundStarPayment) -> bool:
+        if self.refund_errors:
+            code, description = self.refund_errors.pop(0)
+            return self._fail(bot, method, code, description)
+        if method.telegram_payment_charge_id in self.refunded:
+            return self._fail(bot, method, 400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        self.refunded.append(method.telegram_payment_charge_id)
         return True
 
 

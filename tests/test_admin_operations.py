@@ -27,6 +27,7 @@ from db.models import (
     Therapist,
     User,
 )
+from keyboards.admin import RefundDone
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings
 from tests.fake_telegram import Harness, TgUser
 from tests.flows import book_session
@@ -200,11 +201,33 @@ async def test_bookings_list_and_cancel_with_a_reason(
     assert when_text(en, booking.starts_at, "Asia/Yekaterinburg") in told[0]
     assert "cancelled by the administrator" in told[0] and "Терапевт заболел" in told[0]
     assert "(Asia/Yekaterinburg)" in told[0]
-    assert translator.get("en", "cancel-refund-requested") in told[0]
+    assert translator.get("en", "cancel-refund-provider") in told[0]
     async with db_sessionmaker() as session:
         payment = await session.scalar(select(Payment).where(Payment.booking_id == booking.id))
     assert payment is not None and payment.status == "refund_pending"
     assert any("tg-charge-1" in m.text for m in admin.shown)  # the refund to make by hand
+
+    # The refund waits in /refunds until an admin marks it done; then the client is told.
+    await admin.send("/refunds")
+    refunds_screen = admin.last
+    assert "tg-charge-1" in refunds_screen.text and f"бронь №{booking.id}" in refunds_screen.text
+    refund_button = next(label for label in refunds_screen.buttons if "возвращён" in label)
+    await admin.press(refund_button, message=refunds_screen)
+    assert "Отметить возврат" in refunds_screen.text
+    before_refund = client.mark()
+    await admin.press("✅ Да, деньги возвращены", message=refunds_screen)
+    assert "ничего не ждёт возврата" in refunds_screen.text
+    async with db_sessionmaker() as session:
+        payment = await session.scalar(select(Payment).where(Payment.booking_id == booking.id))
+    assert payment is not None and payment.status == "refunded"
+    [back] = client.texts_since(before_refund)
+    assert "the money is back" in back
+    # A second tap on the same (now stale) confirmation marks nothing twice.
+    answer = await admin.tap(RefundDone(refund_id=1, sure=True).pack(), message=refunds_screen)
+    assert answer.show_alert and "уже отмечен" in (answer.text or "")
+    assert client.texts_since(before_refund) == [back]
+    [done_entry] = await audit_of(db_sessionmaker, "refund.done")
+    assert done_entry.actor_telegram_id == ADMIN_ID
     therapist_told = [m.text for m in practice.telegram.chats[THERAPIST_CHAT][therapist_mark:]]
     assert len(therapist_told) == 1 and "Отмена сессии" in therapist_told[0]
     assert any("Отмена сессии" in m.text for m in practice.telegram.chats[GROUP_CHAT])
@@ -212,13 +235,15 @@ async def test_bookings_list_and_cancel_with_a_reason(
     [entry] = await audit_of(db_sessionmaker, "booking.cancel")
     assert entry.actor_telegram_id == ADMIN_ID and entry.target == f"booking:{booking.id}"
     assert "заболел" not in str(entry.details)
+    refunds_told = [m for m in client.texts_since(0) if "the money is back" in m]
+    assert len(refunds_told) == 1
 
     # Stale: the confirmation again, and the list's button.
     answer = await admin.tap(yes, confirm)
     assert "устарела" in (answer.text or "")
     answer = await admin.press(f"✖ #{booking.id}", message=listing)
     assert "уже отменена" in (answer.text or "")
-    assert len(client.texts_since(client_mark)) == 1
+    assert len(client.texts_since(client_mark)) == 2  # the cancellation, the refund
 
 
 # -- /stats ------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notify import Outgoing
+from bot.policy import Rules
 from db.demo import load_demo
 from db.models import Booking, BookingStatus, Slot, SlotStatus
 from scheduler.holds import release_expired_holds
 from scheduler.slots import extend_free_slots
-from tests.conftest import ManualClock, make_harness, make_settings
+from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
 from tests.flows import book_first_time, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -34,19 +35,27 @@ async def test_unpaid_hold_is_released_and_the_client_told(
     await client.press("Найти терапевта")
     confirm = await book_first_time(client)
     await client.press("Записаться", message=confirm)
-    outgoing = Outgoing(harness.bot, settings, nobody_blocked)
+    job = outbox_job(
+        harness,
+        settings,
+        db_sessionmaker,
+        clock,
+        translator,
+        Outgoing(harness.bot, settings, nobody_blocked),
+    )
+    rules = Rules.from_settings(settings)
 
     # Not yet: the hold lasts 15 minutes.
     clock.advance(minutes=10)
     assert (
         await release_expired_holds(
-            sessionmaker=db_sessionmaker, outgoing=outgoing, translator=translator, clock=clock
+            sessionmaker=db_sessionmaker, rules=rules, clock=clock, outbox=job
         )
         == 0
     )
     clock.advance(minutes=6)
     released = await release_expired_holds(
-        sessionmaker=db_sessionmaker, outgoing=outgoing, translator=translator, clock=clock
+        sessionmaker=db_sessionmaker, rules=rules, clock=clock, outbox=job
     )
     assert released == 1
     assert "истекла без оплаты" in client.last.text
@@ -64,7 +73,7 @@ async def test_unpaid_hold_is_released_and_the_client_told(
     # A second run (or a second process) finds nothing more to release.
     assert (
         await release_expired_holds(
-            sessionmaker=db_sessionmaker, outgoing=outgoing, translator=translator, clock=clock
+            sessionmaker=db_sessionmaker, rules=rules, clock=clock, outbox=job
         )
         == 0
     )

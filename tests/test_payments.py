@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import configure_logging
 from bot.payments import looks_like_card_number
-from db import payments
+from bot.policy import Rules
+from db import bookings
 from db.demo import load_demo
 from db.models import Base, Booking, BookingStatus, Payment, Slot, SlotStatus, User
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings
@@ -26,6 +27,7 @@ CARD = "4111 1111 1111 1111"
 
 
 def harness_for(mode: str, sessions: Sessions, database_url: str, clock, translator) -> Harness:
+    """The production dispatcher with payments in `mode`."""
     overrides: dict[str, Any] = {
         "provider": {"payment_provider_token": "provider:TEST", "payment_currency": "RUB"},
         "stars": {"payment_currency": "XTR", "stars_per_rub": 0.5},
@@ -165,9 +167,10 @@ async def test_payment_after_the_hold_lapsed(
     invoice = await hold_a_time(client)
     booking = await the_booking(db_sessionmaker)
     clock.advance(minutes=16)
+    rules = Rules.from_settings(harness.dispatcher["settings"])
     async with db_sessionmaker() as session:
-        released = await payments.expire_holds(session, clock.now())
-        assert [b.id for b in released] == [booking.id]
+        released = await bookings.release_lapsed_holds(session, rules, clock.now())
+        assert released == [booking.id]
         slot = await session.get(Slot, booking.slot_id)
         assert slot.status == SlotStatus.free
         # Someone else takes the time meanwhile.
@@ -183,7 +186,8 @@ async def test_payment_after_the_hold_lapsed(
     refunds = [c for c in harness.telegram.calls if isinstance(c, RefundStarPayment)]
     if mode == "stars":
         assert payment.status == "refunded" and len(refunds) == 1
-        assert any("Звёзды возвращены" in t for t in client.texts_since(0))
+        assert any("Звёзды вернутся" in t for t in client.texts_since(0))
+        assert any("деньги вернулись" in t for t in client.texts_since(0))
     else:
         assert payment.status == "refund_pending" and not refunds
         assert any("yk-late" in m.text for m in harness.telegram.chats[ADMIN_ID])
@@ -198,8 +202,9 @@ async def test_payment_after_the_hold_lapsed_takes_a_free_time_back(
     invoice = await hold_a_time(client)
     booking = await the_booking(db_sessionmaker)
     clock.advance(minutes=16)
+    rules = Rules.from_settings(harness.dispatcher["settings"])
     async with db_sessionmaker() as session:
-        await payments.expire_holds(session, clock.now())
+        await bookings.release_lapsed_holds(session, rules, clock.now())
     await client.pay(invoice.payload, "XTR", invoice.prices[0].amount, "late-but-free")
     async with db_sessionmaker() as session:
         stored = await session.get(Booking, booking.id)

@@ -33,7 +33,13 @@ from db.reminders import (
     use_plan,
 )
 from db.users import Answers, save_questionnaire
-from scheduler import HOLDS_JOB_ID, REMINDER_JOB_ID, SLOTS_JOB_ID, create_scheduler
+from scheduler import (
+    HOLDS_JOB_ID,
+    OUTBOX_JOB_ID,
+    REMINDER_JOB_ID,
+    SLOTS_JOB_ID,
+    create_scheduler,
+)
 from scheduler.reminders import ReminderReport, send_due_reminders
 from tests.conftest import ManualClock, make_settings
 from tests.fake_telegram import Harness, Shown, TgUser
@@ -344,7 +350,13 @@ async def test_cancel_removes_the_reminders(practice: Practice) -> None:
     async with practice.sessions() as session:
         loaded = await session.get(Booking, booking.id)
         assert loaded is not None
-        await bookings.cancel(session, booking=loaded, now=practice.clock.now(), by="client")
+        await bookings.cancel(
+            session,
+            booking=loaded,
+            by=bookings.CancelledBy.client,
+            rules=Rules.from_settings(practice.settings),
+            now=practice.clock.now(),
+        )
     rows = await rows_of(practice.sessions, booking.id)
     assert list(rows) == ["client:24h"]  # what went out stays on record, nothing else
     for moment in (START - timedelta(hours=1), START + timedelta(hours=3)):
@@ -729,7 +741,7 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
     await asyncio.sleep(0)
     assert "Напоминание о сессии" in practice.client_chat.last.text
     # Every job started at once, and stopping let each finish instead of cancelling it.
-    assert sorted(finished) == sorted([REMINDER_JOB_ID, HOLDS_JOB_ID, SLOTS_JOB_ID])
+    assert sorted(finished) == sorted([REMINDER_JOB_ID, OUTBOX_JOB_ID, HOLDS_JOB_ID, SLOTS_JOB_ID])
     assert failed == []
     assert not background.scheduler.running
     # Stopped, it sends nothing more even when called.

@@ -203,10 +203,6 @@ adm-cancel-ask = The reason for cancelling — the client will see it (up to { $
 adm-cancel-reason-invalid = The reason is 1 to { $limit } characters. Please type it again.
 adm-cancel-confirm = Cancel the booking with the reason "{ $reason }"? The client and the therapist will be told.
 adm-cancel-done = Booking #{ $id } cancelled, the slot is free again. The client and the therapist were told. Payment: { $payment }.
-adm-client-cancelled =
-    Your session on <b>{ $when }</b> ({ $zone }) with { $name } was cancelled by the administrator.
-    Reason: { $reason }
-    We are sorry. To choose another time: /start → "Find a therapist".
 
 ## Stats
 
@@ -270,3 +266,29 @@ adm-broadcast-done =
 adm-audit-title = <b>Audit log</b>: the latest { $count }, times in { $zone }
 adm-audit-empty = No entries yet.
 adm-audit-line = { $when } · { $actor } · <b>{ $action }</b> · { $target } · { $details }
+
+adm-cmd-refunds = Admin: refunds by hand
+adm-refunds-title = <b>Refunds to make by hand</b>
+adm-refunds-none = Nothing is waiting for a refund ✓
+adm-refund-line = #{ $id } · booking #{ $booking } · { $amount } { $currency } · { $reason } · since { $since }
+    Telegram: <code>{ $charge }</code> · provider: <code>{ $provider }</code>
+adm-refunds-hint = Return the money in the provider's dashboard (or Stars through support), then mark the refund with a button below: the client will be told.
+adm-btn-refund-done = ✅ #{ $id } refunded
+adm-btn-refund-done-yes = ✅ Yes, the money is back
+adm-btn-back = ◀ Back
+adm-refund-done-ask = Mark refund #{ $id } as made? The client will be told the money is back. Mark it only once it is returned.
+adm-refund-marked = Refund #{ $id } marked ✓
+adm-refund-gone = Refund #{ $id } is already marked or unknown.
+admin-undelivered = <b>A notice was not delivered</b>: { $recipient }, booking #{ $booking }. Please reach them another way.
+notice-recipient-client = to the client
+notice-recipient-therapist = to the therapist
+notice-recipient-group = to the practice's group
+notice-client-erased = a client who erased their data
+notice-cancelled-by-admin =
+    Your session on <b>{ $when }</b> ({ $zone }) with { $name } was cancelled by the administrator.
+    Reason: { $reason }
+    We are sorry. You can choose another time:
+notice-cancelled-by-therapist =
+    Your session on <b>{ $when }</b> ({ $zone }) was cancelled: { $name } cannot hold it.
+    Reason: { $reason }
+    We are sorry. You can choose another time:

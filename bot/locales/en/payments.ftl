@@ -10,8 +10,7 @@ pay-gone = This booking has already been cancelled or paid.
 pay-mismatch = The invoice is out of date: the amount or currency does not match. Open a fresh invoice in "My sessions".
 pay-confirmed = Payment received, the booking is confirmed!
 pay-duplicate = This payment is already recorded ✓
-pay-lost-stars = The payment arrived after the hold had expired and the time was taken. Your Stars have been refunded. Please choose another time:
-pay-lost-provider = The payment arrived after the hold had expired and the time was taken. We will refund it: an administrator processes the refund, which usually takes a few days. Please choose another time:
+pay-lost-stars = The payment arrived after the hold had expired and the time was taken. Your Stars are going back to your balance. Please choose another time:
 hold-expired = The hold on { $when } expired without payment, and the time was released. You can choose a time again.
 hold-expired-button = 🔎 Choose a time
 
@@ -23,8 +22,6 @@ payment-state-refunded = Payment refunded
 cancel-refund-stars = The Stars payment is refunded right after cancelling.
 cancel-refund-provider = The payment will be refunded: an administrator processes it, which usually takes a few days.
 cancel-no-refund = A late cancellation is not refunded.
-cancel-refunded-stars = Your Stars have been refunded.
-cancel-refund-requested = A refund has been requested — an administrator will process it and let you know.
 
 admin-refund-needed =
     <b>Refund needed</b>
@@ -32,6 +29,7 @@ admin-refund-needed =
     Telegram charge id: <code>{ $charge }</code>
     Provider charge id: <code>{ $provider }</code>
     Reason: { $reason }
+    Refund it and mark it in /refunds (refund #{ $id }).
 refund-reason-cancelled = the client cancelled within the free period
 refund-reason-lost = the payment arrived after the hold expired and the time was taken
 
@@ -48,3 +46,25 @@ paysupport-admin = <b>Payment question</b> from { $client } — answer: { $conta
 cmd-paysupport = Payment questions
 paysupport-contact = write to the client
 book-done-paid = { $name }, { $when } ({ $zone }), { $minutes } min. The calendar file is below.
+
+pay-lost-manual = The payment arrived after the hold had expired and the time was taken. We will refund it: an administrator processes the refund, which usually takes a few days. Please choose another time:
+pay-mismatch-stars = The amount paid did not match the session's price, so the booking is not confirmed. Your Stars will go back to your balance. Open a fresh invoice in "My sessions".
+pay-mismatch-manual = The amount paid did not match the session's price, so the booking is not confirmed. We will refund it: an administrator processes the refund, which usually takes a few days. Open a fresh invoice in "My sessions".
+pay-unmatched-stars = This payment does not belong to any of your bookings — your Stars will go back to your balance.
+pay-unmatched-manual = This payment does not belong to any of your bookings — we will refund it: an administrator processes the refund, which usually takes a few days.
+refund-reason-mismatch = the amount or currency paid did not match the price
+refund-reason-unmatched = the payment belongs to none of the payer's bookings
+admin-refund-failed =
+    <b>An automatic refund failed</b> (#{ $id })
+    Booking #{ $booking }, { $amount } { $currency }
+    Telegram charge id: <code>{ $charge }</code>
+    Refund reason: { $reason }
+    Please refund it by hand and mark it in /refunds.
+notice-refund-done = Refund for the session on { $when }: { $amount } { $currency } — the money is back ✓
+notice-refund-delayed = The refund for the session on { $when } ({ $amount } { $currency }) did not go through automatically. An administrator already knows and will return the money by hand — you need not do anything.
+cancel-item = • { $when } — { $money }
+cancel-money-free = free cancellation
+cancel-money-late = late cancellation (less than { $hours } h before)
+cancel-money-kept = late cancellation, the payment is not refunded
+cancel-money-stars = the Stars go back to your balance
+cancel-money-manual = an administrator refunds the payment

@@ -204,10 +204,6 @@ adm-cancel-ask = Причина отмены — её увидит клиент 
 adm-cancel-reason-invalid = Причина — от 1 до { $limit } символов. Напишите ещё раз.
 adm-cancel-confirm = Отменить запись с причиной «{ $reason }»? Клиенту и терапевту придёт уведомление.
 adm-cancel-done = Запись #{ $id } отменена, слот снова свободен. Клиент и терапевт уведомлены. Оплата: { $payment }.
-adm-client-cancelled =
-    Ваша сессия <b>{ $when }</b> ({ $zone }) со специалистом { $name } отменена администратором.
-    Причина: { $reason }
-    Приносим извинения. Выбрать другое время: /start → «Найти терапевта».
 
 ## Stats
 
@@ -271,3 +267,29 @@ adm-broadcast-done =
 adm-audit-title = <b>Журнал действий</b>: последние { $count }, время { $zone }
 adm-audit-empty = Записей пока нет.
 adm-audit-line = { $when } · { $actor } · <b>{ $action }</b> · { $target } · { $details }
+
+adm-cmd-refunds = Админ: возвраты вручную
+adm-refunds-title = <b>Возвраты, которые нужно сделать вручную</b>
+adm-refunds-none = Сейчас ничего не ждёт возврата ✓
+adm-refund-line = №{ $id } · бронь №{ $booking } · { $amount } { $currency } · { $reason } · с { $since }
+    Telegram: <code>{ $charge }</code> · провайдер: <code>{ $provider }</code>
+adm-refunds-hint = Верните деньги в кабинете провайдера (или звёзды — через поддержку), затем отметьте возврат кнопкой ниже: клиенту придёт сообщение.
+adm-btn-refund-done = ✅ №{ $id } возвращён
+adm-btn-refund-done-yes = ✅ Да, деньги возвращены
+adm-btn-back = ◀ Назад
+adm-refund-done-ask = Отметить возврат №{ $id } как сделанный? Клиент получит сообщение, что деньги вернулись. Отмечайте только после возврата.
+adm-refund-marked = Возврат №{ $id } отмечен ✓
+adm-refund-gone = Возврат №{ $id } уже отмечен или не найден.
+admin-undelivered = <b>Уведомление не доставлено</b>: { $recipient }, бронь №{ $booking }. Свяжитесь с ним другим способом.
+notice-recipient-client = клиенту
+notice-recipient-therapist = терапевту
+notice-recipient-group = в группу практики
+notice-client-erased = клиент удалил свои данные
+notice-cancelled-by-admin =
+    Ваша сессия <b>{ $when }</b> ({ $zone }) со специалистом { $name } отменена администратором.
+    Причина: { $reason }
+    Приносим извинения. Можно выбрать другое время:
+notice-cancelled-by-therapist =
+    Ваша сессия <b>{ $when }</b> ({ $zone }) отменена: специалист { $name } не сможет её провести.
+    Причина: { $reason }
+    Приносим извинения. Можно выбрать другое время:
