@@ -26,9 +26,10 @@ from bot.config import Settings
 from bot.formatting import day_label, therapist_name, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
+from bot.policy import Rules
 from bot.timezones import Clock, zone
 from db import bookings, schedule, users
-from db.models import Booking, Therapist, User
+from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.cabinet import show
 from handlers.questionnaire import Flow
 from keyboards.therapist import (
@@ -36,11 +37,13 @@ from keyboards.therapist import (
     SESSION_LENGTHS,
     Hours,
     Outcome,
+    SessionCancel,
     SessionCard,
     choices_keyboard,
     clients_keyboard,
     hours_keyboard,
     schedule_keyboard,
+    session_cancel_keyboard,
     session_card_keyboard,
 )
 
@@ -208,9 +211,62 @@ async def on_session_card(
     therapist = await _therapist(session, role)
     text = await session_card_text(t, session, booking, client, therapist)
     markup = session_card_keyboard(
-        t, booking.id, client.id, started=booking.starts_at <= clock.now()
+        t,
+        booking.id,
+        client.id,
+        started=booking.starts_at <= clock.now(),
+        cancellable=booking.status in ACTIVE_BOOKING_STATUSES,
     )
     await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
+
+
+async def on_session_cancel(
+    callback: CallbackQuery,
+    callback_data: SessionCancel,
+    flow: Flow,
+    session: AsyncSession,
+    role: Role,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """The therapist calls a session off: first what it means (the client is told and
+    gets a full refund), then, on the second tap, done."""
+    t = flow.t
+    owned = await _own_session(session, role, callback_data.booking_id)
+    if owned is None:
+        await callback.answer(t("tbooking-not-yours"), show_alert=True)
+        return
+    booking, client = owned
+    screen = callback.message if isinstance(callback.message, Message) else None
+    therapist = await _therapist(session, role)
+    if booking.status not in ACTIVE_BOOKING_STATUSES or booking.starts_at <= clock.now():
+        await callback.answer(t("tbooking-cancel-gone"), show_alert=True)
+        return
+    if not callback_data.sure:
+        await callback.answer()
+        text = t(
+            "tbooking-cancel-ask",
+            when=when_text(t, booking.starts_at, therapist.timezone),
+            zone=therapist.timezone,
+            client=client.first_name or "—",
+        )
+        await show(flow, text, session_cancel_keyboard(t, booking.id), screen)
+        return
+    try:
+        done = await bookings.cancel(
+            session,
+            booking=booking,
+            by=bookings.CancelledBy.therapist,
+            rules=Rules.from_settings(settings),
+            now=clock.now(),
+        )
+    except bookings.BookingError:
+        await callback.answer(t("tbooking-cancel-gone"), show_alert=True)
+        return
+    await callback.answer(t("tbooking-cancelled"))
+    text = await session_card_text(t, session, done.booking, client, therapist)
+    markup = session_card_keyboard(t, booking.id, client.id, started=False)
+    await show(flow, text, markup, screen)
 
 
 async def on_outcome(
@@ -516,5 +572,6 @@ def create_router() -> Router:
     )
     router.callback_query.register(on_session_card, SessionCard.filter())
     router.callback_query.register(on_outcome, Outcome.filter())
+    router.callback_query.register(on_session_cancel, SessionCancel.filter())
     router.callback_query.register(on_hours, Hours.filter())
     return router

@@ -343,7 +343,7 @@ def refund_done_keyboard(t: Texts, refund_id: int) -> InlineKeyboardMarkup:
     builder.button(
         text=t("adm-btn-refund-done-yes"), callback_data=RefundDone(refund_id=refund_id, sure=True)
     )
-    builder.button(text=t("adm-btn-back"), callback_data=RefundsView())
+    builder.button(text=t("btn-back"), callback_data=RefundsView())
     builder.adjust(1)
     return builder.as_markup()
 

@@ -21,6 +21,11 @@ class Outcome(CallbackData, prefix="to"):
     status: str  # completed, no_show
 
 
+class SessionCancel(CallbackData, prefix="tc"):
+    booking_id: int
+    sure: bool = False
+
+
 class Hours(CallbackData, prefix="av"):
     """`action`: show, add (value: weekday), remove (value: rule id), minutes, pause,
     off (start typing a day off), unoff (value: time-off id)."""
@@ -34,10 +39,14 @@ PAUSES = (0, 10, 15, 20, 30)
 
 
 def session_card_keyboard(
-    t: Texts, booking_id: int, client_id: int, *, started: bool
+    t: Texts, booking_id: int, client_id: int, *, started: bool, cancellable: bool = False
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("tbooking-write"), callback_data=WriteClient(client_id=client_id))
+    if cancellable and not started:
+        builder.button(
+            text=t("tbooking-cancel"), callback_data=SessionCancel(booking_id=booking_id)
+        )
     if started:
         builder.button(
             text=t("tbooking-completed"),
@@ -47,6 +56,16 @@ def session_card_keyboard(
             text=t("tbooking-no-show"),
             callback_data=Outcome(booking_id=booking_id, status="no_show"),
         )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def session_cancel_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("tbooking-cancel-yes"), callback_data=SessionCancel(booking_id=booking_id, sure=True)
+    )
+    builder.button(text=t("btn-back"), callback_data=SessionCard(booking_id=booking_id))
     builder.adjust(1)
     return builder.as_markup()
 

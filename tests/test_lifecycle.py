@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -491,3 +492,14 @@ async def test_a_lapsed_hold_opens_no_channel_and_cannot_be_moved(
         await bookings.release_lapsed_holds(session, rules, clock.now())
     answer = await client.tap(WriteTherapist(therapist_id=booking.therapist_id).pack())
     assert answer.show_alert and "записаны" in (answer.text or "")
+
+
+def test_handlers_leave_transactions_and_refunds_to_the_use_cases() -> None:
+    handlers = Path(__file__).resolve().parent.parent / "handlers"
+    for path in sorted(handlers.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert ".commit(" not in source, f"{path.name} commits"
+        assert ".rollback(" not in source, f"{path.name} rolls back"
+        assert "refund_star_payment" not in source and "RefundStarPayment" not in source, (
+            f"{path.name} calls Telegram's payment methods"
+        )

@@ -162,6 +162,44 @@ async def test_schedule_outcomes_and_history(
         assert (await session.get(Booking, booking.id)).status == BookingStatus.completed
 
 
+async def test_a_therapist_cancels_a_session_and_the_client_is_told(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    async with db_sessionmaker() as session:
+        await session.execute(update(Slot).where(Slot.therapist_id != 1).values(status="blocked"))
+        await session.commit()
+    therapist = await link(practice, db_sessionmaker, clock)
+    client = practice.user(503, "Вика")
+    await book_session(client)
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    # Someone else's therapist account cannot cancel it.
+    stranger = practice.user(THERAPIST_ID + 1, "Пётр")
+    await stranger.send(f"/start {await invite(db_sessionmaker, 3, clock)}")
+    await therapist.send("/schedule")
+    await therapist.press("Вика")
+    card = therapist.last
+    answer = await stranger.tap(f"tc:{booking.id}:1", card)
+    assert answer.show_alert and "недоступна" in (answer.text or "")
+    await therapist.press("✖ Отменить сессию", message=card)
+    assert "Отменить сессию" in card.text and "оплата вернётся полностью" in card.text
+    mark = client.mark()
+    await therapist.press("✖ Да, отменить сессию", message=card)
+    async with db_sessionmaker() as session:
+        stored = await session.get(Booking, booking.id)
+        slot = await session.get(Slot, booking.slot_id)
+    assert stored.status == BookingStatus.cancelled and stored.cancelled_by == "therapist"
+    assert slot.status == SlotStatus.free
+    [told] = client.texts_since(mark)
+    assert "не сможет её провести" in told and "Приносим извинения" in told
+    assert any("Выбрать время" in b for b in client.last.buttons)
+    assert any("Отмена сессии" in m.text for m in practice.telegram.chats[GROUP_CHAT])
+    # A second tap on the same confirmation changes nothing.
+    answer = await therapist.tap(f"tc:{booking.id}:1", card)
+    assert answer.show_alert and "уже нельзя отменить" in (answer.text or "")
+    assert client.texts_since(mark) == [told]
+
+
 async def test_clients_and_admin_commands_are_for_their_roles(
     practice: Harness, db_sessionmaker: Sessions, clock
 ) -> None:

@@ -275,7 +275,6 @@ adm-refund-line = #{ $id } · booking #{ $booking } · { $amount } { $currency }
 adm-refunds-hint = Return the money in the provider's dashboard (or Stars through support), then mark the refund with a button below: the client will be told.
 adm-btn-refund-done = ✅ #{ $id } refunded
 adm-btn-refund-done-yes = ✅ Yes, the money is back
-adm-btn-back = ◀ Back
 adm-refund-done-ask = Mark refund #{ $id } as made? The client will be told the money is back. Mark it only once it is returned.
 adm-refund-marked = Refund #{ $id } marked ✓
 adm-refund-gone = Refund #{ $id } is already marked or unknown.
@@ -290,5 +289,4 @@ notice-cancelled-by-admin =
     We are sorry. You can choose another time:
 notice-cancelled-by-therapist =
     Your session on <b>{ $when }</b> ({ $zone }) was cancelled: { $name } cannot hold it.
-    Reason: { $reason }
     We are sorry. You can choose another time:

@@ -77,3 +77,10 @@ clients-none = No clients yet.
 clients-line = • { $client } — last session { $last }{ $next }
 clients-next = , next { $when }
 clients-write = ✉️ { $client }
+tbooking-cancel = ✖ Cancel the session
+tbooking-cancel-yes = ✖ Yes, cancel the session
+tbooking-cancel-ask =
+    Cancel the session on { $when } ({ $zone }) with { $client }?
+    The client will get a notice with an apology and can choose another time; a session paid online is refunded in full.
+tbooking-cancelled = Session cancelled, the client will be told.
+tbooking-cancel-gone = This session can no longer be cancelled: it was cancelled or moved, or it has started.

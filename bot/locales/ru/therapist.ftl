@@ -77,3 +77,10 @@ clients-none = Клиентов пока нет.
 clients-line = • { $client } — последняя сессия { $last }{ $next }
 clients-next = , следующая { $when }
 clients-write = ✉️ { $client }
+tbooking-cancel = ✖ Отменить сессию
+tbooking-cancel-yes = ✖ Да, отменить сессию
+tbooking-cancel-ask =
+    Отменить сессию { $when } ({ $zone }) с клиентом { $client }?
+    Клиент получит уведомление с извинениями и сможет выбрать другое время; если сессия оплачена онлайн, оплата вернётся полностью.
+tbooking-cancelled = Сессия отменена, клиент получит уведомление.
+tbooking-cancel-gone = Эту сессию уже нельзя отменить: она отменена, перенесена или уже началась.
