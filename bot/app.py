@@ -103,9 +103,11 @@ def outbox_delivery(
 
     notices = Notices(translator, settings)
 
-    async def deliver(bot: Bot, outgoing: Outgoing, session: AsyncSession) -> None:
+    async def deliver(
+        bot: Bot, outgoing: Outgoing, notice_ids: list[int], refund_ids: list[int]
+    ) -> None:
         job = OutboxJob(sessionmaker, bot, outgoing, notices, settings, clock)
-        await job.deliver_written(session)
+        await job.deliver(notice_ids, refund_ids)
 
     return deliver
 

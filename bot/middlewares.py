@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.i18n import Translator, guess_language
 from bot.notify import Outgoing
 from bot.timezones import Clock
-from db import users
+from db import outbox, users
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -94,7 +94,7 @@ class PersonMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-DeliverOutbox = Callable[[Bot, Outgoing, AsyncSession], Awaitable[None]]
+DeliverOutbox = Callable[[Bot, Outgoing, list[int], list[int]], Awaitable[None]]
 
 
 class OutboxMiddleware(BaseMiddleware):
@@ -107,7 +107,12 @@ class OutboxMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         result = await handler(event, data)
-        await self._deliver(data["bot"], data["outgoing"], data["session"])
+        session: AsyncSession = data["session"]
+        notice_ids, refund_ids = outbox.written(session)
+        if notice_ids or refund_ids:
+            # The update is done with its connection: give it back before delivering.
+            await session.close()
+            await self._deliver(data["bot"], data["outgoing"], notice_ids, refund_ids)
         return result
 
 
