@@ -109,6 +109,7 @@ class Settled(enum.StrEnum):
     reclaimed = "reclaimed"  # the hold had lapsed but the time was still free
     lost = "lost"  # the time went to someone else: the payment goes back
     mismatch = "mismatch"  # not the booking's price: the payment goes back
+    twice = "twice"  # the session was paid already (a second invoice): this one goes back
     duplicate = "duplicate"  # the same charge delivered again: nothing to do
 
 
@@ -542,7 +543,7 @@ async def cancel(
     ends) and BookingGone when it is no longer active (cancelled meanwhile, say). An
     admin's cancellation is audited in the same transaction (without the reason: that is
     the client's to read, not the log's)."""
-    if by not in PRACTICE and booking.starts_at <= now:
+    if by in (CancelledBy.client, CancelledBy.erasure) and booking.starts_at <= now:
         raise OutsideRules(Refusal.started)
     async with use_case(session):
         done = await _cancel(session, booking, by=by, rules=rules, now=now, reason=reason)
@@ -691,12 +692,12 @@ async def settle(
         else:
             outcome = await _confirm(session, booking, now)
         money = MoneyBack.nothing
-        if outcome in (Settled.lost, Settled.mismatch):
+        if outcome in (Settled.lost, Settled.mismatch, Settled.twice):
             money = MoneyBack.stars if currency == STARS else MoneyBack.manual
             await outbox.refund_payment(
                 session,
                 payment,
-                RefundReason.lost if outcome is Settled.lost else RefundReason.mismatch,
+                RefundReason(outcome),
                 now,
                 payer_telegram_id=payer_telegram_id,
                 stars=money is MoneyBack.stars,
@@ -734,6 +735,8 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Se
             )
         )
     ).one()
+    if current.status in (BookingStatus.confirmed, BookingStatus.completed):
+        return Settled.twice
     if (
         current.status != BookingStatus.cancelled
         or current.cancelled_by != CancelledBy.hold_expired

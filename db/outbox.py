@@ -45,6 +45,7 @@ class RefundReason(enum.StrEnum):
     cancelled = "cancelled"  # called off in the free window, or by the practice
     lost = "lost"  # paid after the hold lapsed and the time went to someone else
     mismatch = "mismatch"  # the amount or currency is not the booking's price
+    twice = "twice"  # the session was paid already
     unmatched = "unmatched"  # the payment names no booking of its payer
 
 

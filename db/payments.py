@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, outbox
@@ -17,8 +17,14 @@ __all__ = ["PaymentStatus"]
 
 
 async def payment_of(session: AsyncSession, booking_id: int) -> Payment | None:
+    """The payment that stands for the booking: the one kept (a second payment of the same
+    session goes back), else the latest."""
+    kept_first = case((Payment.status == PaymentStatus.paid, 0), else_=1)
     return await session.scalar(
-        select(Payment).where(Payment.booking_id == booking_id).order_by(Payment.id.desc())
+        select(Payment)
+        .where(Payment.booking_id == booking_id)
+        .order_by(kept_first, Payment.id.desc())
+        .limit(1)
     )
 
 

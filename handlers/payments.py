@@ -167,7 +167,11 @@ async def on_successful_payment(
     if settled.outcome is bookings.Settled.duplicate:
         await message.answer(t("pay-duplicate"))
         return
-    if settled.outcome in (bookings.Settled.lost, bookings.Settled.mismatch):
+    if settled.outcome in (
+        bookings.Settled.lost,
+        bookings.Settled.mismatch,
+        bookings.Settled.twice,
+    ):
         await message.answer(t(f"pay-{settled.outcome}-{settled.money}"))
         if cards is not None and settled.outcome is bookings.Settled.lost:
             await cards.open(focus=booking.therapist_id)

@@ -379,6 +379,41 @@ async def test_a_payment_of_the_wrong_amount_does_not_confirm(
         assert (await session.get(Booking, booking.id)).status == BookingStatus.confirmed
 
 
+async def test_a_second_payment_for_a_paid_session_goes_back(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator, catalogue: None
+) -> None:
+    harness = stars_harness(db_sessionmaker, database_url, clock, translator)
+    client = harness.user(713, "Анна")
+    invoice = await hold_a_time(client)
+    amount = invoice.prices[0].amount
+    await client.pay(invoice.payload, "XTR", amount, "first")
+    await client.pay(invoice.payload, "XTR", amount, "second")
+    assert any("уже оплачена" in text for text in client.texts_since(0))
+    assert [call.telegram_payment_charge_id for call in star_refunds(harness)] == ["second"]
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+        statuses = dict(
+            (await session.execute(select(Payment.telegram_charge_id, Payment.status)))
+            .tuples()
+            .all()
+        )
+    assert booking.status == BookingStatus.confirmed
+    assert statuses == {"first": "paid", "second": "refunded"}
+    # The cabinet still shows the session as paid, and a free cancel returns the first.
+    await client.send("/my")
+    await client.press(client.last.buttons[0])
+    assert "Оплачено онлайн" in client.last.text
+    clock.current = booking.starts_at - timedelta(hours=30)
+    screen = client.last
+    await client.press("Отменить", message=screen)
+    assert "звёздами будет возвращена" in screen.text
+    await client.press("Да, отменить", message=screen)
+    assert [call.telegram_payment_charge_id for call in star_refunds(harness)] == [
+        "second",
+        "first",
+    ]
+
+
 async def test_a_late_payment_overlapping_another_booking_is_refunded(
     db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator, catalogue: None
 ) -> None:

@@ -68,3 +68,6 @@ cancel-money-late = late cancellation (less than { $hours } h before)
 cancel-money-kept = late cancellation, the payment is not refunded
 cancel-money-stars = the Stars go back to your balance
 cancel-money-manual = an administrator refunds the payment
+pay-twice-stars = This session is already paid — the second payment is not needed, your Stars will go back to your balance.
+pay-twice-manual = This session is already paid — the second payment is not needed. We will refund it: an administrator processes the refund, which usually takes a few days.
+refund-reason-twice = the session was already paid (a second payment)
