@@ -193,7 +193,7 @@ async def on_successful_payment(
     )
 
 
-# -- refunds -----------------------------------------------------------------------------
+# -- payment state in the cabinet -------------------------------------------------------
 
 
 def payment_state(t: Texts, booking: Booking, payment: Payment | None, timezone: str) -> str:

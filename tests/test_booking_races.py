@@ -202,9 +202,11 @@ async def test_cancelled_bookings_do_not_block(db_sessionmaker: Sessions) -> Non
 
 
 async def try_move(sessions: Sessions, client_id: int, booking_id: int, slot_id: int) -> str:
+    """Move as the client's screen would: with the move count it was shown."""
     async with sessions() as session:
         client = await session.get(User, client_id)
-        assert client is not None
+        shown = await session.get(Booking, booking_id)
+        assert client is not None and shown is not None
         try:
             await bookings.reschedule(
                 session,
@@ -213,7 +215,7 @@ async def try_move(sessions: Sessions, client_id: int, booking_id: int, slot_id:
                 slot_id=slot_id,
                 rules=RULES,
                 now=NOW,
-                expected_moves=0,
+                expected_moves=shown.reschedule_count,
             )
         except bookings.BookingError as error:
             return type(error).__name__

@@ -85,6 +85,22 @@ async def paid_session(harness: Harness, sessions: Sessions, client: TgUser) -> 
     return stored
 
 
+async def cancel_undelivered(
+    harness: Harness,
+    sessions: Sessions,
+    clock: ManualClock,
+    booking: Booking,
+    by: bookings.CancelledBy,
+) -> None:
+    """A free cancellation commits, and no handler is around to deliver what it caused."""
+    clock.current = booking.starts_at - timedelta(hours=30)
+    rules = Rules.from_settings(harness.dispatcher["settings"])
+    async with sessions() as session:
+        stored = await session.get(Booking, booking.id)
+        assert stored is not None
+        await bookings.cancel(session, booking=stored, by=by, rules=rules, now=clock.now())
+
+
 async def payment_of(sessions: Sessions, booking_id: int) -> Payment:
     async with sessions() as session:
         payment = await session.scalar(select(Payment).where(Payment.booking_id == booking_id))
@@ -291,15 +307,7 @@ async def test_the_job_run_twice_at_once_sends_each_notice_and_refund_once(
     harness = stars_harness(db_sessionmaker, database_url, clock, translator)
     client = harness.user(707, "Анна")
     booking = await paid_session(harness, db_sessionmaker, client)
-    clock.current = booking.starts_at - timedelta(hours=30)
-    rules = Rules.from_settings(harness.dispatcher["settings"])
-    # The cancellation commits; no handler is around to deliver what it caused.
-    async with db_sessionmaker() as session:
-        stored = await session.get(Booking, booking.id)
-        assert stored is not None
-        await bookings.cancel(
-            session, booking=stored, by=bookings.CancelledBy.admin, rules=rules, now=clock.now()
-        )
+    await cancel_undelivered(harness, db_sessionmaker, clock, booking, bookings.CancelledBy.admin)
     mark = len(texts_to(harness, THERAPIST_CHAT))
     first, second = (
         job_of(harness, db_sessionmaker, clock, translator),
@@ -321,14 +329,8 @@ async def test_what_a_killed_process_left_is_delivered_after_restart(
     harness = stars_harness(db_sessionmaker, database_url, clock, translator)
     client = harness.user(708, "Анна")
     booking = await paid_session(harness, db_sessionmaker, client)
-    clock.current = booking.starts_at - timedelta(hours=30)
-    rules = Rules.from_settings(harness.dispatcher["settings"])
+    await cancel_undelivered(harness, db_sessionmaker, clock, booking, bookings.CancelledBy.client)
     async with db_sessionmaker() as session:
-        stored = await session.get(Booking, booking.id)
-        assert stored is not None
-        await bookings.cancel(
-            session, booking=stored, by=bookings.CancelledBy.client, rules=rules, now=clock.now()
-        )
         # The process had claimed the therapist's notice when it was killed.
         therapist_notice = await session.scalar(
             select(Notice.id).where(Notice.recipient == "therapist", Notice.event == "cancelled")

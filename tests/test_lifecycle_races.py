@@ -27,7 +27,7 @@ from db.models import (
     User,
 )
 from tests.conftest import make_settings
-from tests.test_booking_races import NOW, RULES, START, make_clients, make_therapist
+from tests.test_booking_races import NOW, RULES, START, make_clients, make_therapist, try_move
 
 Sessions = async_sessionmaker[AsyncSession]
 HOLD = timedelta(minutes=15)
@@ -95,26 +95,6 @@ async def slot_status(sessions: Sessions, slot_id: int) -> str:
         return slot.status
 
 
-async def move(sessions: Sessions, client_id: int, booking_id: int, slot_id: int) -> str:
-    async with sessions() as session:
-        client = await session.get(User, client_id)
-        booking = await session.get(Booking, booking_id)
-        assert client is not None and booking is not None
-        try:
-            await bookings.reschedule(
-                session,
-                client=client,
-                booking_id=booking_id,
-                slot_id=slot_id,
-                rules=RULES,
-                now=NOW,
-                expected_moves=booking.reschedule_count,
-            )
-        except bookings.BookingError as error:
-            return type(error).__name__
-        return "moved"
-
-
 async def test_a_cancel_frees_the_slot_the_booking_holds_now(db_sessionmaker: Sessions) -> None:
     """An admin's cancel read the booking before the client moved it: the slot freed is the
     new one, and the old one, taken meanwhile by someone else, stays theirs."""
@@ -126,7 +106,7 @@ async def test_a_cancel_frees_the_slot_the_booking_holds_now(db_sessionmaker: Se
     async with db_sessionmaker() as admin_session:
         stale = await admin_session.get(Booking, booking_id)
         assert stale is not None and stale.slot_id == first
-        assert await move(db_sessionmaker, client, booking_id, second) == "moved"
+        assert await try_move(db_sessionmaker, client, booking_id, second) == "moved"
         await book(db_sessionmaker, other, first, hold=False)
         done = await bookings.cancel(
             admin_session,
@@ -152,7 +132,7 @@ async def test_the_hold_release_after_a_move_frees_the_new_slot(
     async with db_sessionmaker() as job_session:
         stale = await job_session.get(Booking, booking_id)
         assert stale is not None
-        assert await move(db_sessionmaker, client, booking_id, second) == "moved"
+        assert await try_move(db_sessionmaker, client, booking_id, second) == "moved"
         assert await slot_status(db_sessionmaker, second) == SlotStatus.held
         done = await bookings.cancel(
             job_session,
@@ -222,8 +202,8 @@ async def test_interleaved_changes_keep_slots_bookings_and_refunds_consistent(
 
     chance = random.Random(seed)
     operations: list[Callable[[], Awaitable[str]]] = [
-        lambda: move(db_sessionmaker, clients[0], paid[0], chance.choice(slot_ids)),
-        lambda: move(db_sessionmaker, clients[1], paid[1], chance.choice(slot_ids)),
+        lambda: try_move(db_sessionmaker, clients[0], paid[0], chance.choice(slot_ids)),
+        lambda: try_move(db_sessionmaker, clients[1], paid[1], chance.choice(slot_ids)),
         lambda: cancel(paid[0], bookings.CancelledBy.client),
         lambda: cancel(paid[2], bookings.CancelledBy.client),
         lambda: cancel(paid[1], bookings.CancelledBy.admin),
