@@ -295,9 +295,7 @@ async def test_a_notice_that_cannot_be_sent_is_retried_then_reported(
     reports = [text for text in texts_to(harness, ADMIN_ID) if "не доставлено" in text]
     assert len(reports) == 1 and f"№{booking.id}" in reports[0] and "терапевту" in reports[0]
     async with db_sessionmaker() as session:
-        outcomes = dict(
-            (await session.execute(select(Notice.recipient, Notice.outcome))).tuples().all()
-        )
+        outcomes = dict((await session.execute(select(Notice.recipient, Notice.outcome))).all())
     assert outcomes["therapist"] == "failed" and outcomes["group"] == "sent"
 
 
@@ -395,9 +393,7 @@ async def test_a_second_payment_for_a_paid_session_goes_back(
     async with db_sessionmaker() as session:
         booking = (await session.scalars(select(Booking))).one()
         statuses = dict(
-            (await session.execute(select(Payment.telegram_charge_id, Payment.status)))
-            .tuples()
-            .all()
+            (await session.execute(select(Payment.telegram_charge_id, Payment.status))).all()
         )
     assert booking.status == BookingStatus.confirmed
     assert statuses == {"first": "paid", "second": "refunded"}

@@ -232,9 +232,7 @@ async def test_interleaved_changes_keep_slots_bookings_and_refunds_consistent(
                 await session.execute(
                     select(Refund.payment_id, func.count(Refund.id)).group_by(Refund.payment_id)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     active = [booking for booking in every if booking.status in ACTIVE_BOOKING_STATUSES]
     holders: dict[int, int] = {}
