@@ -66,7 +66,7 @@ async def run(settings: Settings) -> None:
     from bot.i18n import Translator
     from bot.middlewares import create_outgoing
     from bot.timezones import Clock
-    from db.engine import UPDATE_CONCURRENCY, create_engine, create_sessionmaker
+    from db.engine import create_engine, create_sessionmaker
     from db.migrate import upgrade
     from scheduler import create_scheduler
 
@@ -95,10 +95,10 @@ async def run(settings: Settings) -> None:
             await run_webhook(settings, bot, dispatcher)
         else:
             await bot.delete_webhook(drop_pending_updates=False)
+            # No limit here: a throttled update must not take a place while it waits;
+            # the dispatcher's own `Capacity` bounds the updates in progress.
             await dispatcher.start_polling(
-                bot,
-                allowed_updates=dispatcher.resolve_used_update_types(),
-                tasks_concurrency_limit=UPDATE_CONCURRENCY,
+                bot, allowed_updates=dispatcher.resolve_used_update_types()
             )
     finally:
         await background.stop()

@@ -16,15 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares import (
+    Capacity,
     DatabaseMiddleware,
     DeliverOutbox,
     OutboxMiddleware,
     OutgoingMiddleware,
     PersonMiddleware,
+    PrivateChatsOnly,
     ThrottlingMiddleware,
+    TypedInputMiddleware,
 )
 from bot.notify import Outgoing
 from bot.timezones import Clock
+from db.engine import UPDATE_CONCURRENCY
 from db.fsm import DatabaseStorage
 from db.reminders import ReminderPlan, use_plan
 
@@ -76,9 +80,12 @@ def create_dispatcher(
         clock=clock,
         sessionmaker=sessionmaker,
     )
+    dispatcher.update.outer_middleware(TypedInputMiddleware())
+    dispatcher.update.outer_middleware(PrivateChatsOnly(settings, translator))
     dispatcher.update.outer_middleware(
         ThrottlingMiddleware(settings.throttle_rate, settings.throttle_period_seconds)
     )
+    dispatcher.update.outer_middleware(Capacity(UPDATE_CONCURRENCY))
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
     dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock, outgoing))

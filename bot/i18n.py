@@ -52,14 +52,16 @@ class Translator:
     def _bundle(self, language: str) -> FluentBundle:
         return self._bundles.get(language) or self._bundles[self.default]
 
-    def get(self, language: str, key: str, /, **args: Any) -> str:
+    def get(self, language: str, key: str, /, *, plain: bool = False, **args: Any) -> str:
+        """The text in `language`. Arguments are HTML-escaped for messages; `plain` leaves
+        them as they are, for button labels (Telegram shows those literally)."""
         bundle = self._bundle(language)
         if not bundle.has_message(key):
             raise MissingTranslation(f"{key} ({language})")
         pattern = bundle.get_message(key).value
         if pattern is None:
             raise MissingTranslation(f"{key} ({language}) has no value")
-        values = {name: _safe(value) for name, value in args.items()}
+        values = {name: (value if plain else _safe(value)) for name, value in args.items()}
         text, errors = bundle.format_pattern(pattern, values)
         if errors:
             raise MissingTranslation(f"{key} ({language}): {errors[0]}")
@@ -90,6 +92,10 @@ class Texts:
 
     def __call__(self, key: str, /, **args: Any) -> str:
         return self.translator.get(self.language, key, **args)
+
+    def plain(self, key: str, /, **args: Any) -> str:
+        """A button label: arguments as typed (Telegram shows labels as plain text)."""
+        return self.translator.get(self.language, key, plain=True, **args)
 
     def join(self, keys: Iterable[str], separator: str = ", ") -> str:
         return separator.join(self(key) for key in keys)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
-from aiogram.types import TelegramObject
+from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TelegramUser
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.i18n import Translator, guess_language
+from bot.i18n import Markup, Translator, guess_language
 from bot.notify import Outgoing
+from bot.text import has_controls, without_controls
 from bot.timezones import Clock
 from db import outbox, users
 
@@ -29,7 +32,9 @@ class Role:
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """Slows one person down instead of dropping what they sent (nothing typed is lost)."""
+    """Slows one person down instead of dropping what they sent (nothing typed is lost).
+    A throttled update waits before it takes one of the shared places (`Capacity`, next),
+    so one person's flood does not hold up anybody else."""
 
     def __init__(self, rate: float, period: float) -> None:
         self._rate = rate
@@ -46,6 +51,63 @@ class ThrottlingMiddleware(BaseMiddleware):
                 self._limiters.clear()
             limiter = self._limiters[person.id] = AsyncLimiter(self._rate, self._period)
         async with limiter:
+            return await handler(event, data)
+
+
+class TypedInputMiddleware(BaseMiddleware):
+    """Control characters never reach a handler, a database row or another person's chat:
+    a message whose text or caption has them is handed on without them (and without its
+    formatting entities, whose offsets would no longer fit)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        message = event.message if isinstance(event, Update) else None
+        if message is not None:
+            changes: dict[str, Any] = {}
+            if message.text is not None and has_controls(message.text):
+                changes = {"text": without_controls(message.text), "entities": None}
+            if message.caption is not None and has_controls(message.caption):
+                changes |= {"caption": without_controls(message.caption), "caption_entities": None}
+            if changes:
+                event = event.model_copy(update={"message": message.model_copy(update=changes)})
+        return await handler(event, data)
+
+
+class PrivateChatsOnly(BaseMiddleware):
+    """Personal screens answer only in a private chat. In a group a command gets one line
+    asking to write to the bot privately (with a link), a button a short alert, anything
+    else no answer; nothing is read from or written to the database for it. The practice's
+    group still gets its notices: those are sent, not answered."""
+
+    def __init__(self, settings: Settings, translator: Translator) -> None:
+        self._settings = settings
+        self._translator = translator
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        if chat is None or chat.type == ChatType.PRIVATE or not isinstance(event, Update):
+            return await handler(event, data)
+        person: TelegramUser | None = data.get("event_from_user")
+        code = person.language_code if person is not None else None
+        t = self._translator.for_language(guess_language(code, self._settings.default_language))
+        bot: Bot = data["bot"]
+        if event.callback_query is not None:
+            await event.callback_query.answer(t("private-only-short"), show_alert=True)
+        elif event.message is not None and (event.message.text or "").startswith("/"):
+            me = await bot.me()
+            link = Markup(f'<a href="https://t.me/{me.username}">@{me.username}</a>')
+            await bot.send_message(chat.id, t("private-only", bot=link))
+        return None
+
+
+class Capacity(BaseMiddleware):
+    """At most `limit` updates at once past this point (each holds a database connection):
+    the bound that polling used to put on whole updates, taken only after throttling."""
+
+    def __init__(self, limit: int) -> None:
+        self._places = asyncio.Semaphore(limit)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self._places:
             return await handler(event, data)
 
 

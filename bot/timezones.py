@@ -55,7 +55,8 @@ def zone(name: str) -> tzinfo:
         return timezone(sign * delta, normal)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        # A region alone ("Europe") names a folder of the zone database, not a zone.
         raise ValueError(f"unknown time zone {name!r}") from error
 
 

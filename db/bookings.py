@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.payments import STARS, invoice_price
 from bot.policy import CancelTerms, Refusal, Rules
-from db import audit, outbox, reminders
+from db import audit, erasure, outbox, reminders
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -587,7 +587,8 @@ async def erase_client(
 ) -> list[Cancelled]:
     """Erasure: the client's sessions that have not started are cancelled by the usual
     rules (the confirmation said what happens to each payment), then the profile is
-    emptied, in one transaction."""
+    emptied and every trace of the person removed (`db.erasure`), in one transaction."""
+    telegram_id = client.telegram_id
     async with use_case(session):
         done = [
             item
@@ -599,6 +600,7 @@ async def erase_client(
             )
         ]
         await empty_profile(session, client, now)
+        await erasure.erase_traces(session, client.id, telegram_id)
     return done
 
 

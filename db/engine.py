@@ -25,7 +25,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 # An update holds one connection for its handler and briefly takes a second for its FSM
-# state; the pool is sized so that UPDATE_CONCURRENCY updates at once can never starve it.
+# state; the pool is sized so that UPDATE_CONCURRENCY updates at once (`bot.middlewares.
+# Capacity`) can never starve it.
 POOL_SIZE = 10
 POOL_OVERFLOW = 50
 UPDATE_CONCURRENCY = 25
@@ -37,6 +38,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         from pathlib import Path
 
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    # A failing statement's parameters (an e-mail, a name) must not reach the error log.
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("pool_size", POOL_SIZE)
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     engine = create_async_engine(url, **kwargs)

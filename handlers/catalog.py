@@ -66,8 +66,11 @@ def format_key(therapist: Therapist) -> str:
     return "card-format-couple" if therapist.offers_couple else "card-format-individual"
 
 
-def caption(t: Texts, therapist: Therapist, why: tuple[int, int], limit: int) -> tuple[str, bool]:
-    """The card's text, shortened to `limit` characters as the reader sees them."""
+def caption(
+    t: Texts, therapist: Therapist, why: tuple[int, int], limit: int, tail: str = ""
+) -> tuple[str, bool]:
+    """The card's text with `tail` (the line under it) within `limit` characters as the
+    reader sees them: the long texts are shortened, the facts kept; True when shortened."""
     english = t.language == "en"
     about = therapist.about_en if english else therapist.about_ru
     education = therapist.education_en if english else therapist.education_ru
@@ -86,16 +89,26 @@ def caption(t: Texts, therapist: Therapist, why: tuple[int, int], limit: int) ->
         parts = [*head, "", html.escape(about_text)]
         if education_text:
             parts += ["", t("card-education", text=education_text)]
+        if tail:
+            parts += ["", tail]
         return "\n".join(parts)
 
     full = build(about, education)
     if _visible_length(full) <= limit:
         return full, False
-    # Shorten the long texts, keep the facts; the full text is one tap away.
-    budget = max(limit - _visible_length(build("", "")) - 8, 40)
-    short_about = _shorten(about, budget * 2 // 3)
-    short_education = _shorten(education, budget - len(short_about))
-    return build(short_about, short_education), True
+    # Everything but the two long texts, counted as it will be shown.
+    fixed = _visible_length(build("", "x") if education else build("", "")) - (
+        1 if education else 0
+    )
+    budget = max(limit - fixed, 0)
+    while True:
+        short_about = _shorten(about, budget * 2 // 3 if education else budget)
+        short_education = _shorten(education, budget - len(short_about))
+        text = build(short_about, short_education)
+        excess = _visible_length(text) - limit
+        if excess <= 0 or budget == 0:
+            return text, True
+        budget = max(budget - excess, 0)
 
 
 def _visible_length(text: str) -> int:
@@ -290,17 +303,15 @@ class Catalog:
         if therapist is None:
             return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
         photo = has_portrait(therapist)
+        slots = await self.fitting_slots(therapist_id, prefs)
+        by_day = slots_by_day(slots, self.user.timezone)
+        zone_label = f"{self.user.timezone}, {utc_offset_label(self.user.timezone)}"
         text, shortened = caption(
             self.t,
             therapist,
             listing.why.get(therapist_id, (0, 0)),
             CAPTION_LIMIT if photo else TEXT_LIMIT,
-        )
-        slots = await self.fitting_slots(therapist_id, prefs)
-        by_day = slots_by_day(slots, self.user.timezone)
-        zone_label = f"{self.user.timezone}, {utc_offset_label(self.user.timezone)}"
-        text += "\n\n" + (
-            self.t("card-pick-day", zone=zone_label) if by_day else self.t("card-no-days")
+            self.t("card-pick-day", zone=zone_label) if by_day else self.t("card-no-days"),
         )
         chosen = day if day in by_day else None
         markup = card_keyboard(

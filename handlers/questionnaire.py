@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.i18n import Texts
 from bot.policy import Rules
+from bot.text import visible_name
 from bot.timezones import Clock, utc_offset_label
-from db import bookings, users
+from db import bookings, erasure, users
+from db.fsm import DatabaseStorage
 from db.models import Questionnaire, User
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
@@ -125,7 +127,7 @@ async def render(
         if telegram_name:
             builder = InlineKeyboardBuilder()
             builder.button(
-                text=t("ask-name-use", name=telegram_name[:MAX_TEXT]),
+                text=t.plain("ask-name-use", name=telegram_name[:MAX_TEXT]),
                 callback_data=Answer(step="name", value="telegram"),
             )
             markup = builder.as_markup()
@@ -201,8 +203,16 @@ class Flow:
             user=data["user"],
             timezone=data["timezone"],
             chat_id=chat.id if chat else (person.id if person else 0),
-            telegram_name=person.first_name if person else None,
+            telegram_name=visible_name(person.first_name) if person else None,
         )
+
+    async def forget(self) -> None:
+        """Keep nothing of this person's conversations: on the bot's own storage every chat
+        and destiny of theirs (answers typed in a group too), elsewhere this one."""
+        if isinstance(self.state.storage, DatabaseStorage):
+            await erasure.forget_person(self.session, self.state.key.user_id)
+        else:
+            await self.state.clear()
 
     async def show(
         self, step: str, *, edit: Message | None = None, notice: str | None = None
@@ -321,10 +331,9 @@ async def on_answer(callback: CallbackQuery, callback_data: Answer, flow: Flow) 
         await callback.answer()
         await flow.back(step, edit=screen)
         return
-    if step == "name" and value == "telegram" and callback.from_user.first_name:
-        await users.update_profile(
-            flow.session, flow.user, first_name=callback.from_user.first_name[:MAX_TEXT]
-        )
+    telegram_name = visible_name(callback.from_user.first_name)
+    if step == "name" and value == "telegram" and telegram_name:
+        await users.update_profile(flow.session, flow.user, first_name=telegram_name[:MAX_TEXT])
     elif step == "email" and value == "skip":
         await users.update_profile(flow.session, flow.user, email=None)
     elif step == "topics":
@@ -420,7 +429,7 @@ async def on_confirm(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
 
 
 async def on_name(message: Message, flow: Flow) -> None:
-    name = " ".join((message.text or "").split())
+    name = visible_name(message.text or "")
     if flow.user is None or not name or len(name) > MAX_TEXT or name.startswith("/"):
         await flow.remind("name-invalid", "name")
         return
@@ -448,7 +457,7 @@ async def on_age(message: Message, flow: Flow, clock: Clock, settings: Settings)
         await bookings.erase_client(
             flow.session, flow.user, rules=Rules.from_settings(settings), now=clock.now()
         )
-        await flow.state.clear()
+        await flow.forget()
         await message.answer(flow.t("q-under-age"))
         return
     if not MIN_AGE <= age <= MAX_AGE:

@@ -15,7 +15,6 @@ from bot.i18n import Texts, Translator
 from bot.policy import Rules
 from bot.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
 from db import bookings, users
-from db.fsm import DatabaseStorage
 from db.models import User
 from handlers import cabinet
 from handlers.cabinet import cancel_list
@@ -285,7 +284,7 @@ async def on_delete(
     """Erase: sessions that have not started are cancelled (their therapists told, paid
     ones refunded by the usual rules), the profile is emptied and the answers and the
     conversation removed."""
-    t, user, state = flow.t, flow.user, flow.state
+    t, user = flow.t, flow.user
     await callback.answer()
     screen = callback.message if isinstance(callback.message, Message) else None
     if not callback_data.erase:
@@ -295,10 +294,7 @@ async def on_delete(
     if user is not None:
         rules = Rules.from_settings(settings)
         await bookings.erase_client(flow.session, user, rules=rules, now=clock.now())
-    if isinstance(state.storage, DatabaseStorage):
-        await state.storage.forget(state.key)
-    else:
-        await state.clear()
+    await flow.forget()
     if screen is not None:
         await screen.edit_text(t("delete-done"))
 
@@ -314,8 +310,9 @@ def create_router() -> Router:
     router.callback_query.register(on_language, LanguageChoice.filter())
     router.message.register(on_timezone_command, Command("timezone"))
     router.callback_query.register(on_zone, ZoneChoice.filter())
-    router.message.register(on_zone_typed, ZoneInput.waiting, F.text)
-    router.message.register(on_zone_not_text, ZoneInput.waiting)
+    # Commands go through while a zone is asked for, as at every typed step.
+    router.message.register(on_zone_typed, ZoneInput.waiting, F.text, ~F.text.startswith("/"))
+    router.message.register(on_zone_not_text, ZoneInput.waiting, ~F.text)
     router.message.register(on_my_data, Command("my_data"))
     router.message.register(on_delete_me, Command("delete_me"))
     router.callback_query.register(on_delete, DeleteChoice.filter())

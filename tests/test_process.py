@@ -423,6 +423,33 @@ async def test_a_reminder_arrives_before_a_session_booked_minutes_ahead(tmp_path
     assert "Traceback" not in log, log
 
 
+async def test_one_persons_flood_does_not_hold_up_anybody_else(tmp_path: Path) -> None:
+    """Throttled updates wait without taking one of the places updates share: another
+    person's /help is answered while the flood is still being worked through."""
+    flooder, other = USER_ID + 10, USER_ID + 11
+    async with FakeBotApi() as api:
+        env = bot_env(
+            tmp_path, TELEGRAM_API_URL=api.url, THROTTLE_RATE="5", THROTTLE_PERIOD_SECONDS="1"
+        )
+        async with run_bot(env, tmp_path) as bot:
+            await bot.until(api.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT))
+            for _ in range(40):
+                api.push_message(flooder, "/help")
+            api.push_message(other, "/help")
+            await bot.until(api.wait_for(lambda sent: sent.chat_id == other, timeout=STEP_TIMEOUT))
+            answered = sum(1 for sent in api.sent if sent.chat_id == flooder)
+            assert answered < 12, f"{answered} of the flood were answered first"
+            # Nothing the flooder sent is lost: all 40 are answered in the end.
+            await bot.until(
+                api.wait_until(
+                    lambda: sum(1 for sent in api.sent if sent.chat_id == flooder) >= 40 or None,
+                    timeout=STEP_TIMEOUT,
+                    what="every flooded /help answered",
+                )
+            )
+    assert "Traceback" not in bot.log, bot.log
+
+
 def test_exits_with_a_hint_when_the_token_is_missing(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(RUN_BOT)],

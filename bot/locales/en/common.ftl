@@ -41,7 +41,7 @@ timezone-choose =
     Your time zone now: <b>{ $zone }</b> ({ $offset }).
     Choose from the list or type an offset from UTC, for example <code>+5</code> or <code>UTC-04:30</code>.
 timezone-set = Time zone: <b>{ $zone }</b> ({ $offset }). I will show session times in it.
-timezone-invalid = I could not read that time zone. Choose from the list or type an offset, for example <code>+3</code>.
+timezone-invalid = I could not read that time zone. Choose from the list, type the full zone name (for example <code>Europe/Moscow</code> or <code>Asia/Yekaterinburg</code>) or an offset, for example <code>+3</code>.
 timezone-offset-hint = Or type an offset from UTC as a message.
 
 my-data-title = <b>What is stored about you</b>
@@ -79,3 +79,5 @@ cmd-delete-me = Erase my data
 cmd-sos = Urgent help
 language-button-ru = 🇷🇺 Русский
 language-button-en = 🇬🇧 English
+private-only = I answer only in a private chat, so that nobody else sees your data. Write to me: { $bot }
+private-only-short = This button works only in a private chat with the bot.

@@ -40,7 +40,7 @@ timezone-choose =
     Сейчас ваш часовой пояс: <b>{ $zone }</b> ({ $offset }).
     Выберите из списка или напишите смещение от UTC, например <code>+5</code> или <code>UTC-04:30</code>.
 timezone-set = Часовой пояс: <b>{ $zone }</b> ({ $offset }). Время сессий буду показывать в нём.
-timezone-invalid = Не получилось распознать часовой пояс. Выберите из списка или напишите смещение, например <code>+3</code>.
+timezone-invalid = Не получилось распознать часовой пояс. Выберите из списка, напишите пояс полностью (например, <code>Europe/Moscow</code> или <code>Asia/Yekaterinburg</code>) или смещение, например <code>+3</code>.
 timezone-offset-hint = Или напишите смещение от UTC сообщением.
 
 my-data-title = <b>Что о вас хранится</b>
@@ -78,3 +78,5 @@ cmd-delete-me = Удалить мои данные
 cmd-sos = Срочная помощь
 language-button-ru = 🇷🇺 Русский
 language-button-en = 🇬🇧 English
+private-only = Я отвечаю только в личном чате, чтобы ваши данные не видели другие. Напишите мне: { $bot }
+private-only-short = Эта кнопка работает только в личном чате с ботом.

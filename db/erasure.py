@@ -1,0 +1,51 @@
+"""What an erasure removes besides the profile: every trace that links the emptied row back
+to a Telegram account or keeps what the person wrote. Part of the erasure use case
+(`db.bookings.erase_client`); nothing here commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import AuditEntry, Booking, FsmRecord, RelayedMessage
+from db.transactions import use_case
+
+
+async def forget_conversations(session: AsyncSession, telegram_id: int) -> None:
+    """Conversation state of the person in every chat (a group too) and every destiny.
+    Keys read `fsm:<chat>:<user>:<destiny>` (`db.fsm.DatabaseStorage`)."""
+    keys = await session.scalars(
+        select(FsmRecord.key).where(FsmRecord.key.like(f"%:{telegram_id}:%"))
+    )
+    mine = [key for key in keys if key.split(":")[2:3] == [str(telegram_id)]]
+    if mine:
+        await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(mine)))
+
+
+async def erase_traces(session: AsyncSession, user_id: int, telegram_id: int | None) -> None:
+    # What they wrote about their sessions is theirs; the rating number stays, anonymous.
+    await session.execute(
+        update(Booking)
+        .where(Booking.client_id == user_id)
+        .values(rating_comment=None)
+        .execution_options(synchronize_session=False)
+    )
+    # The relay log names their chat and maps their messages.
+    await session.execute(delete(RelayedMessage).where(RelayedMessage.client_id == user_id))
+    if telegram_id is None:
+        return
+    # Refused attempts stay counted, but no longer say whose account made them.
+    await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.actor_telegram_id == telegram_id)
+        .values(actor_telegram_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await forget_conversations(session, telegram_id)
+
+
+async def forget_person(session: AsyncSession, telegram_id: int) -> None:
+    """Someone who never consented (declined, or too young): their conversation state goes,
+    as the bot promised that nothing is kept."""
+    async with use_case(session):
+        await forget_conversations(session, telegram_id)
