@@ -30,6 +30,7 @@ from db.models import (
     User,
 )
 from db.transactions import refused_by_database
+from db.users import SOURCE_PREFIX
 
 INVITE_TTL = timedelta(days=7)
 FUNNEL = ("start", "consent", "questionnaire", "booking", "payment")
@@ -522,6 +523,9 @@ class Stats:
     users: int  # people with a profile now (not erased)
     periods: dict[str, PeriodStats]
     funnel: dict[str, int] = field(default_factory=dict)  # over the longest period
+    # Where people without a profile came from (the payload of their /start link), over
+    # the longest period: the most frequent first, at most SOURCES_SHOWN.
+    sources: list[tuple[str, int]] = field(default_factory=list)
 
 
 async def _count(session: AsyncSession, column: Any, *conditions: ColumnElement[bool]) -> int:
@@ -573,14 +577,40 @@ async def period_stats(
     return stats, {kind: events.get(kind, 0) for kind in FUNNEL}
 
 
+SOURCES_SHOWN = 10
+
+
+async def top_sources(
+    session: AsyncSession, start: datetime, now: datetime, limit: int = SOURCES_SHOWN
+) -> list[tuple[str, int]]:
+    """The sources of [start, now] with their counts, the most frequent first."""
+    count = func.count(FunnelEvent.id).label("events")
+    rows = await session.execute(
+        select(FunnelEvent.kind, count)
+        .where(
+            FunnelEvent.kind.startswith(SOURCE_PREFIX, autoescape=True),
+            FunnelEvent.created_at >= start,
+            FunnelEvent.created_at <= now,
+        )
+        .group_by(FunnelEvent.kind)
+        .order_by(count.desc(), FunnelEvent.kind)
+        .limit(limit)
+    )
+    return [(kind.removeprefix(SOURCE_PREFIX), int(events)) for kind, events in rows.all()]
+
+
 async def stats(session: AsyncSession, starts: dict[str, datetime], now: datetime) -> Stats:
-    """`starts`: period name -> its start, the longest last (its funnel is kept)."""
+    """`starts`: period name -> its start, the longest last (its funnel and sources are
+    kept)."""
     periods: dict[str, PeriodStats] = {}
     funnel: dict[str, int] = {}
+    longest = now
     for name, start in starts.items():
         periods[name], funnel = await period_stats(session, start, now)
+        longest = start
     users = await _count(session, User.id, User.deleted_at.is_(None))
-    return Stats(users=users, periods=periods, funnel=funnel)
+    sources = await top_sources(session, longest, now)
+    return Stats(users=users, periods=periods, funnel=funnel, sources=sources)
 
 
 # -- exports -----------------------------------------------------------------------------

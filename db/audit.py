@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEntry
@@ -57,7 +58,66 @@ async def denied(session: AsyncSession, *, actor: int, attempt: str, now: dateti
 
 
 async def latest(session: AsyncSession, limit: int) -> list[AuditEntry]:
+    """The latest admin actions. Refusals are left out: anyone can write those, and they
+    would push the admins' own actions out of view (see `refusals`)."""
     result = await session.scalars(
-        select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
+        select(AuditEntry)
+        .where(AuditEntry.action != DENIED)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
     )
     return list(result)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Refused attempts of one person at one command or button."""
+
+    actor: int | None
+    attempt: str
+    count: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class Refusals:
+    lines: list[Refusal]  # the most recent first, at most the limit asked for
+    groups: int  # (person, attempt) pairs in all
+    attempts: int
+    people: int
+
+
+async def refusals(session: AsyncSession, since: datetime, limit: int) -> Refusals:
+    """Refused attempts since `since`, one line per person and attempt, so that however
+    often one person tries, they take one line."""
+    actor = AuditEntry.actor_telegram_id.label("actor")
+    attempt = AuditEntry.details["attempt"].as_string().label("attempt")
+    tries = func.count(AuditEntry.id).label("tries")
+    last_at = func.max(AuditEntry.created_at).label("last_at")
+    denied_since = (AuditEntry.action == DENIED, AuditEntry.created_at >= since)
+    grouped = select(actor, attempt, tries, last_at).where(*denied_since).group_by(actor, attempt)
+    rows = (
+        await session.execute(
+            grouped.order_by(last_at.desc(), tries.desc(), actor, attempt).limit(limit)
+        )
+    ).all()
+    groups = grouped.subquery()
+    totals = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(groups.c.tries), 0)).select_from(groups)
+        )
+    ).one()
+    people = await session.scalar(
+        select(func.count(func.distinct(AuditEntry.actor_telegram_id))).where(*denied_since)
+    )
+    return Refusals(
+        lines=[
+            Refusal(
+                actor=row.actor, attempt=row.attempt or "?", count=row.tries, last_at=row.last_at
+            )
+            for row in rows
+        ],
+        groups=int(totals[0]),
+        attempts=int(totals[1]),
+        people=int(people or 0),
+    )

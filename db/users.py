@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,30 @@ async def count(session: AsyncSession, kind: str, now: datetime) -> None:
     """Count a funnel step on its own (no other change goes with it)."""
     async with use_case(session):
         await record_event(session, kind, now)
+
+
+SOURCE_PREFIX = "source:"
+# What a t.me link can carry in `?start=` (Telegram allows these characters only), cut so
+# that the kind fits `funnel_events.kind` (32 characters).
+SOURCE_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
+SOURCE_LENGTH = 32 - len(SOURCE_PREFIX)
+
+
+def source_kind(payload: str | None) -> str | None:
+    """The funnel kind for the payload of a `/start` link, or None when it cannot have come
+    from a link (typed by hand: other characters), so it is not worth counting."""
+    if not payload or not SOURCE_CHARACTERS.fullmatch(payload):
+        return None
+    return SOURCE_PREFIX + payload[:SOURCE_LENGTH]
+
+
+async def count_start(session: AsyncSession, now: datetime, payload: str | None = None) -> None:
+    """A `/start` before consent, with the link's source when it names one."""
+    async with use_case(session):
+        await record_event(session, "start", now)
+        kind = source_kind(payload)
+        if kind is not None:
+            await record_event(session, kind, now)
 
 
 async def register(

@@ -24,10 +24,12 @@ from bot.timezones import zone
 from db import admin as admin_db
 from db import audit
 from handlers.admin_bookings import parse_day
-from handlers.admin_common import Admin, fit
+from handlers.admin_common import TEXT_LIMIT, Admin, fit
 from handlers.admin_slots import local_midnight
 
 AUDIT_SHOWN = 30
+REFUSAL_DAYS = 30
+REFUSALS_SHOWN = 10
 DETAIL_LIMIT = 40
 PERIODS = (("today", None), ("7d", 7), ("30d", 30))
 MEASURES = ("created", "confirmed", "cancelled", "completed", "no_show")
@@ -89,6 +91,13 @@ async def on_stats(message: Message, admin: Admin) -> None:
             share=_share(funnel.get(kind, 0), start_count),
         )
         for kind in admin_db.FUNNEL
+    ]
+    lines += ["", t("adm-sources-title")]
+    if not numbers.sources:
+        lines.append(t("adm-sources-none"))
+    lines += [
+        t("adm-source-line", source=source, count=count, share=_share(count, start_count))
+        for source, count in numbers.sources
     ]
     await admin.send("\n".join(lines))
 
@@ -212,10 +221,43 @@ def _details(details: dict[str, Any] | None) -> str:
     return ", ".join(parts)
 
 
-async def on_audit(message: Message, admin: Admin) -> None:
-    await admin.begin()
+def _refusal_lines(admin: Admin, refusals: audit.Refusals) -> list[str]:
     t = admin.t
+    lines = [
+        t(
+            "adm-audit-refusals-title",
+            days=REFUSAL_DAYS,
+            attempts=refusals.attempts,
+            people=refusals.people,
+        )
+    ]
+    if not refusals.lines:
+        lines.append(t("adm-audit-refusals-empty"))
+    lines += [
+        t(
+            "adm-audit-refusal",
+            when=when_text(t, refusal.last_at, admin.timezone),
+            actor=str(refusal.actor or "—"),
+            action=audit.DENIED,
+            details=_details({"attempt": refusal.attempt}),
+            count=refusal.count,
+        )
+        for refusal in refusals.lines
+    ]
+    if refusals.groups > len(refusals.lines):
+        lines.append(t("adm-audit-refusals-more", count=refusals.groups - len(refusals.lines)))
+    return lines
+
+
+async def on_audit(message: Message, admin: Admin) -> None:
+    """Admin actions, then refused attempts summed up per person and attempt: refusals are
+    written by people who are not admins, so they must not be able to crowd out the rest."""
+    await admin.begin()
+    t, now = admin.t, admin.now()
     entries = await audit.latest(admin.session, AUDIT_SHOWN)
+    refusals = await audit.refusals(
+        admin.session, now - timedelta(days=REFUSAL_DAYS), REFUSALS_SHOWN
+    )
     lines = [t("adm-audit-title", count=len(entries), zone=admin.timezone), ""]
     if not entries:
         lines.append(t("adm-audit-empty"))
@@ -230,7 +272,10 @@ async def on_audit(message: Message, admin: Admin) -> None:
         )
         for entry in entries
     ]
-    await admin.send(fit(lines, t("adm-list-cut")))
+    summary = "\n".join(["", *_refusal_lines(admin, refusals)])
+    # The summary is short and always shown; the actions give way if both do not fit.
+    actions = fit(lines, t("adm-list-cut"), limit=TEXT_LIMIT - 200 - len(summary))
+    await admin.send(actions + "\n" + summary)
 
 
 def create_router() -> Router:

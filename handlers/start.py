@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aiogram import Router
-from aiogram.filters import CommandStart
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
@@ -34,9 +34,12 @@ async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
     await flow.bot.send_message(flow.chat_id, text, reply_markup=main_menu(t))
 
 
-async def on_start(message: Message, flow: Flow, clock: Clock) -> None:
+async def on_start(message: Message, command: CommandObject, flow: Flow, clock: Clock) -> None:
+    """Plain `/start` and `/start <payload>` from a referral or ad link (invite codes are
+    taken by `handlers.therapist` first): the payload only tells the funnel where the
+    person came from, the screens are the same."""
     if flow.user is None:
-        await users.count(flow.session, "start", clock.now())
+        await users.count_start(flow.session, clock.now(), command.args)
         await message.answer(flow.t("welcome"))
     await show_where_you_are(flow)
 
@@ -56,8 +59,8 @@ async def on_consent(
     if screen is not None:
         await screen.edit_reply_markup(reply_markup=None)
     if not callback_data.agree:
-        # Nothing is kept, not even a language chosen before.
-        await flow.state.clear()
+        # Nothing is kept, not even a language chosen before or the conversation's row.
+        await flow.forget()
         await flow.bot.send_message(flow.chat_id, flow.t("consent-declined"))
         return
     user = await users.register(

@@ -91,6 +91,10 @@ async def on_startup(
 
 # -- linking -----------------------------------------------------------------------------
 
+# The shape of the codes `db.admin.create_invite` makes (`secrets.token_urlsafe(16)`). Any
+# other `/start` payload is a referral or ad tag and goes on to the usual onboarding.
+INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")
+
 
 async def on_invite(
     message: Message,
@@ -559,7 +563,9 @@ async def on_clients(
 def create_router() -> Router:
     router = Router(name="therapist")
     router.startup.register(on_startup)
-    router.message.register(on_invite, CommandStart(deep_link=True))
+    router.message.register(
+        on_invite, CommandStart(deep_link=True, magic=F.args.regexp(INVITE_CODE, mode="fullmatch"))
+    )
     is_therapist = MagicData(F.role.therapist_id)
     router.message.register(on_help, Command("help"), is_therapist)
     router.message.register(on_schedule, Command("schedule"), is_therapist)

@@ -341,6 +341,9 @@ async def test_stats_count_what_happened(
         "анкета: 2 (33%)",
         "запись: 1 (16%)",
         "оплата: 1 (16%)",
+        "",
+        "Откуда пришли за 30 дней (метка ссылки /start, доля от /start)",
+        "Никто не пришёл по ссылке с меткой.",
     ]
     assert chart.photo is not None and "воронка" in chart.text
     [sent] = [c for c in practice.telegram.calls if isinstance(c, SendPhoto)]

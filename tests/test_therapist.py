@@ -85,7 +85,7 @@ async def test_expired_and_unknown_codes(practice: Harness, db_sessionmaker, clo
     therapist = practice.user(THERAPIST_ID, "Анна")
     await therapist.send(f"/start {code}")
     assert "недействительна" in therapist.last.text
-    await therapist.send("/start not-a-code")
+    await therapist.send("/start Zq3_x-9aB0cDeFgHiJkLmN")
     assert "недействительна" in therapist.last.text
     async with db_sessionmaker() as session:
         assert (await session.get(Therapist, 2)).telegram_id is None

@@ -223,6 +223,9 @@ adm-funnel-consent = consent
 adm-funnel-questionnaire = questionnaire
 adm-funnel-booking = booking
 adm-funnel-payment = payment
+adm-sources-title = <b>Where people came from over 30 days</b> (the /start link's tag, share of /start)
+adm-sources-none = Nobody came by a tagged link.
+adm-source-line = <code>{ $source }</code>: { $count } ({ $share })
 adm-measure-created = created
 adm-measure-confirmed = confirmed
 adm-measure-cancelled = cancelled
@@ -263,9 +266,13 @@ adm-broadcast-done =
 
 ## Audit
 
-adm-audit-title = <b>Audit log</b>: the latest { $count }, times in { $zone }
+adm-audit-title = <b>Audit log</b> of admin actions: the latest { $count }, times in { $zone }
 adm-audit-empty = No entries yet.
 adm-audit-line = { $when } · { $actor } · <b>{ $action }</b> · { $target } · { $details }
+adm-audit-refusals-title = <b>Access refused over { $days } days</b>: { $attempts } attempts by { $people } people
+adm-audit-refusals-empty = No refusals.
+adm-audit-refusal = { $actor } · <b>{ $action }</b> · { $details } · ×{ $count }, last { $when }
+adm-audit-refusals-more = … and { $count } more lines
 
 adm-cmd-refunds = Admin: refunds by hand
 adm-refunds-title = <b>Refunds to make by hand</b>

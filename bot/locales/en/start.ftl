@@ -22,7 +22,7 @@ consent-press-button = Please choose an answer with the buttons under the messag
 
 ask-name = What should I call you? Type a name or tap the button.
 ask-name-use = Yes, { $name }
-name-invalid = A name should be 1 to 64 characters of text. Please try again.
+name-invalid = A name should be 1 to 64 characters with at least one letter. Please try again.
 ask-email =
     Your e-mail for payment receipts (optional).
     Type it or tap "Skip".

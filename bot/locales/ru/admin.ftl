@@ -224,6 +224,9 @@ adm-funnel-consent = согласие
 adm-funnel-questionnaire = анкета
 adm-funnel-booking = запись
 adm-funnel-payment = оплата
+adm-sources-title = <b>Откуда пришли за 30 дней</b> (метка ссылки /start, доля от /start)
+adm-sources-none = Никто не пришёл по ссылке с меткой.
+adm-source-line = <code>{ $source }</code>: { $count } ({ $share })
 adm-measure-created = создано
 adm-measure-confirmed = подтверждено
 adm-measure-cancelled = отменено
@@ -264,9 +267,13 @@ adm-broadcast-done =
 
 ## Audit
 
-adm-audit-title = <b>Журнал действий</b>: последние { $count }, время { $zone }
+adm-audit-title = <b>Журнал действий</b> админов: последние { $count }, время { $zone }
 adm-audit-empty = Записей пока нет.
 adm-audit-line = { $when } · { $actor } · <b>{ $action }</b> · { $target } · { $details }
+adm-audit-refusals-title = <b>Отказано в доступе за { $days } дней</b>: попыток { $attempts }, людей { $people }
+adm-audit-refusals-empty = Отказов не было.
+adm-audit-refusal = { $actor } · <b>{ $action }</b> · { $details } · ×{ $count }, последняя { $when }
+adm-audit-refusals-more = … и ещё строк: { $count }
 
 adm-cmd-refunds = Админ: возвраты вручную
 adm-refunds-title = <b>Возвраты, которые нужно сделать вручную</b>
