@@ -226,6 +226,16 @@ async def on_reason(message: Message, admin: Admin) -> None:
         await admin.send(t("adm-booking-unknown", id=booking_id))
         return
     text = f"{_describe(admin, row)}\n\n{t('adm-cancel-confirm', reason=reason)}"
+    # What happens to the money, from the rule the cancellation will apply.
+    view = await bookings.cancel_terms(
+        admin.session,
+        row.booking,
+        bookings.CancelledBy.admin,
+        Rules.from_settings(admin.settings),
+        admin.now(),
+    )
+    if view.money is not bookings.MoneyBack.nothing:
+        text += "\n" + t(f"adm-cancel-money-{view.money}")
     await admin.ask(CONFIRM, text, booking_cancel_keyboard(t, booking_id), reason=reason)
 
 

@@ -178,6 +178,7 @@ async def test_bookings_list_and_cancel_with_a_reason(
     await admin.send("Терапевт заболел")
     confirm = admin.last
     assert "«Терапевт заболел»" in confirm.text
+    assert "вернётся клиенту полностью" in confirm.text and "/refunds" in confirm.text
     client_mark, therapist_mark = client.mark(), len(practice.telegram.chats[THERAPIST_CHAT])
     yes = confirm.button("Да, отменить запись").callback_data
     await admin.press("Да, отменить запись", message=confirm)

@@ -297,3 +297,5 @@ notice-cancelled-by-admin =
 notice-cancelled-by-therapist =
     Your session on <b>{ $when }</b> ({ $zone }) was cancelled: { $name } cannot hold it.
     We are sorry. You can choose another time:
+adm-cancel-money-stars = The Stars payment goes back to the client in full, automatically.
+adm-cancel-money-manual = The payment goes back to the client in full: the refund appears in /refunds and is made in the provider's dashboard.
