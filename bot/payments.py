@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import math
-import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.config import Settings
 
 STARS = "XTR"
-_DIGIT_RUN = re.compile(r"\d(?:[\d \-\u00a0]*\d)?")
-_SEPARATORS = re.compile(r"[ \-\u00a0]+")
+# Between the digit groups of a card number: spaces and line breaks of every kind (by
+# str.isspace), dashes (Pd), underscores (Pc), and these dots and slashes.
+_SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Pd", "Pc"})
+_SEPARATOR_MARKS = frozenset(
+    "./\\"
+    "\u00b7\u2022\u2024\u2027\u2219\u22c5\u30fb\uff0e"  # middle dots, bullets, wide full stop
+    "\u2044\u2215\uff0f"  # fraction, division and wide slashes
+    "\u2212"  # minus sign
+)
 
 
 @dataclass(frozen=True)
@@ -28,19 +36,61 @@ def invoice_price(roubles: int, settings: Settings) -> Price:
 
 
 def looks_like_card_number(text: str | None) -> bool:
-    """13–19 digits, written together or in groups of at least four (the last group may be
-    shorter), as cards are printed: 4111 1111 1111 1111, 3782 822463 10005. Dates, phone
-    numbers and times are grouped differently and do not match."""
-    for run in _DIGIT_RUN.findall(text or ""):
-        groups = _SEPARATORS.split(run)
-        digits = sum(len(group) for group in groups)
-        for start in range(len(groups)):
-            # A card number may follow other digits in one run ("30 4111 1111 1111 1111").
-            tail = groups[start:]
-            count = sum(len(group) for group in tail)
-            if 13 <= count <= 19 and all(len(group) >= 4 for group in tail[:-1]):
+    """13–19 digits that pass the Luhn check, written together or in groups of at least
+    four (the last group may be shorter), as cards are printed: 4111 1111 1111 1111,
+    3782 822463 10005. Any run of separators may stand between groups: spaces of every
+    kind, line breaks, dots, dashes, slashes, underscores. Phone numbers, dates and times
+    are grouped differently, and a number that fails Luhn is not a card."""
+    return any(_holds_card(groups) for groups in _digit_runs(text or ""))
+
+
+def luhn_valid(digits: str) -> bool:
+    """The check digit every payment card number carries (ISO/IEC 7812)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _holds_card(groups: list[str]) -> bool:
+    # Any consecutive groups may be the card: other digits can stand before it
+    # ("30 4111 1111 1111 1111") or after it ("2202 2020 1234 5678 9").
+    for start in range(len(groups)):
+        digits = ""
+        for group in groups[start:]:
+            digits += group
+            if len(digits) > 19:
+                break
+            if len(digits) >= 13 and luhn_valid(digits):
                 return True
-            digits -= len(groups[start])
-            if digits < 13:
+            if len(group) < 4:
                 break
     return False
+
+
+def _digit_runs(text: str) -> Iterator[list[str]]:
+    """Groups of digits joined by separators; any other character ends a run."""
+    groups: list[str] = []
+    group: list[str] = []
+    for char in text:
+        if char.isdecimal():
+            group.append(char)
+            continue
+        category = unicodedata.category(char)
+        if category == "Cf":
+            # Invisible (zero-width space, word joiner, soft hyphen): as if not typed.
+            continue
+        if group:
+            groups.append("".join(group))
+            group = []
+        if not (char.isspace() or category in _SEPARATOR_CATEGORIES or char in _SEPARATOR_MARKS):
+            if groups:
+                yield groups
+            groups = []
+    if group:
+        groups.append("".join(group))
+    if groups:
+        yield groups

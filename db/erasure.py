@@ -30,8 +30,20 @@ async def erase_traces(session: AsyncSession, user_id: int, telegram_id: int | N
         .values(rating_comment=None)
         .execution_options(synchronize_session=False)
     )
-    # The relay log names their chat and maps their messages.
-    await session.execute(delete(RelayedMessage).where(RelayedMessage.client_id == user_id))
+    # The relay log keeps who talked to whom (a therapist's reply is then told that the
+    # client left) but no longer names the client's chat.
+    await session.execute(
+        update(RelayedMessage)
+        .where(RelayedMessage.client_id == user_id, RelayedMessage.direction == "to_therapist")
+        .values(source_chat_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(RelayedMessage)
+        .where(RelayedMessage.client_id == user_id, RelayedMessage.direction == "to_client")
+        .values(target_chat_id=None)
+        .execution_options(synchronize_session=False)
+    )
     if telegram_id is None:
         return
     # Refused attempts stay counted, but no longer say whose account made them.

@@ -297,7 +297,8 @@ class RelayedMessage(Base):
     therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
     direction: Mapped[str] = mapped_column(String(16))  # to_therapist, to_client
-    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    # The client's chat id is emptied when they erase their data.
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     source_message_id: Mapped[int] = mapped_column(BigInteger)
     target_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     target_message_id: Mapped[int | None] = mapped_column(BigInteger)

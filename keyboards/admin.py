@@ -13,34 +13,35 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.formatting import day_label
 from bot.i18n import Texts
 from db.models import SlotStatus, Therapist, Topic
+from keyboards.ids import Id, Number
 
 
 class TherapistsPage(CallbackData, prefix="adtp"):
-    page: int
+    page: Number
 
 
 class TherapistOpen(CallbackData, prefix="adto"):
-    therapist_id: int
+    therapist_id: Id
 
 
 class TherapistEdit(CallbackData, prefix="adte"):
-    therapist_id: int
+    therapist_id: Id
     field: str
 
 
 class TherapistActive(CallbackData, prefix="adta"):
     """Carries the wanted state, not "toggle": a double tap does not flip it back."""
 
-    therapist_id: int
+    therapist_id: Id
     active: bool
 
 
 class TherapistInvite(CallbackData, prefix="adti"):
-    therapist_id: int
+    therapist_id: Id
 
 
 class TherapistBookings(CallbackData, prefix="adtb"):
-    therapist_id: int
+    therapist_id: Id
 
 
 class AddTherapist(CallbackData, prefix="adad"):
@@ -48,30 +49,30 @@ class AddTherapist(CallbackData, prefix="adad"):
 
 
 class SlotsView(CallbackData, prefix="adsv"):
-    therapist_id: int
+    therapist_id: Id
     day: str  # ISO date in the therapist's zone; "" for the overview
 
 
 class SlotAdd(CallbackData, prefix="adsa"):
-    therapist_id: int
+    therapist_id: Id
 
 
 class SlotBlock(CallbackData, prefix="adsb"):
-    slot_id: int
+    slot_id: Id
     block: bool
 
 
 class BookingCancel(CallbackData, prefix="adbc"):
-    booking_id: int
+    booking_id: Id
 
 
 class BookingCancelYes(CallbackData, prefix="adby"):
-    booking_id: int
+    booking_id: Id
 
 
 class TopicAction(CallbackData, prefix="adtx"):
     action: str  # list, open, add, ru, en, hide, show
-    topic_id: int
+    topic_id: Id
 
 
 class DialogChoice(CallbackData, prefix="adch"):
@@ -97,7 +98,7 @@ class RefundsView(CallbackData, prefix="adrv"):
 
 
 class RefundDone(CallbackData, prefix="adrd"):
-    refund_id: int
+    refund_id: Id
     sure: bool = False
 
 

@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
 from keyboards.catalog import add_days_and_times
+from keyboards.ids import Id, Number
 from keyboards.menu import MenuAction
 from keyboards.messaging import write_therapist_button
 from keyboards.payments import PayBooking
@@ -21,35 +22,35 @@ class CabinetAction(CallbackData, prefix="my"):
 
 
 class OpenBooking(CallbackData, prefix="mb"):
-    booking_id: int
+    booking_id: Id
 
 
 class MoveDay(CallbackData, prefix="mv"):
-    booking_id: int
+    booking_id: Id
     day: str  # ISO date; "" for the list of days
 
 
 class MovePick(CallbackData, prefix="mp"):
-    booking_id: int
-    slot_id: int
+    booking_id: Id
+    slot_id: Id
 
 
 class MoveConfirm(CallbackData, prefix="mc"):
-    booking_id: int
-    slot_id: int
-    moves: int  # how many times the booking had been moved when this was shown
+    booking_id: Id
+    slot_id: Id
+    moves: Number  # how many times the booking had been moved when this was shown
 
 
 class CancelAsk(CallbackData, prefix="ca"):
-    booking_id: int
+    booking_id: Id
 
 
 class CancelConfirm(CallbackData, prefix="cc"):
-    booking_id: int
+    booking_id: Id
 
 
 class HistoryPage(CallbackData, prefix="mh"):
-    page: int
+    page: Number
 
 
 class ChangeReason(CallbackData, prefix="ch"):

@@ -11,31 +11,32 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.formatting import day_label
 from bot.i18n import Texts
+from keyboards.ids import Id, Number
 
 
 class CardPage(CallbackData, prefix="cp"):
     """Show card `index` of the list version `v` (a list shown before is stale)."""
 
-    v: int
-    index: int
+    v: Number
+    index: Number
 
 
 class CardDay(CallbackData, prefix="cd"):
-    v: int
-    index: int
+    v: Number
+    index: Number
     day: str  # ISO date in the client's zone; "" for the list of days
 
 
 class CardMore(CallbackData, prefix="cm"):
-    therapist_id: int
+    therapist_id: Id
 
 
 class SlotPick(CallbackData, prefix="sp"):
-    slot_id: int
+    slot_id: Id
 
 
 class BookSlot(CallbackData, prefix="bk"):
-    slot_id: int
+    slot_id: Id
 
 
 class Relax(CallbackData, prefix="rx"):

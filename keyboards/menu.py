@@ -8,6 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
 from bot.timezones import COMMON_ZONES, utc_offset_label
+from keyboards.ids import Number
 
 
 class MenuAction(CallbackData, prefix="menu"):
@@ -19,7 +20,7 @@ class LanguageChoice(CallbackData, prefix="lang"):
 
 
 class ZoneChoice(CallbackData, prefix="tz"):
-    index: int
+    index: Number
 
 
 class DeleteChoice(CallbackData, prefix="del"):

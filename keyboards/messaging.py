@@ -6,24 +6,25 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Texts
+from keyboards.ids import Id
 
 
 class WriteTherapist(CallbackData, prefix="wt"):
     """A client starts writing to their therapist (from the cabinet)."""
 
-    therapist_id: int
+    therapist_id: Id
 
 
 class WriteClient(CallbackData, prefix="wc"):
     """A therapist starts writing to one of their clients (booking card, /clients)."""
 
-    client_id: int
+    client_id: Id
 
 
 class ReplyClient(CallbackData, prefix="rc"):
     """The reply button under a client's message relayed to the therapist."""
 
-    relay_id: int
+    relay_id: Id
 
 
 class RelayDone(CallbackData, prefix="rd"):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from keyboards.ids import Id
+
 
 class PayBooking(CallbackData, prefix="pay"):
     """A fresh invoice for a booking whose time is held."""
 
-    booking_id: int
+    booking_id: Id

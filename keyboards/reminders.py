@@ -9,21 +9,22 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
 from keyboards.cabinet import CancelAsk, MoveDay
+from keyboards.ids import Id, Number
 
 SCORES = (1, 2, 3, 4, 5)
 
 
 class Attend(CallbackData, prefix="ra"):
-    booking_id: int
+    booking_id: Id
 
 
 class Rate(CallbackData, prefix="rt"):
-    booking_id: int
-    score: int
+    booking_id: Id
+    score: Number
 
 
 class SkipComment(CallbackData, prefix="rn"):
-    booking_id: int
+    booking_id: Id
 
 
 def session_keyboard(t: Texts, booking_id: int, *, attend: bool = True) -> InlineKeyboardMarkup:

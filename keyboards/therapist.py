@@ -9,20 +9,21 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
+from keyboards.ids import Id, NumberOrNone
 from keyboards.messaging import WriteClient
 
 
 class SessionCard(CallbackData, prefix="tb"):
-    booking_id: int
+    booking_id: Id
 
 
 class Outcome(CallbackData, prefix="to"):
-    booking_id: int
+    booking_id: Id
     status: str  # completed, no_show
 
 
 class SessionCancel(CallbackData, prefix="tc"):
-    booking_id: int
+    booking_id: Id
     sure: bool = False
 
 
@@ -31,7 +32,7 @@ class Hours(CallbackData, prefix="av"):
     off (start typing a day off), unoff (value: time-off id)."""
 
     action: str
-    value: int = -1
+    value: NumberOrNone = -1
 
 
 SESSION_LENGTHS = (50, 60, 80, 90)

@@ -1,4 +1,4 @@
-"""outbox: refunds and notices written with the change that causes them
+"""outbox: refunds and notices written with the change that causes them; erasable relay chats
 
 Revision ID: 0003
 Revises: 0002
@@ -71,9 +71,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_notices_due", "notices", ["finished_at", "due_at"])
+    # An erasure empties the client's chat id in the relay log.
+    with op.batch_alter_table("relayed_messages") as batch_op:
+        batch_op.alter_column("source_chat_id", existing_type=sa.BigInteger(), nullable=True)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("relayed_messages") as batch_op:
+        batch_op.alter_column("source_chat_id", existing_type=sa.BigInteger(), nullable=False)
     op.drop_index("ix_notices_due", table_name="notices")
     op.drop_table("notices")
     op.drop_index("ix_refunds_due", table_name="refunds")
