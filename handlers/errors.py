@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Texts
@@ -30,21 +31,40 @@ async def on_unexpected_message(message: Message, flow: Flow) -> None:
 
 
 async def on_error(event: ErrorEvent, bot: Bot, t: Texts | None = None) -> None:
-    """Log with the traceback (never the message text), tell the person, stop the spinner."""
-    update = event.update
+    """Log with the traceback (never the message text), tell the person once, stop the
+    spinner. An edit that changed nothing ("message is not modified": a second tap on a
+    screen that already shows the result) is no error."""
+    update, error = event.update, event.exception
+    query = update.callback_query
+    if isinstance(error, TelegramBadRequest) and "message is not modified" in error.message:
+        if query is not None:
+            await _answer(query, None)
+        return
     log.error(
         "update %s (%s) failed: %s",
         update.update_id,
         update.event_type,
-        type(event.exception).__name__,
-        exc_info=event.exception,
+        type(error).__name__,
+        exc_info=error,
     )
     if t is None:
         return
-    if update.callback_query is not None:
-        await update.callback_query.answer(t("error-generic"), show_alert=True)
+    if query is not None:
+        if not await _answer(query, t("error-generic")) and isinstance(query.message, Message):
+            # The handler had answered the button already: say it in the chat instead.
+            await bot.send_message(query.message.chat.id, t("error-generic"))
     elif update.message is not None:
         await bot.send_message(update.message.chat.id, t("error-generic"))
+
+
+async def _answer(query: CallbackQuery, text: str | None) -> bool:
+    """Answer a button unless its handler did; False when it had (Telegram refuses a
+    second answer)."""
+    try:
+        await query.answer(text, show_alert=text is not None)
+    except TelegramBadRequest:
+        return False
+    return True
 
 
 def create_router() -> Router:

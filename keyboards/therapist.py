@@ -119,7 +119,8 @@ def clients_keyboard(t: Texts, clients: Sequence[tuple[int, str]]) -> InlineKeyb
     builder = InlineKeyboardBuilder()
     for client_id, name in clients:
         builder.button(
-            text=t("clients-write", client=name), callback_data=WriteClient(client_id=client_id)
+            text=t.plain("clients-write", client=name),
+            callback_data=WriteClient(client_id=client_id),
         )
     builder.adjust(2)
     return builder.as_markup()

@@ -308,3 +308,45 @@ async def test_a_region_alone_is_an_unknown_zone_for_admins_too(
     await client.send("America")
     assert "Не получилось" in client.last.text
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+# -- the error handler -------------------------------------------------------------------
+
+
+async def test_a_double_tap_on_erase_is_answered_once_and_logs_nothing(
+    harness: Harness, db_sessionmaker: Sessions, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = harness.user(912, "Вера")
+    await sign_up(client)
+    await client.send("/delete_me")
+    screen = client.last
+    caplog.set_level(logging.ERROR)
+    erase = screen.button("Да, удалить").callback_data
+    await client.tap(erase, screen)
+    await client.tap(erase, screen)  # the second tap finds the screen already showing it
+    assert "удалены" in screen.text
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+async def test_a_failure_after_the_button_was_answered_is_told_in_the_chat(
+    harness: Harness,
+    db_sessionmaker: Sessions,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from handlers import cabinet
+
+    client = harness.user(913, "Вера")
+    await sign_up(client)
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the cabinet is broken")
+
+    monkeypatch.setattr(cabinet, "home", broken)
+    caplog.set_level(logging.ERROR)
+    mark = client.mark()
+    answer = await client.press("Мои сессии")
+    assert answer.text is None  # the handler's own answer, given before it failed
+    assert any("Что-то пошло не так" in text for text in client.texts_since(mark))
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "RuntimeError" in errors[0].getMessage()
