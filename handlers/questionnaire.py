@@ -26,6 +26,7 @@ from bot.timezones import Clock, utc_offset_label
 from db import bookings, erasure, users
 from db.fsm import DatabaseStorage
 from db.models import Questionnaire, User
+from handlers.catalog import Catalog
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
     BACK,
@@ -59,11 +60,14 @@ class Signup(StatesGroup):
     summary = State()
 
 
-STEPS: tuple[str, ...] = (
-    *("name", "email", "age", "therapy_before", "format", "topics"),
-    *("gender", "days", "time", "budget", "summary"),
+QUESTIONS: tuple[str, ...] = (
+    *("age", "therapy_before", "format", "topics"),
+    *("gender", "days", "time", "budget"),
 )
-QUESTIONS = STEPS[2:-1]
+STEPS: tuple[str, ...] = ("name", "email", *QUESTIONS, "summary")
+# The way through a first sign-up. The name is asked only when Telegram's is not usable, the
+# e-mail only from the summary (a provider's invoice asks for it when a receipt needs one).
+ONBOARDING: tuple[str, ...] = ("name", *QUESTIONS, "summary")
 CHOICES: dict[str, tuple[str, ...]] = {
     "therapy_before": ("yes", "no"),
     "format": ("individual", "couple"),
@@ -251,13 +255,18 @@ class Flow:
     async def advance(self, step: str, *, edit: Message | None = None) -> None:
         """After a valid answer: back to the summary when editing, else the next step."""
         data = await self.state.get_data()
-        following = "summary" if data.get("editing") else STEPS[STEPS.index(step) + 1]
+        if data.get("editing") or step not in ONBOARDING:
+            following = "summary"
+        else:
+            following = ONBOARDING[ONBOARDING.index(step) + 1]
         await self.show(following, edit=edit)
 
     async def back(self, step: str, *, edit: Message | None = None) -> None:
         data = await self.state.get_data()
-        index = STEPS.index(step)
-        previous = "summary" if data.get("editing") else STEPS[max(index - 1, 0)]
+        if data.get("editing") or step not in ONBOARDING:
+            previous = "summary"
+        else:
+            previous = ONBOARDING[max(ONBOARDING.index(step) - 1, 0)]
         await self.show(previous, edit=edit)
 
     async def remind(self, notice_key: str, step: str | None = None) -> None:
@@ -269,8 +278,15 @@ class Flow:
 
 
 async def start_questionnaire(flow: Flow) -> None:
+    """The first question. Telegram's name, when it reads as a name, is taken as it is
+    (the summary lets the person change it), so it costs no step."""
     await flow.state.set_data({"answers": {}})
-    await flow.show("name")
+    if flow.user is None or not flow.telegram_name:
+        await flow.show("name")
+        return
+    name = flow.telegram_name[:MAX_TEXT]
+    await users.update_profile(flow.session, flow.user, first_name=name)
+    await flow.show("age", notice=flow.t("name-taken", name=name))
 
 
 def saved_answers(saved: Questionnaire) -> dict[str, Any]:
@@ -389,7 +405,9 @@ async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: Flow
     await flow.show(callback_data.step, edit=_editable(callback))
 
 
-async def on_confirm(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
+async def on_confirm(
+    callback: CallbackQuery, flow: Flow, cards: Catalog | None, clock: Clock
+) -> None:
     if flow.user is None:
         await callback.answer(flow.t("stale-button-short"))
         return
@@ -401,6 +419,7 @@ async def on_confirm(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
         await callback.answer()
         await flow.show(missing[0], notice=flow.t("q-buttons-expected"))
         return
+    first_time = await users.get_questionnaire(flow.session, flow.user) is None
     await users.save_questionnaire(
         flow.session,
         flow.user,
@@ -421,6 +440,10 @@ async def on_confirm(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
     screen = _editable(callback)
     if screen is not None:
         await screen.edit_reply_markup(reply_markup=None)
+    if first_time and cards is not None:
+        # What the answers were for, at once: the therapists who fit.
+        await cards.open(notice=flow.t("questionnaire-saved-matching"))
+        return
     await flow.bot.send_message(flow.chat_id, flow.t("questionnaire-saved"))
     await flow.bot.send_message(flow.chat_id, flow.t("menu-title"), reply_markup=main_menu(flow.t))
 

@@ -451,6 +451,7 @@ class TgUser:
     first_name: str = "Анна"
     language_code: str | None = "ru"
     username: str | None = None
+    actions: int = 0  # messages sent and buttons tapped
 
     @property
     def user(self) -> User:
@@ -503,6 +504,7 @@ class TgUser:
         )
 
     async def send(self, text: str, **extra: Any) -> None:
+        self.actions += 1
         await self.harness.feed(message=self._message(self.harness.next_id(), text=text, **extra))
 
     async def send_sticker(self) -> None:
@@ -539,6 +541,7 @@ class TgUser:
         return await self.tap(button.callback_data, target)
 
     async def tap(self, data: str, message: Shown | None = None) -> CallbackAnswer:
+        self.actions += 1
         """Send a callback query with any data (a forged one too) from a message."""
         target = message or self.last_with_buttons
         query_id = f"cq-{self.harness.next_id()}"

@@ -27,10 +27,9 @@ async def consent(client: TgUser) -> None:
 
 
 async def to_questions(client: TgUser) -> None:
-    """Consent, Telegram's name, no e-mail: the first question is on screen."""
+    """Consent: Telegram's name is taken and the first question is on screen."""
     await consent(client)
-    await client.press(f"Да, {client.first_name}")
-    await client.press("Пропустить")
+    assert "Сколько вам лет" in client.last.text, client.last.text
 
 
 async def answer_questionnaire(client: TgUser, profile: Profile) -> None:
@@ -47,10 +46,14 @@ async def answer_questionnaire(client: TgUser, profile: Profile) -> None:
 
 
 async def sign_up(client: TgUser, profile: Profile | None = None) -> None:
-    """From /start to the main menu."""
+    """From /start through the questionnaire (which ends on the matched cards) to the main
+    menu."""
     await to_questions(client)
     await answer_questionnaire(client, profile or Profile())
+    mark = client.mark()
     await client.press("Всё верно")
+    assert any("анкета сохранена" in text for text in client.texts_since(mark))
+    await client.send("/start")
     assert "Главное меню" in client.last.text
 
 

@@ -218,11 +218,10 @@ async def type_text(
 
 
 async def sign_up(api: FakeBotApi, bot: BotProcess) -> None:
-    """From /start to the main menu: any day, any time, any therapist, any budget."""
+    """From /start through the summary (the matched cards follow): any day, any time, any
+    therapist, any budget."""
     await type_text(api, bot, "/start", expect=lambda sent: "Вы согласны" in (sent.text or ""))
     await press(api, bot, "Согласен")
-    await press(api, bot, "Да, Анна")
-    await press(api, bot, "Пропустить")
     await type_text(api, bot, "30")
     await press(api, bot, "Да")
     await press(api, bot, "Индивидуальная")
@@ -250,9 +249,7 @@ async def test_start_consent_and_first_question(tmp_path: Path) -> None:
             api.push_callback(USER_ID, consent.message_id or 0, consent.button("Согласен"))
             await bot.until(
                 api.wait_for(
-                    lambda sent: (
-                        sent.chat_id == USER_ID and "Как к вам обращаться" in (sent.text or "")
-                    ),
+                    lambda sent: sent.chat_id == USER_ID and "Сколько вам лет" in (sent.text or ""),
                     timeout=STEP_TIMEOUT,
                     since=mark,
                 )
@@ -273,8 +270,9 @@ async def test_sign_up_find_a_therapist_and_book_with_the_demo_catalogue(
             await bot.until(api.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT))
 
             await sign_up(api, bot)
-            card = await press(
-                api, bot, "Найти терапевта", expect=lambda sent: sent.method == "sendPhoto"
+            # The matched cards come right after the summary.
+            card = await bot.until(
+                api.wait_for(lambda sent: sent.method == "sendPhoto", timeout=STEP_TIMEOUT)
             )
             assert str(card.params["photo"]).startswith("attach://"), card.params
             assert card.file_bytes, "the card's photo was not uploaded"
@@ -369,6 +367,9 @@ async def test_a_reminder_arrives_before_a_session_booked_minutes_ahead(tmp_path
             starts_at = datetime.now(UTC).replace(microsecond=0) + offset + REMINDER_LEAD
             await add_therapist_with_slot(env["DATABASE_URL"], starts_at)
 
+            await type_text(
+                api, bot, "/start", expect=lambda sent: "Главное меню" in (sent.text or "")
+            )
             await press(api, bot, "Найти терапевта")
             await press(
                 api, bot, is_day, expect=lambda sent: any(is_time(t) for t, _ in sent.buttons)

@@ -49,7 +49,7 @@ async def test_language_guess_and_switch(harness: Harness, db_sessionmaker: Sess
         assert user is not None and user.language == "ru"
     await john.send("/language")
     await john.press("English")
-    assert "What should I call you" in john.last.text
+    assert "How old are you" in john.last.text
     await john.send("/help")
     assert "What I can do" in john.last.text
 

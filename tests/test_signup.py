@@ -35,10 +35,8 @@ async def test_full_signup_saves_answers(harness: Harness, db_sessionmaker: Sess
     assert anna.last.buttons == ["Согласен(на)", "Не согласен(на)"]
 
     await anna.press("Согласен")
-    assert "Как к вам обращаться" in anna.last.text
-    await anna.send("Аня")
-    assert "e-mail" in anna.last.text
-    await anna.send("anya@example.com")
+    # Telegram's name is taken (no step for it), the e-mail is not asked for.
+    assert "Буду обращаться к вам «Анна»" in anna.last.text
     assert "Вопрос 1 из 8" in anna.last.text
     await answer_questionnaire(
         anna,
@@ -53,14 +51,25 @@ async def test_full_signup_saves_answers(harness: Harness, db_sessionmaker: Sess
             budget="до 4 000 ₽",
         ),
     )
+    assert "Анна" in anna.last.text and "не указан" in anna.last.text
+    # Both can be changed from the summary.
+    await anna.press("Имя")
+    assert "Как к вам обращаться" in anna.last.text
+    await anna.send("Аня")
+    await anna.press("E-mail")
+    assert "e-mail" in anna.last.text
+    await anna.send("anya@example.com")
     summary = anna.last.text
     for expected in ("Аня", "anya@example.com", "34", "Нет", "Парная", "Отношения", "Семья"):
         assert expected in summary
     assert "Женщина" in summary and "Выходные" in summary and "до 4 000 ₽" in summary
     assert "Europe/Moscow" in summary
 
+    mark = anna.mark()
     await anna.press("Всё верно")
-    assert "Главное меню" in anna.last.text
+    # Straight to what the answers were for: the matches (none in an empty catalogue).
+    assert any("анкета сохранена" in text for text in anna.texts_since(mark))
+    await anna.send("/start")
     assert "Найти терапевта" in anna.last.buttons[0]
 
     async with db_sessionmaker() as session:
@@ -105,8 +114,9 @@ async def test_returning_client_gets_menu(harness: Harness) -> None:
 
 
 async def test_name_validation(harness: Harness, db_sessionmaker: Sessions) -> None:
-    gleb = harness.user(104, "Глеб")
+    gleb = harness.user(104, "\u200b")  # nothing visible in Telegram's name: it is asked
     await consent(gleb)
+    assert "Как к вам обращаться" in gleb.last.text and not gleb.last.buttons
     await gleb.send("x" * 65)
     assert "от 1 до 64" in gleb.last.text and "Как к вам обращаться" in gleb.last.text
     await gleb.send("я" * 5000)
@@ -114,24 +124,36 @@ async def test_name_validation(harness: Harness, db_sessionmaker: Sessions) -> N
     await gleb.send("   ")
     assert "от 1 до 64" in gleb.last.text
     await gleb.send("<b>Глеб</b> & Co")
-    assert "e-mail" in gleb.last.text
+    assert "Вопрос 1 из 8" in gleb.last.text
     user = await the_user(db_sessionmaker, 104)
     assert user is not None and user.first_name == "<b>Глеб</b> & Co"
-    # Back from e-mail returns to the name with Telegram's name offered.
+    # Back from the first question returns to the name.
     await gleb.press("Назад")
-    assert "Как к вам обращаться" in gleb.last.text and "Да, Глеб" in gleb.last.buttons[0]
+    assert "Как к вам обращаться" in gleb.last.text
+
+
+async def test_telegram_name_offered_when_going_back(harness: Harness) -> None:
+    glafira = harness.user(122, "Tom & Jerry")
+    await consent(glafira)
+    await glafira.press("Назад")
+    assert "Как к вам обращаться" in glafira.last.text
+    # Labels are plain text: the name reads as typed, not HTML-escaped.
+    assert "Да, Tom & Jerry" in glafira.last.buttons
+    await glafira.press("Да, Tom & Jerry")
+    assert "Вопрос 1 из 8" in glafira.last.text
 
 
 async def test_email_validation_and_skip(harness: Harness, db_sessionmaker: Sessions) -> None:
     dina = harness.user(105, "Дина")
-    await consent(dina)
-    await dina.press("Да, Дина")
+    await to_questions(dina)
+    await answer_questionnaire(dina, Profile())
+    await dina.press("E-mail")
     await dina.send("dina.example.com")
     assert "name@example.com" in dina.last.text and "Пропустить" in dina.last.buttons
     await dina.send("dina@localhost")
     assert "name@example.com" in dina.last.text
     await dina.press("Пропустить")
-    assert "Вопрос 1 из 8" in dina.last.text
+    assert "Проверьте ответы" in dina.last.text and "не указан" in dina.last.text
     user = await the_user(db_sessionmaker, 105)
     assert user is not None and user.email is None and user.first_name == "Дина"
 
@@ -155,8 +177,6 @@ async def test_under_age_is_told_kindly_and_nothing_is_kept(
 ) -> None:
     zhenya = harness.user(107, "Женя")
     await consent(zhenya)
-    await zhenya.send("Женя")
-    await zhenya.send("zhenya@example.com")
     await zhenya.send("15")
     text = zhenya.last.text
     assert "только со взрослыми" in text and "8-800-2000-122" in text and "124" in text
@@ -188,9 +208,9 @@ async def test_back_on_every_question(harness: Harness) -> None:
         await zoya.press("Назад")
     assert "Вопрос 1 из 8" in zoya.last.text
     await zoya.press("Назад")
-    assert "e-mail" in zoya.last.text
+    assert "Как к вам обращаться" in zoya.last.text
     # Earlier answers survive going back: the topics keep their check mark.
-    await zoya.press("Пропустить")
+    await zoya.press("Да, Зоя")
     await zoya.send("29")
     await zoya.press("Да")
     await zoya.press("Индивидуальная")
@@ -240,13 +260,12 @@ async def test_consent_buttons_reshown_for_text(
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document"])
 async def test_non_text_messages_anywhere(harness: Harness, kind: str) -> None:
-    mila = harness.user(112, "Мила")
+    mila = harness.user(112, "\u200b")  # asked for a name first
     await consent(mila)
     send = getattr(mila, f"send_{kind}")
     await send()
     assert "текстовый ответ" in mila.last.text and "Как к вам обращаться" in mila.last.text
-    await mila.press("Да, Мила")
-    await mila.press("Пропустить")
+    await mila.send("Мила")
     await send()
     assert "текстовый ответ" in mila.last.text and "Вопрос 1" in mila.last.text
     await mila.send("30")
@@ -264,16 +283,16 @@ async def test_huge_text_is_answered_politely(harness: Harness) -> None:
 async def test_old_button_after_moving_on(harness: Harness, db_sessionmaker: Sessions) -> None:
     oleg = harness.user(114, "Олег")
     await consent(oleg)
-    await oleg.press("Да, Олег")
-    email_screen = oleg.last
-    await oleg.send("oleg@example.com")
+    await oleg.press("Назад")
+    name_screen = oleg.last
+    await oleg.send("Олежек")
     await oleg.send("45")
-    # The e-mail screen still shows "Skip"; it belongs to a step already answered.
-    answer = await oleg.press("Пропустить", message=email_screen)
+    # The name screen still shows Telegram's name; it belongs to a step already answered.
+    answer = await oleg.press("Да, Олег", message=name_screen)
     assert answer.text and "устарела" in answer.text
     assert "Вопрос 2" in oleg.last.text
     user = await the_user(db_sessionmaker, 114)
-    assert user is not None and user.email == "oleg@example.com"
+    assert user is not None and user.first_name == "Олежек"
 
 
 async def test_forged_callback_data(harness: Harness, db_sessionmaker: Sessions) -> None:
@@ -315,13 +334,14 @@ async def test_concurrent_double_tap(harness: Harness) -> None:
     import asyncio
 
     sasha = harness.user(117, "Саша")
-    await consent(sasha)
+    await to_questions(sasha)
+    await sasha.send("30")
     screen = sasha.last
-    data = screen.button("Да, Саша").callback_data
+    data = screen.button("Да").callback_data
     answers = await asyncio.gather(sasha.tap(data, screen), sasha.tap(data, screen))
     assert sorted(bool(answer.text) for answer in answers) == [False, True]
-    assert "e-mail" in sasha.last.text
-    assert sum("Ваш e-mail" in text for text in sasha.texts_since(0)) == 1
+    assert "Вопрос 3" in sasha.last.text
+    assert sum("Вопрос 3" in text for text in sasha.texts_since(0)) == 1
 
 
 async def test_restart_resumes_at_the_same_step(
@@ -398,12 +418,42 @@ async def test_answers_editable_later_from_settings(
 async def test_no_answers_in_logs(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     configure_logging("DEBUG")
     caplog.set_level(logging.DEBUG)
-    hana = harness.user(121, "Хана")
+    hana = harness.user(121, "\u200b")
     await consent(hana)
     await hana.send("Секретное Имя")
-    await hana.send("secret.mail@example.com")
     await hana.send("77")
     await hana.press("Да")
+    await hana.press("Индивидуальная")
+    await hana.press("Тревога")
+    await hana.press("Готово")
+    for answer in ("Не важно", "Любые дни", "Любое время", "Не важно"):
+        await hana.press(answer)
+    await hana.press("E-mail")
+    await hana.send("secret.mail@example.com")
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in ("Секретное Имя", "secret.mail@example.com", "77"):
         assert secret not in logged
+
+
+async def test_from_start_to_a_booked_session_in_fifteen_actions(
+    harness: Harness, db_sessionmaker: Sessions, clock
+) -> None:
+    """A new client who accepts the suggestions: consent, eight answers (one topic), the
+    summary, then a day, a time and the confirmation on the card shown right after it."""
+    from db.demo import load_demo
+
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    vika = harness.user(123, "Вика")
+    await vika.send("/start")
+    await vika.press("Согласен")
+    await answer_questionnaire(vika, Profile(topics=["Тревога"]))
+    await vika.press("Всё верно")
+    card = vika.last_with_buttons
+    assert card.photo is not None
+    await vika.press(card.buttons[0], message=card)
+    await vika.press(card.buttons[0], message=card)
+    confirm = vika.last_with_buttons
+    await vika.press("Записаться", message=confirm)
+    assert "Вы записаны" in confirm.text
+    assert vika.actions <= 15, vika.actions

@@ -58,3 +58,5 @@ summary-budget = Budget
 summary-timezone = Time zone
 summary-line = { $label }: <b>{ $value }</b>
 questionnaire-saved = Done, your questionnaire is saved. You can change your answers at any time in "Settings".
+name-taken = I will call you "{ $name }" — you can change the name at the end of the questionnaire.
+questionnaire-saved-matching = Done, your answers are saved. Here are the specialists who fit you — choose a day and a time. You can change your answers in "Settings".
