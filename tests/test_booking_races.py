@@ -54,6 +54,23 @@ async def make_clients(session: AsyncSession, count: int) -> list[int]:
     return [client.id for client in clients]
 
 
+async def make_slots(sessions: Sessions, count: int) -> tuple[int, list[int]]:
+    """A therapist with `count` hourly slots from START; their ids."""
+    async with sessions() as session:
+        therapist = await make_therapist(session)
+        slots = [
+            Slot(
+                therapist_id=therapist.id,
+                starts_at=START + timedelta(hours=n),
+                ends_at=START + timedelta(hours=n, minutes=50),
+            )
+            for n in range(count)
+        ]
+        session.add_all(slots)
+        await session.commit()
+        return therapist.id, [slot.id for slot in slots]
+
+
 async def try_book(sessions: Sessions, client_id: int, slot_id: int) -> str:
     async with sessions() as session:
         client = await session.get(User, client_id)
@@ -227,20 +244,10 @@ async def test_interleaved_reschedules_and_bookings_keep_slots_consistent(
 ) -> None:
     import random
 
+    _, slot_ids = await make_slots(db_sessionmaker, 6)
     async with db_sessionmaker() as session:
-        therapist = await make_therapist(session)
-        slots = [
-            Slot(
-                therapist_id=therapist.id,
-                starts_at=START + timedelta(hours=n),
-                ends_at=START + timedelta(hours=n, minutes=50),
-            )
-            for n in range(6)
-        ]
-        session.add_all(slots)
         clients = await make_clients(session, 12)
         await session.commit()
-        slot_ids = [slot.id for slot in slots]
     movers = clients[:4]
     booking_ids = []
     for client, slot_id in zip(movers, slot_ids, strict=False):

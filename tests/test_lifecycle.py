@@ -33,7 +33,7 @@ from keyboards.catalog import BookSlot
 from keyboards.messaging import WriteTherapist
 from scheduler.outbox import OutboxJob
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings, outbox_job
-from tests.fake_telegram import Harness, TgUser
+from tests.fake_telegram import Harness, Shown, TgUser
 from tests.flows import Profile, sign_up
 from tests.test_payments import hold_a_time
 
@@ -124,17 +124,26 @@ def texts_to(harness: Harness, chat_id: int) -> list[str]:
 # -- refunds wherever a paid session is cancelled ----------------------------------------
 
 
+async def asked_to_change(
+    harness: Harness, sessions: Sessions, clock: ManualClock, client: TgUser, *, hours: float
+) -> tuple[Booking, Shown]:
+    """A paid session `hours` ahead; the client asks to change therapist and is asked
+    whether to cancel it."""
+    booking = await paid_session(harness, sessions, client)
+    clock.current = booking.starts_at - timedelta(hours=hours)
+    await client.send("/my")
+    cabinet = client.last
+    await client.press("Сменить терапевта", message=cabinet)
+    await client.press("Неудобное расписание", message=cabinet)
+    return booking, cabinet
+
+
 async def test_changing_therapist_refunds_paid_sessions_in_the_free_window(
     db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator, catalogue: None
 ) -> None:
     harness = stars_harness(db_sessionmaker, database_url, clock, translator)
     client = harness.user(701, "Анна")
-    booking = await paid_session(harness, db_sessionmaker, client)
-    clock.current = booking.starts_at - timedelta(hours=30)
-    await client.send("/my")
-    cabinet = client.last
-    await client.press("Сменить терапевта", message=cabinet)
-    await client.press("Неудобное расписание", message=cabinet)
+    booking, cabinet = await asked_to_change(harness, db_sessionmaker, clock, client, hours=30)
     # Before confirming, the client reads what happens to the money.
     assert "звёзды вернутся на баланс" in cabinet.text
     assert not star_refunds(harness)
@@ -156,12 +165,7 @@ async def test_changing_therapist_late_keeps_the_payment_and_says_so_first(
 ) -> None:
     harness = stars_harness(db_sessionmaker, database_url, clock, translator)
     client = harness.user(702, "Анна")
-    booking = await paid_session(harness, db_sessionmaker, client)
-    clock.current = booking.starts_at - timedelta(hours=2)
-    await client.send("/my")
-    cabinet = client.last
-    await client.press("Сменить терапевта", message=cabinet)
-    await client.press("Неудобное расписание", message=cabinet)
+    booking, cabinet = await asked_to_change(harness, db_sessionmaker, clock, client, hours=2)
     assert "оплата не возвращается" in cabinet.text
     await client.press("Да, отменить", message=cabinet)
     assert not star_refunds(harness) and not await refunds_of(db_sessionmaker)

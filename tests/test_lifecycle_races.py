@@ -27,26 +27,10 @@ from db.models import (
     User,
 )
 from tests.conftest import make_settings
-from tests.test_booking_races import NOW, RULES, START, make_clients, make_therapist, try_move
+from tests.test_booking_races import NOW, RULES, make_clients, make_slots, try_move
 
 Sessions = async_sessionmaker[AsyncSession]
 HOLD = timedelta(minutes=15)
-
-
-async def make_slots(sessions: Sessions, count: int) -> tuple[int, list[int]]:
-    async with sessions() as session:
-        therapist = await make_therapist(session)
-        slots = [
-            Slot(
-                therapist_id=therapist.id,
-                starts_at=START + timedelta(hours=n),
-                ends_at=START + timedelta(hours=n, minutes=50),
-            )
-            for n in range(count)
-        ]
-        session.add_all(slots)
-        await session.commit()
-        return therapist.id, [slot.id for slot in slots]
 
 
 async def book(sessions: Sessions, client_id: int, slot_id: int, *, hold: bool) -> int:

@@ -55,6 +55,21 @@ async def link(harness: Harness, sessions: Sessions, clock, therapist_id: int = 
     return therapist
 
 
+async def booked_with_the_first(
+    harness: Harness, sessions: Sessions, clock: ManualClock, client_id: int
+) -> tuple[TgUser, TgUser, Booking]:
+    """The first therapist linked, and a client booked with them (only they have time)."""
+    async with sessions() as session:
+        await session.execute(update(Slot).where(Slot.therapist_id != 1).values(status="blocked"))
+        await session.commit()
+    therapist = await link(harness, sessions, clock)
+    client = harness.user(client_id, "Вика")
+    await book_session(client)
+    async with sessions() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    return therapist, client, booking
+
+
 async def test_invite_links_once(practice: Harness, db_sessionmaker: Sessions, clock) -> None:
     code = await invite(db_sessionmaker, 1, clock)
     therapist = practice.user(THERAPIST_ID, "Анна")
@@ -126,14 +141,7 @@ async def test_booking_card_reaches_the_linked_therapist(
 async def test_schedule_outcomes_and_history(
     practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
 ) -> None:
-    async with db_sessionmaker() as session:
-        await session.execute(update(Slot).where(Slot.therapist_id != 1).values(status="blocked"))
-        await session.commit()
-    therapist = await link(practice, db_sessionmaker, clock)
-    client = practice.user(502, "Вика")
-    await book_session(client)
-    async with db_sessionmaker() as session:
-        booking = (await session.scalars(select(Booking))).one()
+    therapist, client, booking = await booked_with_the_first(practice, db_sessionmaker, clock, 502)
     await therapist.send("/schedule")
     local = booking.starts_at.astimezone(zone("Europe/Moscow"))
     assert f"{local:%H:%M} — Вика" in therapist.last.text
@@ -165,14 +173,7 @@ async def test_schedule_outcomes_and_history(
 async def test_a_therapist_cancels_a_session_and_the_client_is_told(
     practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
 ) -> None:
-    async with db_sessionmaker() as session:
-        await session.execute(update(Slot).where(Slot.therapist_id != 1).values(status="blocked"))
-        await session.commit()
-    therapist = await link(practice, db_sessionmaker, clock)
-    client = practice.user(503, "Вика")
-    await book_session(client)
-    async with db_sessionmaker() as session:
-        booking = (await session.scalars(select(Booking))).one()
+    therapist, client, booking = await booked_with_the_first(practice, db_sessionmaker, clock, 503)
     # Someone else's therapist account cannot cancel it.
     stranger = practice.user(THERAPIST_ID + 1, "Пётр")
     await stranger.send(f"/start {await invite(db_sessionmaker, 3, clock)}")
