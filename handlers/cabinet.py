@@ -8,9 +8,8 @@ import math
 from datetime import date, datetime
 
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -31,6 +30,7 @@ from handlers.catalog import (
 from handlers.notices import money_line
 from handlers.payments import payment_state
 from handlers.questionnaire import Flow
+from handlers.screens import screen_of
 from keyboards.cabinet import (
     CHANGE_REASONS,
     CabinetAction,
@@ -55,29 +55,6 @@ from keyboards.cabinet import (
 
 HISTORY_PAGE = 5
 UPCOMING_SHOWN = 8
-
-
-def _screen_of(callback: CallbackQuery) -> Message | None:
-    return callback.message if isinstance(callback.message, Message) else None
-
-
-async def show(
-    flow: Flow, text: str, markup: InlineKeyboardMarkup | None, edit: Message | None
-) -> None:
-    """Replace the screen a button was on (its caption or text), or send a new one."""
-    if edit is not None:
-        try:
-            if edit.photo:
-                await edit.edit_caption(caption=text, reply_markup=markup)
-            else:
-                await edit.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest as error:
-            if "not modified" in error.message:
-                return
-            if "not found" not in error.message and "can't be edited" not in error.message:
-                raise
-    await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
 
 
 async def current_therapist(flow: Flow, upcoming: list[Booking]) -> Therapist | None:
@@ -128,7 +105,7 @@ async def home(flow: Flow, clock: Clock, *, edit: Message | None = None) -> None
         )
         await remember_portrait(flow.session, therapist, sent)
         return
-    await show(flow, text, markup, edit)
+    await flow.display(text, markup, edit)
 
 
 async def on_my_command(message: Message, flow: Flow, clock: Clock) -> None:
@@ -149,9 +126,11 @@ async def on_cabinet(
         return
     await callback.answer()
     if callback_data.action == "change":
-        await show(flow, flow.t("change-why"), change_reason_keyboard(flow.t), _screen_of(callback))
+        await flow.display(
+            flow.t("change-why"), change_reason_keyboard(flow.t), screen_of(callback)
+        )
         return
-    await home(flow, clock, edit=_screen_of(callback))
+    await home(flow, clock, edit=screen_of(callback))
 
 
 # -- one booking -------------------------------------------------------------------------
@@ -184,7 +163,7 @@ async def _active_booking(
         BookingStatus.confirmed,
     ):
         await callback.answer(flow.t("refusal-gone"), show_alert=True)
-        await home(flow, clock, edit=_screen_of(callback))
+        await home(flow, clock, edit=screen_of(callback))
         return None
     return booking
 
@@ -223,7 +202,7 @@ async def on_open_booking(
         and booking.hold_expires_at > clock.now()
     )
     markup = booking_keyboard(t, booking.id, payable=payable)
-    await show(flow, "\n".join(lines), markup, _screen_of(callback))
+    await flow.display("\n".join(lines), markup, screen_of(callback))
 
 
 # -- moving ------------------------------------------------------------------------------
@@ -254,7 +233,7 @@ async def on_move_day(
     if booking is None:
         return
     await callback.answer()
-    await _show_move_days(flow, clock, settings, booking, callback_data.day, _screen_of(callback))
+    await _show_move_days(flow, clock, settings, booking, callback_data.day, screen_of(callback))
 
 
 async def _show_move_days(
@@ -272,7 +251,7 @@ async def _show_move_days(
     name = therapist_name(booking.therapist, t.language)
     if not by_day:
         markup = booking_keyboard(t, booking.id, payable=False)
-        await show(flow, t("reschedule-none"), markup, edit)
+        await flow.display(t("reschedule-none"), markup, edit)
         return
     try:
         day: date | None = date.fromisoformat(day_text) if day_text else None
@@ -286,7 +265,7 @@ async def _show_move_days(
         chosen_day=chosen,
         times=by_day[chosen] if chosen else [],
     )
-    await show(flow, t("reschedule-pick", name=name, zone=flow.timezone), markup, edit)
+    await flow.display(t("reschedule-pick", name=name, zone=flow.timezone), markup, edit)
 
 
 async def on_move_pick(
@@ -312,7 +291,7 @@ async def on_move_pick(
         zone=flow.timezone,
     )
     markup = move_confirm_keyboard(t, booking.id, view.slot.id, booking.reschedule_count)
-    await show(flow, text, markup, _screen_of(callback))
+    await flow.display(text, markup, screen_of(callback))
 
 
 async def on_move_confirm(
@@ -327,7 +306,7 @@ async def on_move_confirm(
         await callback.answer(t("stale-button-short"))
         return
     before = await bookings.own_booking(flow.session, user, callback_data.booking_id)
-    screen = _screen_of(callback)
+    screen = screen_of(callback)
     try:
         booking = await bookings.reschedule(
             flow.session,
@@ -354,7 +333,7 @@ async def on_move_confirm(
         return
     await callback.answer()
     when = when_text(t, booking.starts_at, flow.timezone)
-    await show(flow, t("reschedule-done", when=when, zone=flow.timezone), None, screen)
+    await flow.display(t("reschedule-done", when=when, zone=flow.timezone), None, screen)
     await send_calendar_file(
         flow.bot, flow.chat_id, t, booking, booking.therapist, flow.timezone, clock.now()
     )
@@ -418,7 +397,7 @@ async def on_cancel_ask(
     money = money_line(t, view.money)
     if money:
         text += "\n" + money
-    await show(flow, text, cancel_keyboard(t, booking.id), _screen_of(callback))
+    await flow.display(text, cancel_keyboard(t, booking.id), screen_of(callback))
 
 
 async def on_cancel_confirm(
@@ -444,7 +423,7 @@ async def on_cancel_confirm(
         return
     except bookings.BookingGone:
         await callback.answer(flow.t("refusal-gone"), show_alert=True)
-        await home(flow, clock, edit=_screen_of(callback))
+        await home(flow, clock, edit=screen_of(callback))
         return
     await callback.answer()
     when = when_text(flow.t, done.booking.starts_at, flow.timezone)
@@ -452,7 +431,7 @@ async def on_cancel_confirm(
     money = money_line(flow.t, done.money)
     if money:
         lines.append(money)
-    await show(flow, "\n".join(lines), None, _screen_of(callback))
+    await flow.display("\n".join(lines), None, screen_of(callback))
     await home(flow, clock)
 
 
@@ -498,7 +477,7 @@ async def on_history(
         )
     if pages > 1:
         lines += ["", t("history-page", page=page + 1, pages=pages)]
-    await show(flow, "\n".join(lines), history_keyboard(t, page, pages), _screen_of(callback))
+    await flow.display("\n".join(lines), history_keyboard(t, page, pages), screen_of(callback))
 
 
 # -- changing therapist ------------------------------------------------------------------
@@ -520,7 +499,7 @@ async def on_change_reason(
     therapist = await current_therapist(flow, upcoming)
     if therapist is None:
         await callback.answer(t("stale-button-short"))
-        await home(flow, clock, edit=_screen_of(callback))
+        await home(flow, clock, edit=screen_of(callback))
         return
     await callback.answer()
     await users.count(flow.session, f"change:{callback_data.reason}", clock.now())
@@ -538,9 +517,9 @@ async def on_change_reason(
             flow, with_old, bookings.CancelledBy.client, settings, clock.now()
         )
         text = t("change-cancel-ask", count=len(with_old), name=name) + "\n\n" + listed
-        await show(flow, text, change_cancel_keyboard(t), _screen_of(callback))
+        await flow.display(text, change_cancel_keyboard(t), screen_of(callback))
         return
-    await show(flow, t("change-searching", name=name), None, _screen_of(callback))
+    await flow.display(t("change-searching", name=name), None, screen_of(callback))
     await cards.open()
 
 
@@ -575,7 +554,7 @@ async def on_change_cancel(
         lines += [line for item in cancelled if (line := money_line(t, item.money))]
     if therapist is not None:
         lines.append(t("change-searching", name=therapist_name(therapist, t.language)))
-    await show(flow, "\n".join(lines) or t("menu-title"), None, _screen_of(callback))
+    await flow.display("\n".join(lines) or t("menu-title"), None, screen_of(callback))
     await cards.open()
 
 

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BufferedInputFile,
@@ -18,7 +17,6 @@ from aiogram.types import (
     FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputMediaPhoto,
     Message,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +31,7 @@ from bot.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
 from db.models import Booking, Slot, Therapist, User
 from handlers.invoices import hold_text, send_invoice
+from handlers.screens import remove, screen_of, show, show_photo, text_screen
 from keyboards.catalog import (
     BookSlot,
     CardDay,
@@ -348,12 +347,7 @@ class Catalog:
             return
         if edit is not None:
             # A text card cannot become a photo card (and back): replace the message.
-            try:
-                await edit.delete()
-            except TelegramBadRequest as error:
-                # Already gone, or too old for a bot to delete: the new card comes anyway.
-                if "delete" not in error.message and "not found" not in error.message:
-                    raise
+            await remove(edit)
         if not photo:
             await self.bot.send_message(self.chat_id, text, reply_markup=markup)
             return
@@ -374,23 +368,17 @@ class Catalog:
         photo: bool,
     ) -> bool:
         """Edit the card in place; False when the message is of the other kind."""
-        try:
-            if photo and message.photo:
-                current = message.photo[-1].file_id
-                if current == therapist.photo_file_id:
-                    await message.edit_caption(caption=text, reply_markup=markup)
-                else:
-                    media = InputMediaPhoto(media=portrait(therapist), caption=text)
-                    sent = await message.edit_media(media=media, reply_markup=markup)
-                    await self._remember_photo(therapist, sent)
+        if photo and message.photo:
+            if message.photo[-1].file_id == therapist.photo_file_id:
+                await show(self.bot, self.chat_id, text, markup, edit=message)
                 return True
-            if not photo and message.text is not None:
-                await message.edit_text(text, reply_markup=markup)
-                return True
-        except TelegramBadRequest as error:
-            if "not modified" in error.message:
-                return True
-            raise
+            sent = await show_photo(message, portrait(therapist), text, markup)
+            if sent is not None:
+                await self._remember_photo(therapist, sent)
+            return sent is not None
+        if not photo and message.text is not None:
+            await show(self.bot, self.chat_id, text, markup, edit=message)
+            return True
         return False
 
 
@@ -422,8 +410,7 @@ async def on_page(
             day = date.fromisoformat(callback_data.day)
         except ValueError:
             day = None
-    message = callback.message if isinstance(callback.message, Message) else None
-    await cards.show(listing, callback_data.index, prefs, day=day, edit=message)
+    await cards.show(listing, callback_data.index, prefs, day=day, edit=screen_of(callback))
 
 
 async def on_more(
@@ -561,11 +548,7 @@ async def on_book(
         done = t(
             "book-done", name=name, when=when, zone=user.timezone, minutes=therapist.session_minutes
         )
-    screen = callback.message if isinstance(callback.message, Message) else None
-    if screen is not None and screen.text is not None:
-        await screen.edit_text(done)
-    else:
-        await cards.bot.send_message(cards.chat_id, done)
+    await show(cards.bot, cards.chat_id, done, edit=text_screen(screen_of(callback)))
     if paid_online:
         await send_invoice(cards.bot, cards.chat_id, t, booking, therapist, user, settings)
         return

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -26,6 +25,7 @@ from bot.timezones import Clock, utc_offset_label
 from db import bookings, erasure, users
 from db.fsm import DatabaseStorage
 from db.models import Questionnaire, User
+from handlers import screens
 from handlers.catalog import Catalog
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
@@ -218,6 +218,15 @@ class Flow:
         else:
             await self.state.clear()
 
+    async def display(
+        self,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        edit: Message | None = None,
+    ) -> Message:
+        """Any screen of this chat: `edit` replaced when it can be, else a new message."""
+        return await screens.show(self.bot, self.chat_id, text, markup, edit=edit)
+
     async def show(
         self, step: str, *, edit: Message | None = None, notice: str | None = None
     ) -> None:
@@ -234,18 +243,8 @@ class Flow:
         )
         if notice:
             text = f"{notice}\n\n{text}"
-        sent: Message | None = None
-        if edit is not None:
-            try:
-                result = await edit.edit_text(text, reply_markup=markup)
-                sent = result if isinstance(result, Message) else edit
-            except TelegramBadRequest as error:
-                if "not modified" in error.message:
-                    sent = edit
-                elif "no text in the message" not in error.message:
-                    raise
-        if sent is None:
-            sent = await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+        # A step is a text screen: one shown from under a photo comes as a new message.
+        sent = await self.display(text, markup, screens.text_screen(edit))
         await self.state.set_state(getattr(Signup, step))
         await self.state.update_data(screen=sent.message_id)
 
@@ -315,10 +314,6 @@ async def edit_saved_answers(flow: Flow, edit: Message | None = None) -> None:
 # -- buttons -----------------------------------------------------------------------------
 
 
-def _editable(callback: CallbackQuery) -> Message | None:
-    return callback.message if isinstance(callback.message, Message) else None
-
-
 async def _stale(callback: CallbackQuery, flow: Flow, step: str | None) -> bool:
     """True (and answered) when a button does not belong to the current screen and step."""
     current = await flow.current()
@@ -342,7 +337,7 @@ async def on_answer(callback: CallbackQuery, callback_data: Answer, flow: Flow) 
         if flow.user is None or step not in STEPS:
             await callback.answer(flow.t("stale-button-short"))
         return
-    screen = _editable(callback)
+    screen = screens.screen_of(callback)
     if value == BACK and step != "name":
         await callback.answer()
         await flow.back(step, edit=screen)
@@ -402,7 +397,7 @@ async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: Flow
         return
     await flow.state.update_data(editing=True)
     await callback.answer()
-    await flow.show(callback_data.step, edit=_editable(callback))
+    await flow.show(callback_data.step, edit=screens.screen_of(callback))
 
 
 async def on_confirm(
@@ -437,7 +432,7 @@ async def on_confirm(
     )
     await flow.state.clear()
     await callback.answer()
-    screen = _editable(callback)
+    screen = screens.screen_of(callback)
     if screen is not None:
         await screen.edit_reply_markup(reply_markup=None)
     if first_time and cards is not None:

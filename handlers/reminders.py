@@ -5,17 +5,15 @@ handler loads the booking as this client's own and checks it again."""
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.timezones import Clock
 from db import bookings, reminders
 from db.models import ACTIVE_BOOKING_STATUSES
 from handlers.questionnaire import Flow
+from handlers.screens import drop_buttons, screen_of, set_buttons
 from handlers.start import show_where_you_are
 from keyboards.reminders import (
     SCORES,
@@ -31,26 +29,6 @@ COMMENT_LIMIT = 1000
 
 class RatingComment(StatesGroup):
     waiting = State()
-
-
-def _screen_of(callback: CallbackQuery) -> Message | None:
-    return callback.message if isinstance(callback.message, Message) else None
-
-
-async def _edit(
-    flow: Flow, screen: Message | None, text: str, markup: InlineKeyboardMarkup | None
-) -> Message:
-    """Replace the text under which a button was pressed, or send it anew."""
-    if screen is not None:
-        try:
-            edited = await screen.edit_text(text, reply_markup=markup)
-            return edited if isinstance(edited, Message) else screen
-        except TelegramBadRequest as error:
-            if "not modified" in error.message:
-                return screen
-            if "not found" not in error.message and "can't be edited" not in error.message:
-                raise
-    return await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
 
 
 async def on_attend(
@@ -71,15 +49,7 @@ async def on_attend(
     if booking.attendance_confirmed_at is None:
         await reminders.confirm_attendance(flow.session, user, booking.id, clock.now())
     await callback.answer(t("reminder-attend-thanks"))
-    screen = _screen_of(callback)
-    if screen is not None:
-        try:
-            await screen.edit_reply_markup(
-                reply_markup=session_keyboard(t, booking.id, attend=False)
-            )
-        except TelegramBadRequest as error:
-            if "not modified" not in error.message:
-                raise
+    await set_buttons(screen_of(callback), session_keyboard(t, booking.id, attend=False))
 
 
 # -- the rating --------------------------------------------------------------------------
@@ -108,11 +78,10 @@ async def on_rate(callback: CallbackQuery, callback_data: Rate, flow: Flow, cloc
     if current != RatingComment.waiting.state:
         await flow.state.update_data(rating_resume=current)
     await flow.state.set_state(RatingComment.waiting)
-    screen = await _edit(
-        flow,
-        _screen_of(callback),
+    screen = await flow.display(
         t("rating-thanks", score=callback_data.score),
         skip_comment_keyboard(t, booking.id),
+        screen_of(callback),
     )
     await flow.state.update_data(rating_booking=booking.id, rating_screen=screen.message_id)
 
@@ -124,11 +93,7 @@ async def _end_comment(flow: Flow) -> None:
     await flow.state.update_data(rating_booking=None, rating_resume=None, rating_screen=None)
     screen = data.get("rating_screen")
     if isinstance(screen, int):
-        # Already without buttons, or gone: nothing to take away then.
-        with contextlib.suppress(TelegramBadRequest):
-            await flow.bot.edit_message_reply_markup(
-                chat_id=flow.chat_id, message_id=screen, reply_markup=None
-            )
+        await drop_buttons(flow.bot, flow.chat_id, screen)
 
 
 async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: Flow) -> None:
@@ -143,7 +108,7 @@ async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: Flo
         return
     await callback.answer()
     await _end_comment(flow)
-    await _edit(flow, _screen_of(callback), t("rating-saved"), None)
+    await flow.display(t("rating-saved"), None, screen_of(callback))
 
 
 async def on_comment(message: Message, flow: Flow) -> None:

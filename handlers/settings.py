@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.i18n import Texts, Translator
@@ -26,6 +25,7 @@ from handlers.questionnaire import (
     saved_answers,
     step_of,
 )
+from handlers.screens import screen_of, set_buttons, text_screen
 from handlers.start import show_where_you_are
 from keyboards.menu import (
     DeleteChoice,
@@ -49,16 +49,12 @@ def zone_label(name: str) -> str:
     return f"{name} ({utc_offset_label(name)})"
 
 
-async def _reply(event: Message | CallbackQuery, text: str, **kwargs: Any) -> None:
-    """Answer a command with a message, a button by editing its screen (when it has text)."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        if isinstance(event.message, Message) and event.message.text:
-            await event.message.edit_text(text, **kwargs)
-            return
-        await event.bot.send_message(event.from_user.id, text, **kwargs)  # type: ignore[union-attr]
-        return
-    await event.answer(text, **kwargs)
+async def _reply(
+    callback: CallbackQuery, flow: Flow, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Answer a button by putting `text` on its screen (a text one), else in a new message."""
+    await callback.answer()
+    await flow.display(text, markup, text_screen(screen_of(callback)))
 
 
 async def on_help(message: Message, t: Texts, user: User | None) -> None:
@@ -97,14 +93,14 @@ async def on_menu(
         await flow.bot.send_message(flow.chat_id, t("sos"))
         return
     if action == "help":
-        await _reply(callback, t("help"), reply_markup=to_menu(t))
+        await _reply(callback, flow, t("help"), to_menu(t))
         return
     if flow.user is None or cards is None:
         await callback.answer(t("stale-button-short"))
         await flow.bot.send_message(flow.chat_id, t("need-start"))
         return
     if action == "menu":
-        await _reply(callback, t("menu-title"), reply_markup=main_menu(t))
+        await _reply(callback, flow, t("menu-title"), main_menu(t))
     elif action == "find":
         await callback.answer()
         await flow.state.update_data(relaxed=[])
@@ -113,12 +109,12 @@ async def on_menu(
         await callback.answer()
         await cabinet.home(flow, clock)
     elif action == "settings":
-        await _reply(callback, t("settings-title"), reply_markup=settings_menu(t, flow.timezone))
+        await _reply(callback, flow, t("settings-title"), settings_menu(t, flow.timezone))
     elif action == "answers":
         await callback.answer()
         await edit_saved_answers(flow)
     elif action == "language":
-        await _reply(callback, t("language-choose"), reply_markup=language_keyboard(t))
+        await _reply(callback, flow, t("language-choose"), language_keyboard(t))
     elif action == "timezone":
         await callback.answer()
         await _ask_zone(flow)
@@ -127,7 +123,7 @@ async def on_menu(
         await _show_my_data(flow)
     elif action == "delete":
         prompt = await _delete_prompt(flow, clock, settings)
-        await _reply(callback, prompt, reply_markup=delete_keyboard(t))
+        await _reply(callback, flow, prompt, delete_keyboard(t))
     else:
         await callback.answer(t("stale-button-short"))
 
@@ -151,8 +147,7 @@ async def on_language(
     else:
         await users.update_profile(flow.session, flow.user, language=callback_data.code)
     await callback.answer()
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await set_buttons(screen_of(callback), None)
     await flow.bot.send_message(flow.chat_id, flow.t("language-set"))
     if flow.user is None or await flow.current() is not None:
         await show_where_you_are(flow)
@@ -199,8 +194,7 @@ async def on_zone(callback: CallbackQuery, callback_data: ZoneChoice, flow: Flow
         await callback.answer(flow.t("stale-button-short"))
         return
     await callback.answer()
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await set_buttons(screen_of(callback), None)
     await _set_zone(flow, COMMON_ZONES[callback_data.index])
 
 
@@ -286,17 +280,15 @@ async def on_delete(
     conversation removed."""
     t, user = flow.t, flow.user
     await callback.answer()
-    screen = callback.message if isinstance(callback.message, Message) else None
+    screen = screen_of(callback)
     if not callback_data.erase:
-        if screen is not None:
-            await screen.edit_text(t("delete-kept"))
+        await flow.display(t("delete-kept"), None, screen)
         return
     if user is not None:
         rules = Rules.from_settings(settings)
         await bookings.erase_client(flow.session, user, rules=rules, now=clock.now())
     await flow.forget()
-    if screen is not None:
-        await screen.edit_text(t("delete-done"))
+    await flow.display(t("delete-done"), None, screen)
 
 
 def create_router() -> Router:

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.timezones import Clock
 from db import users
 from handlers.questionnaire import Flow, start_questionnaire
+from handlers.screens import screen_of, set_buttons
 from keyboards.menu import main_menu
 from keyboards.questionnaire import ConsentChoice, consent_keyboard
 
@@ -51,13 +52,12 @@ async def on_consent(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    screen = callback.message if isinstance(callback.message, Message) else None
+    screen = screen_of(callback)
     if flow.user is not None:
         await callback.answer(flow.t("already-done"))
         return
     await callback.answer()
-    if screen is not None:
-        await screen.edit_reply_markup(reply_markup=None)
+    await set_buttons(screen, None)
     if not callback_data.agree:
         # Nothing is kept, not even a language chosen before or the conversation's row.
         await flow.forget()

@@ -30,8 +30,8 @@ from bot.policy import Rules
 from bot.timezones import Clock, zone
 from db import bookings, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
-from handlers.cabinet import show
 from handlers.questionnaire import Flow
+from handlers.screens import screen_of
 from keyboards.therapist import (
     PAUSES,
     SESSION_LENGTHS,
@@ -241,7 +241,7 @@ async def on_session_cancel(
         await callback.answer(t("tbooking-not-yours"), show_alert=True)
         return
     booking, client = owned
-    screen = callback.message if isinstance(callback.message, Message) else None
+    screen = screen_of(callback)
     therapist = await _therapist(session, role)
     if booking.status not in ACTIVE_BOOKING_STATUSES or booking.starts_at <= clock.now():
         await callback.answer(t("tbooking-cancel-gone"), show_alert=True)
@@ -254,7 +254,7 @@ async def on_session_cancel(
             zone=therapist.timezone,
             client=client.first_name or "—",
         )
-        await show(flow, text, session_cancel_keyboard(t, booking.id), screen)
+        await flow.display(text, session_cancel_keyboard(t, booking.id), screen)
         return
     try:
         done = await bookings.cancel(
@@ -270,7 +270,7 @@ async def on_session_cancel(
     await callback.answer(t("tbooking-cancelled"))
     text = await session_card_text(t, session, done.booking, client, therapist)
     markup = session_card_keyboard(t, booking.id, client.id, started=False)
-    await show(flow, text, markup, screen)
+    await flow.display(text, markup, screen)
 
 
 async def on_outcome(
@@ -307,8 +307,8 @@ async def on_outcome(
     therapist = await _therapist(session, role)
     text = await session_card_text(t, session, booking, owned[1], therapist)
     markup = session_card_keyboard(t, booking.id, booking.client_id, started=True)
-    screen = callback.message if isinstance(callback.message, Message) else None
-    await show(flow, text, markup, screen)
+    screen = screen_of(callback)
+    await flow.display(text, markup, screen)
 
 
 # -- working hours -----------------------------------------------------------------------
@@ -401,33 +401,33 @@ async def on_hours(
         return
     therapist = await _therapist(session, role)
     action, value = callback_data.action, callback_data.value
-    screen = callback.message if isinstance(callback.message, Message) else None
+    screen = screen_of(callback)
     if action == "show":
         await callback.answer()
         await flow.state.set_state(None)
         text, markup = await _hours_screen(t, session, therapist)
-        await show(flow, text, markup, screen)
+        await flow.display(text, markup, screen)
     elif action == "add" and value == -1:
         await callback.answer()
         labels = [t(f"weekday-{day}") for day in range(7)]
         markup = choices_keyboard(t, "add", list(range(7)), labels)
-        await show(flow, t("availability-pick-weekday"), markup, screen)
+        await flow.display(t("availability-pick-weekday"), markup, screen)
     elif action == "add" and 0 <= value <= 6:
         await callback.answer()
         await flow.state.set_state(HoursInput.window)
         await flow.state.update_data(weekday=value)
-        await show(
-            flow, t("availability-type-window", weekday=t(f"weekday-long-{value}")), None, screen
+        await flow.display(
+            t("availability-type-window", weekday=t(f"weekday-long-{value}")), None, screen
         )
     elif action == "minutes" and value == -1:
         await callback.answer()
         labels = [str(minutes) for minutes in SESSION_LENGTHS]
         markup = choices_keyboard(t, "minutes", SESSION_LENGTHS, labels)
-        await show(flow, t("availability-pick-minutes"), markup, screen)
+        await flow.display(t("availability-pick-minutes"), markup, screen)
     elif action == "pause" and value == -1:
         await callback.answer()
         markup = choices_keyboard(t, "pause", PAUSES, [str(pause) for pause in PAUSES])
-        await show(flow, t("availability-pick-pause"), markup, screen)
+        await flow.display(t("availability-pick-pause"), markup, screen)
     elif action in ("minutes", "pause") and value in (
         SESSION_LENGTHS if action == "minutes" else PAUSES
     ):
@@ -445,7 +445,7 @@ async def on_hours(
     elif action == "off":
         await callback.answer()
         await flow.state.set_state(HoursInput.time_off)
-        await show(flow, t("availability-type-off"), None, screen)
+        await flow.display(t("availability-type-off"), None, screen)
     elif action == "unoff" and await schedule.remove_time_off(session, therapist.id, value):
         await callback.answer()
         await _after_change(flow, session, therapist, settings, clock)
