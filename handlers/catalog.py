@@ -43,7 +43,7 @@ from keyboards.catalog import (
     confirm_keyboard,
     relax_keyboard,
 )
-from keyboards.menu import MenuAction, main_menu
+from keyboards.menu import MenuAction, MenuItem, main_menu
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -283,7 +283,8 @@ class Catalog:
             markup.inline_keyboard.append(
                 [
                     InlineKeyboardButton(
-                        text=t("relax-answers"), callback_data=MenuAction(action="answers").pack()
+                        text=t("relax-answers"),
+                        callback_data=MenuAction(action=MenuItem.answers).pack(),
                     )
                 ]
             )

@@ -26,7 +26,7 @@ from bot.payments import STARS
 from db import users
 from db.models import Booking, Notice, Refund, Therapist, User
 from db.outbox import To
-from keyboards.menu import MenuAction
+from keyboards.menu import MenuAction, MenuItem
 from keyboards.therapist import session_card_keyboard
 
 
@@ -194,5 +194,7 @@ def money_line(t: Texts, money: str) -> str | None:
 
 def find_again(t: Texts) -> InlineKeyboardMarkup:
     again = InlineKeyboardBuilder()
-    again.button(text=t("hold-expired-button"), callback_data=MenuAction(action="find"))
+    again.button(
+        text=t("hold-expired-button"), callback_data=MenuAction(action=MenuItem.find_therapist)
+    )
     return again.as_markup()

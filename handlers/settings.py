@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, MagicData
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -31,6 +32,7 @@ from keyboards.menu import (
     DeleteChoice,
     LanguageChoice,
     MenuAction,
+    MenuItem,
     ZoneChoice,
     delete_keyboard,
     language_keyboard,
@@ -79,53 +81,84 @@ async def on_settings_command(message: Message, t: Texts, user: User | None) -> 
     await message.answer(t("settings-title"), reply_markup=settings_menu(t, user.timezone))
 
 
-async def on_menu(
-    callback: CallbackQuery,
-    callback_data: MenuAction,
-    flow: Flow,
-    cards: Catalog | None,
-    clock: Clock,
-    settings: Settings,
+# Menu buttons: one handler per item (`MenuItem`); the ones after "help" need a profile.
+
+
+async def on_menu_sos(callback: CallbackQuery, flow: Flow) -> None:
+    await callback.answer()
+    await flow.bot.send_message(flow.chat_id, flow.t("sos"))
+
+
+async def on_menu_help(callback: CallbackQuery, flow: Flow) -> None:
+    await _reply(callback, flow, flow.t("help"), to_menu(flow.t))
+
+
+async def on_menu_home(callback: CallbackQuery, flow: Flow) -> None:
+    await _reply(callback, flow, flow.t("menu-title"), main_menu(flow.t))
+
+
+async def on_menu_find(callback: CallbackQuery, flow: Flow, cards: Catalog) -> None:
+    await callback.answer()
+    await flow.state.update_data(relaxed=[])
+    await cards.open()
+
+
+async def on_menu_my(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
+    await callback.answer()
+    await cabinet.home(flow, clock)
+
+
+async def on_menu_settings(callback: CallbackQuery, flow: Flow) -> None:
+    await _reply(callback, flow, flow.t("settings-title"), settings_menu(flow.t, flow.timezone))
+
+
+async def on_menu_answers(callback: CallbackQuery, flow: Flow) -> None:
+    await callback.answer()
+    await edit_saved_answers(flow)
+
+
+async def on_menu_language(callback: CallbackQuery, flow: Flow) -> None:
+    await _reply(callback, flow, flow.t("language-choose"), language_keyboard(flow.t))
+
+
+async def on_menu_timezone(callback: CallbackQuery, flow: Flow) -> None:
+    await callback.answer()
+    await _ask_zone(flow)
+
+
+async def on_menu_my_data(callback: CallbackQuery, flow: Flow) -> None:
+    await callback.answer()
+    await _show_my_data(flow)
+
+
+async def on_menu_delete(
+    callback: CallbackQuery, flow: Flow, clock: Clock, settings: Settings
 ) -> None:
-    t, action = flow.t, callback_data.action
-    if action == "sos":
-        await callback.answer()
-        await flow.bot.send_message(flow.chat_id, t("sos"))
-        return
-    if action == "help":
-        await _reply(callback, flow, t("help"), to_menu(t))
-        return
-    if flow.user is None or cards is None:
-        await callback.answer(t("stale-button-short"))
-        await flow.bot.send_message(flow.chat_id, t("need-start"))
-        return
-    if action == "menu":
-        await _reply(callback, flow, t("menu-title"), main_menu(t))
-    elif action == "find":
-        await callback.answer()
-        await flow.state.update_data(relaxed=[])
-        await cards.open()
-    elif action == "my":
-        await callback.answer()
-        await cabinet.home(flow, clock)
-    elif action == "settings":
-        await _reply(callback, flow, t("settings-title"), settings_menu(t, flow.timezone))
-    elif action == "answers":
-        await callback.answer()
-        await edit_saved_answers(flow)
-    elif action == "language":
-        await _reply(callback, flow, t("language-choose"), language_keyboard(t))
-    elif action == "timezone":
-        await callback.answer()
-        await _ask_zone(flow)
-    elif action == "my_data":
-        await callback.answer()
-        await _show_my_data(flow)
-    elif action == "delete":
-        prompt = await _delete_prompt(flow, clock, settings)
-        await _reply(callback, flow, prompt, delete_keyboard(t))
-    else:
-        await callback.answer(t("stale-button-short"))
+    prompt = await _delete_prompt(flow, clock, settings)
+    await _reply(callback, flow, prompt, delete_keyboard(flow.t))
+
+
+async def on_menu_before_sign_up(callback: CallbackQuery, flow: Flow) -> None:
+    """A menu button of someone without a profile (erased, or from an old message)."""
+    await callback.answer(flow.t("stale-button-short"))
+    await flow.bot.send_message(flow.chat_id, flow.t("need-start"))
+
+
+MENU_FOR_ANYONE: dict[MenuItem, Callable[..., Awaitable[None]]] = {
+    MenuItem.sos: on_menu_sos,
+    MenuItem.help: on_menu_help,
+}
+MENU_FOR_CLIENTS: dict[MenuItem, Callable[..., Awaitable[None]]] = {
+    MenuItem.menu: on_menu_home,
+    MenuItem.find_therapist: on_menu_find,
+    MenuItem.my: on_menu_my,
+    MenuItem.settings: on_menu_settings,
+    MenuItem.answers: on_menu_answers,
+    MenuItem.language: on_menu_language,
+    MenuItem.timezone: on_menu_timezone,
+    MenuItem.my_data: on_menu_my_data,
+    MenuItem.delete: on_menu_delete,
+}
 
 
 # -- language ----------------------------------------------------------------------------
@@ -297,7 +330,13 @@ def create_router() -> Router:
     router.message.register(on_sos, Command("sos"))
     router.message.register(on_menu_command, Command("menu"))
     router.message.register(on_settings_command, Command("settings"))
-    router.callback_query.register(on_menu, MenuAction.filter())
+    for item, handler in MENU_FOR_ANYONE.items():
+        router.callback_query.register(handler, MenuAction.filter(F.action == item))
+    for item, handler in MENU_FOR_CLIENTS.items():
+        router.callback_query.register(
+            handler, MenuAction.filter(F.action == item), MagicData(F.user)
+        )
+    router.callback_query.register(on_menu_before_sign_up, MenuAction.filter())
     router.message.register(on_language_command, Command("language"))
     router.callback_query.register(on_language, LanguageChoice.filter())
     router.message.register(on_timezone_command, Command("timezone"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -11,8 +13,24 @@ from bot.timezones import COMMON_ZONES, utc_offset_label
 from keyboards.ids import Number
 
 
+class MenuItem(enum.StrEnum):
+    sos = "sos"
+    help = "help"
+    menu = "menu"
+    find_therapist = "find"  # not `find`: str has a method of that name
+    my = "my"
+    settings = "settings"
+    answers = "answers"
+    language = "language"
+    timezone = "timezone"
+    my_data = "my_data"
+    delete = "delete"
+
+
 class MenuAction(CallbackData, prefix="menu"):
-    action: str
+    """A menu button; a value that is not a `MenuItem` fails parsing (a forged button)."""
+
+    action: MenuItem
 
 
 class LanguageChoice(CallbackData, prefix="lang"):
@@ -29,31 +47,34 @@ class DeleteChoice(CallbackData, prefix="del"):
 
 def main_menu(t: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("menu-find"), callback_data=MenuAction(action="find"))
-    builder.button(text=t("menu-my"), callback_data=MenuAction(action="my"))
-    builder.button(text=t("menu-settings"), callback_data=MenuAction(action="settings"))
-    builder.button(text=t("menu-help"), callback_data=MenuAction(action="help"))
-    builder.button(text=t("menu-sos"), callback_data=MenuAction(action="sos"))
+    builder.button(text=t("menu-find"), callback_data=MenuAction(action=MenuItem.find_therapist))
+    builder.button(text=t("menu-my"), callback_data=MenuAction(action=MenuItem.my))
+    builder.button(text=t("menu-settings"), callback_data=MenuAction(action=MenuItem.settings))
+    builder.button(text=t("menu-help"), callback_data=MenuAction(action=MenuItem.help))
+    builder.button(text=t("menu-sos"), callback_data=MenuAction(action=MenuItem.sos))
     builder.adjust(1, 1, 1, 2)
     return builder.as_markup()
 
 
 def to_menu(t: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("btn-menu"), callback_data=MenuAction(action="menu"))
+    builder.button(text=t("btn-menu"), callback_data=MenuAction(action=MenuItem.menu))
     return builder.as_markup()
 
 
 def settings_menu(t: Texts, zone_label: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("settings-edit-answers"), callback_data=MenuAction(action="answers"))
-    builder.button(text=t("settings-language"), callback_data=MenuAction(action="language"))
     builder.button(
-        text=t("settings-timezone", zone=zone_label), callback_data=MenuAction(action="timezone")
+        text=t("settings-edit-answers"), callback_data=MenuAction(action=MenuItem.answers)
     )
-    builder.button(text=t("settings-my-data"), callback_data=MenuAction(action="my_data"))
-    builder.button(text=t("settings-delete"), callback_data=MenuAction(action="delete"))
-    builder.button(text=t("btn-menu"), callback_data=MenuAction(action="menu"))
+    builder.button(text=t("settings-language"), callback_data=MenuAction(action=MenuItem.language))
+    builder.button(
+        text=t("settings-timezone", zone=zone_label),
+        callback_data=MenuAction(action=MenuItem.timezone),
+    )
+    builder.button(text=t("settings-my-data"), callback_data=MenuAction(action=MenuItem.my_data))
+    builder.button(text=t("settings-delete"), callback_data=MenuAction(action=MenuItem.delete))
+    builder.button(text=t("btn-menu"), callback_data=MenuAction(action=MenuItem.menu))
     builder.adjust(1)
     return builder.as_markup()
 
