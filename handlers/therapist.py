@@ -7,7 +7,9 @@ handlers check ownership again, since callback data is untrusted."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, MagicData, StateFilter
@@ -36,6 +38,7 @@ from keyboards.therapist import (
     PAUSES,
     SESSION_LENGTHS,
     Hours,
+    HoursAction,
     Outcome,
     SessionCancel,
     SessionCard,
@@ -386,7 +389,52 @@ async def _after_change(
     await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
 
 
-async def on_hours(
+# Working-hours buttons: one handler per action (`HoursAction`), for linked therapists only
+# (a router filter); a value the screen did not offer finds no handler.
+
+
+async def on_hours_show(
+    callback: CallbackQuery, flow: Flow, session: AsyncSession, role: Role
+) -> None:
+    await callback.answer()
+    await flow.state.set_state(None)
+    text, markup = await _hours_screen(flow.t, session, await _therapist(session, role))
+    await flow.display(text, markup, screen_of(callback))
+
+
+async def on_hours_pick_weekday(callback: CallbackQuery, flow: Flow) -> None:
+    t = flow.t
+    await callback.answer()
+    labels = [t(f"weekday-{day}") for day in range(7)]
+    markup = choices_keyboard(t, HoursAction.add, list(range(7)), labels)
+    await flow.display(t("availability-pick-weekday"), markup, screen_of(callback))
+
+
+async def on_hours_add_window(callback: CallbackQuery, callback_data: Hours, flow: Flow) -> None:
+    t, weekday = flow.t, callback_data.value
+    await callback.answer()
+    await flow.state.set_state(HoursInput.window)
+    await flow.state.update_data(weekday=weekday)
+    text = t("availability-type-window", weekday=t(f"weekday-long-{weekday}"))
+    await flow.display(text, None, screen_of(callback))
+
+
+async def on_hours_pick_minutes(callback: CallbackQuery, flow: Flow) -> None:
+    t = flow.t
+    await callback.answer()
+    labels = [str(minutes) for minutes in SESSION_LENGTHS]
+    markup = choices_keyboard(t, HoursAction.minutes, SESSION_LENGTHS, labels)
+    await flow.display(t("availability-pick-minutes"), markup, screen_of(callback))
+
+
+async def on_hours_pick_pause(callback: CallbackQuery, flow: Flow) -> None:
+    t = flow.t
+    await callback.answer()
+    markup = choices_keyboard(t, HoursAction.pause, PAUSES, [str(pause) for pause in PAUSES])
+    await flow.display(t("availability-pick-pause"), markup, screen_of(callback))
+
+
+async def on_hours_set_format(
     callback: CallbackQuery,
     callback_data: Hours,
     flow: Flow,
@@ -395,62 +443,70 @@ async def on_hours(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    t = flow.t
-    if role.therapist_id is None:
-        await callback.answer(t("tbooking-not-yours"), show_alert=True)
-        return
+    await callback.answer()
     therapist = await _therapist(session, role)
-    action, value = callback_data.action, callback_data.value
-    screen = screen_of(callback)
-    if action == "show":
-        await callback.answer()
-        await flow.state.set_state(None)
-        text, markup = await _hours_screen(t, session, therapist)
-        await flow.display(text, markup, screen)
-    elif action == "add" and value == -1:
-        await callback.answer()
-        labels = [t(f"weekday-{day}") for day in range(7)]
-        markup = choices_keyboard(t, "add", list(range(7)), labels)
-        await flow.display(t("availability-pick-weekday"), markup, screen)
-    elif action == "add" and 0 <= value <= 6:
-        await callback.answer()
-        await flow.state.set_state(HoursInput.window)
-        await flow.state.update_data(weekday=value)
-        await flow.display(
-            t("availability-type-window", weekday=t(f"weekday-long-{value}")), None, screen
-        )
-    elif action == "minutes" and value == -1:
-        await callback.answer()
-        labels = [str(minutes) for minutes in SESSION_LENGTHS]
-        markup = choices_keyboard(t, "minutes", SESSION_LENGTHS, labels)
-        await flow.display(t("availability-pick-minutes"), markup, screen)
-    elif action == "pause" and value == -1:
-        await callback.answer()
-        markup = choices_keyboard(t, "pause", PAUSES, [str(pause) for pause in PAUSES])
-        await flow.display(t("availability-pick-pause"), markup, screen)
-    elif action in ("minutes", "pause") and value in (
-        SESSION_LENGTHS if action == "minutes" else PAUSES
-    ):
-        await callback.answer()
-        await schedule.set_session_format(
-            session,
-            therapist.id,
-            minutes=value if action == "minutes" else None,
-            break_minutes=value if action == "pause" else None,
-        )
-        await _after_change(flow, session, therapist, settings, clock)
-    elif action == "remove" and await schedule.remove_window(session, therapist.id, value):
-        await callback.answer()
-        await _after_change(flow, session, therapist, settings, clock)
-    elif action == "off":
-        await callback.answer()
-        await flow.state.set_state(HoursInput.time_off)
-        await flow.display(t("availability-type-off"), None, screen)
-    elif action == "unoff" and await schedule.remove_time_off(session, therapist.id, value):
-        await callback.answer()
-        await _after_change(flow, session, therapist, settings, clock)
+    minutes = callback_data.action == HoursAction.minutes
+    await schedule.set_session_format(
+        session,
+        therapist.id,
+        minutes=callback_data.value if minutes else None,
+        break_minutes=None if minutes else callback_data.value,
+    )
+    await _after_change(flow, session, therapist, settings, clock)
+
+
+async def on_hours_remove(
+    callback: CallbackQuery,
+    callback_data: Hours,
+    flow: Flow,
+    session: AsyncSession,
+    role: Role,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    therapist = await _therapist(session, role)
+    if callback_data.action == HoursAction.remove:
+        removed = await schedule.remove_window(session, therapist.id, callback_data.value)
     else:
-        await callback.answer(t("stale-button-short"))
+        removed = await schedule.remove_time_off(session, therapist.id, callback_data.value)
+    if not removed:  # removed meanwhile, or not this therapist's
+        await callback.answer(flow.t("stale-button-short"))
+        return
+    await callback.answer()
+    await _after_change(flow, session, therapist, settings, clock)
+
+
+async def on_hours_off(callback: CallbackQuery, flow: Flow) -> None:
+    await callback.answer()
+    await flow.state.set_state(HoursInput.time_off)
+    await flow.display(flow.t("availability-type-off"), None, screen_of(callback))
+
+
+async def on_hours_refused(callback: CallbackQuery, flow: Flow, role: Role) -> None:
+    """A working-hours button of someone who is no therapist, or with a value that screen
+    did not offer."""
+    if role.therapist_id is None:
+        await callback.answer(flow.t("tbooking-not-yours"), show_alert=True)
+        return
+    await callback.answer(flow.t("stale-button-short"))
+
+
+def _hours_handlers(router: Router, is_therapist: MagicData) -> None:
+    none_yet = F.value == -1
+    routes: list[tuple[Callable[..., Awaitable[None]], Any]] = [
+        (on_hours_show, F.action == HoursAction.show),
+        (on_hours_pick_weekday, (F.action == HoursAction.add) & none_yet),
+        (on_hours_add_window, (F.action == HoursAction.add) & F.value.in_(range(7))),
+        (on_hours_pick_minutes, (F.action == HoursAction.minutes) & none_yet),
+        (on_hours_pick_pause, (F.action == HoursAction.pause) & none_yet),
+        (on_hours_set_format, (F.action == HoursAction.minutes) & F.value.in_(SESSION_LENGTHS)),
+        (on_hours_set_format, (F.action == HoursAction.pause) & F.value.in_(PAUSES)),
+        (on_hours_remove, F.action.in_({HoursAction.remove, HoursAction.unoff})),
+        (on_hours_off, F.action == HoursAction.off),
+    ]
+    for handler, rule in routes:
+        router.callback_query.register(handler, Hours.filter(rule), is_therapist)
+    router.callback_query.register(on_hours_refused, Hours.filter())
 
 
 def parse_window(text: str, weekday: int) -> WeeklyWindow | None:
@@ -579,5 +635,5 @@ def create_router() -> Router:
     router.callback_query.register(on_session_card, SessionCard.filter())
     router.callback_query.register(on_outcome, Outcome.filter())
     router.callback_query.register(on_session_cancel, SessionCancel.filter())
-    router.callback_query.register(on_hours, Hours.filter())
+    _hours_handlers(router, is_therapist)
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 from aiogram.filters.callback_data import CallbackData
@@ -27,11 +28,20 @@ class SessionCancel(CallbackData, prefix="tc"):
     sure: bool = False
 
 
-class Hours(CallbackData, prefix="av"):
-    """`action`: show, add (value: weekday), remove (value: rule id), minutes, pause,
-    off (start typing a day off), unoff (value: time-off id)."""
+class HoursAction(enum.StrEnum):
+    show = "show"
+    add = "add"  # value: the weekday, or none yet
+    remove = "remove"  # value: the rule id
+    minutes = "minutes"  # value: the session length, or none yet
+    pause = "pause"  # value: the break, or none yet
+    off = "off"  # start typing a day off
+    unoff = "unoff"  # value: the time-off id
 
-    action: str
+
+class Hours(CallbackData, prefix="av"):
+    """Working-hours buttons; an action that is not an `HoursAction` fails parsing."""
+
+    action: HoursAction
     value: NumberOrNone = -1
 
 
@@ -90,28 +100,35 @@ def hours_keyboard(
 ) -> InlineKeyboardMarkup:
     """`windows` and `time_off`: (id, label) of what can be removed."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("availability-add"), callback_data=Hours(action="add"))
+    builder.button(text=t("availability-add"), callback_data=Hours(action=HoursAction.add))
     for rule_id, label in windows:
-        builder.button(text=label, callback_data=Hours(action="remove", value=rule_id))
+        builder.button(text=label, callback_data=Hours(action=HoursAction.remove, value=rule_id))
     builder.button(
-        text=t("availability-minutes", minutes=minutes), callback_data=Hours(action="minutes")
+        text=t("availability-minutes", minutes=minutes),
+        callback_data=Hours(action=HoursAction.minutes),
     )
-    builder.button(text=t("availability-pause", pause=pause), callback_data=Hours(action="pause"))
-    builder.button(text=t("availability-add-off"), callback_data=Hours(action="off"))
+    builder.button(
+        text=t("availability-pause", pause=pause), callback_data=Hours(action=HoursAction.pause)
+    )
+    builder.button(text=t("availability-add-off"), callback_data=Hours(action=HoursAction.off))
     for off_id, label in time_off:
-        builder.button(text=label, callback_data=Hours(action="unoff", value=off_id))
+        builder.button(text=label, callback_data=Hours(action=HoursAction.unoff, value=off_id))
     builder.adjust(1)
     return builder.as_markup()
 
 
 def choices_keyboard(
-    t: Texts, action: str, values: Sequence[int], labels: Sequence[str]
+    t: Texts, action: HoursAction, values: Sequence[int], labels: Sequence[str]
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for value, label in zip(values, labels, strict=True):
         builder.button(text=label, callback_data=Hours(action=action, value=value))
     builder.adjust(4)
-    builder.row(InlineKeyboardButton(text=t("btn-back"), callback_data=Hours(action="show").pack()))
+    builder.row(
+        InlineKeyboardButton(
+            text=t("btn-back"), callback_data=Hours(action=HoursAction.show).pack()
+        )
+    )
     return builder.as_markup()
 
 
