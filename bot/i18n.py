@@ -43,12 +43,6 @@ class Translator:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._bundles)
 
-    def message_ids(self, language: str) -> set[str]:
-        return set(self._bundles[language]._messages)
-
-    def has(self, key: str, language: str) -> bool:
-        return self._bundle(language).has_message(key)
-
     def _bundle(self, language: str) -> FluentBundle:
         return self._bundles.get(language) or self._bundles[self.default]
 

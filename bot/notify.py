@@ -151,11 +151,6 @@ class Outgoing:
         # busy, short enough that a reminder sent during a broadcast is not held up long.
         self._broadcast_workers = max(1, math.ceil(settings.send_rate_per_second))
 
-    @property
-    def tracked_chats(self) -> int:
-        """How many per-chat limiters are kept right now."""
-        return len(self._chats)
-
     async def send_message(
         self,
         chat_id: int,

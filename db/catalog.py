@@ -61,11 +61,6 @@ async def candidates(
     ]
 
 
-async def therapists_by_id(session: AsyncSession, ids: list[int]) -> dict[int, Therapist]:
-    result = await session.scalars(select(Therapist).where(Therapist.id.in_(ids)))
-    return {therapist.id: therapist for therapist in result}
-
-
 async def remember_photo(session: AsyncSession, therapist_id: int, file_id: str) -> None:
     """Telegram's file id of an uploaded portrait: later cards send it without uploading."""
     await session.execute(

@@ -32,11 +32,6 @@ class Base(DeclarativeBase):
     }
 
 
-class Format(enum.StrEnum):
-    individual = "individual"
-    couple = "couple"
-
-
 class SlotStatus(enum.StrEnum):
     free = "free"
     held = "held"
@@ -286,8 +281,8 @@ class Payment(Base):
 
 class RelayedMessage(Base):
     """The relay log between a client and a therapist: who, to whom, when, and the message
-    ids that map replies back. Texts are relayed at once and never stored (`pending_text`
-    stays empty); an undelivered message is reported to its sender as not delivered."""
+    ids that map replies back. Texts are relayed at once and never stored; an undelivered
+    message is reported to its sender as not delivered."""
 
     __tablename__ = "relayed_messages"
     __table_args__ = (Index("ix_relayed_target", "target_chat_id", "target_message_id"),)
@@ -303,7 +298,6 @@ class RelayedMessage(Base):
     target_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     target_message_id: Mapped[int | None] = mapped_column(BigInteger)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    pending_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
 

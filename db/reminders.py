@@ -116,18 +116,10 @@ def plan_of(session: AsyncSession) -> ReminderPlan:
 # -- keeping rows in step with their booking ---------------------------------------------
 
 
-async def schedule_for(
-    session: AsyncSession, booking: Booking, plan: ReminderPlan | Settings, now: datetime
-) -> None:
-    """Bring the booking's reminders in line with it; the caller commits. For use cases
-    that confirm a booking (payments) or change it: call after the change, before commit."""
-    if isinstance(plan, Settings):
-        plan = ReminderPlan.from_settings(plan)
-    await _sync(session, booking.id, plan, now)
-
-
 async def follow_booking(session: AsyncSession, booking_id: int, now: datetime) -> None:
-    """`schedule_for` with the plan bound to the session (see `use_plan`)."""
+    """Bring the booking's reminders in line with it, with the plan bound to the session
+    (see `use_plan`); the caller commits. For use cases that confirm a booking or change
+    it: call after the change, before commit."""
     await _sync(session, booking_id, plan_of(session), now)
 
 

@@ -15,8 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.formatting import money, therapist_name, when_text
 from bot.policy import Rules
 from bot.timezones import zone
-from db import admin as admin_db
-from db import bookings, outbox, payments
+from db import admin_bookings, admin_catalog, bookings, outbox, payments
 from db.models import ACTIVE_BOOKING_STATUSES
 from handlers.admin_common import (
     Admin,
@@ -86,7 +85,7 @@ async def show_bookings(
     therapist_id: int | None = None,
 ) -> None:
     t = admin.t
-    rows, total = await admin_db.bookings_between(
+    rows, total = await admin_bookings.bookings_between(
         admin.session, start, end, therapist_id=therapist_id, limit=SHOWN
     )
     lines = [title, t("adm-bookings-zone", zone=admin.timezone), ""]
@@ -117,7 +116,7 @@ async def show_bookings(
 
 
 async def show_for_therapist(admin: Admin, therapist_id: int) -> bool:
-    therapist = await admin_db.get_therapist(admin.session, therapist_id)
+    therapist = await admin_catalog.get_therapist(admin.session, therapist_id)
     if therapist is None:
         return False
     today = local_midnight(admin.now().astimezone(zone(admin.timezone)).date(), admin.timezone)
@@ -175,8 +174,8 @@ async def on_therapist_bookings(
 
 async def _cancellable(
     callback: CallbackQuery, admin: Admin, booking_id: int
-) -> admin_db.BookingRow | None:
-    row = await admin_db.booking_row(admin.session, booking_id)
+) -> admin_bookings.BookingRow | None:
+    row = await admin_bookings.booking_row(admin.session, booking_id)
     if row is None:
         await callback.answer(admin.t("adm-booking-unknown", id=booking_id), show_alert=True)
         return None
@@ -186,7 +185,7 @@ async def _cancellable(
     return row
 
 
-def _describe(admin: Admin, row: admin_db.BookingRow) -> str:
+def _describe(admin: Admin, row: admin_bookings.BookingRow) -> str:
     t = admin.t
     booking = row.booking
     return t(
@@ -220,7 +219,7 @@ async def on_reason(message: Message, admin: Admin) -> None:
         await admin.send(t("adm-cancel-reason-invalid", limit=REASON_LIMIT), cancel_keyboard(t))
         return
     booking_id = int((await admin.data()).get("booking_id", 0))
-    row = await admin_db.booking_row(admin.session, booking_id)
+    row = await admin_bookings.booking_row(admin.session, booking_id)
     if row is None:
         await admin.finish()
         await admin.send(t("adm-booking-unknown", id=booking_id))
@@ -274,7 +273,7 @@ async def on_confirm(
         return
     await admin.finish()
     await callback.answer()
-    after = await admin_db.booking_row(admin.session, done.booking.id)
+    after = await admin_bookings.booking_row(admin.session, done.booking.id)
     payment = payment_text(admin, after.payment if after else row.payment)
     await admin.show(
         admin.t("adm-cancel-done", id=done.booking.id, payment=payment), None, screen_of(callback)

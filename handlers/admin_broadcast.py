@@ -13,8 +13,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 
 from bot.notify import BroadcastReport
-from db import admin as admin_db
-from db import audit
+from db import admin_reports, audit
 from handlers.admin_common import (
     TEXT_LIMIT,
     Admin,
@@ -53,8 +52,8 @@ async def on_text(message: Message, admin: Admin) -> None:
     await admin.send(t("adm-broadcast-preview"))
     await admin.send(html)
     counts = [
-        (name, len(await admin_db.audience(admin.session, name, admin.now())))
-        for name in admin_db.AUDIENCES
+        (name, len(await admin_reports.audience(admin.session, name, admin.now())))
+        for name in admin_reports.AUDIENCES
     ]
     await admin.ask(AUDIENCE, t("adm-broadcast-audience"), audience_keyboard(t, counts), html=html)
 
@@ -67,10 +66,10 @@ async def on_audience(
     if await dialog_screen(callback, admin, (AUDIENCE,)) is None:
         return
     t, audience = admin.t, callback_data.audience
-    if audience not in admin_db.AUDIENCES:
+    if audience not in admin_reports.AUDIENCES:
         await callback.answer(t("adm-stale"), show_alert=True)
         return
-    chat_ids = await admin_db.audience(admin.session, audience, admin.now())
+    chat_ids = await admin_reports.audience(admin.session, audience, admin.now())
     if not chat_ids:
         await callback.answer(t("adm-broadcast-nobody"), show_alert=True)
         return
@@ -103,7 +102,7 @@ async def on_send(callback: CallbackQuery, callback_data: BroadcastSend, admin: 
     # Leave the dialog before sending: a second tap finds nothing to send again.
     await admin.finish()
     await callback.answer()
-    chat_ids = await admin_db.audience(admin.session, audience, admin.now())
+    chat_ids = await admin_reports.audience(admin.session, audience, admin.now())
     status = await admin.show(
         t("adm-broadcast-progress", done=0, total=len(chat_ids)), None, screen_of(callback)
     )

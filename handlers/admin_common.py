@@ -26,7 +26,7 @@ from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import Outgoing
 from bot.timezones import Clock
-from db import admin as admin_db
+from db import admin_catalog
 from db.models import Therapist
 
 ADMIN_DESTINY = "admin"
@@ -210,7 +210,7 @@ async def pressed_therapist(
 ) -> Therapist | None:
     """The therapist a button names, or None with an alert when there is no such profile
     (a forged or outdated button)."""
-    therapist = await admin_db.get_therapist(admin.session, therapist_id)
+    therapist = await admin_catalog.get_therapist(admin.session, therapist_id)
     if therapist is None:
         await callback.answer(admin.t("adm-therapist-unknown", id=therapist_id), show_alert=True)
     return therapist

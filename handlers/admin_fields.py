@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from bot.formatting import money, therapist_name
 from bot.timezones import parse_offset, utc_offset_label, zone
-from db import admin as admin_db
+from db import admin_catalog
 from db.models import Therapist
 from handlers.admin_common import Admin
 from keyboards.admin import therapist_keyboard
@@ -159,7 +159,7 @@ async def topic_names(admin: Admin) -> dict[int, str]:
     english = admin.t.language == "en"
     return {
         topic.id: (topic.name_en if english else topic.name_ru)
-        for topic in await admin_db.all_topics(admin.session)
+        for topic in await admin_catalog.all_topics(admin.session)
     }
 
 

@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charts import ChartTexts, stats_chart
 from bot.formatting import when_text
 from bot.timezones import zone
-from db import admin as admin_db
-from db import audit
+from db import admin_reports, audit
 from handlers.admin_bookings import parse_day
 from handlers.admin_common import TEXT_LIMIT, Admin, fit
 from handlers.admin_slots import local_midnight
@@ -38,12 +37,12 @@ CSV_DELIMITER = ";"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Exporter = Callable[
-    [AsyncSession, datetime | None, datetime | None], Coroutine[Any, Any, admin_db.Table]
+    [AsyncSession, datetime | None, datetime | None], Coroutine[Any, Any, admin_reports.Table]
 ]
 EXPORTS: dict[str, Exporter] = {
-    "bookings": admin_db.export_bookings,
-    "users": admin_db.export_users,
-    "payments": admin_db.export_payments,
+    "bookings": admin_reports.export_bookings,
+    "users": admin_reports.export_users,
+    "payments": admin_reports.export_payments,
 }
 
 
@@ -59,7 +58,7 @@ async def on_stats(message: Message, admin: Admin) -> None:
     t, now = admin.t, admin.now()
     today = local_midnight(now.astimezone(zone(admin.timezone)).date(), admin.timezone)
     starts = {name: today if days is None else now - timedelta(days=days) for name, days in PERIODS}
-    numbers = await admin_db.stats(admin.session, starts, now)
+    numbers = await admin_reports.stats(admin.session, starts, now)
     lines = [t("adm-stats-title", zone=admin.timezone), t("adm-stats-users", count=numbers.users)]
     for name, _ in PERIODS:
         period = numbers.periods[name]
@@ -90,7 +89,7 @@ async def on_stats(message: Message, admin: Admin) -> None:
             count=funnel.get(kind, 0),
             share=_share(funnel.get(kind, 0), start_count),
         )
-        for kind in admin_db.FUNNEL
+        for kind in admin_reports.FUNNEL
     ]
     lines += ["", t("adm-sources-title")]
     if not numbers.sources:
@@ -110,7 +109,7 @@ async def on_stats(message: Message, admin: Admin) -> None:
     values = [
         [getattr(numbers.periods[name], measure) for measure in MEASURES] for name, _ in PERIODS
     ]
-    stages = [(t(f"adm-funnel-{kind}"), funnel.get(kind, 0)) for kind in admin_db.FUNNEL]
+    stages = [(t(f"adm-funnel-{kind}"), funnel.get(kind, 0)) for kind in admin_reports.FUNNEL]
     # Drawing takes a fraction of a second of CPU: keep it off the event loop.
     png = await asyncio.to_thread(stats_chart, texts, values, stages)
     await admin.bot.send_photo(
@@ -135,7 +134,7 @@ def cell(value: Any, timezone: str) -> Any:
     return value
 
 
-def to_csv(table: admin_db.Table, timezone: str) -> bytes:
+def to_csv(table: admin_reports.Table, timezone: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
     writer.writerow(table.columns)

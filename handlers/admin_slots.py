@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.formatting import day_label, therapist_name, when_text
 from bot.timezones import zone
-from db import admin as admin_db
+from db import admin_catalog, admin_slots
 from db.models import Slot, SlotStatus, Therapist
 from handlers.admin_common import (
     Admin,
@@ -91,7 +91,7 @@ async def _window(admin: Admin, therapist: Therapist) -> dict[date, list[Slot]]:
     today = admin.now().astimezone(zone(therapist.timezone)).date()
     start = local_midnight(today, therapist.timezone)
     end = local_midnight(today + timedelta(days=DAYS), therapist.timezone)
-    slots = await admin_db.slots_between(admin.session, therapist.id, start, end)
+    slots = await admin_slots.slots_between(admin.session, therapist.id, start, end)
     return _by_day(slots, therapist.timezone)
 
 
@@ -149,7 +149,7 @@ async def on_slots(message: Message, command: CommandObject, admin: Admin) -> No
     if therapist_id is None:
         await admin.send(admin.t("adm-slots-usage"))
         return
-    therapist = await admin_db.get_therapist(admin.session, therapist_id)
+    therapist = await admin_catalog.get_therapist(admin.session, therapist_id)
     if therapist is None:
         await admin.send(admin.t("adm-therapist-unknown", id=therapist_id))
         return
@@ -180,9 +180,11 @@ async def on_block(callback: CallbackQuery, callback_data: SlotBlock, admin: Adm
     if await refused(callback, admin):
         return
     t = admin.t
-    slot = await admin_db.get_slot(admin.session, callback_data.slot_id)
+    slot = await admin_slots.get_slot(admin.session, callback_data.slot_id)
     therapist = (
-        await admin_db.get_therapist(admin.session, slot.therapist_id) if slot is not None else None
+        await admin_catalog.get_therapist(admin.session, slot.therapist_id)
+        if slot is not None
+        else None
     )
     if slot is None or therapist is None:
         await callback.answer(t("adm-slot-unknown"), show_alert=True)
@@ -191,7 +193,7 @@ async def on_block(callback: CallbackQuery, callback_data: SlotBlock, admin: Adm
         await callback.answer(t("adm-slot-taken"), show_alert=True)
         return
     day = slot.starts_at.astimezone(zone(therapist.timezone)).date()
-    changed = await admin_db.set_slot_blocked(
+    changed = await admin_slots.set_slot_blocked(
         admin.session, slot.id, callback_data.block, actor=admin.actor, now=admin.now()
     )
     if changed:
@@ -234,7 +236,7 @@ async def ask_time(admin: Admin, therapist: Therapist, notice: str | None = None
 async def on_time(message: Message, admin: Admin) -> None:
     t = admin.t
     therapist_id = int((await admin.data()).get("therapist_id", 0))
-    therapist = await admin_db.get_therapist(admin.session, therapist_id)
+    therapist = await admin_catalog.get_therapist(admin.session, therapist_id)
     if therapist is None:
         await admin.finish()
         await admin.send(t("adm-therapist-unknown", id=therapist_id))
@@ -250,10 +252,12 @@ async def on_time(message: Message, admin: Admin) -> None:
         await ask_time(admin, therapist, notice=t(error.key))
         return
     try:
-        slot = await admin_db.add_slot(admin.session, therapist, local, actor=admin.actor, now=now)
-    except admin_db.SlotOverlaps:
+        slot = await admin_slots.add_slot(
+            admin.session, therapist, local, actor=admin.actor, now=now
+        )
+    except admin_slots.SlotOverlaps:
         # The failed insert was rolled back, which expired what the session had loaded.
-        therapist = await admin_db.get_therapist(admin.session, therapist_id)
+        therapist = await admin_catalog.get_therapist(admin.session, therapist_id)
         assert therapist is not None
         await ask_time(admin, therapist, notice=t("adm-slot-overlap"))
         return

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.formatting import therapist_name, when_text
 from bot.timezones import COMMON_ZONES, utc_offset_label
-from db import admin as admin_db
+from db import admin_catalog
 from db.models import Therapist
 from handlers.admin_common import (
     Admin,
@@ -68,13 +68,13 @@ ADD, EDIT = "add:", "edit:"
 
 
 async def show_list(admin: Admin, page: int, edit: Message | None = None) -> None:
-    therapists, total = await admin_db.therapists_page(
+    therapists, total = await admin_catalog.therapists_page(
         admin.session, offset=max(page, 0) * PAGE, limit=PAGE
     )
     pages = max(math.ceil(total / PAGE), 1)
     if page >= pages or page < 0:
         page = min(max(page, 0), pages - 1)
-        therapists, total = await admin_db.therapists_page(
+        therapists, total = await admin_catalog.therapists_page(
             admin.session, offset=page * PAGE, limit=PAGE
         )
     text = admin.t("adm-therapists-title", count=total, page=page + 1, pages=pages)
@@ -108,7 +108,7 @@ async def on_open(callback: CallbackQuery, callback_data: TherapistOpen, admin: 
 async def on_active(callback: CallbackQuery, callback_data: TherapistActive, admin: Admin) -> None:
     if await refused(callback, admin):
         return
-    therapist = await admin_db.set_therapist_active(
+    therapist = await admin_catalog.set_therapist_active(
         admin.session,
         callback_data.therapist_id,
         callback_data.active,
@@ -130,10 +130,10 @@ async def on_active(callback: CallbackQuery, callback_data: TherapistActive, adm
 
 
 async def send_invite(admin: Admin, therapist_id: int) -> bool:
-    invite = await admin_db.create_invite(
+    invite = await admin_catalog.create_invite(
         admin.session, therapist_id, actor=admin.actor, now=admin.now()
     )
-    therapist = await admin_db.get_therapist(admin.session, therapist_id)
+    therapist = await admin_catalog.get_therapist(admin.session, therapist_id)
     if invite is None or therapist is None:
         return False
     me = await admin.bot.me()
@@ -211,7 +211,7 @@ async def ask_field(
         english = t.language == "en"
         visible = [
             (topic.id, topic.name_en if english else topic.name_ru)
-            for topic in await admin_db.all_topics(admin.session)
+            for topic in await admin_catalog.all_topics(admin.session)
             if not topic.hidden or topic.id in chosen
         ]
         markup = topics_choice_keyboard(t, visible, chosen)
@@ -259,15 +259,15 @@ async def keep_value(admin: Admin, step: str, value: Any, edit: Message | None =
 async def save_field(admin: Admin, therapist_id: int, field: str, value: Any) -> Therapist | None:
     session, actor, now = admin.session, admin.actor, admin.now()
     if field == "topics":
-        return await admin_db.set_therapist_topics(
+        return await admin_catalog.set_therapist_topics(
             session, therapist_id, [int(v) for v in value], actor=actor, now=now
         )
     if field == "photo":
-        return await admin_db.set_therapist_photo(
+        return await admin_catalog.set_therapist_photo(
             session, therapist_id, value, actor=actor, now=now
         )
     if field == "formats":
-        return await admin_db.update_therapist(
+        return await admin_catalog.update_therapist(
             session,
             therapist_id,
             actor=actor,
@@ -277,7 +277,7 @@ async def save_field(admin: Admin, therapist_id: int, field: str, value: Any) ->
         )
     if field in OPTIONAL and value is None and field != "meeting_link":
         value = ""
-    return await admin_db.update_therapist(
+    return await admin_catalog.update_therapist(
         session, therapist_id, actor=actor, now=now, **{field: value}
     )
 
@@ -429,7 +429,7 @@ async def toggle_topic(
         await callback.answer()
         await keep_value(admin, f"{mode}topics", chosen, edit=screen)
         return
-    offered = {t.id for t in await admin_db.all_topics(admin.session) if not t.hidden}
+    offered = {t.id for t in await admin_catalog.all_topics(admin.session) if not t.hidden}
     if not value.isdigit() or int(value) not in offered | set(chosen):
         await callback.answer(admin.t("adm-stale"), show_alert=True)
         return
@@ -447,7 +447,7 @@ async def create_from(admin: Admin, values: dict[str, Any], screen: Message | No
     if missing:
         await ask_field(admin, ADD, missing[0], await admin.data(), edit=screen)
         return
-    draft = admin_db.TherapistDraft(
+    draft = admin_catalog.TherapistDraft(
         name_ru=values["name_ru"],
         name_en=values["name_en"],
         gender=values["gender"],
@@ -464,7 +464,7 @@ async def create_from(admin: Admin, values: dict[str, Any], screen: Message | No
         photo_file_id=values["photo"],
         meeting_link=values["meeting_link"],
     )
-    therapist = await admin_db.create_therapist(
+    therapist = await admin_catalog.create_therapist(
         admin.session, draft, actor=admin.actor, now=admin.now()
     )
     await admin.finish()

@@ -7,7 +7,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from db import admin as admin_db
+from db import admin_catalog
 from db.models import Topic
 from handlers.admin_common import Admin, Step, TypedText, refused, screen_of
 from keyboards.admin import TopicAction, cancel_keyboard, topic_keyboard, topics_keyboard
@@ -23,7 +23,7 @@ def topic_line(admin: Admin, topic: Topic) -> str:
 
 
 async def show_topics(admin: Admin, edit: Message | None = None) -> None:
-    topics = await admin_db.all_topics(admin.session)
+    topics = await admin_catalog.all_topics(admin.session)
     lines = [admin.t("adm-topics-title", count=len(topics)), ""]
     lines += [topic_line(admin, topic) for topic in topics]
     await admin.show("\n".join(lines), topics_keyboard(admin.t, topics), edit)
@@ -68,7 +68,7 @@ async def on_action(callback: CallbackQuery, callback_data: TopicAction, admin: 
         await callback.answer(t("adm-topic-unknown"), show_alert=True)
         return
     if action in ("hide", "show"):
-        topic = await admin_db.set_topic_hidden(
+        topic = await admin_catalog.set_topic_hidden(
             admin.session, topic.id, action == "hide", actor=admin.actor, now=admin.now()
         )
         assert topic is not None
@@ -103,14 +103,14 @@ async def on_name(message: Message, admin: Admin, dialog_step: str) -> None:
         await admin.send(t("adm-topic-invalid", limit=NAME_LIMIT), cancel_keyboard(t))
         return
     if dialog_step == ADD_RU:
-        if await admin_db.topic_name_taken(admin.session, name, None):
+        if await admin_catalog.topic_name_taken(admin.session, name, None):
             await admin.send(t("adm-topic-exists"), cancel_keyboard(t))
             return
         await admin.ask(ADD_EN, t("adm-topic-ask-en", ru=name), cancel_keyboard(t), name_ru=name)
         return
     try:
         if dialog_step == ADD_EN:
-            topic = await admin_db.add_topic(
+            topic = await admin_catalog.add_topic(
                 admin.session,
                 name_ru=str(data.get("name_ru", "")),
                 name_en=name,
@@ -118,7 +118,7 @@ async def on_name(message: Message, admin: Admin, dialog_step: str) -> None:
                 now=admin.now(),
             )
         else:
-            found = await admin_db.rename_topic(
+            found = await admin_catalog.rename_topic(
                 admin.session,
                 int(data.get("topic_id", 0)),
                 language=str(data.get("language", "ru")),
@@ -131,7 +131,7 @@ async def on_name(message: Message, admin: Admin, dialog_step: str) -> None:
                 await admin.send(t("adm-topic-unknown"))
                 return
             topic = found
-    except admin_db.TopicExists:
+    except admin_catalog.TopicExists:
         await admin.send(t("adm-topic-exists"), cancel_keyboard(t))
         return
     await admin.finish()

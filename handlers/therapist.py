@@ -94,7 +94,7 @@ async def on_startup(
 
 # -- linking -----------------------------------------------------------------------------
 
-# The shape of the codes `db.admin.create_invite` makes (`secrets.token_urlsafe(16)`). Any
+# The shape of the codes `db.admin_catalog.create_invite` makes (`secrets.token_urlsafe(16)`). Any
 # other `/start` payload is a referral or ad tag and goes on to the usual onboarding.
 INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import admin as admin_db
+from db import admin_catalog
 from db.demo import load_demo
 from db.models import FunnelEvent, Therapist
 from handlers.therapist import INVITE_CODE
@@ -38,7 +38,7 @@ async def sources(sessions: Sessions) -> list[str]:
 
 async def invite(sessions: Sessions, therapist_id: int, clock: ManualClock) -> str:
     async with sessions() as session:
-        created = await admin_db.create_invite(
+        created = await admin_catalog.create_invite(
             session, therapist_id, actor=ADMIN_ID, now=clock.now()
         )
         assert created is not None

@@ -181,7 +181,7 @@ async def test_client_and_therapist_talk_both_ways(
     booking = await latest_booking(db_sessionmaker)
     for row in rows:
         assert row.booking_id == booking.id and row.therapist_id == therapist.id
-        assert row.delivered_at is not None and row.pending_text is None and not row.urgent
+        assert row.delivered_at is not None and not row.urgent
     assert (
         rows[0].target_chat_id == THERAPIST_TG and rows[0].target_message_id == relayed.message_id
     )
@@ -266,7 +266,7 @@ async def test_unlinked_therapist_is_reported(
     assert "Не доставлено" in client.last.text and "не подключил" in client.last.text
     assert "не сохранено" in client.last.text
     (row,) = await relays(db_sessionmaker)
-    assert row.target_chat_id is None and row.delivered_at is None and row.pending_text is None
+    assert row.target_chat_id is None and row.delivered_at is None
 
 
 async def test_therapist_who_blocked_the_bot(

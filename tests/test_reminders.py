@@ -29,7 +29,7 @@ from db.reminders import (
     RATING_AFTER,
     ReminderPlan,
     claim_due,
-    schedule_for,
+    follow_booking,
     use_plan,
 )
 from db.users import Answers, save_questionnaire
@@ -380,7 +380,7 @@ async def test_a_booking_confirmed_later_gets_its_reminders_then(practice: Pract
         )
         assert await rows_of(practice.sessions, booking.id) == {}
         booking.status = BookingStatus.confirmed
-        await schedule_for(session, booking, practice.settings, practice.clock.now())
+        await follow_booking(session, booking.id, practice.clock.now())
         await session.commit()
     assert set(await rows_of(practice.sessions, booking.id)) == {
         "client:24h",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.timezones import zone
-from db import admin as admin_db
+from db import admin_catalog
 from db.demo import load_demo
 from db.models import (
     AvailabilityRule,
@@ -41,7 +41,7 @@ async def practice(
 
 async def invite(sessions: Sessions, therapist_id: int, clock: ManualClock) -> str:
     async with sessions() as session:
-        created = await admin_db.create_invite(
+        created = await admin_catalog.create_invite(
             session, therapist_id, actor=ADMIN_ID, now=clock.now()
         )
         assert created is not None
