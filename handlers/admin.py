@@ -43,8 +43,8 @@ from handlers.admin_common import (
     NotCommand,
     Step,
     refused,
-    screen_of,
 )
+from handlers.screens import screen_of
 from keyboards.admin import ADMIN_PREFIXES, DialogCancel
 
 __all__ = ["COMMANDS", "create_router", "set_admin_commands"]

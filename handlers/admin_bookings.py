@@ -25,10 +25,10 @@ from handlers.admin_common import (
     fit,
     pressed_therapist,
     refused,
-    screen_of,
 )
 from handlers.admin_slots import local_midnight
 from handlers.notices import amount_text
+from handlers.screens import screen_of
 from keyboards.admin import (
     BookingCancel,
     BookingCancelYes,

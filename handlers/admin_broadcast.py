@@ -21,8 +21,8 @@ from handlers.admin_common import (
     Step,
     dialog_screen,
     refused,
-    screen_of,
 )
+from handlers.screens import screen_of
 from keyboards.admin import (
     BroadcastAudience,
     BroadcastSend,

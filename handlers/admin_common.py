@@ -15,7 +15,6 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import BaseFilter, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, TelegramObject
@@ -28,6 +27,8 @@ from bot.notify import Outgoing
 from bot.timezones import Clock
 from db import admin_catalog
 from db.models import Therapist
+from handlers import screens
+from handlers.screens import screen_of, text_screen
 
 ADMIN_DESTINY = "admin"
 TEXT_LIMIT = 4096
@@ -121,16 +122,7 @@ class Admin:
         self, text: str, markup: InlineKeyboardMarkup | None, edit: Message | None = None
     ) -> Message:
         """Replace the text of the screen a button was on, or send a new screen."""
-        if edit is not None and edit.text is not None:
-            try:
-                result = await edit.edit_text(text, reply_markup=markup)
-                return result if isinstance(result, Message) else edit
-            except TelegramBadRequest as error:
-                if "not modified" in error.message:
-                    return edit
-                if "not found" not in error.message and "can't be edited" not in error.message:
-                    raise
-        return await self.send(text, markup)
+        return await screens.show(self.bot, self.chat_id, text, markup, edit=text_screen(edit))
 
     async def step(self) -> str | None:
         return await self.dialog.get_state()
@@ -190,10 +182,6 @@ class AdminMiddleware(BaseMiddleware):
                 outgoing=data["outgoing"],
             )
         return await handler(event, data)
-
-
-def screen_of(callback: CallbackQuery) -> Message | None:
-    return callback.message if isinstance(callback.message, Message) else None
 
 
 async def refused(callback: CallbackQuery, admin: Admin) -> bool:

@@ -25,9 +25,9 @@ from handlers.admin_common import (
     fit,
     pressed_therapist,
     refused,
-    screen_of,
     therapist_id_arg,
 )
+from handlers.screens import screen_of
 from keyboards.admin import (
     SLOT_MARKS,
     SlotAdd,

@@ -24,7 +24,6 @@ from handlers.admin_common import (
     dialog_screen,
     pressed_therapist,
     refused,
-    screen_of,
     therapist_id_arg,
 )
 from handlers.admin_fields import (
@@ -42,6 +41,7 @@ from handlers.admin_fields import (
     values_of,
 )
 from handlers.catalog import has_portrait, portrait, remember_portrait
+from handlers.screens import screen_of
 from keyboards.admin import (
     DONE,
     SAVE,

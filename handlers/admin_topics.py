@@ -9,7 +9,8 @@ from aiogram.types import CallbackQuery, Message
 
 from db import admin_catalog
 from db.models import Topic
-from handlers.admin_common import Admin, Step, TypedText, refused, screen_of
+from handlers.admin_common import Admin, Step, TypedText, refused
+from handlers.screens import screen_of
 from keyboards.admin import TopicAction, cancel_keyboard, topic_keyboard, topics_keyboard
 
 NAME_LIMIT = 64

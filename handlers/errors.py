@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Texts
 from handlers.questionnaire import Flow
+from handlers.screens import not_modified
 from handlers.start import show_where_you_are
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ async def on_error(event: ErrorEvent, bot: Bot, t: Texts | None = None) -> None:
     screen that already shows the result) is no error."""
     update, error = event.update, event.exception
     query = update.callback_query
-    if isinstance(error, TelegramBadRequest) and "message is not modified" in error.message:
+    if isinstance(error, TelegramBadRequest) and not_modified(error):
         if query is not None:
             await _answer(query, None)
         return
