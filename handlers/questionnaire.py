@@ -68,6 +68,8 @@ STEPS: tuple[str, ...] = ("name", "email", *QUESTIONS, "summary")
 # The way through a first sign-up. The name is asked only when Telegram's is not usable, the
 # e-mail only from the summary (a provider's invoice asks for it when a receipt needs one).
 ONBOARDING: tuple[str, ...] = ("name", *QUESTIONS, "summary")
+# What the questionnaire keeps in the conversation data; other features keep their own keys.
+QUESTIONNAIRE_KEYS = frozenset({"answers", "editing", "screen"})
 CHOICES: dict[str, tuple[str, ...]] = {
     "therapy_before": ("yes", "no"),
     "format": ("individual", "couple"),
@@ -218,6 +220,15 @@ class Flow:
         else:
             await self.state.clear()
 
+    async def end_questionnaire(self) -> None:
+        """The answers are saved: the questionnaire's own state goes, and only that (a change
+        of therapist in progress keeps the therapist it excludes, for instance)."""
+        data = await self.state.get_data()
+        await self.state.set_state(None)
+        await self.state.set_data(
+            {key: value for key, value in data.items() if key not in QUESTIONNAIRE_KEYS}
+        )
+
     async def display(
         self,
         text: str,
@@ -279,7 +290,7 @@ class Flow:
 async def start_questionnaire(flow: Flow) -> None:
     """The first question. Telegram's name, when it reads as a name, is taken as it is
     (the summary lets the person change it), so it costs no step."""
-    await flow.state.set_data({"answers": {}})
+    await flow.state.update_data(answers={}, editing=False)
     if flow.user is None or not flow.telegram_name:
         await flow.show("name")
         return
@@ -307,7 +318,7 @@ async def edit_saved_answers(flow: Flow, edit: Message | None = None) -> None:
     assert flow.user is not None
     saved = await users.get_questionnaire(flow.session, flow.user)
     answers = saved_answers(saved) if saved is not None else {}
-    await flow.state.set_data({"answers": answers, "editing": saved is not None})
+    await flow.state.update_data(answers=answers, editing=saved is not None)
     await flow.show("summary" if saved is not None else "name", edit=edit)
 
 
@@ -430,7 +441,7 @@ async def on_confirm(
         ),
         clock.now(),
     )
-    await flow.state.clear()
+    await flow.end_questionnaire()
     await callback.answer()
     screen = screens.screen_of(callback)
     if screen is not None:

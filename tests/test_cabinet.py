@@ -290,6 +290,31 @@ async def test_change_therapist(practice: Harness, db_sessionmaker: Sessions) ->
         assert "change:schedule" in kinds
 
 
+async def test_editing_answers_keeps_the_change_of_therapist(
+    practice: Harness, db_sessionmaker: Sessions
+) -> None:
+    """Each feature clears only its own conversation data: editing the answers in the middle
+    of changing therapist does not bring the old therapist back."""
+    client = practice.user(414, "Анна")
+    await book_session(client)
+    booking = await the_booking(db_sessionmaker)
+    async with db_sessionmaker() as session:
+        old = await session.get(Therapist, booking.therapist_id)
+    cabinet = await open_cabinet(client)
+    await client.press("Сменить терапевта", message=cabinet)
+    await client.press("Неудобное расписание", message=cabinet)
+    await client.press("Нет, оставить", message=cabinet)
+    assert old.name_ru not in client.last_with_buttons.text
+    await client.send("/settings")
+    await client.press("Изменить анкету")
+    await client.press("Бюджет")
+    await client.press("Не важно")
+    await client.press("Всё верно")
+    await client.send("/start")
+    await client.press("Найти терапевта")
+    assert old.name_ru not in client.last_with_buttons.text
+
+
 async def test_delete_me_cancels_future_sessions(
     practice: Harness, db_sessionmaker: Sessions
 ) -> None:
