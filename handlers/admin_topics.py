@@ -3,7 +3,7 @@ language, hide it from the questionnaire (therapists keep it) or show it again."
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
@@ -11,11 +11,10 @@ from db import admin_catalog
 from db.models import Topic
 from handlers.admin_common import Admin, Step, TypedText, refused
 from handlers.screens import screen_of
-from keyboards.admin import TopicAction, cancel_keyboard, topic_keyboard, topics_keyboard
+from keyboards.admin import TopicAction, TopicItem, cancel_keyboard, topic_keyboard, topics_keyboard
 
 NAME_LIMIT = 64
 ADD_RU, ADD_EN, RENAME = "topic:add_ru", "topic:add_en", "topic:rename"
-ACTIONS = frozenset({"list", "open", "add", "ru", "en", "hide", "show"})
 
 
 def topic_line(admin: Admin, topic: Topic) -> str:
@@ -48,46 +47,76 @@ async def on_topics(message: Message, admin: Admin) -> None:
     await show_topics(admin)
 
 
-async def on_action(callback: CallbackQuery, callback_data: TopicAction, admin: Admin) -> None:
+async def on_topics_button(callback: CallbackQuery, admin: Admin) -> None:
     if await refused(callback, admin):
         return
-    t, action, screen = admin.t, callback_data.action, screen_of(callback)
-    if action not in ACTIONS:
-        await callback.answer(t("adm-stale"), show_alert=True)
-        return
-    if action == "list":
-        await callback.answer()
-        await show_topics(admin, screen)
-        return
-    if action == "add":
-        await callback.answer()
-        await admin.begin()
-        await admin.ask(ADD_RU, t("adm-topic-ask-ru"), cancel_keyboard(t))
-        return
-    topic = await admin.session.get(Topic, callback_data.topic_id)
-    if topic is None:
-        await callback.answer(t("adm-topic-unknown"), show_alert=True)
-        return
-    if action in ("hide", "show"):
-        topic = await admin_catalog.set_topic_hidden(
-            admin.session, topic.id, action == "hide", actor=admin.actor, now=admin.now()
-        )
-        assert topic is not None
-        await callback.answer(t("adm-topic-hidden") if topic.hidden else t("adm-topic-visible"))
-        await show_topic(admin, topic, screen)
+    await callback.answer()
+    await show_topics(admin, screen_of(callback))
+
+
+async def on_topic_add(callback: CallbackQuery, admin: Admin) -> None:
+    if await refused(callback, admin):
         return
     await callback.answer()
-    if action == "open":
-        await show_topic(admin, topic, screen)
-        return
     await admin.begin()
-    current = topic.name_en if action == "en" else topic.name_ru
+    await admin.ask(ADD_RU, admin.t("adm-topic-ask-ru"), cancel_keyboard(admin.t))
+
+
+async def _pressed_topic(
+    callback: CallbackQuery, callback_data: TopicAction, admin: Admin
+) -> Topic | None:
+    """The topic a button names, for an admin; otherwise the presser is answered."""
+    if await refused(callback, admin):
+        return None
+    topic = await admin.session.get(Topic, callback_data.topic_id)
+    if topic is None:
+        await callback.answer(admin.t("adm-topic-unknown"), show_alert=True)
+    return topic
+
+
+async def on_topic_open(callback: CallbackQuery, callback_data: TopicAction, admin: Admin) -> None:
+    topic = await _pressed_topic(callback, callback_data, admin)
+    if topic is None:
+        return
+    await callback.answer()
+    await show_topic(admin, topic, screen_of(callback))
+
+
+async def on_topic_visibility(
+    callback: CallbackQuery, callback_data: TopicAction, admin: Admin
+) -> None:
+    topic = await _pressed_topic(callback, callback_data, admin)
+    if topic is None:
+        return
+    t = admin.t
+    changed = await admin_catalog.set_topic_hidden(
+        admin.session,
+        topic.id,
+        callback_data.action == TopicItem.hide,
+        actor=admin.actor,
+        now=admin.now(),
+    )
+    assert changed is not None
+    await callback.answer(t("adm-topic-hidden") if changed.hidden else t("adm-topic-visible"))
+    await show_topic(admin, changed, screen_of(callback))
+
+
+async def on_topic_rename(
+    callback: CallbackQuery, callback_data: TopicAction, admin: Admin
+) -> None:
+    topic = await _pressed_topic(callback, callback_data, admin)
+    if topic is None:
+        return
+    await callback.answer()
+    await admin.begin()
+    language = "en" if callback_data.action == TopicItem.rename_en else "ru"
+    current = topic.name_en if language == "en" else topic.name_ru
     await admin.ask(
         RENAME,
-        t(f"adm-topic-ask-rename-{action}", current=current),
-        cancel_keyboard(t),
+        admin.t(f"adm-topic-ask-rename-{language}", current=current),
+        cancel_keyboard(admin.t),
         topic_id=topic.id,
-        language=action,
+        language=language,
     )
 
 
@@ -144,5 +173,13 @@ def create_router() -> Router:
     router = Router(name="admin-topics")
     router.message.register(on_topics, Command("topics"))
     router.message.register(on_name, Step(ADD_RU, ADD_EN, RENAME), TypedText())
-    router.callback_query.register(on_action, TopicAction.filter())
+    routes = (
+        (on_topics_button, F.action == TopicItem.list_all),
+        (on_topic_add, F.action == TopicItem.add),
+        (on_topic_open, F.action == TopicItem.open),
+        (on_topic_visibility, F.action.in_({TopicItem.hide, TopicItem.show})),
+        (on_topic_rename, F.action.in_({TopicItem.rename_ru, TopicItem.rename_en})),
+    )
+    for handler, rule in routes:
+        router.callback_query.register(handler, TopicAction.filter(rule))
     return router

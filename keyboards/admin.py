@@ -3,6 +3,7 @@ button pressed by someone who is not an admin is recognised (and logged) as an a
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -70,8 +71,20 @@ class BookingCancelYes(CallbackData, prefix="adby"):
     booking_id: Id
 
 
+class TopicItem(enum.StrEnum):
+    list_all = "list"
+    add = "add"
+    open = "open"
+    rename_ru = "ru"
+    rename_en = "en"
+    hide = "hide"
+    show = "show"
+
+
 class TopicAction(CallbackData, prefix="adtx"):
-    action: str  # list, open, add, ru, en, hide, show
+    """A topic button; an action that is not a `TopicItem` fails parsing."""
+
+    action: TopicItem
     topic_id: Id
 
 
@@ -355,13 +368,14 @@ def topics_keyboard(t: Texts, topics: Sequence[Topic]) -> InlineKeyboardMarkup:
         mark = "🙈 " if topic.hidden else ""
         name = topic.name_en if t.language == "en" else topic.name_ru
         builder.button(
-            text=f"{mark}{name}", callback_data=TopicAction(action="open", topic_id=topic.id)
+            text=f"{mark}{name}",
+            callback_data=TopicAction(action=TopicItem.open, topic_id=topic.id),
         )
     builder.adjust(2)
     builder.row(
         InlineKeyboardButton(
             text=t("adm-btn-topic-add"),
-            callback_data=TopicAction(action="add", topic_id=0).pack(),
+            callback_data=TopicAction(action=TopicItem.add, topic_id=0).pack(),
         )
     )
     return builder.as_markup()
@@ -370,22 +384,26 @@ def topics_keyboard(t: Texts, topics: Sequence[Topic]) -> InlineKeyboardMarkup:
 def topic_keyboard(t: Texts, topic: Topic) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=t("adm-btn-topic-rename-ru"), callback_data=TopicAction(action="ru", topic_id=topic.id)
+        text=t("adm-btn-topic-rename-ru"),
+        callback_data=TopicAction(action=TopicItem.rename_ru, topic_id=topic.id),
     )
     builder.button(
-        text=t("adm-btn-topic-rename-en"), callback_data=TopicAction(action="en", topic_id=topic.id)
+        text=t("adm-btn-topic-rename-en"),
+        callback_data=TopicAction(action=TopicItem.rename_en, topic_id=topic.id),
     )
     if topic.hidden:
         builder.button(
             text=t("adm-btn-topic-show"),
-            callback_data=TopicAction(action="show", topic_id=topic.id),
+            callback_data=TopicAction(action=TopicItem.show, topic_id=topic.id),
         )
     else:
         builder.button(
             text=t("adm-btn-topic-hide"),
-            callback_data=TopicAction(action="hide", topic_id=topic.id),
+            callback_data=TopicAction(action=TopicItem.hide, topic_id=topic.id),
         )
-    builder.button(text=t("adm-btn-topics"), callback_data=TopicAction(action="list", topic_id=0))
+    builder.button(
+        text=t("adm-btn-topics"), callback_data=TopicAction(action=TopicItem.list_all, topic_id=0)
+    )
     builder.adjust(2)
     return builder.as_markup()
 
