@@ -3,6 +3,7 @@ like any unknown command or stale button), the audit log, and an admin who is a 
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,8 +61,14 @@ async def audit_entries(sessions: Sessions) -> list[AuditEntry]:
 
 def forged(cls: Any) -> str:
     """Well-formed data for an admin button, with made-up values."""
-    samples = {int: 1, bool: True, str: "x"}
-    values = {name: samples[field.annotation] for name, field in cls.model_fields.items()}
+    samples: dict[Any, Any] = {int: 1, bool: True, str: "x"}
+
+    def sample(annotation: Any) -> Any:
+        if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+            return next(iter(annotation))  # a value the button may really carry
+        return samples[annotation]
+
+    values = {name: sample(field.annotation) for name, field in cls.model_fields.items()}
     return str(cls(**values).pack())
 
 
