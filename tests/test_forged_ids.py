@@ -108,7 +108,8 @@ async def snapshot(sessions: Sessions, *, skip: frozenset[str] = frozenset()) ->
         for table in Base.metadata.sorted_tables:
             if table.name == "fsm_records" or table.name in skip:
                 continue
-            result = await session.execute(text(f"SELECT * FROM {table.name} ORDER BY 1"))
+            key = ", ".join(column.name for column in table.primary_key.columns) or "1"
+            result = await session.execute(text(f"SELECT * FROM {table.name} ORDER BY {key}"))
             rows[table.name] = [tuple(row) for row in result]
     return rows
 
