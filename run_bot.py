@@ -40,7 +40,7 @@ async def migrate(settings: Settings) -> None:
 async def demo(settings: Settings, *, if_empty: bool) -> None:
     from sqlalchemy import func, select
 
-    from bot.timezones import Clock
+    from bot.rules.timezones import Clock
     from db.demo import load_demo
     from db.engine import create_engine, create_sessionmaker
     from db.migrate import upgrade
@@ -65,7 +65,7 @@ async def run(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
     from bot.i18n import Translator
     from bot.middlewares import create_outgoing
-    from bot.timezones import Clock
+    from bot.rules.timezones import Clock
     from db.engine import create_engine, create_sessionmaker
     from db.migrate import upgrade
     from scheduler import create_scheduler
@@ -75,11 +75,12 @@ async def run(settings: Settings) -> None:
     sessionmaker = create_sessionmaker(engine)
     clock = Clock()
     translator = Translator(default=settings.default_language)
+    rules = settings.rules()
     bot = create_bot(settings)
     # One outgoing path for handlers and background jobs: one rate limit for the process.
     outgoing = create_outgoing(bot, settings, sessionmaker, clock)
     dispatcher = create_dispatcher(
-        settings, sessionmaker, clock=clock, translator=translator, outgoing=outgoing
+        settings, sessionmaker, clock=clock, translator=translator, outgoing=outgoing, rules=rules
     )
     background = create_scheduler(
         bot=bot,
@@ -87,6 +88,7 @@ async def run(settings: Settings) -> None:
         sessionmaker=sessionmaker,
         clock=clock,
         translator=translator,
+        rules=rules,
         outgoing=outgoing,
     )
     try:

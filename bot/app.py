@@ -27,10 +27,10 @@ from bot.middlewares import (
     TypedInputMiddleware,
 )
 from bot.notify import Outgoing
-from bot.timezones import Clock
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock
 from db.engine import UPDATE_CONCURRENCY
 from db.fsm import DatabaseStorage
-from db.reminders import ReminderPlan, use_plan
 
 CLIENT_COMMANDS = (
     ("start", "cmd-start"),
@@ -65,17 +65,17 @@ def create_dispatcher(
     translator: Translator | None = None,
     storage: BaseStorage | None = None,
     outgoing: Outgoing | None = None,
+    rules: Rules | None = None,
 ) -> Dispatcher:
     import handlers
 
     translator = translator or Translator(default=settings.default_language)
     clock = clock or Clock()
-    # Bookings made through this session factory get reminders at the configured offsets.
-    use_plan(sessionmaker, ReminderPlan.from_settings(settings))
     dispatcher = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker),
         events_isolation=SimpleEventIsolation(),
         settings=settings,
+        rules=rules or settings.rules(),
         translator=translator,
         clock=clock,
         sessionmaker=sessionmaker,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from icalendar import Calendar, Event
 
-from bot.timezones import zone
+from bot.rules.timezones import zone
 
 
 def session_ics(

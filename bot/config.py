@@ -10,24 +10,14 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.rules.payments import Price, invoice_price
+from bot.rules.policy import Rules
+from bot.rules.reminders import ReminderPlan
+from bot.rules.timezones import parse_durations
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
 SUPPORTED_LANGUAGES = ("ru", "en")
-
-
-def parse_durations(raw: str) -> tuple[timedelta, ...]:
-    """Parse a list such as ``24h,1h,30m`` into timedeltas, longest first."""
-    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-    result = []
-    for part in raw.split(","):
-        item = part.strip().lower()
-        if not item:
-            continue
-        unit = units.get(item[-1])
-        if unit is None or not item[:-1].isdigit():
-            raise ValueError(f"cannot read duration {item!r}: use a number and d, h, m or s")
-        result.append(timedelta(**{unit: int(item[:-1])}))
-    return tuple(sorted(set(result), reverse=True))
 
 
 class Settings(BaseSettings):
@@ -101,7 +91,7 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from bot.timezones import zone
+        from bot.rules.timezones import zone
 
         zone(value)
         return value
@@ -121,3 +111,20 @@ class Settings(BaseSettings):
         if self.payment_currency == "XTR":
             return "stars"
         return "off"
+
+    def rules(self) -> Rules:
+        """The practice's booking rules and reminder plan, as these settings give them."""
+        return Rules(
+            min_notice=timedelta(hours=self.min_booking_notice_hours),
+            horizon=timedelta(days=self.booking_horizon_days),
+            reschedule_until=timedelta(hours=self.reschedule_until_hours),
+            free_cancel=timedelta(hours=self.free_cancel_hours),
+            max_reschedules=self.max_reschedules,
+            reminders=ReminderPlan(self.reminders_before, self.therapist_reminders_before),
+        )
+
+    def invoice_price(self, roubles: int) -> Price:
+        """What an invoice for a session at this price asks, in the configured currency."""
+        return invoice_price(
+            roubles, currency=self.payment_currency, stars_per_rub=self.stars_per_rub
+        )

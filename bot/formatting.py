@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.i18n import Texts
-from bot.timezones import zone
+from bot.rules.timezones import zone
 from db.models import Therapist
 
 

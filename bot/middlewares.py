@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import Markup, Translator, guess_language
 from bot.notify import Outgoing
+from bot.rules.timezones import Clock
 from bot.text import has_controls, without_controls
-from bot.timezones import Clock
 from db import outbox, users
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

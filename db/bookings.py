@@ -3,7 +3,7 @@ payment, cancel by anyone, release a lapsed hold, mark the outcome), and so are 
 the screens need.
 
 Each use case owns its transaction (`db.transactions.use_case`), checks the rules of
-`bot.policy` itself and returns what the caller needs to render. The database decides
+`bot.rules.policy` itself and returns what the caller needs to render. The database decides
 races: a slot is taken by a conditional update, a booking changes only if it is still in
 the state the use case saw, and overlaps are refused by its guards (migration 0001), never
 by a read in Python. What a change causes for other people and for money is written in the
@@ -22,9 +22,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.payments import STARS, invoice_price
-from bot.policy import CancelTerms, Refusal, Rules
+from bot.rules.payments import STARS, Price
+from bot.rules.policy import CancelTerms, Refusal, Rules
 from db import audit, erasure, outbox, reminders
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -341,7 +340,7 @@ async def book(
             if "client" in str(error.orig).lower():
                 raise ClientBusy from error
             raise SlotTaken from error
-        await reminders.follow_booking(session, booking.id, now)
+        await reminders.follow_booking(session, booking.id, rules.reminders, now)
         await record_event(session, "booking", now)
         if not hold:
             await _tell_practice(session, "booked", booking.id, now)
@@ -424,7 +423,7 @@ async def reschedule(
                 changed_by="client",
             )
         )
-        await reminders.follow_booking(session, booking_id, now)
+        await reminders.follow_booking(session, booking_id, rules.reminders, now)
         if confirmed:
             await _tell_practice(
                 session, "moved", booking_id, now, old_starts_at=moved.starts_at.isoformat()
@@ -491,7 +490,7 @@ async def _cancel(
             .execution_options(synchronize_session=False)
         )
         await _free_slot(session, row.slot_id)
-    await reminders.follow_booking(session, booking.id, now)
+    await reminders.follow_booking(session, booking.id, rules.reminders, now)
     terms = rules.cancel_terms(row.starts_at, now)
     payment = await payment_of(session, booking.id)
     money = money_back(payment, by, terms)
@@ -654,15 +653,16 @@ async def settle(
     currency: str,
     telegram_charge_id: str,
     provider_charge_id: str | None,
-    settings: Settings,
+    price: Price,
+    rules: Rules,
     now: datetime,
 ) -> Settlement:
     """Record a payment and confirm the booking it pays for.
 
     The charge id is unique: the same payment delivered twice is recorded once. The amount
-    and currency must be the booking's price (whatever pre-checkout said); otherwise the
-    payment is returned. A payment for a hold that lapsed takes the time back if it is still
-    free, and is returned if not."""
+    and currency must be `price`, what the booking's invoice asks (whatever pre-checkout
+    said); otherwise the payment is returned. A payment for a hold that lapsed takes the
+    time back if it is still free, and is returned if not."""
     async with use_case(session):
         duplicate = Settlement(Settled.duplicate, booking, MoneyBack.nothing)
         if await session.scalar(
@@ -688,7 +688,6 @@ async def settle(
             return duplicate  # delivered twice at once: the other delivery recorded it
         payment = await session.get(Payment, payment_id)
         assert payment is not None
-        price = invoice_price(booking.price, settings)
         if (amount, currency) != (price.amount, price.currency):
             outcome = Settled.mismatch
         else:
@@ -705,7 +704,7 @@ async def settle(
                 stars=money is MoneyBack.stars,
             )
         else:
-            await reminders.follow_booking(session, booking.id, now)
+            await reminders.follow_booking(session, booking.id, rules.reminders, now)
             await record_event(session, "payment", now)
             await _tell_practice(session, "booked", booking.id, now)
     await session.refresh(booking)

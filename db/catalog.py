@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.matching import Candidate, Preferences
+from bot.rules.matching import Candidate, Preferences
 from db.models import Questionnaire, Slot, SlotStatus, Therapist, User
 
 

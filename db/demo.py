@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.availability import WeeklyWindow
+from bot.rules.availability import WeeklyWindow
 from db.models import AvailabilityRule, Therapist, Topic
 from db.schedule import ensure_future_slots
 

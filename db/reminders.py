@@ -10,7 +10,7 @@ booking changed) without being sent.
 
 The booking use cases (`db.bookings`) call `follow_booking` before they commit, so the
 rows are created, moved and removed in the same transaction as the booking. The offsets
-come from the `ReminderPlan` bound to the session factory (`use_plan`).
+come from the practice's `ReminderPlan` (`Rules.reminders`), which the use cases pass in.
 """
 
 from __future__ import annotations
@@ -21,106 +21,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings, parse_durations
+from bot.rules.reminders import CLIENT, RATING, Kind, ReminderPlan
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Reminder, Therapist, User
 
-CLIENT = "client"
-THERAPIST = "therapist"
-RATING = "rating"
-# Asked a little after the planned end: sessions often run over by a few minutes.
-RATING_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
 # Longer than any send can take, flood waits and retries included (see bot.notify).
 CLAIM_TIMEOUT = timedelta(minutes=10)
 RATEABLE_STATUSES = (BookingStatus.confirmed, BookingStatus.completed)
-_PLAN_KEY = "reminder_plan"
-
-
-# -- the plan ----------------------------------------------------------------------------
-
-
-def kind_for(audience: str, offset: timedelta) -> str:
-    """``client:24h``, ``therapist:90m``: the offset in the largest unit that divides it."""
-    seconds = int(offset.total_seconds())
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{audience}:{seconds // size}{unit}"
-    return f"{audience}:{seconds}s"
-
-
-@dataclass(frozen=True)
-class Kind:
-    audience: str  # client, therapist or rating
-    offset: timedelta | None  # before the start; None for the rating request
-
-    @classmethod
-    def parse(cls, kind: str) -> Kind | None:
-        if kind == RATING:
-            return cls(RATING, None)
-        audience, _, offset = kind.partition(":")
-        if audience not in (CLIENT, THERAPIST):
-            return None
-        try:
-            parsed = parse_durations(offset)
-        except ValueError:
-            return None
-        return cls(audience, parsed[0]) if len(parsed) == 1 else None
-
-    def due_at(self, starts_at: datetime, ends_at: datetime) -> datetime:
-        return ends_at + RATING_AFTER if self.offset is None else starts_at - self.offset
-
-
-@dataclass(frozen=True)
-class ReminderPlan:
-    """The offsets before a session at which the client and the therapist are reminded."""
-
-    client: tuple[timedelta, ...]
-    therapist: tuple[timedelta, ...]
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ReminderPlan:
-        return cls(settings.reminders_before, settings.therapist_reminders_before)
-
-    def due_times(self, starts_at: datetime, ends_at: datetime) -> dict[str, datetime]:
-        due = {
-            kind_for(audience, offset): starts_at - offset
-            for audience, offsets in ((CLIENT, self.client), (THERAPIST, self.therapist))
-            for offset in offsets
-            if offset > timedelta(0)
-        }
-        due[RATING] = ends_at + RATING_AFTER
-        return due
-
-
-DEFAULT_PLAN = ReminderPlan(
-    client=Settings.model_fields["reminders_before"].default,
-    therapist=Settings.model_fields["therapist_reminders_before"].default,
-)
-
-
-def use_plan(sessionmaker: async_sessionmaker[AsyncSession], plan: ReminderPlan) -> None:
-    """Sessions from this factory schedule reminders with `plan` (the configured offsets);
-    without it they use the default offsets."""
-    info: dict[Any, Any] = dict(sessionmaker.kw.get("info") or {})
-    info[_PLAN_KEY] = plan
-    sessionmaker.configure(info=info)
-
-
-def plan_of(session: AsyncSession) -> ReminderPlan:
-    plan = session.info.get(_PLAN_KEY)
-    return plan if isinstance(plan, ReminderPlan) else DEFAULT_PLAN
 
 
 # -- keeping rows in step with their booking ---------------------------------------------
 
 
-async def follow_booking(session: AsyncSession, booking_id: int, now: datetime) -> None:
-    """Bring the booking's reminders in line with it, with the plan bound to the session
-    (see `use_plan`); the caller commits. For use cases that confirm a booking or change
-    it: call after the change, before commit."""
-    await _sync(session, booking_id, plan_of(session), now)
+async def follow_booking(
+    session: AsyncSession, booking_id: int, plan: ReminderPlan, now: datetime
+) -> None:
+    """Bring the booking's reminders in line with it and the practice's `plan`; the caller
+    commits. For use cases that confirm a booking or change it: call after the change,
+    before commit."""
+    await _sync(session, booking_id, plan, now)
 
 
 async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now: datetime) -> None:

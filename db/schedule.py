@@ -12,8 +12,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.availability import WeeklyWindow, generate_slot_starts
-from bot.timezones import zone
+from bot.rules.availability import WeeklyWindow, generate_slot_starts
+from bot.rules.timezones import zone
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     AvailabilityRule,

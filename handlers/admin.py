@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db import audit
 from handlers import (
     admin_bookings,

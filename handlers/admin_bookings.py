@@ -13,8 +13,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.formatting import money, therapist_name, when_text
-from bot.policy import Rules
-from bot.timezones import zone
+from bot.rules.policy import Rules
+from bot.rules.timezones import zone
 from db import admin_bookings, admin_catalog, bookings, outbox, payments
 from db.models import ACTIVE_BOOKING_STATUSES
 from handlers.admin_common import (
@@ -212,7 +212,7 @@ async def on_cancel(callback: CallbackQuery, callback_data: BookingCancel, admin
     await admin.ask(REASON, text, cancel_keyboard(admin.t), booking_id=row.booking.id)
 
 
-async def on_reason(message: Message, admin: Admin) -> None:
+async def on_reason(message: Message, admin: Admin, rules: Rules) -> None:
     t = admin.t
     reason = " ".join((message.text or "").split())
     if not reason or len(reason) > REASON_LIMIT:
@@ -230,7 +230,7 @@ async def on_reason(message: Message, admin: Admin) -> None:
         admin.session,
         row.booking,
         bookings.CancelledBy.admin,
-        Rules.from_settings(admin.settings),
+        rules,
         admin.now(),
     )
     if view.money is not bookings.MoneyBack.nothing:
@@ -239,7 +239,10 @@ async def on_reason(message: Message, admin: Admin) -> None:
 
 
 async def on_confirm(
-    callback: CallbackQuery, callback_data: BookingCancelYes, admin: Admin
+    callback: CallbackQuery,
+    callback_data: BookingCancelYes,
+    admin: Admin,
+    rules: Rules,
 ) -> None:
     if await refused(callback, admin):
         return
@@ -260,7 +263,7 @@ async def on_confirm(
             admin.session,
             booking=row.booking,
             by=bookings.CancelledBy.admin,
-            rules=Rules.from_settings(admin.settings),
+            rules=rules,
             now=admin.now(),
             reason=reason,
             admin=admin.actor,

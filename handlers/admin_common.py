@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import Outgoing
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db import admin_catalog
 from db.models import Therapist
 from handlers import screens

@@ -9,7 +9,7 @@ from typing import Any
 from aiogram.types import Message
 
 from bot.formatting import money, therapist_name
-from bot.timezones import parse_offset, utc_offset_label, zone
+from bot.rules.timezones import parse_offset, utc_offset_label, zone
 from db import admin_catalog
 from db.models import Therapist
 from handlers.admin_common import Admin

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import ChartTexts, stats_chart
 from bot.formatting import when_text
-from bot.timezones import zone
+from bot.rules.timezones import zone
 from db import admin_reports, audit
 from handlers.admin_bookings import parse_day
 from handlers.admin_common import TEXT_LIMIT, Admin, fit

@@ -15,7 +15,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.formatting import day_label, therapist_name, when_text
-from bot.timezones import zone
+from bot.rules.timezones import zone
 from db import admin_catalog, admin_slots
 from db.models import Slot, SlotStatus, Therapist
 from handlers.admin_common import (

@@ -14,7 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.formatting import therapist_name, when_text
-from bot.timezones import COMMON_ZONES, utc_offset_label
+from bot.rules.timezones import COMMON_ZONES, utc_offset_label
 from db import admin_catalog
 from db.models import Therapist
 from handlers.admin_common import (

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.formatting import money, therapist_name, when_text
 from bot.i18n import Texts
-from bot.policy import CancelTerms, Refusal, Rules
-from bot.timezones import Clock
+from bot.rules.policy import CancelTerms, Refusal, Rules
+from bot.rules.timezones import Clock
 from db import bookings, catalog, payments, users
 from db.models import Booking, BookingStatus, Therapist
 from handlers.catalog import (
@@ -209,12 +209,16 @@ async def on_open_booking(
 
 
 async def _movable(
-    callback: CallbackQuery, flow: Flow, clock: Clock, settings: Settings, booking_id: int
+    callback: CallbackQuery,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+    booking_id: int,
+    rules: Rules,
 ) -> Booking | None:
     booking = await _active_booking(callback, flow, clock, booking_id)
     if booking is None:
         return None
-    rules = Rules.from_settings(settings)
     refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, clock.now())
     if refusal is not None:
         await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
@@ -228,12 +232,15 @@ async def on_move_day(
     flow: Flow,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
-    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id)
+    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id, rules)
     if booking is None:
         return
     await callback.answer()
-    await _show_move_days(flow, clock, settings, booking, callback_data.day, screen_of(callback))
+    await _show_move_days(
+        flow, clock, settings, booking, callback_data.day, screen_of(callback), rules
+    )
 
 
 async def _show_move_days(
@@ -243,9 +250,10 @@ async def _show_move_days(
     booking: Booking,
     day_text: str,
     edit: Message | None,
+    rules: Rules,
 ) -> None:
     t = flow.t
-    earliest, latest = Rules.from_settings(settings).booking_window(clock.now())
+    earliest, latest = rules.booking_window(clock.now())
     free = await catalog.free_slots(flow.session, [booking.therapist_id], earliest, latest)
     by_day = slots_by_day(free.get(booking.therapist_id, []), flow.timezone)
     name = therapist_name(booking.therapist, t.language)
@@ -274,8 +282,9 @@ async def on_move_pick(
     flow: Flow,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
-    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id)
+    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id, rules)
     if booking is None:
         return
     view = await bookings.slot_for_booking(flow.session, callback_data.slot_id)
@@ -300,6 +309,7 @@ async def on_move_confirm(
     flow: Flow,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
     if user is None:
@@ -313,7 +323,7 @@ async def on_move_confirm(
             client=user,
             booking_id=callback_data.booking_id,
             slot_id=callback_data.slot_id,
-            rules=Rules.from_settings(settings),
+            rules=rules,
             now=clock.now(),
             expected_moves=callback_data.moves,
         )
@@ -329,7 +339,7 @@ async def on_move_confirm(
         key = "book-busy" if isinstance(error, bookings.ClientBusy) else "book-taken"
         await callback.answer(t(key), show_alert=True)
         if before is not None:
-            await _show_move_days(flow, clock, settings, before, "", screen)
+            await _show_move_days(flow, clock, settings, before, "", screen, rules)
         return
     await callback.answer()
     when = when_text(t, booking.starts_at, flow.timezone)
@@ -350,10 +360,14 @@ def money_text(t: Texts, view: bookings.CancelTermsView, settings: Settings) -> 
 
 
 async def cancel_list(
-    flow: Flow, upcoming: list[Booking], by: bookings.CancelledBy, settings: Settings, now: datetime
+    flow: Flow,
+    upcoming: list[Booking],
+    by: bookings.CancelledBy,
+    settings: Settings,
+    now: datetime,
+    rules: Rules,
 ) -> str:
     """Each session a cancellation would call off, and what happens to its money."""
-    rules = Rules.from_settings(settings)
     lines = []
     for booking in upcoming:
         view = await bookings.cancel_terms(flow.session, booking, by, rules, now)
@@ -373,11 +387,11 @@ async def on_cancel_ask(
     flow: Flow,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
     if booking is None:
         return
-    rules = Rules.from_settings(settings)
     refusal = rules.can_cancel(booking.starts_at, clock.now())
     if refusal is not None:
         await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
@@ -406,6 +420,7 @@ async def on_cancel_confirm(
     flow: Flow,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
     if booking is None:
@@ -415,7 +430,7 @@ async def on_cancel_confirm(
             flow.session,
             booking=booking,
             by=bookings.CancelledBy.client,
-            rules=Rules.from_settings(settings),
+            rules=rules,
             now=clock.now(),
         )
     except bookings.OutsideRules as error:
@@ -490,6 +505,7 @@ async def on_change_reason(
     cards: Catalog | None,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
     if user is None or cards is None or callback_data.reason not in CHANGE_REASONS:
@@ -514,7 +530,7 @@ async def on_change_reason(
     name = therapist_name(therapist, t.language)
     if with_old:
         listed = await cancel_list(
-            flow, with_old, bookings.CancelledBy.client, settings, clock.now()
+            flow, with_old, bookings.CancelledBy.client, settings, clock.now(), rules
         )
         text = t("change-cancel-ask", count=len(with_old), name=name) + "\n\n" + listed
         await flow.display(text, change_cancel_keyboard(t), screen_of(callback))
@@ -530,6 +546,7 @@ async def on_change_cancel(
     cards: Catalog | None,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
     change = (await flow.state.get_data()).get("change")
@@ -545,7 +562,7 @@ async def on_change_cancel(
             flow.session,
             user,
             by=bookings.CancelledBy.client,
-            rules=Rules.from_settings(settings),
+            rules=rules,
             now=clock.now(),
             reason=f"change:{change['reason']}",
             therapist_id=therapist.id,

@@ -25,9 +25,9 @@ from bot.calendar import session_ics
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import money, therapist_name, when_text
 from bot.i18n import Markup, Texts
-from bot.matching import RELAXATIONS, Preferences, diagnose, find_matches, relax, slot_fits
-from bot.policy import Rules
-from bot.timezones import Clock, utc_offset_label, zone
+from bot.rules.matching import RELAXATIONS, Preferences, diagnose, find_matches, relax, slot_fits
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
 from db.models import Booking, Slot, Therapist, User
 from handlers.invoices import hold_text, send_invoice
@@ -194,6 +194,7 @@ class Catalog:
             session=data["session"],
             user=user,
             settings=data["settings"],
+            rules=data["rules"],
             clock=data["clock"],
         )
 
@@ -206,6 +207,7 @@ class Catalog:
         session: AsyncSession,
         user: User,
         settings: Settings,
+        rules: Rules,
         clock: Clock,
     ) -> None:
         self.bot = bot
@@ -215,7 +217,7 @@ class Catalog:
         self.user = user
         self.settings = settings
         self.clock = clock
-        self.rules = Rules.from_settings(settings)
+        self.rules = rules
         self.chat_id = user.telegram_id or 0
 
     async def preferences(self) -> Preferences | None:

@@ -10,7 +10,6 @@ from aiogram.types import LabeledPrice
 from bot.config import Settings
 from bot.formatting import therapist_name, when_text
 from bot.i18n import Markup, Texts
-from bot.payments import invoice_price
 from db.models import Booking, Therapist, User
 
 PAYLOAD_PREFIX = "booking:"
@@ -36,7 +35,7 @@ async def send_invoice(
     client: User,
     settings: Settings,
 ) -> None:
-    price = invoice_price(booking.price, settings)
+    price = settings.invoice_price(booking.price)
     provider = settings.payments_mode == "provider"
     provider_data = None
     if provider and client.email:

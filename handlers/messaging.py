@@ -43,7 +43,7 @@ from bot.formatting import therapist_name, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import DeliveryStatus, Outgoing
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db import messages
 from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.formatting import therapist_name, when_text
 from bot.i18n import Texts, Translator
-from bot.payments import STARS
+from bot.rules.payments import STARS
 from db import users
 from db.models import Booking, Notice, Refund, Therapist, User
 from db.outbox import To

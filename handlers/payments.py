@@ -27,8 +27,9 @@ from bot.config import Settings
 from bot.formatting import therapist_name, when_text
 from bot.i18n import Markup, Texts, Translator
 from bot.notify import Outgoing
-from bot.payments import invoice_price, looks_like_card_number
-from bot.timezones import Clock, zone
+from bot.rules.payments import looks_like_card_number
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock, zone
 from db import bookings
 from db.models import Booking, BookingStatus, Payment, User
 from handlers.catalog import Catalog, send_calendar_file
@@ -115,7 +116,7 @@ async def on_pre_checkout(
     if booking.hold_expires_at is None or booking.hold_expires_at <= clock.now():
         await query.answer(ok=False, error_message=t("pay-expired"))
         return
-    price = invoice_price(booking.price, settings)
+    price = settings.invoice_price(booking.price)
     if (query.total_amount, query.currency) != (price.amount, price.currency):
         await query.answer(ok=False, error_message=t("pay-mismatch"))
         return
@@ -127,6 +128,7 @@ async def on_successful_payment(
     flow: Flow,
     cards: Catalog | None,
     settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     paid = message.successful_payment
@@ -161,7 +163,8 @@ async def on_successful_payment(
         currency=paid.currency,
         telegram_charge_id=paid.telegram_payment_charge_id,
         provider_charge_id=paid.provider_payment_charge_id,
-        settings=settings,
+        price=settings.invoice_price(booking.price),
+        rules=rules,
         now=clock.now(),
     )
     if settled.outcome is bookings.Settled.duplicate:

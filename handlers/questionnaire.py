@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import Texts
-from bot.policy import Rules
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock, utc_offset_label
 from bot.text import visible_name
-from bot.timezones import Clock, utc_offset_label
 from db import bookings, erasure, users
 from db.fsm import DatabaseStorage
 from db.models import Questionnaire, User
@@ -475,7 +475,9 @@ async def on_email(message: Message, flow: Flow) -> None:
     await flow.advance("email")
 
 
-async def on_age(message: Message, flow: Flow, clock: Clock, settings: Settings) -> None:
+async def on_age(
+    message: Message, flow: Flow, clock: Clock, settings: Settings, rules: Rules
+) -> None:
     text = (message.text or "").strip()
     if not re.fullmatch(r"[+-]?\d{1,6}", text):
         await flow.remind("q-age-invalid", "age")
@@ -483,9 +485,7 @@ async def on_age(message: Message, flow: Flow, clock: Clock, settings: Settings)
     age = int(text)
     if 0 < age < MIN_AGE and flow.user is not None:
         # The service is for adults: keep nothing of this person.
-        await bookings.erase_client(
-            flow.session, flow.user, rules=Rules.from_settings(settings), now=clock.now()
-        )
+        await bookings.erase_client(flow.session, flow.user, rules=rules, now=clock.now())
         await flow.forget()
         await message.answer(flow.t("q-under-age"))
         return

@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db import bookings, reminders
 from db.models import ACTIVE_BOOKING_STATUSES
 from handlers.questionnaire import Flow

@@ -12,8 +12,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.i18n import Texts, Translator
-from bot.policy import Rules
-from bot.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
+from bot.rules.policy import Rules
+from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
 from db import bookings, users
 from db.models import User
 from handlers import cabinet
@@ -132,9 +132,13 @@ async def on_menu_my_data(callback: CallbackQuery, flow: Flow) -> None:
 
 
 async def on_menu_delete(
-    callback: CallbackQuery, flow: Flow, clock: Clock, settings: Settings
+    callback: CallbackQuery,
+    flow: Flow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
 ) -> None:
-    prompt = await _delete_prompt(flow, clock, settings)
+    prompt = await _delete_prompt(flow, clock, settings, rules)
     await _reply(callback, flow, prompt, delete_keyboard(flow.t))
 
 
@@ -278,7 +282,7 @@ async def on_my_data(message: Message, flow: Flow) -> None:
     await _show_my_data(flow)
 
 
-async def _delete_prompt(flow: Flow, clock: Clock, settings: Settings) -> str:
+async def _delete_prompt(flow: Flow, clock: Clock, settings: Settings, rules: Rules) -> str:
     """The confirmation names every session the erasure calls off and what happens to the
     money paid for it."""
     if flow.user is None:
@@ -287,17 +291,19 @@ async def _delete_prompt(flow: Flow, clock: Clock, settings: Settings) -> str:
     upcoming = await bookings.cancellable_of(flow.session, flow.user, now)
     if not upcoming:
         return flow.t("delete-confirm")
-    listed = await cancel_list(flow, upcoming, bookings.CancelledBy.erasure, settings, now)
+    listed = await cancel_list(flow, upcoming, bookings.CancelledBy.erasure, settings, now, rules)
     return flow.t("delete-confirm-bookings", count=len(upcoming)) + "\n\n" + listed
 
 
-async def on_delete_me(message: Message, flow: Flow, clock: Clock, settings: Settings) -> None:
+async def on_delete_me(
+    message: Message, flow: Flow, clock: Clock, settings: Settings, rules: Rules
+) -> None:
     state = flow.state
     if flow.user is None and await state.get_state() is None and not await state.get_data():
         await message.answer(flow.t("delete-nothing"))
         return
     await message.answer(
-        await _delete_prompt(flow, clock, settings), reply_markup=delete_keyboard(flow.t)
+        await _delete_prompt(flow, clock, settings, rules), reply_markup=delete_keyboard(flow.t)
     )
 
 
@@ -307,6 +313,7 @@ async def on_delete(
     flow: Flow,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
     """Erase: sessions that have not started are cancelled (their therapists told, paid
     ones refunded by the usual rules), the profile is emptied and the answers and the
@@ -318,7 +325,6 @@ async def on_delete(
         await flow.display(t("delete-kept"), None, screen)
         return
     if user is not None:
-        rules = Rules.from_settings(settings)
         await bookings.erase_client(flow.session, user, rules=rules, now=clock.now())
     await flow.forget()
     await flow.display(t("delete-done"), None, screen)

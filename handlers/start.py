@@ -9,7 +9,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db import users
 from handlers.questionnaire import Flow, start_questionnaire
 from handlers.screens import screen_of, set_buttons

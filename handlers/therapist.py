@@ -23,13 +23,13 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.availability import WeeklyWindow
 from bot.config import Settings
 from bot.formatting import day_label, therapist_name, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
-from bot.policy import Rules
-from bot.timezones import Clock, zone
+from bot.rules.availability import WeeklyWindow
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock, zone
 from db import bookings, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.questionnaire import Flow
@@ -235,6 +235,7 @@ async def on_session_cancel(
     role: Role,
     clock: Clock,
     settings: Settings,
+    rules: Rules,
 ) -> None:
     """The therapist calls a session off: first what it means (the client is told and
     gets a full refund), then, on the second tap, done."""
@@ -264,7 +265,7 @@ async def on_session_cancel(
             session,
             booking=booking,
             by=bookings.CancelledBy.therapist,
-            rules=Rules.from_settings(settings),
+            rules=rules,
             now=clock.now(),
         )
     except bookings.BookingError:

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
-from bot.timezones import COMMON_ZONES, utc_offset_label
+from bot.rules.timezones import COMMON_ZONES, utc_offset_label
 from keyboards.ids import Number
 
 

@@ -23,8 +23,8 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares import create_outgoing
 from bot.notify import Outgoing
-from bot.policy import Rules
-from bot.timezones import Clock
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock
 from handlers.notices import Notices
 from scheduler.holds import release_expired_holds
 from scheduler.outbox import OutboxJob
@@ -96,6 +96,7 @@ def create_scheduler(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
     translator: Translator,
+    rules: Rules,
     outgoing: Outgoing | None = None,
 ) -> Background:
     outgoing = outgoing or create_outgoing(bot, settings, sessionmaker, clock)
@@ -136,7 +137,7 @@ def create_scheduler(
         id=HOLDS_JOB_ID,
         kwargs={
             "sessionmaker": sessionmaker,
-            "rules": Rules.from_settings(settings),
+            "rules": rules,
             "clock": clock,
             "outbox": outbox,
         },

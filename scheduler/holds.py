@@ -6,8 +6,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.policy import Rules
-from bot.timezones import Clock
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock
 from db import bookings
 from scheduler.outbox import OutboxJob
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.notify import TRANSIENT_ERRORS, Outgoing
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db import outbox, payments
 from db.models import Notice, Refund
 from db.outbox import To

@@ -24,10 +24,11 @@ from bot.config import Settings
 from bot.formatting import therapist_name, when_text
 from bot.i18n import Texts, Translator
 from bot.notify import Outgoing
-from bot.timezones import Clock
+from bot.rules.reminders import CLIENT, RATING, THERAPIST, Kind
+from bot.rules.timezones import Clock
 from db import reminders
 from db.models import BookingStatus
-from db.reminders import CLIENT, RATING, THERAPIST, DueReminder, Kind
+from db.reminders import DueReminder
 from keyboards.reminders import rating_keyboard, session_keyboard
 
 logger = logging.getLogger(__name__)

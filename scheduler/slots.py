@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db.schedule import ensure_future_slots
 
 log = logging.getLogger(__name__)

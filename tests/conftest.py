@@ -20,7 +20,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.notify import Outgoing
-from bot.timezones import Clock
+from bot.rules.timezones import Clock
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 from handlers.notices import Notices

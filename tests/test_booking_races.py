@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.policy import Rules
+from bot.rules.policy import Rules
+from bot.rules.reminders import ReminderPlan
 from db import bookings
 from db.models import Booking, BookingStatus, Slot, SlotStatus, Therapist, User
 
@@ -23,6 +24,7 @@ RULES = Rules(
     reschedule_until=timedelta(hours=12),
     free_cancel=timedelta(hours=24),
     max_reschedules=2,
+    reminders=ReminderPlan(client=(timedelta(hours=24),), therapist=(timedelta(hours=1),)),
 )
 START = datetime(2026, 12, 9, 7, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from aiogram.methods import DeleteMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.payments import looks_like_card_number, luhn_valid
+from bot.rules.payments import looks_like_card_number, luhn_valid
 from db.demo import load_demo
 from db.models import Base
 from tests.conftest import ManualClock

@@ -11,8 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.matching import slot_fits
-from bot.policy import Rules
+from bot.rules.matching import slot_fits
 from db import catalog
 from db.demo import load_demo
 from db.models import Booking, BookingStatus, Slot, SlotStatus, Therapist, User
@@ -62,7 +61,7 @@ async def test_cards_satisfy_every_hard_filter_in_rank_order(
     assert client.last.photo or "Работает с" in client.last.text
     names = await all_cards(client)
     assert len(names) == len(set(names))
-    rules = Rules.from_settings(settings)
+    rules = settings.rules()
     earliest, latest = rules.booking_window(clock.now())
     async with db_sessionmaker() as session:
         user = (await session.scalars(select(User))).one()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_DATABASE_URL, Settings, parse_durations
-from bot.timezones import parse_offset, zone
+from bot.rules.timezones import parse_offset, zone
 
 EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import PROJECT_ROOT
-from bot.timezones import zone
+from bot.rules.timezones import zone
 from db.demo import DEMO_THERAPISTS, load_demo
 from db.models import AvailabilityRule, Slot, SlotStatus, Therapist, TimeOff, Topic
 from db.schedule import ensure_future_slots

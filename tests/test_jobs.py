@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notify import Outgoing
-from bot.policy import Rules
 from db.demo import load_demo
 from db.models import Booking, BookingStatus, Slot, SlotStatus
 from scheduler.holds import release_expired_holds
@@ -43,7 +42,7 @@ async def test_unpaid_hold_is_released_and_the_client_told(
         translator,
         Outgoing(harness.bot, settings, nobody_blocked),
     )
-    rules = Rules.from_settings(settings)
+    rules = settings.rules()
 
     # Not yet: the hold lasts 15 minutes.
     clock.advance(minutes=10)

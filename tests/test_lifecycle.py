@@ -15,7 +15,6 @@ from aiogram.methods import RefundStarPayment
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.policy import Rules
 from db import bookings, outbox
 from db.demo import load_demo
 from db.models import (
@@ -94,7 +93,7 @@ async def cancel_undelivered(
 ) -> None:
     """A free cancellation commits, and no handler is around to deliver what it caused."""
     clock.current = booking.starts_at - timedelta(hours=30)
-    rules = Rules.from_settings(harness.dispatcher["settings"])
+    rules = harness.dispatcher["settings"].rules()
     async with sessions() as session:
         stored = await session.get(Booking, booking.id)
         assert stored is not None
@@ -259,7 +258,7 @@ async def test_a_late_payment_whose_refund_fails_is_reported(
     client = harness.user(705, "Анна")
     invoice = await hold_a_time(client)
     clock.advance(minutes=16)
-    rules = Rules.from_settings(harness.dispatcher["settings"])
+    rules = harness.dispatcher["settings"].rules()
     async with db_sessionmaker() as session:
         [booking_id] = await bookings.release_lapsed_holds(session, rules, clock.now())
         booking = await session.get(Booking, booking_id)
@@ -427,7 +426,7 @@ async def test_a_late_payment_overlapping_another_booking_is_refunded(
     invoice = await hold_a_time(client)
     clock.advance(minutes=16)
     settings = harness.dispatcher["settings"]
-    rules = Rules.from_settings(settings)
+    rules = settings.rules()
     async with db_sessionmaker() as session:
         [booking_id] = await bookings.release_lapsed_holds(session, rules, clock.now())
         first = await session.get(Booking, booking_id)
@@ -512,7 +511,7 @@ async def test_a_lapsed_hold_opens_no_channel_and_cannot_be_moved(
     answer = await client.tap(WriteTherapist(therapist_id=booking.therapist_id).pack())
     assert not answer.show_alert
     clock.advance(minutes=16)
-    rules = Rules.from_settings(harness.dispatcher["settings"])
+    rules = harness.dispatcher["settings"].rules()
     async with db_sessionmaker() as session:
         user = await session.get(User, booking.client_id)
         assert user is not None

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.payments import invoice_price
 from db import bookings
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -57,7 +56,7 @@ async def pay(
         assert booking is not None
         payer = await session.scalar(select(User.telegram_id).where(User.id == booking.client_id))
         assert payer is not None
-        price = invoice_price(booking.price, settings)
+        price = settings.invoice_price(booking.price)
         settled = await bookings.settle(
             session,
             booking=booking,
@@ -66,7 +65,8 @@ async def pay(
             currency=price.currency,
             telegram_charge_id=f"charge-{booking_id}",
             provider_charge_id=None,
-            settings=settings,
+            price=price,
+            rules=settings.rules(),
             now=NOW + now_offset,
         )
         return str(settled.outcome)

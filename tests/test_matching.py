@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching import (
+from bot.rules.matching import (
     BUDGET_TIERS,
     Candidate,
     Diagnosis,
@@ -19,7 +19,7 @@ from bot.matching import (
     relax,
     slot_fits,
 )
-from bot.timezones import zone
+from bot.rules.timezones import zone
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # 00:00 UTC, a Monday
 EARLIEST = MONDAY

@@ -13,8 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import configure_logging
-from bot.payments import looks_like_card_number
-from bot.policy import Rules
+from bot.rules.payments import looks_like_card_number
 from db import bookings
 from db.demo import load_demo
 from db.models import Base, Booking, BookingStatus, Payment, Slot, SlotStatus, User
@@ -165,7 +164,7 @@ async def test_payment_after_the_hold_lapsed(
     invoice = await hold_a_time(client)
     booking = await the_booking(db_sessionmaker)
     clock.advance(minutes=16)
-    rules = Rules.from_settings(harness.dispatcher["settings"])
+    rules = harness.dispatcher["settings"].rules()
     async with db_sessionmaker() as session:
         released = await bookings.release_lapsed_holds(session, rules, clock.now())
         assert released == [booking.id]
@@ -200,7 +199,7 @@ async def test_payment_after_the_hold_lapsed_takes_a_free_time_back(
     invoice = await hold_a_time(client)
     booking = await the_booking(db_sessionmaker)
     clock.advance(minutes=16)
-    rules = Rules.from_settings(harness.dispatcher["settings"])
+    rules = harness.dispatcher["settings"].rules()
     async with db_sessionmaker() as session:
         await bookings.release_lapsed_holds(session, rules, clock.now())
     await client.pay(invoice.payload, "XTR", invoice.prices[0].amount, "late-but-free")

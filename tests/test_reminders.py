@@ -19,18 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares import create_outgoing
-from bot.policy import Rules
+from bot.rules.reminders import RATING_AFTER
 from db import bookings
 from db.engine import create_engine, create_sessionmaker
 from db.models import Booking, BookingStatus, Reminder, Slot, Therapist, User
 from db.reminders import (
     CLAIM_TIMEOUT,
     MAX_ATTEMPTS,
-    RATING_AFTER,
-    ReminderPlan,
     claim_due,
     follow_booking,
-    use_plan,
 )
 from db.users import Answers, save_questionnaire
 from scheduler import (
@@ -133,7 +130,7 @@ async def book(
             client=client,
             slot_id=await slot_at(sessions, starts_at),
             format="individual",
-            rules=Rules.from_settings(settings),
+            rules=settings.rules(),
             now=clock.now(),
             hold=None,
         )
@@ -247,10 +244,9 @@ async def test_a_booking_gets_its_reminders_in_the_same_transaction(
 async def test_offsets_come_from_the_settings_and_past_ones_are_skipped(
     practice: Practice, database_url: str
 ) -> None:
-    plan = ReminderPlan.from_settings(
-        make_settings(database_url, reminders_before="3d,2h,30m", therapist_reminders_before="15m")
+    practice.settings = make_settings(
+        database_url, reminders_before="3d,2h,30m", therapist_reminders_before="15m"
     )
-    use_plan(practice.sessions, plan)
     client = await practice.setup()
     booking = await practice.book(client)  # 52 hours ahead: three days is already past
     rows = await rows_of(practice.sessions, booking.id)
@@ -323,7 +319,7 @@ async def test_reschedule_moves_the_reminders(practice: Practice) -> None:
             client=client,
             booking_id=booking.id,
             slot_id=await slot_at(practice.sessions, later),
-            rules=Rules.from_settings(practice.settings),
+            rules=practice.settings.rules(),
             now=practice.clock.now(),
             expected_moves=0,
         )
@@ -354,7 +350,7 @@ async def test_cancel_removes_the_reminders(practice: Practice) -> None:
             session,
             booking=loaded,
             by=bookings.CancelledBy.client,
-            rules=Rules.from_settings(practice.settings),
+            rules=practice.settings.rules(),
             now=practice.clock.now(),
         )
     rows = await rows_of(practice.sessions, booking.id)
@@ -374,13 +370,15 @@ async def test_a_booking_confirmed_later_gets_its_reminders_then(practice: Pract
             client=client,
             slot_id=await slot_at(practice.sessions, START),
             format="individual",
-            rules=Rules.from_settings(practice.settings),
+            rules=practice.settings.rules(),
             now=practice.clock.now(),
             hold=timedelta(minutes=15),
         )
         assert await rows_of(practice.sessions, booking.id) == {}
         booking.status = BookingStatus.confirmed
-        await follow_booking(session, booking.id, practice.clock.now())
+        await follow_booking(
+            session, booking.id, practice.settings.rules().reminders, practice.clock.now()
+        )
         await session.commit()
     assert set(await rows_of(practice.sessions, booking.id)) == {
         "client:24h",
@@ -718,6 +716,7 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
         sessionmaker=practice.sessions,
         clock=practice.clock,
         translator=practice.translator,
+        rules=practice.settings.rules(),
     )
     job = background.scheduler.get_job(REMINDER_JOB_ID)
     assert job is not None and job.max_instances == 1 and job.coalesce

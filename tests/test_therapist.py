@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.timezones import zone
+from bot.rules.timezones import zone
 from db import admin_catalog
 from db.demo import load_demo
 from db.models import (

@@ -7,8 +7,6 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.config import Settings
-
 STARS = "XTR"
 # Between the digit groups of a card number: spaces and line breaks of every kind (by
 # str.isspace), dashes (Pd), underscores (Pc), and these dots and slashes.
@@ -27,12 +25,12 @@ class Price:
     currency: str
 
 
-def invoice_price(roubles: int, settings: Settings) -> Price:
-    """Stars: the price converted by STARS_PER_RUB, rounded up, at least one star.
+def invoice_price(roubles: int, *, currency: str, stars_per_rub: float) -> Price:
+    """Stars: the price converted by `stars_per_rub`, rounded up, at least one star.
     A provider currency: roubles in kopecks (the currency's hundredths)."""
-    if settings.payments_mode == "stars":
-        return Price(max(1, math.ceil(roubles * settings.stars_per_rub)), STARS)
-    return Price(roubles * 100, settings.payment_currency)
+    if currency == STARS:
+        return Price(max(1, math.ceil(roubles * stars_per_rub)), STARS)
+    return Price(roubles * 100, currency)
 
 
 def looks_like_card_number(text: str | None) -> bool:

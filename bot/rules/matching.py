@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 
-from bot.timezones import zone
+from bot.rules.timezones import zone
 
 # Local start hour in [from, to).
 TIME_OF_DAY: dict[str, tuple[int, int]] = {
@@ -38,7 +38,7 @@ class Preferences:
     days: str
     time_of_day: str
     budget: int | None  # roubles per session; None: any
-    timezone: str  # the client's zone, as `bot.timezones.zone` reads it
+    timezone: str  # the client's zone, as `bot.rules.timezones.zone` reads it
 
 
 @dataclass(frozen=True)

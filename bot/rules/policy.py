@@ -1,4 +1,6 @@
-"""Booking rules (pure): minimum notice, horizon, reschedule and cancellation windows."""
+"""Booking rules (pure): minimum notice, horizon, reschedule and cancellation windows, and
+when reminders go out. Built once from the settings (`Settings.rules`) by the app factory
+and handed to what needs them."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config import Settings
+from bot.rules.reminders import ReminderPlan
 
 
 class Refusal(enum.StrEnum):
@@ -30,16 +32,7 @@ class Rules:
     reschedule_until: timedelta
     free_cancel: timedelta
     max_reschedules: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Rules:
-        return cls(
-            min_notice=timedelta(hours=settings.min_booking_notice_hours),
-            horizon=timedelta(days=settings.booking_horizon_days),
-            reschedule_until=timedelta(hours=settings.reschedule_until_hours),
-            free_cancel=timedelta(hours=settings.free_cancel_hours),
-            max_reschedules=settings.max_reschedules,
-        )
+    reminders: ReminderPlan
 
     def booking_window(self, now: datetime) -> tuple[datetime, datetime]:
         """Slots starting in [earliest, latest) can be booked now."""

@@ -79,3 +79,18 @@ class Clock:
 
     def now(self) -> datetime:
         return utcnow()
+
+
+def parse_durations(raw: str) -> tuple[timedelta, ...]:
+    """Parse a list such as ``24h,1h,30m`` into timedeltas, longest first."""
+    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    result = []
+    for part in raw.split(","):
+        item = part.strip().lower()
+        if not item:
+            continue
+        unit = units.get(item[-1])
+        if unit is None or not item[:-1].isdigit():
+            raise ValueError(f"cannot read duration {item!r}: use a number and d, h, m or s")
+        result.append(timedelta(**{unit: int(item[:-1])}))
+    return tuple(sorted(set(result), reverse=True))
