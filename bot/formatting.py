@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 
 from bot.i18n import Texts
 from bot.rules.timezones import zone
-from db.models import Therapist
 
 
 def money(amount: int) -> str:
@@ -28,5 +28,16 @@ def when_text(t: Texts, moment: datetime, timezone: str) -> str:
     return f"{day_label(t, local.date())}, {local:%H:%M}"
 
 
-def therapist_name(therapist: Therapist, language: str) -> str:
-    return therapist.name_en if language == "en" else therapist.name_ru
+class Named(Protocol):
+    """Anything named in both languages: a therapist, a topic."""
+
+    @property
+    def name_ru(self) -> str: ...
+
+    @property
+    def name_en(self) -> str: ...
+
+
+def local_name(named: Named, language: str) -> str:
+    """The name in the reader's language (English for "en", Russian otherwise)."""
+    return named.name_en if language == "en" else named.name_ru

@@ -12,7 +12,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.formatting import money, therapist_name, when_text
+from bot.formatting import local_name, money, when_text
 from bot.rules.policy import Rules
 from bot.rules.timezones import zone
 from db import admin_bookings, admin_catalog, bookings, outbox, payments
@@ -101,7 +101,7 @@ async def show_bookings(
                 id=booking.id,
                 when=when_text(t, booking.starts_at, admin.timezone),
                 client=row.client.first_name or t("adm-client-erased"),
-                therapist=therapist_name(booking.therapist, t.language),
+                therapist=local_name(booking.therapist, t.language),
                 status=status_text(admin, booking.status),
                 payment=payment_text(admin, row.payment),
             )
@@ -123,7 +123,7 @@ async def show_for_therapist(admin: Admin, therapist_id: int) -> bool:
     title = admin.t(
         "adm-bookings-therapist",
         id=therapist.id,
-        name=therapist_name(therapist, admin.t.language),
+        name=local_name(therapist, admin.t.language),
         past=THERAPIST_PAST_DAYS,
         next=THERAPIST_NEXT_DAYS,
     )
@@ -194,7 +194,7 @@ def _describe(admin: Admin, row: admin_bookings.BookingRow) -> str:
         when=when_text(t, booking.starts_at, admin.timezone),
         zone=admin.timezone,
         client=row.client.first_name or t("adm-client-erased"),
-        therapist=therapist_name(booking.therapist, t.language),
+        therapist=local_name(booking.therapist, t.language),
         price=money(booking.price),
         payment=payment_text(admin, row.payment),
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram.types import Message
 
-from bot.formatting import money, therapist_name
+from bot.formatting import local_name, money
 from bot.rules.timezones import parse_offset, utc_offset_label, zone
 from db import admin_catalog
 from db.models import Therapist
@@ -156,9 +156,8 @@ def shown_value(
 
 
 async def topic_names(admin: Admin) -> dict[int, str]:
-    english = admin.t.language == "en"
     return {
-        topic.id: (topic.name_en if english else topic.name_ru)
+        topic.id: local_name(topic, admin.t.language)
         for topic in await admin_catalog.all_topics(admin.session)
     }
 
@@ -183,7 +182,7 @@ async def show_card(admin: Admin, therapist: Therapist, edit: Message | None = N
         t(
             "adm-card-title",
             id=therapist.id,
-            name=therapist_name(therapist, t.language),
+            name=local_name(therapist, t.language),
             status=status,
         ),
         "",

@@ -14,7 +14,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.formatting import day_label, therapist_name, when_text
+from bot.formatting import day_label, local_name, when_text
 from bot.rules.timezones import zone
 from db import admin_catalog, admin_slots
 from db.models import Slot, SlotStatus, Therapist
@@ -103,7 +103,7 @@ async def show_overview(admin: Admin, therapist: Therapist, edit: Message | None
         t(
             "adm-slots-title",
             id=therapist.id,
-            name=therapist_name(therapist, t.language),
+            name=local_name(therapist, t.language),
             zone=therapist.timezone,
             days=DAYS,
         ),
@@ -131,7 +131,7 @@ async def show_day(
     text = t(
         "adm-slots-day-title",
         id=therapist.id,
-        name=therapist_name(therapist, t.language),
+        name=local_name(therapist, t.language),
         day=day_label(t, day),
         zone=therapist.timezone,
     )
@@ -222,7 +222,7 @@ async def ask_time(admin: Admin, therapist: Therapist, notice: str | None = None
     text = t(
         "adm-slot-ask",
         id=therapist.id,
-        name=therapist_name(therapist, t.language),
+        name=local_name(therapist, t.language),
         zone=therapist.timezone,
         now=f"{local_now:%Y-%m-%d %H:%M}",
         example=f"{example:%Y-%m-%d %H:%M}",

@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.formatting import therapist_name, when_text
+from bot.formatting import local_name, when_text
 from bot.rules.timezones import COMMON_ZONES, utc_offset_label
 from db import admin_catalog
 from db.models import Therapist
@@ -142,7 +142,7 @@ async def send_invite(admin: Admin, therapist_id: int) -> bool:
         admin.t(
             "adm-invite",
             id=therapist.id,
-            name=therapist_name(therapist, admin.t.language),
+            name=local_name(therapist, admin.t.language),
             link=link,
             until=when_text(admin.t, invite.expires_at, admin.timezone),
             zone=admin.timezone,
@@ -208,9 +208,8 @@ async def ask_field(
     markup: InlineKeyboardMarkup
     if field == "topics":
         chosen = {int(topic_id) for topic_id in values.get("topics", [])}
-        english = t.language == "en"
         visible = [
-            (topic.id, topic.name_en if english else topic.name_ru)
+            (topic.id, local_name(topic, t.language))
             for topic in await admin_catalog.all_topics(admin.session)
             if not topic.hidden or topic.id in chosen
         ]

@@ -7,6 +7,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+from bot.formatting import local_name
 from db import admin_catalog
 from db.models import Topic
 from handlers.admin_common import Admin, Step, TypedText, refused
@@ -110,7 +111,7 @@ async def on_topic_rename(
     await callback.answer()
     await admin.begin()
     language = "en" if callback_data.action == TopicItem.rename_en else "ru"
-    current = topic.name_en if language == "en" else topic.name_ru
+    current = local_name(topic, language)
     await admin.ask(
         RENAME,
         admin.t(f"adm-topic-ask-rename-{language}", current=current),

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.formatting import money, therapist_name, when_text
+from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.timezones import Clock
@@ -78,7 +78,7 @@ async def home(flow: Flow, clock: Clock, *, edit: Message | None = None) -> None
     therapist = await current_therapist(flow, upcoming)
     lines = [t("cabinet-title"), ""]
     if therapist is not None:
-        lines.append(t("cabinet-therapist", name=therapist_name(therapist, t.language)))
+        lines.append(t("cabinet-therapist", name=local_name(therapist, t.language)))
     if upcoming:
         lines.append(t("cabinet-upcoming", zone=flow.timezone))
         lines += [
@@ -186,7 +186,7 @@ async def on_open_booking(
             "booking-title",
             when=when_text(t, booking.starts_at, flow.timezone),
             zone=flow.timezone,
-            name=therapist_name(therapist, t.language),
+            name=local_name(therapist, t.language),
             minutes=therapist.session_minutes,
             price=money(booking.price),
             status=t(f"status-{booking.status}"),
@@ -256,7 +256,7 @@ async def _show_move_days(
     earliest, latest = rules.booking_window(clock.now())
     free = await catalog.free_slots(flow.session, [booking.therapist_id], earliest, latest)
     by_day = slots_by_day(free.get(booking.therapist_id, []), flow.timezone)
-    name = therapist_name(booking.therapist, t.language)
+    name = local_name(booking.therapist, t.language)
     if not by_day:
         markup = booking_keyboard(t, booking.id, payable=False)
         await flow.display(t("reschedule-none"), markup, edit)
@@ -486,7 +486,7 @@ async def on_history(
             t(
                 "history-line",
                 when=when_text(t, booking.starts_at, flow.timezone),
-                name=therapist_name(booking.therapist, t.language),
+                name=local_name(booking.therapist, t.language),
                 status=t(f"status-{status}"),
             )
         )
@@ -527,7 +527,7 @@ async def on_change_reason(
     with_old = await bookings.cancellable_of(
         flow.session, user, clock.now(), therapist_id=therapist.id
     )
-    name = therapist_name(therapist, t.language)
+    name = local_name(therapist, t.language)
     if with_old:
         listed = await cancel_list(
             flow, with_old, bookings.CancelledBy.client, settings, clock.now(), rules
@@ -570,7 +570,7 @@ async def on_change_cancel(
         lines.append(t("change-cancelled", count=len(cancelled)))
         lines += [line for item in cancelled if (line := money_line(t, item.money))]
     if therapist is not None:
-        lines.append(t("change-searching", name=therapist_name(therapist, t.language)))
+        lines.append(t("change-searching", name=local_name(therapist, t.language)))
     await flow.display("\n".join(lines) or t("menu-title"), None, screen_of(callback))
     await cards.open()
 

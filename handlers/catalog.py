@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar import session_ics
 from bot.config import PROJECT_ROOT, Settings
-from bot.formatting import money, therapist_name, when_text
+from bot.formatting import local_name, money, when_text
 from bot.i18n import Markup, Texts
 from bot.rules.matching import RELAXATIONS, Preferences, diagnose, find_matches, relax, slot_fits
 from bot.rules.policy import Rules
@@ -74,7 +74,7 @@ def caption(
     about = therapist.about_en if english else therapist.about_ru
     education = therapist.education_en if english else therapist.education_ru
     head = [
-        t("card-name", name=therapist_name(therapist, t.language)),
+        t("card-name", name=local_name(therapist, t.language)),
         t(
             "card-facts",
             format=t(format_key(therapist)),
@@ -166,7 +166,7 @@ async def send_calendar_file(
     """The session as an .ics file, in the reader's zone."""
     ics = session_ics(
         uid=f"booking-{booking.id}@therapy-booking-bot",
-        title=t("book-ics-title", name=Markup(therapist_name(therapist, t.language))),
+        title=t("book-ics-title", name=Markup(local_name(therapist, t.language))),
         description=t("book-ics-description", minutes=therapist.session_minutes),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
@@ -492,7 +492,7 @@ async def on_slot(
     therapist = view.therapist
     text = t(
         "slot-confirm",
-        name=therapist_name(therapist, t.language),
+        name=local_name(therapist, t.language),
         when=when_text(t, view.slot.starts_at, user.timezone),
         zone=user.timezone,
         minutes=therapist.session_minutes,
@@ -542,7 +542,7 @@ async def on_book(
     await callback.answer()
     therapist = await session.get(Therapist, booking.therapist_id)
     assert therapist is not None
-    name = therapist_name(therapist, t.language)
+    name = local_name(therapist, t.language)
     when = when_text(t, booking.starts_at, user.timezone)
     if paid_online:
         # The time is held; the booking is confirmed (and announced) once paid.

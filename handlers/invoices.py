@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.types import LabeledPrice
 
 from bot.config import Settings
-from bot.formatting import therapist_name, when_text
+from bot.formatting import local_name, when_text
 from bot.i18n import Markup, Texts
 from db.models import Booking, Therapist, User
 
@@ -49,7 +49,7 @@ async def send_invoice(
         title=t("invoice-title"),
         description=t(
             "invoice-description",
-            name=Markup(therapist_name(therapist, t.language)),
+            name=Markup(local_name(therapist, t.language)),
             when=when_text(t, booking.starts_at, client.timezone),
             zone=client.timezone,
             minutes=therapist.session_minutes,

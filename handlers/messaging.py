@@ -39,7 +39,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import therapist_name, when_text
+from bot.formatting import local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import DeliveryStatus, Outgoing
@@ -164,7 +164,7 @@ class Courier:
         if urgent:
             await message.answer(t("sos"))
         therapist = pair.therapist
-        name = therapist_name(therapist, t.language)
+        name = local_name(therapist, t.language)
         relay = await self._log(message, pair, TO_THERAPIST, therapist.telegram_id, urgent)
         if urgent:
             log.warning(
@@ -220,7 +220,7 @@ class Courier:
         relay = await self._log(message, pair, TO_CLIENT, client.telegram_id, urgent=False)
         theirs = self.translator.for_language(client.language)
         header = theirs(
-            "messaging-from-therapist", name=therapist_name(pair.therapist, theirs.language)
+            "messaging-from-therapist", name=local_name(pair.therapist, theirs.language)
         )
         status, target_id = await self._deliver(
             client.telegram_id,
@@ -386,7 +386,7 @@ async def on_write_therapist(
         return
     await callback.answer()
     await _enter(state, Writing.to_therapist, THERAPIST_KEY, pair.therapist.id)
-    name = therapist_name(pair.therapist, t.language)
+    name = local_name(pair.therapist, t.language)
     text = t("messaging-prompt-client", name=name)
     if pair.therapist.telegram_id is None:
         text = f"{text}\n\n{t('messaging-prompt-not-linked', name=name)}"

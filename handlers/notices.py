@@ -20,7 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import therapist_name, when_text
+from bot.formatting import local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.payments import STARS
 from db import users
@@ -91,14 +91,14 @@ class Notices:
             chat = self.settings.therapist_chat_id
             if not chat:
                 return []
-            name = therapist_name(therapist, language)
+            name = local_name(therapist, language)
             return [Letter(chat, t(f"notify-{kind}-group", therapist=name, **values))]
         if not therapist.telegram_id:
             return []
         questionnaire = await users.get_questionnaire(session, client)
         codes = set(questionnaire.topics if questionnaire else [])
         topics = ", ".join(
-            (topic.name_en if language == "en" else topic.name_ru)
+            local_name(topic, language)
             for topic in await users.visible_topics(session)
             if topic.code in codes
         )
@@ -125,7 +125,7 @@ class Notices:
             return []
         t = self.translator.for_language(client.language)
         when = when_text(t, booking.starts_at, client.timezone)
-        name = therapist_name(therapist, t.language)
+        name = local_name(therapist, t.language)
         markup = None
         if event == "hold-expired":
             text = t("hold-expired", when=when)

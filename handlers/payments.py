@@ -24,7 +24,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import therapist_name, when_text
+from bot.formatting import local_name, when_text
 from bot.i18n import Markup, Texts, Translator
 from bot.notify import Outgoing
 from bot.rules.payments import looks_like_card_number
@@ -185,7 +185,7 @@ async def on_successful_payment(
         f"{t('pay-confirmed')}\n\n"
         + t(
             "book-done-paid",
-            name=therapist_name(therapist, t.language),
+            name=local_name(therapist, t.language),
             when=when,
             zone=user.timezone,
             minutes=therapist.session_minutes,

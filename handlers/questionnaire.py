@@ -18,6 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.formatting import local_name
 from bot.i18n import Texts
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label
@@ -112,9 +113,7 @@ def choice_label(t: Texts, step: str, value: str) -> str:
 
 async def topic_names(session: AsyncSession, t: Texts) -> list[tuple[str, str]]:
     topics = await users.visible_topics(session)
-    return [
-        (topic.code, topic.name_en if t.language == "en" else topic.name_ru) for topic in topics
-    ]
+    return [(topic.code, local_name(topic, t.language)) for topic in topics]
 
 
 async def render(

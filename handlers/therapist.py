@@ -24,7 +24,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.formatting import day_label, therapist_name, when_text
+from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.rules.availability import WeeklyWindow
@@ -120,7 +120,7 @@ async def on_invite(
         await message.answer(t("invite-taken"))
         return
     await set_therapist_commands(bot, message.chat.id, translator)
-    await message.answer(t("invite-linked", name=therapist_name(therapist, t.language)))
+    await message.answer(t("invite-linked", name=local_name(therapist, t.language)))
 
 
 # -- for linked therapists ---------------------------------------------------------------
@@ -185,7 +185,7 @@ async def session_card_text(
     questionnaire = await users.get_questionnaire(session, client)
     codes = set(questionnaire.topics if questionnaire else [])
     topics = ", ".join(
-        (topic.name_en if t.language == "en" else topic.name_ru)
+        local_name(topic, t.language)
         for topic in await users.visible_topics(session)
         if topic.code in codes
     )

@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.formatting import day_label
+from bot.formatting import day_label, local_name
 from bot.i18n import Texts
 from db.models import SlotStatus, Therapist, Topic
 from keyboards.ids import Id, Number
@@ -194,7 +194,7 @@ def therapists_keyboard(
     builder = InlineKeyboardBuilder()
     for therapist in therapists:
         mark = "✅" if therapist.active else "⏸"
-        name = therapist.name_en if t.language == "en" else therapist.name_ru
+        name = local_name(therapist, t.language)
         builder.button(
             text=f"{mark} #{therapist.id} {name}",
             callback_data=TherapistOpen(therapist_id=therapist.id),
@@ -366,7 +366,7 @@ def topics_keyboard(t: Texts, topics: Sequence[Topic]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for topic in topics:
         mark = "🙈 " if topic.hidden else ""
-        name = topic.name_en if t.language == "en" else topic.name_ru
+        name = local_name(topic, t.language)
         builder.button(
             text=f"{mark}{name}",
             callback_data=TopicAction(action=TopicItem.open, topic_id=topic.id),
