@@ -21,7 +21,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.formatting import therapist_name, when_text
+from bot.formatting import local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.notify import Outgoing
 from bot.rules.reminders import CLIENT, RATING, THERAPIST, Kind
@@ -208,7 +208,7 @@ def _render(
     if client.telegram_id is None:
         return None
     t = translator.for_language(client.language)
-    name = therapist_name(therapist, t.language)
+    name = local_name(therapist, t.language)
     when = when_text(t, booking.starts_at, client.timezone)
     if due.kind == RATING:
         return _Message(
