@@ -105,7 +105,7 @@ def outbox_delivery(
 ) -> DeliverOutbox:
     """Delivers what an update's use cases wrote to the outbox, through the bot and the
     outgoing path of that update."""
-    from handlers.notices import Notices
+    from handlers.shared.notices import Notices
     from scheduler.outbox import OutboxJob
 
     notices = Notices(translator, settings)

@@ -19,8 +19,8 @@ class ScreensMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        from handlers.catalog import Catalog
-        from handlers.questionnaire import Flow
+        from handlers.shared.cards import Catalog
+        from handlers.shared.flow import Flow
 
         if data.get("state") is not None:  # updates of a chat with a person in it
             data["flow"] = Flow.from_data(data)

@@ -5,32 +5,32 @@ booking as this client's own (`db.bookings.own_booking`) and checks the rules ag
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date
 
-from aiogram import Router
-from aiogram.filters import Command
+from aiogram import F, Router
+from aiogram.filters import Command, MagicData
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.formatting import local_name, money, when_text
-from bot.i18n import Texts
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.timezones import Clock
 from db import bookings, catalog, payments, users
 from db.models import Booking, BookingStatus, Therapist
-from handlers.catalog import (
+from handlers.shared.cards import (
     Catalog,
+    cancel_list,
     has_portrait,
+    payment_state,
     portrait,
     remember_portrait,
     send_calendar_file,
     slots_by_day,
 )
-from handlers.notices import money_line
-from handlers.payments import payment_state
-from handlers.questionnaire import Flow
-from handlers.screens import screen_of
+from handlers.shared.flow import Flow
+from handlers.shared.notices import money_line
+from handlers.shared.screens import screen_of
 from keyboards.cabinet import (
     CHANGE_REASONS,
     CabinetAction,
@@ -52,6 +52,7 @@ from keyboards.cabinet import (
     move_confirm_keyboard,
     move_keyboard,
 )
+from keyboards.menu import MenuAction, MenuItem
 
 HISTORY_PAGE = 5
 UPCOMING_SHOWN = 8
@@ -106,6 +107,11 @@ async def home(flow: Flow, clock: Clock, *, edit: Message | None = None) -> None
         await remember_portrait(flow.session, therapist, sent)
         return
     await flow.display(text, markup, edit)
+
+
+async def on_menu_my(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
+    await callback.answer()
+    await home(flow, clock)
 
 
 async def on_my_command(message: Message, flow: Flow, clock: Clock) -> None:
@@ -352,35 +358,6 @@ async def on_move_confirm(
 # -- cancelling --------------------------------------------------------------------------
 
 
-def money_text(t: Texts, view: bookings.CancelTermsView, settings: Settings) -> str:
-    """What cancelling one session now means, in a few words (for lists of sessions)."""
-    if view.money is bookings.MoneyBack.nothing:
-        return t(f"cancel-money-{view.terms}", hours=settings.free_cancel_hours)
-    return t(f"cancel-money-{view.money}")
-
-
-async def cancel_list(
-    flow: Flow,
-    upcoming: list[Booking],
-    by: bookings.CancelledBy,
-    settings: Settings,
-    now: datetime,
-    rules: Rules,
-) -> str:
-    """Each session a cancellation would call off, and what happens to its money."""
-    lines = []
-    for booking in upcoming:
-        view = await bookings.cancel_terms(flow.session, booking, by, rules, now)
-        lines.append(
-            flow.t(
-                "cancel-item",
-                when=when_text(flow.t, booking.starts_at, flow.timezone),
-                money=money_text(flow.t, view, settings),
-            )
-        )
-    return "\n".join(lines)
-
-
 async def on_cancel_ask(
     callback: CallbackQuery,
     callback_data: CancelAsk,
@@ -578,6 +555,9 @@ async def on_change_cancel(
 def create_router() -> Router:
     router = Router(name="cabinet")
     router.message.register(on_my_command, Command("my"))
+    router.callback_query.register(
+        on_menu_my, MenuAction.filter(F.action == MenuItem.my), MagicData(F.user)
+    )
     router.callback_query.register(on_cabinet, CabinetAction.filter())
     router.callback_query.register(on_open_booking, OpenBooking.filter())
     router.callback_query.register(on_move_day, MoveDay.filter())

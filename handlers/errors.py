@@ -11,9 +11,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Texts
-from handlers.questionnaire import Flow
-from handlers.screens import not_modified
-from handlers.start import show_where_you_are
+from handlers.shared.flow import Flow, show_where_you_are
+from handlers.shared.screens import not_modified
 
 log = logging.getLogger(__name__)
 

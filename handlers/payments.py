@@ -29,12 +29,12 @@ from bot.i18n import Markup, Texts, Translator
 from bot.notify import Outgoing
 from bot.rules.payments import looks_like_card_number
 from bot.rules.policy import Rules
-from bot.rules.timezones import Clock, zone
+from bot.rules.timezones import Clock
 from db import bookings
-from db.models import Booking, BookingStatus, Payment, User
-from handlers.catalog import Catalog, send_calendar_file
-from handlers.invoices import booking_id_of, send_invoice
-from handlers.questionnaire import Flow
+from db.models import BookingStatus, User
+from handlers.shared.cards import Catalog, send_calendar_file
+from handlers.shared.flow import Flow
+from handlers.shared.invoices import booking_id_of, send_invoice
 from keyboards.payments import PayBooking
 
 log = logging.getLogger(__name__)
@@ -197,15 +197,6 @@ async def on_successful_payment(
 
 
 # -- payment state in the cabinet -------------------------------------------------------
-
-
-def payment_state(t: Texts, booking: Booking, payment: Payment | None, timezone: str) -> str:
-    if payment is not None:
-        return t(f"payment-state-{payment.status}")
-    if booking.status == BookingStatus.pending_payment and booking.hold_expires_at:
-        local = booking.hold_expires_at.astimezone(zone(timezone))
-        return t("payment-state-pending", time=f"{local:%H:%M}")
-    return t("payment-state-direct")
 
 
 # -- payment support ---------------------------------------------------------------------

@@ -5,29 +5,29 @@ client confirms, so a restart resumes at the same step."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message
-from aiogram.types import User as TelegramUser
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.formatting import local_name
-from bot.i18n import Texts
 from bot.rules.policy import Rules
-from bot.rules.timezones import Clock, utc_offset_label
+from bot.rules.timezones import Clock
 from bot.text import visible_name
-from db import bookings, erasure, users
-from db.fsm import DatabaseStorage
-from db.models import Questionnaire, User
-from handlers import screens
-from handlers.catalog import Catalog
+from db import bookings, users
+from handlers.shared import screens
+from handlers.shared.cards import Catalog
+from handlers.shared.flow import (
+    CHOICES,
+    MAX_TEXT,
+    QUESTIONS,
+    STEPS,
+    Flow,
+    Signup,
+    topic_names,
+)
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
     BACK,
@@ -35,290 +35,10 @@ from keyboards.questionnaire import (
     Answer,
     ConfirmAnswers,
     EditAnswer,
-    back_button,
-    choice_keyboard,
-    summary_keyboard,
-    topics_keyboard,
 )
 
-MAX_TEXT = 64
 MIN_AGE, MAX_AGE = 18, 120
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-BUDGET_TIERS = (2500, 4000, 6000)
-
-
-class Signup(StatesGroup):
-    name = State()
-    email = State()
-    age = State()
-    therapy_before = State()
-    format = State()
-    topics = State()
-    gender = State()
-    days = State()
-    time = State()
-    budget = State()
-    summary = State()
-
-
-QUESTIONS: tuple[str, ...] = (
-    *("age", "therapy_before", "format", "topics"),
-    *("gender", "days", "time", "budget"),
-)
-STEPS: tuple[str, ...] = ("name", "email", *QUESTIONS, "summary")
-# The way through a first sign-up. The name is asked only when Telegram's is not usable, the
-# e-mail only from the summary (a provider's invoice asks for it when a receipt needs one).
-ONBOARDING: tuple[str, ...] = ("name", *QUESTIONS, "summary")
-# What the questionnaire keeps in the conversation data; other features keep their own keys.
-QUESTIONNAIRE_KEYS = frozenset({"answers", "editing", "screen"})
-CHOICES: dict[str, tuple[str, ...]] = {
-    "therapy_before": ("yes", "no"),
-    "format": ("individual", "couple"),
-    "gender": ("female", "male", "any"),
-    "days": ("weekdays", "weekends", "any"),
-    "time": ("morning", "afternoon", "evening", "any"),
-    "budget": (*(str(tier) for tier in BUDGET_TIERS), "any"),
-}
-SUMMARY_FIELDS = (
-    ("name", "summary-name"),
-    ("email", "summary-email"),
-    ("age", "summary-age"),
-    ("therapy_before", "summary-therapy-before"),
-    ("format", "summary-format"),
-    ("topics", "summary-topics"),
-    ("gender", "summary-gender"),
-    ("days", "summary-days"),
-    ("time", "summary-time"),
-    ("budget", "summary-budget"),
-)
-
-
-def step_of(state_name: str | None) -> str | None:
-    if state_name and state_name.startswith(f"{Signup.__name__}:"):
-        return state_name.split(":", 1)[1]
-    return None
-
-
-def choice_label(t: Texts, step: str, value: str) -> str:
-    if step == "therapy_before":
-        return t("answer-yes" if value == "yes" else "answer-no")
-    if step == "budget":
-        return (
-            t("budget-any")
-            if value == "any"
-            else t("budget-tier", amount=f"{int(value):,}".replace(",", " "))
-        )
-    return t(f"{step.replace('_', '-')}-{value}")
-
-
-async def topic_names(session: AsyncSession, t: Texts) -> list[tuple[str, str]]:
-    topics = await users.visible_topics(session)
-    return [(topic.code, local_name(topic, t.language)) for topic in topics]
-
-
-async def render(
-    step: str,
-    *,
-    t: Texts,
-    data: dict[str, Any],
-    session: AsyncSession,
-    user: User | None,
-    timezone: str,
-    telegram_name: str | None,
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    answers: dict[str, Any] = data.get("answers", {})
-    if step == "name":
-        markup = None
-        if telegram_name:
-            builder = InlineKeyboardBuilder()
-            builder.button(
-                text=t.plain("ask-name-use", name=telegram_name[:MAX_TEXT]),
-                callback_data=Answer(step="name", value="telegram"),
-            )
-            markup = builder.as_markup()
-        return t("ask-name"), markup
-    if step == "email":
-        builder = InlineKeyboardBuilder()
-        builder.button(text=t("email-skip"), callback_data=Answer(step="email", value="skip"))
-        builder.row(back_button(t, "email"))
-        return t("ask-email"), builder.as_markup()
-    if step == "summary":
-        return await render_summary(t, answers, session, user, timezone)
-
-    header = t("q-progress", step=QUESTIONS.index(step) + 1, total=len(QUESTIONS))
-    if step == "age":
-        builder = InlineKeyboardBuilder()
-        builder.row(back_button(t, "age"))
-        return f"{header}\n\n{t('q-age')}", builder.as_markup()
-    if step == "topics":
-        chosen = set(answers.get("topics", []))
-        markup = topics_keyboard(t, await topic_names(session, t), chosen)
-        return f"{header}\n\n{t('q-topics')}", markup
-    options = [(value, choice_label(t, step, value)) for value in CHOICES[step]]
-    question = {"time": "q-time"}.get(step, f"q-{step.replace('_', '-')}")
-    columns = 1 if step in {"time", "budget"} else 2
-    return f"{header}\n\n{t(question)}", choice_keyboard(t, step, options, columns=columns)
-
-
-async def render_summary(
-    t: Texts, answers: dict[str, Any], session: AsyncSession, user: User | None, timezone: str
-) -> tuple[str, InlineKeyboardMarkup]:
-    names = dict(await topic_names(session, t))
-    values: dict[str, str] = {
-        "name": (user.first_name if user else None) or "—",
-        "email": (user.email if user else None) or t("summary-email-none"),
-        "age": str(answers.get("age", "—")),
-        "topics": ", ".join(names.get(code, code) for code in answers.get("topics", [])) or "—",
-    }
-    for step in CHOICES:
-        if step in answers:
-            values[step] = choice_label(t, step, str(answers[step]))
-    lines = [t("summary-title"), ""]
-    for step, label_key in SUMMARY_FIELDS:
-        lines.append(t("summary-line", label=t(label_key), value=values.get(step, "—")))
-    zone = f"{timezone} ({utc_offset_label(timezone)})"
-    lines.append(t("summary-line", label=t("summary-timezone"), value=zone))
-    fields = [(step, t(label_key)) for step, label_key in SUMMARY_FIELDS]
-    return "\n".join(lines), summary_keyboard(t, fields)
-
-
-@dataclass
-class Flow:
-    """Shows steps and moves between them for one update."""
-
-    bot: Bot
-    state: FSMContext
-    t: Texts
-    session: AsyncSession
-    user: User | None
-    timezone: str
-    chat_id: int
-    telegram_name: str | None
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Flow:
-        """The flow of the current update, from what the middlewares put into `data`."""
-        person: TelegramUser | None = data.get("event_from_user")
-        chat: Chat | None = data.get("event_chat")
-        return cls(
-            bot=data["bot"],
-            state=data["state"],
-            t=data["t"],
-            session=data["session"],
-            user=data["user"],
-            timezone=data["timezone"],
-            chat_id=chat.id if chat else (person.id if person else 0),
-            telegram_name=visible_name(person.first_name) if person else None,
-        )
-
-    async def forget(self) -> None:
-        """Keep nothing of this person's conversations: on the bot's own storage every chat
-        and destiny of theirs (answers typed in a group too), elsewhere this one."""
-        if isinstance(self.state.storage, DatabaseStorage):
-            await erasure.forget_person(self.session, self.state.key.user_id)
-        else:
-            await self.state.clear()
-
-    async def end_questionnaire(self) -> None:
-        """The answers are saved: the questionnaire's own state goes, and only that (a change
-        of therapist in progress keeps the therapist it excludes, for instance)."""
-        data = await self.state.get_data()
-        await self.state.set_state(None)
-        await self.state.set_data(
-            {key: value for key, value in data.items() if key not in QUESTIONNAIRE_KEYS}
-        )
-
-    async def display(
-        self,
-        text: str,
-        markup: InlineKeyboardMarkup | None = None,
-        edit: Message | None = None,
-    ) -> Message:
-        """Any screen of this chat: `edit` replaced when it can be, else a new message."""
-        return await screens.show(self.bot, self.chat_id, text, markup, edit=edit)
-
-    async def show(
-        self, step: str, *, edit: Message | None = None, notice: str | None = None
-    ) -> None:
-        """Show a step: edit the screen the button was on, or send a new screen."""
-        data = await self.state.get_data()
-        text, markup = await render(
-            step,
-            t=self.t,
-            data=data,
-            session=self.session,
-            user=self.user,
-            timezone=self.timezone,
-            telegram_name=self.telegram_name,
-        )
-        if notice:
-            text = f"{notice}\n\n{text}"
-        # A step is a text screen: one shown from under a photo comes as a new message.
-        sent = await self.display(text, markup, screens.text_screen(edit))
-        await self.state.set_state(getattr(Signup, step))
-        await self.state.update_data(screen=sent.message_id)
-
-    async def current(self) -> str | None:
-        return step_of(await self.state.get_state())
-
-    async def advance(self, step: str, *, edit: Message | None = None) -> None:
-        """After a valid answer: back to the summary when editing, else the next step."""
-        data = await self.state.get_data()
-        if data.get("editing") or step not in ONBOARDING:
-            following = "summary"
-        else:
-            following = ONBOARDING[ONBOARDING.index(step) + 1]
-        await self.show(following, edit=edit)
-
-    async def back(self, step: str, *, edit: Message | None = None) -> None:
-        data = await self.state.get_data()
-        if data.get("editing") or step not in ONBOARDING:
-            previous = "summary"
-        else:
-            previous = ONBOARDING[max(ONBOARDING.index(step) - 1, 0)]
-        await self.show(previous, edit=edit)
-
-    async def remind(self, notice_key: str, step: str | None = None) -> None:
-        """Bad input: say what is expected and show the current step again, below it."""
-        current = step or await self.current()
-        if current is None:
-            return
-        await self.show(current, notice=self.t(notice_key))
-
-
-async def start_questionnaire(flow: Flow) -> None:
-    """The first question. Telegram's name, when it reads as a name, is taken as it is
-    (the summary lets the person change it), so it costs no step."""
-    await flow.state.update_data(answers={}, editing=False)
-    if flow.user is None or not flow.telegram_name:
-        await flow.show("name")
-        return
-    name = flow.telegram_name[:MAX_TEXT]
-    await users.update_profile(flow.session, flow.user, first_name=name)
-    await flow.show("age", notice=flow.t("name-taken", name=name))
-
-
-def saved_answers(saved: Questionnaire) -> dict[str, Any]:
-    """Stored answers in the form the questionnaire screens keep them."""
-    return {
-        "age": saved.age,
-        "therapy_before": "yes" if saved.therapy_before else "no",
-        "format": saved.format,
-        "topics": list(saved.topics),
-        "gender": saved.gender_preference,
-        "days": saved.days,
-        "time": saved.time_of_day,
-        "budget": "any" if saved.budget is None else str(saved.budget),
-    }
-
-
-async def edit_saved_answers(flow: Flow, edit: Message | None = None) -> None:
-    """Settings → change answers: the summary of the saved questionnaire, editable."""
-    assert flow.user is not None
-    saved = await users.get_questionnaire(flow.session, flow.user)
-    answers = saved_answers(saved) if saved is not None else {}
-    await flow.state.update_data(answers=answers, editing=saved is not None)
-    await flow.show("summary" if saved is not None else "name", edit=edit)
 
 
 # -- buttons -----------------------------------------------------------------------------

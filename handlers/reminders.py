@@ -12,9 +12,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.rules.timezones import Clock
 from db import bookings, reminders
 from db.models import ACTIVE_BOOKING_STATUSES
-from handlers.questionnaire import Flow
-from handlers.screens import drop_buttons, screen_of, set_buttons
-from handlers.start import show_where_you_are
+from handlers.shared.flow import Flow, show_where_you_are
+from handlers.shared.screens import drop_buttons, screen_of, set_buttons
 from keyboards.reminders import (
     SCORES,
     Attend,

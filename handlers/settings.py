@@ -16,18 +16,16 @@ from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
 from db import bookings, users
 from db.models import User
-from handlers import cabinet
-from handlers.cabinet import cancel_list
-from handlers.catalog import Catalog
-from handlers.questionnaire import (
+from handlers.shared.cards import Catalog, cancel_list
+from handlers.shared.flow import (
     Flow,
     edit_saved_answers,
     render_summary,
     saved_answers,
+    show_where_you_are,
     step_of,
 )
-from handlers.screens import screen_of, set_buttons, text_screen
-from handlers.start import show_where_you_are
+from handlers.shared.screens import screen_of, set_buttons, text_screen
 from keyboards.menu import (
     DeleteChoice,
     LanguageChoice,
@@ -103,11 +101,6 @@ async def on_menu_find(callback: CallbackQuery, flow: Flow, cards: Catalog) -> N
     await cards.open()
 
 
-async def on_menu_my(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
-    await callback.answer()
-    await cabinet.home(flow, clock)
-
-
 async def on_menu_settings(callback: CallbackQuery, flow: Flow) -> None:
     await _reply(callback, flow, flow.t("settings-title"), settings_menu(flow.t, flow.timezone))
 
@@ -155,7 +148,6 @@ MENU_FOR_ANYONE: dict[MenuItem, Callable[..., Awaitable[None]]] = {
 MENU_FOR_CLIENTS: dict[MenuItem, Callable[..., Awaitable[None]]] = {
     MenuItem.menu: on_menu_home,
     MenuItem.find_therapist: on_menu_find,
-    MenuItem.my: on_menu_my,
     MenuItem.settings: on_menu_settings,
     MenuItem.answers: on_menu_answers,
     MenuItem.language: on_menu_language,
@@ -342,7 +334,7 @@ def create_router() -> Router:
         router.callback_query.register(
             handler, MenuAction.filter(F.action == item), MagicData(F.user)
         )
-    router.callback_query.register(on_menu_before_sign_up, MenuAction.filter())
+    router.callback_query.register(on_menu_before_sign_up, MenuAction.filter(), MagicData(~F.user))
     router.message.register(on_language_command, Command("language"))
     router.callback_query.register(on_language, LanguageChoice.filter())
     router.message.register(on_timezone_command, Command("timezone"))

@@ -11,28 +11,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.rules.timezones import Clock
 from db import users
-from handlers.questionnaire import Flow, start_questionnaire
-from handlers.screens import screen_of, set_buttons
-from keyboards.menu import main_menu
-from keyboards.questionnaire import ConsentChoice, consent_keyboard
-
-
-async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
-    """Whatever brought the person here, show the screen they should be on now."""
-    t = flow.t
-    if flow.user is None:
-        text = t("consent") if notice is None else f"{notice}\n\n{t('consent')}"
-        await flow.bot.send_message(flow.chat_id, text, reply_markup=consent_keyboard(t))
-        return
-    step = await flow.current()
-    if step is not None:
-        await flow.show(step, notice=notice)
-        return
-    if await users.get_questionnaire(flow.session, flow.user) is None:
-        await start_questionnaire(flow)
-        return
-    text = t("menu-title") if notice is None else f"{notice}\n\n{t('menu-title')}"
-    await flow.bot.send_message(flow.chat_id, text, reply_markup=main_menu(t))
+from handlers.shared.flow import Flow, show_where_you_are, start_questionnaire
+from handlers.shared.screens import screen_of, set_buttons
+from keyboards.questionnaire import ConsentChoice
 
 
 async def on_start(message: Message, command: CommandObject, flow: Flow, clock: Clock) -> None:

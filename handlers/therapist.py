@@ -32,8 +32,8 @@ from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
 from db import bookings, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
-from handlers.questionnaire import Flow
-from handlers.screens import screen_of
+from handlers.shared.flow import Flow
+from handlers.shared.screens import screen_of
 from keyboards.therapist import (
     PAUSES,
     SESSION_LENGTHS,

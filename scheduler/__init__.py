@@ -25,7 +25,7 @@ from bot.middlewares import create_outgoing
 from bot.notify import Outgoing
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
-from handlers.notices import Notices
+from handlers.shared.notices import Notices
 from scheduler.holds import release_expired_holds
 from scheduler.outbox import OutboxJob
 from scheduler.reminders import ReminderJob

@@ -25,7 +25,7 @@ from bot.rules.timezones import Clock
 from db import outbox, payments
 from db.models import Notice, Refund
 from db.outbox import To
-from handlers.notices import Notices
+from handlers.shared.notices import Notices
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.notify import Outgoing
 from bot.rules.timezones import Clock
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
-from handlers.notices import Notices
+from handlers.shared.notices import Notices
 from scheduler.outbox import OutboxJob
 from tests.fake_telegram import FakeTelegram, Harness
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import CLIENT_COMMANDS
 from db.demo import load_demo
 from db.models import AuditEntry, Therapist
-from handlers.admin_common import COMMAND_NAMES
+from handlers.admin.common import COMMAND_NAMES
 from keyboards.admin import (
     ADMIN_CALLBACKS,
     ADMIN_PREFIXES,

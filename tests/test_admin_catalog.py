@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import users
 from db.demo import load_demo
 from db.models import AuditEntry, Slot, SlotStatus, Therapist, TherapistInvite, Topic
-from handlers.admin_slots import BadTime, parse_local
+from handlers.admin.slots import BadTime, parse_local
 from tests.conftest import ADMIN_ID, ManualClock
 from tests.fake_telegram import Harness, TgUser
 

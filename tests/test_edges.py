@@ -289,7 +289,7 @@ async def test_commands_go_through_while_a_zone_is_asked_for(
 async def test_a_region_alone_is_an_unknown_zone_for_admins_too(
     harness: Harness, db_sessionmaker: Sessions, catalogue: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from handlers.admin_fields import Invalid, parse_zone
+    from handlers.admin.fields import Invalid, parse_zone
 
     for region in ("Europe", "Asia", "America"):
         with pytest.raises(Invalid):

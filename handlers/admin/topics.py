@@ -10,8 +10,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.formatting import local_name
 from db import admin_catalog
 from db.models import Topic
-from handlers.admin_common import Admin, Step, TypedText, refused
-from handlers.screens import screen_of
+from handlers.admin.common import Admin, Step, TypedText, refused
+from handlers.shared.screens import screen_of
 from keyboards.admin import TopicAction, TopicItem, cancel_keyboard, topic_keyboard, topics_keyboard
 
 NAME_LIMIT = 64

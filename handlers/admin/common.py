@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -24,11 +24,11 @@ from bot.config import Settings
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import Outgoing
-from bot.rules.timezones import Clock
+from bot.rules.timezones import Clock, zone
 from db import admin_catalog
 from db.models import Therapist
-from handlers import screens
-from handlers.screens import screen_of, text_screen
+from handlers.shared import screens
+from handlers.shared.screens import screen_of, text_screen
 
 ADMIN_DESTINY = "admin"
 TEXT_LIMIT = 4096
@@ -236,3 +236,21 @@ def fit(lines: Sequence[str], more: str, limit: int = TEXT_LIMIT - 200) -> str:
             break
         kept.append(line)
     return "\n".join(kept)
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone(timezone))
+
+
+def parse_day(text: str) -> date | None:
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+            year, month, day = (int(part) for part in value.split("-"))
+            return date(year, month, day)
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value):
+            day, month, year = (int(part) for part in value.split("."))
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None

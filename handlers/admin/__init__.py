@@ -25,15 +25,13 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.rules.timezones import Clock
 from db import audit
-from handlers import (
-    admin_bookings,
-    admin_broadcast,
-    admin_reports,
-    admin_slots,
-    admin_therapists,
-    admin_topics,
-)
-from handlers.admin_common import (
+from handlers.admin import bookings as admin_bookings
+from handlers.admin import broadcast as admin_broadcast
+from handlers.admin import reports as admin_reports
+from handlers.admin import slots as admin_slots
+from handlers.admin import therapists as admin_therapists
+from handlers.admin import topics as admin_topics
+from handlers.admin.common import (
     COMMAND_NAMES,
     COMMANDS,
     Admin,
@@ -44,7 +42,7 @@ from handlers.admin_common import (
     Step,
     refused,
 )
-from handlers.screens import screen_of
+from handlers.shared.screens import screen_of
 from keyboards.admin import ADMIN_PREFIXES, DialogCancel
 
 __all__ = ["COMMANDS", "create_router", "set_admin_commands"]

@@ -22,9 +22,7 @@ from bot.charts import ChartTexts, stats_chart
 from bot.formatting import when_text
 from bot.rules.timezones import zone
 from db import admin_reports, audit
-from handlers.admin_bookings import parse_day
-from handlers.admin_common import TEXT_LIMIT, Admin, fit
-from handlers.admin_slots import local_midnight
+from handlers.admin.common import TEXT_LIMIT, Admin, fit, local_midnight, parse_day
 
 AUDIT_SHOWN = 30
 REFUSAL_DAYS = 30

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -18,16 +18,17 @@ from bot.formatting import day_label, local_name, when_text
 from bot.rules.timezones import zone
 from db import admin_catalog, admin_slots
 from db.models import Slot, SlotStatus, Therapist
-from handlers.admin_common import (
+from handlers.admin.common import (
     Admin,
     Step,
     TypedText,
     fit,
+    local_midnight,
     pressed_therapist,
     refused,
     therapist_id_arg,
 )
-from handlers.screens import screen_of
+from handlers.shared.screens import screen_of
 from keyboards.admin import (
     SLOT_MARKS,
     SlotAdd,
@@ -51,10 +52,6 @@ class BadTime(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-def local_midnight(day: date, timezone: str) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone(timezone))
 
 
 def parse_local(text: str, timezone: str) -> datetime:

@@ -5,8 +5,7 @@ hand, until one of them marks it done."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -17,18 +16,19 @@ from bot.rules.policy import Rules
 from bot.rules.timezones import zone
 from db import admin_bookings, admin_catalog, bookings, outbox, payments
 from db.models import ACTIVE_BOOKING_STATUSES
-from handlers.admin_common import (
+from handlers.admin.common import (
     Admin,
     Step,
     TypedText,
     dialog_screen,
     fit,
+    local_midnight,
+    parse_day,
     pressed_therapist,
     refused,
 )
-from handlers.admin_slots import local_midnight
-from handlers.notices import amount_text
-from handlers.screens import screen_of
+from handlers.shared.notices import amount_text
+from handlers.shared.screens import screen_of
 from keyboards.admin import (
     BookingCancel,
     BookingCancelYes,
@@ -48,20 +48,6 @@ THERAPIST_PAST_DAYS, THERAPIST_NEXT_DAYS = 7, 60
 REASON_LIMIT = 64  # bookings.cancel_reason
 REASON, CONFIRM = "cancel:reason", "cancel:confirm"
 PAYMENT_STATES = frozenset({"paid", "refund_pending", "refunded"})
-
-
-def parse_day(text: str) -> date | None:
-    value = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-            year, month, day = (int(part) for part in value.split("-"))
-            return date(year, month, day)
-        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value):
-            day, month, year = (int(part) for part in value.split("."))
-            return date(year, month, day)
-    except ValueError:
-        return None
-    return None
 
 
 def payment_text(admin: Admin, state: str | None) -> str:

@@ -17,7 +17,7 @@ from bot.formatting import local_name, when_text
 from bot.rules.timezones import COMMON_ZONES, utc_offset_label
 from db import admin_catalog
 from db.models import Therapist
-from handlers.admin_common import (
+from handlers.admin.common import (
     Admin,
     Step,
     TypedText,
@@ -26,7 +26,7 @@ from handlers.admin_common import (
     refused,
     therapist_id_arg,
 )
-from handlers.admin_fields import (
+from handlers.admin.fields import (
     CHOICES,
     FIELDS,
     MAX_PHOTO_BYTES,
@@ -40,8 +40,8 @@ from handlers.admin_fields import (
     topic_names,
     values_of,
 )
-from handlers.catalog import has_portrait, portrait, remember_portrait
-from handlers.screens import screen_of
+from handlers.shared.cards import has_portrait, portrait, remember_portrait
+from handlers.shared.screens import screen_of
 from keyboards.admin import (
     DONE,
     SAVE,

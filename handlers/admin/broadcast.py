@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.notify import BroadcastReport
 from db import admin_reports, audit
-from handlers.admin_common import (
+from handlers.admin.common import (
     TEXT_LIMIT,
     Admin,
     NotCommand,
@@ -22,7 +22,7 @@ from handlers.admin_common import (
     dialog_screen,
     refused,
 )
-from handlers.screens import screen_of
+from handlers.shared.screens import screen_of
 from keyboards.admin import (
     BroadcastAudience,
     BroadcastSend,

@@ -12,7 +12,7 @@ from bot.formatting import local_name, money
 from bot.rules.timezones import parse_offset, utc_offset_label, zone
 from db import admin_catalog
 from db.models import Therapist
-from handlers.admin_common import Admin
+from handlers.admin.common import Admin
 from keyboards.admin import therapist_keyboard
 
 FIELDS = (

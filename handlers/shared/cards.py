@@ -1,0 +1,422 @@
+"""The catalogue's screens (`Catalog`: matched therapist cards with free times), portraits,
+the calendar file of a session, and the lines that say a booking's payment and what a
+cancellation means for its money. Shown by the catalogue, the cabinet, payments and
+settings alike."""
+
+from __future__ import annotations
+
+import html
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    BufferedInputFile,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.calendar import session_ics
+from bot.config import PROJECT_ROOT, Settings
+from bot.formatting import local_name, money, when_text
+from bot.i18n import Markup, Texts
+from bot.rules.matching import Preferences, diagnose, find_matches, relax, slot_fits
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock, utc_offset_label, zone
+from db import bookings, catalog, users
+from db.models import Booking, BookingStatus, Payment, Slot, Therapist, User
+from handlers.shared.flow import Flow
+from handlers.shared.screens import remove, show, show_photo
+from keyboards.catalog import (
+    card_keyboard,
+    relax_keyboard,
+)
+from keyboards.menu import MenuAction, MenuItem, main_menu
+
+CAPTION_LIMIT = 1024
+
+
+TEXT_LIMIT = 4096
+
+
+CARD_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The matches shown to one client, in order; `v` tells a stale button from a current one."""
+
+    v: int
+    ids: list[int]
+    why: dict[int, tuple[int, int]]  # therapist id -> (topics matched, topics total)
+
+
+def format_key(therapist: Therapist) -> str:
+    if therapist.offers_individual and therapist.offers_couple:
+        return "card-format-both"
+    return "card-format-couple" if therapist.offers_couple else "card-format-individual"
+
+
+def caption(
+    t: Texts, therapist: Therapist, why: tuple[int, int], limit: int, tail: str = ""
+) -> tuple[str, bool]:
+    """The card's text with `tail` (the line under it) within `limit` characters as the
+    reader sees them: the long texts are shortened, the facts kept; True when shortened."""
+    english = t.language == "en"
+    about = therapist.about_en if english else therapist.about_ru
+    education = therapist.education_en if english else therapist.education_ru
+    head = [
+        t("card-name", name=local_name(therapist, t.language)),
+        t(
+            "card-facts",
+            format=t(format_key(therapist)),
+            minutes=therapist.session_minutes,
+            price=money(therapist.price),
+        ),
+        t("card-why", matched=why[0], total=why[1]),
+    ]
+
+    def build(about_text: str, education_text: str) -> str:
+        parts = [*head, "", html.escape(about_text)]
+        if education_text:
+            parts += ["", t("card-education", text=education_text)]
+        if tail:
+            parts += ["", tail]
+        return "\n".join(parts)
+
+    full = build(about, education)
+    if _visible_length(full) <= limit:
+        return full, False
+    # Everything but the two long texts, counted as it will be shown.
+    fixed = _visible_length(build("", "x") if education else build("", "")) - (
+        1 if education else 0
+    )
+    budget = max(limit - fixed, 0)
+    while True:
+        short_about = _shorten(about, budget * 2 // 3 if education else budget)
+        short_education = _shorten(education, budget - len(short_about))
+        text = build(short_about, short_education)
+        excess = _visible_length(text) - limit
+        if excess <= 0 or budget == 0:
+            return text, True
+        budget = max(budget - excess, 0)
+
+
+def _visible_length(text: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def _shorten(text: str, size: int) -> str:
+    if len(text) <= size:
+        return text
+    cut = text[: max(size - 1, 0)].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+def slots_by_day(
+    slots: list[Slot], timezone: str, days: int = CARD_DAYS
+) -> dict[date, list[tuple[int, datetime]]]:
+    """Slot ids and local start times of the first `days` days that have any, by day."""
+    tz = zone(timezone)
+    by_day: dict[date, list[tuple[int, datetime]]] = {}
+    for slot in slots:
+        local = slot.starts_at.astimezone(tz)
+        if local.date() in by_day or len(by_day) < days:
+            by_day.setdefault(local.date(), []).append((slot.id, local))
+    return by_day
+
+
+def has_portrait(therapist: Therapist) -> bool:
+    return bool(therapist.photo_file_id or therapist.photo_path)
+
+
+def portrait(therapist: Therapist) -> str | FSInputFile:
+    """Telegram's file id once the portrait was uploaded, else the file to upload."""
+    if therapist.photo_file_id:
+        return therapist.photo_file_id
+    assert therapist.photo_path is not None
+    return FSInputFile(PROJECT_ROOT / therapist.photo_path)
+
+
+async def remember_portrait(
+    session: AsyncSession, therapist: Therapist, sent: Message | bool
+) -> None:
+    if therapist.photo_file_id or not isinstance(sent, Message) or not sent.photo:
+        return
+    await catalog.remember_photo(session, therapist.id, sent.photo[-1].file_id)
+
+
+async def send_calendar_file(
+    bot: Bot,
+    chat_id: int,
+    t: Texts,
+    booking: Booking,
+    therapist: Therapist,
+    timezone: str,
+    now: datetime,
+) -> None:
+    """The session as an .ics file, in the reader's zone."""
+    ics = session_ics(
+        uid=f"booking-{booking.id}@therapy-booking-bot",
+        title=t("book-ics-title", name=Markup(local_name(therapist, t.language))),
+        description=t("book-ics-description", minutes=therapist.session_minutes),
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        timezone=timezone,
+        stamp=now,
+    )
+    await bot.send_document(
+        chat_id, BufferedInputFile(ics, filename="session.ics"), caption=t("book-ics-caption")
+    )
+
+
+class Catalog:
+    """Cards for one update."""
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Catalog | None:
+        """The cards of the current update; None before consent."""
+        user: User | None = data.get("user")
+        if user is None:
+            return None
+        return cls(
+            bot=data["bot"],
+            state=data["state"],
+            t=data["t"],
+            session=data["session"],
+            user=user,
+            settings=data["settings"],
+            rules=data["rules"],
+            clock=data["clock"],
+        )
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        state: FSMContext,
+        t: Texts,
+        session: AsyncSession,
+        user: User,
+        settings: Settings,
+        rules: Rules,
+        clock: Clock,
+    ) -> None:
+        self.bot = bot
+        self.state = state
+        self.t = t
+        self.session = session
+        self.user = user
+        self.settings = settings
+        self.clock = clock
+        self.rules = rules
+        self.chat_id = user.telegram_id or 0
+
+    async def preferences(self) -> Preferences | None:
+        questionnaire = await users.get_questionnaire(self.session, self.user)
+        if questionnaire is None:
+            return None
+        prefs = catalog.preferences_of(questionnaire, self.user)
+        for kind in (await self.state.get_data()).get("relaxed", []):
+            prefs = relax(prefs, kind)
+        return prefs
+
+    async def open(self, *, notice: str | None = None, focus: int | None = None) -> None:
+        """Match again and show the first card (or the card of `focus`)."""
+        prefs = await self.preferences()
+        if prefs is None:
+            await self.bot.send_message(self.chat_id, self.t("need-start"))
+            return
+        earliest, latest = self.rules.booking_window(self.clock.now())
+        excluded = set((await self.state.get_data()).get("exclude", []))
+        candidates = [
+            candidate
+            for candidate in await catalog.candidates(self.session, earliest, latest)
+            if candidate.therapist_id not in excluded
+        ]
+        matches = find_matches(prefs, candidates, earliest=earliest, latest=latest)
+        if not matches:
+            await self._dead_end(prefs, candidates, earliest, latest, notice)
+            return
+        ids = [match.therapist_id for match in matches]
+        listing = Listing(
+            # Same preferences and the same therapists: the same list, whatever its age.
+            v=zlib.crc32(repr((prefs, ids)).encode()) & 0x7FFFFFFF,
+            ids=ids,
+            why={m.therapist_id: (m.topics_matched, m.topics_total) for m in matches},
+        )
+        await self.state.update_data(
+            listing_v=listing.v,
+            listing=listing.ids,
+            listing_why={str(key): list(value) for key, value in listing.why.items()},
+        )
+        if notice:
+            await self.bot.send_message(self.chat_id, notice)
+        index = listing.ids.index(focus) if focus in listing.ids else 0
+        await self.show(listing, index, prefs)
+
+    async def _dead_end(
+        self,
+        prefs: Preferences,
+        candidates: list[Any],
+        earliest: datetime,
+        latest: datetime,
+        notice: str | None,
+    ) -> None:
+        t = self.t
+        diagnosis = diagnose(prefs, candidates, earliest=earliest, latest=latest)
+        lines = [notice] if notice else []
+        if not candidates or diagnosis.blocking in (None, "none_available"):
+            lines.append(t("catalog-empty"))
+            markup = main_menu(t)
+        else:
+            lines.append(t(f"catalog-nobody-{diagnosis.blocking}"))
+            markup = relax_keyboard(t, diagnosis.relaxations)
+            if diagnosis.relaxations:
+                lines.append(t("catalog-try"))
+            markup.inline_keyboard.append(
+                [
+                    InlineKeyboardButton(
+                        text=t("relax-answers"),
+                        callback_data=MenuAction(action=MenuItem.answers).pack(),
+                    )
+                ]
+            )
+        await self.bot.send_message(self.chat_id, "\n\n".join(lines), reply_markup=markup)
+
+    async def listing(self) -> Listing:
+        data = await self.state.get_data()
+        why = {int(key): (value[0], value[1]) for key, value in data.get("listing_why", {}).items()}
+        return Listing(v=int(data.get("listing_v", 0)), ids=list(data.get("listing", [])), why=why)
+
+    async def card(
+        self, listing: Listing, index: int, prefs: Preferences, day: date | None = None
+    ) -> tuple[Therapist | None, str, InlineKeyboardMarkup, bool]:
+        therapist_id = listing.ids[index]
+        therapist = await self.session.get(Therapist, therapist_id)
+        if therapist is None:
+            return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
+        photo = has_portrait(therapist)
+        slots = await self.fitting_slots(therapist_id, prefs)
+        by_day = slots_by_day(slots, self.user.timezone)
+        zone_label = f"{self.user.timezone}, {utc_offset_label(self.user.timezone)}"
+        text, shortened = caption(
+            self.t,
+            therapist,
+            listing.why.get(therapist_id, (0, 0)),
+            CAPTION_LIMIT if photo else TEXT_LIMIT,
+            self.t("card-pick-day", zone=zone_label) if by_day else self.t("card-no-days"),
+        )
+        chosen = day if day in by_day else None
+        markup = card_keyboard(
+            self.t,
+            v=listing.v,
+            index=index,
+            total=len(listing.ids),
+            days=list(by_day),
+            chosen_day=chosen,
+            times=by_day.get(chosen, []) if chosen else [],
+            more_of=therapist_id if shortened else None,
+        )
+        return therapist, text, markup, photo
+
+    async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[Slot]:
+        earliest, latest = self.rules.booking_window(self.clock.now())
+        slots = await catalog.free_slots(self.session, [therapist_id], earliest, latest)
+        return [slot for slot in slots.get(therapist_id, []) if slot_fits(slot.starts_at, prefs)]
+
+    async def show(
+        self,
+        listing: Listing,
+        index: int,
+        prefs: Preferences,
+        *,
+        day: date | None = None,
+        edit: Message | None = None,
+    ) -> None:
+        therapist, text, markup, photo = await self.card(listing, index, prefs, day)
+        if therapist is None:
+            await self.open(notice=self.t("catalog-refreshed"))
+            return
+        if edit is not None and await self._edit(edit, therapist, text, markup, photo):
+            return
+        if edit is not None:
+            # A text card cannot become a photo card (and back): replace the message.
+            await remove(edit)
+        if not photo:
+            await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+            return
+        sent = await self.bot.send_photo(
+            self.chat_id, portrait(therapist), caption=text, reply_markup=markup
+        )
+        await self._remember_photo(therapist, sent)
+
+    async def _remember_photo(self, therapist: Therapist, sent: Message | bool) -> None:
+        await remember_portrait(self.session, therapist, sent)
+
+    async def _edit(
+        self,
+        message: Message,
+        therapist: Therapist,
+        text: str,
+        markup: InlineKeyboardMarkup,
+        photo: bool,
+    ) -> bool:
+        """Edit the card in place; False when the message is of the other kind."""
+        if photo and message.photo:
+            if message.photo[-1].file_id == therapist.photo_file_id:
+                await show(self.bot, self.chat_id, text, markup, edit=message)
+                return True
+            sent = await show_photo(message, portrait(therapist), text, markup)
+            if sent is not None:
+                await self._remember_photo(therapist, sent)
+            return sent is not None
+        if not photo and message.text is not None:
+            await show(self.bot, self.chat_id, text, markup, edit=message)
+            return True
+        return False
+
+
+def payment_state(t: Texts, booking: Booking, payment: Payment | None, timezone: str) -> str:
+    if payment is not None:
+        return t(f"payment-state-{payment.status}")
+    if booking.status == BookingStatus.pending_payment and booking.hold_expires_at:
+        local = booking.hold_expires_at.astimezone(zone(timezone))
+        return t("payment-state-pending", time=f"{local:%H:%M}")
+    return t("payment-state-direct")
+
+
+def money_text(t: Texts, view: bookings.CancelTermsView, settings: Settings) -> str:
+    """What cancelling one session now means, in a few words (for lists of sessions)."""
+    if view.money is bookings.MoneyBack.nothing:
+        return t(f"cancel-money-{view.terms}", hours=settings.free_cancel_hours)
+    return t(f"cancel-money-{view.money}")
+
+
+async def cancel_list(
+    flow: Flow,
+    upcoming: list[Booking],
+    by: bookings.CancelledBy,
+    settings: Settings,
+    now: datetime,
+    rules: Rules,
+) -> str:
+    """Each session a cancellation would call off, and what happens to its money."""
+    lines = []
+    for booking in upcoming:
+        view = await bookings.cancel_terms(flow.session, booking, by, rules, now)
+        lines.append(
+            flow.t(
+                "cancel-item",
+                when=when_text(flow.t, booking.starts_at, flow.timezone),
+                money=money_text(flow.t, view, settings),
+            )
+        )
+    return "\n".join(lines)
