@@ -8,7 +8,7 @@ import math
 from datetime import date
 
 from aiogram import F, Router
-from aiogram.filters import Command, MagicData
+from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 
@@ -28,7 +28,8 @@ from handlers.shared.cards import (
     send_calendar_file,
     slots_by_day,
 )
-from handlers.shared.flow import Flow
+from handlers.shared.flow import ClientFlow
+from handlers.shared.guards import for_clients
 from handlers.shared.notices import money_line
 from handlers.shared.screens import screen_of
 from keyboards.cabinet import (
@@ -58,11 +59,10 @@ HISTORY_PAGE = 5
 UPCOMING_SHOWN = 8
 
 
-async def current_therapist(flow: Flow, upcoming: list[Booking]) -> Therapist | None:
+async def current_therapist(flow: ClientFlow, upcoming: list[Booking]) -> Therapist | None:
     """The therapist of the next session, else of the latest session that took place."""
     if upcoming:
         return upcoming[0].therapist
-    assert flow.user is not None
     return await flow.session.scalar(
         select(Therapist)
         .join(Booking, Booking.therapist_id == Therapist.id)
@@ -72,7 +72,7 @@ async def current_therapist(flow: Flow, upcoming: list[Booking]) -> Therapist | 
     )
 
 
-async def home(flow: Flow, clock: Clock, *, edit: Message | None = None) -> None:
+async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -> None:
     t, user = flow.t, flow.user
     assert user is not None
     upcoming = (await bookings.upcoming_of(flow.session, user, clock.now()))[:UPCOMING_SHOWN]
@@ -109,27 +109,21 @@ async def home(flow: Flow, clock: Clock, *, edit: Message | None = None) -> None
     await flow.display(text, markup, edit)
 
 
-async def on_menu_my(callback: CallbackQuery, flow: Flow, clock: Clock) -> None:
+async def on_menu_my(callback: CallbackQuery, flow: ClientFlow, clock: Clock) -> None:
     await callback.answer()
     await home(flow, clock)
 
 
-async def on_my_command(message: Message, flow: Flow, clock: Clock) -> None:
-    if flow.user is None:
-        await message.answer(flow.t("need-start"))
-        return
+async def on_my_command(message: Message, flow: ClientFlow, clock: Clock) -> None:
     await home(flow, clock)
 
 
 async def on_cabinet(
     callback: CallbackQuery,
     callback_data: CabinetAction,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
 ) -> None:
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     await callback.answer()
     if callback_data.action == "change":
         await flow.display(
@@ -142,7 +136,7 @@ async def on_cabinet(
 # -- one booking -------------------------------------------------------------------------
 
 
-def refusal_text(flow: Flow, refusal: Refusal, settings: Settings) -> str:
+def refusal_text(flow: ClientFlow, refusal: Refusal, settings: Settings) -> str:
     key = {
         Refusal.started: "refusal-started",
         Refusal.too_late: "refusal-too_late",
@@ -157,12 +151,9 @@ def refusal_text(flow: Flow, refusal: Refusal, settings: Settings) -> str:
 
 
 async def _active_booking(
-    callback: CallbackQuery, flow: Flow, clock: Clock, booking_id: int
+    callback: CallbackQuery, flow: ClientFlow, clock: Clock, booking_id: int
 ) -> Booking | None:
     """The client's own active booking; otherwise the client is told, and sees the cabinet."""
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return None
     booking = await bookings.own_booking(flow.session, flow.user, booking_id)
     if booking is None or booking.status not in (
         BookingStatus.pending_payment,
@@ -177,7 +168,7 @@ async def _active_booking(
 async def on_open_booking(
     callback: CallbackQuery,
     callback_data: OpenBooking,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
 ) -> None:
@@ -216,7 +207,7 @@ async def on_open_booking(
 
 async def _movable(
     callback: CallbackQuery,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     booking_id: int,
@@ -235,7 +226,7 @@ async def _movable(
 async def on_move_day(
     callback: CallbackQuery,
     callback_data: MoveDay,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     rules: Rules,
@@ -250,7 +241,7 @@ async def on_move_day(
 
 
 async def _show_move_days(
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     booking: Booking,
@@ -285,7 +276,7 @@ async def _show_move_days(
 async def on_move_pick(
     callback: CallbackQuery,
     callback_data: MovePick,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     rules: Rules,
@@ -312,15 +303,12 @@ async def on_move_pick(
 async def on_move_confirm(
     callback: CallbackQuery,
     callback_data: MoveConfirm,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
-    if user is None:
-        await callback.answer(t("stale-button-short"))
-        return
     before = await bookings.own_booking(flow.session, user, callback_data.booking_id)
     screen = screen_of(callback)
     try:
@@ -361,7 +349,7 @@ async def on_move_confirm(
 async def on_cancel_ask(
     callback: CallbackQuery,
     callback_data: CancelAsk,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     rules: Rules,
@@ -394,7 +382,7 @@ async def on_cancel_ask(
 async def on_cancel_confirm(
     callback: CallbackQuery,
     callback_data: CancelConfirm,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     rules: Rules,
@@ -431,10 +419,10 @@ async def on_cancel_confirm(
 
 
 async def on_history(
-    callback: CallbackQuery, callback_data: HistoryPage, flow: Flow, clock: Clock
+    callback: CallbackQuery, callback_data: HistoryPage, flow: ClientFlow, clock: Clock
 ) -> None:
     user, t = flow.user, flow.t
-    if user is None or callback_data.page < 0:
+    if callback_data.page < 0:
         await callback.answer(t("stale-button-short"))
         return
     rows, total = await bookings.history_of(
@@ -478,14 +466,14 @@ async def on_history(
 async def on_change_reason(
     callback: CallbackQuery,
     callback_data: ChangeReason,
-    flow: Flow,
-    cards: Catalog | None,
+    flow: ClientFlow,
+    cards: Catalog,
     clock: Clock,
     settings: Settings,
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
-    if user is None or cards is None or callback_data.reason not in CHANGE_REASONS:
+    if callback_data.reason not in CHANGE_REASONS:
         await callback.answer(t("stale-button-short"))
         return
     upcoming = await bookings.upcoming_of(flow.session, user, clock.now())
@@ -519,15 +507,15 @@ async def on_change_reason(
 async def on_change_cancel(
     callback: CallbackQuery,
     callback_data: ChangeCancel,
-    flow: Flow,
-    cards: Catalog | None,
+    flow: ClientFlow,
+    cards: Catalog,
     clock: Clock,
     settings: Settings,
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
     change = (await flow.state.get_data()).get("change")
-    if user is None or cards is None or not change:
+    if not change:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
@@ -553,11 +541,9 @@ async def on_change_cancel(
 
 
 def create_router() -> Router:
-    router = Router(name="cabinet")
+    router = for_clients("cabinet")
     router.message.register(on_my_command, Command("my"))
-    router.callback_query.register(
-        on_menu_my, MenuAction.filter(F.action == MenuItem.my), MagicData(F.user)
-    )
+    router.callback_query.register(on_menu_my, MenuAction.filter(F.action == MenuItem.my))
     router.callback_query.register(on_cabinet, CabinetAction.filter())
     router.callback_query.register(on_open_booking, OpenBooking.filter())
     router.callback_query.register(on_move_day, MoveDay.filter())

@@ -16,6 +16,7 @@ from bot.rules.matching import RELAXATIONS
 from db import bookings, users
 from db.models import Therapist
 from handlers.shared.cards import TEXT_LIMIT, Catalog, caption, send_calendar_file
+from handlers.shared.guards import for_clients
 from handlers.shared.invoices import hold_text, send_invoice
 from handlers.shared.screens import screen_of, show, text_screen
 from keyboards.catalog import (
@@ -34,11 +35,8 @@ from keyboards.catalog import (
 
 
 async def on_page(
-    callback: CallbackQuery, callback_data: CardPage | CardDay, cards: Catalog | None, t: Texts
+    callback: CallbackQuery, callback_data: CardPage | CardDay, cards: Catalog, t: Texts
 ) -> None:
-    if cards is None:
-        await callback.answer(t("stale-button-short"))
-        return
     listing = await cards.listing()
     prefs = await cards.preferences()
     if (
@@ -60,10 +58,10 @@ async def on_page(
 
 
 async def on_more(
-    callback: CallbackQuery, callback_data: CardMore, cards: Catalog | None, t: Texts
+    callback: CallbackQuery, callback_data: CardMore, cards: Catalog, t: Texts
 ) -> None:
     therapist = await cards.session.get(Therapist, callback_data.therapist_id) if cards else None
-    if cards is None or therapist is None or not therapist.active:
+    if therapist is None or not therapist.active:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
@@ -71,10 +69,8 @@ async def on_more(
     await cards.bot.send_message(cards.chat_id, text)
 
 
-async def on_relax(
-    callback: CallbackQuery, callback_data: Relax, cards: Catalog | None, t: Texts
-) -> None:
-    if cards is None or callback_data.kind not in RELAXATIONS:
+async def on_relax(callback: CallbackQuery, callback_data: Relax, cards: Catalog, t: Texts) -> None:
+    if callback_data.kind not in RELAXATIONS:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
@@ -112,11 +108,8 @@ async def _refused(
 
 
 async def on_slot(
-    callback: CallbackQuery, callback_data: SlotPick, cards: Catalog | None, t: Texts
+    callback: CallbackQuery, callback_data: SlotPick, cards: Catalog, t: Texts
 ) -> None:
-    if cards is None:
-        await callback.answer(t("stale-button-short"))
-        return
     user, settings = cards.user, cards.settings
     questionnaire = await users.get_questionnaire(cards.session, user)
     try:
@@ -150,12 +143,9 @@ async def on_slot(
 async def on_book(
     callback: CallbackQuery,
     callback_data: BookSlot,
-    cards: Catalog | None,
+    cards: Catalog,
     t: Texts,
 ) -> None:
-    if cards is None:
-        await callback.answer(t("stale-button-short"))
-        return
     session, user, settings = cards.session, cards.user, cards.settings
     paid_online = settings.payments_mode != "off"
     hold = timedelta(minutes=settings.payment_hold_minutes) if paid_online else None
@@ -204,7 +194,7 @@ async def on_book(
 
 
 def create_router() -> Router:
-    router = Router(name="catalog")
+    router = for_clients("catalog")
     router.callback_query.register(on_page, CardPage.filter())
     router.callback_query.register(on_page, CardDay.filter())
     router.callback_query.register(on_more, CardMore.filter())

@@ -47,6 +47,7 @@ from bot.rules.timezones import Clock
 from db import messages
 from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User
+from handlers.shared.guards import for_clients, for_therapists
 from keyboards.messaging import (
     RelayDone,
     ReplyClient,
@@ -373,13 +374,10 @@ async def on_write_therapist(
     callback_data: WriteTherapist,
     state: FSMContext,
     bot: Bot,
-    user: User | None,
+    user: User,
     t: Texts,
     courier: Courier,
 ) -> None:
-    if user is None:
-        await callback.answer(t("stale-button-short"))
-        return
     pair = await courier.pair(user.id, callback_data.therapist_id)
     if pair is None:
         await callback.answer(t("messaging-not-your-therapist"), show_alert=True)
@@ -398,12 +396,11 @@ async def _start_answering(
     client_id: int,
     state: FSMContext,
     bot: Bot,
-    role: Role,
+    therapist_id: int,
     t: Texts,
     courier: Courier,
 ) -> None:
-    assert role.therapist_id is not None
-    pair = await courier.pair(client_id, role.therapist_id)
+    pair = await courier.pair(client_id, therapist_id)
     if pair is None:
         await callback.answer(t("messaging-not-your-client"), show_alert=True)
         return
@@ -425,14 +422,11 @@ async def on_write_client(
     callback_data: WriteClient,
     state: FSMContext,
     bot: Bot,
-    role: Role,
+    therapist_id: int,
     t: Texts,
     courier: Courier,
 ) -> None:
-    if role.therapist_id is None:
-        await callback.answer(t("messaging-therapists-only"), show_alert=True)
-        return
-    await _start_answering(callback, callback_data.client_id, state, bot, role, t, courier)
+    await _start_answering(callback, callback_data.client_id, state, bot, therapist_id, t, courier)
 
 
 async def on_reply_client(
@@ -440,18 +434,20 @@ async def on_reply_client(
     callback_data: ReplyClient,
     state: FSMContext,
     bot: Bot,
-    role: Role,
+    therapist_id: int,
     t: Texts,
     courier: Courier,
 ) -> None:
-    if role.therapist_id is None:
-        await callback.answer(t("messaging-therapists-only"), show_alert=True)
-        return
     relay = await messages.get(courier.session, callback_data.relay_id)
-    if relay is None or relay.direction != TO_THERAPIST or relay.therapist_id != role.therapist_id:
+    if relay is None or relay.direction != TO_THERAPIST or relay.therapist_id != therapist_id:
         await callback.answer(t("messaging-not-your-client"), show_alert=True)
         return
-    await _start_answering(callback, relay.client_id, state, bot, role, t, courier)
+    await _start_answering(callback, relay.client_id, state, bot, therapist_id, t, courier)
+
+
+async def on_therapists_only(callback: CallbackQuery, t: Texts) -> None:
+    """A therapist's "write to the client" button from someone who is not one."""
+    await callback.answer(t("messaging-therapists-only"), show_alert=True)
 
 
 def _closed_text(t: Texts, writing: str | None) -> str:
@@ -479,12 +475,12 @@ async def on_done_command(message: Message, state: FSMContext, t: Texts) -> None
 
 
 async def on_client_writes(
-    message: Message, state: FSMContext, user: User | None, t: Texts, courier: Courier
+    message: Message, state: FSMContext, user: User, t: Texts, courier: Courier
 ) -> None:
     therapist_id = await state.get_value(THERAPIST_KEY)
-    if user is None or not isinstance(therapist_id, int):
+    if not isinstance(therapist_id, int):
         await _leave(state)
-        await message.answer(t("need-start") if user is None else t("messaging-closed"))
+        await message.answer(t("messaging-closed"))
         return
     pair = await courier.pair(user.id, therapist_id)
     if pair is None:
@@ -498,14 +494,14 @@ async def on_client_writes(
 
 
 async def on_therapist_writes(
-    message: Message, state: FSMContext, role: Role, t: Texts, courier: Courier
+    message: Message, state: FSMContext, therapist_id: int, t: Texts, courier: Courier
 ) -> None:
     client_id = await state.get_value(CLIENT_KEY)
-    if role.therapist_id is None or not isinstance(client_id, int):
+    if not isinstance(client_id, int):
         await _leave(state)
-        await message.reply(t("messaging-therapists-only"))
+        await message.reply(t("messaging-closed-therapist"))
         return
-    pair = await courier.pair(client_id, role.therapist_id)
+    pair = await courier.pair(client_id, therapist_id)
     if pair is None or not pair.client_reachable:
         await _leave(state)
         await message.reply(
@@ -528,10 +524,6 @@ async def relayed_reply(message: Message, session: AsyncSession) -> dict[str, An
         return False
     relay = await messages.by_target(session, message.chat.id, replied.message_id)
     return {"relay": relay} if relay is not None else False
-
-
-def is_therapist(message: Message, role: Role) -> bool:
-    return role.therapist_id is not None
 
 
 async def on_relayed_reply(
@@ -576,21 +568,36 @@ async def on_reply_hint(message: Message, t: Texts) -> None:
     await message.reply(t("messaging-reply-hint"))
 
 
+async def on_writing_without_a_role(message: Message, state: FSMContext, t: Texts) -> None:
+    """Writing mode outlived who the person was (a profile erased, a therapist unlinked)."""
+    key = "need-start" if await state.get_state() == Writing.to_therapist.state else None
+    await _leave(state)
+    await message.answer(t(key or "messaging-therapists-only"))
+
+
 def create_router() -> Router:
     router = Router(name="messaging")
     router.message.middleware(CourierMiddleware())
     router.callback_query.middleware(CourierMiddleware())
-    router.callback_query.register(on_write_therapist, WriteTherapist.filter())
-    router.callback_query.register(on_write_client, WriteClient.filter())
-    router.callback_query.register(on_reply_client, ReplyClient.filter())
     router.callback_query.register(on_done_button, RelayDone.filter())
     writing = StateFilter(Writing.to_therapist, Writing.to_client)
     router.message.register(on_done_command, writing, Command("done", "stop", "cancel"))
     # A reply names its conversation, so it wins over the mode's remembered one.
     router.message.register(on_relayed_reply, F.reply_to_message, NOT_COMMAND, relayed_reply)
-    router.message.register(
-        on_reply_hint, F.reply_to_message, NOT_COMMAND, StateFilter(None), is_therapist
-    )
-    router.message.register(on_client_writes, Writing.to_therapist, NOT_COMMAND)
-    router.message.register(on_therapist_writes, Writing.to_client, NOT_COMMAND)
+
+    clients = for_clients("messaging")
+    clients.callback_query.register(on_write_therapist, WriteTherapist.filter())
+    clients.message.register(on_client_writes, Writing.to_therapist, NOT_COMMAND)
+
+    therapists = for_therapists("messaging")
+    therapists.callback_query.register(on_write_client, WriteClient.filter())
+    therapists.callback_query.register(on_reply_client, ReplyClient.filter())
+    therapists.message.register(on_reply_hint, F.reply_to_message, NOT_COMMAND, StateFilter(None))
+    therapists.message.register(on_therapist_writes, Writing.to_client, NOT_COMMAND)
+
+    others = Router(name="messaging.others")
+    others.callback_query.register(on_therapists_only, WriteClient.filter())
+    others.callback_query.register(on_therapists_only, ReplyClient.filter())
+    others.message.register(on_writing_without_a_role, writing, NOT_COMMAND)
+    router.include_routers(clients, therapists, others)
     return router

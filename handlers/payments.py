@@ -33,7 +33,8 @@ from bot.rules.timezones import Clock
 from db import bookings
 from db.models import BookingStatus, User
 from handlers.shared.cards import Catalog, send_calendar_file
-from handlers.shared.flow import Flow
+from handlers.shared.flow import ClientFlow, Flow
+from handlers.shared.guards import for_clients
 from handlers.shared.invoices import booking_id_of, send_invoice
 from keyboards.payments import PayBooking
 
@@ -74,14 +75,16 @@ class CardNumberGuard(BaseMiddleware):
 
 
 async def on_pay(
-    callback: CallbackQuery, callback_data: PayBooking, flow: Flow, settings: Settings, clock: Clock
+    callback: CallbackQuery,
+    callback_data: PayBooking,
+    flow: ClientFlow,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     """The cabinet's "Pay" button: a fresh invoice while the hold lasts."""
     t, user = flow.t, flow.user
-    booking = (
-        await bookings.own_booking(flow.session, user, callback_data.booking_id) if user else None
-    )
-    if user is None or booking is None or booking.status != BookingStatus.pending_payment:
+    booking = await bookings.own_booking(flow.session, user, callback_data.booking_id)
+    if booking is None or booking.status != BookingStatus.pending_payment:
         await callback.answer(t("pay-gone"), show_alert=True)
         return
     if booking.hold_expires_at is None or booking.hold_expires_at <= clock.now():
@@ -234,5 +237,7 @@ def create_router() -> Router:
     router.message.register(on_successful_payment, F.successful_payment)
     router.message.register(on_paysupport, Command("paysupport"))
     router.message.register(on_paysupport_question, PaySupport.waiting)
-    router.callback_query.register(on_pay, PayBooking.filter())
+    clients = for_clients("payments")
+    clients.callback_query.register(on_pay, PayBooking.filter())
+    router.include_router(clients)
     return router

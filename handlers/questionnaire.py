@@ -24,10 +24,11 @@ from handlers.shared.flow import (
     MAX_TEXT,
     QUESTIONS,
     STEPS,
-    Flow,
+    ClientFlow,
     Signup,
     topic_names,
 )
+from handlers.shared.guards import for_clients
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
     BACK,
@@ -44,7 +45,7 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 # -- buttons -----------------------------------------------------------------------------
 
 
-async def _stale(callback: CallbackQuery, flow: Flow, step: str | None) -> bool:
+async def _stale(callback: CallbackQuery, flow: ClientFlow, step: str | None) -> bool:
     """True (and answered) when a button does not belong to the current screen and step."""
     current = await flow.current()
     data = await flow.state.get_data()
@@ -61,10 +62,10 @@ async def _stale(callback: CallbackQuery, flow: Flow, step: str | None) -> bool:
     return True
 
 
-async def on_answer(callback: CallbackQuery, callback_data: Answer, flow: Flow) -> None:
+async def on_answer(callback: CallbackQuery, callback_data: Answer, flow: ClientFlow) -> None:
     step, value = callback_data.step, callback_data.value
-    if flow.user is None or step not in STEPS or await _stale(callback, flow, step):
-        if flow.user is None or step not in STEPS:
+    if step not in STEPS or await _stale(callback, flow, step):
+        if step not in STEPS:
             await callback.answer(flow.t("stale-button-short"))
         return
     screen = screens.screen_of(callback)
@@ -98,7 +99,7 @@ async def _remember(state: FSMContext, step: str, value: Any) -> None:
 
 
 async def _toggle_topic(
-    callback: CallbackQuery, flow: Flow, value: str, screen: Message | None
+    callback: CallbackQuery, flow: ClientFlow, value: str, screen: Message | None
 ) -> None:
     data = await flow.state.get_data()
     chosen: list[str] = list(data.get("answers", {}).get("topics", []))
@@ -119,8 +120,8 @@ async def _toggle_topic(
     await flow.show("topics", edit=screen)
 
 
-async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: Flow) -> None:
-    if flow.user is None or callback_data.step not in STEPS[:-1]:
+async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: ClientFlow) -> None:
+    if callback_data.step not in STEPS[:-1]:
         await callback.answer(flow.t("stale-button-short"))
         return
     if await _stale(callback, flow, "summary"):
@@ -131,11 +132,8 @@ async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: Flow
 
 
 async def on_confirm(
-    callback: CallbackQuery, flow: Flow, cards: Catalog | None, clock: Clock
+    callback: CallbackQuery, flow: ClientFlow, cards: Catalog, clock: Clock
 ) -> None:
-    if flow.user is None:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     if await _stale(callback, flow, "summary"):
         return
     answers = (await flow.state.get_data()).get("answers", {})
@@ -176,18 +174,18 @@ async def on_confirm(
 # -- typed answers -----------------------------------------------------------------------
 
 
-async def on_name(message: Message, flow: Flow) -> None:
+async def on_name(message: Message, flow: ClientFlow) -> None:
     name = visible_name(message.text or "")
-    if flow.user is None or not name or len(name) > MAX_TEXT or name.startswith("/"):
+    if not name or len(name) > MAX_TEXT or name.startswith("/"):
         await flow.remind("name-invalid", "name")
         return
     await users.update_profile(flow.session, flow.user, first_name=name)
     await flow.advance("name")
 
 
-async def on_email(message: Message, flow: Flow) -> None:
+async def on_email(message: Message, flow: ClientFlow) -> None:
     email = (message.text or "").strip()
-    if flow.user is None or len(email) > 254 or not EMAIL.match(email):
+    if len(email) > 254 or not EMAIL.match(email):
         await flow.remind("email-invalid", "email")
         return
     await users.update_profile(flow.session, flow.user, email=email)
@@ -195,14 +193,14 @@ async def on_email(message: Message, flow: Flow) -> None:
 
 
 async def on_age(
-    message: Message, flow: Flow, clock: Clock, settings: Settings, rules: Rules
+    message: Message, flow: ClientFlow, clock: Clock, settings: Settings, rules: Rules
 ) -> None:
     text = (message.text or "").strip()
     if not re.fullmatch(r"[+-]?\d{1,6}", text):
         await flow.remind("q-age-invalid", "age")
         return
     age = int(text)
-    if 0 < age < MIN_AGE and flow.user is not None:
+    if 0 < age < MIN_AGE:
         # The service is for adults: keep nothing of this person.
         await bookings.erase_client(flow.session, flow.user, rules=rules, now=clock.now())
         await flow.forget()
@@ -215,16 +213,16 @@ async def on_age(
     await flow.advance("age")
 
 
-async def on_not_text(message: Message, flow: Flow) -> None:
+async def on_not_text(message: Message, flow: ClientFlow) -> None:
     await flow.remind("text-expected")
 
 
-async def on_text_instead_of_button(message: Message, flow: Flow) -> None:
+async def on_text_instead_of_button(message: Message, flow: ClientFlow) -> None:
     await flow.remind("q-buttons-expected")
 
 
 def create_router() -> Router:
-    router = Router(name="questionnaire")
+    router = for_clients("questionnaire")
     router.callback_query.register(on_answer, Answer.filter())
     router.callback_query.register(on_edit, EditAnswer.filter())
     router.callback_query.register(on_confirm, ConfirmAnswers.filter())

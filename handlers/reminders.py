@@ -12,7 +12,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.rules.timezones import Clock
 from db import bookings, reminders
 from db.models import ACTIVE_BOOKING_STATUSES
-from handlers.shared.flow import Flow, show_where_you_are
+from handlers.shared.flow import ClientFlow, show_where_you_are
+from handlers.shared.guards import for_clients
 from handlers.shared.screens import drop_buttons, screen_of, set_buttons
 from keyboards.reminders import (
     SCORES,
@@ -31,12 +32,9 @@ class RatingComment(StatesGroup):
 
 
 async def on_attend(
-    callback: CallbackQuery, callback_data: Attend, flow: Flow, clock: Clock
+    callback: CallbackQuery, callback_data: Attend, flow: ClientFlow, clock: Clock
 ) -> None:
     user, t = flow.user, flow.t
-    if user is None:
-        await callback.answer(t("stale-button-short"))
-        return
     booking = await bookings.own_booking(flow.session, user, callback_data.booking_id)
     if (
         booking is None
@@ -54,9 +52,11 @@ async def on_attend(
 # -- the rating --------------------------------------------------------------------------
 
 
-async def on_rate(callback: CallbackQuery, callback_data: Rate, flow: Flow, clock: Clock) -> None:
+async def on_rate(
+    callback: CallbackQuery, callback_data: Rate, flow: ClientFlow, clock: Clock
+) -> None:
     user, t = flow.user, flow.t
-    if user is None or callback_data.score not in SCORES:
+    if callback_data.score not in SCORES:
         await callback.answer(t("stale-button-short"))
         return
     booking = await bookings.own_booking(flow.session, user, callback_data.booking_id)
@@ -85,7 +85,7 @@ async def on_rate(callback: CallbackQuery, callback_data: Rate, flow: Flow, cloc
     await flow.state.update_data(rating_booking=booking.id, rating_screen=screen.message_id)
 
 
-async def _end_comment(flow: Flow) -> None:
+async def _end_comment(flow: ClientFlow) -> None:
     """Back to wherever the client was before the rating; its skip button goes."""
     data = await flow.state.get_data()
     await flow.state.set_state(data.get("rating_resume"))
@@ -95,14 +95,10 @@ async def _end_comment(flow: Flow) -> None:
         await drop_buttons(flow.bot, flow.chat_id, screen)
 
 
-async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: Flow) -> None:
+async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: ClientFlow) -> None:
     t = flow.t
     waiting = await flow.state.get_state() == RatingComment.waiting.state
-    if (
-        flow.user is None
-        or not waiting
-        or await flow.state.get_value("rating_booking") != callback_data.booking_id
-    ):
+    if not waiting or await flow.state.get_value("rating_booking") != callback_data.booking_id:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
@@ -110,12 +106,8 @@ async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: Flo
     await flow.display(t("rating-saved"), None, screen_of(callback))
 
 
-async def on_comment(message: Message, flow: Flow) -> None:
+async def on_comment(message: Message, flow: ClientFlow) -> None:
     user, t = flow.user, flow.t
-    if user is None:
-        await _end_comment(flow)
-        await show_where_you_are(flow)
-        return
     booking_id = await flow.state.get_value("rating_booking")
     if not isinstance(booking_id, int):  # the state outlived its data: nothing to attach to
         await _end_comment(flow)
@@ -136,14 +128,14 @@ async def on_comment(message: Message, flow: Flow) -> None:
     await message.answer(t("rating-comment-saved"))
 
 
-async def on_not_text(message: Message, flow: Flow) -> None:
+async def on_not_text(message: Message, flow: ClientFlow) -> None:
     booking_id = await flow.state.get_value("rating_booking")
     markup = skip_comment_keyboard(flow.t, booking_id) if isinstance(booking_id, int) else None
     await message.answer(flow.t("rating-comment-text-only"), reply_markup=markup)
 
 
 def create_router() -> Router:
-    router = Router(name="reminders")
+    router = for_clients("reminders")
     router.callback_query.register(on_attend, Attend.filter())
     router.callback_query.register(on_rate, Rate.filter())
     router.callback_query.register(on_skip, SkipComment.filter())

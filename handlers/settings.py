@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from aiogram import F, Router
-from aiogram.filters import Command, MagicData
+from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -18,6 +18,7 @@ from db import bookings, users
 from db.models import User
 from handlers.shared.cards import Catalog, cancel_list
 from handlers.shared.flow import (
+    ClientFlow,
     Flow,
     edit_saved_answers,
     render_summary,
@@ -25,6 +26,7 @@ from handlers.shared.flow import (
     show_where_you_are,
     step_of,
 )
+from handlers.shared.guards import for_clients, for_guests
 from handlers.shared.screens import screen_of, set_buttons, text_screen
 from keyboards.menu import (
     DeleteChoice,
@@ -65,18 +67,17 @@ async def on_sos(message: Message, t: Texts) -> None:
     await message.answer(t("sos"))
 
 
-async def on_menu_command(message: Message, t: Texts, user: User | None) -> None:
-    if user is None:
-        await message.answer(t("need-start"))
-        return
+async def on_menu_command(message: Message, t: Texts) -> None:
     await message.answer(t("menu-title"), reply_markup=main_menu(t))
 
 
-async def on_settings_command(message: Message, t: Texts, user: User | None) -> None:
-    if user is None:
-        await message.answer(t("need-start"))
-        return
+async def on_settings_command(message: Message, t: Texts, user: User) -> None:
     await message.answer(t("settings-title"), reply_markup=settings_menu(t, user.timezone))
+
+
+async def on_need_start(message: Message, t: Texts) -> None:
+    """A client's command from someone without a profile."""
+    await message.answer(t("need-start"))
 
 
 # Menu buttons: one handler per item (`MenuItem`); the ones after "help" need a profile.
@@ -91,42 +92,42 @@ async def on_menu_help(callback: CallbackQuery, flow: Flow) -> None:
     await _reply(callback, flow, flow.t("help"), to_menu(flow.t))
 
 
-async def on_menu_home(callback: CallbackQuery, flow: Flow) -> None:
+async def on_menu_home(callback: CallbackQuery, flow: ClientFlow) -> None:
     await _reply(callback, flow, flow.t("menu-title"), main_menu(flow.t))
 
 
-async def on_menu_find(callback: CallbackQuery, flow: Flow, cards: Catalog) -> None:
+async def on_menu_find(callback: CallbackQuery, flow: ClientFlow, cards: Catalog) -> None:
     await callback.answer()
     await flow.state.update_data(relaxed=[])
     await cards.open()
 
 
-async def on_menu_settings(callback: CallbackQuery, flow: Flow) -> None:
+async def on_menu_settings(callback: CallbackQuery, flow: ClientFlow) -> None:
     await _reply(callback, flow, flow.t("settings-title"), settings_menu(flow.t, flow.timezone))
 
 
-async def on_menu_answers(callback: CallbackQuery, flow: Flow) -> None:
+async def on_menu_answers(callback: CallbackQuery, flow: ClientFlow) -> None:
     await callback.answer()
     await edit_saved_answers(flow)
 
 
-async def on_menu_language(callback: CallbackQuery, flow: Flow) -> None:
+async def on_menu_language(callback: CallbackQuery, flow: ClientFlow) -> None:
     await _reply(callback, flow, flow.t("language-choose"), language_keyboard(flow.t))
 
 
-async def on_menu_timezone(callback: CallbackQuery, flow: Flow) -> None:
+async def on_menu_timezone(callback: CallbackQuery, flow: ClientFlow) -> None:
     await callback.answer()
     await _ask_zone(flow)
 
 
-async def on_menu_my_data(callback: CallbackQuery, flow: Flow) -> None:
+async def on_menu_my_data(callback: CallbackQuery, flow: ClientFlow) -> None:
     await callback.answer()
     await _show_my_data(flow)
 
 
 async def on_menu_delete(
     callback: CallbackQuery,
-    flow: Flow,
+    flow: ClientFlow,
     clock: Clock,
     settings: Settings,
     rules: Rules,
@@ -185,7 +186,7 @@ async def on_language(
 # -- time zone ---------------------------------------------------------------------------
 
 
-async def _ask_zone(flow: Flow) -> None:
+async def _ask_zone(flow: ClientFlow) -> None:
     current = await flow.state.get_state()
     if current != ZoneInput.waiting.state:
         await flow.state.update_data(resume_state=current)
@@ -197,16 +198,12 @@ async def _ask_zone(flow: Flow) -> None:
     )
 
 
-async def on_timezone_command(message: Message, flow: Flow) -> None:
-    if flow.user is None:
-        await message.answer(flow.t("need-start"))
-        return
+async def on_timezone_command(message: Message, flow: ClientFlow) -> None:
     await _ask_zone(flow)
 
 
-async def _set_zone(flow: Flow, name: str) -> None:
+async def _set_zone(flow: ClientFlow, name: str) -> None:
     """Store the zone, then go back to where the person was (a questionnaire step)."""
-    assert flow.user is not None
     await users.update_profile(flow.session, flow.user, timezone=name)
     resume = (await flow.state.get_data()).get("resume_state")
     await flow.state.set_state(resume)
@@ -218,8 +215,8 @@ async def _set_zone(flow: Flow, name: str) -> None:
         await replace(flow, timezone=name).show(step)
 
 
-async def on_zone(callback: CallbackQuery, callback_data: ZoneChoice, flow: Flow) -> None:
-    if flow.user is None or not 0 <= callback_data.index < len(COMMON_ZONES):
+async def on_zone(callback: CallbackQuery, callback_data: ZoneChoice, flow: ClientFlow) -> None:
+    if not 0 <= callback_data.index < len(COMMON_ZONES):
         await callback.answer(flow.t("stale-button-short"))
         return
     await callback.answer()
@@ -227,7 +224,7 @@ async def on_zone(callback: CallbackQuery, callback_data: ZoneChoice, flow: Flow
     await _set_zone(flow, COMMON_ZONES[callback_data.index])
 
 
-async def on_zone_typed(message: Message, flow: Flow) -> None:
+async def on_zone_typed(message: Message, flow: ClientFlow) -> None:
     text = (message.text or "").strip()
     name = parse_offset(text)
     if name is None and len(text) <= 64:
@@ -236,7 +233,7 @@ async def on_zone_typed(message: Message, flow: Flow) -> None:
             name = text
         except ValueError:
             name = None
-    if flow.user is None or name is None:
+    if name is None:
         await message.answer(flow.t("timezone-invalid"), reply_markup=timezone_keyboard())
         return
     await _set_zone(flow, name)
@@ -249,11 +246,8 @@ async def on_zone_not_text(message: Message, t: Texts) -> None:
 # -- my data and erasure -----------------------------------------------------------------
 
 
-async def _show_my_data(flow: Flow) -> None:
+async def _show_my_data(flow: ClientFlow) -> None:
     t, user = flow.t, flow.user
-    if user is None:
-        await flow.bot.send_message(flow.chat_id, t("my-data-none"))
-        return
     lines = [t("my-data-title"), ""]
     if user.consent_at is not None:
         consent = user.consent_at.astimezone(zone(flow.timezone)).strftime("%Y-%m-%d %H:%M")
@@ -270,14 +264,18 @@ async def _show_my_data(flow: Flow) -> None:
     await flow.bot.send_message(flow.chat_id, "\n".join(lines))
 
 
-async def on_my_data(message: Message, flow: Flow) -> None:
+async def on_my_data(message: Message, flow: ClientFlow) -> None:
     await _show_my_data(flow)
+
+
+async def on_my_data_none(message: Message, t: Texts) -> None:
+    await message.answer(t("my-data-none"))
 
 
 async def _delete_prompt(flow: Flow, clock: Clock, settings: Settings, rules: Rules) -> str:
     """The confirmation names every session the erasure calls off and what happens to the
     money paid for it."""
-    if flow.user is None:
+    if not isinstance(flow, ClientFlow):
         return flow.t("delete-confirm")
     now = clock.now()
     upcoming = await bookings.cancellable_of(flow.session, flow.user, now)
@@ -310,14 +308,14 @@ async def on_delete(
     """Erase: sessions that have not started are cancelled (their therapists told, paid
     ones refunded by the usual rules), the profile is emptied and the answers and the
     conversation removed."""
-    t, user = flow.t, flow.user
+    t = flow.t
     await callback.answer()
     screen = screen_of(callback)
     if not callback_data.erase:
         await flow.display(t("delete-kept"), None, screen)
         return
-    if user is not None:
-        await bookings.erase_client(flow.session, user, rules=rules, now=clock.now())
+    if isinstance(flow, ClientFlow):
+        await bookings.erase_client(flow.session, flow.user, rules=rules, now=clock.now())
     await flow.forget()
     await flow.display(t("delete-done"), None, screen)
 
@@ -326,23 +324,28 @@ def create_router() -> Router:
     router = Router(name="settings")
     router.message.register(on_help, Command("help"))
     router.message.register(on_sos, Command("sos"))
-    router.message.register(on_menu_command, Command("menu"))
-    router.message.register(on_settings_command, Command("settings"))
     for item, handler in MENU_FOR_ANYONE.items():
         router.callback_query.register(handler, MenuAction.filter(F.action == item))
-    for item, handler in MENU_FOR_CLIENTS.items():
-        router.callback_query.register(
-            handler, MenuAction.filter(F.action == item), MagicData(F.user)
-        )
-    router.callback_query.register(on_menu_before_sign_up, MenuAction.filter(), MagicData(~F.user))
     router.message.register(on_language_command, Command("language"))
     router.callback_query.register(on_language, LanguageChoice.filter())
-    router.message.register(on_timezone_command, Command("timezone"))
-    router.callback_query.register(on_zone, ZoneChoice.filter())
-    # Commands go through while a zone is asked for, as at every typed step.
-    router.message.register(on_zone_typed, ZoneInput.waiting, F.text, ~F.text.startswith("/"))
-    router.message.register(on_zone_not_text, ZoneInput.waiting, ~F.text)
-    router.message.register(on_my_data, Command("my_data"))
     router.message.register(on_delete_me, Command("delete_me"))
     router.callback_query.register(on_delete, DeleteChoice.filter())
+
+    clients = for_clients("settings")
+    clients.message.register(on_menu_command, Command("menu"))
+    clients.message.register(on_settings_command, Command("settings"))
+    clients.message.register(on_timezone_command, Command("timezone"))
+    clients.message.register(on_my_data, Command("my_data"))
+    for item, handler in MENU_FOR_CLIENTS.items():
+        clients.callback_query.register(handler, MenuAction.filter(F.action == item))
+    clients.callback_query.register(on_zone, ZoneChoice.filter())
+    # Commands go through while a zone is asked for, as at every typed step.
+    clients.message.register(on_zone_typed, ZoneInput.waiting, F.text, ~F.text.startswith("/"))
+    clients.message.register(on_zone_not_text, ZoneInput.waiting, ~F.text)
+
+    guests = for_guests("settings")
+    guests.message.register(on_need_start, Command("menu", "settings", "timezone"))
+    guests.message.register(on_my_data_none, Command("my_data"))
+    guests.callback_query.register(on_menu_before_sign_up, MenuAction.filter())
+    router.include_routers(clients, guests)
     return router

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
@@ -11,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.rules.timezones import Clock
 from db import users
-from handlers.shared.flow import Flow, show_where_you_are, start_questionnaire
+from handlers.shared.flow import ClientFlow, Flow, show_where_you_are, start_questionnaire
 from handlers.shared.screens import screen_of, set_buttons
 from keyboards.questionnaire import ConsentChoice
 
@@ -51,7 +49,7 @@ async def on_consent(
         timezone=settings.default_timezone,
         now=clock.now(),
     )
-    await start_questionnaire(replace(flow, user=user, timezone=user.timezone))
+    await start_questionnaire(ClientFlow.of(flow, user))
 
 
 def create_router() -> Router:

@@ -1,7 +1,8 @@
 """Therapists in their own chat: linking by a one-time invite, the command menu, the
 schedule, working hours and days off, sessions' outcomes, and the list of clients.
 
-Everything but the invite needs `role.therapist_id` (a router-level filter); callback
+Everything but the invite is on the therapists router (`for_therapists`: handlers receive
+the linked `therapist_id`); callback
 handlers check ownership again, since callback data is untrusted."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart, MagicData, StateFilter
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     BotCommand,
@@ -26,13 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
-from bot.middlewares import Role
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
 from db import bookings, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
+from handlers.shared.guards import for_therapists
 from handlers.shared.screens import screen_of
 from keyboards.therapist import (
     PAUSES,
@@ -126,9 +127,8 @@ async def on_invite(
 # -- for linked therapists ---------------------------------------------------------------
 
 
-async def _therapist(session: AsyncSession, role: Role) -> Therapist:
-    assert role.therapist_id is not None
-    therapist = await session.get(Therapist, role.therapist_id)
+async def _therapist(session: AsyncSession, therapist_id: int) -> Therapist:
+    therapist = await session.get(Therapist, therapist_id)
     assert therapist is not None
     return therapist
 
@@ -138,9 +138,9 @@ async def on_help(message: Message, t: Texts) -> None:
 
 
 async def on_schedule(
-    message: Message, t: Texts, session: AsyncSession, role: Role, clock: Clock
+    message: Message, t: Texts, session: AsyncSession, therapist_id: int, clock: Clock
 ) -> None:
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     tz = zone(therapist.timezone)
     today = clock.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     end = today + timedelta(days=SCHEDULE_DAYS)
@@ -169,10 +169,10 @@ async def on_schedule(
 
 
 async def _own_session(
-    session: AsyncSession, role: Role, booking_id: int
+    session: AsyncSession, therapist_id: int, booking_id: int
 ) -> tuple[Booking, User] | None:
     booking = await session.get(Booking, booking_id)
-    if booking is None or role.therapist_id is None or booking.therapist_id != role.therapist_id:
+    if booking is None or booking.therapist_id != therapist_id:
         return None
     client = await session.get(User, booking.client_id)
     assert client is not None
@@ -205,17 +205,17 @@ async def on_session_card(
     callback_data: SessionCard,
     flow: Flow,
     session: AsyncSession,
-    role: Role,
+    therapist_id: int,
     clock: Clock,
 ) -> None:
     t = flow.t
-    owned = await _own_session(session, role, callback_data.booking_id)
+    owned = await _own_session(session, therapist_id, callback_data.booking_id)
     if owned is None:
         await callback.answer(t("tbooking-not-yours"), show_alert=True)
         return
     await callback.answer()
     booking, client = owned
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     text = await session_card_text(t, session, booking, client, therapist)
     markup = session_card_keyboard(
         t,
@@ -232,7 +232,7 @@ async def on_session_cancel(
     callback_data: SessionCancel,
     flow: Flow,
     session: AsyncSession,
-    role: Role,
+    therapist_id: int,
     clock: Clock,
     settings: Settings,
     rules: Rules,
@@ -240,13 +240,13 @@ async def on_session_cancel(
     """The therapist calls a session off: first what it means (the client is told and
     gets a full refund), then, on the second tap, done."""
     t = flow.t
-    owned = await _own_session(session, role, callback_data.booking_id)
+    owned = await _own_session(session, therapist_id, callback_data.booking_id)
     if owned is None:
         await callback.answer(t("tbooking-not-yours"), show_alert=True)
         return
     booking, client = owned
     screen = screen_of(callback)
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     if booking.status not in ACTIVE_BOOKING_STATUSES or booking.starts_at <= clock.now():
         await callback.answer(t("tbooking-cancel-gone"), show_alert=True)
         return
@@ -282,14 +282,11 @@ async def on_outcome(
     callback_data: Outcome,
     flow: Flow,
     session: AsyncSession,
-    role: Role,
+    therapist_id: int,
     clock: Clock,
 ) -> None:
     t = flow.t
-    if role.therapist_id is None:
-        await callback.answer(t("tbooking-not-yours"), show_alert=True)
-        return
-    owned = await _own_session(session, role, callback_data.booking_id)
+    owned = await _own_session(session, therapist_id, callback_data.booking_id)
     if owned is None:
         await callback.answer(t("tbooking-not-yours"), show_alert=True)
         return
@@ -299,7 +296,7 @@ async def on_outcome(
     try:
         booking = await bookings.mark_outcome(
             session,
-            therapist_id=role.therapist_id,
+            therapist_id=therapist_id,
             booking_id=callback_data.booking_id,
             status=callback_data.status,
             now=clock.now(),
@@ -308,7 +305,7 @@ async def on_outcome(
         await callback.answer(t("tbooking-not-yours"), show_alert=True)
         return
     await callback.answer(t("tbooking-marked", status=t(f"status-{booking.status}")))
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     text = await session_card_text(t, session, booking, owned[1], therapist)
     markup = session_card_keyboard(t, booking.id, booking.client_id, started=True)
     screen = screen_of(callback)
@@ -358,8 +355,10 @@ async def _hours_screen(
     return "\n".join(lines), markup
 
 
-async def on_availability(message: Message, flow: Flow, session: AsyncSession, role: Role) -> None:
-    therapist = await _therapist(session, role)
+async def on_availability(
+    message: Message, flow: Flow, session: AsyncSession, therapist_id: int
+) -> None:
+    therapist = await _therapist(session, therapist_id)
     await flow.state.set_state(None)
     text, markup = await _hours_screen(flow.t, session, therapist)
     await message.answer(text, reply_markup=markup)
@@ -395,11 +394,11 @@ async def _after_change(
 
 
 async def on_hours_show(
-    callback: CallbackQuery, flow: Flow, session: AsyncSession, role: Role
+    callback: CallbackQuery, flow: Flow, session: AsyncSession, therapist_id: int
 ) -> None:
     await callback.answer()
     await flow.state.set_state(None)
-    text, markup = await _hours_screen(flow.t, session, await _therapist(session, role))
+    text, markup = await _hours_screen(flow.t, session, await _therapist(session, therapist_id))
     await flow.display(text, markup, screen_of(callback))
 
 
@@ -440,12 +439,12 @@ async def on_hours_set_format(
     callback_data: Hours,
     flow: Flow,
     session: AsyncSession,
-    role: Role,
+    therapist_id: int,
     settings: Settings,
     clock: Clock,
 ) -> None:
     await callback.answer()
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     minutes = callback_data.action == HoursAction.minutes
     await schedule.set_session_format(
         session,
@@ -461,11 +460,11 @@ async def on_hours_remove(
     callback_data: Hours,
     flow: Flow,
     session: AsyncSession,
-    role: Role,
+    therapist_id: int,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     if callback_data.action == HoursAction.remove:
         removed = await schedule.remove_window(session, therapist.id, callback_data.value)
     else:
@@ -483,16 +482,18 @@ async def on_hours_off(callback: CallbackQuery, flow: Flow) -> None:
     await flow.display(flow.t("availability-type-off"), None, screen_of(callback))
 
 
-async def on_hours_refused(callback: CallbackQuery, flow: Flow, role: Role) -> None:
-    """A working-hours button of someone who is no therapist, or with a value that screen
-    did not offer."""
-    if role.therapist_id is None:
-        await callback.answer(flow.t("tbooking-not-yours"), show_alert=True)
-        return
-    await callback.answer(flow.t("stale-button-short"))
+async def on_hours_refused(callback: CallbackQuery, t: Texts) -> None:
+    """A working-hours button with a value that screen did not offer."""
+    await callback.answer(t("stale-button-short"))
 
 
-def _hours_handlers(router: Router, is_therapist: MagicData) -> None:
+async def on_not_a_therapist(callback: CallbackQuery, t: Texts) -> None:
+    """A therapist's button (a session card, working hours) from someone who is not a
+    linked therapist."""
+    await callback.answer(t("tbooking-not-yours"), show_alert=True)
+
+
+def _hours_handlers(router: Router) -> None:
     none_yet = F.value == -1
     routes: list[tuple[Callable[..., Awaitable[None]], Any]] = [
         (on_hours_show, F.action == HoursAction.show),
@@ -506,7 +507,7 @@ def _hours_handlers(router: Router, is_therapist: MagicData) -> None:
         (on_hours_off, F.action == HoursAction.off),
     ]
     for handler, rule in routes:
-        router.callback_query.register(handler, Hours.filter(rule), is_therapist)
+        router.callback_query.register(handler, Hours.filter(rule))
     router.callback_query.register(on_hours_refused, Hours.filter())
 
 
@@ -527,12 +528,12 @@ async def on_window_typed(
     message: Message,
     flow: Flow,
     session: AsyncSession,
-    role: Role,
+    therapist_id: int,
     settings: Settings,
     clock: Clock,
 ) -> None:
     t = flow.t
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     weekday = int((await flow.state.get_data()).get("weekday", -1))
     window = parse_window(message.text or "", weekday) if 0 <= weekday <= 6 else None
     if window is None:
@@ -568,11 +569,11 @@ async def on_time_off_typed(
     message: Message,
     flow: Flow,
     session: AsyncSession,
-    role: Role,
+    therapist_id: int,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     today = clock.now().astimezone(zone(therapist.timezone)).date()
     period = parse_time_off(message.text or "", today)
     if period is None:
@@ -591,9 +592,9 @@ async def on_hours_not_text(message: Message, t: Texts) -> None:
 
 
 async def on_clients(
-    message: Message, t: Texts, session: AsyncSession, role: Role, clock: Clock
+    message: Message, t: Texts, session: AsyncSession, therapist_id: int, clock: Clock
 ) -> None:
-    therapist = await _therapist(session, role)
+    therapist = await _therapist(session, therapist_id)
     clients = await schedule.clients_of(session, therapist.id, clock.now())
     if not clients:
         await message.answer(t("clients-none"))
@@ -623,18 +624,22 @@ def create_router() -> Router:
     router.message.register(
         on_invite, CommandStart(deep_link=True, magic=F.args.regexp(INVITE_CODE, mode="fullmatch"))
     )
-    is_therapist = MagicData(F.role.therapist_id)
-    router.message.register(on_help, Command("help"), is_therapist)
-    router.message.register(on_schedule, Command("schedule"), is_therapist)
-    router.message.register(on_availability, Command("availability"), is_therapist)
-    router.message.register(on_clients, Command("clients"), is_therapist)
-    router.message.register(on_window_typed, HoursInput.window, F.text, is_therapist)
-    router.message.register(on_time_off_typed, HoursInput.time_off, F.text, is_therapist)
-    router.message.register(
-        on_hours_not_text, StateFilter(HoursInput.window, HoursInput.time_off), is_therapist
+    therapists = for_therapists("therapist")
+    therapists.message.register(on_help, Command("help"))
+    therapists.message.register(on_schedule, Command("schedule"))
+    therapists.message.register(on_availability, Command("availability"))
+    therapists.message.register(on_clients, Command("clients"))
+    therapists.message.register(on_window_typed, HoursInput.window, F.text)
+    therapists.message.register(on_time_off_typed, HoursInput.time_off, F.text)
+    therapists.message.register(
+        on_hours_not_text, StateFilter(HoursInput.window, HoursInput.time_off)
     )
-    router.callback_query.register(on_session_card, SessionCard.filter())
-    router.callback_query.register(on_outcome, Outcome.filter())
-    router.callback_query.register(on_session_cancel, SessionCancel.filter())
-    _hours_handlers(router, is_therapist)
+    therapists.callback_query.register(on_session_card, SessionCard.filter())
+    therapists.callback_query.register(on_outcome, Outcome.filter())
+    therapists.callback_query.register(on_session_cancel, SessionCancel.filter())
+    _hours_handlers(therapists)
+    others = Router(name="therapist.others")
+    for button in (SessionCard, Outcome, SessionCancel, Hours):
+        others.callback_query.register(on_not_a_therapist, button.filter())
+    router.include_routers(therapists, others)
     return router

@@ -198,12 +198,14 @@ class Flow:
     chat_id: int
     telegram_name: str | None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Flow:
-        """The flow of the current update, from what the middlewares put into `data`."""
+    @staticmethod
+    def from_data(data: dict[str, Any]) -> Flow:
+        """The flow of the current update, from what the middlewares put into `data`: a
+        `ClientFlow` for a person with a profile."""
         person: TelegramUser | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
-        return cls(
+        kind = Flow if data["user"] is None else ClientFlow
+        return kind(
             bot=data["bot"],
             state=data["state"],
             t=data["t"],
@@ -289,11 +291,11 @@ class Flow:
         await self.show(current, notice=self.t(notice_key))
 
 
-async def start_questionnaire(flow: Flow) -> None:
+async def start_questionnaire(flow: ClientFlow) -> None:
     """The first question. Telegram's name, when it reads as a name, is taken as it is
     (the summary lets the person change it), so it costs no step."""
     await flow.state.update_data(answers={}, editing=False)
-    if flow.user is None or not flow.telegram_name:
+    if not flow.telegram_name:
         await flow.show("name")
         return
     name = flow.telegram_name[:MAX_TEXT]
@@ -315,9 +317,8 @@ def saved_answers(saved: Questionnaire) -> dict[str, Any]:
     }
 
 
-async def edit_saved_answers(flow: Flow, edit: Message | None = None) -> None:
+async def edit_saved_answers(flow: ClientFlow, edit: Message | None = None) -> None:
     """Settings → change answers: the summary of the saved questionnaire, editable."""
-    assert flow.user is not None
     saved = await users.get_questionnaire(flow.session, flow.user)
     answers = saved_answers(saved) if saved is not None else {}
     await flow.state.update_data(answers=answers, editing=saved is not None)
@@ -327,7 +328,7 @@ async def edit_saved_answers(flow: Flow, edit: Message | None = None) -> None:
 async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
     """Whatever brought the person here, show the screen they should be on now."""
     t = flow.t
-    if flow.user is None:
+    if not isinstance(flow, ClientFlow):
         text = t("consent") if notice is None else f"{notice}\n\n{t('consent')}"
         await flow.bot.send_message(flow.chat_id, text, reply_markup=consent_keyboard(t))
         return
@@ -340,3 +341,16 @@ async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
         return
     text = t("menu-title") if notice is None else f"{notice}\n\n{t('menu-title')}"
     await flow.bot.send_message(flow.chat_id, text, reply_markup=main_menu(t))
+
+
+@dataclass
+class ClientFlow(Flow):
+    """The flow of a person with a profile (consent given): what the client routers
+    (`handlers.shared.guards.for_clients`) hand their handlers."""
+
+    user: User
+
+    @classmethod
+    def of(cls, flow: Flow, user: User) -> ClientFlow:
+        """`flow` once `user` has a profile (right after consent)."""
+        return cls(**{**vars(flow), "user": user, "timezone": user.timezone})
