@@ -30,6 +30,7 @@ from handlers.shared.cards import (
 )
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
+from handlers.shared.memory import CHANGE, ChangeData
 from handlers.shared.notices import money_line
 from handlers.shared.screens import screen_of
 from keyboards.cabinet import (
@@ -484,11 +485,8 @@ async def on_change_reason(
         return
     await callback.answer()
     await users.count(flow.session, f"change:{callback_data.reason}", clock.now())
-    excluded = list((await flow.state.get_data()).get("exclude", []))
-    await flow.state.update_data(
-        exclude=[*excluded, therapist.id],
-        change={"from": therapist.id, "reason": callback_data.reason},
-    )
+    await cards.exclude(therapist.id)
+    await CHANGE.save(flow.state, ChangeData(therapist.id, callback_data.reason))
     with_old = await bookings.cancellable_of(
         flow.session, user, clock.now(), therapist_id=therapist.id
     )
@@ -514,13 +512,13 @@ async def on_change_cancel(
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
-    change = (await flow.state.get_data()).get("change")
-    if not change:
+    change = await CHANGE.load(flow.state)
+    if change.therapist_id is None:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
-    await flow.state.update_data(change=None)
-    therapist = await flow.session.get(Therapist, int(change["from"]))
+    await CHANGE.clear(flow.state)
+    therapist = await flow.session.get(Therapist, change.therapist_id)
     lines = []
     if callback_data.cancel and therapist is not None:
         cancelled = await bookings.cancel_upcoming(
@@ -529,7 +527,7 @@ async def on_change_cancel(
             by=bookings.CancelledBy.client,
             rules=rules,
             now=clock.now(),
-            reason=f"change:{change['reason']}",
+            reason=f"change:{change.reason}",
             therapist_id=therapist.id,
         )
         lines.append(t("change-cancelled", count=len(cancelled)))

@@ -74,8 +74,7 @@ async def on_relax(callback: CallbackQuery, callback_data: Relax, cards: Catalog
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
-    relaxed = list((await cards.state.get_data()).get("relaxed", []))
-    await cards.state.update_data(relaxed=[*relaxed, callback_data.kind])
+    await cards.relax(callback_data.kind)
     await cards.open(notice=t("catalog-relaxed"))
 
 

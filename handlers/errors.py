@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Texts
 from handlers.shared.flow import Flow, show_where_you_are
-from handlers.shared.screens import not_modified
+from handlers.shared.screens import not_modified, screen_of
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,10 @@ async def on_error(event: ErrorEvent, bot: Bot, t: Texts | None = None) -> None:
     if t is None:
         return
     if query is not None:
-        if not await _answer(query, t("error-generic")) and isinstance(query.message, Message):
+        screen = screen_of(query)
+        if not await _answer(query, t("error-generic")) and screen is not None:
             # The handler had answered the button already: say it in the chat instead.
-            await bot.send_message(query.message.chat.id, t("error-generic"))
+            await bot.send_message(screen.chat.id, t("error-generic"))
     elif update.message is not None:
         await bot.send_message(update.message.chat.id, t("error-generic"))
 

@@ -48,6 +48,7 @@ from db import messages
 from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User
 from handlers.shared.guards import for_clients, for_therapists
+from handlers.shared.memory import WRITING, WritingData
 from keyboards.messaging import (
     RelayDone,
     ReplyClient,
@@ -74,8 +75,6 @@ CAPTIONED = frozenset(
     }
 )
 UNCAPTIONED = frozenset({ContentType.STICKER, ContentType.VIDEO_NOTE})
-THERAPIST_KEY = "relay_therapist"
-CLIENT_KEY = "relay_client"
 URGENT_WORDS = "messaging-urgent-words"
 # A command is never relayed: it belongs to the bot (a later router, or the fallbacks).
 NOT_COMMAND = ~F.text.regexp(r"^/[A-Za-z]")
@@ -352,20 +351,13 @@ class CourierMiddleware(BaseMiddleware):
 # -- the writing mode --------------------------------------------------------------------
 
 
-async def _enter(state: FSMContext, writing: State, key: str, value: int) -> None:
-    data = await state.get_data()
-    data.pop(THERAPIST_KEY, None)
-    data.pop(CLIENT_KEY, None)
-    data[key] = value
-    await state.set_data(data)
+async def _enter(state: FSMContext, writing: State, to: WritingData) -> None:
+    await WRITING.save(state, to)
     await state.set_state(writing)
 
 
 async def _leave(state: FSMContext) -> None:
-    data = await state.get_data()
-    data.pop(THERAPIST_KEY, None)
-    data.pop(CLIENT_KEY, None)
-    await state.set_data(data)
+    await WRITING.clear(state)
     await state.set_state(None)
 
 
@@ -383,7 +375,7 @@ async def on_write_therapist(
         await callback.answer(t("messaging-not-your-therapist"), show_alert=True)
         return
     await callback.answer()
-    await _enter(state, Writing.to_therapist, THERAPIST_KEY, pair.therapist.id)
+    await _enter(state, Writing.to_therapist, WritingData(therapist_id=pair.therapist.id))
     name = local_name(pair.therapist, t.language)
     text = t("messaging-prompt-client", name=name)
     if pair.therapist.telegram_id is None:
@@ -408,7 +400,7 @@ async def _start_answering(
         await callback.answer(t("messaging-client-gone"), show_alert=True)
         return
     await callback.answer()
-    await _enter(state, Writing.to_client, CLIENT_KEY, pair.client.id)
+    await _enter(state, Writing.to_client, WritingData(client_id=pair.client.id))
     name = pair.client.first_name or t("messaging-client-unnamed")
     await bot.send_message(
         callback.from_user.id,
@@ -477,8 +469,8 @@ async def on_done_command(message: Message, state: FSMContext, t: Texts) -> None
 async def on_client_writes(
     message: Message, state: FSMContext, user: User, t: Texts, courier: Courier
 ) -> None:
-    therapist_id = await state.get_value(THERAPIST_KEY)
-    if not isinstance(therapist_id, int):
+    therapist_id = (await WRITING.load(state)).therapist_id
+    if therapist_id is None:
         await _leave(state)
         await message.answer(t("messaging-closed"))
         return
@@ -496,8 +488,8 @@ async def on_client_writes(
 async def on_therapist_writes(
     message: Message, state: FSMContext, therapist_id: int, t: Texts, courier: Courier
 ) -> None:
-    client_id = await state.get_value(CLIENT_KEY)
-    if not isinstance(client_id, int):
+    client_id = (await WRITING.load(state)).client_id
+    if client_id is None:
         await _leave(state)
         await message.reply(t("messaging-closed-therapist"))
         return

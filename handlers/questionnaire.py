@@ -29,6 +29,7 @@ from handlers.shared.flow import (
     topic_names,
 )
 from handlers.shared.guards import for_clients
+from handlers.shared.memory import QUESTIONNAIRE
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
     BACK,
@@ -48,8 +49,8 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 async def _stale(callback: CallbackQuery, flow: ClientFlow, step: str | None) -> bool:
     """True (and answered) when a button does not belong to the current screen and step."""
     current = await flow.current()
-    data = await flow.state.get_data()
-    on_screen = callback.message is not None and callback.message.message_id == data.get("screen")
+    screen = (await QUESTIONNAIRE.load(flow.state)).screen
+    on_screen = callback.message is not None and callback.message.message_id == screen
     if current == step and on_screen:
         return False
     if on_screen:
@@ -92,17 +93,15 @@ async def on_answer(callback: CallbackQuery, callback_data: Answer, flow: Client
 
 
 async def _remember(state: FSMContext, step: str, value: Any) -> None:
-    data = await state.get_data()
-    answers = dict(data.get("answers", {}))
-    answers[step] = value
-    await state.update_data(answers=answers)
+    kept = await QUESTIONNAIRE.load(state)
+    kept.answers[step] = value
+    await QUESTIONNAIRE.save(state, kept)
 
 
 async def _toggle_topic(
     callback: CallbackQuery, flow: ClientFlow, value: str, screen: Message | None
 ) -> None:
-    data = await flow.state.get_data()
-    chosen: list[str] = list(data.get("answers", {}).get("topics", []))
+    chosen: list[str] = list((await QUESTIONNAIRE.load(flow.state)).answers.get("topics", []))
     known = {code for code, _ in await topic_names(flow.session, flow.t)}
     if value == DONE:
         if not chosen:
@@ -126,7 +125,9 @@ async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: Clie
         return
     if await _stale(callback, flow, "summary"):
         return
-    await flow.state.update_data(editing=True)
+    kept = await QUESTIONNAIRE.load(flow.state)
+    kept.editing = True
+    await QUESTIONNAIRE.save(flow.state, kept)
     await callback.answer()
     await flow.show(callback_data.step, edit=screens.screen_of(callback))
 
@@ -136,7 +137,7 @@ async def on_confirm(
 ) -> None:
     if await _stale(callback, flow, "summary"):
         return
-    answers = (await flow.state.get_data()).get("answers", {})
+    answers = (await QUESTIONNAIRE.load(flow.state)).answers
     missing = [step for step in QUESTIONS if step not in answers or answers[step] in (None, [])]
     if missing:
         await callback.answer()

@@ -14,6 +14,7 @@ from db import bookings, reminders
 from db.models import ACTIVE_BOOKING_STATUSES
 from handlers.shared.flow import ClientFlow, show_where_you_are
 from handlers.shared.guards import for_clients
+from handlers.shared.memory import RATING, RatingData
 from handlers.shared.screens import drop_buttons, screen_of, set_buttons
 from keyboards.reminders import (
     SCORES,
@@ -74,31 +75,31 @@ async def on_rate(
         return
     await callback.answer()
     current = await flow.state.get_state()
+    resume = (await RATING.load(flow.state)).resume
     if current != RatingComment.waiting.state:
-        await flow.state.update_data(rating_resume=current)
+        resume = current
     await flow.state.set_state(RatingComment.waiting)
     screen = await flow.display(
         t("rating-thanks", score=callback_data.score),
         skip_comment_keyboard(t, booking.id),
         screen_of(callback),
     )
-    await flow.state.update_data(rating_booking=booking.id, rating_screen=screen.message_id)
+    await RATING.save(flow.state, RatingData(booking.id, resume, screen.message_id))
 
 
 async def _end_comment(flow: ClientFlow) -> None:
     """Back to wherever the client was before the rating; its skip button goes."""
-    data = await flow.state.get_data()
-    await flow.state.set_state(data.get("rating_resume"))
-    await flow.state.update_data(rating_booking=None, rating_resume=None, rating_screen=None)
-    screen = data.get("rating_screen")
-    if isinstance(screen, int):
-        await drop_buttons(flow.bot, flow.chat_id, screen)
+    rating = await RATING.load(flow.state)
+    await flow.state.set_state(rating.resume)
+    await RATING.clear(flow.state)
+    if rating.screen is not None:
+        await drop_buttons(flow.bot, flow.chat_id, rating.screen)
 
 
 async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: ClientFlow) -> None:
     t = flow.t
     waiting = await flow.state.get_state() == RatingComment.waiting.state
-    if not waiting or await flow.state.get_value("rating_booking") != callback_data.booking_id:
+    if not waiting or (await RATING.load(flow.state)).booking_id != callback_data.booking_id:
         await callback.answer(t("stale-button-short"))
         return
     await callback.answer()
@@ -108,8 +109,8 @@ async def on_skip(callback: CallbackQuery, callback_data: SkipComment, flow: Cli
 
 async def on_comment(message: Message, flow: ClientFlow) -> None:
     user, t = flow.user, flow.t
-    booking_id = await flow.state.get_value("rating_booking")
-    if not isinstance(booking_id, int):  # the state outlived its data: nothing to attach to
+    booking_id = (await RATING.load(flow.state)).booking_id
+    if booking_id is None:  # the state outlived its data: nothing to attach to
         await _end_comment(flow)
         await show_where_you_are(flow)
         return
@@ -129,8 +130,8 @@ async def on_comment(message: Message, flow: ClientFlow) -> None:
 
 
 async def on_not_text(message: Message, flow: ClientFlow) -> None:
-    booking_id = await flow.state.get_value("rating_booking")
-    markup = skip_comment_keyboard(flow.t, booking_id) if isinstance(booking_id, int) else None
+    booking_id = (await RATING.load(flow.state)).booking_id
+    markup = skip_comment_keyboard(flow.t, booking_id) if booking_id is not None else None
     await message.answer(flow.t("rating-comment-text-only"), reply_markup=markup)
 
 

@@ -27,6 +27,7 @@ from handlers.shared.flow import (
     step_of,
 )
 from handlers.shared.guards import for_clients, for_guests
+from handlers.shared.memory import ZONE, ZoneData
 from handlers.shared.screens import screen_of, set_buttons, text_screen
 from keyboards.menu import (
     DeleteChoice,
@@ -98,7 +99,7 @@ async def on_menu_home(callback: CallbackQuery, flow: ClientFlow) -> None:
 
 async def on_menu_find(callback: CallbackQuery, flow: ClientFlow, cards: Catalog) -> None:
     await callback.answer()
-    await flow.state.update_data(relaxed=[])
+    await cards.forget_relaxed()
     await cards.open()
 
 
@@ -189,7 +190,7 @@ async def on_language(
 async def _ask_zone(flow: ClientFlow) -> None:
     current = await flow.state.get_state()
     if current != ZoneInput.waiting.state:
-        await flow.state.update_data(resume_state=current)
+        await ZONE.save(flow.state, ZoneData(resume=current))
     await flow.state.set_state(ZoneInput.waiting)
     await flow.bot.send_message(
         flow.chat_id,
@@ -205,7 +206,8 @@ async def on_timezone_command(message: Message, flow: ClientFlow) -> None:
 async def _set_zone(flow: ClientFlow, name: str) -> None:
     """Store the zone, then go back to where the person was (a questionnaire step)."""
     await users.update_profile(flow.session, flow.user, timezone=name)
-    resume = (await flow.state.get_data()).get("resume_state")
+    resume = (await ZONE.load(flow.state)).resume
+    await ZONE.clear(flow.state)
     await flow.state.set_state(resume)
     await flow.bot.send_message(
         flow.chat_id, flow.t("timezone-set", zone=name, offset=utc_offset_label(name))

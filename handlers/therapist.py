@@ -34,6 +34,7 @@ from db import bookings, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
+from handlers.shared.memory import HOURS, HoursData
 from handlers.shared.screens import screen_of
 from keyboards.therapist import (
     PAUSES,
@@ -414,7 +415,7 @@ async def on_hours_add_window(callback: CallbackQuery, callback_data: Hours, flo
     t, weekday = flow.t, callback_data.value
     await callback.answer()
     await flow.state.set_state(HoursInput.window)
-    await flow.state.update_data(weekday=weekday)
+    await HOURS.save(flow.state, HoursData(weekday=weekday))
     text = t("availability-type-window", weekday=t(f"weekday-long-{weekday}"))
     await flow.display(text, None, screen_of(callback))
 
@@ -534,7 +535,7 @@ async def on_window_typed(
 ) -> None:
     t = flow.t
     therapist = await _therapist(session, therapist_id)
-    weekday = int((await flow.state.get_data()).get("weekday", -1))
+    weekday = (await HOURS.load(flow.state)).weekday
     window = parse_window(message.text or "", weekday) if 0 <= weekday <= 6 else None
     if window is None:
         await message.answer(t("availability-window-invalid"))

@@ -532,7 +532,7 @@ async def test_a_lapsed_hold_opens_no_channel_and_cannot_be_moved(
 
 def test_handlers_leave_transactions_and_refunds_to_the_use_cases() -> None:
     handlers = Path(__file__).resolve().parent.parent / "handlers"
-    for path in sorted(handlers.glob("*.py")):
+    for path in sorted(handlers.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         assert ".commit(" not in source, f"{path.name} commits"
         assert ".rollback(" not in source, f"{path.name} rolls back"

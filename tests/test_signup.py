@@ -314,7 +314,7 @@ async def test_forged_callback_data(harness: Harness, db_sessionmaker: Sessions)
     assert "Вопрос 3" in pavel.last.text
     async with db_sessionmaker() as session:
         record = (await session.scalars(select(FsmRecord))).one()
-        assert record.data["answers"] == {"age": 30, "therapy_before": "yes"}
+        assert record.data["questionnaire"]["answers"] == {"age": 30, "therapy_before": "yes"}
 
 
 async def test_double_tap_counts_once(harness: Harness) -> None:

@@ -33,6 +33,7 @@ from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
 from db.models import Booking, BookingStatus, Payment, Slot, Therapist, User
 from handlers.shared.flow import Flow
+from handlers.shared.memory import SEARCH
 from handlers.shared.screens import remove, show, show_photo
 from keyboards.catalog import (
     card_keyboard,
@@ -224,9 +225,27 @@ class Catalog:
         if questionnaire is None:
             return None
         prefs = catalog.preferences_of(questionnaire, self.user)
-        for kind in (await self.state.get_data()).get("relaxed", []):
+        for kind in (await SEARCH.load(self.state)).relaxed:
             prefs = relax(prefs, kind)
         return prefs
+
+    async def relax(self, kind: str) -> None:
+        """Let go of one preference for the next search (the client tapped its button)."""
+        search = await SEARCH.load(self.state)
+        search.relaxed.append(kind)
+        await SEARCH.save(self.state, search)
+
+    async def forget_relaxed(self) -> None:
+        """A new search from the menu starts from the client's answers as they are."""
+        search = await SEARCH.load(self.state)
+        search.relaxed = []
+        await SEARCH.save(self.state, search)
+
+    async def exclude(self, therapist_id: int) -> None:
+        """Leave a therapist out of later searches (the client is moving away from them)."""
+        search = await SEARCH.load(self.state)
+        search.exclude.append(therapist_id)
+        await SEARCH.save(self.state, search)
 
     async def open(self, *, notice: str | None = None, focus: int | None = None) -> None:
         """Match again and show the first card (or the card of `focus`)."""
@@ -235,7 +254,8 @@ class Catalog:
             await self.bot.send_message(self.chat_id, self.t("need-start"))
             return
         earliest, latest = self.rules.booking_window(self.clock.now())
-        excluded = set((await self.state.get_data()).get("exclude", []))
+        search = await SEARCH.load(self.state)
+        excluded = set(search.exclude)
         candidates = [
             candidate
             for candidate in await catalog.candidates(self.session, earliest, latest)
@@ -252,11 +272,10 @@ class Catalog:
             ids=ids,
             why={m.therapist_id: (m.topics_matched, m.topics_total) for m in matches},
         )
-        await self.state.update_data(
-            listing_v=listing.v,
-            listing=listing.ids,
-            listing_why={str(key): list(value) for key, value in listing.why.items()},
-        )
+        search.listing_v = listing.v
+        search.listing = listing.ids
+        search.listing_why = {str(key): list(value) for key, value in listing.why.items()}
+        await SEARCH.save(self.state, search)
         if notice:
             await self.bot.send_message(self.chat_id, notice)
         index = listing.ids.index(focus) if focus in listing.ids else 0
@@ -292,9 +311,9 @@ class Catalog:
         await self.bot.send_message(self.chat_id, "\n\n".join(lines), reply_markup=markup)
 
     async def listing(self) -> Listing:
-        data = await self.state.get_data()
-        why = {int(key): (value[0], value[1]) for key, value in data.get("listing_why", {}).items()}
-        return Listing(v=int(data.get("listing_v", 0)), ids=list(data.get("listing", [])), why=why)
+        search = await SEARCH.load(self.state)
+        why = {int(key): (value[0], value[1]) for key, value in search.listing_why.items()}
+        return Listing(v=search.listing_v, ids=search.listing, why=why)
 
     async def card(
         self, listing: Listing, index: int, prefs: Preferences, day: date | None = None

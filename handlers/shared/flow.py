@@ -24,6 +24,7 @@ from db import erasure, users
 from db.fsm import DatabaseStorage
 from db.models import Questionnaire, User
 from handlers.shared import screens
+from handlers.shared.memory import QUESTIONNAIRE, QuestionnaireData
 from keyboards.menu import main_menu
 from keyboards.questionnaire import (
     Answer,
@@ -66,10 +67,6 @@ STEPS: tuple[str, ...] = ("name", "email", *QUESTIONS, "summary")
 # The way through a first sign-up. The name is asked only when Telegram's is not usable, the
 # e-mail only from the summary (a provider's invoice asks for it when a receipt needs one).
 ONBOARDING: tuple[str, ...] = ("name", *QUESTIONS, "summary")
-
-
-# What the questionnaire keeps in the conversation data; other features keep their own keys.
-QUESTIONNAIRE_KEYS = frozenset({"answers", "editing", "screen"})
 
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -123,13 +120,12 @@ async def render(
     step: str,
     *,
     t: Texts,
-    data: dict[str, Any],
+    answers: dict[str, Any],
     session: AsyncSession,
     user: User | None,
     timezone: str,
     telegram_name: str | None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    answers: dict[str, Any] = data.get("answers", {})
     if step == "name":
         markup = None
         if telegram_name:
@@ -227,11 +223,8 @@ class Flow:
     async def end_questionnaire(self) -> None:
         """The answers are saved: the questionnaire's own state goes, and only that (a change
         of therapist in progress keeps the therapist it excludes, for instance)."""
-        data = await self.state.get_data()
         await self.state.set_state(None)
-        await self.state.set_data(
-            {key: value for key, value in data.items() if key not in QUESTIONNAIRE_KEYS}
-        )
+        await QUESTIONNAIRE.clear(self.state)
 
     async def display(
         self,
@@ -246,11 +239,11 @@ class Flow:
         self, step: str, *, edit: Message | None = None, notice: str | None = None
     ) -> None:
         """Show a step: edit the screen the button was on, or send a new screen."""
-        data = await self.state.get_data()
+        kept = await QUESTIONNAIRE.load(self.state)
         text, markup = await render(
             step,
             t=self.t,
-            data=data,
+            answers=kept.answers,
             session=self.session,
             user=self.user,
             timezone=self.timezone,
@@ -261,23 +254,22 @@ class Flow:
         # A step is a text screen: one shown from under a photo comes as a new message.
         sent = await self.display(text, markup, screens.text_screen(edit))
         await self.state.set_state(getattr(Signup, step))
-        await self.state.update_data(screen=sent.message_id)
+        kept.screen = sent.message_id
+        await QUESTIONNAIRE.save(self.state, kept)
 
     async def current(self) -> str | None:
         return step_of(await self.state.get_state())
 
     async def advance(self, step: str, *, edit: Message | None = None) -> None:
         """After a valid answer: back to the summary when editing, else the next step."""
-        data = await self.state.get_data()
-        if data.get("editing") or step not in ONBOARDING:
+        if (await QUESTIONNAIRE.load(self.state)).editing or step not in ONBOARDING:
             following = "summary"
         else:
             following = ONBOARDING[ONBOARDING.index(step) + 1]
         await self.show(following, edit=edit)
 
     async def back(self, step: str, *, edit: Message | None = None) -> None:
-        data = await self.state.get_data()
-        if data.get("editing") or step not in ONBOARDING:
+        if (await QUESTIONNAIRE.load(self.state)).editing or step not in ONBOARDING:
             previous = "summary"
         else:
             previous = ONBOARDING[max(ONBOARDING.index(step) - 1, 0)]
@@ -294,7 +286,7 @@ class Flow:
 async def start_questionnaire(flow: ClientFlow) -> None:
     """The first question. Telegram's name, when it reads as a name, is taken as it is
     (the summary lets the person change it), so it costs no step."""
-    await flow.state.update_data(answers={}, editing=False)
+    await QUESTIONNAIRE.save(flow.state, QuestionnaireData())
     if not flow.telegram_name:
         await flow.show("name")
         return
@@ -321,7 +313,9 @@ async def edit_saved_answers(flow: ClientFlow, edit: Message | None = None) -> N
     """Settings → change answers: the summary of the saved questionnaire, editable."""
     saved = await users.get_questionnaire(flow.session, flow.user)
     answers = saved_answers(saved) if saved is not None else {}
-    await flow.state.update_data(answers=answers, editing=saved is not None)
+    await QUESTIONNAIRE.save(
+        flow.state, QuestionnaireData(answers=answers, editing=saved is not None)
+    )
     await flow.show("summary" if saved is not None else "name", edit=edit)
 
 
