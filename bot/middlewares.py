@@ -133,9 +133,11 @@ class PersonMiddleware(BaseMiddleware):
         session: AsyncSession = data["session"]
         user = None
         role = Role()
+        therapist_language: str | None = None
         if person is not None:
             user = await users.get_by_telegram_id(session, person.id)
-            therapist_id = await users.therapist_id_of(session, person.id)
+            link = await users.therapist_link(session, person.id)
+            therapist_id, therapist_language = link if link is not None else (None, None)
             role = Role(is_admin=person.id in self._settings.admin_ids, therapist_id=therapist_id)
         if user is not None and user.blocked_bot_at is not None:
             # Writing again means the bot is no longer blocked: reminders resume.
@@ -143,6 +145,10 @@ class PersonMiddleware(BaseMiddleware):
         if user is not None:
             language = user.language
             timezone = user.timezone
+        elif therapist_language is not None:
+            # A therapist without a client profile: the language they chose as a therapist.
+            language = therapist_language
+            timezone = self._settings.default_timezone
         else:
             state: FSMContext | None = data.get("state")
             chosen = (await state.get_value("language")) if state is not None else None

@@ -119,10 +119,3 @@ async def delivered(
         .values(target_message_id=target_message_id, delivered_at=now)
     )
     await session.commit()
-
-
-async def language_of(session: AsyncSession, telegram_id: int) -> str | None:
-    """The language a person chose in the bot, when they have a profile."""
-    return await session.scalar(
-        select(User.language).where(User.telegram_id == telegram_id, User.deleted_at.is_(None))
-    )

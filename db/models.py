@@ -147,6 +147,8 @@ class Therapist(Base):
     photo_path: Mapped[str | None] = mapped_column(String(255))
     photo_file_id: Mapped[str | None] = mapped_column(String(255))
     meeting_link: Mapped[str | None] = mapped_column(String(512))
+    # What the linked therapist reads the bot's messages in (None: the default language).
+    language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 

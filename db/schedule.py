@@ -44,9 +44,10 @@ class AlreadyLinked(LinkRefused):
 
 
 async def link_by_invite(
-    session: AsyncSession, code: str, telegram_id: int, now: datetime
+    session: AsyncSession, code: str, telegram_id: int, language: str, now: datetime
 ) -> Therapist:
-    """Use a one-time code: the code is spent and the account linked together, or neither."""
+    """Use a one-time code: the code is spent and the account linked together, or neither.
+    The therapist reads the bot in `language` (their Telegram language) until they choose."""
     therapist_id = await session.scalar(
         update(TherapistInvite)
         .where(
@@ -67,7 +68,7 @@ async def link_by_invite(
                 Therapist.id == therapist_id,
                 Therapist.telegram_id.is_(None) | (Therapist.telegram_id == telegram_id),
             )
-            .values(telegram_id=telegram_id)
+            .values(telegram_id=telegram_id, language=language)
             .execution_options(synchronize_session=False)
         )
     except IntegrityError as error:  # this account already belongs to another profile
@@ -82,6 +83,14 @@ async def link_by_invite(
     assert therapist is not None
     await session.refresh(therapist)
     return therapist
+
+
+async def set_language(session: AsyncSession, therapist_id: int, language: str) -> None:
+    """The language the therapist reads the bot in (notices, reminders, their screens)."""
+    await session.execute(
+        update(Therapist).where(Therapist.id == therapist_id).values(language=language)
+    )
+    await session.commit()
 
 
 async def linked_therapists(session: AsyncSession) -> list[Therapist]:

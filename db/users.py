@@ -20,8 +20,14 @@ async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | 
     )
 
 
-async def therapist_id_of(session: AsyncSession, telegram_id: int) -> int | None:
-    return await session.scalar(select(Therapist.id).where(Therapist.telegram_id == telegram_id))
+async def therapist_link(session: AsyncSession, telegram_id: int) -> tuple[int, str | None] | None:
+    """The catalogue entry this account is linked to, and the language its therapist chose."""
+    row = (
+        await session.execute(
+            select(Therapist.id, Therapist.language).where(Therapist.telegram_id == telegram_id)
+        )
+    ).first()
+    return None if row is None else (row.id, row.language)
 
 
 async def record_event(session: AsyncSession, kind: str, now: datetime) -> None:

@@ -177,8 +177,7 @@ class Courier:
             log.info("relay %s: therapist %s is not linked", relay.id, therapist.id)
             await message.reply(t("messaging-not-linked", name=name), reply_markup=report_markup)
             return
-        language = await messages.language_of(self.session, therapist.telegram_id)
-        theirs = self.translator.for_language(language or self.settings.default_language)
+        theirs = self.translator.for_language(therapist.language or self.settings.default_language)
         lines = [theirs("messaging-urgent-marker")] if urgent else []
         lines.append(
             theirs(

@@ -12,9 +12,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.i18n import Texts, Translator
+from bot.middlewares import Role
 from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
-from db import bookings, users
+from db import bookings, schedule, users
 from db.models import User
 from handlers.shared.cards import Catalog, cancel_list
 from handlers.shared.flow import (
@@ -167,20 +168,28 @@ async def on_language_command(message: Message, t: Texts) -> None:
 
 
 async def on_language(
-    callback: CallbackQuery, callback_data: LanguageChoice, flow: Flow, translator: Translator
+    callback: CallbackQuery,
+    callback_data: LanguageChoice,
+    flow: Flow,
+    role: Role,
+    translator: Translator,
 ) -> None:
+    """A client's language is kept in their profile, a guest's in the conversation until
+    consent; a therapist's in their catalogue entry too (their notices and reminders)."""
     if callback_data.code not in translator.languages:
         await callback.answer(flow.t("stale-button-short"))
         return
     flow = replace(flow, t=translator.for_language(callback_data.code))
-    if flow.user is None:
-        await flow.state.update_data(language=callback_data.code)
-    else:
+    if role.therapist_id is not None:
+        await schedule.set_language(flow.session, role.therapist_id, callback_data.code)
+    if flow.user is not None:
         await users.update_profile(flow.session, flow.user, language=callback_data.code)
+    elif role.therapist_id is None:
+        await flow.state.update_data(language=callback_data.code)
     await callback.answer()
     await set_buttons(screen_of(callback), None)
     await flow.bot.send_message(flow.chat_id, flow.t("language-set"))
-    if flow.user is None or await flow.current() is not None:
+    if role.therapist_id is None and (flow.user is None or await flow.current() is not None):
         await show_where_you_are(flow)
 
 

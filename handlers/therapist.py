@@ -56,6 +56,7 @@ THERAPIST_COMMANDS = (
     ("schedule", "tcmd-schedule"),
     ("availability", "tcmd-availability"),
     ("clients", "tcmd-clients"),
+    ("language", "tcmd-language"),
     ("help", "tcmd-help"),
 )
 SCHEDULE_DAYS = 8  # today and the next 7
@@ -113,7 +114,7 @@ async def on_invite(
     assert message.from_user is not None
     try:
         therapist = await schedule.link_by_invite(
-            session, command.args or "", message.from_user.id, clock.now()
+            session, command.args or "", message.from_user.id, t.language, clock.now()
         )
     except schedule.InviteInvalid:
         await message.answer(t("invite-invalid"))

@@ -195,7 +195,7 @@ def _render(
     if due.kind.startswith(f"{THERAPIST}:"):
         if therapist.telegram_id is None:
             return None
-        t = translator.for_language(settings.default_language)
+        t = translator.for_language(therapist.language or settings.default_language)
         text = t(
             "reminder-therapist",
             when=when_text(t, booking.starts_at, therapist.timezone),

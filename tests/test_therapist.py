@@ -19,6 +19,7 @@ from db.models import (
     SlotStatus,
     Therapist,
     TherapistInvite,
+    User,
 )
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings
 from tests.fake_telegram import Harness, TgUser
@@ -81,6 +82,7 @@ async def test_invite_links_once(practice: Harness, db_sessionmaker: Sessions, c
         "schedule",
         "availability",
         "clients",
+        "language",
         "help",
     ]
     async with db_sessionmaker() as session:
@@ -293,3 +295,35 @@ def test_parsers() -> None:
     assert parse_time_off("2026-12-24 2027-01-05", today) == (date(2026, 12, 24), date(2027, 1, 5))
     for bad in ("2026-12-01", "2027-01-05 2026-12-24", "2026-12-24 2028-01-05", "завтра"):
         assert parse_time_off(bad, today) is None, bad
+
+
+async def test_a_therapist_reads_notices_in_their_own_language(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    async with db_sessionmaker() as session:
+        await session.execute(update(Slot).where(Slot.therapist_id != 1).values(status="blocked"))
+        await session.commit()
+    therapist = practice.user(THERAPIST_ID, "Anna", language_code="en")
+    await therapist.send(f"/start {await invite(db_sessionmaker, 1, clock)}")
+    assert "linked to your specialist profile" in therapist.last.text
+    async with db_sessionmaker() as session:
+        assert (await session.get(Therapist, 1)).language == "en"
+
+    await book_session(practice.user(7101, "Вика"))
+    assert "New booking" in therapist.last.text and "Вика" in therapist.last.text
+    # The practice's group keeps the default language.
+    assert "Новая запись" in practice.telegram.chats[GROUP_CHAT][-1].text
+
+    await therapist.send("/language")
+    await therapist.press("Русский")
+    assert therapist.last.text == "Готово, язык: русский."  # no consent screen for a therapist
+    await book_session(practice.user(7102, "Оля"))
+    assert "Новая запись" in therapist.last.text and "Оля" in therapist.last.text
+    async with db_sessionmaker() as session:
+        assert (await session.get(Therapist, 1)).language == "ru"
+        assert (
+            await session.scalar(
+                select(func.count(User.id)).where(User.telegram_id == THERAPIST_ID)
+            )
+            == 0
+        )

@@ -76,7 +76,10 @@ class Notices:
         details: dict[str, Any],
     ) -> list[Letter]:
         kind = notice.event
-        language = self.settings.default_language
+        # The practice's group reads the default language, a therapist their own.
+        language: str = self.settings.default_language
+        if notice.recipient != To.group:
+            language = therapist.language or language
         t = self.translator.for_language(language)
         was = details.get("old_starts_at")
         values = {

@@ -5,6 +5,7 @@ invite-linked =
     /schedule — the week's schedule
     /availability — working hours and days off
     /clients — your clients
+    /language — language
     /help — help
 invite-invalid = This link is not valid: it has expired or has already been used. Please ask an administrator for a new one.
 invite-taken = This Telegram account is already linked to another specialist profile, or the profile is linked to another account. Please contact an administrator.
@@ -14,10 +15,12 @@ therapist-help =
     /schedule — sessions today and the next 7 days
     /availability — the weekly template, session length, breaks, days off and vacations
     /clients — your clients; write to a client
+    /language — the language of notices, reminders and these screens
     To answer a client: reply to their message or tap "Reply" under it.
 tcmd-schedule = Schedule
 tcmd-availability = Working hours
 tcmd-clients = Clients
+tcmd-language = Language
 tcmd-help = Help
 
 schedule-title = <b>Schedule</b> (times in { $zone })
