@@ -1,6 +1,7 @@
 """Entry point.
 
-python run_bot.py            migrate, then run the bot (polling; a webhook if WEBHOOK_URL is set)
+python run_bot.py            migrate, then run the bot (polling; a webhook if WEBHOOK_URL is set,
+                             which needs WEBHOOK_SECRET)
 python run_bot.py migrate    apply database migrations only
 python run_bot.py demo       load the demo catalogue (idempotent); --if-empty: only when empty
 """
@@ -24,6 +25,21 @@ NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
     "then put BOT_TOKEN=<the token> into .env (see .env.example)."
 )
+NO_WEBHOOK_SECRET = (
+    "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set WEBHOOK_SECRET to a random string of "
+    "1-256 characters from A-Z, a-z, 0-9, _ and - (for example the output of "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+)
+
+
+def describe(error: ValidationError) -> str:
+    """A configuration error in one line, naming each setting; never the value given."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        name = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name}: {' '.join(message.split())}")
+    return f"Configuration error: {'; '.join(problems)}"
 
 
 async def migrate(settings: Settings) -> None:
@@ -64,8 +80,10 @@ async def demo(settings: Settings, *, if_empty: bool) -> None:
 async def run(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
     from bot.i18n import Translator
+    from bot.metrics import install_metrics
     from bot.middlewares import create_outgoing
     from bot.rules.timezones import Clock
+    from bot.web import metrics_server, run_webhook
     from db.engine import create_engine, create_sessionmaker
     from db.migrate import upgrade
     from scheduler import create_scheduler
@@ -82,6 +100,7 @@ async def run(settings: Settings) -> None:
     dispatcher = create_dispatcher(
         settings, sessionmaker, clock=clock, translator=translator, outgoing=outgoing, rules=rules
     )
+    install_metrics(dispatcher, bot)
     background = create_scheduler(
         bot=bot,
         settings=settings,
@@ -94,42 +113,19 @@ async def run(settings: Settings) -> None:
     try:
         background.start()
         if settings.webhook_url:
-            await run_webhook(settings, bot, dispatcher)
+            await run_webhook(settings, bot, dispatcher, engine, sessionmaker)
         else:
-            await bot.delete_webhook(drop_pending_updates=False)
-            # No limit here: a throttled update must not take a place while it waits;
-            # the dispatcher's own `Capacity` bounds the updates in progress.
-            await dispatcher.start_polling(
-                bot, allowed_updates=dispatcher.resolve_used_update_types()
-            )
+            async with metrics_server(dispatcher, bot, settings, engine, sessionmaker):
+                await bot.delete_webhook(drop_pending_updates=False)
+                # No limit here: a throttled update must not take a place while it waits;
+                # the dispatcher's own `Capacity` bounds the updates in progress.
+                await dispatcher.start_polling(
+                    bot, allowed_updates=dispatcher.resolve_used_update_types()
+                )
     finally:
         await background.stop()
         await bot.session.close()
         await engine.dispose()
-
-
-async def run_webhook(settings: Settings, bot: object, dispatcher: object) -> None:
-    from aiogram import Bot, Dispatcher
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
-
-    assert isinstance(bot, Bot) and isinstance(dispatcher, Dispatcher)
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    app = web.Application()
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path="/webhook")
-    setup_application(app, dispatcher, bot=bot)
-    await bot.set_webhook(
-        f"{settings.webhook_url.rstrip('/')}/webhook",
-        secret_token=secret,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-    )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
+        print(describe(error), file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "migrate":
         asyncio.run(migrate(settings))
         return 0
@@ -153,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
         print(NO_TOKEN, file=sys.stderr)
+        return 2
+    if settings.webhook_url and settings.webhook_secret is None:
+        print(NO_WEBHOOK_SECRET, file=sys.stderr)
         return 2
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,8 @@ from bot.rules.timezones import parse_durations
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
 SUPPORTED_LANGUAGES = ("ru", "en")
+# What Telegram accepts as a webhook's secret token.
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -33,6 +36,8 @@ class Settings(BaseSettings):
     default_language: Literal["ru", "en"] = "ru"
     default_timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
+    # text: one readable line per record; json: one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
 
     # Incoming updates: how many one person may send before the bot slows them down.
     throttle_rate: float = Field(default=5.0, gt=0)
@@ -68,7 +73,12 @@ class Settings(BaseSettings):
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
-    webhook_port: int = 8080
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+
+    # /healthz, /readyz and /metrics in polling mode (0: off). A webhook serves them on
+    # WEBHOOK_PORT instead.
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -95,6 +105,19 @@ class Settings(BaseSettings):
 
         zone(value)
         return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_SHAPE.fullmatch(value.get_secret_value()):
+            # The value itself is left out: it is a secret.
+            raise ValueError("must be 1-256 characters, each a letter A-Z or a-z, a digit, _ or -")
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("payment_currency")
     @classmethod

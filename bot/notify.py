@@ -34,6 +34,7 @@ from aiogram.types import Message, ReplyMarkupUnion
 from aiolimiter import AsyncLimiter
 
 from bot.config import Settings
+from bot.metrics import count_outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class Outgoing:
             try:
                 result = await self._bot(method)
             except TelegramRetryAfter as error:
+                count_outgoing("429")
                 flood_waits += 1
                 if flood_waits > self._max_flood_waits:
                     logger.warning(
@@ -181,6 +183,7 @@ class Outgoing:
                         chat_id,
                         self._max_flood_waits,
                     )
+                    count_outgoing("failed")
                     return Delivery(
                         chat_id, "failed", error=type(error).__name__, attempts=attempts
                     )
@@ -190,11 +193,13 @@ class Outgoing:
                 await self._sleep(error.retry_after)
             except TelegramForbiddenError as error:
                 logger.info("%s to chat %s: the bot is blocked or the user is gone", name, chat_id)
+                count_outgoing("403")
                 await self._report_blocked(chat_id)
                 return Delivery(chat_id, "blocked", error=type(error).__name__, attempts=attempts)
             except TelegramEntityTooLarge as error:
                 # A network error by class, but the same file will be too large next time too.
                 logger.warning("%s to chat %s: %s", name, chat_id, type(error).__name__)
+                count_outgoing("failed")
                 return Delivery(chat_id, "failed", error=type(error).__name__, attempts=attempts)
             except TRANSIENT_ERRORS as error:
                 failures += 1
@@ -206,6 +211,7 @@ class Outgoing:
                         type(error).__name__,
                         attempts,
                     )
+                    count_outgoing("failed")
                     return Delivery(
                         chat_id, "failed", error=type(error).__name__, attempts=attempts
                     )
@@ -227,11 +233,13 @@ class Outgoing:
                     chat_id,
                     error.migrate_to_chat_id,
                 )
+                count_outgoing("failed")
                 return Delivery(chat_id, "failed", error=type(error).__name__, attempts=attempts)
             except TelegramAPIError as error:
                 # Bad request, chat not found, revoked token: the same request fails again.
                 # The description is left out as it may quote the message.
                 logger.warning("%s to chat %s: %s", name, chat_id, type(error).__name__)
+                count_outgoing("failed")
                 return Delivery(chat_id, "failed", error=type(error).__name__, attempts=attempts)
             except Exception as error:
                 logger.error(
@@ -241,8 +249,10 @@ class Outgoing:
                     type(error).__name__,
                     _origin(error),
                 )
+                count_outgoing("failed")
                 return Delivery(chat_id, "failed", error=type(error).__name__, attempts=attempts)
             else:
+                count_outgoing("sent")
                 return Delivery(chat_id, "sent", result=result, attempts=attempts)
 
     async def broadcast(

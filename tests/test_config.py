@@ -6,9 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from bot.config import DEFAULT_DATABASE_URL, Settings, parse_durations
-from bot.rules.timezones import parse_offset, zone
+from bot.config import DEFAULT_DATABASE_URL, Settings
+from bot.rules.timezones import parse_durations, parse_offset, zone
 
 EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
 
@@ -25,7 +26,7 @@ def test_every_setting_is_in_env_example() -> None:
 def test_env_example_loads_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
-    settings = Settings(_env_file=str(EXAMPLE))  # type: ignore[call-arg]
+    settings = Settings(_env_file=str(EXAMPLE))
     assert settings.bot_token is None
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.therapist_chat_id is None
@@ -38,7 +39,7 @@ def test_lists_and_modes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_IDS", "1, 2;3")
     monkeypatch.setenv("REMINDERS_BEFORE", "1h,2d,30m")
     monkeypatch.setenv("PAYMENT_CURRENCY", "xtr")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.admin_ids == frozenset({1, 2, 3})
     assert settings.reminders_before == (
         timedelta(days=2),
@@ -52,7 +53,7 @@ def test_bad_values_are_refused() -> None:
     with pytest.raises(ValueError):
         parse_durations("soon")
     with pytest.raises(ValueError):
-        Settings(_env_file=None, default_timezone="Mars/Olympus")  # type: ignore[call-arg]
+        Settings(_env_file=None, default_timezone="Mars/Olympus")
 
 
 @pytest.mark.parametrize(
@@ -67,3 +68,50 @@ def test_offsets(typed: str, normal: str) -> None:
 @pytest.mark.parametrize("typed", ["+15", "+3:75", "Moscow", "", "+14:30"])
 def test_not_offsets(typed: str) -> None:
     assert parse_offset(typed) is None
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["a", "x" * 256, "ABCxyz019_-", "-", "_" * 10],
+    ids=["1", "256", "all", "dash", "under"],
+)
+def test_webhook_secrets_telegram_accepts(secret: str) -> None:
+    settings = Settings(_env_file=None, webhook_secret=secret)
+    assert settings.webhook_secret is not None
+    assert settings.webhook_secret.get_secret_value() == secret
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "x" * 257, "with space", "semi;colon", "ключ", "tab\there", "a+b", "a/b", "a=b"],
+    ids=["empty", "257", "space", "semicolon", "cyrillic", "tab", "plus", "slash", "equals"],
+)
+def test_webhook_secrets_telegram_refuses(secret: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, webhook_secret=secret)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("webhook_secret",)
+    assert "1-256 characters" in error["msg"]
+
+
+def test_an_empty_webhook_secret_in_the_environment_is_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", "")
+    monkeypatch.setenv("METRICS_PORT", "")
+    settings = Settings(_env_file=None)
+    assert settings.webhook_secret is None
+    assert settings.metrics_port == 0  # off
+
+
+def test_log_format_and_metrics_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", " JSON ")
+    monkeypatch.setenv("METRICS_PORT", "9100")
+    settings = Settings(_env_file=None)
+    assert settings.log_format == "json"
+    assert settings.metrics_port == 9100
+    assert Settings(_env_file=None, log_format="text").log_format == "text"
+    for name, bad in (("LOG_FORMAT", "xml"), ("METRICS_PORT", "70000"), ("METRICS_PORT", "-1")):
+        with monkeypatch.context() as patch, pytest.raises(ValidationError):
+            patch.setenv(name, bad)
+            Settings(_env_file=None)

@@ -1,0 +1,263 @@
+"""The bot's HTTP side (aiohttp): the webhook, and /healthz, /readyz and /metrics.
+
+In webhook mode all four share WEBHOOK_PORT (`run_webhook`); with polling the last three
+get a small server of their own on METRICS_PORT (`metrics_server`, off when it is 0).
+
+- `POST /webhook`: aiogram's `SimpleRequestHandler` with the secret token: a request
+  without the right `X-Telegram-Bot-Api-Secret-Token` header gets 401 and is never fed to
+  the dispatcher; the others are answered at once and handled in the background. On
+  shutdown the server stops taking requests, then waits for the updates in progress.
+- `GET /healthz`: 200 `ok` while the process serves requests.
+- `GET /readyz`: 200 `ready` when the database answers and is migrated to Alembic's head,
+  and every extra check passes; else 503 with the first problem in a few words.
+- `GET /metrics`: Prometheus text (`bot.metrics`), with the database gauges read in one
+  short session first.
+
+None of these writes a request body, a header or a message text to the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from alembic.script import ScriptDirectory
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import metrics as bot_metrics
+from bot.config import Settings
+from bot.rules.timezones import Clock
+from db.migrate import alembic_config
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhook"
+# A readiness check or the metrics' database read that takes longer counts as failed.
+CHECK_TIMEOUT_SECONDS = 5.0
+# How long a stopping webhook server waits for the updates it has taken.
+DRAIN_TIMEOUT_SECONDS = 25.0
+
+Check = Callable[[], Awaitable[None]]
+VERSIONS = text("SELECT version_num FROM alembic_version")
+
+
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's webhook handler (401 without the right secret token, updates handled in
+    the background) that lets the updates in progress finish before the bot's session
+    is closed."""
+
+    async def drain(self, timeout: float = DRAIN_TIMEOUT_SECONDS) -> None:  # noqa: ASYNC109
+        """Wait for the updates taken so far to be handled."""
+        pending = set(self._background_feed_update_tasks)
+        if pending:
+            _, unfinished = await asyncio.wait(pending, timeout=timeout)
+            if unfinished:
+                logger.warning("%d updates still in progress at shutdown", len(unfinished))
+
+    async def close(self) -> None:
+        await self.drain()
+        await super().close()
+
+
+WEBHOOK_HANDLER = web.AppKey("webhook_handler", WebhookHandler)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret token; a webhook is never served without one."""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not secret:
+        raise ValueError("a webhook needs WEBHOOK_SECRET")
+    return secret
+
+
+class Readiness:
+    """Is the process ready for traffic: the database reachable and at the migrations'
+    head, and every extra check (each raises when its dependency is not usable)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        extra_checks: Sequence[Check] = (),
+        *,
+        timeout: float = CHECK_TIMEOUT_SECONDS,
+    ) -> None:
+        self._engine = engine
+        self._checks = tuple(extra_checks)
+        self._timeout = timeout
+        self.heads = frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+    async def problem(self) -> str | None:
+        """None when ready, else what is wrong, in a few words."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                problem = await self._database()
+        except TimeoutError:
+            return f"database did not answer within {self._timeout:g} s"
+        if problem is not None:
+            return problem
+        for check in self._checks:
+            name = getattr(check, "__name__", None) or type(check).__name__
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await check()
+            except TimeoutError:
+                return f"{name}: no answer within {self._timeout:g} s"
+            except Exception as error:
+                return f"{name}: {type(error).__name__}"
+        return None
+
+    async def _database(self) -> str | None:
+        try:
+            async with self._engine.connect() as connection:
+                try:
+                    result = await connection.execute(VERSIONS)
+                    revisions = frozenset(str(value) for value in result.scalars())
+                except Exception as error:
+                    return f"database not migrated ({type(error).__name__})"
+        except Exception as error:
+            return f"database unreachable ({type(error).__name__})"
+        if not revisions:
+            return "database not migrated (no revision)"
+        if revisions != self.heads:
+            return (
+                f"database at revision {', '.join(sorted(revisions))}, "
+                f"expected {', '.join(sorted(self.heads))}"
+            )
+        return None
+
+
+def build_app(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    extra_checks: Sequence[Check] = (),
+    webhook: bool | None = None,
+    clock: Clock | None = None,
+    metrics: bot_metrics.Metrics | None = None,
+) -> web.Application:
+    """The aiohttp app: health, readiness and metrics, and the webhook when `webhook`
+    (by default: when WEBHOOK_URL is set). `clock`: the dispatcher's by default, for the
+    due-reminder gauge; `metrics`: the process's (`bot.metrics.current()`)."""
+    if webhook is None:
+        webhook = bool(settings.webhook_url)
+    if clock is None:
+        found = dispatcher.workflow_data.get("clock")
+        clock = found if isinstance(found, Clock) else Clock()
+    readiness = Readiness(engine, extra_checks)
+    app = web.Application()
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(request: web.Request) -> web.Response:
+        problem = await readiness.problem()
+        if problem is None:
+            return web.Response(text="ready")
+        return web.Response(text=problem, status=503)
+
+    async def metrics_view(request: web.Request) -> web.Response:
+        shown = metrics or bot_metrics.current()
+        snapshot: bot_metrics.DatabaseSnapshot | None
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), sessionmaker() as session:
+                snapshot = await bot_metrics.read_database(session, clock.now())
+        except Exception as error:
+            logger.warning("metrics: the database gauges were not read: %s", type(error).__name__)
+            snapshot = None
+        shown.show_database(snapshot)
+        return web.Response(
+            body=generate_latest(shown.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_view)
+    if webhook:
+        handler = WebhookHandler(dispatcher, bot, secret_token=webhook_secret(settings))
+        handler.register(app, path=WEBHOOK_PATH)
+        app[WEBHOOK_HANDLER] = handler
+        # Dispatcher start-up (the command menu) and shutdown with the app's.
+        setup_application(app, dispatcher, bot=bot)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[web.AppRunner]:
+    """Serve `app` on host:port until the block ends."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        yield runner
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def metrics_server(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    extra_checks: Sequence[Check] = (),
+) -> AsyncIterator[None]:
+    """With polling: /healthz, /readyz and /metrics on METRICS_PORT (nothing when 0)."""
+    if not settings.metrics_port:
+        yield
+        return
+    app = build_app(
+        dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks, webhook=False
+    )
+    async with serving(app, settings.metrics_host, settings.metrics_port):
+        logger.info("health and metrics on port %d", settings.metrics_port)
+        yield
+
+
+async def run_webhook(
+    settings: Settings,
+    bot: Bot,
+    dispatcher: Dispatcher,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    extra_checks: Sequence[Check] = (),
+) -> None:
+    """Serve the webhook (and health and metrics) on WEBHOOK_HOST:WEBHOOK_PORT, point
+    Telegram at it, and run until SIGTERM or SIGINT."""
+    secret = webhook_secret(settings)
+    app = build_app(
+        dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks, webhook=True
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for number in signals:
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(number, stop.set)
+    try:
+        async with serving(app, settings.webhook_host, settings.webhook_port):
+            await bot.set_webhook(
+                f"{settings.webhook_url.rstrip('/')}{WEBHOOK_PATH}",
+                secret_token=secret,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+            )
+            logger.info("webhook served on port %d", settings.webhook_port)
+            await stop.wait()
+            logger.info("stopping: finishing the updates in progress")
+    finally:
+        for number in signals:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(number)
