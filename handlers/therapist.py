@@ -30,11 +30,12 @@ from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
-from db import bookings, schedule, users
+from db import bookings, schedule
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
 from handlers.shared.memory import HOURS, HoursData
+from handlers.shared.notices import client_topics
 from handlers.shared.screens import screen_of
 from keyboards.therapist import (
     PAUSES,
@@ -184,20 +185,13 @@ async def _own_session(
 async def session_card_text(
     t: Texts, session: AsyncSession, booking: Booking, client: User, therapist: Therapist
 ) -> str:
-    questionnaire = await users.get_questionnaire(session, client)
-    codes = set(questionnaire.topics if questionnaire else [])
-    topics = ", ".join(
-        local_name(topic, t.language)
-        for topic in await users.visible_topics(session)
-        if topic.code in codes
-    )
     return t(
         "tbooking-card",
         when=when_text(t, booking.starts_at, therapist.timezone),
         zone=therapist.timezone,
         client=client.first_name or "—",
         format=t(f"format-{booking.format}"),
-        topics=topics or "—",
+        topics=await client_topics(session, client, t.language),
         status=t(f"status-{booking.status}"),
     )
 

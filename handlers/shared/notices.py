@@ -42,6 +42,18 @@ def amount_text(amount: int, currency: str) -> str:
     return str(amount) if currency == STARS else f"{amount / 100:.2f}"
 
 
+async def client_topics(session: AsyncSession, client: User, language: str) -> str:
+    """The topics a client chose, for their therapist ("—" when none)."""
+    questionnaire = await users.get_questionnaire(session, client)
+    codes = set(questionnaire.topics if questionnaire else [])
+    names = [
+        local_name(topic, language)
+        for topic in await users.visible_topics(session)
+        if topic.code in codes
+    ]
+    return ", ".join(names) or "—"
+
+
 @dataclass
 class Notices:
     translator: Translator
@@ -98,19 +110,13 @@ class Notices:
             return [Letter(chat, t(f"notify-{kind}-group", therapist=name, **values))]
         if not therapist.telegram_id:
             return []
-        questionnaire = await users.get_questionnaire(session, client)
-        codes = set(questionnaire.topics if questionnaire else [])
-        topics = ", ".join(
-            local_name(topic, language)
-            for topic in await users.visible_topics(session)
-            if topic.code in codes
-        )
+        topics = await client_topics(session, client, language)
         markup = (
             None
             if kind == "cancelled"
             else session_card_keyboard(t, booking.id, client.id, started=False)
         )
-        text = t(f"notify-{kind}", topics=topics or "—", **values)
+        text = t(f"notify-{kind}", topics=topics, **values)
         return [Letter(therapist.telegram_id, text, markup)]
 
     # -- the client -------------------------------------------------------------------
