@@ -80,25 +80,51 @@ async def demo(settings: Settings, *, if_empty: bool) -> None:
 async def run(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
     from bot.i18n import Translator
+    from bot.instances import create_redis, redis_check, single_instance_warning
     from bot.metrics import install_metrics
     from bot.middlewares import create_outgoing
+    from bot.pace import SharedPace
     from bot.rules.timezones import Clock
     from bot.web import metrics_server, run_webhook
     from db.engine import create_engine, create_sessionmaker
     from db.migrate import upgrade
     from scheduler import create_scheduler
 
+    warning = single_instance_warning(settings)
+    if warning is not None:
+        log.warning(warning)
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
+    # One Redis client for the process (REDIS_URL): conversation state, isolation, the
+    # once-only check of updates and a readiness check.
+    redis = create_redis(settings)
+    extra_checks = [redis_check(redis)] if redis is not None else []
     clock = Clock()
     translator = Translator(default=settings.default_language)
     rules = settings.rules()
     bot = create_bot(settings)
-    # One outgoing path for handlers and background jobs: one rate limit for the process.
-    outgoing = create_outgoing(bot, settings, sessionmaker, clock)
+    # One outgoing path for handlers and background jobs: one rate limit for the process,
+    # shared with the other instances through Redis when there is one.
+    pace = (
+        SharedPace(
+            settings.redis_url,
+            bot_id=bot.id,
+            rate_per_second=settings.send_rate_per_second,
+            chat_period_seconds=settings.send_rate_per_chat_seconds,
+        )
+        if settings.redis_url
+        else None
+    )
+    outgoing = create_outgoing(bot, settings, sessionmaker, clock, pace)
     dispatcher = create_dispatcher(
-        settings, sessionmaker, clock=clock, translator=translator, outgoing=outgoing, rules=rules
+        settings,
+        sessionmaker,
+        clock=clock,
+        translator=translator,
+        outgoing=outgoing,
+        rules=rules,
+        redis=redis,
     )
     install_metrics(dispatcher, bot)
     background = create_scheduler(
@@ -113,9 +139,13 @@ async def run(settings: Settings) -> None:
     try:
         background.start()
         if settings.webhook_url:
-            await run_webhook(settings, bot, dispatcher, engine, sessionmaker)
+            await run_webhook(
+                settings, bot, dispatcher, engine, sessionmaker, extra_checks=extra_checks
+            )
         else:
-            async with metrics_server(dispatcher, bot, settings, engine, sessionmaker):
+            async with metrics_server(
+                dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks
+            ):
                 await bot.delete_webhook(drop_pending_updates=False)
                 # No limit here: a throttled update must not take a place while it waits;
                 # the dispatcher's own `Capacity` bounds the updates in progress.
@@ -125,6 +155,8 @@ async def run(settings: Settings) -> None:
     finally:
         await background.stop()
         await bot.session.close()
+        if redis is not None:
+            await redis.aclose()
         await engine.dispose()
 
 

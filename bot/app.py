@@ -8,17 +8,20 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.instances import redis_isolation, redis_storage
 from bot.middlewares import (
     Capacity,
     DatabaseMiddleware,
     DeliverOutbox,
+    OnceOnly,
     OutboxMiddleware,
     OutgoingMiddleware,
     PersonMiddleware,
@@ -66,20 +69,33 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     outgoing: Outgoing | None = None,
     rules: Rules | None = None,
+    redis: Redis | None = None,
 ) -> Dispatcher:
+    """With `redis` (REDIS_URL), conversation state, per-person isolation and the once-only
+    check of updates live in Redis, shared by every instance; else in the database and in
+    this process. `storage` replaces the conversation storage (tests)."""
     import handlers
 
     translator = translator or Translator(default=settings.default_language)
     clock = clock or Clock()
+    isolation: BaseEventIsolation
+    if redis is not None:
+        storage = storage or redis_storage(redis)
+        isolation = redis_isolation(redis)
+    else:
+        storage = storage or DatabaseStorage(sessionmaker)
+        isolation = SimpleEventIsolation()
     dispatcher = Dispatcher(
-        storage=storage or DatabaseStorage(sessionmaker),
-        events_isolation=SimpleEventIsolation(),
+        storage=storage,
+        events_isolation=isolation,
         settings=settings,
         rules=rules or settings.rules(),
         translator=translator,
         clock=clock,
         sessionmaker=sessionmaker,
     )
+    # First of the bot's own (after aiogram's context and FSM middlewares).
+    dispatcher.update.outer_middleware(OnceOnly(sessionmaker, clock, redis))
     dispatcher.update.outer_middleware(TypedInputMiddleware())
     dispatcher.update.outer_middleware(PrivateChatsOnly(settings, translator))
     dispatcher.update.outer_middleware(

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     metrics_host: str = "0.0.0.0"
     metrics_port: int = Field(default=0, ge=0, le=65535)
 
+    # Several instances: conversation state, per-person isolation and the once-only check
+    # of updates in Redis (empty: in the database, one instance only with a webhook).
+    redis_url: str = ""
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -3,32 +3,83 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TelegramUser
 from aiolimiter import AsyncLimiter
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Markup, Translator, guess_language
-from bot.notify import Outgoing
+from bot.notify import Outgoing, Pace
 from bot.rules.timezones import Clock
 from bot.text import has_controls, without_controls
-from db import outbox, users
+from db import outbox, updates, users
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+logger = logging.getLogger(__name__)
+# How long Redis remembers a taken update id (seconds); the database keeps `updates.KEPT_FOR`.
+UPDATE_TTL_SECONDS = 86_400
+# The database's old update ids are dropped once every so many updates.
+CLEANUP_EVERY = 500
 
 
 @dataclass(frozen=True)
 class Role:
     is_admin: bool = False
     therapist_id: int | None = None
+
+
+class OnceOnly(BaseMiddleware):
+    """Each update_id of a bot is handled once, whichever instance or dispatcher gets it
+    (Telegram sends an update again when its webhook did not answer in time). The update
+    is claimed before it is handled: a crash half-way loses that update rather than
+    handling it twice. With Redis: `SET bot:<bot>:update:<id> 1 NX EX 86400`; without, a
+    row in `processed_updates` (old rows dropped every `CLEANUP_EVERY` updates)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        redis: Redis | None = None,
+        *,
+        cleanup_every: int = CLEANUP_EVERY,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._redis = redis
+        self._cleanup_every = cleanup_every
+        self._claimed = 0
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        if not await self._claim(bot.id, event.update_id):
+            logger.info("update %d was handled already: skipped", event.update_id)
+            return UNHANDLED
+        return await handler(event, data)
+
+    async def _claim(self, bot_id: int, update_id: int) -> bool:
+        if self._redis is not None:
+            key = f"bot:{bot_id}:update:{update_id}"
+            return bool(await self._redis.set(key, 1, nx=True, ex=UPDATE_TTL_SECONDS))
+        now = self._clock.now()
+        async with self._sessionmaker() as session:
+            taken = await updates.claim(session, bot_id, update_id, now)
+            self._claimed += 1
+            if self._claimed % self._cleanup_every == 0:
+                await updates.forget_old(session, now)
+        return taken
 
 
 class ThrottlingMiddleware(BaseMiddleware):
@@ -185,15 +236,20 @@ class OutboxMiddleware(BaseMiddleware):
 
 
 def create_outgoing(
-    bot: Bot, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+    bot: Bot,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    pace: Pace | None = None,
 ) -> Outgoing:
-    """The outgoing path of a bot, recording people who blocked it."""
+    """The outgoing path of a bot, recording people who blocked it; `pace`: limits shared
+    with the other instances (REDIS_URL)."""
 
     async def blocked(chat_id: int) -> None:
         async with sessionmaker() as session:
             await users.mark_blocked(session, chat_id, clock.now())
 
-    return Outgoing(bot, settings, blocked)
+    return Outgoing(bot, settings, blocked, pace=pace)
 
 
 class OutgoingMiddleware(BaseMiddleware):

@@ -15,7 +15,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import aiohttp
 from aiogram import Bot
@@ -45,6 +45,13 @@ OnBlocked = Callable[[int], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
 BuildMethod = Callable[[int], "TelegramMethod[Any] | Awaitable[TelegramMethod[Any]]"]
 Progress = Callable[["BroadcastReport"], Awaitable[None]]
+
+
+class Pace(Protocol):
+    """Limits kept outside the process (`bot.pace.SharedPace`): waits for a send's turn."""
+
+    async def wait_turn(self, chat_id: int) -> None: ...
+
 
 MAX_FLOOD_WAITS = 5
 BACKOFF_FIRST_SECONDS = 0.5
@@ -137,8 +144,11 @@ class Outgoing:
         *,
         sleep: Sleep = asyncio.sleep,
         max_flood_waits: int = MAX_FLOOD_WAITS,
+        pace: Pace | None = None,
     ) -> None:
+        """`pace`: limits shared with other instances; without it the process paces itself."""
         self._bot = bot
+        self._pace = pace
         self._on_blocked = on_blocked
         self._sleep = sleep
         self._max_retries = settings.send_max_retries
@@ -328,6 +338,9 @@ class Outgoing:
         return delivery.status
 
     async def _wait_turn(self, chat_id: int) -> None:
+        if self._pace is not None:
+            await self._pace.wait_turn(chat_id)
+            return
         # The chat's own limit is the last gate before the request, so the spacing a chat
         # sees is exact. The global limit then counts a few sends slightly early (those that
         # waited on their chat), well inside the margin under Telegram's 30 a second.

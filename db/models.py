@@ -358,6 +358,17 @@ class FsmRecord(Base):
     updated_at: Mapped[datetime]
 
 
+class ProcessedUpdate(Base):
+    """An update a dispatcher has taken (`db.updates.claim`): the same update_id from
+    Telegram again is skipped. Rows older than a day are dropped."""
+
+    __tablename__ = "processed_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime]
+
+
 class Refund(Base):
     """Money to give back: written in the transaction that decided it (a cancellation in
     the free window, a payment that came too late or for the wrong amount). Stars go back

@@ -593,6 +593,9 @@ class TgUser:
         )
 
 
+UPDATE_IDS = itertools.count(1)
+
+
 @dataclass
 class Harness:
     """The production dispatcher and bot wired to a fake Telegram."""
@@ -609,5 +612,6 @@ class Harness:
         return TgUser(self, user_id, first_name, **kwargs)
 
     async def feed(self, **content: Any) -> None:
-        update = Update(update_id=self.next_id(), **content)
+        # Unique across harnesses: dispatchers sharing a database skip an update id seen.
+        update = Update(update_id=next(UPDATE_IDS), **content)
         await self.dispatcher.feed_update(self.bot, update)

@@ -11,11 +11,13 @@ from typing import Any
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Chat, InlineKeyboardMarkup, Message
 from aiogram.types import User as TelegramUser
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import instances
 from bot.formatting import local_name
 from bot.i18n import Texts
 from bot.rules.timezones import utc_offset_label
@@ -213,10 +215,14 @@ class Flow:
         )
 
     async def forget(self) -> None:
-        """Keep nothing of this person's conversations: on the bot's own storage every chat
-        and destiny of theirs (answers typed in a group too), elsewhere this one."""
-        if isinstance(self.state.storage, DatabaseStorage):
+        """Keep nothing of this person's conversations: on the bot's own storage and on
+        Redis every chat and destiny of theirs (answers typed in a group too), elsewhere
+        this one."""
+        storage = self.state.storage
+        if isinstance(storage, DatabaseStorage):
             await erasure.forget_person(self.session, self.state.key.user_id)
+        elif isinstance(storage, RedisStorage):
+            await instances.forget_person(storage, self.state.key.bot_id, self.state.key.user_id)
         else:
             await self.state.clear()
 

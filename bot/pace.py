@@ -1,0 +1,60 @@
+"""How fast the outgoing path sends when several instances share one bot.
+
+One process paces itself in memory (`bot.notify.Outgoing`'s own limiters). Several
+instances each doing that would together exceed Telegram's limits, so with `REDIS_URL` the
+limits live in Redis: `SharedPace` takes a turn from a moving window kept there (the
+`limits` library), the overall one and the chat's, before every send of every instance."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+Sleep = Callable[[float], Awaitable[None]]
+SHORTEST_WAIT = 0.005
+
+
+def per_second(rate: float) -> RateLimitItem:
+    """`rate` sends a second as a whole number of sends in a whole number of seconds."""
+    if rate >= 1:
+        return RateLimitItemPerSecond(math.floor(rate), 1)
+    return RateLimitItemPerSecond(1, math.ceil(1 / rate))
+
+
+class SharedPace:
+    """The overall and per-chat limits of one bot, shared by every instance through Redis."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        bot_id: int,
+        rate_per_second: float,
+        chat_period_seconds: float,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        uri = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
+        storage = storage_from_string(uri)
+        assert isinstance(storage, Storage)
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._namespace = f"bot:{bot_id}:pace"
+        self._overall = per_second(rate_per_second)
+        self._per_chat = RateLimitItemPerSecond(1, max(1, math.ceil(chat_period_seconds)))
+        self._sleep = sleep
+
+    async def wait_turn(self, chat_id: int) -> None:
+        # The chat's turn first: waiting on it must not hold an overall turn unused.
+        await self._take(self._per_chat, f"chat:{chat_id}")
+        await self._take(self._overall, "overall")
+
+    async def _take(self, item: RateLimitItem, key: str) -> None:
+        while not await self._limiter.hit(item, self._namespace, key):
+            stats = await self._limiter.get_window_stats(item, self._namespace, key)
+            await self._sleep(max(SHORTEST_WAIT, stats.reset_time - time.time()))
