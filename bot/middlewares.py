@@ -27,8 +27,11 @@ from db import outbox, updates, users
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 logger = logging.getLogger(__name__)
-# How long Redis remembers a taken update id (seconds); the database keeps `updates.KEPT_FOR`.
+# How long Redis remembers a handled update id (seconds); the database keeps
+# `updates.KEPT_FOR`. An update in hand is held for `updates.LEASE` only, so one whose
+# process was killed is handled when Telegram delivers it again.
 UPDATE_TTL_SECONDS = 86_400
+UPDATE_LEASE_SECONDS = int(updates.LEASE.total_seconds())
 # The database's old update ids are dropped once every so many updates.
 CLEANUP_EVERY = 500
 
@@ -42,9 +45,12 @@ class Role:
 class OnceOnly(BaseMiddleware):
     """Each update_id of a bot is handled once, whichever instance or dispatcher gets it
     (Telegram sends an update again when its webhook did not answer in time). The update
-    is claimed before it is handled: a crash half-way loses that update rather than
-    handling it twice. With Redis: `SET bot:<bot>:update:<id> 1 NX EX 86400`; without, a
-    row in `processed_updates` (old rows dropped every `CLEANUP_EVERY` updates)."""
+    is claimed before it is handled and marked done after, even when the handler failed
+    (the person was told; a retry would repeat it). A claim that was never finished (the
+    process was killed) lapses after `updates.LEASE`, so Telegram's next delivery of that
+    update is handled. With Redis: `SET bot:<bot>:update:<id> busy NX EX <lease>`, then
+    `done` for a day; without, a row in `processed_updates` (old rows dropped every
+    `CLEANUP_EVERY` updates)."""
 
     def __init__(
         self,
@@ -67,12 +73,15 @@ class OnceOnly(BaseMiddleware):
         if not await self._claim(bot.id, event.update_id):
             logger.info("update %d was handled already: skipped", event.update_id)
             return UNHANDLED
-        return await handler(event, data)
+        try:
+            return await handler(event, data)
+        finally:
+            await self._finish(bot.id, event.update_id)
 
     async def _claim(self, bot_id: int, update_id: int) -> bool:
         if self._redis is not None:
             key = f"bot:{bot_id}:update:{update_id}"
-            return bool(await self._redis.set(key, 1, nx=True, ex=UPDATE_TTL_SECONDS))
+            return bool(await self._redis.set(key, "busy", nx=True, ex=UPDATE_LEASE_SECONDS))
         now = self._clock.now()
         async with self._sessionmaker() as session:
             taken = await updates.claim(session, bot_id, update_id, now)
@@ -80,6 +89,14 @@ class OnceOnly(BaseMiddleware):
             if self._claimed % self._cleanup_every == 0:
                 await updates.forget_old(session, now)
         return taken
+
+    async def _finish(self, bot_id: int, update_id: int) -> None:
+        if self._redis is not None:
+            key = f"bot:{bot_id}:update:{update_id}"
+            await self._redis.set(key, "done", ex=UPDATE_TTL_SECONDS)
+            return
+        async with self._sessionmaker() as session:
+            await updates.finish(session, bot_id, update_id, self._clock.now())
 
 
 class ThrottlingMiddleware(BaseMiddleware):

@@ -360,13 +360,15 @@ class FsmRecord(Base):
 
 class ProcessedUpdate(Base):
     """An update a dispatcher has taken (`db.updates.claim`): the same update_id from
-    Telegram again is skipped. Rows older than a day are dropped."""
+    Telegram again is skipped once it is done, or while its claim is fresh. Rows older than
+    a day are dropped."""
 
     __tablename__ = "processed_updates"
 
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    seen_at: Mapped[datetime]
+    seen_at: Mapped[datetime]  # when it was (last) claimed
+    done_at: Mapped[datetime | None]  # handled; None while in hand, or its process died
 
 
 class Refund(Base):

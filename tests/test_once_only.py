@@ -93,3 +93,31 @@ async def test_old_update_ids_are_dropped(db_sessionmaker: Sessions, clock: Manu
         kept = await session.scalars(select(ProcessedUpdate.update_id).order_by("update_id"))
         assert list(kept) == [11, 11, 12]
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 3
+
+
+async def test_an_update_whose_process_died_is_handled_when_telegram_sends_it_again(
+    db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    """A claim is a lease: while fresh, another dispatcher leaves the update alone; once it
+    lapsed without the update being finished (the process was killed), the update is taken
+    again; once finished, never."""
+    async with db_sessionmaker() as session:
+        assert await updates.claim(session, 1, 20, clock.now())  # then the process dies
+        assert not await updates.claim(session, 1, 20, clock.now() + timedelta(seconds=30))
+        assert await updates.claim(session, 1, 20, clock.now() + updates.LEASE * 2)
+        await updates.finish(session, 1, 20, clock.now() + updates.LEASE * 2)
+        assert not await updates.claim(session, 1, 20, clock.now() + updates.LEASE * 5)
+
+
+async def test_a_handled_update_is_finished_and_never_taken_again(
+    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    update = start_update(7_000_021, 503)
+    await harness.dispatcher.feed_update(harness.bot, update)
+    async with db_sessionmaker() as session:
+        row = await session.get(ProcessedUpdate, (harness.bot.id, 7_000_021))
+        assert row is not None and row.done_at is not None
+    clock.advance(minutes=10)
+    shown = answers(harness, 503)
+    await harness.dispatcher.feed_update(harness.bot, update)
+    assert answers(harness, 503) == shown

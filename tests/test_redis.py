@@ -21,6 +21,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.instances import SINGLE_INSTANCE, redis_check, single_instance_warning
+from bot.middlewares import UPDATE_LEASE_SECONDS
 from bot.web import Readiness
 from db.models import FsmRecord
 from tests.conftest import ManualClock, make_settings
@@ -90,9 +91,11 @@ async def test_the_same_update_twice_is_handled_once_with_redis(
         assert first > 0
         await harness.dispatcher.feed_update(harness.bot, update)
         assert answers(harness, 601) == first
-        # Claimed in Redis, not in the database.
-        assert await redis.get(f"bot:{harness.bot.id}:update:8000001") == b"1"
-        assert 0 < await redis.ttl(f"bot:{harness.bot.id}:update:8000001") <= 86_400
+        # Claimed in Redis, not in the database; finished, it is remembered for a day, not
+        # just for the lease of an update in hand.
+        key = f"bot:{harness.bot.id}:update:8000001"
+        assert await redis.get(key) == b"done"
+        assert UPDATE_LEASE_SECONDS < await redis.ttl(key) <= 86_400
         await harness.dispatcher.feed_update(harness.bot, start_update(8_000_002, 601))
         assert answers(harness, 601) > first
     finally:

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("bot_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("seen_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", db.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("bot_id", "update_id"),
     )
 
