@@ -1,7 +1,8 @@
-"""One router per feature. `setup(dispatcher)` builds them (anew per dispatcher: an aiogram
-router belongs to one parent) in the order they must be tried, and hands every handler the
-screens of its update: `flow` (sign-up and questionnaire) and `cards` (the catalogue,
-None before consent)."""
+"""One router per feature, each split by who may use it (`handlers.shared.guards`).
+`setup(dispatcher)` builds them (anew per dispatcher: an aiogram router belongs to one
+parent) in the order they must be tried, and hands every handler the screens of its
+update: `flow` (a `ClientFlow` for a person with a profile, else a `Flow`) and `cards`
+(the catalogue; None before consent, which the client routers rule out)."""
 
 from __future__ import annotations
 
