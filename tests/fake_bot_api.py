@@ -182,6 +182,13 @@ class FakeBotApi:
         self._arrived = asyncio.Event()
         return update_id
 
+    async def next_update(self) -> dict[str, Any]:
+        """The oldest update nobody has taken yet, taken (for delivering it to a webhook
+        instead of answering getUpdates); waits for one."""
+        while not self._updates:
+            await self._arrived.wait()
+        return self._updates.pop(0)
+
     def _person(self, user_id: int) -> dict[str, Any]:
         person = {"id": user_id, "is_bot": False, "first_name": "Анна", "language_code": "ru"}
         return self._users.setdefault(user_id, person)
