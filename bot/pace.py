@@ -50,11 +50,19 @@ class SharedPace:
         self._sleep = sleep
 
     async def wait_turn(self, chat_id: int) -> None:
-        # The chat's turn first: waiting on it must not hold an overall turn unused.
-        await self._take(self._per_chat, f"chat:{chat_id}")
-        await self._take(self._overall, "overall")
+        """Both turns at one moment, so the send follows each at once: wait until the chat
+        is free (without taking it), take an overall turn, then the chat's. If another
+        instance took the chat's turn in between, the overall turn is left unused (slower,
+        never faster) and it starts again."""
+        chat = f"chat:{chat_id}"
+        while True:
+            while not await self._limiter.test(self._per_chat, self._namespace, chat):
+                await self._wait_for(self._per_chat, chat)
+            while not await self._limiter.hit(self._overall, self._namespace, "overall"):
+                await self._wait_for(self._overall, "overall")
+            if await self._limiter.hit(self._per_chat, self._namespace, chat):
+                return
 
-    async def _take(self, item: RateLimitItem, key: str) -> None:
-        while not await self._limiter.hit(item, self._namespace, key):
-            stats = await self._limiter.get_window_stats(item, self._namespace, key)
-            await self._sleep(max(SHORTEST_WAIT, stats.reset_time - time.time()))
+    async def _wait_for(self, item: RateLimitItem, key: str) -> None:
+        stats = await self._limiter.get_window_stats(item, self._namespace, key)
+        await self._sleep(max(SHORTEST_WAIT, stats.reset_time - time.time()))

@@ -24,8 +24,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 needs_redis = pytest.mark.skipif(
     not REDIS_URL, reason="TEST_REDIS_URL is not set: no Redis server for shared limits"
 )
-# Redis keeps the window on its clock, the test reads the arrival on its own: a little slack.
-SLACK = 0.1
+# Redis keeps the window on its clock, the test reads the arrival on its own, and a loaded
+# machine delays a send after its turn: some slack (sends without a shared pace are ~0 apart).
+SLACK = 0.25
 SENT: list[tuple[float, int]] = []
 
 
