@@ -4,7 +4,8 @@
 Counted by the process:
 
 - `bot_updates_total{type, outcome}`: updates by type (`message`, `callback_query`, …) and
-  outcome: `handled`, `unhandled` (no handler took it) or `error` (the handler raised);
+  outcome: `handled`, `unhandled` (no handler took it), `error` (the handler raised) or
+  `repeated` (delivered again after it was handled, here or by another instance: skipped);
 - `bot_handler_duration_seconds{type}`: how long routing and the handler took;
 - `bot_outgoing_messages_total{result}`: sends through `bot.notify.Outgoing`: `sent`, `429`
   (each flood-control answer; the message is retried), `403` (blocked) or `failed`;
@@ -171,6 +172,11 @@ def reset() -> Metrics:
 
 def count_outgoing(result: OutgoingResult) -> None:
     _current.outgoing.labels(result).inc()
+
+
+def count_repeated(update: Update) -> None:
+    """An update delivered again after it was handled, skipped (`bot.middlewares.OnceOnly`)."""
+    _current.updates.labels(_kind(update), "repeated").inc()
 
 
 async def read_database(session: AsyncSession, now: datetime) -> DatabaseSnapshot:

@@ -18,6 +18,7 @@ from aiolimiter import AsyncLimiter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.config import Settings
 from bot.i18n import Markup, Translator, guess_language
 from bot.notify import Outgoing, Pace
@@ -72,6 +73,7 @@ class OnceOnly(BaseMiddleware):
         bot: Bot = data["bot"]
         if not await self._claim(bot.id, event.update_id):
             logger.info("update %d was handled already: skipped", event.update_id)
+            metrics.count_repeated(event)
             return UNHANDLED
         try:
             return await handler(event, data)

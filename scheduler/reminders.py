@@ -37,6 +37,12 @@ Outcome = Literal["sent", "dropped", "failed"]
 BATCH = 50
 
 
+def claim_size(rate_per_second: float) -> int:
+    """About a second's worth of sends: what one instance claims at a time, so that several
+    instances share a burst of due reminders and one that dies strands no more than that."""
+    return max(1, min(BATCH, math.ceil(rate_per_second)))
+
+
 @dataclass(slots=True)
 class ReminderReport:
     sent: int = 0
@@ -266,6 +272,7 @@ class ReminderJob:
                 settings=self._settings,
                 clock=self._clock,
                 stop=self._stop,
+                batch=claim_size(self._settings.send_rate_per_second),
             )
 
     async def stop(self) -> None:

@@ -69,6 +69,7 @@ class Upload:
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.time)  # arrival, in wall time
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Sent:
     file_name: str | None = None  # of an uploaded photo or document
     file_bytes: bytes | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.time)  # arrival, in wall time
 
     def button(self, prefix: str) -> str:
         """The callback data of the first button whose text starts with `prefix`."""

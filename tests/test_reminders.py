@@ -37,7 +37,7 @@ from scheduler import (
     SLOTS_JOB_ID,
     create_scheduler,
 )
-from scheduler.reminders import ReminderReport, send_due_reminders
+from scheduler.reminders import ReminderReport, claim_size, send_due_reminders
 from tests.conftest import ManualClock, make_settings
 from tests.fake_telegram import Harness, Shown, TgUser
 
@@ -747,3 +747,8 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
     practice.clock.current = START - timedelta(hours=1)
     assert await background.reminders.run() == ReminderReport()
     assert len(practice.client_chat.shown) == 1
+
+
+def test_an_instance_claims_about_a_seconds_worth_of_reminders_at_a_time() -> None:
+    # Several instances share a burst of due reminders instead of one holding them all.
+    assert [claim_size(rate) for rate in (0.5, 4, 25, 25.5, 1000)] == [1, 4, 25, 26, 50]
