@@ -1,15 +1,72 @@
-"""The therapist catalogue as matching and the cards need it."""
+"""The therapist catalogue as matching and the cards need it.
+
+`search` ranks therapists in the database the way `bot.rules.matching.find_matches`
+specifies (topic share, then the soonest fitting slot, then id), one page at a time, and
+reads only what it ranks:
+
+1. the hard filters on the therapist row (active, format, gender, budget, left out) and
+   the free-hours summary (`therapist_free_hours`: a therapist with no free slot in any
+   hour of the week the client's spans touch is out) give the size of each tier (therapists
+   with the same number of the client's topics), without reading a slot;
+2. tiers are ranked best first: a small tier by each member's first fitting slot (one
+   indexed aggregate over those therapists' slots); a large one by reading the free slots
+   of its members in time order until the page is full, so the first fitting slot of each
+   therapist is the first of theirs it meets.
+
+A page ends with a cursor (tier, first fitting slot, id) the next page starts after, and
+the ids already shown are skipped, so a listing needs to keep only what it has shown.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.rules.matching import Candidate, Preferences
-from db.models import Questionnaire, Slot, SlotStatus, Therapist, User
+from bot.rules.matching import (
+    ANY,
+    MASK_WORD,
+    MASK_WORDS,
+    Candidate,
+    Preferences,
+    Question,
+    fitting_spans,
+    slot_fits,
+    week_hour_mask,
+)
+from db.models import (
+    Questionnaire,
+    Slot,
+    SlotStatus,
+    Therapist,
+    TherapistFreeHours,
+    TherapistTopic,
+    Topic,
+    User,
+)
+from db.types import UTCDateTime
+
+PAGE = 10  # therapists ranked per page
+SMALL_TIER = 200  # up to this many, a tier is ranked by one aggregate over its slots
+SCAN_CHUNK = 200  # free slots read at a time when a large tier is read in time order
+TOPIC_BITS = 63  # topic ids counted in `therapists.topic_bits` (migration 0007)
 
 
 def preferences_of(questionnaire: Questionnaire, user: User) -> Preferences:
@@ -65,5 +122,352 @@ async def remember_photo(session: AsyncSession, therapist_id: int, file_id: str)
     """Telegram's file id of an uploaded portrait: later cards send it without uploading."""
     await session.execute(
         update(Therapist).where(Therapist.id == therapist_id).values(photo_file_id=file_id)
+    )
+    await session.commit()
+
+
+# -- the search ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    therapist_id: int
+    matched: int  # of the client's topics
+    first_fit: datetime  # the soonest fitting free slot
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a listing stopped: the next page starts after this therapist."""
+
+    matched: int
+    first_fit: datetime
+    therapist_id: int
+
+    @classmethod
+    def after(cls, ranked: Ranked) -> Cursor:
+        return cls(ranked.matched, ranked.first_fit, ranked.therapist_id)
+
+
+@dataclass(frozen=True)
+class Page:
+    ranked: list[Ranked]
+    total: int  # the therapists the filters and the summary let through (see `search`)
+    complete: bool  # nobody ranks after this page
+
+
+@dataclass(frozen=True)
+class _Query:
+    prefs: Preferences
+    spans: list[tuple[datetime, datetime]]
+    where: list[ColumnElement[bool]]  # on Therapist and TherapistFreeHours
+    matched: ColumnElement[int]
+    check_time: bool
+
+
+async def search(
+    session: AsyncSession,
+    prefs: Preferences,
+    earliest: datetime,
+    latest: datetime,
+    *,
+    exclude: Collection[int] = (),
+    after: Cursor | None = None,
+    shown: Collection[int] = (),
+    size: int = PAGE,
+    filters: Collection[str] = ("format", "gender", "budget", "time"),
+) -> Page:
+    """The next `size` therapists after `after` (from the best when None), skipping
+    `shown`. `total` counts every therapist through the hard filters whose free hours touch
+    the client's spans; one whose only such slots were taken meanwhile is counted but never
+    ranked, so `total` can be a little high until the listing is complete. `filters`: the
+    hard filters to apply (a diagnosis asks with fewer)."""
+    query = await _query(session, prefs, earliest, latest, exclude, filters)
+    if query is None:
+        return Page([], 0, True)
+    tiers = await _tier_sizes(session, query)
+    total = sum(tiers.values())
+    found: list[Ranked] = []
+    skip = set(shown)
+    for matched in sorted(tiers, reverse=True):
+        if after is not None and matched > after.matched:
+            continue
+        start = after if after is not None and matched == after.matched else None
+        need = size - len(found)
+        if tiers[matched] <= SMALL_TIER:
+            found += await _rank_small(session, query, matched, start, skip, need)
+        else:
+            found += await _rank_large(session, query, matched, start, skip, need)
+        if len(found) >= size:
+            return Page(found[:size], total, False)
+    return Page(found, total, True)
+
+
+async def anyone(
+    session: AsyncSession,
+    question: Question,
+    earliest: datetime,
+    latest: datetime,
+    exclude: Collection[int] = (),
+) -> bool:
+    """Whether anyone passes the question's filters (for `bot.rules.matching.diagnose_by`)."""
+    page = await search(
+        session,
+        question.prefs,
+        earliest,
+        latest,
+        exclude=exclude,
+        size=1,
+        filters=question.filters,
+    )
+    return bool(page.ranked)
+
+
+async def _query(
+    session: AsyncSession,
+    prefs: Preferences,
+    earliest: datetime,
+    latest: datetime,
+    exclude: Collection[int],
+    filters: Collection[str],
+) -> _Query | None:
+    check_time = "time" in filters
+    spans = fitting_spans(prefs, earliest, latest) if check_time else [(earliest, latest)]
+    if not spans:
+        return None
+    mask = week_hour_mask(spans)
+    words = (TherapistFreeHours.w0, TherapistFreeHours.w1, TherapistFreeHours.w2)
+    assert len(words) == MASK_WORDS
+    where: list[ColumnElement[bool]] = [
+        Therapist.active.is_(True),
+        or_(*(word.op("&")(bits) != 0 for word, bits in zip(words, mask, strict=True) if bits)),
+    ]
+    if "format" in filters:
+        offers = (
+            Therapist.offers_couple if prefs.format == "couple" else Therapist.offers_individual
+        )
+        where.append(offers.is_(True))
+    if "gender" in filters and prefs.gender != ANY:
+        where.append(Therapist.gender == prefs.gender)
+    if "budget" in filters and prefs.budget is not None:
+        where.append(Therapist.price <= prefs.budget)
+    if exclude:
+        where.append(Therapist.id.not_in(list(exclude)))
+    topic_ids = (
+        list(await session.scalars(select(Topic.id).where(Topic.code.in_(sorted(prefs.topics)))))
+        if prefs.topics
+        else []
+    )
+    matched: ColumnElement[int]
+    if not topic_ids:
+        matched = literal(0)
+    elif max(topic_ids) <= TOPIC_BITS:
+        # Counted in the row's topic bits: no lookup per therapist.
+        matched = sum(
+            (
+                Therapist.topic_bits.op(">>")(literal_column(str(int(topic_id) - 1))).op("&")(1)
+                for topic_id in topic_ids
+            ),
+            start=literal(0),
+        )
+    else:
+        matched = (
+            select(func.count())
+            .where(
+                TherapistTopic.therapist_id == Therapist.id,
+                TherapistTopic.topic_id.in_(topic_ids),
+            )
+            .scalar_subquery()
+        )
+    return _Query(prefs, spans, where, matched, check_time)
+
+
+def _members(query: _Query, matched: int) -> Select[int]:
+    return (
+        select(Therapist.id)
+        .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
+        .where(*query.where, query.matched == matched)
+    )
+
+
+async def _tier_sizes(session: AsyncSession, query: _Query) -> dict[int, int]:
+    tiers = (
+        select(query.matched.label("matched"))
+        .select_from(Therapist)
+        .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
+        .where(*query.where)
+        .subquery()
+    )
+    rows = await session.execute(select(tiers.c.matched, func.count()).group_by(tiers.c.matched))
+    return {int(matched): int(count) for matched, count in rows}
+
+
+def _in_spans(spans: Iterable[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    return or_(
+        false(), *(and_(Slot.starts_at >= start, Slot.starts_at < end) for start, end in spans)
+    )
+
+
+def _fits(query: _Query, start: datetime) -> bool:
+    return not query.check_time or slot_fits(start, query.prefs)
+
+
+def _after(start: Cursor | None, ranked: Ranked) -> bool:
+    return start is None or (ranked.first_fit, ranked.therapist_id) > (
+        start.first_fit,
+        start.therapist_id,
+    )
+
+
+async def _rank_small(
+    session: AsyncSession,
+    query: _Query,
+    matched: int,
+    start: Cursor | None,
+    skip: set[int],
+    need: int,
+) -> list[Ranked]:
+    """Every member's first fitting slot (a few index lookups each); then sorted."""
+    first = (
+        select(func.min(Slot.starts_at))
+        .where(
+            Slot.therapist_id == Therapist.id,
+            Slot.status == SlotStatus.free,
+            _in_spans(query.spans),
+        )
+        .correlate(Therapist)
+        .scalar_subquery()
+    )
+    firsts = await session.execute(
+        _members(query, matched).add_columns(first.label("first")).subquery().select()
+    )
+    ranked = []
+    for therapist_id, first in firsts:
+        if therapist_id in skip or first is None:
+            continue
+        fitting: datetime | None = first
+        if not _fits(query, first):  # a span a little wider than the clock (a change of clocks)
+            fitting = await _first_fitting(session, query, therapist_id)
+        if fitting is not None:
+            ranked.append(Ranked(therapist_id, matched, fitting))
+    ranked.sort(key=lambda each: (each.first_fit, each.therapist_id))
+    chosen = [each for each in ranked if _after(start, each)][:need]
+    skip.update(each.therapist_id for each in chosen)
+    return chosen
+
+
+async def _first_fitting(
+    session: AsyncSession, query: _Query, therapist_id: int
+) -> datetime | None:
+    starts = await session.scalars(
+        select(Slot.starts_at)
+        .where(
+            Slot.therapist_id == therapist_id,
+            Slot.status == SlotStatus.free,
+            _in_spans(query.spans),
+        )
+        .order_by(Slot.starts_at)
+    )
+    return next((each for each in starts if _fits(query, each)), None)
+
+
+async def _rank_large(
+    session: AsyncSession,
+    query: _Query,
+    matched: int,
+    start: Cursor | None,
+    skip: set[int],
+    need: int,
+) -> list[Ranked]:
+    """The members' free slots in time order: each therapist's first is their first fit.
+    Membership is asked of each slot read (not gathered first): few are read."""
+    members = (
+        select(Therapist.id)
+        .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
+        .where(Therapist.id == Slot.therapist_id, *query.where, query.matched == matched)
+        .correlate(Slot)
+        .exists()
+    )
+    chosen: list[Ranked] = []
+    for span_start, span_end in query.spans:
+        if start is not None and span_end <= start.first_fit:
+            continue
+        position = None if start is None else (start.first_fit, start.therapist_id)
+        while True:
+            keyset: list[ColumnElement[bool]] = []
+            if position is not None:
+                keyset.append(
+                    or_(
+                        Slot.starts_at > position[0],
+                        and_(Slot.starts_at == position[0], Slot.therapist_id > position[1]),
+                    )
+                )
+            rows = (
+                await session.execute(
+                    select(Slot.therapist_id, Slot.starts_at)
+                    .where(
+                        Slot.status == SlotStatus.free,
+                        Slot.starts_at >= span_start,
+                        Slot.starts_at < span_end,
+                        *keyset,
+                        members,
+                    )
+                    .order_by(Slot.starts_at, Slot.therapist_id)
+                    .limit(SCAN_CHUNK)
+                )
+            ).all()
+            for therapist_id, first in rows:
+                if therapist_id in skip or not _fits(query, first):
+                    continue
+                skip.add(therapist_id)
+                chosen.append(Ranked(therapist_id, matched, first))
+                if len(chosen) >= need:
+                    return chosen
+            if len(rows) < SCAN_CHUNK:
+                break
+            position = (rows[-1][1], rows[-1][0])
+    return chosen
+
+
+def _week_hour_sql(dialect: str) -> str:
+    if dialect == "postgresql":
+        utc = "(starts_at AT TIME ZONE 'UTC')"
+        return f"(EXTRACT(DOW FROM {utc})::int * 24 + EXTRACT(HOUR FROM {utc})::int)"
+    day, hour = (
+        "CAST(strftime('%w', starts_at) AS INTEGER)",
+        "CAST(strftime('%H', starts_at) AS INTEGER)",
+    )
+    return f"({day} * 24 + {hour})"
+
+
+async def refresh_free_hours(session: AsyncSession, now: datetime) -> None:
+    """Recompute every therapist's free hours from the free slots still ahead, clearing
+    the bits of hours whose slots were taken or have passed; commits. The summary rows are
+    locked first (PostgreSQL; SQLite has one writer), so a slot freed meanwhile is either
+    seen by the recount or sets its bit after it."""
+    dialect = session.get_bind().dialect.name
+    hour = _week_hour_sql(dialect)
+    words = [
+        f"(CASE WHEN {hour} / {MASK_WORD} = {n} THEN CAST(1 AS BIGINT) << ({hour} % {MASK_WORD}) "
+        "ELSE 0 END)"
+        for n in range(MASK_WORDS)
+    ]
+    merge = "bit_or" if dialect == "postgresql" else "sum"  # of distinct powers of two: the same
+    recount = ", ".join(f"{merge}(DISTINCT {word}) AS w{n}" for n, word in enumerate(words))
+    assign = ", ".join(f"w{n} = counted.w{n}" for n in range(MASK_WORDS))
+    if dialect == "postgresql":
+        await session.execute(
+            text("SELECT therapist_id FROM therapist_free_hours ORDER BY therapist_id FOR UPDATE")
+        )
+    await session.execute(
+        text(f"UPDATE therapist_free_hours SET {', '.join(f'w{n} = 0' for n in range(MASK_WORDS))}")
+    )
+    await session.execute(
+        text(
+            f"UPDATE therapist_free_hours SET {assign} FROM (SELECT therapist_id, {recount} "
+            "FROM slots WHERE status = 'free' AND starts_at >= :now GROUP BY therapist_id) "
+            "AS counted WHERE therapist_free_hours.therapist_id = counted.therapist_id"
+        ).bindparams(bindparam("now", type_=UTCDateTime())),
+        {"now": now},
     )
     await session.commit()

@@ -113,6 +113,7 @@ class Topic(Base):
 
 class TherapistTopic(Base):
     __tablename__ = "therapist_topics"
+    __table_args__ = (Index("ix_therapist_topics_topic", "topic_id", "therapist_id"),)
 
     therapist_id: Mapped[int] = mapped_column(
         ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True
@@ -151,6 +152,9 @@ class Therapist(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Bit n-1 for topic id n (1–63), kept by triggers on therapist_topics (migration 0007);
+    # read by the catalogue's search only.
+    topic_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     topics: Mapped[list[Topic]] = relationship(secondary="therapist_topics", lazy="selectin")
 
@@ -201,7 +205,8 @@ class Slot(Base):
     __table_args__ = (
         UniqueConstraint("therapist_id", "starts_at", name="uq_slots_therapist_start"),
         CheckConstraint("ends_at > starts_at", name="slot_positive_length"),
-        Index("ix_slots_status_start", "status", "starts_at"),
+        Index("ix_slots_status_start_therapist", "status", "starts_at", "therapist_id"),
+        Index("ix_slots_therapist_status_start", "therapist_id", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -209,6 +214,22 @@ class Slot(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default=SlotStatus.free)
+
+
+class TherapistFreeHours(Base):
+    """The hours of the week (UTC, from Sunday 00:00) in which a therapist has a free slot,
+    as bits of three words (`bot.rules.matching.week_hour_mask`). Kept by triggers on
+    `slots` (migration 0007): a bit is set whenever a slot becomes free and cleared only by
+    `db.catalog.refresh_free_hours`; a set bit may be stale, a missing one never is."""
+
+    __tablename__ = "therapist_free_hours"
+
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    w0: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    w1: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    w2: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Booking(Base):

@@ -39,22 +39,20 @@ async def on_page(
 ) -> None:
     listing = await cards.listing()
     prefs = await cards.preferences()
-    if (
-        prefs is None
-        or callback_data.v != listing.v
-        or not 0 <= callback_data.index < len(listing.ids)
-    ):
+    reachable = len(listing.ids) + (0 if listing.complete else 1)
+    if prefs is None or callback_data.v != listing.v or not 0 <= callback_data.index < reachable:
         await callback.answer(t("catalog-refreshed"))
         await cards.open()
         return
     await callback.answer()
+    listing, index = await cards.reach(listing, callback_data.index, prefs)
     day = None
     if isinstance(callback_data, CardDay) and callback_data.day:
         try:
             day = date.fromisoformat(callback_data.day)
         except ValueError:
             day = None
-    await cards.show(listing, callback_data.index, prefs, day=day, edit=screen_of(callback))
+    await cards.show(listing, index, prefs, day=day, edit=screen_of(callback))
 
 
 async def on_more(

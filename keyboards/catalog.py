@@ -77,6 +77,7 @@ def card_keyboard(
     v: int,
     index: int,
     total: int,
+    complete: bool = True,
     days: Sequence[date],
     chosen_day: date | None,
     times: Sequence[tuple[int, datetime]],
@@ -99,16 +100,16 @@ def card_keyboard(
             )
         )
     if total > 1:
+        # Round the list once it is all ranked; before that, ▶ ranks the next page and ◀
+        # stops at the first card.
+        back = (index - 1) % total if complete else max(index - 1, 0)
+        forward = (index + 1) % total if complete else index + 1
         builder.row(
-            InlineKeyboardButton(
-                text="◀", callback_data=CardPage(v=v, index=(index - 1) % total).pack()
-            ),
+            InlineKeyboardButton(text="◀", callback_data=CardPage(v=v, index=back).pack()),
             InlineKeyboardButton(
                 text=f"{index + 1}/{total}", callback_data=CardPage(v=v, index=index).pack()
             ),
-            InlineKeyboardButton(
-                text="▶", callback_data=CardPage(v=v, index=(index + 1) % total).pack()
-            ),
+            InlineKeyboardButton(text="▶", callback_data=CardPage(v=v, index=forward).pack()),
         )
     return builder.as_markup()
 

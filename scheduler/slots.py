@@ -1,4 +1,6 @@
-"""Keeping every therapist's free slots filled up to the booking horizon as days pass."""
+"""Keeping every therapist's free slots filled up to the booking horizon as days pass, and
+the catalogue's summary of free hours (`db.catalog.refresh_free_hours`) free of hours
+whose slots were taken or have passed."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.rules.timezones import Clock
+from db.catalog import refresh_free_hours
 from db.schedule import ensure_future_slots
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ async def extend_free_slots(
         except IntegrityError:
             # Another process added the same slots a moment earlier: nothing is missing.
             await session.rollback()
-            return 0
+            added = 0
+    async with sessionmaker() as session:
+        await refresh_free_hours(session, clock.now())
     log.info("free slots added up to the horizon: %d", added)
     return added

@@ -34,6 +34,8 @@ async def test_each_part_keeps_its_own_key_and_clears_only_itself() -> None:
             "listing_v": 0,
             "listing": [],
             "listing_why": {},
+            "listing_total": 0,
+            "listing_next": None,
             "relaxed": [],
             "exclude": [12],
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from fractions import Fraction
 
 from bot.rules.timezones import zone
@@ -116,6 +116,74 @@ def _fits(start: datetime, prefs: Preferences) -> bool:
     return first_hour <= local.hour < end_hour
 
 
+# -- the same filters as spans of time, for a query ---------------------------------------
+
+WEEK_HOURS = 7 * 24
+MASK_WORD = 56  # hours of the week per stored word (a signed 64-bit integer on every database)
+MASK_WORDS = -(-WEEK_HOURS // MASK_WORD)
+
+
+def week_hour(moment: datetime) -> int:
+    """The hour of the week of a moment in UTC, Sunday 00:00 being 0 (as SQLite's `%w` and
+    PostgreSQL's `dow` count)."""
+    utc = moment.astimezone(UTC)
+    return (utc.isoweekday() % 7) * 24 + utc.hour
+
+
+def _day_fits(day: date, days: str) -> bool:
+    if days == "weekdays":
+        return day.weekday() < 5
+    if days == "weekends":
+        return day.weekday() >= 5
+    return True
+
+
+def _instant(day: date, hour: int, tz: tzinfo, fold: int) -> datetime:
+    local = datetime.combine(day, time()) + timedelta(hours=hour)
+    return local.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+
+
+def fitting_spans(
+    prefs: Preferences, earliest: datetime, latest: datetime
+) -> list[tuple[datetime, datetime]]:
+    """UTC spans [start, end) within [earliest, latest), in order and merged, that hold
+    every slot start fitting the client's days and time of day on their clock. Around a
+    change of clocks a span may hold a little more: `slot_fits` has the last word."""
+    _validate(prefs)
+    tz = zone(prefs.timezone)
+    first_hour, end_hour = TIME_OF_DAY.get(prefs.time_of_day, (0, 24))
+    day = earliest.astimezone(tz).date() - timedelta(days=1)
+    last = latest.astimezone(tz).date() + timedelta(days=1)
+    spans: list[tuple[datetime, datetime]] = []
+    while day <= last:
+        if _day_fits(day, prefs.days):
+            start = min(_instant(day, first_hour, tz, fold) for fold in (0, 1))
+            end = max(_instant(day, end_hour, tz, fold) for fold in (0, 1))
+            start, end = max(start, earliest), min(end, latest)
+            if start < end:
+                if spans and spans[-1][1] >= start:
+                    spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+                else:
+                    spans.append((start, end))
+        day += timedelta(days=1)
+    return spans
+
+
+def week_hour_mask(spans: Iterable[tuple[datetime, datetime]]) -> tuple[int, ...]:
+    """The hours of the week (UTC) the spans touch, as MASK_WORDS words of MASK_WORD bits:
+    a therapist whose free hours share no bit with it has no fitting slot."""
+    hours: set[int] = set()
+    for start, end in spans:
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        while hour < end and len(hours) < WEEK_HOURS:
+            hours.add(week_hour(hour))
+            hour += timedelta(hours=1)
+    words = [0] * MASK_WORDS
+    for hour_of_week in hours:
+        words[hour_of_week // MASK_WORD] |= 1 << (hour_of_week % MASK_WORD)
+    return tuple(words)
+
+
 def _offers(candidate: Candidate, format_: str) -> bool:
     return candidate.offers_couple if format_ == "couple" else candidate.offers_individual
 
@@ -190,31 +258,90 @@ def _relaxes_something(prefs: Preferences, relaxation: str) -> bool:
     return relax(prefs, relaxation) != prefs
 
 
-def _blocking(
-    prefs: Preferences, candidates: Sequence[Candidate], earliest: datetime, latest: datetime
-) -> str | None:
-    left = [
-        candidate
-        for candidate in candidates
-        if candidate.active and _slots_in_period(candidate, earliest, latest)
+# The hard filters, in the order a diagnosis lets them in.
+FILTERS = ("format", "gender", "budget", "time")
+STAGES = ("none_available", *FILTERS)
+
+
+@dataclass(frozen=True)
+class Question:
+    """Is anyone left with these preferences and these of the hard filters? (Every
+    question also asks for an active therapist with a free slot in the period.)"""
+
+    prefs: Preferences
+    filters: tuple[str, ...] = FILTERS
+
+
+def _relaxed_all(prefs: Preferences) -> tuple[list[str], list[Preferences]]:
+    """The applicable relaxations, and the preferences with all of them applied and then
+    the budget raised tier by tier up to any."""
+    applicable = [name for name in RELAXATIONS if _relaxes_something(prefs, name)]
+    relaxed = prefs
+    for name in applicable:
+        relaxed = relax(relaxed, name)
+    chain = [relaxed]
+    while relaxed.budget is not None:
+        relaxed = relax(relaxed, "budget")
+        chain.append(relaxed)
+    return applicable, chain
+
+
+def diagnosis_questions(prefs: Preferences) -> list[Question]:
+    """Every question `diagnose_by` may ask, to be answered up front (by the database)."""
+    applicable, chain = _relaxed_all(prefs)
+    return [
+        *(Question(prefs, FILTERS[:n]) for n in range(len(STAGES))),
+        *(Question(relax(prefs, name)) for name in applicable),
+        *(Question(relaxed) for relaxed in chain),
     ]
-    if not left:
-        return "none_available"
 
-    def fits_time(candidate: Candidate) -> bool:
-        return any(_fits(start, prefs) for start in _slots_in_period(candidate, earliest, latest))
 
-    stages: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
-        ("format", lambda candidate: _offers(candidate, prefs.format)),
-        ("gender", lambda candidate: _gender_ok(candidate, prefs)),
-        ("budget", lambda candidate: _budget_ok(candidate, prefs)),
-        ("time", fits_time),
+def diagnose_by(prefs: Preferences, anyone: Callable[[Question], bool]) -> Diagnosis:
+    """Explain an empty result and offer the relaxations that would end it, asking
+    `anyone` (one of `diagnosis_questions(prefs)`) who would be left."""
+    _validate(prefs)
+    blocking = next(
+        (name for n, name in enumerate(STAGES) if not anyone(Question(prefs, FILTERS[:n]))),
+        None,
     )
-    for name, keep in stages:
-        left = [candidate for candidate in left if keep(candidate)]
-        if not left:
-            return name
-    return None
+    if blocking is None or blocking in ("none_available", "format"):
+        return Diagnosis(blocking=blocking, relaxations=())
+    applicable, chain = _relaxed_all(prefs)
+    alone = tuple(name for name in applicable if anyone(Question(relax(prefs, name))))
+    if alone:
+        return Diagnosis(blocking=blocking, relaxations=alone)
+    # Nothing helps alone: relax everything, raising the budget tier by tier until
+    # someone appears. Someone always does, since somebody passed the format stage.
+    combined = list(applicable)
+    for steps, relaxed in enumerate(chain):
+        if anyone(Question(relaxed)):
+            combined += ["budget"] * steps
+            order = {name: index for index, name in enumerate(RELAXATIONS)}
+            return Diagnosis(
+                blocking=blocking, relaxations=tuple(sorted(combined, key=order.__getitem__))
+            )
+    return Diagnosis(blocking="none_available", relaxations=())  # only if the above stops holding
+
+
+def _anyone(
+    question: Question, pool: Sequence[Candidate], earliest: datetime, latest: datetime
+) -> bool:
+    prefs, filters = question.prefs, question.filters
+    for candidate in pool:
+        if not candidate.active:
+            continue
+        if "format" in filters and not _offers(candidate, prefs.format):
+            continue
+        if "gender" in filters and not _gender_ok(candidate, prefs):
+            continue
+        if "budget" in filters and not _budget_ok(candidate, prefs):
+            continue
+        slots = _slots_in_period(candidate, earliest, latest)
+        if "time" in filters:
+            slots = [start for start in slots if _fits(start, prefs)]
+        if slots:
+            return True
+    return False
 
 
 def diagnose(
@@ -224,31 +351,7 @@ def diagnose(
     earliest: datetime,
     latest: datetime,
 ) -> Diagnosis:
-    """Explain an empty result and offer the relaxations that would end it."""
-    _validate(prefs)
+    """Explain an empty result over candidates in hand (the specification the database's
+    answers follow)."""
     pool = list(candidates)
-    blocking = _blocking(prefs, pool, earliest, latest)
-    if blocking is None or blocking in ("none_available", "format"):
-        return Diagnosis(blocking=blocking, relaxations=())
-
-    def helps(relaxed: Preferences) -> bool:
-        return bool(find_matches(relaxed, pool, earliest=earliest, latest=latest))
-
-    applicable = [name for name in RELAXATIONS if _relaxes_something(prefs, name)]
-    alone = tuple(name for name in applicable if helps(relax(prefs, name)))
-    if alone:
-        return Diagnosis(blocking=blocking, relaxations=alone)
-
-    # Nothing helps alone: relax everything, raising the budget tier by tier until
-    # someone appears. Someone always does, since somebody passed the format stage.
-    combined = list(applicable)
-    relaxed = prefs
-    for name in applicable:
-        relaxed = relax(relaxed, name)
-    while not helps(relaxed) and relaxed.budget is not None:
-        relaxed = relax(relaxed, "budget")
-        combined.append("budget")
-    if not helps(relaxed):  # only if the reasoning above ever stops holding
-        return Diagnosis(blocking="none_available", relaxations=())
-    order = {name: index for index, name in enumerate(RELAXATIONS)}
-    return Diagnosis(blocking=blocking, relaxations=tuple(sorted(combined, key=order.__getitem__)))
+    return diagnose_by(prefs, lambda question: _anyone(question, pool, earliest, latest))

@@ -27,7 +27,7 @@ from bot.calendar import session_ics
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Markup, Texts
-from bot.rules.matching import Preferences, diagnose, find_matches, relax, slot_fits
+from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
@@ -52,11 +52,18 @@ CARD_DAYS = 7
 
 @dataclass(frozen=True)
 class Listing:
-    """The matches shown to one client, in order; `v` tells a stale button from a current one."""
+    """The matches ranked for one client so far, in order; `v` tells a stale button from a
+    current one. `next` is where the search goes on (None: nobody after the last)."""
 
     v: int
     ids: list[int]
     why: dict[int, tuple[int, int]]  # therapist id -> (topics matched, topics total)
+    total: int
+    next: catalog.Cursor | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.next is None
 
 
 def format_key(therapist: Therapist) -> str:
@@ -255,44 +262,88 @@ class Catalog:
             return
         earliest, latest = self.rules.booking_window(self.clock.now())
         search = await SEARCH.load(self.state)
-        excluded = set(search.exclude)
-        candidates = [
-            candidate
-            for candidate in await catalog.candidates(self.session, earliest, latest)
-            if candidate.therapist_id not in excluded
-        ]
-        matches = find_matches(prefs, candidates, earliest=earliest, latest=latest)
-        if not matches:
-            await self._dead_end(prefs, candidates, earliest, latest, notice)
-            return
-        ids = [match.therapist_id for match in matches]
-        listing = Listing(
-            # Same preferences and the same therapists: the same list, whatever its age.
-            v=zlib.crc32(repr((prefs, ids)).encode()) & 0x7FFFFFFF,
-            ids=ids,
-            why={m.therapist_id: (m.topics_matched, m.topics_total) for m in matches},
+        page = await catalog.search(
+            self.session, prefs, earliest, latest, exclude=set(search.exclude)
         )
-        search.listing_v = listing.v
-        search.listing = listing.ids
-        search.listing_why = {str(key): list(value) for key, value in listing.why.items()}
-        await SEARCH.save(self.state, search)
+        if not page.ranked:
+            await self._dead_end(prefs, set(search.exclude), earliest, latest, notice)
+            return
+        ids = [ranked.therapist_id for ranked in page.ranked]
+        listing = Listing(
+            # The same preferences and the same first page: the same list, whatever its age.
+            v=zlib.crc32(repr((prefs, sorted(search.exclude), ids)).encode()) & 0x7FFFFFFF,
+            ids=ids,
+            why={each.therapist_id: (each.matched, len(prefs.topics)) for each in page.ranked},
+            total=len(ids) if page.complete else max(page.total, len(ids)),
+            next=None if page.complete else catalog.Cursor.after(page.ranked[-1]),
+        )
+        await self._keep(listing)
         if notice:
             await self.bot.send_message(self.chat_id, notice)
         index = listing.ids.index(focus) if focus in listing.ids else 0
         await self.show(listing, index, prefs)
 
+    async def _keep(self, listing: Listing) -> None:
+        search = await SEARCH.load(self.state)
+        search.listing_v = listing.v
+        search.listing = listing.ids
+        search.listing_why = {str(key): list(value) for key, value in listing.why.items()}
+        search.listing_total = listing.total
+        cursor = listing.next
+        search.listing_next = (
+            None
+            if cursor is None
+            else [cursor.matched, cursor.first_fit.isoformat(), cursor.therapist_id]
+        )
+        await SEARCH.save(self.state, search)
+
+    async def reach(self, listing: Listing, index: int, prefs: Preferences) -> tuple[Listing, int]:
+        """The listing with card `index` ranked, when the search can go that far: the next
+        page is ranked when the client pages past the last ranked card. Past the end, the
+        first card."""
+        if index < len(listing.ids) or listing.next is None:
+            return listing, index if index < len(listing.ids) else 0
+        earliest, latest = self.rules.booking_window(self.clock.now())
+        search = await SEARCH.load(self.state)
+        page = await catalog.search(
+            self.session,
+            prefs,
+            earliest,
+            latest,
+            exclude=set(search.exclude),
+            after=listing.next,
+            shown=listing.ids,
+        )
+        ids = listing.ids + [ranked.therapist_id for ranked in page.ranked]
+        why = dict(listing.why)
+        why.update({each.therapist_id: (each.matched, len(prefs.topics)) for each in page.ranked})
+        complete = page.complete or not page.ranked
+        grown = Listing(
+            v=listing.v,
+            ids=ids,
+            why=why,
+            total=len(ids) if complete else max(listing.total, len(ids) + 1),
+            next=None if complete else catalog.Cursor.after(page.ranked[-1]),
+        )
+        await self._keep(grown)
+        return grown, index if index < len(ids) else 0
+
     async def _dead_end(
         self,
         prefs: Preferences,
-        candidates: list[Any],
+        excluded: set[int],
         earliest: datetime,
         latest: datetime,
         notice: str | None,
     ) -> None:
         t = self.t
-        diagnosis = diagnose(prefs, candidates, earliest=earliest, latest=latest)
+        answers = {
+            question: await catalog.anyone(self.session, question, earliest, latest, excluded)
+            for question in diagnosis_questions(prefs)
+        }
+        diagnosis = diagnose_by(prefs, answers.__getitem__)
         lines = [notice] if notice else []
-        if not candidates or diagnosis.blocking in (None, "none_available"):
+        if diagnosis.blocking in (None, "none_available"):
             lines.append(t("catalog-empty"))
             markup = main_menu(t)
         else:
@@ -313,7 +364,17 @@ class Catalog:
     async def listing(self) -> Listing:
         search = await SEARCH.load(self.state)
         why = {int(key): (value[0], value[1]) for key, value in search.listing_why.items()}
-        return Listing(v=search.listing_v, ids=search.listing, why=why)
+        cursor = None
+        if search.listing_next is not None:
+            try:
+                matched, first_fit, therapist_id = search.listing_next
+                cursor = catalog.Cursor(
+                    int(matched), datetime.fromisoformat(first_fit), int(therapist_id)
+                )
+            except (TypeError, ValueError):
+                cursor = None  # not a cursor: the listing is what was ranked
+        total = max(search.listing_total, len(search.listing))
+        return Listing(v=search.listing_v, ids=search.listing, why=why, total=total, next=cursor)
 
     async def card(
         self, listing: Listing, index: int, prefs: Preferences, day: date | None = None
@@ -338,7 +399,8 @@ class Catalog:
             self.t,
             v=listing.v,
             index=index,
-            total=len(listing.ids),
+            total=listing.total,
+            complete=listing.complete,
             days=list(by_day),
             chosen_day=chosen,
             times=by_day.get(chosen, []) if chosen else [],

@@ -72,8 +72,10 @@ class SearchData:
     """The catalogue: the matches shown, what the client let go of, and who is left out."""
 
     listing_v: int = 0
-    listing: list[int] = field(default_factory=list)
+    listing: list[int] = field(default_factory=list)  # the therapists ranked so far, in order
     listing_why: dict[str, list[int]] = field(default_factory=dict)
+    listing_total: int = 0  # how many there are in all (0: as many as ranked)
+    listing_next: list[Any] | None = None  # where the next page starts (a search cursor)
     relaxed: list[str] = field(default_factory=list)
     exclude: list[int] = field(default_factory=list)  # therapists the client moved away from
 
