@@ -44,7 +44,6 @@ from bot.rules.matching import (
     ANY,
     MASK_WORD,
     MASK_WORDS,
-    Candidate,
     Preferences,
     Question,
     fitting_spans,
@@ -95,27 +94,6 @@ async def free_slots(
     for slot in await session.scalars(query):
         result[slot.therapist_id].append(slot)
     return result
-
-
-async def candidates(
-    session: AsyncSession, earliest: datetime, latest: datetime
-) -> list[Candidate]:
-    """Every active therapist with their free slot starts in the booking window."""
-    therapists = list(await session.scalars(select(Therapist).where(Therapist.active.is_(True))))
-    slots = await free_slots(session, [t.id for t in therapists], earliest, latest)
-    return [
-        Candidate(
-            therapist_id=therapist.id,
-            gender=therapist.gender,
-            offers_individual=therapist.offers_individual,
-            offers_couple=therapist.offers_couple,
-            price=therapist.price,
-            active=therapist.active,
-            topics=frozenset(topic.code for topic in therapist.topics),
-            free_slots=tuple(slot.starts_at for slot in slots.get(therapist.id, [])),
-        )
-        for therapist in therapists
-    ]
 
 
 async def remember_photo(session: AsyncSession, therapist_id: int, file_id: str) -> None:
