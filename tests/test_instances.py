@@ -196,6 +196,21 @@ async def bookings(database_url: str) -> int:
         await engine.dispose()
 
 
+def start_again(update_id: int) -> dict[str, Any]:
+    """The person's /start as Telegram delivers it once more, with its first update id."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": USER_ID, "type": "private", "first_name": "Анна"},
+            "from": {"id": USER_ID, "is_bot": False, "first_name": "Анна"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+
+
 def sent_to_person(api: FakeBotApi, words: str) -> int:
     return sum(1 for sent in api.sent if sent.chat_id == USER_ID and words in (sent.text or ""))
 
@@ -212,17 +227,7 @@ async def test_the_same_update_delivered_to_both_instances_is_handled_once(
             )
         )
         update_id, _ = practice.delivery.delivered[-1]
-        again = {
-            "update_id": update_id,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": USER_ID, "type": "private", "first_name": "Анна"},
-                "from": {"id": USER_ID, "is_bot": False, "first_name": "Анна"},
-                "text": "/start",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            },
-        }
+        again = start_again(update_id)
         # Telegram delivers it again, to both at once (a late answer, a restart).
         async with aiohttp.ClientSession() as http:
             statuses = await asyncio.gather(*(post(http, url, again) for url in practice.urls))
@@ -319,16 +324,7 @@ async def test_metrics_of_both_instances_count_what_the_run_did(tmp_path: Path) 
         api = practice.api
         await sign_up(api, practice.a)  # round robin: the steps alternate between the two
         update_id, _ = practice.delivery.delivered[0]
-        first = {
-            "update_id": update_id,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": USER_ID, "type": "private", "first_name": "Анна"},
-                "from": {"id": USER_ID, "is_bot": False, "first_name": "Анна"},
-                "text": "/start",
-            },
-        }
+        first = start_again(update_id)
         async with aiohttp.ClientSession() as http:
             # The first update once more, to both: each skips it and counts it as repeated.
             assert [await post(http, url, first) for url in practice.urls] == [200, 200]

@@ -30,7 +30,15 @@ from bot.rules.matching import (
 )
 from db import catalog
 from db.engine import create_engine, create_sessionmaker
-from db.models import Slot, SlotStatus, Therapist, TherapistFreeHours, TherapistTopic, Topic
+from db.models import (
+    Base,
+    Slot,
+    SlotStatus,
+    Therapist,
+    TherapistFreeHours,
+    TherapistTopic,
+    Topic,
+)
 from tests.test_matching import EARLIEST, LATEST, candidates, preferences
 
 SEARCH_SETTINGS = settings(
@@ -53,8 +61,11 @@ async def _fill(url: str, people: list[Candidate], taken: set[datetime]) -> None
     engine = create_engine(url)
     try:
         async with create_sessionmaker(engine)() as session:
-            for table in (Slot, TherapistTopic, TherapistFreeHours, Therapist):
-                await session.execute(delete(table))
+            # Whatever earlier tests left (this test does not take the emptied database of
+            # the `db_engine` fixture), but the topic catalogue.
+            for table in reversed(Base.metadata.sorted_tables):
+                if table.name != "topics":
+                    await session.execute(delete(table))
             topics = {
                 code: id_ for id_, code in await session.execute(select(Topic.id, Topic.code))
             }
