@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import matching
+from bench import drain, matching
 
-BENCHMARKS = {"matching": matching.main}
+BENCHMARKS = {"matching": matching.main, "drain": drain.main}
 
 
 def main(names: list[str]) -> int:

@@ -108,9 +108,8 @@ class _ChatSlot:
 
 
 def _global_limiter(per_second: float) -> AsyncLimiter:
-    # AsyncLimiter cannot hand out one unit when its capacity is below one.
-    if per_second >= 1:
-        return AsyncLimiter(per_second, 1.0)
+    # One send at a time, evenly spaced. A bucket as deep as the rate would let a second's
+    # worth out at once after a pause, so one second could see twice the rate (and 429s).
     return AsyncLimiter(1, 1.0 / per_second)
 
 

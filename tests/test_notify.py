@@ -412,7 +412,9 @@ async def test_a_busy_chat_does_not_hold_up_others() -> None:
     busy = [r.outgoing.send_message(3, f"Сообщение {n}") for n in range(3)]
     await asyncio.gather(*busy, r.outgoing.send_message(4, "Другому"))
 
-    assert r.telegram.times(4)[0] < 0.01
+    # Its place among the overall limit's evenly spaced turns (behind the three queued
+    # before it), not the busy chat's seconds.
+    assert r.telegram.times(4)[0] < 4 / 25 + EPSILON
     assert max(r.telegram.times(3)) >= 2 - EPSILON
 
 
