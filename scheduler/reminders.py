@@ -70,35 +70,63 @@ async def send_due_reminders(
     stop: asyncio.Event | None = None,
     batch: int = BATCH,
 ) -> ReminderReport:
-    """Send every reminder due now, each at most once across processes. Stops between two
-    reminders once `stop` is set; claims not yet used are handed back."""
+    """Send every reminder due now, each at most once across processes: up to `batch` at
+    once, paced by the outgoing path, each reader's in their order. Once `stop` is set no
+    reminder is started; claims not yet used are handed back."""
     report = ReminderReport()
     async with sessionmaker() as session:
         stale = await reminders.release_stale_claims(session, clock.now())
     if stale:
         logger.warning("reminders: %d claims of a sender that stopped were released", stale)
     tried: set[int] = set()  # one attempt per run: a failed send waits for the next poll
-    while stop is None or not stop.is_set():
-        async with sessionmaker() as session:
-            claimed = await reminders.claim_due(session, clock.now(), limit=batch, skip=tried)
-        if not claimed:
-            break
-        tried.update(claimed)
-        for position, reminder_id in enumerate(claimed):
-            if stop is not None and stop.is_set():
-                for unused in claimed[position:]:
+    # Up to `batch` reminders wait for their turns on the outgoing path at once, so a send
+    # is ready whenever the limit allows one; one reader's reminders go in their order.
+    in_flight = asyncio.Semaphore(batch)
+    readers: dict[tuple[str, int], asyncio.Lock] = {}
+
+    async def send(reminder_id: int, reader: asyncio.Lock) -> None:
+        try:
+            async with reader:
+                if stop is not None and stop.is_set():
                     async with sessionmaker() as session:
-                        await reminders.release(session, unused, attempted=False)
-                break
-            try:
+                        await reminders.release(session, reminder_id, attempted=False)
+                    return
                 outcome = await _process(
                     reminder_id, sessionmaker, outgoing, translator, settings, clock
                 )
-            except Exception:
-                # Most likely the database; the claim is handed back after CLAIM_TIMEOUT.
-                logger.exception("reminder %s: failed", reminder_id)
-                outcome = "failed"
-            report.count(outcome)
+        except Exception:
+            # Most likely the database; the claim is handed back after CLAIM_TIMEOUT.
+            logger.exception("reminder %s: failed", reminder_id)
+            outcome = "failed"
+        finally:
+            in_flight.release()
+        report.count(outcome)
+
+    async with asyncio.TaskGroup() as group:
+        while stop is None or not stop.is_set():
+            async with sessionmaker() as session:
+                claimed = await reminders.claim_due(session, clock.now(), limit=batch, skip=tried)
+            if not claimed:
+                break
+            tried.update(claimed)
+            for reminder_id in claimed:
+                await in_flight.acquire()
+                if stop is not None and stop.is_set():
+                    in_flight.release()
+                    async with sessionmaker() as session:
+                        await reminders.release(session, reminder_id, attempted=False)
+                    continue
+                try:
+                    async with sessionmaker() as session:
+                        due = await reminders.load_due(session, reminder_id)
+                except Exception:
+                    in_flight.release()
+                    logger.exception("reminder %s: failed", reminder_id)
+                    report.count("failed")
+                    continue
+                key = _reader(due) if due is not None else ("gone", reminder_id)
+                # Created in claim order, each first takes its reader's lock (FIFO).
+                group.create_task(send(reminder_id, readers.setdefault(key, asyncio.Lock())))
     if report.sent or report.dropped or report.failed:
         logger.info(
             "reminders: %d sent, %d dropped, %d failed",
@@ -161,6 +189,13 @@ async def _process(
             delivery.error,
         )
     return "failed"
+
+
+def _reader(due: DueReminder) -> tuple[str, int]:
+    """Whom a reminder goes to (its reminders are sent in their order)."""
+    if due.kind.startswith(f"{THERAPIST}:"):
+        return (THERAPIST, due.therapist.id)
+    return (CLIENT, due.client.id)
 
 
 def _why_not(due: DueReminder, now: datetime) -> str | None:
