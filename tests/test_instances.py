@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -45,6 +44,7 @@ from tests.test_process import (
     sign_up,
     type_text,
 )
+from tests.test_web import free_port
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -54,12 +54,6 @@ pytestmark = pytest.mark.skipif(
 )
 SECRET = "two-instances-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

@@ -106,9 +106,7 @@ def slot_fits(start: datetime, prefs: Preferences) -> bool:
 
 def _fits(start: datetime, prefs: Preferences) -> bool:
     local = start.astimezone(zone(prefs.timezone))
-    if prefs.days == "weekdays" and local.weekday() >= 5:
-        return False
-    if prefs.days == "weekends" and local.weekday() < 5:
+    if not _day_fits(local.date(), prefs.days):
         return False
     if prefs.time_of_day == ANY:
         return True

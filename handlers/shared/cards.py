@@ -65,6 +65,18 @@ class Listing:
     def complete(self) -> bool:
         return self.next is None
 
+    def grown(self, page: catalog.Page, topics: int) -> Listing:
+        """The listing with the search's next page after it (`topics`: the client's)."""
+        ids = self.ids + [ranked.therapist_id for ranked in page.ranked]
+        complete = page.complete or not page.ranked
+        return Listing(
+            v=self.v,
+            ids=ids,
+            why={**self.why, **{each.therapist_id: (each.matched, topics) for each in page.ranked}},
+            total=len(ids) if complete else max(page.total, len(ids)),
+            next=None if complete else catalog.Cursor.after(page.ranked[-1]),
+        )
+
 
 def format_key(therapist: Therapist) -> str:
     if therapist.offers_individual and therapist.offers_couple:
@@ -269,14 +281,9 @@ class Catalog:
             await self._dead_end(prefs, set(search.exclude), earliest, latest, notice)
             return
         ids = [ranked.therapist_id for ranked in page.ranked]
-        listing = Listing(
-            # The same preferences and the same first page: the same list, whatever its age.
-            v=zlib.crc32(repr((prefs, sorted(search.exclude), ids)).encode()) & 0x7FFFFFFF,
-            ids=ids,
-            why={each.therapist_id: (each.matched, len(prefs.topics)) for each in page.ranked},
-            total=len(ids) if page.complete else max(page.total, len(ids)),
-            next=None if page.complete else catalog.Cursor.after(page.ranked[-1]),
-        )
+        # The same preferences and the same first page: the same list, whatever its age.
+        v = zlib.crc32(repr((prefs, sorted(search.exclude), ids)).encode()) & 0x7FFFFFFF
+        listing = Listing(v=v, ids=[], why={}, total=0).grown(page, len(prefs.topics))
         await self._keep(listing)
         if notice:
             await self.bot.send_message(self.chat_id, notice)
@@ -314,19 +321,9 @@ class Catalog:
             after=listing.next,
             shown=listing.ids,
         )
-        ids = listing.ids + [ranked.therapist_id for ranked in page.ranked]
-        why = dict(listing.why)
-        why.update({each.therapist_id: (each.matched, len(prefs.topics)) for each in page.ranked})
-        complete = page.complete or not page.ranked
-        grown = Listing(
-            v=listing.v,
-            ids=ids,
-            why=why,
-            total=len(ids) if complete else max(listing.total, len(ids) + 1),
-            next=None if complete else catalog.Cursor.after(page.ranked[-1]),
-        )
+        grown = listing.grown(page, len(prefs.topics))
         await self._keep(grown)
-        return grown, index if index < len(ids) else 0
+        return grown, index if index < len(grown.ids) else 0
 
     async def _dead_end(
         self,
