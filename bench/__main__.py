@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import drain, matching
+from bench import drain, matching, updates
 
-BENCHMARKS = {"matching": matching.main, "drain": drain.main}
+BENCHMARKS = {"updates": updates.main, "matching": matching.main, "drain": drain.main}
 
 
 def main(names: list[str]) -> int:

@@ -101,15 +101,34 @@ class OnceOnly(BaseMiddleware):
             await updates.finish(session, bot_id, update_id, self._clock.now())
 
 
+# How many people's limiters to keep before forgetting the idle ones.
+SWEEP_AT = 1_000
+
+
 class ThrottlingMiddleware(BaseMiddleware):
     """Slows one person down instead of dropping what they sent (nothing typed is lost).
     A throttled update waits before it takes one of the shared places (`Capacity`, next),
     so one person's flood does not hold up anybody else."""
 
-    def __init__(self, rate: float, period: float) -> None:
+    def __init__(self, rate: float, period: float, *, sweep_at: int = SWEEP_AT) -> None:
         self._rate = rate
         self._period = period
         self._limiters: dict[int, AsyncLimiter] = {}
+        self._least = self._sweep_at = sweep_at
+
+    def _sweep(self) -> None:
+        """Forget the limiters of people whose allowance is whole again: a new one would be
+        the same. Bounds the memory by the people writing now, not all who ever wrote."""
+        self._limiters = {
+            person: limiter
+            for person, limiter in self._limiters.items()
+            if not limiter.has_capacity(limiter.max_rate)
+        }
+        self._sweep_at = max(self._least, 2 * len(self._limiters))
+
+    @property
+    def remembered(self) -> int:
+        return len(self._limiters)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         person: TelegramUser | None = data.get("event_from_user")
@@ -117,8 +136,8 @@ class ThrottlingMiddleware(BaseMiddleware):
             return await handler(event, data)
         limiter = self._limiters.get(person.id)
         if limiter is None:
-            if len(self._limiters) > 10_000:
-                self._limiters.clear()
+            if len(self._limiters) >= self._sweep_at:
+                self._sweep()
             limiter = self._limiters[person.id] = AsyncLimiter(self._rate, self._period)
         async with limiter:
             return await handler(event, data)
@@ -205,8 +224,7 @@ class PersonMiddleware(BaseMiddleware):
         role = Role()
         therapist_language: str | None = None
         if person is not None:
-            user = await users.get_by_telegram_id(session, person.id)
-            link = await users.therapist_link(session, person.id)
+            user, link = await users.person(session, person.id)
             therapist_id, therapist_language = link if link is not None else (None, None)
             role = Role(is_admin=person.id in self._settings.admin_ids, therapist_id=therapist_id)
         if user is not None and user.blocked_bot_at is not None:

@@ -30,6 +30,24 @@ async def therapist_link(session: AsyncSession, telegram_id: int) -> tuple[int, 
     return None if row is None else (row.id, row.language)
 
 
+async def person(
+    session: AsyncSession, telegram_id: int
+) -> tuple[User | None, tuple[int, str | None] | None]:
+    """The account's client profile and its therapist link (as `therapist_link`), in one
+    query when it has a profile (each update of a client reads both)."""
+    row = (
+        await session.execute(
+            select(User, Therapist.id, Therapist.language)
+            .outerjoin(Therapist, Therapist.telegram_id == User.telegram_id)
+            .where(User.telegram_id == telegram_id, User.deleted_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        return None, await therapist_link(session, telegram_id)
+    user, therapist_id, language = row
+    return user, None if therapist_id is None else (therapist_id, language)
+
+
 async def record_event(session: AsyncSession, kind: str, now: datetime) -> None:
     """Anonymous funnel count; committed with the surrounding use case."""
     session.add(FunnelEvent(kind=kind, created_at=now))

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
-from keyboards.catalog import add_days_and_times
+from keyboards.catalog import days_and_times
 from keyboards.ids import Id, Number
 from keyboards.menu import MenuAction
 from keyboards.messaging import write_therapist_button
@@ -124,9 +124,7 @@ def move_keyboard(
     chosen_day: date | None,
     times: Sequence[tuple[int, datetime]],
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    add_days_and_times(
-        builder,
+    rows = days_and_times(
         t,
         days=days,
         chosen_day=chosen_day,
@@ -134,12 +132,10 @@ def move_keyboard(
         day_data=lambda day: MoveDay(booking_id=booking_id, day=day),
         time_data=lambda slot_id: MovePick(booking_id=booking_id, slot_id=slot_id),
     )
-    builder.row(
-        InlineKeyboardButton(
-            text=t("btn-back"), callback_data=OpenBooking(booking_id=booking_id).pack()
-        )
+    back = InlineKeyboardButton(
+        text=t("btn-back"), callback_data=OpenBooking(booking_id=booking_id).pack()
     )
-    return builder.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, [back]])
 
 
 def move_confirm_keyboard(

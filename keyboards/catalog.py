@@ -43,8 +43,7 @@ class Relax(CallbackData, prefix="rx"):
     kind: str
 
 
-def add_days_and_times(
-    builder: InlineKeyboardBuilder,
+def days_and_times(
     t: Texts,
     *,
     days: Sequence[date],
@@ -52,23 +51,31 @@ def add_days_and_times(
     times: Sequence[tuple[int, datetime]],
     day_data: Callable[[str], CallbackData],
     time_data: Callable[[int], CallbackData],
-) -> None:
-    """Day buttons; or, for a chosen day, its times and a way back to the days.
-    `day_data("")` is the callback of the list of days."""
+) -> list[list[InlineKeyboardButton]]:
+    """Rows of day buttons; or, for a chosen day, its times and a way back to the days.
+    `day_data("")` is the callback of the list of days. (Built as rows: a keyboard builder
+    copies all it has for each button it adds, and a card has up to twenty.)"""
     if chosen_day is None:
-        for day in days:
-            builder.button(text=day_label(t, day), callback_data=day_data(day.isoformat()))
-        builder.adjust(4)
-        return
-    for slot_id, local in times:
-        builder.button(text=local.strftime("%H:%M"), callback_data=time_data(slot_id))
-    builder.adjust(4)
-    builder.row(
-        InlineKeyboardButton(
-            text=t("card-other-days", day=day_label(t, chosen_day)),
-            callback_data=day_data("").pack(),
-        )
+        buttons = [
+            InlineKeyboardButton(
+                text=day_label(t, day), callback_data=day_data(day.isoformat()).pack()
+            )
+            for day in days
+        ]
+        return _rows(buttons)
+    buttons = [
+        InlineKeyboardButton(text=local.strftime("%H:%M"), callback_data=time_data(slot_id).pack())
+        for slot_id, local in times
+    ]
+    back = InlineKeyboardButton(
+        text=t("card-other-days", day=day_label(t, chosen_day)),
+        callback_data=day_data("").pack(),
     )
+    return [*_rows(buttons), [back]]
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int = 4) -> list[list[InlineKeyboardButton]]:
+    return [buttons[start : start + width] for start in range(0, len(buttons), width)]
 
 
 def card_keyboard(
@@ -83,9 +90,7 @@ def card_keyboard(
     times: Sequence[tuple[int, datetime]],
     more_of: int | None,
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    add_days_and_times(
-        builder,
+    rows = days_and_times(
         t,
         days=days,
         chosen_day=chosen_day,
@@ -94,24 +99,28 @@ def card_keyboard(
         time_data=lambda slot_id: SlotPick(slot_id=slot_id),
     )
     if more_of is not None:
-        builder.row(
-            InlineKeyboardButton(
-                text=t("card-more"), callback_data=CardMore(therapist_id=more_of).pack()
-            )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t("card-more"), callback_data=CardMore(therapist_id=more_of).pack()
+                )
+            ]
         )
     if total > 1:
         # Round the list once it is all ranked; before that, ▶ ranks the next page and ◀
         # stops at the first card.
         back = (index - 1) % total if complete else max(index - 1, 0)
         forward = (index + 1) % total if complete else index + 1
-        builder.row(
-            InlineKeyboardButton(text="◀", callback_data=CardPage(v=v, index=back).pack()),
-            InlineKeyboardButton(
-                text=f"{index + 1}/{total}", callback_data=CardPage(v=v, index=index).pack()
-            ),
-            InlineKeyboardButton(text="▶", callback_data=CardPage(v=v, index=forward).pack()),
+        rows.append(
+            [
+                InlineKeyboardButton(text="◀", callback_data=CardPage(v=v, index=back).pack()),
+                InlineKeyboardButton(
+                    text=f"{index + 1}/{total}", callback_data=CardPage(v=v, index=index).pack()
+                ),
+                InlineKeyboardButton(text="▶", callback_data=CardPage(v=v, index=forward).pack()),
+            ]
         )
-    return builder.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def confirm_keyboard(t: Texts, slot_id: int) -> InlineKeyboardMarkup:

@@ -33,7 +33,7 @@ from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, users
 from db.models import Booking, BookingStatus, Payment, Slot, Therapist, User
 from handlers.shared.flow import Flow
-from handlers.shared.memory import SEARCH
+from handlers.shared.memory import SEARCH, SearchData
 from handlers.shared.screens import remove, show, show_photo
 from keyboards.catalog import (
     card_keyboard,
@@ -238,33 +238,45 @@ class Catalog:
         self.clock = clock
         self.rules = rules
         self.chat_id = user.telegram_id or 0
+        self._search: SearchData | None = None
+
+    async def _search_data(self) -> SearchData:
+        """The catalogue's part of the conversation, read once per update (a paging tap
+        needs both the listing and the relaxed preferences)."""
+        if self._search is None:
+            self._search = await SEARCH.load(self.state)
+        return self._search
+
+    async def _save_search(self, search: SearchData) -> None:
+        await SEARCH.save(self.state, search)
+        self._search = search
 
     async def preferences(self) -> Preferences | None:
         questionnaire = await users.get_questionnaire(self.session, self.user)
         if questionnaire is None:
             return None
         prefs = catalog.preferences_of(questionnaire, self.user)
-        for kind in (await SEARCH.load(self.state)).relaxed:
+        for kind in (await self._search_data()).relaxed:
             prefs = relax(prefs, kind)
         return prefs
 
     async def relax(self, kind: str) -> None:
         """Let go of one preference for the next search (the client tapped its button)."""
-        search = await SEARCH.load(self.state)
+        search = await self._search_data()
         search.relaxed.append(kind)
-        await SEARCH.save(self.state, search)
+        await self._save_search(search)
 
     async def forget_relaxed(self) -> None:
         """A new search from the menu starts from the client's answers as they are."""
-        search = await SEARCH.load(self.state)
+        search = await self._search_data()
         search.relaxed = []
-        await SEARCH.save(self.state, search)
+        await self._save_search(search)
 
     async def exclude(self, therapist_id: int) -> None:
         """Leave a therapist out of later searches (the client is moving away from them)."""
-        search = await SEARCH.load(self.state)
+        search = await self._search_data()
         search.exclude.append(therapist_id)
-        await SEARCH.save(self.state, search)
+        await self._save_search(search)
 
     async def open(self, *, notice: str | None = None, focus: int | None = None) -> None:
         """Match again and show the first card (or the card of `focus`)."""
@@ -273,7 +285,7 @@ class Catalog:
             await self.bot.send_message(self.chat_id, self.t("need-start"))
             return
         earliest, latest = self.rules.booking_window(self.clock.now())
-        search = await SEARCH.load(self.state)
+        search = await self._search_data()
         page = await catalog.search(
             self.session, prefs, earliest, latest, exclude=set(search.exclude)
         )
@@ -291,7 +303,7 @@ class Catalog:
         await self.show(listing, index, prefs)
 
     async def _keep(self, listing: Listing) -> None:
-        search = await SEARCH.load(self.state)
+        search = await self._search_data()
         search.listing_v = listing.v
         search.listing = listing.ids
         search.listing_why = {str(key): list(value) for key, value in listing.why.items()}
@@ -302,7 +314,7 @@ class Catalog:
             if cursor is None
             else [cursor.matched, cursor.first_fit.isoformat(), cursor.therapist_id]
         )
-        await SEARCH.save(self.state, search)
+        await self._save_search(search)
 
     async def reach(self, listing: Listing, index: int, prefs: Preferences) -> tuple[Listing, int]:
         """The listing with card `index` ranked, when the search can go that far: the next
@@ -311,7 +323,7 @@ class Catalog:
         if index < len(listing.ids) or listing.next is None:
             return listing, index if index < len(listing.ids) else 0
         earliest, latest = self.rules.booking_window(self.clock.now())
-        search = await SEARCH.load(self.state)
+        search = await self._search_data()
         page = await catalog.search(
             self.session,
             prefs,
@@ -359,7 +371,7 @@ class Catalog:
         await self.bot.send_message(self.chat_id, "\n\n".join(lines), reply_markup=markup)
 
     async def listing(self) -> Listing:
-        search = await SEARCH.load(self.state)
+        search = await self._search_data()
         why = {int(key): (value[0], value[1]) for key, value in search.listing_why.items()}
         cursor = None
         if search.listing_next is not None:
