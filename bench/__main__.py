@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import drain, matching, updates
+from bench import booking, drain, matching, updates
 
-BENCHMARKS = {"updates": updates.main, "matching": matching.main, "drain": drain.main}
+BENCHMARKS = {
+    "updates": updates.main,
+    "matching": matching.main,
+    "drain": drain.main,
+    "booking": booking.main,
+}
 
 
 def main(names: list[str]) -> int:

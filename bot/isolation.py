@@ -40,8 +40,9 @@ class ConversationIsolation(BaseEventIsolation):
                 yield
         finally:
             held.users -= 1
-            if held.users == 0:
+            if held.users == 0 and self._held.get(key) is held:
                 del self._held[key]
 
     async def close(self) -> None:
+        """At shutdown; updates still finishing keep their own locks to the end."""
         self._held.clear()

@@ -111,3 +111,13 @@ async def test_the_flood_guard_forgets_idle_people_and_keeps_a_flooding_one() ->
     await asyncio.sleep(1.1)  # each of the others has their whole allowance again
     await update_from(100)  # a new person: the idle are forgotten, the flooding one not
     assert guard.remembered == 2
+
+
+async def test_an_update_finishing_after_shutdown_keeps_its_own_lock() -> None:
+    isolation = ConversationIsolation()
+    async with isolation.lock(key(4)):
+        await isolation.close()  # the dispatcher stops while this update finishes
+        async with asyncio.timeout(1):
+            async with isolation.lock(key(5)):
+                pass
+    assert isolation.held == 0
