@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import booking, drain, matching, updates
+from bench import booking, drain, matching, memory, updates
 
 BENCHMARKS = {
     "updates": updates.main,
     "matching": matching.main,
     "drain": drain.main,
     "booking": booking.main,
+    "memory": memory.main,
 }
 
 

@@ -22,7 +22,7 @@ ZONES = ["Europe/Moscow"] * 6 + [
     "Asia/Vladivostok",
 ]
 PRICES = (2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 7000, 9000)
-CHUNK = 20_000
+CHUNK = 2_000
 
 
 async def fill(engine: AsyncEngine, therapists: int, today: date, seed: int = 7) -> int:
@@ -74,7 +74,11 @@ async def fill(engine: AsyncEngine, therapists: int, today: date, seed: int = 7)
                     )
         await connection.execute(insert(Therapist), people)
         await connection.execute(insert(TherapistTopic), topics)
-        for begin in range(0, len(slots), CHUNK):
+    # Slots arrive over many transactions, as the free-slot job writes them: on PostgreSQL
+    # the summary rows their triggers rewrite are pruned as the load goes, as on a server
+    # that has run for a while, instead of piling up behind one transaction.
+    for begin in range(0, len(slots), CHUNK):
+        async with engine.begin() as connection:
             await connection.execute(insert(Slot), slots[begin : begin + CHUNK])
     return free
 

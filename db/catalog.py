@@ -364,6 +364,10 @@ async def _rank_large(
         .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
         .where(Therapist.id == Slot.therapist_id, *query.where, query.matched == matched)
         .correlate(Slot)
+        # OFFSET 0 keeps PostgreSQL from turning the test into a join that gathers every
+        # member's slots and sorts them (it cannot estimate the topic test, and expects a
+        # handful of members): asked of each slot read, the scan stops after a page.
+        .offset(0)
         .exists()
     )
     chosen: list[Ranked] = []
@@ -437,14 +441,24 @@ async def refresh_free_hours(session: AsyncSession, now: datetime) -> None:
         await session.execute(
             text("SELECT therapist_id FROM therapist_free_hours ORDER BY therapist_id FOR UPDATE")
         )
+    # Only rows whose summary changes are written (each write leaves a dead row version
+    # on PostgreSQL until vacuumed, and the search reads this table whole).
+    words_set = " OR ".join(f"w{n} <> 0" for n in range(MASK_WORDS))
     await session.execute(
-        text(f"UPDATE therapist_free_hours SET {', '.join(f'w{n} = 0' for n in range(MASK_WORDS))}")
+        text(
+            f"UPDATE therapist_free_hours SET {', '.join(f'w{n} = 0' for n in range(MASK_WORDS))} "
+            f"WHERE ({words_set}) AND therapist_id NOT IN (SELECT therapist_id FROM slots "
+            "WHERE status = 'free' AND starts_at >= :now)"
+        ).bindparams(bindparam("now", type_=UTCDateTime())),
+        {"now": now},
     )
+    changed = " OR ".join(f"therapist_free_hours.w{n} <> counted.w{n}" for n in range(MASK_WORDS))
     await session.execute(
         text(
             f"UPDATE therapist_free_hours SET {assign} FROM (SELECT therapist_id, {recount} "
             "FROM slots WHERE status = 'free' AND starts_at >= :now GROUP BY therapist_id) "
-            "AS counted WHERE therapist_free_hours.therapist_id = counted.therapist_id"
+            "AS counted WHERE therapist_free_hours.therapist_id = counted.therapist_id "
+            f"AND ({changed})"
         ).bindparams(bindparam("now", type_=UTCDateTime())),
         {"now": now},
     )

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from bot.rules.matching import (
     Candidate,
@@ -259,3 +259,61 @@ def test_every_fitting_moment_lies_in_a_span_and_its_hour_in_the_mask(
         assert any(a <= moment < b for a, b in spans)
         hour = week_hour(moment)
         assert week_hour_mask(spans)[hour // 56] >> (hour % 56) & 1
+
+
+# -- the summary's writes ----------------------------------------------------------------
+
+
+async def _summary_version(session: Any) -> str:
+    """Something that changes whenever the therapist's summary row is written: where the
+    row's version lies on PostgreSQL (each write makes a new one), the count of rows the
+    connection changed, less the slots, on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = "SELECT ctid::text FROM therapist_free_hours WHERE therapist_id = 1"
+        return str(await session.scalar(text(query)))
+    slots = int(await session.scalar(select(func.count()).select_from(Slot)))
+    return str(int(await session.scalar(text("SELECT total_changes()"))) - slots)
+
+
+async def test_a_free_slot_writes_the_summary_only_when_its_hour_is_new(
+    db_sessionmaker: Any,
+) -> None:
+    start = datetime(2026, 12, 7, 9, tzinfo=UTC)  # a Monday, 09:00 UTC
+    async with db_sessionmaker() as session:
+        session.add(
+            Therapist(
+                id=1,
+                name_ru="Т",
+                name_en="T",
+                gender="female",
+                price=3000,
+                session_minutes=50,
+                timezone="UTC",
+                created_at=NOW,
+            )
+        )
+        await session.flush()
+
+        def slot(at: datetime) -> Slot:
+            return Slot(
+                therapist_id=1,
+                starts_at=at,
+                ends_at=at + timedelta(minutes=50),
+                status=SlotStatus.free,
+            )
+
+        session.add(slot(start))
+        await session.flush()
+        before = await _summary_version(session)
+        session.add(slot(start + timedelta(days=7)))  # the same hour of the week
+        await session.flush()
+        assert await _summary_version(session) == before
+        session.add(slot(start + timedelta(hours=1)))  # a new hour
+        await session.flush()
+        assert await _summary_version(session) != before
+        words = await session.get(TherapistFreeHours, 1, populate_existing=True)
+        assert words is not None
+        assert (words.w0, words.w1, words.w2) == week_hour_mask(
+            (at, at + timedelta(minutes=1)) for at in (start, start + timedelta(hours=1))
+        )
+        await session.commit()
