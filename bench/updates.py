@@ -3,13 +3,17 @@ catalogue) paging through therapist cards, against a bare aiogram bot that only 
 callback queries (`bench/bare_bot.py`), both polling the same local fake Bot API
 (`tests/fake_bot_api.py`, one server for each token) in one run, rounds alternating.
 
-`BENCH_UPDATE_CLIENTS` people (default 40) each have a card on screen; in a round each
-presses the card's ▶ or ◀ at once and the round ends when every press has been answered
-(the bot also edits each card in place: the next therapist's photo, caption and times).
-Between rounds the benchmark waits as long as the bot's flood guard lets a person send
-one update, so it measures the work of an update, not the guard's waiting. Reports
-updates a second for each and the ratio (the goal: the bot costs at most 3× the bare
-bot)."""
+`BENCH_UPDATE_CLIENTS` people (default 40) each have a card on screen. A press is ▶ (or
+◀ on the second card); it is done when it is answered (and, by the bot, the card edited
+in place: the next therapist's photo, caption and times). Two ways: one press at a time
+(`BENCH_UPDATES_ONE_AT_A_TIME` presses, default 300, by the people in turn: the cost of
+one update, the goal's measure), and everyone at once (`BENCH_UPDATE_ROUNDS` rounds,
+default 15: what the process does under load). Before each round of everyone, the
+benchmark waits as long as the bot's flood guard lets a person send one update, so the
+guard's waiting is not counted. With TEST_REDIS_URL set, the bot runs a second time with
+REDIS_URL (conversation state, once-only updates and per-person isolation in Redis, as in
+production). Reports updates a second for each bot and the ratio (the goal: the bot
+costs at most 3× the bare bot)."""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ DATA = ROOT / "data" / "bench" / "updates"
 CLIENTS = int(os.environ.get("BENCH_UPDATE_CLIENTS", "40"))
 ROUNDS = int(os.environ.get("BENCH_UPDATE_ROUNDS", "15"))
 ONE_AT_A_TIME = int(os.environ.get("BENCH_UPDATES_ONE_AT_A_TIME", "300"))
-WIDTHS = (13, 7, 7, 8, 11, 7)
+WIDTHS = (14, 13, 7, 7, 8, 11, 7)
 
 
 def polling(api: FakeBotApi) -> bool:
@@ -43,14 +47,15 @@ def count(api: FakeBotApi, mark: int, *methods: str) -> int:
 EDITS = ("editMessageMedia", "editMessageCaption", "editMessageText", "editMessageReplyMarkup")
 
 
-async def run() -> list[dict[str, Any]]:
+async def measure_setup(setup: str, extra: dict[str, str]) -> list[dict[str, Any]]:
+    """Both bots, on a fresh demo catalogue; the bot with `extra` settings."""
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
     settings = Settings(_env_file=None)
     pause = settings.throttle_period_seconds / settings.throttle_rate
     url = f"sqlite+aiosqlite:///{DATA / 'bot.sqlite3'}"
     async with FakeBotApi() as api, FakeBotApi() as bare_api:
-        env = bot_env(url, api.url)
+        env = bot_env(url, api.url, **extra)
         await run_command(env, DATA, "demo")
         bare_env = bot_env(url, bare_api.url)
         async with (
@@ -118,6 +123,7 @@ async def run() -> list[dict[str, Any]]:
                 updates = size * rounds
                 results.append(
                     {
+                        "setup": setup,
                         "mode": mode,
                         "clients": size,
                         "updates": updates,
@@ -132,11 +138,29 @@ async def run() -> list[dict[str, Any]]:
     log = (DATA / "run_bot.log").read_text(encoding="utf-8", errors="replace")
     if "Traceback" in log:
         raise AssertionError(f"the bot failed:\n{log}")
-    print(row(("presses", "clients", "updates", "bot /s", "bare bot /s", "ratio"), WIDTHS))
+    return results
+
+
+async def run() -> list[dict[str, Any]]:
+    setups: list[tuple[str, dict[str, str]]] = [("SQLite", {})]
+    redis_url = os.environ.get("TEST_REDIS_URL", "")
+    if redis_url:
+        setups.append(("SQLite + Redis", {"REDIS_URL": redis_url}))
+    results = []
+    for setup, extra in setups:
+        if extra:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(redis_url)
+            await redis.flushdb()
+            await redis.aclose()
+        results += await measure_setup(setup, extra)
+    print(row(("setup", "presses", "clients", "updates", "bot /s", "bare bot /s", "ratio"), WIDTHS))
     for figures in results:
         print(
             row(
                 (
+                    figures["setup"],
                     figures["mode"],
                     figures["clients"],
                     figures["updates"],

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import FunnelEvent, Questionnaire, Therapist, Topic, User
@@ -33,12 +34,15 @@ async def therapist_link(session: AsyncSession, telegram_id: int) -> tuple[int, 
 async def person(
     session: AsyncSession, telegram_id: int
 ) -> tuple[User | None, tuple[int, str | None] | None]:
-    """The account's client profile and its therapist link (as `therapist_link`), in one
-    query when it has a profile (each update of a client reads both)."""
+    """The account's client profile (with its answers) and its therapist link (as
+    `therapist_link`), in one query when it has a profile (each update of a client reads
+    both)."""
     row = (
         await session.execute(
             select(User, Therapist.id, Therapist.language)
             .outerjoin(Therapist, Therapist.telegram_id == User.telegram_id)
+            # Most of a client's updates read the answers too (`get_questionnaire`).
+            .options(joinedload(User.questionnaire))
             .where(User.telegram_id == telegram_id, User.deleted_at.is_(None))
         )
     ).first()
