@@ -1,4 +1,10 @@
-"""Calendar files (.ics) for booked sessions, made with `icalendar`."""
+"""Calendar files (.ics) for booked sessions, made with `icalendar`.
+
+Every file of one session carries the same `UID` and a `SEQUENCE` that grows with each
+change (RFC 5545), so a calendar that imported the first file updates the event when it
+opens a later one instead of adding a second; a cancelled session's file says
+`METHOD:CANCEL` and `STATUS:CANCELLED` for that `UID` (RFC 5546), and the calendar
+removes or strikes it out."""
 
 from __future__ import annotations
 
@@ -18,15 +24,19 @@ def session_ics(
     ends_at: datetime,
     timezone: str,
     stamp: datetime,
+    sequence: int = 0,
+    cancelled: bool = False,
 ) -> bytes:
     """One event in the reader's zone; the zone's definition is included (VTIMEZONE)."""
     tz = zone(timezone)
     calendar = Calendar()
     calendar.add("prodid", "-//therapy-booking-bot//session//RU")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("summary", title)
     event.add("description", description)
     event.add("dtstart", starts_at.astimezone(tz))

@@ -297,6 +297,17 @@ async def _tell_practice(
         )
 
 
+async def calendar_sequence(session: AsyncSession, booking: Booking) -> int:
+    """The version of the booking's calendar event: one more for each time it was moved
+    (by anyone), and one more once cancelled (RFC 5545 `SEQUENCE`)."""
+    moves = await session.scalar(
+        select(func.count())
+        .select_from(BookingChange)
+        .where(BookingChange.booking_id == booking.id)
+    )
+    return int(moves or 0) + (booking.status == BookingStatus.cancelled)
+
+
 async def book(
     session: AsyncSession,
     *,

@@ -340,7 +340,14 @@ async def on_move_confirm(
     when = when_text(t, booking.starts_at, flow.timezone)
     await flow.display(t("reschedule-done", when=when, zone=flow.timezone), None, screen)
     await send_calendar_file(
-        flow.bot, flow.chat_id, t, booking, booking.therapist, flow.timezone, clock.now()
+        flow.bot,
+        flow.session,
+        flow.chat_id,
+        t,
+        booking,
+        booking.therapist,
+        flow.timezone,
+        clock.now(),
     )
 
 
@@ -413,6 +420,18 @@ async def on_cancel_confirm(
     if money:
         lines.append(money)
     await flow.display("\n".join(lines), None, screen_of(callback))
+    if done.booking.confirmed_at is not None:
+        # The client has the session's calendar file: this one takes it out again.
+        await send_calendar_file(
+            flow.bot,
+            flow.session,
+            flow.chat_id,
+            flow.t,
+            done.booking,
+            done.booking.therapist,
+            flow.timezone,
+            clock.now(),
+        )
     await home(flow, clock)
 
 

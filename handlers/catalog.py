@@ -186,7 +186,14 @@ async def on_book(
         await send_invoice(cards.bot, cards.chat_id, t, booking, therapist, user, settings)
         return
     await send_calendar_file(
-        cards.bot, cards.chat_id, t, booking, therapist, user.timezone, cards.clock.now()
+        cards.bot,
+        session,
+        cards.chat_id,
+        t,
+        booking,
+        therapist,
+        user.timezone,
+        cards.clock.now(),
     )
 
 

@@ -195,7 +195,7 @@ async def on_successful_payment(
         )
     )
     await send_calendar_file(
-        flow.bot, flow.chat_id, t, booking, therapist, user.timezone, clock.now()
+        flow.bot, flow.session, flow.chat_id, t, booking, therapist, user.timezone, clock.now()
     )
 
 

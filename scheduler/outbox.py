@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.methods import RefundStarPayment
+from aiogram.methods import RefundStarPayment, SendDocument
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -138,6 +138,15 @@ class OutboxJob:
                     letter.chat_id, letter.text, reply_markup=letter.markup
                 )
                 statuses.append(delivery.status)
+                if letter.document is not None and delivery.status == "sent":
+                    # Told already: a file that fails is not worth telling them twice.
+                    await self.outgoing.call(
+                        SendDocument(
+                            chat_id=letter.chat_id,
+                            document=letter.document,
+                            caption=letter.caption,
+                        )
+                    )
             now = self.clock.now()
             if letters is None:
                 outcome = "failed"

@@ -197,7 +197,9 @@ async def test_bookings_list_and_cancel_with_a_reason(
     assert slot is not None and slot.status == SlotStatus.free
 
     told = client.texts_since(client_mark)
-    assert len(told) == 1
+    assert len(told) == 2  # the notice, and the file that takes it out of a calendar
+    assert told[1] == translator.get("en", "book-ics-cancel-caption")
+    assert client.last.document == "cancelled.ics"
     en = translator.for_language("en")
     assert when_text(en, booking.starts_at, "Asia/Yekaterinburg") in told[0]
     assert "cancelled by the administrator" in told[0] and "Терапевт заболел" in told[0]
@@ -244,7 +246,7 @@ async def test_bookings_list_and_cancel_with_a_reason(
     assert "устарела" in (answer.text or "")
     answer = await admin.press(f"✖ #{booking.id}", message=listing)
     assert "уже отменена" in (answer.text or "")
-    assert len(client.texts_since(client_mark)) == 2  # the cancellation, the refund
+    assert len(client.texts_since(client_mark)) == 3  # the cancellation, its .ics, the refund
 
 
 # -- /stats ------------------------------------------------------------------------------

@@ -193,14 +193,16 @@ async def test_a_therapist_cancels_a_session_and_the_client_is_told(
         slot = await session.get(Slot, booking.slot_id)
     assert stored.status == BookingStatus.cancelled and stored.cancelled_by == "therapist"
     assert slot.status == SlotStatus.free
-    [told] = client.texts_since(mark)
+    told, calendar_caption = client.texts_since(mark)  # the notice, then the .ics
     assert "не сможет её провести" in told and "Приносим извинения" in told
-    assert any("Выбрать время" in b for b in client.last.buttons)
+    assert "убрать отменённую сессию" in calendar_caption
+    notice = client.harness.telegram.chats[client.id][-2]
+    assert any("Выбрать время" in b for b in notice.buttons)
     assert any("Отмена сессии" in m.text for m in practice.telegram.chats[GROUP_CHAT])
     # A second tap on the same confirmation changes nothing.
     answer = await therapist.tap(f"tc:{booking.id}:1", card)
     assert answer.show_alert and "уже нельзя отменить" in (answer.text or "")
-    assert client.texts_since(mark) == [told]
+    assert client.texts_since(mark) == [told, calendar_caption]
 
 
 async def test_clients_and_admin_commands_are_for_their_roles(

@@ -173,16 +173,18 @@ async def remember_portrait(
     await catalog.remember_photo(session, therapist.id, sent.photo[-1].file_id)
 
 
-async def send_calendar_file(
-    bot: Bot,
-    chat_id: int,
+def calendar_file(
     t: Texts,
     booking: Booking,
     therapist: Therapist,
     timezone: str,
     now: datetime,
-) -> None:
-    """The session as an .ics file, in the reader's zone."""
+    sequence: int,
+) -> BufferedInputFile:
+    """The session as an .ics file in the reader's zone: the same UID for every file of one
+    booking, `sequence` its version (`bookings.calendar_sequence`); a cancelled booking's
+    file cancels the event."""
+    cancelled = booking.status == BookingStatus.cancelled
     ics = session_ics(
         uid=f"booking-{booking.id}@therapy-booking-bot",
         title=t("book-ics-title", name=Markup(local_name(therapist, t.language))),
@@ -191,10 +193,27 @@ async def send_calendar_file(
         ends_at=booking.ends_at,
         timezone=timezone,
         stamp=now,
+        sequence=sequence,
+        cancelled=cancelled,
     )
-    await bot.send_document(
-        chat_id, BufferedInputFile(ics, filename="session.ics"), caption=t("book-ics-caption")
-    )
+    return BufferedInputFile(ics, filename="cancelled.ics" if cancelled else "session.ics")
+
+
+async def send_calendar_file(
+    bot: Bot,
+    session: AsyncSession,
+    chat_id: int,
+    t: Texts,
+    booking: Booking,
+    therapist: Therapist,
+    timezone: str,
+    now: datetime,
+) -> None:
+    """The session's current .ics (a cancelled one's cancels the event in the calendar)."""
+    sequence = await bookings.calendar_sequence(session, booking)
+    document = calendar_file(t, booking, therapist, timezone, now, sequence)
+    caption = "book-ics-cancel-caption" if booking.status == BookingStatus.cancelled else None
+    await bot.send_document(chat_id, document, caption=t(caption or "book-ics-caption"))
 
 
 class Catalog:

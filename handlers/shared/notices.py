@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +23,10 @@ from bot.config import Settings
 from bot.formatting import local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.payments import STARS
-from db import users
+from db import bookings, users
 from db.models import Booking, Notice, Refund, Therapist, User
 from db.outbox import To
+from handlers.shared.cards import calendar_file
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.therapist import session_card_keyboard
 
@@ -35,6 +36,9 @@ class Letter:
     chat_id: int
     text: str
     markup: InlineKeyboardMarkup | None = None
+    # Sent after the text: the calendar file that takes a cancelled session out.
+    document: BufferedInputFile | None = None
+    caption: str | None = None
 
 
 def amount_text(amount: int, currency: str) -> str:
@@ -73,7 +77,10 @@ class Notices:
         client = await session.get(User, booking.client_id)
         assert client is not None
         if notice.recipient == To.client:
-            return self._to_client(notice.event, booking, therapist, client, refund, details)
+            sequence = await bookings.calendar_sequence(session, booking)
+            return self._to_client(
+                notice.event, booking, therapist, client, refund, details, sequence
+            )
         return await self._to_practice(session, notice, booking, therapist, client, details)
 
     # -- the therapist and the practice's group ---------------------------------------
@@ -129,6 +136,7 @@ class Notices:
         client: User,
         refund: Refund | None,
         details: dict[str, Any],
+        sequence: int,
     ) -> list[Letter]:
         if client.telegram_id is None or client.deleted_at is not None:
             return []
@@ -151,6 +159,12 @@ class Notices:
             if money:
                 text = f"{text}\n{money}"
             markup = find_again(t)
+            if booking.confirmed_at is not None:
+                # The client had the session's calendar file: this one takes it out.
+                now = booking.cancelled_at or booking.starts_at
+                document = calendar_file(t, booking, therapist, client.timezone, now, sequence)
+                caption = t("book-ics-cancel-caption")
+                return [Letter(client.telegram_id, text, markup, document, caption)]
         elif refund is not None and event in ("refund-done", "refund-delayed"):
             text = t(
                 f"notice-{event}",

@@ -64,7 +64,8 @@ book-done =
 
     { $name }, { $when } ({ $zone }), { $minutes } min.
     Payment goes directly to the specialist. Add the session to your calendar with the file below.
-book-ics-caption = The session for your calendar
+book-ics-caption = The session for your calendar (opening a newer file updates it)
+book-ics-cancel-caption = Open this file to take the cancelled session out of your calendar
 book-ics-title = Session with a psychotherapist: { $name }
 book-ics-description = Online session, { $minutes } min. Cancel or move it in the bot.
 book-taken = This time was just taken. Here are the specialist's free times now.
