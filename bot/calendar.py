@@ -8,7 +8,8 @@ removes or strikes it out."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -44,5 +45,44 @@ def session_ics(
     event.add("dtstamp", stamp)
     calendar.add_component(event)
     if hasattr(tz, "key"):
+        calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    sequence: int
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    tentative: bool = False
+
+
+def feed_ics(*, name: str, timezone: str, events: list[FeedEvent], stamp: datetime) -> bytes:
+    """A subscribable calendar (RFC 5545 with the common X-WR- names): the same UIDs as the
+    client's files, in the therapist's zone; calendar apps poll it."""
+    tz = zone(timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//therapy-booking-bot//feed//RU")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", timezone)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    for item in events:
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("sequence", item.sequence)
+        event.add("status", "TENTATIVE" if item.tentative else "CONFIRMED")
+        event.add("summary", item.title)
+        event.add("description", item.description)
+        event.add("dtstart", item.starts_at.astimezone(tz))
+        event.add("dtend", item.ends_at.astimezone(tz))
+        event.add("dtstamp", stamp)
+        calendar.add_component(event)
+    if events and hasattr(tz, "key"):
         calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     metrics_host: str = "0.0.0.0"
     metrics_port: int = Field(default=0, ge=0, le=65535)
 
+    # Therapists' calendar feeds (`/calendar`): the public address of the bot's HTTP
+    # server (the webhook's, or METRICS_PORT's with polling), e.g. https://bot.example.org.
+    # Empty: WEBHOOK_URL's; with neither, /calendar says feeds are off.
+    calendar_feed_url: str = ""
+
     # Several instances: conversation state, per-person isolation and the once-only check
     # of updates in Redis (empty: in the database, one instance only with a webhook).
     redis_url: str = ""
@@ -127,6 +132,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.strip().upper()
+
+    @property
+    def calendar_feed_base(self) -> str:
+        """Where feed URLs start ("" when feeds are off)."""
+        return (self.calendar_feed_url or self.webhook_url).rstrip("/")
 
     @cached_property
     def payments_mode(self) -> Literal["provider", "stars", "off"]:

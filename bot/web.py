@@ -12,8 +12,11 @@ get a small server of their own on METRICS_PORT (`metrics_server`, off when it i
   and every extra check passes; else 503 with the first problem in a few words.
 - `GET /metrics`: Prometheus text (`bot.metrics`), with the database gauges read in one
   short session first.
+- `GET /calendar/<secret>.ics`: a therapist's calendar feed (`handlers.calendar_feed`);
+  404, the same for any secret that opens nothing (wrong, rotated, malformed).
 
-None of these writes a request body, a header or a message text to the log.
+None of these writes a request body, a header, a feed's secret or a message text to the
+log.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import metrics as bot_metrics
 from bot.config import Settings
+from bot.i18n import Translator
 from bot.rules.timezones import Clock
 from db.migrate import alembic_config
 
@@ -180,9 +184,30 @@ def build_app(
             body=generate_latest(shown.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
+    async def calendar_view(request: web.Request) -> web.Response:
+        from db import calendar_feed
+        from handlers.calendar_feed import render_feed
+
+        translator = dispatcher.workflow_data.get("translator")
+        assert isinstance(translator, Translator)
+        async with sessionmaker() as session:
+            therapist = await calendar_feed.therapist_of(session, request.match_info["token"])
+            if therapist is None:
+                # The same answer for a wrong, an old (rotated) or a malformed secret.
+                return web.Response(status=404, text="not found")
+            body = await render_feed(session, therapist, translator, settings, clock.now())
+        return web.Response(
+            body=body,
+            headers={
+                "Content-Type": "text/calendar; charset=utf-8",
+                "Cache-Control": "private, max-age=300",
+            },
+        )
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
+    app.router.add_get("/calendar/{token}.ics", calendar_view)
     if webhook:
         handler = WebhookHandler(dispatcher, bot, secret_token=webhook_secret(settings))
         handler.register(app, path=WEBHOOK_PATH)

@@ -150,6 +150,8 @@ class Therapist(Base):
     meeting_link: Mapped[str | None] = mapped_column(String(512))
     # What the linked therapist reads the bot's messages in (None: the default language).
     language: Mapped[str | None] = mapped_column(String(8))
+    # SHA-256 of the secret in the therapist's calendar feed URL (`db.calendar_feed`).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     # Bit n-1 for topic id n (1–63), kept by triggers on therapist_topics (migration 0007);

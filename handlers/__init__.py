@@ -33,6 +33,7 @@ def get_routers() -> list[Router]:
     from handlers import (
         admin,
         cabinet,
+        calendar_feed,
         catalog,
         errors,
         messaging,
@@ -48,6 +49,7 @@ def get_routers() -> list[Router]:
     modules = [
         admin,
         therapist,
+        calendar_feed,
         start,
         settings,
         questionnaire,

@@ -57,6 +57,7 @@ THERAPIST_COMMANDS = (
     ("schedule", "tcmd-schedule"),
     ("availability", "tcmd-availability"),
     ("clients", "tcmd-clients"),
+    ("calendar", "tcmd-calendar"),
     ("language", "tcmd-language"),
     ("help", "tcmd-help"),
 )

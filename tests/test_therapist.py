@@ -82,6 +82,7 @@ async def test_invite_links_once(practice: Harness, db_sessionmaker: Sessions, c
         "schedule",
         "availability",
         "clients",
+        "calendar",
         "language",
         "help",
     ]

@@ -5,6 +5,7 @@ invite-linked =
     /schedule — the week's schedule
     /availability — working hours and days off
     /clients — your clients
+    /calendar — your sessions in your phone's calendar
     /language — language
     /help — help
 invite-invalid = This link is not valid: it has expired or has already been used. Please ask an administrator for a new one.
@@ -15,11 +16,13 @@ therapist-help =
     /schedule — sessions today and the next 7 days
     /availability — the weekly template, session length, breaks, days off and vacations
     /clients — your clients; write to a client
+    /calendar — a link to subscribe your calendar (Google, Apple) to your sessions
     /language — the language of notices, reminders and these screens
     To answer a client: reply to their message or tap "Reply" under it.
 tcmd-schedule = Schedule
 tcmd-availability = Working hours
 tcmd-clients = Clients
+tcmd-calendar = Calendar
 tcmd-language = Language
 tcmd-help = Help
 
@@ -87,3 +90,21 @@ tbooking-cancel-ask =
     The client will get a notice with an apology and can choose another time; a session paid online is refunded in full.
 tbooking-cancelled = Session cancelled, the client will be told.
 tbooking-cancel-gone = This session can no longer be cancelled: it was cancelled or moved, or it has started.
+
+calendar-feed-off = Calendar subscriptions are not on yet: an admin needs to set the bot's public address (CALENDAR_FEED_URL).
+calendar-feed-link =
+    <b>Your sessions in your calendar</b>
+    Your personal link — do not forward it to anyone:
+    <code>{ $url }</code>
+
+    <b>Google Calendar</b> (on a computer): "Other calendars" → "+" → "From URL" → paste the link.
+    <b>Apple Calendar</b>: on iPhone — Settings → Calendar → Accounts → Add Account → Other → "Add Subscribed Calendar"; on a Mac — File → "New Calendar Subscription".
+    The calendar updates itself (usually hourly or more often); events show the client's first name only.
+calendar-feed-exists =
+    Your calendar link was given before (it is shown once and never stored readable).
+    Lost it, or sent it to the wrong person? Make a new one — the old one stops working at once.
+calendar-feed-renew = 🔄 New link
+calendar-feed-renewed = The new link is ready; the old one no longer works
+calendar-feed-name = Sessions — { $name }
+calendar-feed-event = Session: { $client }
+calendar-feed-event-about = Online session, { $format }
