@@ -15,11 +15,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench import databases
 from bench.chat import ROOT, until
 from bench.people import add_clients
 from bench.results import record, row
@@ -83,20 +82,10 @@ def quiet(api: FakeBotApi, seconds: float) -> bool:
 
 
 async def fresh_postgres(url: str, name: str) -> str:
-    parsed = make_url(url)
-    admin = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        database="postgres",
-    )
-    try:
+    async with databases.server(url) as admin:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return parsed.set(database=name).render_as_string(hide_password=False)
+    return databases.on_database(url, name)
 
 
 async def contend(url: str, label: str) -> dict[str, Any]:

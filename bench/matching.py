@@ -12,11 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bench import databases
 from bench.catalogue import clients, count_free, fill
 from bench.results import median_p95, record, row
 from bot.rules.matching import Preferences, slot_fits
@@ -98,16 +97,8 @@ async def sqlite_catalogue(size: int) -> tuple[AsyncEngine, str]:
 
 
 async def postgres_catalogue(url: str, size: int) -> tuple[AsyncEngine, str]:
-    parsed = make_url(url)
     name = f"bench_catalogue_{size}_{datetime.now(UTC):%Y%m%d}"
-    admin = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        database="postgres",
-    )
-    try:
+    async with databases.server(url) as admin:
         names = {
             record["datname"] for record in await admin.fetch("SELECT datname FROM pg_database")
         }
@@ -116,9 +107,7 @@ async def postgres_catalogue(url: str, size: int) -> tuple[AsyncEngine, str]:
                 await admin.execute(f'DROP DATABASE "{old}" WITH (FORCE)')
         if name not in names:
             await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    engine = create_engine(parsed.set(database=name).render_as_string(hide_password=False))
+    engine = create_engine(databases.on_database(url, name))
     await prepare(engine, size)
     return engine, "PostgreSQL"
 

@@ -4,15 +4,15 @@ a conversation lives while its updates run, the flood guard forgets idle people.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.types import Chat, Message, Update, User
+from aiogram.types import User
 
 from bot.isolation import ConversationIsolation
 from bot.middlewares import ThrottlingMiddleware
 from tests.fake_telegram import Harness
+from tests.test_once_only import start_update
 
 
 def key(person: int) -> StorageKey:
@@ -65,25 +65,12 @@ async def test_a_failing_update_lets_its_lock_go() -> None:
             pass
 
 
-def start_from(person: int, update_id: int) -> Update:
-    return Update(
-        update_id=update_id,
-        message=Message(
-            message_id=update_id,
-            date=datetime.now(UTC),
-            chat=Chat(id=person, type="private", first_name="Анна"),
-            from_user=User(id=person, is_bot=False, first_name="Анна", language_code="ru"),
-            text="/start",
-        ),
-    )
-
-
 async def test_the_dispatcher_keeps_no_lock_of_people_who_wrote(harness: Harness) -> None:
     isolation = harness.dispatcher.fsm.events_isolation
     assert isinstance(isolation, ConversationIsolation)
     await asyncio.gather(
         *(
-            harness.dispatcher.feed_update(harness.bot, start_from(610_000 + n, 8_100_000 + n))
+            harness.dispatcher.feed_update(harness.bot, start_update(8_100_000 + n, 610_000 + n))
             for n in range(30)
         )
     )
