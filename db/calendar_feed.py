@@ -11,10 +11,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Booking, BookingStatus, Therapist, User
+from db.models import Booking, BookingChange, BookingStatus, Therapist, User
 from db.transactions import use_case
 
 # What a secret looks like (token_urlsafe(24): 32 URL-safe characters); anything else is
@@ -60,14 +60,21 @@ async def therapist_of(session: AsyncSession, token: str) -> Therapist | None:
 class FeedSession:
     booking: Booking
     client_first_name: str | None  # None once the client erased their data
+    sequence: int  # the event's version, as `db.bookings.calendar_sequence`
 
 
 async def sessions_of(
     session: AsyncSession, therapist_id: int, since: datetime
 ) -> list[FeedSession]:
     """The therapist's listed sessions from `since` on, in time order."""
+    moves = (
+        select(func.count())
+        .where(BookingChange.booking_id == Booking.id)
+        .correlate(Booking)
+        .scalar_subquery()
+    )
     rows = await session.execute(
-        select(Booking, User.first_name, User.deleted_at)
+        select(Booking, User.first_name, User.deleted_at, moves)
         .join(User, User.id == Booking.client_id)
         .where(
             Booking.therapist_id == therapist_id,
@@ -76,7 +83,8 @@ async def sessions_of(
         )
         .order_by(Booking.starts_at)
     )
+    # Listed sessions are never cancelled: their version is their number of moves.
     return [
-        FeedSession(booking, None if deleted_at is not None else first_name)
-        for booking, first_name, deleted_at in rows
+        FeedSession(booking, None if deleted_at is not None else first_name, int(moved))
+        for booking, first_name, deleted_at, moved in rows
     ]

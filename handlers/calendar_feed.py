@@ -16,7 +16,7 @@ from bot.calendar import FeedEvent, feed_ics
 from bot.config import Settings
 from bot.formatting import local_name
 from bot.i18n import Texts, Translator
-from db import bookings, calendar_feed
+from db import calendar_feed
 from db.models import BookingStatus, Therapist
 from handlers.shared.guards import for_therapists
 from handlers.shared.screens import screen_of, show
@@ -92,7 +92,7 @@ async def render_feed(
         events.append(
             FeedEvent(
                 uid=f"booking-{booking.id}@therapy-booking-bot",
-                sequence=await bookings.calendar_sequence(session, booking),
+                sequence=item.sequence,
                 title=t("calendar-feed-event", client=client),
                 description=t("calendar-feed-event-about", format=t(f"format-{booking.format}")),
                 starts_at=booking.starts_at,

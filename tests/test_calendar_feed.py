@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.web import build_app
 from db.demo import load_demo
-from db.models import Questionnaire, Therapist, User
+from db.models import Booking, Questionnaire, Therapist, User
 from tests.conftest import ManualClock, make_harness, make_settings
 from tests.fake_telegram import Harness
+from tests.test_calendar_sync import move_first_session
 from tests.test_therapist import THERAPIST_ID, booked_with_the_first, invite
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -44,7 +45,7 @@ def app_of(harness: Harness, engine: AsyncEngine, sessions: Sessions, clock: Man
 async def test_the_feed_lists_the_therapists_sessions_with_the_first_name_only(
     practice: Harness, db_sessionmaker: Sessions, db_engine: AsyncEngine, clock: ManualClock
 ) -> None:
-    therapist, _, booking = await booked_with_the_first(practice, db_sessionmaker, clock, 621)
+    therapist, client, booking = await booked_with_the_first(practice, db_sessionmaker, clock, 621)
     await therapist.send("/calendar")
     found = LINK.search(therapist.last.text)
     assert found, therapist.last.text
@@ -74,6 +75,17 @@ async def test_the_feed_lists_the_therapists_sessions_with_the_first_name_only(
     for code in answers.topics:
         assert code not in text
     assert "Тревог" not in text  # the topic the client chose, by name
+
+    # The client moves it: the feed shows the same event, one version on, at the new time.
+    await move_first_session(client)
+    async with db_sessionmaker() as session:
+        moved = await session.get(Booking, booking.id)
+    assert moved is not None and moved.starts_at != booking.starts_at
+    async with TestClient(TestServer(app_of(practice, db_engine, db_sessionmaker, clock))) as web:
+        answer = await web.get(f"/calendar/{token}.ics")
+        [event] = Calendar.from_ical(await answer.read()).walk("VEVENT")
+    assert str(event["UID"]) == f"booking-{booking.id}@therapy-booking-bot"
+    assert int(event["SEQUENCE"]) == 1 and event.decoded("DTSTART") == moved.starts_at
 
 
 async def test_a_new_link_refuses_the_old_one_and_strangers_get_nothing(
