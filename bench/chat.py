@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -167,11 +166,3 @@ class Person:
         await self.tap("Любое время")
         await self.tap("Не важно")
         return await self.tap("Всё верно", lambda sent: sent.method == "sendPhoto")
-
-
-def card_page(sent: Sent, index: int) -> str | None:
-    """The callback data that shows card `index` from this card, if it has such a button."""
-    for _, data in sent.buttons:
-        if data and re.fullmatch(rf"cp:\d+:{index}", data):
-            return data
-    return None
