@@ -15,68 +15,44 @@ from icalendar import Calendar, Event
 
 from bot.rules.timezones import zone
 
+# Where a therapist's feed is served (`bot.web`) and what its link looks like.
+FEED_ROUTE = "/calendar/{token}.ics"
 
-def session_ics(
-    *,
-    uid: str,
-    title: str,
-    description: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    timezone: str,
-    stamp: datetime,
-    sequence: int = 0,
-    cancelled: bool = False,
-) -> bytes:
-    """One event in the reader's zone; the zone's definition is included (VTIMEZONE)."""
-    tz = zone(timezone)
-    calendar = Calendar()
-    calendar.add("prodid", "-//therapy-booking-bot//session//RU")
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
-    event = Event()
-    event.add("uid", uid)
-    event.add("sequence", sequence)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("summary", title)
-    event.add("description", description)
-    event.add("dtstart", starts_at.astimezone(tz))
-    event.add("dtend", ends_at.astimezone(tz))
-    event.add("dtstamp", stamp)
-    calendar.add_component(event)
-    if hasattr(tz, "key"):
-        calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+
+def booking_uid(booking_id: int) -> str:
+    """The UID of a booking's event: the same in every file and in the feed."""
+    return f"booking-{booking_id}@therapy-booking-bot"
 
 
 @dataclass(frozen=True)
-class FeedEvent:
+class SessionEvent:
     uid: str
     sequence: int
     title: str
     description: str
     starts_at: datetime
     ends_at: datetime
-    tentative: bool = False
+    status: str = "CONFIRMED"  # CONFIRMED, TENTATIVE or CANCELLED
 
 
-def feed_ics(*, name: str, timezone: str, events: list[FeedEvent], stamp: datetime) -> bytes:
-    """A subscribable calendar (RFC 5545 with the common X-WR- names): the same UIDs as the
-    client's files, in the therapist's zone; calendar apps poll it."""
-    tz = zone(timezone)
+def _calendar(kind: str, method: str) -> Calendar:
     calendar = Calendar()
-    calendar.add("prodid", "-//therapy-booking-bot//feed//RU")
+    calendar.add("prodid", f"-//therapy-booking-bot//{kind}//RU")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", timezone)
-    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT1H")
+    calendar.add("method", method)
+    return calendar
+
+
+def _finish(
+    calendar: Calendar, events: list[SessionEvent], timezone: str, stamp: datetime
+) -> bytes:
+    """The events in the reader's zone, with the zone's definition (VTIMEZONE)."""
+    tz = zone(timezone)
     for item in events:
         event = Event()
         event.add("uid", item.uid)
         event.add("sequence", item.sequence)
-        event.add("status", "TENTATIVE" if item.tentative else "CONFIRMED")
+        event.add("status", item.status)
         event.add("summary", item.title)
         event.add("description", item.description)
         event.add("dtstart", item.starts_at.astimezone(tz))
@@ -86,3 +62,20 @@ def feed_ics(*, name: str, timezone: str, events: list[FeedEvent], stamp: dateti
     if events and hasattr(tz, "key"):
         calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
+
+
+def session_ics(event: SessionEvent, *, timezone: str, stamp: datetime) -> bytes:
+    """One session's file; a cancelled one's (`status` CANCELLED) is `METHOD:CANCEL`."""
+    method = "CANCEL" if event.status == "CANCELLED" else "PUBLISH"
+    return _finish(_calendar("session", method), [event], timezone, stamp)
+
+
+def feed_ics(*, name: str, timezone: str, events: list[SessionEvent], stamp: datetime) -> bytes:
+    """A subscribable calendar (RFC 5545 with the common X-WR- names): the same UIDs as the
+    client's files, in the therapist's zone; calendar apps poll it."""
+    calendar = _calendar("feed", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", timezone)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    return _finish(calendar, events, timezone, stamp)

@@ -36,6 +36,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import metrics as bot_metrics
+from bot.calendar import FEED_ROUTE
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.rules.timezones import Clock
@@ -207,7 +208,7 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
-    app.router.add_get("/calendar/{token}.ics", calendar_view)
+    app.router.add_get(FEED_ROUTE, calendar_view)
     if webhook:
         handler = WebhookHandler(dispatcher, bot, secret_token=webhook_secret(settings))
         handler.register(app, path=WEBHOOK_PATH)

@@ -12,7 +12,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import FeedEvent, feed_ics
+from bot.calendar import FEED_ROUTE, SessionEvent, booking_uid, feed_ics
 from bot.config import Settings
 from bot.formatting import local_name
 from bot.i18n import Texts, Translator
@@ -23,7 +23,6 @@ from handlers.shared.screens import screen_of, show
 
 # How far back the feed reaches: recent sessions stay visible in the calendar.
 FEED_PAST = timedelta(days=30)
-FEED_PATH = "/calendar/{token}.ics"
 
 
 class FeedRenew(CallbackData, prefix="fr"):
@@ -31,7 +30,7 @@ class FeedRenew(CallbackData, prefix="fr"):
 
 
 def feed_url(settings: Settings, token: str) -> str:
-    return settings.calendar_feed_base + FEED_PATH.format(token=token)
+    return settings.calendar_feed_base + FEED_ROUTE.format(token=token)
 
 
 def _renew_keyboard(t: Texts) -> InlineKeyboardMarkup:
@@ -90,14 +89,16 @@ async def render_feed(
         booking = item.booking
         client = item.client_first_name or t("notice-client-erased")
         events.append(
-            FeedEvent(
-                uid=f"booking-{booking.id}@therapy-booking-bot",
+            SessionEvent(
+                uid=booking_uid(booking.id),
                 sequence=item.sequence,
                 title=t("calendar-feed-event", client=client),
                 description=t("calendar-feed-event-about", format=t(f"format-{booking.format}")),
                 starts_at=booking.starts_at,
                 ends_at=booking.ends_at,
-                tentative=booking.status == BookingStatus.pending_payment,
+                status="TENTATIVE"
+                if booking.status == BookingStatus.pending_payment
+                else "CONFIRMED",
             )
         )
     name = t("calendar-feed-name", name=local_name(therapist, t.language))

@@ -23,7 +23,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import session_ics
+from bot.calendar import SessionEvent, booking_uid, session_ics
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Markup, Texts
@@ -185,17 +185,16 @@ def calendar_file(
     booking, `sequence` its version (`bookings.calendar_sequence`); a cancelled booking's
     file cancels the event."""
     cancelled = booking.status == BookingStatus.cancelled
-    ics = session_ics(
-        uid=f"booking-{booking.id}@therapy-booking-bot",
+    event = SessionEvent(
+        uid=booking_uid(booking.id),
+        sequence=sequence,
         title=t("book-ics-title", name=Markup(local_name(therapist, t.language))),
         description=t("book-ics-description", minutes=therapist.session_minutes),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
-        timezone=timezone,
-        stamp=now,
-        sequence=sequence,
-        cancelled=cancelled,
+        status="CANCELLED" if cancelled else "CONFIRMED",
     )
+    ics = session_ics(event, timezone=timezone, stamp=now)
     return BufferedInputFile(ics, filename="cancelled.ics" if cancelled else "session.ics")
 
 

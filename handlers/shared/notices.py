@@ -30,6 +30,8 @@ from handlers.shared.cards import calendar_file
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.therapist import session_card_keyboard
 
+CANCELLED_NOTICES = ("cancelled-by-admin", "cancelled-by-therapist")
+
 
 @dataclass(frozen=True)
 class Letter:
@@ -77,7 +79,12 @@ class Notices:
         client = await session.get(User, booking.client_id)
         assert client is not None
         if notice.recipient == To.client:
-            sequence = await bookings.calendar_sequence(session, booking)
+            # A cancellation carries the file that takes the event out of a calendar.
+            sequence = (
+                await bookings.calendar_sequence(session, booking)
+                if notice.event in CANCELLED_NOTICES
+                else 0
+            )
             return self._to_client(
                 notice.event, booking, therapist, client, refund, details, sequence
             )
@@ -147,7 +154,7 @@ class Notices:
         if event == "hold-expired":
             text = t("hold-expired", when=when)
             markup = find_again(t)
-        elif event in ("cancelled-by-admin", "cancelled-by-therapist"):
+        elif event in CANCELLED_NOTICES:
             text = t(
                 f"notice-{event}",
                 when=when,
