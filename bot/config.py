@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     reschedule_until_hours: int = Field(default=12, ge=0)
     free_cancel_hours: int = Field(default=24, ge=0)
     max_reschedules: int = Field(default=2, ge=0)
+    # A regular time: how many weeks its preview and screens look ahead.
+    series_ahead_weeks: int = Field(default=6, ge=1, le=26)
 
     # Payments.
     payment_provider_token: SecretStr | None = None

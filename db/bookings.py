@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
+from bot.rules.timezones import zone
 from db import audit, erasure, outbox, reminders
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -33,6 +34,8 @@ from db.models import (
     Payment,
     PaymentStatus,
     Refund,
+    Series,
+    SeriesEnd,
     Slot,
     SlotStatus,
     Therapist,
@@ -76,6 +79,10 @@ class BookingGone(BookingError):
 
 class Conflict(BookingError):
     """The booking changed under us (another device of the same client acted first)."""
+
+
+class SeriesDateTaken(BookingError):
+    """A regular session cannot move to a date on which its series has another one."""
 
 
 class OutcomeRefused(BookingError):
@@ -358,6 +365,30 @@ async def book(
     return booking
 
 
+async def _series_date_taken(session: AsyncSession, booking: Booking, view: SlotView) -> bool:
+    """Whether moving a regular session to the slot would put two sessions of its series on
+    one date: another of its sessions is on that date, or the series' pattern falls on it."""
+    if booking.series_id is None:
+        return False
+    series = await session.get(Series, booking.series_id)
+    if series is None:
+        return False
+    tz = zone(view.therapist.timezone)
+    day = view.slot.starts_at.astimezone(tz).date()
+    if series.ended_at is None and day.isoformat() != booking.series_day:
+        since = (day - date.fromisoformat(series.first_day)).days
+        if since >= 0 and since % (7 * series.rhythm) == 0:
+            return True
+    others = await session.scalars(
+        select(Booking.starts_at).where(
+            Booking.series_id == series.id,
+            Booking.id != booking.id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+        )
+    )
+    return any(start.astimezone(tz).date() == day for start in others)
+
+
 async def reschedule(
     session: AsyncSession,
     *,
@@ -385,6 +416,8 @@ async def reschedule(
         view = await check_bookable(session, slot_id, client, rules, now, format=booking.format)
         if view.therapist.id != booking.therapist_id:
             raise SlotUnavailable
+        if await _series_date_taken(session, booking, view):
+            raise SeriesDateTaken
         confirmed = booking.status == BookingStatus.confirmed
         if not await take_free_slot(
             session, slot_id, SlotStatus.booked if confirmed else SlotStatus.held
@@ -531,6 +564,58 @@ async def _cancel(
     return Cancelled(booking, terms, money)
 
 
+async def cancel_within(
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    by: CancelledBy,
+    rules: Rules,
+    now: datetime,
+    reason: str | None = None,
+) -> Cancelled | None:
+    """Cancel one booking inside the caller's transaction (a use case of several: a regular
+    time ending or pausing); None when it is no longer active or has started."""
+    if by in (CancelledBy.client, CancelledBy.erasure) and booking.starts_at <= now:
+        return None
+    return await _cancel(session, booking, by=by, rules=rules, now=now, reason=reason)
+
+
+async def end_series(
+    session: AsyncSession,
+    client_id: int,
+    *,
+    by: SeriesEnd,
+    now: datetime,
+    therapist_id: int | None = None,
+) -> list[int]:
+    """End the client's regular times (with one therapist, when given) inside the caller's
+    transaction: nothing more is booked for them; the therapist is told. Their booked
+    sessions are the caller's to keep or cancel."""
+    query = update(Series).where(Series.client_id == client_id, Series.ended_at.is_(None))
+    if therapist_id is not None:
+        query = query.where(Series.therapist_id == therapist_id)
+    ended = list(
+        await session.scalars(
+            query.values(ended_at=now, ended_by=by)
+            .returning(Series.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for series_id in ended:
+        anchor = await session.scalar(
+            select(Booking.id).where(Booking.series_id == series_id).order_by(Booking.id).limit(1)
+        )
+        await outbox.notify(
+            session,
+            To.therapist,
+            "series-ended",
+            now,
+            booking_id=anchor,
+            details={"series": series_id, "by": str(by)},
+        )
+    return ended
+
+
 async def _reloaded(session: AsyncSession, done: Sequence[Cancelled]) -> list[Cancelled]:
     for item in done:
         await session.refresh(item.booking)
@@ -582,8 +667,13 @@ async def cancel_upcoming(
     therapist_id: int | None = None,
 ) -> list[Cancelled]:
     """Cancel every session of a client that has not started (with one therapist, when
-    given), in one transaction: a change of therapist or an erasure."""
+    given), in one transaction: a change of therapist or an erasure. The regular times
+    with that therapist end too."""
     async with use_case(session):
+        if therapist_id is not None:
+            await end_series(
+                session, client.id, by=SeriesEnd.change, now=now, therapist_id=therapist_id
+            )
         done = [
             item
             for booking in await cancellable_of(session, client, now, therapist_id=therapist_id)
@@ -600,6 +690,7 @@ async def erase_client(
     emptied and every trace of the person removed (`db.erasure`), in one transaction."""
     telegram_id = client.telegram_id
     async with use_case(session):
+        await end_series(session, client.id, by=SeriesEnd.erasure, now=now)
         done = [
             item
             for booking in await cancellable_of(session, client, now)

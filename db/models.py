@@ -249,6 +249,7 @@ class Booking(Base):
         ),
         Index("ix_bookings_client", "client_id", "starts_at"),
         Index("ix_bookings_therapist", "therapist_id", "starts_at"),
+        Index("uq_bookings_series_day", "series_id", "series_day", unique=True),
         CheckConstraint("ends_at > starts_at", name="booking_positive_length"),
     )
 
@@ -271,8 +272,61 @@ class Booking(Base):
     attendance_confirmed_at: Mapped[datetime | None]
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # An occurrence of a regular time (`Series`): the series, and the date of the pattern
+    # it stands for (ISO, the therapist's zone). The date stays when the occurrence is
+    # moved or cancelled, so the series never books that week again.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    series_day: Mapped[str | None] = mapped_column(String(10))
 
     therapist: Mapped[Therapist] = relationship(lazy="joined")
+
+
+class SeriesEnd(enum.StrEnum):
+    client = "client"
+    therapist = "therapist"
+    change = "change"  # the client changed therapist
+    erasure = "erasure"
+
+
+class Series(Base):
+    """A regular time: the same therapist, weekday and wall-clock time (the therapist's
+    zone) every `rhythm` weeks from `first_day`. Its occurrences are ordinary bookings
+    (`Booking.series_id`), booked as the booking horizon reaches them (`db.series.fill`).
+    Occurrences before `paused_until` are not booked; an ended series books nothing."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        CheckConstraint("rhythm IN (1, 2)", name="series_rhythm"),
+        CheckConstraint("wall_minute BETWEEN 0 AND 1439", name="series_wall_minute"),
+        Index("ix_series_therapist", "therapist_id", "ended_at"),
+        Index("ix_series_client", "client_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    rhythm: Mapped[int]  # weeks between occurrences
+    first_day: Mapped[str] = mapped_column(String(10))  # ISO date of the pattern's start
+    wall_minute: Mapped[int]  # minutes after local midnight in the therapist's zone
+    format: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    paused_until: Mapped[str | None] = mapped_column(String(10))  # ISO date
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+
+
+class SeriesSkip(Base):
+    """A date of a series' pattern that could not be booked when its turn came (and why):
+    the client and the therapist were told once, and the series does not try it again."""
+
+    __tablename__ = "series_skips"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
 
 
 class BookingChange(Base):

@@ -225,6 +225,23 @@ def _periods(time_off: Iterable[TimeOff]) -> list[tuple[date, date]]:
     return [(date.fromisoformat(t.starts_on), date.fromisoformat(t.ends_on)) for t in time_off]
 
 
+@dataclass(frozen=True)
+class Template:
+    """The sessions a therapist's weekly hours give between two moments (whether or not
+    slots exist for them yet), and their days off."""
+
+    sessions: list[tuple[datetime, datetime]]
+    days_off: list[tuple[date, date]]
+
+
+async def template(
+    session: AsyncSession, therapist: Therapist, start: datetime, end: datetime
+) -> Template:
+    availability = await availability_of(session, therapist.id)
+    days_off = _periods(availability.time_off)
+    return Template(_generated(therapist, availability.rules, days_off, start, end), days_off)
+
+
 async def ensure_future_slots(
     session: AsyncSession,
     *,

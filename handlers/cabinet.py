@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.formatting import local_name, money, when_text
+from bot.i18n import Texts
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.timezones import Clock
-from db import bookings, catalog, payments, users
+from db import bookings, catalog, payments, series, users
 from db.models import Booking, BookingStatus, Therapist
 from handlers.shared.cards import (
     Catalog,
@@ -33,6 +34,7 @@ from handlers.shared.guards import for_clients
 from handlers.shared.memory import CHANGE, ChangeData
 from handlers.shared.notices import money_line
 from handlers.shared.screens import screen_of
+from handlers.shared.series import series_pattern
 from keyboards.cabinet import (
     CHANGE_REASONS,
     CabinetAction,
@@ -55,6 +57,12 @@ from keyboards.cabinet import (
     move_keyboard,
 )
 from keyboards.menu import MenuAction, MenuItem
+from keyboards.series import (
+    SeriesCancelScope,
+    open_series_button,
+    series_buttons,
+    start_button,
+)
 
 HISTORY_PAGE = 5
 UPCOMING_SHOWN = 8
@@ -73,20 +81,32 @@ async def current_therapist(flow: ClientFlow, upcoming: list[Booking]) -> Therap
     )
 
 
+def _label(t: Texts, booking: Booking, timezone: str) -> str:
+    """A session's time, marked when it belongs to a regular time."""
+    when = when_text(t, booking.starts_at, timezone)
+    return t("series-mark", when=when) if booking.series_id is not None else when
+
+
 async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -> None:
     t, user = flow.t, flow.user
     assert user is not None
     upcoming = (await bookings.upcoming_of(flow.session, user, clock.now()))[:UPCOMING_SHOWN]
     therapist = await current_therapist(flow, upcoming)
+    regular = await series.series_of(flow.session, user, clock.now())
+    patterns = [
+        (view.series.id, series_pattern(t, view.series, view.therapist, flow.timezone))
+        for view in regular
+    ]
     lines = [t("cabinet-title"), ""]
     if therapist is not None:
         lines.append(t("cabinet-therapist", name=local_name(therapist, t.language)))
+    lines += [t("cabinet-series", pattern=pattern) for _, pattern in patterns]
     if upcoming:
         lines.append(t("cabinet-upcoming", zone=flow.timezone))
         lines += [
             t(
                 "cabinet-line",
-                when=when_text(t, booking.starts_at, flow.timezone),
+                when=_label(t, booking, flow.timezone),
                 status=t(f"status-{booking.status}"),
             )
             for booking in upcoming
@@ -97,9 +117,10 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     text = "\n".join(lines)
     markup = cabinet_keyboard(
         t,
-        [(b.id, when_text(t, b.starts_at, flow.timezone)) for b in upcoming],
+        [(b.id, _label(t, b, flow.timezone)) for b in upcoming],
         has_therapist=therapist is not None,
         therapist_id=therapist.id if therapist is not None else None,
+        series=series_buttons(t, patterns),
     )
     if edit is None and therapist is not None and has_portrait(therapist):
         sent = await flow.bot.send_photo(
@@ -199,7 +220,16 @@ async def on_open_booking(
         and booking.hold_expires_at is not None
         and booking.hold_expires_at > clock.now()
     )
-    markup = booking_keyboard(t, booking.id, payable=payable)
+    extra, cancel = None, None
+    regular = await series.series_of_booking(flow.session, booking)
+    if regular is not None:
+        pattern = series_pattern(t, regular, therapist, flow.timezone)
+        lines.append(t("booking-series", pattern=pattern))
+        extra = open_series_button(t, regular.id)
+        cancel = SeriesCancelScope(booking_id=booking.id)
+    elif booking.starts_at > clock.now():
+        extra = start_button(t, booking.id)
+    markup = booking_keyboard(t, booking.id, payable=payable, extra=extra, cancel=cancel)
     await flow.display("\n".join(lines), markup, screen_of(callback))
 
 
@@ -332,6 +362,8 @@ async def on_move_confirm(
         return
     except bookings.BookingError as error:
         key = "book-busy" if isinstance(error, bookings.ClientBusy) else "book-taken"
+        if isinstance(error, bookings.SeriesDateTaken):
+            key = "series-move-same-day"
         await callback.answer(t(key), show_alert=True)
         if before is not None:
             await _show_move_days(flow, clock, settings, before, "", screen, rules)
@@ -510,13 +542,28 @@ async def on_change_reason(
         flow.session, user, clock.now(), therapist_id=therapist.id
     )
     name = local_name(therapist, t.language)
+    regular = [
+        view
+        for view in await series.series_of(flow.session, user, clock.now())
+        if view.therapist.id == therapist.id
+    ]
     if with_old:
         listed = await cancel_list(
             flow, with_old, bookings.CancelledBy.client, settings, clock.now(), rules
         )
         text = t("change-cancel-ask", count=len(with_old), name=name) + "\n\n" + listed
+        text += "".join(
+            "\n\n"
+            + t(
+                "series-change-ends",
+                pattern=series_pattern(t, view.series, view.therapist, flow.timezone),
+            )
+            for view in regular
+        )
         await flow.display(text, change_cancel_keyboard(t), screen_of(callback))
         return
+    if regular:
+        await series.end_with(flow.session, user, therapist.id, clock.now())
     await flow.display(t("change-searching", name=name), None, screen_of(callback))
     await cards.open()
 
@@ -539,6 +586,9 @@ async def on_change_cancel(
     await CHANGE.clear(flow.state)
     therapist = await flow.session.get(Therapist, change.therapist_id)
     lines = []
+    if not callback_data.cancel and therapist is not None:
+        # The booked sessions stay; a regular time with the old therapist ends.
+        await series.end_with(flow.session, user, therapist.id, clock.now())
     if callback_data.cancel and therapist is not None:
         cancelled = await bookings.cancel_upcoming(
             flow.session,

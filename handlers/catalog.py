@@ -28,6 +28,7 @@ from keyboards.catalog import (
     SlotPick,
     confirm_keyboard,
 )
+from keyboards.series import after_booking_keyboard
 
 # -- buttons -----------------------------------------------------------------------------
 # Every handler here takes `cards`, which is None before consent (the middleware in
@@ -181,7 +182,9 @@ async def on_book(
         done = t(
             "book-done", name=name, when=when, zone=user.timezone, minutes=therapist.session_minutes
         )
-    await show(cards.bot, cards.chat_id, done, edit=text_screen(screen_of(callback)))
+    # Once confirmed, the time can become a regular one (a hold first needs paying).
+    markup = None if paid_online else after_booking_keyboard(t, booking.id)
+    await show(cards.bot, cards.chat_id, done, markup, edit=text_screen(screen_of(callback)))
     if paid_online:
         await send_invoice(cards.bot, cards.chat_id, t, booking, therapist, user, settings)
         return

@@ -76,12 +76,16 @@ def cabinet_keyboard(
     *,
     has_therapist: bool,
     therapist_id: int | None = None,
+    series: Sequence[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
-    """`bookings`: (id, label) of upcoming sessions; `therapist_id`: the current therapist."""
+    """`bookings`: (id, label) of upcoming sessions; `therapist_id`: the current therapist;
+    `series`: a button for each regular time."""
     builder = InlineKeyboardBuilder()
     for booking_id, label in bookings:
         builder.button(text=label, callback_data=OpenBooking(booking_id=booking_id))
     builder.adjust(1)
+    for button in series:
+        builder.row(button)
     if therapist_id is not None:
         builder.row(write_therapist_button(t, therapist_id))
     if has_therapist:
@@ -103,15 +107,28 @@ def cabinet_keyboard(
     return builder.as_markup()
 
 
-def booking_keyboard(t: Texts, booking_id: int, *, payable: bool) -> InlineKeyboardMarkup:
+def booking_keyboard(
+    t: Texts,
+    booking_id: int,
+    *,
+    payable: bool,
+    extra: InlineKeyboardButton | None = None,
+    cancel: CallbackData | None = None,
+) -> InlineKeyboardMarkup:
+    """One session's screen; `extra`: its regular time (make it one, or open it);
+    `cancel`: what «Отменить» asks first (a regular session: only this one, or on)."""
     builder = InlineKeyboardBuilder()
     if payable:
         builder.button(text=t("pay-button"), callback_data=PayBooking(booking_id=booking_id))
     builder.button(
         text=t("booking-reschedule"), callback_data=MoveDay(booking_id=booking_id, day="")
     )
-    builder.button(text=t("booking-cancel"), callback_data=CancelAsk(booking_id=booking_id))
+    builder.button(
+        text=t("booking-cancel"), callback_data=cancel or CancelAsk(booking_id=booking_id)
+    )
     builder.adjust(*([1] if payable else []), 2)
+    if extra is not None:
+        builder.row(extra)
     builder.row(_back_home(t))
     return builder.as_markup()
 

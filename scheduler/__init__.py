@@ -150,7 +150,12 @@ def create_scheduler(
         "interval",
         hours=SLOTS_EVERY_HOURS,
         id=SLOTS_JOB_ID,
-        kwargs={"sessionmaker": sessionmaker, "settings": settings, "clock": clock},
+        kwargs={
+            "sessionmaker": sessionmaker,
+            "settings": settings,
+            "clock": clock,
+            "rules": rules,
+        },
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),

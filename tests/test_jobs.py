@@ -89,13 +89,18 @@ async def test_free_slots_follow_the_days(
         await load_demo(session, now=clock.now())
         before = await session.scalar(select(func.max(Slot.starts_at)))
     clock.advance(days=3)
-    added = await extend_free_slots(sessionmaker=db_sessionmaker, settings=settings, clock=clock)
+    added = await extend_free_slots(
+        sessionmaker=db_sessionmaker, settings=settings, clock=clock, rules=settings.rules()
+    )
     assert added > 0
     async with db_sessionmaker() as session:
         after = await session.scalar(select(func.max(Slot.starts_at)))
     assert after - before >= timedelta(days=2)
     assert (
-        await extend_free_slots(sessionmaker=db_sessionmaker, settings=settings, clock=clock) == 0
+        await extend_free_slots(
+            sessionmaker=db_sessionmaker, settings=settings, clock=clock, rules=settings.rules()
+        )
+        == 0
     )
 
 
@@ -169,7 +174,9 @@ async def test_two_instances_extend_free_slots_without_doubles(
         second = create_sessionmaker(second_engine)
         added = await asyncio.gather(
             *(
-                extend_free_slots(sessionmaker=maker, settings=settings, clock=clock)
+                extend_free_slots(
+                    sessionmaker=maker, settings=settings, clock=clock, rules=settings.rules()
+                )
                 for maker in (db_sessionmaker, second)
             ),
             return_exceptions=True,

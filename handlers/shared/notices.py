@@ -12,7 +12,7 @@ not be delivered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
@@ -20,13 +20,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.payments import STARS
-from db import bookings, users
-from db.models import Booking, Notice, Refund, Therapist, User
+from db import bookings, series, users
+from db.models import Booking, Notice, Refund, Series, Therapist, User
 from db.outbox import To
 from handlers.shared.cards import calendar_file
+from handlers.shared.series import series_pattern
+from keyboards.catalog import SlotPick
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.therapist import session_card_keyboard
 
@@ -78,6 +80,8 @@ class Notices:
         therapist = booking.therapist
         client = await session.get(User, booking.client_id)
         assert client is not None
+        if notice.event.startswith("series-"):
+            return await self._series(session, notice, booking, therapist, client, details)
         if notice.recipient == To.client:
             # A cancellation carries the file that takes the event out of a calendar.
             sequence = (
@@ -132,6 +136,74 @@ class Notices:
         )
         text = t(f"notify-{kind}", topics=topics, **values)
         return [Letter(therapist.telegram_id, text, markup)]
+
+    # -- a regular time ---------------------------------------------------------------
+
+    async def _series(
+        self,
+        session: AsyncSession,
+        notice: Notice,
+        booking: Booking,
+        therapist: Therapist,
+        client: User,
+        details: dict[str, Any],
+    ) -> list[Letter]:
+        item = await session.get(Series, details.get("series"))
+        if item is None:
+            return []
+        day = date.fromisoformat(details["day"]) if details.get("day") else None
+        reason = details.get("reason")
+        if notice.recipient == To.client:
+            if client.telegram_id is None or client.deleted_at is not None:
+                return []
+            t = self.translator.for_language(client.language)
+            if notice.event != "series-missed" or day is None:
+                raise ValueError(f"no client notice {notice.event!r}")
+            now = notice.created_at
+            slots = await series.alternatives(session, item, day, now)
+            text = t(
+                "notice-series-missed",
+                day=day_label(t, day),
+                reason=t(f"series-gap-{reason}"),
+                alternatives="some" if slots else "none",
+                zone=client.timezone,
+            )
+            markup = None
+            if slots:
+                picks = InlineKeyboardBuilder()
+                for slot in slots:
+                    picks.button(
+                        text=when_text(t, slot.starts_at, client.timezone),
+                        callback_data=SlotPick(slot_id=slot.id),
+                    )
+                picks.adjust(1)
+                markup = picks.as_markup()
+            return [Letter(client.telegram_id, text, markup)]
+        language: str = self.settings.default_language
+        if notice.recipient != To.group:
+            language = therapist.language or language
+        t = self.translator.for_language(language)
+        values = {
+            "client": (client.first_name if client.deleted_at is None else None)
+            or t("notice-client-erased"),
+            "pattern": series_pattern(t, item, therapist, therapist.timezone),
+            "zone": therapist.timezone,
+            "format": t(f"format-{item.format}"),
+            "days": self.settings.booking_horizon_days,
+            "day": day_label(t, day) if day else "—",
+            "reason": t(f"series-gap-{reason}") if reason else "—",
+            "why": t(f"series-end-by-{details.get('by', 'client')}"),
+        }
+        kind = notice.event
+        if notice.recipient == To.group:
+            chat = self.settings.therapist_chat_id
+            if not chat:
+                return []
+            name = local_name(therapist, language)
+            return [Letter(chat, t(f"notify-{kind}-group", therapist=name, **values))]
+        if not therapist.telegram_id:
+            return []
+        return [Letter(therapist.telegram_id, t(f"notify-{kind}", **values))]
 
     # -- the client -------------------------------------------------------------------
 

@@ -1,0 +1,101 @@
+# A regular time (weekly or fortnightly).
+series-make = 📌 Make this my regular time
+series-open = 📌 Regular time
+series-button = 📌 { $pattern }
+series-mark = 📌 { $when }
+series-rhythm-1 = every week
+series-rhythm-2 = every two weeks
+series-rhythm-button-1 = Every week
+series-rhythm-button-2 = Every two weeks
+series-pattern = { $rhythm }, { $weekday }, { $time }
+cabinet-series = Regular time: <b>{ $pattern }</b>
+booking-series = Part of a regular time: { $pattern }.
+
+series-ask-rhythm =
+    <b>Make this your regular time?</b>
+    { $name }, { $when } ({ $zone }).
+    How often would you like to meet at this time?
+series-preview-title =
+    <b>Regular time: { $pattern }</b>
+    Specialist: { $name }. Times in { $zone }.
+series-preview-first = • { $when } — this session
+series-preview-booked = ✅ { $when } — booked right away
+series-preview-kept = 🗓 { $when } — kept for you, booked { $days } days ahead
+series-preview-gap = ⚠️ { $when } — not possible: { $reason }
+series-preview-alternatives = { "   " }↳ free that week: { $times }
+series-preview-no-alternatives = { "   " }↳ no other free time that week
+series-preview-footer = Each session is an ordinary booking: its own reminders, calendar file, and the same rules for moving and cancelling. Dates that cannot be booked are skipped; we tell you ahead and offer other times.
+series-preview-pay = You pay for each session separately, before it. Nothing is charged without your tap.
+series-preview-nothing = This time is not free in any of the coming weeks. Choose another time for the session and try again — or book single sessions.
+series-confirm = ✅ Yes, make it regular
+series-refused = This session cannot start a regular time: it already belongs to one or is over.
+series-gone = This regular time no longer exists.
+
+series-gap-client_busy = you have another session then
+series-gap-day_off = the specialist's day off or vacation
+series-gap-taken = that time is already taken
+series-gap-outside_hours = the specialist does not work then
+series-gap-clock_gap = the clocks change that day and this time does not exist
+
+series-made =
+    <b>Done, this time is yours: { $pattern }</b>, { $name }.
+    We will book the next sessions ourselves, { $days } days ahead of each.
+series-made-booked = ✅ Booked: { $when }
+series-made-missed = ⚠️ { $when } — not possible: { $reason }
+
+series-title =
+    <b>📌 Regular time: { $pattern }</b>
+    Specialist: { $name }. Times in { $zone }.
+series-booked-title = Booked sessions:
+series-occurrence = • { $when } — { $status }
+series-later-title = Later (booked { $days } days ahead):
+series-later = • { $when }
+series-paused = Paused until { $day }.
+
+# Notices.
+notify-series-created =
+    📌 <b>Regular time</b>: { $client }, { $pattern } ({ $zone }), { $format }.
+    Sessions are booked automatically { $days } days ahead; each is an ordinary booking in /schedule.
+notify-series-created-group = 📌 Regular time with { $therapist }: { $client }, { $pattern } ({ $zone }).
+notify-series-missed = 📌 { $client }'s regular time: { $day } is not booked — { $reason }. The client was offered other times that week.
+notice-series-missed =
+    📌 The regular session on <b>{ $day }</b> could not be booked: { $reason }.
+    Your regular time goes on. { $alternatives ->
+        [none] The specialist has no other free time that week.
+       *[some] Free that week ({ $zone }) — you can book one separately:
+    }
+notify-series-ended = 📌 { $client }'s regular time ({ $pattern }, { $zone }) has ended: { $why }. No new sessions are booked; what was booked already is in /schedule.
+series-end-by-client = the client decided so
+series-end-by-therapist = you ended it
+series-end-by-change = the client chose another specialist
+series-end-by-erasure = the client erased their data
+
+series-move-same-day = Your regular time already has a session on that day. Please choose another day.
+series-pause = ⏸ Pause
+series-resume = ▶ Resume
+series-end = ⏹ End
+series-pause-ask = How long should the regular time pause? For a holiday, say. It goes on by itself afterwards.
+series-pause-weeks = { $count ->
+        [one] { $count } week
+       *[other] { $count } weeks
+    }
+series-pause-confirm = Paused until <b>{ $day }</b>: no sessions are booked before then; afterwards the regular time goes on by itself.
+series-pause-cancels = These sessions will be cancelled:
+series-pause-yes = ⏸ Pause
+series-paused-done = The regular time is paused.
+series-resumed = The regular time goes on.
+series-end-ask = <b>End the regular time?</b> No new sessions will be booked.
+series-end-sessions = The sessions already booked can stay or be cancelled:
+series-end-cancel = ⏹ End and cancel these sessions
+series-end-keep = ⏹ End, keep the sessions
+series-end-yes = ⏹ End
+series-ended = The regular time has ended. You can book again at any time.
+series-cancel-scope = This is a session of your regular time. What should be cancelled?
+series-cancel-one = Only this one
+series-cancel-following = This and all following
+series-cancel-following-ask = <b>Cancel { $count ->
+        [one] this session
+       *[other] these { $count } sessions
+    } and end the regular time?</b>
+series-cancel-following-yes = ✖ Yes, cancel and end
+series-change-ends = 📌 The regular time ({ $pattern }) with this specialist will end.

@@ -1,0 +1,102 @@
+# A regular time (weekly or fortnightly).
+series-make = 📌 Сделать это время постоянным
+series-open = 📌 Постоянное время
+series-button = 📌 { $pattern }
+series-mark = 📌 { $when }
+series-rhythm-1 = каждую неделю
+series-rhythm-2 = раз в две недели
+series-rhythm-button-1 = Каждую неделю
+series-rhythm-button-2 = Раз в две недели
+series-pattern = { $rhythm }, { $weekday }, { $time }
+cabinet-series = Постоянное время: <b>{ $pattern }</b>
+booking-series = Часть постоянного времени: { $pattern }.
+
+series-ask-rhythm =
+    <b>Сделать это время постоянным?</b>
+    { $name }, { $when } ({ $zone }).
+    Как часто вы хотите встречаться в это же время?
+series-preview-title =
+    <b>Постоянное время: { $pattern }</b>
+    Специалист: { $name }. Время — { $zone }.
+series-preview-first = • { $when } — эта сессия
+series-preview-booked = ✅ { $when } — забронируем сразу
+series-preview-kept = 🗓 { $when } — оставим за вами, запишем за { $days } дн.
+series-preview-gap = ⚠️ { $when } — не получится: { $reason }
+series-preview-alternatives = { "   " }↳ свободно на этой неделе: { $times }
+series-preview-no-alternatives = { "   " }↳ на этой неделе других свободных времён нет
+series-preview-footer = Каждая сессия — обычная запись: свои напоминания, файл для календаря, те же правила переноса и отмены. Даты, которые не получится забронировать, мы пропустим, заранее скажем об этом и предложим другое время.
+series-preview-pay = Каждую сессию вы оплачиваете отдельно, перед ней. Без вашего нажатия ничего не списывается.
+series-preview-nothing = В ближайшие недели это время ни разу не свободно. Выберите другое время сессии и попробуйте снова — или запишитесь на отдельные сессии.
+series-confirm = ✅ Да, сделать постоянным
+series-refused = Эту сессию нельзя сделать началом постоянного времени: она уже в нём или уже прошла.
+series-gone = Этого постоянного времени больше нет.
+
+series-gap-client_busy = у вас в это время другая сессия
+series-gap-day_off = у специалиста выходной или отпуск
+series-gap-taken = это время уже занято
+series-gap-outside_hours = специалист в это время не работает
+series-gap-clock_gap = в этот день переводят часы, такого времени нет
+
+series-made =
+    <b>Готово, это время теперь ваше: { $pattern }</b>, { $name }.
+    Следующие сессии мы будем бронировать сами, за { $days } дн. до каждой.
+series-made-booked = ✅ Забронировано: { $when }
+series-made-missed = ⚠️ { $when } — не получится: { $reason }
+
+series-title =
+    <b>📌 Постоянное время: { $pattern }</b>
+    Специалист: { $name }. Время — { $zone }.
+series-booked-title = Забронированные сессии:
+series-occurrence = • { $when } — { $status }
+series-later-title = Дальше (бронируем за { $days } дн.):
+series-later = • { $when }
+series-paused = На паузе до { $day }.
+
+# Notices.
+notify-series-created =
+    📌 <b>Постоянное время</b>: { $client }, { $pattern } ({ $zone }), { $format }.
+    Сессии бронируются сами за { $days } дн.; каждая — обычная запись в /schedule.
+notify-series-created-group = 📌 Постоянное время у { $therapist }: { $client }, { $pattern } ({ $zone }).
+notify-series-missed = 📌 Постоянное время { $client }: { $day } не забронировано — { $reason }. Клиенту предложены другие времена этой недели.
+notice-series-missed =
+    📌 Сессию постоянного времени <b>{ $day }</b> не получилось забронировать: { $reason }.
+    Постоянное время продолжается. { $alternatives ->
+        [none] На этой неделе у специалиста других свободных времён нет.
+       *[some] Свободно на этой неделе ({ $zone }) — можно записаться отдельно:
+    }
+notify-series-ended = 📌 Постоянное время { $client } ({ $pattern }, { $zone }) закончилось: { $why }. Новые сессии больше не бронируются; что уже было забронировано — в /schedule.
+series-end-by-client = так решил клиент
+series-end-by-therapist = его закончили вы
+series-end-by-change = клиент выбрал другого специалиста
+series-end-by-erasure = клиент удалил свои данные
+
+series-move-same-day = В этот день уже есть сессия вашего постоянного времени. Выберите другой день.
+series-pause = ⏸ Пауза
+series-resume = ▶ Продолжить
+series-end = ⏹ Закончить
+series-pause-ask = На сколько поставить постоянное время на паузу? Например, на время отпуска. Потом оно продолжится само.
+series-pause-weeks = { $count ->
+        [one] { $count } неделя
+        [few] { $count } недели
+       *[many] { $count } недель
+    }
+series-pause-confirm = Пауза до <b>{ $day }</b>: до этого дня сессии не бронируются, потом постоянное время продолжится само.
+series-pause-cancels = Эти сессии будут отменены:
+series-pause-yes = ⏸ Поставить на паузу
+series-paused-done = Постоянное время на паузе.
+series-resumed = Постоянное время продолжается.
+series-end-ask = <b>Закончить постоянное время?</b> Новые сессии больше не будут бронироваться.
+series-end-sessions = Уже забронированные сессии можно оставить или отменить:
+series-end-cancel = ⏹ Закончить и отменить эти сессии
+series-end-keep = ⏹ Закончить, сессии оставить
+series-end-yes = ⏹ Закончить
+series-ended = Постоянное время закончено. Записаться снова можно в любой момент.
+series-cancel-scope = Это сессия вашего постоянного времени. Что отменить?
+series-cancel-one = Только эту
+series-cancel-following = Эту и все следующие
+series-cancel-following-ask = <b>Отменить { $count ->
+        [one] эту сессию
+       *[other] эти сессии ({ $count })
+    } и закончить постоянное время?</b>
+series-cancel-following-yes = ✖ Да, отменить и закончить
+series-change-ends = 📌 Постоянное время ({ $pattern }) с этим специалистом закончится.

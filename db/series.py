@@ -1,0 +1,780 @@
+"""A regular time (`Series`): its preview, making it, keeping it filled as the booking
+horizon moves, and what the cabinet shows of it.
+
+A series is a pattern (weekday and wall-clock time in the therapist's zone, every one or
+two weeks from `first_day`); its occurrences are ordinary bookings (`Booking.series_id`,
+`series_day` the pattern date each stands for). Occurrences inside the booking horizon are
+booked when the series is made; later ones are booked by `fill`, which the free-slots job
+runs in the same transaction that adds the new slots, before anyone else can see them, so
+the series has the first claim on its time. A date that cannot be had is recorded
+(`SeriesSkip`) and told once to the client, with the nearest free times of that week, and
+to the therapist; the series goes on.
+
+Beyond the horizon no slots exist yet: the preview reads those weeks from the therapist's
+weekly hours, days off and the other series of the therapist and the client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.rules.policy import Rules
+from bot.rules.series import (
+    ALTERNATIVES,
+    FreeSlot,
+    Gap,
+    Occurrence,
+    Rhythm,
+    TherapistTimes,
+    local_instant,
+    plan,
+)
+from bot.rules.timezones import zone
+from db import reminders, schedule
+from db.bookings import (
+    BookingGone,
+    Cancelled,
+    CancelledBy,
+    Conflict,
+    cancel_within,
+    end_series,
+    own_booking,
+    take_free_slot,
+)
+from db.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    Series,
+    SeriesEnd,
+    SeriesSkip,
+    Slot,
+    SlotStatus,
+    Therapist,
+    User,
+)
+from db.outbox import To, notify
+from db.transactions import refusable, refused_by_database, use_case
+
+
+class SeriesRefused(Exception):
+    """The session cannot start a regular time: it is already part of one, or over."""
+
+
+# -- the pattern -------------------------------------------------------------------------
+
+
+def wall_time(series: Series) -> time:
+    return time(series.wall_minute // 60, series.wall_minute % 60)
+
+
+def pattern_days(series: Series, first: date, last: date) -> list[date]:
+    """The series' dates in [first, last]."""
+    start = date.fromisoformat(series.first_day)
+    step = 7 * series.rhythm
+    offset = max((first - start).days, 0)
+    day = start + timedelta(days=-(-offset // step) * step)
+    days = []
+    while day <= last:
+        days.append(day)
+        day += timedelta(days=step)
+    return days
+
+
+def _projected(
+    series: Iterable[Series], tz: tzinfo, length: timedelta, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Where other series will take time between start and end."""
+    times = []
+    for other in series:
+        for day in pattern_days(
+            other, start.astimezone(tz).date(), end.astimezone(tz).date() + timedelta(days=1)
+        ):
+            if other.paused_until and day < date.fromisoformat(other.paused_until):
+                continue
+            moment = local_instant(day, wall_time(other), tz)
+            if moment is not None and start <= moment < end:
+                times.append((moment, moment + length))
+    return times
+
+
+def _overlaps(start: datetime, end: datetime, busy: Iterable[tuple[datetime, datetime]]) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end in busy)
+
+
+async def _active_series(
+    session: AsyncSession, *, therapist_id: int | None = None, client_id: int | None = None
+) -> list[Series]:
+    query = select(Series).where(Series.ended_at.is_(None))
+    if therapist_id is not None:
+        query = query.where(Series.therapist_id == therapist_id)
+    if client_id is not None:
+        query = query.where(Series.client_id == client_id)
+    return list(await session.scalars(query))
+
+
+async def _times(
+    session: AsyncSession,
+    therapist: Therapist,
+    client_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    horizon_end: datetime,
+    leave_out: int | None = None,
+) -> TherapistTimes:
+    """What the planner needs between start and end: the real free slots up to the
+    horizon, and beyond it the times the weekly hours give (negative ids) unless another
+    series will have them."""
+    tz = zone(therapist.timezone)
+    length = timedelta(minutes=therapist.session_minutes)
+    slots = list(
+        await session.scalars(
+            select(Slot).where(
+                Slot.therapist_id == therapist.id, Slot.starts_at >= start, Slot.starts_at < end
+            )
+        )
+    )
+    free = [
+        FreeSlot(slot.id, slot.starts_at, slot.ends_at)
+        for slot in slots
+        if slot.status == SlotStatus.free
+    ]
+    taken = {slot.starts_at for slot in slots if slot.status != SlotStatus.free}
+    others = [
+        s for s in await _active_series(session, therapist_id=therapist.id) if s.id != leave_out
+    ]
+    ahead = _projected(others, tz, length, horizon_end, end)
+    taken |= {moment for moment, _ in ahead}
+    known = {slot.starts_at for slot in slots}
+    hours = await schedule.template(session, therapist, horizon_end, end)
+    virtual = -1
+    for starts_at, ends_at in hours.sessions:
+        if starts_at in known or _overlaps(starts_at, ends_at, ahead):
+            continue
+        free.append(FreeSlot(virtual, starts_at, ends_at))
+        virtual -= 1
+    mine = await session.execute(
+        select(Booking.starts_at, Booking.ends_at).where(
+            Booking.client_id == client_id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.ends_at > start,
+            Booking.starts_at < end,
+        )
+    )
+    busy = [(row.starts_at, row.ends_at) for row in mine]
+    own = [s for s in await _active_series(session, client_id=client_id) if s.id != leave_out]
+    for other in own:
+        other_therapist = await session.get(Therapist, other.therapist_id)
+        if other_therapist is None:
+            continue
+        busy += _projected(
+            [other],
+            zone(other_therapist.timezone),
+            timedelta(minutes=other_therapist.session_minutes),
+            horizon_end,
+            end,
+        )
+    free.sort(key=lambda slot: slot.starts_at)
+    return TherapistTimes(
+        free=free, taken=frozenset(taken), days_off=hours.days_off, client_busy=busy
+    )
+
+
+# -- preview and making one --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    booking: Booking  # the first occurrence
+    rhythm: Rhythm
+    occurrences: list[Occurrence]  # the ones after it
+    horizon_end: datetime  # an occurrence from here on is kept, and booked nearer the time
+
+    @property
+    def booked_now(self) -> list[Occurrence]:
+        return [o for o in self.occurrences if o.slot is not None and o.slot.slot_id > 0]
+
+
+async def startable(session: AsyncSession, client: User, booking_id: int, now: datetime) -> Booking:
+    """The client's active session that can begin a series; raises BookingGone or
+    SeriesRefused."""
+    booking = await own_booking(session, client, booking_id)
+    if booking is None or booking.status not in ACTIVE_BOOKING_STATUSES:
+        raise BookingGone
+    if booking.series_id is not None or booking.starts_at <= now:
+        raise SeriesRefused
+    return booking
+
+
+async def preview(
+    session: AsyncSession,
+    *,
+    client: User,
+    booking_id: int,
+    rhythm: Rhythm,
+    rules: Rules,
+    now: datetime,
+    ahead_weeks: int,
+) -> Preview:
+    """What making the session regular would give: each occurrence ahead with its slot or
+    why it cannot be had and the nearest free times of its week."""
+    booking = await startable(session, client, booking_id, now)
+    therapist = booking.therapist
+    tz = zone(therapist.timezone)
+    end = booking.starts_at + timedelta(weeks=ahead_weeks, days=1)
+    _, horizon_end = rules.booking_window(now)
+    times = await _times(session, therapist, client.id, start=now, end=end, horizon_end=horizon_end)
+    occurrences = plan(
+        booking.starts_at,
+        tz=tz,
+        rhythm=rhythm,
+        ahead_weeks=ahead_weeks,
+        length=booking.ends_at - booking.starts_at,
+        times=times,
+    )
+    return Preview(booking, rhythm, occurrences, horizon_end)
+
+
+@dataclass(frozen=True)
+class Made:
+    series: Series
+    booked: list[Booking]
+    missed: list[SeriesSkip]
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    client: User,
+    booking_id: int,
+    rhythm: Rhythm,
+    rules: Rules,
+    now: datetime,
+    pay_each: bool,
+) -> Made:
+    """Make the session regular: the series is recorded from it, and its occurrences
+    inside the booking horizon are booked at once (held for payment until the free
+    cancellation deadline when `pay_each`). The therapist and the practice's group are
+    told once. Raises SeriesRefused when the session already is part of a series."""
+    async with use_case(session):
+        booking = await startable(session, client, booking_id, now)
+        therapist = booking.therapist
+        local = booking.starts_at.astimezone(zone(therapist.timezone))
+        series = Series(
+            client_id=client.id,
+            therapist_id=therapist.id,
+            rhythm=int(rhythm),
+            first_day=local.date().isoformat(),
+            wall_minute=local.hour * 60 + local.minute,
+            format=booking.format,
+            created_at=now,
+        )
+        session.add(series)
+        await session.flush()
+        joined = await session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.series_id.is_(None))
+            .values(series_id=series.id, series_day=series.first_day)
+            .execution_options(synchronize_session=False)
+        )
+        if joined.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict
+        # The client sees what was booked and missed on the screen that made it.
+        booked, missed = await _fill_one(
+            session, series, therapist, rules, now, pay_each=pay_each, tell=False
+        )
+        for recipient in (To.therapist, To.group):
+            await notify(
+                session,
+                recipient,
+                "series-created",
+                now,
+                booking_id=booking.id,
+                details={"series": series.id},
+            )
+    await session.refresh(series)
+    return Made(series, booked, missed)
+
+
+# -- keeping it filled -------------------------------------------------------------------
+
+
+async def _fill_one(
+    session: AsyncSession,
+    series: Series,
+    therapist: Therapist,
+    rules: Rules,
+    now: datetime,
+    *,
+    pay_each: bool,
+    tell: bool = True,
+) -> tuple[list[Booking], list[SeriesSkip]]:
+    """Book the series' dates from the earliest bookable moment to the horizon that have
+    neither an occurrence nor a recorded miss; a date that cannot be had is recorded and
+    told. Inside the caller's transaction."""
+    tz = zone(therapist.timezone)
+    earliest, latest = rules.booking_window(now)
+    days = pattern_days(series, earliest.astimezone(tz).date(), latest.astimezone(tz).date())
+    paused = date.fromisoformat(series.paused_until) if series.paused_until else None
+    length = timedelta(minutes=therapist.session_minutes)
+    booked: list[Booking] = []
+    missed: list[SeriesSkip] = []
+    for day in days:
+        if paused is not None and day < paused:
+            continue
+        starts_at = local_instant(day, wall_time(series), tz)
+        if starts_at is not None and not earliest <= starts_at < latest:
+            continue
+        iso = day.isoformat()
+        known = await session.scalar(
+            select(
+                exists().where(Booking.series_id == series.id, Booking.series_day == iso)
+                | exists().where(SeriesSkip.series_id == series.id, SeriesSkip.day == iso)
+            )
+        )
+        if known:
+            continue
+        gap = await _book_occurrence(
+            session, series, therapist, day, starts_at, length, rules, now, pay_each, booked
+        )
+        if gap is None:
+            continue
+        skip = SeriesSkip(series_id=series.id, day=iso, reason=gap, created_at=now)
+        session.add(skip)
+        await session.flush()
+        missed.append(skip)
+        if not tell:
+            continue
+        anchor = await _anchor(session, series)
+        for recipient in (To.client, To.therapist):
+            await notify(
+                session,
+                recipient,
+                "series-missed",
+                now,
+                booking_id=anchor,
+                details={"series": series.id, "day": iso, "reason": gap},
+            )
+    return booked, missed
+
+
+async def _anchor(session: AsyncSession, series: Series) -> int | None:
+    """The series' first booking: what its notices hang on (client, therapist)."""
+    return await session.scalar(
+        select(Booking.id).where(Booking.series_id == series.id).order_by(Booking.id).limit(1)
+    )
+
+
+async def _has_occurrence(session: AsyncSession, series: Series, day: date) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    Booking.series_id == series.id, Booking.series_day == day.isoformat()
+                )
+            )
+        )
+    )
+
+
+async def _book_occurrence(
+    session: AsyncSession,
+    series: Series,
+    therapist: Therapist,
+    day: date,
+    starts_at: datetime | None,
+    length: timedelta,
+    rules: Rules,
+    now: datetime,
+    pay_each: bool,
+    booked: list[Booking],
+) -> Gap | None:
+    """Book one date of the series; the reason when it cannot be had."""
+    if starts_at is None:
+        return Gap.clock_gap
+    ends_at = starts_at + length
+    client_busy = await session.scalar(
+        select(
+            exists().where(
+                Booking.client_id == series.client_id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.starts_at < ends_at,
+                Booking.ends_at > starts_at,
+            )
+        )
+    )
+    if client_busy:
+        return Gap.client_busy
+    if not therapist.active:
+        return Gap.outside_hours
+    slot = await session.scalar(
+        select(Slot).where(Slot.therapist_id == therapist.id, Slot.starts_at == starts_at)
+    )
+    if slot is None or slot.ends_at != ends_at:
+        hours = await schedule.template(
+            session, therapist, starts_at - timedelta(days=1), ends_at + timedelta(days=1)
+        )
+        if any(first <= day <= last for first, last in hours.days_off):
+            return Gap.day_off
+        return Gap.outside_hours
+    status = SlotStatus.held if pay_each else SlotStatus.booked
+    if not await take_free_slot(session, slot.id, status):
+        # Another process filling the same series at once may have just booked it.
+        return None if await _has_occurrence(session, series, day) else Gap.taken
+    deadline = starts_at - rules.free_cancel
+    try:
+        async with refusable(session):
+            booking_id = await session.scalar(
+                insert(Booking)
+                .values(
+                    client_id=series.client_id,
+                    therapist_id=therapist.id,
+                    slot_id=slot.id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    status=(BookingStatus.pending_payment if pay_each else BookingStatus.confirmed),
+                    format=series.format,
+                    price=therapist.price,
+                    created_at=now,
+                    hold_expires_at=max(deadline, now) if pay_each else None,
+                    confirmed_at=None if pay_each else now,
+                    reschedule_count=0,
+                    series_id=series.id,
+                    series_day=day.isoformat(),
+                )
+                .returning(Booking.id)
+            )
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        await session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.status == status)
+            .values(status=SlotStatus.free)
+            .execution_options(synchronize_session=False)
+        )
+        return None if await _has_occurrence(session, series, day) else Gap.client_busy
+    assert booking_id is not None
+    await reminders.follow_booking(session, booking_id, rules.reminders, now)
+    booking = await session.get(Booking, booking_id)
+    assert booking is not None
+    booked.append(booking)
+    return None
+
+
+async def fill(
+    session: AsyncSession, *, rules: Rules, now: datetime, pay_each: bool
+) -> tuple[int, int]:
+    """Every active series books what the horizon now reaches; inside the caller's
+    transaction (the free-slots job's, after it added the slots). Returns how many
+    occurrences were booked and how many dates missed."""
+    booked = missed = 0
+    for series in await _active_series(session):
+        therapist = await session.get(Therapist, series.therapist_id)
+        if therapist is None:
+            continue
+        done, skipped = await _fill_one(session, series, therapist, rules, now, pay_each=pay_each)
+        booked += len(done)
+        missed += len(skipped)
+    return booked, missed
+
+
+# -- ending, cancelling, pausing ------------------------------------------------------
+
+
+async def end_with(session: AsyncSession, client: User, therapist_id: int, now: datetime) -> None:
+    """A change of therapist with the booked sessions kept: the regular times with the old
+    therapist end (nothing more is booked), the therapist is told."""
+    async with use_case(session):
+        await end_series(
+            session, client.id, by=SeriesEnd.change, now=now, therapist_id=therapist_id
+        )
+
+
+async def _occurrences_from(
+    session: AsyncSession, series_id: int, start: datetime, now: datetime
+) -> list[Booking]:
+    """The series' active sessions from `start` on that have not started."""
+    return list(
+        await session.scalars(
+            select(Booking)
+            .where(
+                Booking.series_id == series_id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.starts_at >= start,
+                Booking.starts_at > now,
+            )
+            .order_by(Booking.starts_at)
+        )
+    )
+
+
+async def following(
+    session: AsyncSession, client: User, booking_id: int, now: datetime
+) -> tuple[Series, list[Booking]]:
+    """A regular session and the ones after it ("this and following"); raises BookingGone
+    when it is not this client's active session of an active series."""
+    booking = await own_booking(session, client, booking_id)
+    if (
+        booking is None
+        or booking.status not in ACTIVE_BOOKING_STATUSES
+        or booking.series_id is None
+    ):
+        raise BookingGone
+    series = await session.get(Series, booking.series_id)
+    if series is None or series.ended_at is not None:
+        raise BookingGone
+    return series, await _occurrences_from(session, series.id, booking.starts_at, now)
+
+
+async def upcoming_occurrences(
+    session: AsyncSession, series: Series, now: datetime
+) -> list[Booking]:
+    return await _occurrences_from(session, series.id, now, now)
+
+
+async def end_by_client(
+    session: AsyncSession,
+    *,
+    client: User,
+    series_id: int,
+    cancel_from: datetime | None,
+    rules: Rules,
+    now: datetime,
+) -> list[Cancelled]:
+    """The client ends a regular time; with `cancel_from` its sessions from then on are
+    cancelled too, each by the usual rules (free or late, refunds), in one transaction."""
+    async with use_case(session):
+        series = await own_series(session, client, series_id)
+        if series is None or series.ended_at is not None:
+            raise BookingGone
+        await end_series(
+            session, client.id, by=SeriesEnd.client, now=now, therapist_id=series.therapist_id
+        )
+        done = []
+        if cancel_from is not None:
+            for booking in await _occurrences_from(session, series.id, cancel_from, now):
+                item = await cancel_within(
+                    session, booking, by=CancelledBy.client, rules=rules, now=now, reason="series"
+                )
+                if item is not None:
+                    done.append(item)
+    for item in done:
+        await session.refresh(item.booking)
+    return done
+
+
+def is_paused(series: Series, therapist: Therapist, now: datetime) -> bool:
+    today = now.astimezone(zone(therapist.timezone)).date()
+    return series.paused_until is not None and date.fromisoformat(series.paused_until) > today
+
+
+def pause_until(series: Series, therapist: Therapist, now: datetime, weeks: int) -> date:
+    """The first date the series books again after a pause of `weeks` weeks from today."""
+    return now.astimezone(zone(therapist.timezone)).date() + timedelta(weeks=weeks)
+
+
+async def pause(
+    session: AsyncSession,
+    *,
+    client: User,
+    series_id: int,
+    weeks: int,
+    rules: Rules,
+    now: datetime,
+) -> tuple[Series, list[Cancelled]]:
+    """Pause a regular time for `weeks` weeks: its sessions before then are cancelled, each
+    by the usual rules, and their dates freed for a resume; nothing is booked before then."""
+    async with use_case(session):
+        series = await own_series(session, client, series_id)
+        if series is None or series.ended_at is not None:
+            raise BookingGone
+        therapist = await session.get(Therapist, series.therapist_id)
+        assert therapist is not None
+        until = pause_until(series, therapist, now, weeks)
+        series.paused_until = until.isoformat()
+        done = []
+        for booking in await _occurrences_from(session, series.id, now, now):
+            if booking.series_day is not None and booking.series_day >= until.isoformat():
+                continue
+            item = await cancel_within(
+                session, booking, by=CancelledBy.client, rules=rules, now=now, reason="pause"
+            )
+            if item is not None:
+                done.append(item)
+                # The date is the series' again once it resumes.
+                await session.execute(
+                    update(Booking)
+                    .where(Booking.id == booking.id)
+                    .values(series_day=None)
+                    .execution_options(synchronize_session=False)
+                )
+        await session.flush()
+    await session.refresh(series)
+    for item in done:
+        await session.refresh(item.booking)
+    return series, done
+
+
+async def paused_sessions(
+    session: AsyncSession, series: Series, therapist: Therapist, now: datetime, weeks: int
+) -> list[Booking]:
+    """What a pause of `weeks` weeks would cancel."""
+    until = pause_until(series, therapist, now, weeks).isoformat()
+    return [
+        booking
+        for booking in await _occurrences_from(session, series.id, now, now)
+        if booking.series_day is None or booking.series_day < until
+    ]
+
+
+async def resume(
+    session: AsyncSession,
+    *,
+    client: User,
+    series_id: int,
+    rules: Rules,
+    now: datetime,
+    pay_each: bool,
+) -> Made:
+    """End a pause now: the dates up to the horizon are booked again where free."""
+    async with use_case(session):
+        series = await own_series(session, client, series_id)
+        if series is None or series.ended_at is not None:
+            raise BookingGone
+        therapist = await session.get(Therapist, series.therapist_id)
+        assert therapist is not None
+        series.paused_until = None
+        await session.flush()
+        booked, missed = await _fill_one(
+            session, series, therapist, rules, now, pay_each=pay_each, tell=False
+        )
+    await session.refresh(series)
+    return Made(series, booked, missed)
+
+
+# -- reads -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    series: Series
+    therapist: Therapist
+    upcoming: list[Booking]  # its active occurrences that have not ended
+    days_known: frozenset[str]  # pattern dates with an occurrence (any status) or a miss
+    skipped: frozenset[str]  # pattern dates missed
+
+
+async def view_of(session: AsyncSession, series: Series, now: datetime) -> SeriesView:
+    therapist = await session.get(Therapist, series.therapist_id)
+    assert therapist is not None
+    occurrences = list(
+        await session.scalars(
+            select(Booking).where(Booking.series_id == series.id).order_by(Booking.starts_at)
+        )
+    )
+    skipped = frozenset(
+        await session.scalars(select(SeriesSkip.day).where(SeriesSkip.series_id == series.id))
+    )
+    upcoming = [
+        booking
+        for booking in occurrences
+        if booking.status in ACTIVE_BOOKING_STATUSES and booking.ends_at > now
+    ]
+    days = frozenset(b.series_day for b in occurrences if b.series_day) | skipped
+    return SeriesView(series, therapist, upcoming, days, skipped)
+
+
+async def series_of(session: AsyncSession, client: User, now: datetime) -> list[SeriesView]:
+    """The client's active series, each with its upcoming occurrences."""
+    active = sorted(await _active_series(session, client_id=client.id), key=lambda s: s.id)
+    return [await view_of(session, item, now) for item in active]
+
+
+async def series_of_booking(session: AsyncSession, booking: Booking) -> Series | None:
+    """The active series an occurrence belongs to."""
+    if booking.series_id is None:
+        return None
+    return await session.scalar(
+        select(Series).where(Series.id == booking.series_id, Series.ended_at.is_(None))
+    )
+
+
+async def own_series(session: AsyncSession, client: User, series_id: int) -> Series | None:
+    return await session.scalar(
+        select(Series).where(Series.id == series_id, Series.client_id == client.id)
+    )
+
+
+async def alternatives(
+    session: AsyncSession, series: Series, day: date, now: datetime
+) -> list[Slot]:
+    """The free times of the therapist in the week of `day` (Monday to Sunday in their
+    zone), nearest to the series' time first, that the client is free for."""
+    therapist = await session.get(Therapist, series.therapist_id)
+    assert therapist is not None
+    tz = zone(therapist.timezone)
+    monday = day - timedelta(days=day.weekday())
+    start = local_instant(monday, time(0), tz) or now
+    end = local_instant(monday + timedelta(days=7), time(0), tz) or start + timedelta(days=7)
+    target = local_instant(day, wall_time(series), tz) or local_instant(day, time(12), tz) or start
+    slots = await session.scalars(
+        select(Slot).where(
+            Slot.therapist_id == therapist.id,
+            Slot.status == SlotStatus.free,
+            Slot.starts_at >= max(start, now),
+            Slot.starts_at < end,
+        )
+    )
+    busy = [
+        (row.starts_at, row.ends_at)
+        for row in await session.execute(
+            select(Booking.starts_at, Booking.ends_at).where(
+                Booking.client_id == series.client_id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.ends_at > start,
+                Booking.starts_at < end,
+            )
+        )
+    ]
+    free = [slot for slot in slots if not _overlaps(slot.starts_at, slot.ends_at, busy)]
+    free.sort(key=lambda slot: (abs(slot.starts_at - target), slot.starts_at))
+    return free[:ALTERNATIVES]
+
+
+def first_moment(series: Series, therapist: Therapist) -> datetime:
+    """The moment of the pattern's first date (for "Tuesdays, 19:00" in another zone)."""
+    tz = zone(therapist.timezone)
+    day = date.fromisoformat(series.first_day)
+    moment = local_instant(day, wall_time(series), tz)
+    while moment is None:  # the clocks skipped it that day: the next date tells the time
+        day += timedelta(weeks=series.rhythm)
+        moment = local_instant(day, wall_time(series), tz)
+    return moment
+
+
+def day_at(moment: datetime, therapist: Therapist) -> date:
+    return moment.astimezone(zone(therapist.timezone)).date()
+
+
+def later_dates(view: SeriesView, now: datetime, weeks: int) -> list[datetime]:
+    """The series' moments in the next `weeks` that have no occurrence yet (kept for the
+    client, booked as the horizon reaches them); pauses honoured."""
+    series, therapist = view.series, view.therapist
+    tz = zone(therapist.timezone)
+    first = now.astimezone(tz).date()
+    paused = date.fromisoformat(series.paused_until) if series.paused_until else None
+    moments = []
+    for day in pattern_days(series, first, first + timedelta(weeks=weeks)):
+        if (paused is not None and day < paused) or day.isoformat() in view.days_known:
+            continue
+        moment = local_instant(day, wall_time(series), tz)
+        if moment is not None and moment > now:
+            moments.append(moment)
+    return moments

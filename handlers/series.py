@@ -1,0 +1,557 @@
+"""A regular time, from the client's side: «Сделать это время постоянным» on a booked
+session → every week or every two weeks → the preview of the weeks ahead (what will be
+booked now, what is kept for later, what cannot be had and why, with the nearest other
+times of that week) → confirm; and the series' own screen in the cabinet. Every button
+carries a booking or series id, which is untrusted: each is loaded as this client's own."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.config import Settings
+from bot.formatting import day_label, local_name, when_text
+from bot.i18n import Texts
+from bot.rules.policy import Rules
+from bot.rules.series import Occurrence, Rhythm
+from bot.rules.timezones import Clock
+from db import bookings, series
+from db.models import Booking, Series, Therapist
+from handlers.shared.cards import cancel_list, send_calendar_file
+from handlers.shared.flow import ClientFlow
+from handlers.shared.guards import for_clients
+from handlers.shared.notices import money_line
+from handlers.shared.screens import screen_of
+from handlers.shared.series import pattern_text, series_pattern
+from keyboards.series import (
+    PAUSE_WEEKS,
+    RHYTHMS,
+    SeriesCancelFollowing,
+    SeriesCancelScope,
+    SeriesConfirm,
+    SeriesEnd,
+    SeriesEndConfirm,
+    SeriesOpen,
+    SeriesPause,
+    SeriesPauseConfirm,
+    SeriesResume,
+    SeriesRhythm,
+    SeriesStart,
+    back_to_booking,
+    cancel_following_keyboard,
+    cancel_scope_keyboard,
+    end_keyboard,
+    pause_confirm_keyboard,
+    pause_weeks_keyboard,
+    preview_keyboard,
+    rhythm_keyboard,
+    series_keyboard_of,
+)
+
+
+def _occurrence_when(t: Texts, occurrence: Occurrence, timezone: str) -> str:
+    if occurrence.starts_at is None:
+        return day_label(t, occurrence.day)
+    return when_text(t, occurrence.starts_at, timezone)
+
+
+def occurrence_lines(
+    t: Texts, occurrences: list[Occurrence], horizon_end: datetime, timezone: str, days: int
+) -> list[str]:
+    lines = []
+    for occurrence in occurrences:
+        when = _occurrence_when(t, occurrence, timezone)
+        if occurrence.slot is not None:
+            key = "series-preview-booked" if occurrence.slot.slot_id > 0 else "series-preview-kept"
+            lines.append(t(key, when=when, days=days))
+            continue
+        lines.append(t("series-preview-gap", when=when, reason=t(f"series-gap-{occurrence.gap}")))
+        if occurrence.alternatives:
+            times = ", ".join(
+                when_text(t, slot.starts_at, timezone) for slot in occurrence.alternatives
+            )
+            lines.append(t("series-preview-alternatives", times=times))
+        else:
+            lines.append(t("series-preview-no-alternatives"))
+    return lines
+
+
+def _rhythm(value: int) -> Rhythm | None:
+    return Rhythm(value) if value in RHYTHMS else None
+
+
+async def _refused(callback: CallbackQuery, flow: ClientFlow, error: Exception) -> None:
+    key = "series-refused" if isinstance(error, series.SeriesRefused) else "refusal-gone"
+    await callback.answer(flow.t(key), show_alert=True)
+
+
+async def on_start(
+    callback: CallbackQuery, callback_data: SeriesStart, flow: ClientFlow, clock: Clock
+) -> None:
+    booking = await bookings.own_booking(flow.session, flow.user, callback_data.booking_id)
+    try:
+        if booking is None:
+            raise bookings.BookingGone
+        await series.startable(flow.session, flow.user, booking.id, clock.now())
+    except (series.SeriesRefused, bookings.BookingGone) as error:
+        await _refused(callback, flow, error)
+        return
+    await callback.answer()
+    t = flow.t
+    text = t(
+        "series-ask-rhythm",
+        when=when_text(t, booking.starts_at, flow.timezone),
+        zone=flow.timezone,
+        name=local_name(booking.therapist, t.language),
+    )
+    markup = rhythm_keyboard(t, booking.id, back_to_booking(t, booking.id))
+    await flow.display(text, markup, screen_of(callback))
+
+
+async def on_rhythm(
+    callback: CallbackQuery,
+    callback_data: SeriesRhythm,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    t = flow.t
+    rhythm = _rhythm(callback_data.rhythm)
+    if rhythm is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    try:
+        seen = await series.preview(
+            flow.session,
+            client=flow.user,
+            booking_id=callback_data.booking_id,
+            rhythm=rhythm,
+            rules=rules,
+            now=clock.now(),
+            ahead_weeks=settings.series_ahead_weeks,
+        )
+    except (series.SeriesRefused, bookings.BookingGone) as error:
+        await _refused(callback, flow, error)
+        return
+    await callback.answer()
+    booking = seen.booking
+    lines = [
+        t(
+            "series-preview-title",
+            pattern=pattern_text(t, rhythm, booking.starts_at, flow.timezone),
+            name=local_name(booking.therapist, t.language),
+            zone=flow.timezone,
+        ),
+        "",
+        t("series-preview-first", when=when_text(t, booking.starts_at, flow.timezone)),
+        *occurrence_lines(
+            t, seen.occurrences, seen.horizon_end, flow.timezone, settings.booking_horizon_days
+        ),
+        "",
+    ]
+    can_confirm = any(occurrence.available for occurrence in seen.occurrences)
+    if can_confirm:
+        lines.append(t("series-preview-footer"))
+        if settings.payments_mode != "off":
+            lines.append(t("series-preview-pay"))
+    else:
+        lines.append(t("series-preview-nothing"))
+    markup = preview_keyboard(t, booking.id, int(rhythm), can_confirm=can_confirm)
+    await flow.display("\n".join(lines), markup, screen_of(callback))
+
+
+async def on_confirm(
+    callback: CallbackQuery,
+    callback_data: SeriesConfirm,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    t = flow.t
+    rhythm = _rhythm(callback_data.rhythm)
+    if rhythm is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    try:
+        made = await series.create(
+            flow.session,
+            client=flow.user,
+            booking_id=callback_data.booking_id,
+            rhythm=rhythm,
+            rules=rules,
+            now=clock.now(),
+            pay_each=settings.payments_mode != "off",
+        )
+    except (series.SeriesRefused, bookings.BookingGone, bookings.Conflict) as error:
+        await _refused(callback, flow, error)
+        return
+    await callback.answer()
+    therapist = await flow.session.get(Therapist, made.series.therapist_id)
+    assert therapist is not None
+    lines = [
+        t(
+            "series-made",
+            pattern=series_pattern(t, made.series, therapist, flow.timezone),
+            name=local_name(therapist, t.language),
+            days=settings.booking_horizon_days,
+        )
+    ]
+    lines += [
+        t("series-made-booked", when=when_text(t, booking.starts_at, flow.timezone))
+        for booking in made.booked
+    ]
+    lines += [
+        t(
+            "series-made-missed",
+            when=day_label(t, date.fromisoformat(skip.day)),
+            reason=t(f"series-gap-{skip.reason}"),
+        )
+        for skip in made.missed
+    ]
+    await flow.display("\n".join(lines), None, screen_of(callback))
+    for booking in made.booked:
+        if booking.confirmed_at is not None:
+            await send_calendar_file(
+                flow.bot,
+                flow.session,
+                flow.chat_id,
+                t,
+                booking,
+                therapist,
+                flow.timezone,
+                clock.now(),
+            )
+    await show_series(flow, clock, settings, made.series)
+
+
+# -- the series' screen ------------------------------------------------------------------
+
+
+def _line(t: Texts, booking: Booking, timezone: str) -> str:
+    return t(
+        "series-occurrence",
+        when=when_text(t, booking.starts_at, timezone),
+        status=t(f"status-{booking.status}"),
+    )
+
+
+async def show_series(
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    item: Series,
+    *,
+    edit: CallbackQuery | None = None,
+) -> None:
+    t, now = flow.t, clock.now()
+    view = await series.view_of(flow.session, item, now)
+    therapist = view.therapist
+    lines = [
+        t(
+            "series-title",
+            pattern=series_pattern(t, item, therapist, flow.timezone),
+            name=local_name(therapist, t.language),
+            zone=flow.timezone,
+        ),
+        "",
+    ]
+    if view.upcoming:
+        lines.append(t("series-booked-title"))
+        lines += [_line(t, booking, flow.timezone) for booking in view.upcoming]
+    later = series.later_dates(view, now, settings.series_ahead_weeks)
+    if later:
+        lines += ["", t("series-later-title", days=settings.booking_horizon_days)]
+        lines += [t("series-later", when=when_text(t, moment, flow.timezone)) for moment in later]
+    paused = series.is_paused(item, therapist, now)
+    if paused:
+        assert item.paused_until is not None
+        lines += ["", t("series-paused", day=day_label(t, date.fromisoformat(item.paused_until)))]
+    occurrences = [
+        (booking.id, when_text(t, booking.starts_at, flow.timezone)) for booking in view.upcoming
+    ]
+    markup = series_keyboard_of(t, item.id, occurrences, paused=paused)
+    await flow.display("\n".join(lines), markup, screen_of(edit) if edit else None)
+
+
+async def on_open(
+    callback: CallbackQuery,
+    callback_data: SeriesOpen,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    item = await series.own_series(flow.session, flow.user, callback_data.series_id)
+    if item is None or item.ended_at is not None:
+        await callback.answer(flow.t("series-gone"), show_alert=True)
+        return
+    await callback.answer()
+    await show_series(flow, clock, settings, item, edit=callback)
+
+
+async def _own_active(callback: CallbackQuery, flow: ClientFlow, series_id: int) -> Series | None:
+    item = await series.own_series(flow.session, flow.user, series_id)
+    if item is None or item.ended_at is not None:
+        await callback.answer(flow.t("series-gone"), show_alert=True)
+        return None
+    return item
+
+
+# -- pause and resume --------------------------------------------------------------------
+
+
+async def on_pause(
+    callback: CallbackQuery,
+    callback_data: SeriesPause,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    item = await _own_active(callback, flow, callback_data.series_id)
+    if item is None:
+        return
+    t, now = flow.t, clock.now()
+    if callback_data.weeks == 0:
+        await callback.answer()
+        await flow.display(
+            t("series-pause-ask"), pause_weeks_keyboard(t, item.id), screen_of(callback)
+        )
+        return
+    if callback_data.weeks not in PAUSE_WEEKS:
+        await callback.answer(t("stale-button-short"))
+        return
+    await callback.answer()
+    therapist = await flow.session.get(Therapist, item.therapist_id)
+    assert therapist is not None
+    until = series.pause_until(item, therapist, now, callback_data.weeks)
+    touched = await series.paused_sessions(flow.session, item, therapist, now, callback_data.weeks)
+    lines = [t("series-pause-confirm", day=day_label(t, until))]
+    if touched:
+        lines += [
+            t("series-pause-cancels"),
+            await cancel_list(flow, touched, bookings.CancelledBy.client, settings, now, rules),
+        ]
+    markup = pause_confirm_keyboard(t, item.id, callback_data.weeks)
+    await flow.display("\n".join(lines), markup, screen_of(callback))
+
+
+async def on_pause_confirm(
+    callback: CallbackQuery,
+    callback_data: SeriesPauseConfirm,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    t = flow.t
+    if callback_data.weeks not in PAUSE_WEEKS:
+        await callback.answer(t("stale-button-short"))
+        return
+    try:
+        item, done = await series.pause(
+            flow.session,
+            client=flow.user,
+            series_id=callback_data.series_id,
+            weeks=callback_data.weeks,
+            rules=rules,
+            now=clock.now(),
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("series-gone"), show_alert=True)
+        return
+    await callback.answer(t("series-paused-done"))
+    if not done:
+        await show_series(flow, clock, settings, item, edit=callback)
+        return
+    # What was cancelled replaces the question; the series' screen comes after the files.
+    await _tell_cancelled(flow, clock, done, edit=screen_of(callback))
+    await show_series(flow, clock, settings, item)
+
+
+async def _tell_cancelled(
+    flow: ClientFlow,
+    clock: Clock,
+    done: list[bookings.Cancelled],
+    *,
+    edit: Message | None = None,
+    head: str | None = None,
+) -> None:
+    """What happened (`head`), each cancelled session and its money, on the screen `edit`;
+    then the calendar files that take the sessions out."""
+    t = flow.t
+    lines = [head] if head else []
+    for item in done:
+        line = t("cancel-done", when=when_text(t, item.booking.starts_at, flow.timezone))
+        money = money_line(t, item.money)
+        lines.append(f"{line} {money}" if money else line)
+    await flow.display("\n".join(lines), None, edit)
+    for item in done:
+        if item.booking.confirmed_at is not None:
+            await send_calendar_file(
+                flow.bot,
+                flow.session,
+                flow.chat_id,
+                t,
+                item.booking,
+                item.booking.therapist,
+                flow.timezone,
+                clock.now(),
+            )
+
+
+async def on_resume(
+    callback: CallbackQuery,
+    callback_data: SeriesResume,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    t = flow.t
+    try:
+        made = await series.resume(
+            flow.session,
+            client=flow.user,
+            series_id=callback_data.series_id,
+            rules=rules,
+            now=clock.now(),
+            pay_each=settings.payments_mode != "off",
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("series-gone"), show_alert=True)
+        return
+    await callback.answer(t("series-resumed"))
+    await show_series(flow, clock, settings, made.series, edit=callback)
+
+
+# -- ending ------------------------------------------------------------------------------
+
+
+async def on_end(
+    callback: CallbackQuery,
+    callback_data: SeriesEnd,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    item = await _own_active(callback, flow, callback_data.series_id)
+    if item is None:
+        return
+    await callback.answer()
+    t, now = flow.t, clock.now()
+    sessions = await series.upcoming_occurrences(flow.session, item, now)
+    lines = [t("series-end-ask")]
+    if sessions:
+        lines += [
+            t("series-end-sessions"),
+            await cancel_list(flow, sessions, bookings.CancelledBy.client, settings, now, rules),
+        ]
+    markup = end_keyboard(t, item.id, has_sessions=bool(sessions))
+    await flow.display("\n".join(lines), markup, screen_of(callback))
+
+
+async def on_end_confirm(
+    callback: CallbackQuery,
+    callback_data: SeriesEndConfirm,
+    flow: ClientFlow,
+    clock: Clock,
+    rules: Rules,
+) -> None:
+    t, now = flow.t, clock.now()
+    try:
+        done = await series.end_by_client(
+            flow.session,
+            client=flow.user,
+            series_id=callback_data.series_id,
+            cancel_from=now if callback_data.cancel else None,
+            rules=rules,
+            now=now,
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("series-gone"), show_alert=True)
+        return
+    await callback.answer()
+    await _tell_cancelled(flow, clock, done, edit=screen_of(callback), head=t("series-ended"))
+
+
+# -- cancelling "this and following" -----------------------------------------------------
+
+
+async def on_cancel_scope(
+    callback: CallbackQuery, callback_data: SeriesCancelScope, flow: ClientFlow, clock: Clock
+) -> None:
+    try:
+        await series.following(flow.session, flow.user, callback_data.booking_id, clock.now())
+    except bookings.BookingGone:
+        await callback.answer(flow.t("refusal-gone"), show_alert=True)
+        return
+    await callback.answer()
+    t = flow.t
+    markup = cancel_scope_keyboard(t, callback_data.booking_id)
+    await flow.display(t("series-cancel-scope"), markup, screen_of(callback))
+
+
+async def on_cancel_following(
+    callback: CallbackQuery,
+    callback_data: SeriesCancelFollowing,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    t, now = flow.t, clock.now()
+    try:
+        item, sessions = await series.following(
+            flow.session, flow.user, callback_data.booking_id, now
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("refusal-gone"), show_alert=True)
+        return
+    if not sessions:  # this one has started meanwhile
+        await callback.answer(t("refusal-started"), show_alert=True)
+        return
+    if not callback_data.sure:
+        await callback.answer()
+        listed = await cancel_list(
+            flow, sessions, bookings.CancelledBy.client, settings, now, rules
+        )
+        text = t("series-cancel-following-ask", count=len(sessions)) + "\n" + listed
+        await flow.display(
+            text, cancel_following_keyboard(t, callback_data.booking_id), screen_of(callback)
+        )
+        return
+    try:
+        done = await series.end_by_client(
+            flow.session,
+            client=flow.user,
+            series_id=item.id,
+            cancel_from=sessions[0].starts_at,
+            rules=rules,
+            now=now,
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("series-gone"), show_alert=True)
+        return
+    await callback.answer()
+    await _tell_cancelled(flow, clock, done, edit=screen_of(callback), head=t("series-ended"))
+
+
+def create_router() -> Router:
+    router = for_clients("series")
+    router.callback_query.register(on_pause, SeriesPause.filter())
+    router.callback_query.register(on_pause_confirm, SeriesPauseConfirm.filter())
+    router.callback_query.register(on_resume, SeriesResume.filter())
+    router.callback_query.register(on_end, SeriesEnd.filter())
+    router.callback_query.register(on_end_confirm, SeriesEndConfirm.filter())
+    router.callback_query.register(on_cancel_scope, SeriesCancelScope.filter())
+    router.callback_query.register(on_cancel_following, SeriesCancelFollowing.filter())
+    router.callback_query.register(on_start, SeriesStart.filter())
+    router.callback_query.register(on_rhythm, SeriesRhythm.filter())
+    router.callback_query.register(on_confirm, SeriesConfirm.filter())
+    router.callback_query.register(on_open, SeriesOpen.filter())
+    return router
