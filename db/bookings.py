@@ -587,13 +587,17 @@ async def end_series(
     by: SeriesEnd,
     now: datetime,
     therapist_id: int | None = None,
+    series_id: int | None = None,
 ) -> list[int]:
-    """End the client's regular times (with one therapist, when given) inside the caller's
-    transaction: nothing more is booked for them; the therapist is told. Their booked
-    sessions are the caller's to keep or cancel."""
+    """End the client's regular times (with one therapist, or only one, when given) inside
+    the caller's transaction: nothing more is booked for them; the therapist is told (the
+    client, when the therapist ended it). Their booked sessions are the caller's to keep
+    or cancel."""
     query = update(Series).where(Series.client_id == client_id, Series.ended_at.is_(None))
     if therapist_id is not None:
         query = query.where(Series.therapist_id == therapist_id)
+    if series_id is not None:
+        query = query.where(Series.id == series_id)
     ended = list(
         await session.scalars(
             query.values(ended_at=now, ended_by=by)
@@ -601,17 +605,18 @@ async def end_series(
             .execution_options(synchronize_session=False)
         )
     )
-    for series_id in ended:
+    for ended_id in ended:
         anchor = await session.scalar(
-            select(Booking.id).where(Booking.series_id == series_id).order_by(Booking.id).limit(1)
+            select(Booking.id).where(Booking.series_id == ended_id).order_by(Booking.id).limit(1)
         )
+        # The therapist hears of it unless they ended it; then the client does.
         await outbox.notify(
             session,
-            To.therapist,
+            To.client if by is SeriesEnd.therapist else To.therapist,
             "series-ended",
             now,
             booking_id=anchor,
-            details={"series": series_id, "by": str(by)},
+            details={"series": ended_id, "by": str(by)},
         )
     return ended
 

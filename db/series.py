@@ -554,9 +554,7 @@ async def end_by_client(
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
             raise BookingGone
-        await end_series(
-            session, client.id, by=SeriesEnd.client, now=now, therapist_id=series.therapist_id
-        )
+        await end_series(session, client.id, by=SeriesEnd.client, now=now, series_id=series.id)
         done = []
         if cancel_from is not None:
             for booking in await _occurrences_from(session, series.id, cancel_from, now):
@@ -568,6 +566,78 @@ async def end_by_client(
     for item in done:
         await session.refresh(item.booking)
     return done
+
+
+async def therapists_series(
+    session: AsyncSession, therapist_id: int, booking_id: int
+) -> tuple[Booking, Series] | None:
+    """A session of this therapist that belongs to an active regular time."""
+    booking = await session.get(Booking, booking_id)
+    if booking is None or booking.therapist_id != therapist_id or booking.series_id is None:
+        return None
+    series = await session.get(Series, booking.series_id)
+    if series is None or series.ended_at is not None:
+        return None
+    return booking, series
+
+
+async def end_by_therapist(
+    session: AsyncSession, *, therapist_id: int, series_id: int, rules: Rules, now: datetime
+) -> list[Cancelled]:
+    """The therapist ends a client's regular time: its sessions that have not started are
+    cancelled by the practice (the client told of each, paid ones refunded in full) and
+    the client told that the regular time ended, in one transaction."""
+    async with use_case(session):
+        series = await session.get(Series, series_id)
+        if series is None or series.therapist_id != therapist_id or series.ended_at is not None:
+            raise BookingGone
+        await end_series(
+            session, series.client_id, by=SeriesEnd.therapist, now=now, series_id=series.id
+        )
+        done = []
+        for booking in await _occurrences_from(session, series.id, now, now):
+            item = await cancel_within(
+                session, booking, by=CancelledBy.therapist, rules=rules, now=now, reason=None
+            )
+            if item is not None:
+                done.append(item)
+    for item in done:
+        await session.refresh(item.booking)
+    return done
+
+
+@dataclass(frozen=True)
+class Touched:
+    series: Series
+    client_name: str | None
+    day: date
+    gap: Gap
+
+
+async def touched_ahead(
+    session: AsyncSession, therapist: Therapist, *, start: datetime, weeks: int
+) -> list[Touched]:
+    """The regular times' dates from `start` (the horizon: nearer ones are bookings) up to
+    `weeks` ahead that the therapist's hours and days off no longer allow, by date."""
+    tz = zone(therapist.timezone)
+    end = start + timedelta(weeks=weeks)
+    hours = await schedule.template(session, therapist, start, end)
+    possible = {starts_at for starts_at, _ in hours.sessions}
+    touched = []
+    for item in await _active_series(session, therapist_id=therapist.id):
+        client = await session.get(User, item.client_id)
+        paused = date.fromisoformat(item.paused_until) if item.paused_until else None
+        for day in pattern_days(item, start.astimezone(tz).date(), end.astimezone(tz).date()):
+            moment = local_instant(day, wall_time(item), tz)
+            if (paused is not None and day < paused) or (moment is not None and moment < start):
+                continue
+            if moment is not None and moment in possible:
+                continue
+            off = any(first <= day <= last for first, last in hours.days_off)
+            gap = Gap.clock_gap if moment is None else Gap.day_off if off else Gap.outside_hours
+            touched.append(Touched(item, client.first_name if client else None, day, gap))
+    touched.sort(key=lambda one: one.day)
+    return touched
 
 
 def is_paused(series: Series, therapist: Therapist, now: datetime) -> bool:

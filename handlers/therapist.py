@@ -30,25 +30,28 @@ from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
-from db import bookings, schedule
+from db import bookings, schedule, series
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
 from handlers.shared.memory import HOURS, HoursData
 from handlers.shared.notices import client_topics
 from handlers.shared.screens import screen_of
+from handlers.shared.series import series_pattern
 from keyboards.therapist import (
     PAUSES,
     SESSION_LENGTHS,
     Hours,
     HoursAction,
     Outcome,
+    SeriesStop,
     SessionCancel,
     SessionCard,
     choices_keyboard,
     clients_keyboard,
     hours_keyboard,
     schedule_keyboard,
+    series_stop_keyboard,
     session_cancel_keyboard,
     session_card_keyboard,
 )
@@ -161,6 +164,8 @@ async def on_schedule(
             time = f"{item.booking.starts_at.astimezone(tz):%H:%M}"
             client = item.client_name or "—"
             status = t(f"status-{item.booking.status}")
+            if item.booking.series_id is not None:
+                time = t("series-mark", when=time)
             lines.append(t("schedule-session", time=time, client=client, status=status))
             buttons.append((item.booking.id, f"{day_label(t, day)} {time} {client}"))
         if free_count:
@@ -214,14 +219,71 @@ async def on_session_card(
     booking, client = owned
     therapist = await _therapist(session, therapist_id)
     text = await session_card_text(t, session, booking, client, therapist)
+    regular = await series.therapists_series(session, therapist_id, booking.id)
+    if regular is not None:
+        pattern = series_pattern(t, regular[1], therapist, therapist.timezone)
+        text += "\n" + t("tseries-line", pattern=pattern)
     markup = session_card_keyboard(
         t,
         booking.id,
         client.id,
         started=booking.starts_at <= clock.now(),
         cancellable=booking.status in ACTIVE_BOOKING_STATUSES,
+        regular=regular is not None,
     )
     await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
+
+
+async def on_series_stop(
+    callback: CallbackQuery,
+    callback_data: SeriesStop,
+    flow: Flow,
+    session: AsyncSession,
+    therapist_id: int,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    """The therapist ends a client's regular time: first what it means (its sessions ahead
+    are cancelled, the client told and refunded in full), then, on the second tap, done."""
+    t, now = flow.t, clock.now()
+    found = await series.therapists_series(session, therapist_id, callback_data.booking_id)
+    if found is None:
+        await callback.answer(t("tseries-gone"), show_alert=True)
+        return
+    booking, item = found
+    therapist = await _therapist(session, therapist_id)
+    client = await session.get(User, item.client_id)
+    name = (client.first_name if client else None) or "—"
+    if not callback_data.sure:
+        await callback.answer()
+        ahead = await series.upcoming_occurrences(session, item, now)
+        lines = [
+            t(
+                "tseries-end-ask",
+                client=name,
+                pattern=series_pattern(t, item, therapist, therapist.timezone),
+                count=len(ahead),
+            )
+        ]
+        lines += [
+            t("tseries-end-item", when=when_text(t, b.starts_at, therapist.timezone)) for b in ahead
+        ]
+        await flow.display(
+            "\n".join(lines), series_stop_keyboard(t, booking.id), screen_of(callback)
+        )
+        return
+    try:
+        done = await series.end_by_therapist(
+            session, therapist_id=therapist_id, series_id=item.id, rules=rules, now=now
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("tseries-gone"), show_alert=True)
+        return
+    await callback.answer(t("tseries-ended"))
+    await flow.display(
+        t("tseries-ended-text", client=name, count=len(done)), None, screen_of(callback)
+    )
 
 
 async def on_session_cancel(
@@ -374,13 +436,32 @@ async def _after_change(
         lines += ["", t("availability-outside")]
         for booking in report.outside:
             client = await session.get(User, booking.client_id)
+            when = when_text(t, booking.starts_at, therapist.timezone)
+            if booking.series_id is not None:
+                when = t("series-mark", when=when)
             lines.append(
                 t(
                     "availability-outside-line",
-                    when=when_text(t, booking.starts_at, therapist.timezone),
+                    when=when,
                     client=(client.first_name if client else None) or "—",
                 )
             )
+    # Regular times further ahead (no bookings yet) that the new hours no longer allow.
+    horizon_end = clock.now() + timedelta(days=settings.booking_horizon_days)
+    later = await series.touched_ahead(
+        session, therapist, start=horizon_end, weeks=settings.series_ahead_weeks
+    )
+    if later:
+        lines += ["", t("tseries-touched")]
+        lines += [
+            t(
+                "tseries-touched-line",
+                day=day_label(t, one.day),
+                client=one.client_name or "—",
+                reason=t(f"series-gap-{one.gap}"),
+            )
+            for one in later
+        ]
     await flow.bot.send_message(flow.chat_id, "\n".join(lines))
     text, markup = await _hours_screen(t, session, therapist)
     await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
@@ -634,6 +715,7 @@ def create_router() -> Router:
     therapists.callback_query.register(on_session_card, SessionCard.filter())
     therapists.callback_query.register(on_outcome, Outcome.filter())
     therapists.callback_query.register(on_session_cancel, SessionCancel.filter())
+    therapists.callback_query.register(on_series_stop, SeriesStop.filter())
     _hours_handlers(therapists)
     others = Router(name="therapist.others")
     for button in (SessionCard, Outcome, SessionCancel, Hours):

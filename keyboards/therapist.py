@@ -28,6 +28,13 @@ class SessionCancel(CallbackData, prefix="tc"):
     sure: bool = False
 
 
+class SeriesStop(CallbackData, prefix="ts"):
+    """The therapist ends a client's regular time (from one of its sessions)."""
+
+    booking_id: Id
+    sure: bool = False
+
+
 class HoursAction(enum.StrEnum):
     show = "show"
     add = "add"  # value: the weekday, or none yet
@@ -50,14 +57,23 @@ PAUSES = (0, 10, 15, 20, 30)
 
 
 def session_card_keyboard(
-    t: Texts, booking_id: int, client_id: int, *, started: bool, cancellable: bool = False
+    t: Texts,
+    booking_id: int,
+    client_id: int,
+    *,
+    started: bool,
+    cancellable: bool = False,
+    regular: bool = False,
 ) -> InlineKeyboardMarkup:
+    """`regular`: the session belongs to an active regular time, which can be ended."""
     builder = InlineKeyboardBuilder()
     builder.button(text=t("tbooking-write"), callback_data=WriteClient(client_id=client_id))
     if cancellable and not started:
         builder.button(
             text=t("tbooking-cancel"), callback_data=SessionCancel(booking_id=booking_id)
         )
+    if regular:
+        builder.button(text=t("tseries-end"), callback_data=SeriesStop(booking_id=booking_id))
     if started:
         builder.button(
             text=t("tbooking-completed"),
@@ -140,4 +156,14 @@ def clients_keyboard(t: Texts, clients: Sequence[tuple[int, str]]) -> InlineKeyb
             callback_data=WriteClient(client_id=client_id),
         )
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def series_stop_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("tseries-end-yes"), callback_data=SeriesStop(booking_id=booking_id, sure=True)
+    )
+    builder.button(text=t("btn-back"), callback_data=SessionCard(booking_id=booking_id))
+    builder.adjust(1)
     return builder.as_markup()

@@ -27,6 +27,7 @@ from db.models import (
 from keyboards.cabinet import MoveConfirm
 from keyboards.catalog import SlotPick
 from keyboards.series import SeriesConfirm, SeriesRhythm, SeriesStart
+from keyboards.therapist import SeriesStop, SessionCard
 from scheduler.slots import extend_free_slots
 from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
 from tests.fake_telegram import Harness, Shown, TgUser
@@ -502,3 +503,45 @@ async def test_change_of_therapist_and_erasure_end_the_series(
     clock.advance(days=7)
     await run_slots_job(db_sessionmaker, practice_settings, clock, practice, translator)
     assert len(await occurrences(db_sessionmaker, series.id)) == 2
+
+
+async def test_therapist_sees_ends_and_is_told_of_days_off(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock, practice_settings, translator
+) -> None:
+    client = practice.user(517, "Соня")
+    series = await weekly(client, db_sessionmaker, clock)
+    first, second = await occurrences(db_sessionmaker, series.id)
+    therapist = practice.user(THERAPIST_CHAT, "Анна")
+    await therapist.send("/schedule")
+    marked = [line for line in therapist.last.text.splitlines() if "Соня" in line]
+    assert marked and all("📌" in line for line in marked), therapist.last.text
+
+    # A day off on a date of the regular time beyond the horizon: listed, not cancelled.
+    later = (first.starts_at + timedelta(weeks=4)).astimezone(MOSCOW).date()
+    await therapist.send("/availability")
+    await therapist.press("Выходной или отпуск", message=therapist.last)
+    await therapist.send(later.isoformat())
+    report = therapist.shown[-2].text
+    assert "Постоянное время клиентов" in report and "Соня" in report, report
+
+    # The therapist ends it from one of its sessions: the sessions ahead are cancelled by
+    # the practice, the client told.
+    await therapist.tap(SessionCard(booking_id=first.id).pack())
+    card = therapist.last
+    assert "Постоянное время" in card.text
+    await therapist.press("⏹ Закончить постоянное время", message=card)
+    assert "будут отменены" in card.text and card.text.count("•") == 2
+    mark = client.mark()
+    await therapist.press("⏹ Да, закончить", message=card)
+    async with db_sessionmaker() as session:
+        ended = await session.get(Series, series.id)
+        assert ended.ended_by == "therapist"
+        for booking in (first, second):
+            stored = await session.get(Booking, booking.id)
+            assert (stored.status, stored.cancelled_by) == (BookingStatus.cancelled, "therapist")
+    told = client.texts_since(mark)
+    assert any("закончил(а) ваше постоянное время" in text for text in told), told
+    assert sum("не сможет её провести" in text for text in told) == 2, told
+    # A forged tap on the ended series: kindly refused.
+    answer = await therapist.tap(SeriesStop(booking_id=first.id, sure=True).pack())
+    assert answer.show_alert

@@ -157,6 +157,13 @@ class Notices:
             if client.telegram_id is None or client.deleted_at is not None:
                 return []
             t = self.translator.for_language(client.language)
+            if notice.event == "series-ended":
+                text = t(
+                    "notice-series-ended",
+                    name=local_name(therapist, t.language),
+                    pattern=series_pattern(t, item, therapist, client.timezone),
+                )
+                return [Letter(client.telegram_id, text, find_again(t))]
             if notice.event != "series-missed" or day is None:
                 raise ValueError(f"no client notice {notice.event!r}")
             now = notice.created_at

@@ -99,3 +99,20 @@ series-cancel-following-ask = <b>Cancel { $count ->
     } and end the regular time?</b>
 series-cancel-following-yes = ✖ Yes, cancel and end
 series-change-ends = 📌 The regular time ({ $pattern }) with this specialist will end.
+notice-series-ended = 📌 { $name } has ended your regular time ({ $pattern }). No new sessions are booked; each cancelled session comes in its own message, and paid ones are refunded in full. We will help you find another time or specialist.
+
+# The therapist's side.
+tseries-line = 📌 Regular time: { $pattern }
+tseries-end = ⏹ End the regular time
+tseries-end-ask = <b>End { $client }'s regular time</b> ({ $pattern })? No new sessions will be booked. { $count ->
+        [0] There are no booked sessions ahead.
+        [one] This session ahead will be cancelled (the client is told and refunded in full):
+       *[other] These sessions ahead will be cancelled (the client is told and refunded in full):
+    }
+tseries-end-item = • { $when }
+tseries-end-yes = ⏹ Yes, end it
+tseries-ended = The regular time has ended.
+tseries-ended-text = { $client }'s regular time has ended. Sessions cancelled: { $count }. The client was told.
+tseries-gone = This regular time no longer exists.
+tseries-touched = 📌 Clients' regular times that can no longer be booked (no sessions yet; when the date comes, the client is told and offered other times that week):
+tseries-touched-line = • { $day } — { $client }: { $reason }
