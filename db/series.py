@@ -678,6 +678,8 @@ async def pause(
             )
             if item is not None:
                 done.append(item)
+                if booking.reschedule_count:
+                    continue  # a moved session stays what it was: an exception, gone
                 # The date is the series' again once it resumes.
                 await session.execute(
                     update(Booking)
