@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     payment_currency: str = "RUB"
     stars_per_rub: float = Field(default=0.5, gt=0)
     payment_hold_minutes: int = Field(default=15, ge=1)
+    # A regular time's sessions are paid one by one: the invoice comes this long before.
+    series_invoice_hours_before: int = Field(default=72, ge=1)
 
     # Reminders and the outgoing path.
     reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("24h,1h")
@@ -159,7 +161,16 @@ class Settings(BaseSettings):
             reschedule_until=timedelta(hours=self.reschedule_until_hours),
             free_cancel=timedelta(hours=self.free_cancel_hours),
             max_reschedules=self.max_reschedules,
-            reminders=ReminderPlan(self.reminders_before, self.therapist_reminders_before),
+            reminders=ReminderPlan(
+                self.reminders_before,
+                self.therapist_reminders_before,
+                invoice=(
+                    timedelta(hours=self.series_invoice_hours_before)
+                    if self.payments_mode != "off"
+                    else None
+                ),
+                pay_by=timedelta(hours=self.free_cancel_hours),
+            ),
         )
 
     def invoice_price(self, roubles: int) -> Price:

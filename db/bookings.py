@@ -559,6 +559,18 @@ async def _cancel(
             booking_id=booking.id,
             details={"money": money},
         )
+    elif by is CancelledBy.hold_expired and booking.series_id is not None:
+        # A regular session unpaid at the free-cancellation deadline: both are told; the
+        # regular time goes on.
+        for recipient in (To.client, To.therapist):
+            await outbox.notify(
+                session,
+                recipient,
+                "series-released",
+                now,
+                booking_id=booking.id,
+                details={"series": booking.series_id, "day": booking.series_day},
+            )
     elif by is CancelledBy.hold_expired:
         await outbox.notify(session, To.client, "hold-expired", now, booking_id=booking.id)
     return Cancelled(booking, terms, money)

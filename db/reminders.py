@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.rules.reminders import CLIENT, RATING, Kind, ReminderPlan
+from bot.rules.reminders import CLIENT, INVOICE, RATING, Kind, ReminderPlan
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Reminder, Therapist, User
 
 MAX_ATTEMPTS = 3
@@ -49,18 +49,11 @@ async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now:
     # statements that leave loaded objects as they were.
     booking = (
         await session.execute(
-            select(Booking.status, Booking.starts_at, Booking.ends_at).where(
+            select(Booking.status, Booking.starts_at, Booking.ends_at, Booking.series_id).where(
                 Booking.id == booking_id
             )
         )
     ).one()
-    planned = plan.due_times(booking.starts_at, booking.ends_at)
-    if booking.status == BookingStatus.completed:
-        wanted = {RATING: planned[RATING]}
-    elif booking.status == BookingStatus.confirmed:
-        wanted = planned
-    else:
-        wanted = {}
     rows = (
         await session.execute(
             select(Reminder.id, Reminder.kind, Reminder.due_at, Reminder.sent_at).where(
@@ -69,6 +62,24 @@ async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now:
         )
     ).all()
     existing = {row.kind: row for row in rows}
+    planned = plan.due_times(booking.starts_at, booking.ends_at)
+    if booking.status == BookingStatus.completed:
+        wanted = {RATING: planned[RATING]}
+    elif booking.status == BookingStatus.confirmed:
+        wanted = planned
+    elif booking.status == BookingStatus.pending_payment and booking.series_id is not None:
+        # A regular session waiting for its payment: the invoice, then a reminder. One
+        # booked after its invoice's time gets the invoice at once.
+        wanted = {}
+        for kind, due in plan.invoice_times(booking.starts_at).items():
+            kept = existing.get(kind)
+            if kept is not None and due <= kept.due_at < booking.starts_at - plan.pay_by:
+                due = kept.due_at
+            elif due < now and kind.startswith(f"{INVOICE}:"):
+                due = now
+            wanted[kind] = due
+    else:
+        wanted = {}
     # A row for another time is replaced, not edited: a sender still holding the old one
     # then finds it gone instead of marking the new one sent.
     outdated = [
@@ -80,7 +91,7 @@ async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now:
         {"booking_id": booking_id, "kind": kind, "due_at": due, "attempts": 0}
         for kind, due in wanted.items()
         if (kind not in existing or existing[kind].id in outdated)
-        and (due > now or kind == RATING)  # one already due would arrive too late to help
+        and (due >= now or kind == RATING)  # one already due would arrive too late to help
     ]
     if outdated:
         await session.execute(delete(Reminder).where(Reminder.id.in_(outdated)))

@@ -17,18 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from aiogram.methods import SendInvoice
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.formatting import local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.notify import Outgoing
-from bot.rules.reminders import CLIENT, RATING, THERAPIST, Kind
+from bot.rules.reminders import CLIENT, INVOICE, INVOICE_AGAIN, RATING, THERAPIST, Kind
 from bot.rules.timezones import Clock
 from db import reminders
 from db.models import BookingStatus
 from db.reminders import DueReminder
+from handlers.shared.invoices import invoice_method
+from keyboards.payments import PayBooking
 from keyboards.reminders import rating_keyboard, session_keyboard
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,7 @@ class _Message:
     chat_id: int
     text: str
     markup: InlineKeyboardMarkup | None
+    invoice: SendInvoice | None = None  # sent right after the text
 
 
 async def send_due_reminders(
@@ -172,6 +177,10 @@ async def _process(
     delivery = await outgoing.send_message(
         message.chat_id, message.text, reply_markup=message.markup
     )
+    if delivery.sent and message.invoice is not None:
+        invoiced = await outgoing.call(message.invoice)
+        if not invoiced.sent:
+            logger.warning("reminder %s: the invoice after it was not delivered", due.id)
     async with sessionmaker() as session:
         if delivery.sent:
             await reminders.mark_sent(session, due.id, clock.now())
@@ -204,19 +213,29 @@ def _why_not(due: DueReminder, now: datetime) -> str | None:
     kind = Kind.parse(due.kind)
     if kind is None:
         return "unknown kind"
-    if due.due_at != kind.due_at(booking.starts_at, booking.ends_at):
+    planned = kind.due_at(booking.starts_at, booking.ends_at)
+    if kind.audience in (INVOICE, INVOICE_AGAIN):
+        # Booked after its time, an invoice is due at once: later than planned is fine.
+        if due.due_at < planned:
+            return "the booking's time changed"
+    elif due.due_at != planned:
         return "the booking's time changed"
     if kind.audience == RATING:
         if booking.status not in reminders.RATEABLE_STATUSES:
             return f"the booking is {booking.status}"
         if booking.rating is not None:
             return "already rated"
+    elif kind.audience in (INVOICE, INVOICE_AGAIN):
+        if booking.status != BookingStatus.pending_payment:
+            return f"the booking is {booking.status}"
+        if booking.hold_expires_at is None or booking.hold_expires_at <= now:
+            return "its time to pay is over"
     else:
         if booking.status != BookingStatus.confirmed:
             return f"the booking is {booking.status}"
         if now >= booking.starts_at:
             return "the session has started"
-    if kind.audience in (CLIENT, RATING):
+    if kind.audience in (CLIENT, RATING, INVOICE, INVOICE_AGAIN):
         if due.client.deleted_at is not None:
             return "the client erased their data"
         if due.client.blocked_bot_at is not None:
@@ -257,6 +276,24 @@ def _render(
             t("rating-ask", name=name, when=when),
             rating_keyboard(booking.id),
         )
+    if due.kind.startswith((f"{INVOICE}:", f"{INVOICE_AGAIN}:")):
+        first = due.kind.startswith(f"{INVOICE}:")
+        assert booking.hold_expires_at is not None
+        text = t(
+            "series-invoice" if first else "series-invoice-again",
+            name=name,
+            when=when,
+            zone=client.timezone,
+            until=when_text(t, booking.hold_expires_at, client.timezone),
+        )
+        pay = InlineKeyboardBuilder()
+        pay.button(text=t("pay-button"), callback_data=PayBooking(booking_id=booking.id))
+        invoice = (
+            invoice_method(client.telegram_id, t, booking, therapist, client, settings)
+            if first
+            else None
+        )
+        return _Message(client.telegram_id, text, None if first else pay.as_markup(), invoice)
     lines = [
         t(
             "reminder-client",

@@ -545,3 +545,69 @@ async def test_therapist_sees_ends_and_is_told_of_days_off(
     # A forged tap on the ended series: kindly refused.
     answer = await therapist.tap(SeriesStop(booking_id=first.id, sure=True).pack())
     assert answer.show_alert
+
+
+async def test_each_session_paid_on_its_own_and_an_unpaid_one_released(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator
+) -> None:
+    from scheduler.holds import release_expired_holds
+    from scheduler.reminders import send_due_reminders
+
+    settings = make_settings(database_url, payment_currency="XTR")
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        await session.execute(
+            update(Therapist).where(Therapist.id == 1).values(telegram_id=THERAPIST_CHAT)
+        )
+        await session.commit()
+    practice = make_harness(settings, db_sessionmaker, clock, translator)
+    client = practice.user(518, "Ася")
+    await sign_up(client)
+    first = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=1))
+    await client.tap(SlotPick(slot_id=first.id).pack())
+    await client.press("Записаться", message=client.last)
+    booking = (await bookings_of(db_sessionmaker, 518))[0]
+    screen = client.last_with_buttons
+    await client.tap(SeriesStart(booking_id=booking.id).pack(), message=screen)
+    await client.press("Каждую неделю", message=screen)
+    assert "оплачиваете отдельно" in screen.text
+    await client.press("✅ Да, сделать постоянным", message=screen)
+    series = await the_series(db_sessionmaker)
+    second = (await occurrences(db_sessionmaker, series.id))[1]
+    assert second.status == BookingStatus.pending_payment
+    assert second.hold_expires_at == second.starts_at - timedelta(hours=24)
+    invoices_before = sum(1 for s in practice.telegram.chats[518] if s.invoice)
+
+    async def reminders_now() -> None:
+        await send_due_reminders(
+            sessionmaker=db_sessionmaker,
+            outgoing=outbox_job(practice, settings, db_sessionmaker, clock, translator).outgoing,
+            translator=translator,
+            settings=settings,
+            clock=clock,
+        )
+
+    # 72 hours before: the invoice, nothing charged.
+    clock.current = second.starts_at - timedelta(hours=72)
+    await reminders_now()
+    assert sum(1 for s in practice.telegram.chats[518] if s.invoice) == invoices_before + 1
+    assert any("Счёт за сессию постоянного времени" in s.text for s in practice.telegram.chats[518])
+    # Halfway to the deadline: a reminder with a pay button.
+    clock.current = second.starts_at - timedelta(hours=48)
+    await reminders_now()
+    again = practice.telegram.chats[518][-1]
+    assert "ещё не оплачена" in again.text and any("Оплатить" in b for b in again.buttons)
+    # Still unpaid at the free-cancellation deadline: released, both told, series goes on.
+    clock.current = second.starts_at - timedelta(hours=24)
+    await release_expired_holds(
+        sessionmaker=db_sessionmaker,
+        rules=settings.rules(),
+        clock=clock,
+        outbox=outbox_job(practice, settings, db_sessionmaker, clock, translator),
+    )
+    async with db_sessionmaker() as session:
+        released = await session.get(Booking, second.id)
+        assert (released.status, released.cancelled_by) == ("cancelled", "hold_expired")
+        assert (await session.get(Series, series.id)).ended_at is None
+    assert "не была оплачена вовремя" in practice.telegram.chats[518][-1].text
+    assert "не оплачена к сроку" in practice.telegram.chats[THERAPIST_CHAT][-1].text

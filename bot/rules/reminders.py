@@ -1,7 +1,9 @@
 """When reminders are due (pure): their kinds and the practice's plan of offsets.
 
 Kinds: ``client:<offset>`` and ``therapist:<offset>`` before the session (``client:24h``,
-``therapist:1h``), and ``rating`` after it."""
+``therapist:1h``), and ``rating`` after it. A regular time's session that waits for payment
+gets ``invoice:<offset>`` (its invoice) and ``invoice-again:<offset>`` (a reminder to pay,
+halfway to the free-cancellation deadline, when it is released unpaid)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from bot.rules.timezones import parse_durations
 CLIENT = "client"
 THERAPIST = "therapist"
 RATING = "rating"
+INVOICE = "invoice"
+INVOICE_AGAIN = "invoice-again"
 # Asked a little after the planned end: sessions often run over by a few minutes.
 RATING_AFTER = timedelta(minutes=10)
 
@@ -36,7 +40,7 @@ class Kind:
         if kind == RATING:
             return cls(RATING, None)
         audience, _, offset = kind.partition(":")
-        if audience not in (CLIENT, THERAPIST):
+        if audience not in (CLIENT, THERAPIST, INVOICE, INVOICE_AGAIN):
             return None
         try:
             parsed = parse_durations(offset)
@@ -54,6 +58,20 @@ class ReminderPlan:
 
     client: tuple[timedelta, ...]
     therapist: tuple[timedelta, ...]
+    # Payments on: a regular session's invoice this long before it, and the moment it is
+    # released unpaid (the free-cancellation deadline) before it.
+    invoice: timedelta | None = None
+    pay_by: timedelta = timedelta(0)
+
+    def invoice_times(self, starts_at: datetime) -> dict[str, datetime]:
+        """When a regular session waiting for payment gets its invoice and the reminder."""
+        if self.invoice is None:
+            return {}
+        again = (self.invoice + self.pay_by) / 2
+        return {
+            kind_for(INVOICE, self.invoice): starts_at - self.invoice,
+            kind_for(INVOICE_AGAIN, again): starts_at - again,
+        }
 
     def due_times(self, starts_at: datetime, ends_at: datetime) -> dict[str, datetime]:
         due = {

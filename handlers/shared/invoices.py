@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from aiogram import Bot
+from aiogram.methods import SendInvoice
 from aiogram.types import LabeledPrice
 
 from bot.config import Settings
@@ -35,6 +36,19 @@ async def send_invoice(
     client: User,
     settings: Settings,
 ) -> None:
+    await bot(invoice_method(chat_id, t, booking, therapist, client, settings))
+
+
+def invoice_method(
+    chat_id: int,
+    t: Texts,
+    booking: Booking,
+    therapist: Therapist,
+    client: User,
+    settings: Settings,
+) -> SendInvoice:
+    """The invoice for a held session, as a Bot API call (sent directly or by the
+    outgoing path)."""
     price = settings.invoice_price(booking.price)
     provider = settings.payments_mode == "provider"
     provider_data = None
@@ -44,8 +58,8 @@ async def send_invoice(
         provider_data = json.dumps({"receipt": receipt}, ensure_ascii=False)
     secret = settings.payment_provider_token
     token = secret.get_secret_value() if provider and secret is not None else None
-    await bot.send_invoice(
-        chat_id,
+    return SendInvoice(
+        chat_id=chat_id,
         title=t("invoice-title"),
         description=t(
             "invoice-description",

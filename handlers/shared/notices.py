@@ -164,6 +164,14 @@ class Notices:
                     pattern=series_pattern(t, item, therapist, client.timezone),
                 )
                 return [Letter(client.telegram_id, text, find_again(t))]
+            if notice.event == "series-released":
+                text = t(
+                    "notice-series-released",
+                    when=when_text(t, booking.starts_at, client.timezone),
+                    zone=client.timezone,
+                    name=local_name(therapist, t.language),
+                )
+                return [Letter(client.telegram_id, text)]
             if notice.event != "series-missed" or day is None:
                 raise ValueError(f"no client notice {notice.event!r}")
             now = notice.created_at
@@ -200,6 +208,7 @@ class Notices:
             "day": day_label(t, day) if day else "—",
             "reason": t(f"series-gap-{reason}") if reason else "—",
             "why": t(f"series-end-by-{details.get('by', 'client')}"),
+            "when": when_text(t, booking.starts_at, therapist.timezone),
         }
         kind = notice.event
         if notice.recipient == To.group:

@@ -116,3 +116,9 @@ tseries-ended-text = { $client }'s regular time has ended. Sessions cancelled: {
 tseries-gone = This regular time no longer exists.
 tseries-touched = 📌 Clients' regular times that can no longer be booked (no sessions yet; when the date comes, the client is told and offered other times that week):
 tseries-touched-line = • { $day } — { $client }: { $reason }
+
+# Paying for each session of a regular time.
+series-invoice = 📌 The invoice for your regular session: { $name }, <b>{ $when }</b> ({ $zone }). Please pay by { $until } — otherwise the time is released (the regular time goes on).
+series-invoice-again = 📌 A reminder: the session on { $when } ({ $zone }) with { $name } is not paid yet. You can pay until { $until }; then the time is released.
+notice-series-released = 📌 The session on { $when } ({ $zone }) with { $name } was not paid in time, so we released it. Your regular time goes on; the next sessions as usual.
+notify-series-released = 📌 { $client }'s regular session on { $when } ({ $zone }) was not paid by the free-cancellation deadline — the time is free again. The regular time goes on.
