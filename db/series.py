@@ -196,10 +196,6 @@ class Preview:
     occurrences: list[Occurrence]  # the ones after it
     horizon_end: datetime  # an occurrence from here on is kept, and booked nearer the time
 
-    @property
-    def booked_now(self) -> list[Occurrence]:
-        return [o for o in self.occurrences if o.slot is not None and o.slot.slot_id > 0]
-
 
 async def startable(session: AsyncSession, client: User, booking_id: int, now: datetime) -> Booking:
     """The client's active session that can begin a series; raises BookingGone or

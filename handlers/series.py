@@ -6,7 +6,7 @@ carries a booking or series id, which is untrusted: each is loaded as this clien
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
@@ -58,7 +58,7 @@ def _occurrence_when(t: Texts, occurrence: Occurrence, timezone: str) -> str:
 
 
 def occurrence_lines(
-    t: Texts, occurrences: list[Occurrence], horizon_end: datetime, timezone: str, days: int
+    t: Texts, occurrences: list[Occurrence], timezone: str, days: int
 ) -> list[str]:
     lines = []
     for occurrence in occurrences:
@@ -147,9 +147,7 @@ async def on_rhythm(
         ),
         "",
         t("series-preview-first", when=when_text(t, booking.starts_at, flow.timezone)),
-        *occurrence_lines(
-            t, seen.occurrences, seen.horizon_end, flow.timezone, settings.booking_horizon_days
-        ),
+        *occurrence_lines(t, seen.occurrences, flow.timezone, settings.booking_horizon_days),
         "",
     ]
     can_confirm = any(occurrence.available for occurrence in seen.occurrences)
