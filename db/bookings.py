@@ -612,7 +612,7 @@ async def end_series(
         query = query.where(Series.id == series_id)
     ended = list(
         await session.scalars(
-            query.values(ended_at=now, ended_by=by)
+            query.values(ended_at=now, ended_by=by, calendar_sequence=Series.calendar_sequence + 1)
             .returning(Series.id)
             .execution_options(synchronize_session=False)
         )

@@ -286,6 +286,7 @@ class SeriesEnd(enum.StrEnum):
     therapist = "therapist"
     change = "change"  # the client changed therapist
     erasure = "erasure"
+    moved = "moved"  # "this and following" moved: a new series goes on from that date
 
 
 class Series(Base):
@@ -313,6 +314,11 @@ class Series(Base):
     paused_until: Mapped[str | None] = mapped_column(String(10))  # ISO date
     ended_at: Mapped[datetime | None]
     ended_by: Mapped[str | None] = mapped_column(String(16))
+    # Its calendar event (`db.series.series_calendar`): the first date in it (ISO; None:
+    # the date after `first_day`, whose session has its own event) and the part of its
+    # SEQUENCE that the series' own changes raise (pauses, resumes, misses, the end).
+    calendar_from: Mapped[str | None] = mapped_column(String(10))
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SeriesSkip(Base):

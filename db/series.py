@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar import booking_uid, series_uid
 from bot.rules.policy import Rules
 from bot.rules.series import (
     ALTERNATIVES,
@@ -41,6 +42,7 @@ from db.bookings import (
     Cancelled,
     CancelledBy,
     Conflict,
+    calendar_sequence,
     cancel_within,
     end_series,
     own_booking,
@@ -49,6 +51,7 @@ from db.bookings import (
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
+    BookingChange,
     BookingStatus,
     Series,
     SeriesEnd,
@@ -271,6 +274,9 @@ async def create(
             format=booking.format,
             created_at=now,
         )
+        # The session it is made from keeps its own calendar event; the series' starts
+        # with the next date.
+        series.calendar_from = (local.date() + timedelta(weeks=int(rhythm))).isoformat()
         session.add(series)
         await session.flush()
         joined = await session.execute(
@@ -343,6 +349,7 @@ async def _fill_one(
             continue
         skip = SeriesSkip(series_id=series.id, day=iso, reason=gap, created_at=now)
         session.add(skip)
+        series.calendar_sequence += 1  # the date leaves the calendar event
         await session.flush()
         missed.append(skip)
         if not tell:
@@ -665,6 +672,7 @@ async def pause(
         assert therapist is not None
         until = pause_until(series, therapist, now, weeks)
         series.paused_until = until.isoformat()
+        series.calendar_sequence += 1
         done = []
         for booking in await _occurrences_from(session, series.id, now, now):
             if booking.series_day is not None and booking.series_day >= until.isoformat():
@@ -719,6 +727,7 @@ async def resume(
         therapist = await session.get(Therapist, series.therapist_id)
         assert therapist is not None
         series.paused_until = None
+        series.calendar_sequence += 1
         await session.flush()
         booked, missed = await _fill_one(
             session, series, therapist, rules, now, pay_each=pay_each, tell=False
@@ -846,3 +855,141 @@ def later_dates(view: SeriesView, now: datetime, weeks: int) -> list[datetime]:
         if moment is not None and moment > now:
             moments.append(moment)
     return moments
+
+
+# -- the calendar ------------------------------------------------------------------------
+
+
+def calendar_start(series: Series) -> date:
+    """The first date in the series' calendar event."""
+    if series.calendar_from:
+        return date.fromisoformat(series.calendar_from)
+    return date.fromisoformat(series.first_day) + timedelta(weeks=series.rhythm)
+
+
+def _stands_for(booking: Booking, tz: tzinfo) -> date:
+    """The pattern date a session stands for (a paused one's, unmoved, is its own date)."""
+    if booking.series_day:
+        return date.fromisoformat(booking.series_day)
+    return booking.starts_at.astimezone(tz).date()
+
+
+async def series_sequence(session: AsyncSession, series: Series) -> int:
+    """The version of the series' event: its own changes, and one more for each move and
+    each cancellation of its sessions (which only grow)."""
+    moves = await session.scalar(
+        select(func.count())
+        .select_from(BookingChange)
+        .join(Booking, Booking.id == BookingChange.booking_id)
+        .where(Booking.series_id == series.id)
+    )
+    cancels = await session.scalar(
+        select(func.count()).where(
+            Booking.series_id == series.id, Booking.status == BookingStatus.cancelled
+        )
+    )
+    return series.calendar_sequence + int(moves or 0) + int(cancels or 0)
+
+
+@dataclass(frozen=True)
+class CalendarPlace:
+    """Where a session is in the client's calendar: its own event, or an instance of its
+    series' event (`recurrence_id`, in the therapist's `timezone`)."""
+
+    uid: str
+    sequence: int
+    recurrence_id: datetime | None = None
+    timezone: str | None = None
+
+
+async def calendar_place(session: AsyncSession, booking: Booking) -> CalendarPlace:
+    series = await session.get(Series, booking.series_id) if booking.series_id else None
+    if series is not None:
+        therapist = await session.get(Therapist, series.therapist_id)
+        assert therapist is not None
+        tz = zone(therapist.timezone)
+        day = _stands_for(booking, tz)
+        moment = local_instant(day, wall_time(series), tz)
+        if day >= calendar_start(series) and moment is not None:
+            sequence = await series_sequence(session, series)
+            return CalendarPlace(series_uid(series.id), sequence, moment, therapist.timezone)
+    return CalendarPlace(booking_uid(booking.id), await calendar_sequence(session, booking))
+
+
+@dataclass(frozen=True)
+class SeriesCalendar:
+    """A regular time as one calendar event: from `first` every `rhythm` weeks (until
+    `last`, once ended), without the `excluded` moments, with the `moved` sessions each at
+    their own time; `gone` when none of it is left."""
+
+    series: Series
+    therapist: Therapist
+    sequence: int
+    first: datetime
+    last: datetime | None
+    excluded: list[datetime]
+    moved: list[tuple[datetime, Booking]]
+    gone: bool
+
+
+async def series_calendar(session: AsyncSession, series: Series, now: datetime) -> SeriesCalendar:
+    therapist = await session.get(Therapist, series.therapist_id)
+    assert therapist is not None
+    tz = zone(therapist.timezone)
+    wall = wall_time(series)
+    start = calendar_start(series)
+    sessions = {
+        booking.series_day: booking
+        for booking in await session.scalars(
+            select(Booking).where(
+                Booking.series_id == series.id, Booking.series_day >= start.isoformat()
+            )
+        )
+        if booking.series_day
+    }
+    skipped = set(
+        await session.scalars(select(SeriesSkip.day).where(SeriesSkip.series_id == series.id))
+    )
+    paused = date.fromisoformat(series.paused_until) if series.paused_until else None
+    kept = [
+        date.fromisoformat(day)
+        for day, booking in sessions.items()
+        if booking.status != BookingStatus.cancelled
+    ]
+    today = now.astimezone(tz).date()
+    if series.ended_at is not None:
+        end = max(kept, default=None)
+    else:
+        end = max([today, paused or today, *map(date.fromisoformat, [*sessions, *skipped])])
+    excluded: list[datetime] = []
+    moved: list[tuple[datetime, Booking]] = []
+    for day in pattern_days(series, start, end or start):
+        moment = local_instant(day, wall, tz)
+        if moment is None:
+            continue  # the clocks skip that time: there is no such instance
+        booking = sessions.get(day.isoformat())
+        if booking is None:
+            lost = series.ended_at is not None or moment <= now
+            if lost or day.isoformat() in skipped or (paused is not None and day < paused):
+                excluded.append(moment)
+        elif booking.status == BookingStatus.cancelled:
+            excluded.append(moment)
+        elif booking.starts_at != moment:
+            moved.append((moment, booking))
+    first = local_instant(start, wall, tz)
+    while first is None:
+        start += timedelta(weeks=series.rhythm)
+        first = local_instant(start, wall, tz)
+    last = None
+    if end is not None and series.ended_at is not None:
+        last = local_instant(end, wall, tz)
+    return SeriesCalendar(
+        series=series,
+        therapist=therapist,
+        sequence=await series_sequence(session, series),
+        first=first,
+        last=last,
+        excluded=excluded,
+        moved=moved,
+        gone=series.ended_at is not None and end is None,
+    )

@@ -19,7 +19,7 @@ from bot.rules.series import Occurrence, Rhythm
 from bot.rules.timezones import Clock
 from db import bookings, series
 from db.models import Booking, Series, Therapist
-from handlers.shared.cards import cancel_list, send_calendar_file
+from handlers.shared.cards import cancel_list, send_calendar_file, send_series_file
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
 from handlers.shared.notices import money_line
@@ -28,6 +28,7 @@ from handlers.shared.series import pattern_text, series_pattern
 from keyboards.series import (
     PAUSE_WEEKS,
     RHYTHMS,
+    SeriesCalendarFile,
     SeriesCancelFollowing,
     SeriesCancelScope,
     SeriesConfirm,
@@ -211,18 +212,8 @@ async def on_confirm(
         for skip in made.missed
     ]
     await flow.display("\n".join(lines), None, screen_of(callback))
-    for booking in made.booked:
-        if booking.confirmed_at is not None:
-            await send_calendar_file(
-                flow.bot,
-                flow.session,
-                flow.chat_id,
-                t,
-                booking,
-                therapist,
-                flow.timezone,
-                clock.now(),
-            )
+    # One event for all the sessions to come; the first keeps the file it had.
+    await send_series_file(flow.bot, flow.session, flow.chat_id, t, made.series, clock.now())
     await show_series(flow, clock, settings, made.series)
 
 
@@ -364,9 +355,10 @@ async def on_pause_confirm(
     await callback.answer(t("series-paused-done"))
     if not done:
         await show_series(flow, clock, settings, item, edit=callback)
+        await send_series_file(flow.bot, flow.session, flow.chat_id, t, item, clock.now())
         return
     # What was cancelled replaces the question; the series' screen comes after the files.
-    await _tell_cancelled(flow, clock, done, edit=screen_of(callback))
+    await _tell_cancelled(flow, clock, done, item, edit=screen_of(callback))
     await show_series(flow, clock, settings, item)
 
 
@@ -374,31 +366,38 @@ async def _tell_cancelled(
     flow: ClientFlow,
     clock: Clock,
     done: list[bookings.Cancelled],
+    item: Series,
     *,
     edit: Message | None = None,
     head: str | None = None,
 ) -> None:
     """What happened (`head`), each cancelled session and its money, on the screen `edit`;
-    then the calendar files that take the sessions out."""
+    then the calendar files: one for a session with its own event, and the regular time's
+    event as it is now."""
     t = flow.t
     lines = [head] if head else []
-    for item in done:
-        line = t("cancel-done", when=when_text(t, item.booking.starts_at, flow.timezone))
-        money = money_line(t, item.money)
+    for each in done:
+        line = t("cancel-done", when=when_text(t, each.booking.starts_at, flow.timezone))
+        money = money_line(t, each.money)
         lines.append(f"{line} {money}" if money else line)
     await flow.display("\n".join(lines), None, edit)
-    for item in done:
-        if item.booking.confirmed_at is not None:
+    now = clock.now()
+    for each in done:
+        booking = each.booking
+        if booking.confirmed_at is None:
+            continue
+        if (await series.calendar_place(flow.session, booking)).recurrence_id is None:
             await send_calendar_file(
                 flow.bot,
                 flow.session,
                 flow.chat_id,
                 t,
-                item.booking,
-                item.booking.therapist,
+                booking,
+                booking.therapist,
                 flow.timezone,
-                clock.now(),
+                now,
             )
+    await send_series_file(flow.bot, flow.session, flow.chat_id, t, item, now)
 
 
 async def on_resume(
@@ -424,6 +423,7 @@ async def on_resume(
         return
     await callback.answer(t("series-resumed"))
     await show_series(flow, clock, settings, made.series, edit=callback)
+    await send_series_file(flow.bot, flow.session, flow.chat_id, t, made.series, clock.now())
 
 
 # -- ending ------------------------------------------------------------------------------
@@ -474,7 +474,32 @@ async def on_end_confirm(
         await callback.answer(t("series-gone"), show_alert=True)
         return
     await callback.answer()
-    await _tell_cancelled(flow, clock, done, edit=screen_of(callback), head=t("series-ended"))
+    await _ended(callback, flow, clock, done, callback_data.series_id)
+
+
+async def _ended(
+    callback: CallbackQuery,
+    flow: ClientFlow,
+    clock: Clock,
+    done: list[bookings.Cancelled],
+    series_id: int,
+) -> None:
+    item = await series.own_series(flow.session, flow.user, series_id)
+    assert item is not None
+    await flow.session.refresh(item)  # ended by a bulk update
+    head = flow.t("series-ended")
+    await _tell_cancelled(flow, clock, done, item, edit=screen_of(callback), head=head)
+
+
+async def on_calendar(
+    callback: CallbackQuery, callback_data: SeriesCalendarFile, flow: ClientFlow, clock: Clock
+) -> None:
+    """The regular time's calendar event, on request."""
+    item = await _own_active(callback, flow, callback_data.series_id)
+    if item is None:
+        return
+    await callback.answer()
+    await send_series_file(flow.bot, flow.session, flow.chat_id, flow.t, item, clock.now())
 
 
 # -- cancelling "this and following" -----------------------------------------------------
@@ -536,7 +561,7 @@ async def on_cancel_following(
         await callback.answer(t("series-gone"), show_alert=True)
         return
     await callback.answer()
-    await _tell_cancelled(flow, clock, done, edit=screen_of(callback), head=t("series-ended"))
+    await _ended(callback, flow, clock, done, item.id)
 
 
 def create_router() -> Router:
@@ -552,4 +577,5 @@ def create_router() -> Router:
     router.callback_query.register(on_rhythm, SeriesRhythm.filter())
     router.callback_query.register(on_confirm, SeriesConfirm.filter())
     router.callback_query.register(on_open, SeriesOpen.filter())
+    router.callback_query.register(on_calendar, SeriesCalendarFile.filter())
     return router

@@ -56,6 +56,10 @@ class SeriesEndConfirm(CallbackData, prefix="sf"):
     cancel: bool  # its booked sessions are cancelled too
 
 
+class SeriesCalendarFile(CallbackData, prefix="sk"):
+    series_id: Id
+
+
 class SeriesCancelScope(CallbackData, prefix="sc"):
     booking_id: Id
 
@@ -144,7 +148,8 @@ def series_keyboard(
 def series_keyboard_of(
     t: Texts, series_id: int, occurrences: Sequence[tuple[int, str]], *, paused: bool
 ) -> InlineKeyboardMarkup:
-    """The series' screen: its sessions, pause or resume, end, back to the cabinet."""
+    """The series' screen: its sessions, pause or resume, end, its calendar file, back to
+    the cabinet."""
     markup = series_keyboard(t, series_id, occurrences)
     rows = markup.inline_keyboard[:-1]
     pause_or_resume = (
@@ -159,8 +164,11 @@ def series_keyboard_of(
     end = InlineKeyboardButton(
         text=t("series-end"), callback_data=SeriesEnd(series_id=series_id).pack()
     )
+    calendar = InlineKeyboardButton(
+        text=t("series-calendar"), callback_data=SeriesCalendarFile(series_id=series_id).pack()
+    )
     return InlineKeyboardMarkup(
-        inline_keyboard=[*rows, [pause_or_resume, end], markup.inline_keyboard[-1]]
+        inline_keyboard=[*rows, [pause_or_resume, end], [calendar], markup.inline_keyboard[-1]]
     )
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.calendar import series_uid
 from bot.rules.timezones import zone
 from db import bookings
 from db.demo import load_demo
@@ -609,5 +611,12 @@ async def test_each_session_paid_on_its_own_and_an_unpaid_one_released(
         released = await session.get(Booking, second.id)
         assert (released.status, released.cancelled_by) == ("cancelled", "hold_expired")
         assert (await session.get(Series, series.id)).ended_at is None
-    assert "не была оплачена вовремя" in practice.telegram.chats[518][-1].text
+    told, undone = practice.telegram.chats[518][-2:]
+    assert "не была оплачена вовремя" in told.text
+    # The instance leaves the regular time's calendar event.
+    assert undone.document_bytes is not None
+    calendar = Calendar.from_ical(undone.document_bytes)
+    [event] = calendar.walk("VEVENT")
+    assert (str(calendar["METHOD"]), str(event["UID"])) == ("CANCEL", series_uid(series.id))
+    assert event.decoded("RECURRENCE-ID") == second.starts_at
     assert "не оплачена к сроку" in practice.telegram.chats[THERAPIST_CHAT][-1].text

@@ -9,7 +9,7 @@ import html
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -23,15 +23,15 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import SessionEvent, booking_uid, session_ics
+from bot.calendar import SeriesEvent, SessionEvent, series_ics, series_uid, session_ics
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Markup, Texts
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
-from db import bookings, catalog, users
-from db.models import Booking, BookingStatus, Payment, Slot, Therapist, User
+from db import bookings, catalog, series, users
+from db.models import Booking, BookingStatus, Payment, Series, Slot, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.memory import SEARCH, SearchData
 from handlers.shared.screens import remove, show, show_photo
@@ -179,22 +179,24 @@ def calendar_file(
     therapist: Therapist,
     timezone: str,
     now: datetime,
-    sequence: int,
+    place: series.CalendarPlace,
 ) -> BufferedInputFile:
     """The session as an .ics file in the reader's zone: the same UID for every file of one
-    booking, `sequence` its version (`bookings.calendar_sequence`); a cancelled booking's
-    file cancels the event."""
+    booking (or, in a regular time, its series' UID and the instance it stands for, in the
+    therapist's zone), `place.sequence` its version; a cancelled booking's file cancels the
+    event."""
     cancelled = booking.status == BookingStatus.cancelled
     event = SessionEvent(
-        uid=booking_uid(booking.id),
-        sequence=sequence,
+        uid=place.uid,
+        sequence=place.sequence,
         title=t("book-ics-title", name=Markup(local_name(therapist, t.language))),
         description=t("book-ics-description", minutes=therapist.session_minutes),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         status="CANCELLED" if cancelled else "CONFIRMED",
+        recurrence_id=place.recurrence_id,
     )
-    ics = session_ics(event, timezone=timezone, stamp=now)
+    ics = session_ics(event, timezone=place.timezone or timezone, stamp=now)
     return BufferedInputFile(ics, filename="cancelled.ics" if cancelled else "session.ics")
 
 
@@ -209,10 +211,70 @@ async def send_calendar_file(
     now: datetime,
 ) -> None:
     """The session's current .ics (a cancelled one's cancels the event in the calendar)."""
-    sequence = await bookings.calendar_sequence(session, booking)
-    document = calendar_file(t, booking, therapist, timezone, now, sequence)
+    place = await series.calendar_place(session, booking)
+    document = calendar_file(t, booking, therapist, timezone, now, place)
     caption = "book-ics-cancel-caption" if booking.status == BookingStatus.cancelled else None
     await bot.send_document(chat_id, document, caption=t(caption or "book-ics-caption"))
+
+
+def series_calendar_file(
+    t: Texts, calendar: series.SeriesCalendar, now: datetime
+) -> BufferedInputFile:
+    """A regular time as one event (RRULE with its exceptions), in the therapist's zone;
+    the whole event cancelled when nothing of it is left."""
+    therapist = calendar.therapist
+    title = t("book-ics-title", name=Markup(local_name(therapist, t.language)))
+    description = t("book-ics-description", minutes=therapist.session_minutes)
+    length = timedelta(minutes=therapist.session_minutes)
+    uid = series_uid(calendar.series.id)
+    if calendar.gone:
+        event = SessionEvent(
+            uid=uid,
+            sequence=calendar.sequence,
+            title=title,
+            description=description,
+            starts_at=calendar.first,
+            ends_at=calendar.first + length,
+            status="CANCELLED",
+        )
+        ics = session_ics(event, timezone=therapist.timezone, stamp=now)
+        return BufferedInputFile(ics, filename="cancelled.ics")
+    moved = tuple(
+        SessionEvent(
+            uid=uid,
+            sequence=calendar.sequence,
+            title=title,
+            description=description,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            recurrence_id=moment,
+        )
+        for moment, booking in calendar.moved
+    )
+    whole = SeriesEvent(
+        uid=uid,
+        sequence=calendar.sequence,
+        title=title,
+        description=description,
+        starts_at=calendar.first,
+        ends_at=calendar.first + length,
+        weeks=calendar.series.rhythm,
+        until=calendar.last,
+        excluded=tuple(calendar.excluded),
+        moved=moved,
+    )
+    ics = series_ics(whole, timezone=therapist.timezone, stamp=now)
+    return BufferedInputFile(ics, filename="regular.ics")
+
+
+async def send_series_file(
+    bot: Bot, session: AsyncSession, chat_id: int, t: Texts, item: Series, now: datetime
+) -> None:
+    """The regular time's current event, to import once; later files update it."""
+    calendar = await series.series_calendar(session, item, now)
+    document = series_calendar_file(t, calendar, now)
+    caption = "series-ics-cancel-caption" if calendar.gone else "series-ics-caption"
+    await bot.send_document(chat_id, document, caption=t(caption))
 
 
 class Catalog:

@@ -23,10 +23,10 @@ from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.payments import STARS
-from db import bookings, series, users
+from db import series, users
 from db.models import Booking, Notice, Refund, Series, Therapist, User
 from db.outbox import To
-from handlers.shared.cards import calendar_file
+from handlers.shared.cards import calendar_file, series_calendar_file
 from handlers.shared.series import series_pattern
 from keyboards.catalog import SlotPick
 from keyboards.menu import MenuAction, MenuItem
@@ -84,14 +84,12 @@ class Notices:
             return await self._series(session, notice, booking, therapist, client, details)
         if notice.recipient == To.client:
             # A cancellation carries the file that takes the event out of a calendar.
-            sequence = (
-                await bookings.calendar_sequence(session, booking)
+            place = (
+                await series.calendar_place(session, booking)
                 if notice.event in CANCELLED_NOTICES
-                else 0
+                else None
             )
-            return self._to_client(
-                notice.event, booking, therapist, client, refund, details, sequence
-            )
+            return self._to_client(notice.event, booking, therapist, client, refund, details, place)
         return await self._to_practice(session, notice, booking, therapist, client, details)
 
     # -- the therapist and the practice's group ---------------------------------------
@@ -157,13 +155,17 @@ class Notices:
             if client.telegram_id is None or client.deleted_at is not None:
                 return []
             t = self.translator.for_language(client.language)
+            now = notice.created_at
+            # The regular time's calendar event without what is gone from it.
+            whole = series_calendar_file(t, await series.series_calendar(session, item, now), now)
             if notice.event == "series-ended":
                 text = t(
                     "notice-series-ended",
                     name=local_name(therapist, t.language),
                     pattern=series_pattern(t, item, therapist, client.timezone),
                 )
-                return [Letter(client.telegram_id, text, find_again(t))]
+                caption = t("series-ics-caption")
+                return [Letter(client.telegram_id, text, find_again(t), whole, caption)]
             if notice.event == "series-released":
                 text = t(
                     "notice-series-released",
@@ -171,10 +173,12 @@ class Notices:
                     zone=client.timezone,
                     name=local_name(therapist, t.language),
                 )
-                return [Letter(client.telegram_id, text)]
+                place = await series.calendar_place(session, booking)
+                document = calendar_file(t, booking, therapist, client.timezone, now, place)
+                caption = t("book-ics-cancel-caption")
+                return [Letter(client.telegram_id, text, None, document, caption)]
             if notice.event != "series-missed" or day is None:
                 raise ValueError(f"no client notice {notice.event!r}")
-            now = notice.created_at
             slots = await series.alternatives(session, item, day, now)
             text = t(
                 "notice-series-missed",
@@ -193,7 +197,7 @@ class Notices:
                     )
                 picks.adjust(1)
                 markup = picks.as_markup()
-            return [Letter(client.telegram_id, text, markup)]
+            return [Letter(client.telegram_id, text, markup, whole, t("series-ics-caption"))]
         language: str = self.settings.default_language
         if notice.recipient != To.group:
             language = therapist.language or language
@@ -231,7 +235,7 @@ class Notices:
         client: User,
         refund: Refund | None,
         details: dict[str, Any],
-        sequence: int,
+        place: series.CalendarPlace | None,
     ) -> list[Letter]:
         if client.telegram_id is None or client.deleted_at is not None:
             return []
@@ -254,10 +258,10 @@ class Notices:
             if money:
                 text = f"{text}\n{money}"
             markup = find_again(t)
-            if booking.confirmed_at is not None:
+            if booking.confirmed_at is not None and place is not None:
                 # The client had the session's calendar file: this one takes it out.
                 now = booking.cancelled_at or booking.starts_at
-                document = calendar_file(t, booking, therapist, client.timezone, now, sequence)
+                document = calendar_file(t, booking, therapist, client.timezone, now, place)
                 caption = t("book-ics-cancel-caption")
                 return [Letter(client.telegram_id, text, markup, document, caption)]
         elif refund is not None and event in ("refund-done", "refund-delayed"):

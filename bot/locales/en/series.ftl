@@ -122,3 +122,8 @@ series-invoice = 📌 The invoice for your regular session: { $name }, <b>{ $whe
 series-invoice-again = 📌 A reminder: the session on { $when } ({ $zone }) with { $name } is not paid yet. You can pay until { $until }; then the time is released.
 notice-series-released = 📌 The session on { $when } ({ $zone }) with { $name } was not paid in time, so we released it. Your regular time goes on; the next sessions as usual.
 notify-series-released = 📌 { $client }'s regular session on { $when } ({ $zone }) was not paid by the free-cancellation deadline — the time is free again. The regular time goes on.
+
+## The regular time's calendar event
+series-calendar = 📅 The whole regular time to my calendar
+series-ics-caption = Your regular time as one calendar event: open the file and the sessions repeat on their own. A newer file updates this event (a move, a cancellation, a pause).
+series-ics-cancel-caption = Open this file to take the regular time out of your calendar
