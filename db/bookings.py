@@ -389,6 +389,71 @@ async def _series_date_taken(session: AsyncSession, booking: Booking, view: Slot
     return any(start.astimezone(tz).date() == day for start in others)
 
 
+async def move_within(
+    session: AsyncSession, booking: Booking, slot: Slot, *, rules: Rules, now: datetime
+) -> None:
+    """Move a booking to a free slot inside the caller's transaction (the rules checked by
+    the caller): the slot taken, the row moved and the slot it held freed together, the
+    change recorded, reminders follow, the practice told of a confirmed session. Raises
+    SlotTaken, Conflict (moved or settled meanwhile) or ClientBusy; the caller's
+    transaction is then to be rolled back (or its savepoint)."""
+    expected_moves = booking.reschedule_count
+    confirmed = booking.status == BookingStatus.confirmed
+    if not await take_free_slot(
+        session, slot.id, SlotStatus.booked if confirmed else SlotStatus.held
+    ):
+        raise SlotTaken
+    still_movable = Booking.status == BookingStatus.confirmed
+    if not confirmed:
+        still_movable = (Booking.status == BookingStatus.pending_payment) & (
+            Booking.hold_expires_at > now
+        )
+    try:
+        # The slot the booking leaves is the one its row holds now, not the one read
+        # earlier: the row is locked by this update, so nobody moves it meanwhile.
+        moved = (
+            await session.execute(
+                update(Booking)
+                .where(
+                    Booking.id == booking.id,
+                    still_movable,
+                    Booking.reschedule_count == expected_moves,
+                )
+                .values(reschedule_count=expected_moves + 1)
+                .returning(Booking.slot_id, Booking.starts_at)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if moved is None:
+            raise Conflict
+        await session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id)
+            .values(slot_id=slot.id, starts_at=slot.starts_at, ends_at=slot.ends_at)
+            .execution_options(synchronize_session=False)
+        )
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        raise ClientBusy from error
+    if moved.slot_id is not None:
+        await _free_slot(session, moved.slot_id)
+    session.add(
+        BookingChange(
+            booking_id=booking.id,
+            old_starts_at=moved.starts_at,
+            new_starts_at=slot.starts_at,
+            changed_at=now,
+            changed_by="client",
+        )
+    )
+    await reminders.follow_booking(session, booking.id, rules.reminders, now)
+    if confirmed:
+        await _tell_practice(
+            session, "moved", booking.id, now, old_starts_at=moved.starts_at.isoformat()
+        )
+
+
 async def reschedule(
     session: AsyncSession,
     *,
@@ -418,60 +483,7 @@ async def reschedule(
             raise SlotUnavailable
         if await _series_date_taken(session, booking, view):
             raise SeriesDateTaken
-        confirmed = booking.status == BookingStatus.confirmed
-        if not await take_free_slot(
-            session, slot_id, SlotStatus.booked if confirmed else SlotStatus.held
-        ):
-            raise SlotTaken
-        still_movable = Booking.status == BookingStatus.confirmed
-        if not confirmed:
-            still_movable = (Booking.status == BookingStatus.pending_payment) & (
-                Booking.hold_expires_at > now
-            )
-        try:
-            # The slot the booking leaves is the one its row holds now, not the one read
-            # above: the row is locked by this update, so nobody moves it meanwhile.
-            moved = (
-                await session.execute(
-                    update(Booking)
-                    .where(
-                        Booking.id == booking_id,
-                        still_movable,
-                        Booking.reschedule_count == expected_moves,
-                    )
-                    .values(reschedule_count=expected_moves + 1)
-                    .returning(Booking.slot_id, Booking.starts_at)
-                    .execution_options(synchronize_session=False)
-                )
-            ).first()
-            if moved is None:
-                raise Conflict
-            await session.execute(
-                update(Booking)
-                .where(Booking.id == booking_id)
-                .values(slot_id=slot_id, starts_at=view.slot.starts_at, ends_at=view.slot.ends_at)
-                .execution_options(synchronize_session=False)
-            )
-        except DBAPIError as error:
-            if not refused_by_database(error):
-                raise
-            raise ClientBusy from error
-        if moved.slot_id is not None:
-            await _free_slot(session, moved.slot_id)
-        session.add(
-            BookingChange(
-                booking_id=booking_id,
-                old_starts_at=moved.starts_at,
-                new_starts_at=view.slot.starts_at,
-                changed_at=now,
-                changed_by="client",
-            )
-        )
-        await reminders.follow_booking(session, booking_id, rules.reminders, now)
-        if confirmed:
-            await _tell_practice(
-                session, "moved", booking_id, now, old_starts_at=moved.starts_at.isoformat()
-            )
+        await move_within(session, booking, view.slot, rules=rules, now=now)
     await session.refresh(booking)
     return booking
 
@@ -618,6 +630,8 @@ async def end_series(
         )
     )
     for ended_id in ended:
+        if by is SeriesEnd.moved:
+            break  # it goes on as a new series; its sessions' moves are told one by one
         anchor = await session.scalar(
             select(Booking.id).where(Booking.series_id == ended_id).order_by(Booking.id).limit(1)
         )

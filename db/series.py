@@ -41,10 +41,16 @@ from db.bookings import (
     BookingGone,
     Cancelled,
     CancelledBy,
+    ClientBusy,
     Conflict,
+    OutsideRules,
+    SlotTaken,
+    SlotUnavailable,
     calendar_sequence,
     cancel_within,
+    check_bookable,
     end_series,
+    move_within,
     own_booking,
     take_free_slot,
 )
@@ -386,6 +392,23 @@ async def _has_occurrence(session: AsyncSession, series: Series, day: date) -> b
     )
 
 
+async def _slot_at(
+    session: AsyncSession, therapist: Therapist, day: date, starts_at: datetime, ends_at: datetime
+) -> tuple[Slot | None, Gap | None]:
+    """The therapist's free slot exactly then, or why there is none."""
+    slot = await session.scalar(
+        select(Slot).where(Slot.therapist_id == therapist.id, Slot.starts_at == starts_at)
+    )
+    if slot is not None and slot.ends_at == ends_at:
+        return (slot, None) if slot.status == SlotStatus.free else (None, Gap.taken)
+    hours = await schedule.template(
+        session, therapist, starts_at - timedelta(days=1), ends_at + timedelta(days=1)
+    )
+    if any(first <= day <= last for first, last in hours.days_off):
+        return None, Gap.day_off
+    return None, Gap.outside_hours
+
+
 async def _book_occurrence(
     session: AsyncSession,
     series: Series,
@@ -416,16 +439,11 @@ async def _book_occurrence(
         return Gap.client_busy
     if not therapist.active:
         return Gap.outside_hours
-    slot = await session.scalar(
-        select(Slot).where(Slot.therapist_id == therapist.id, Slot.starts_at == starts_at)
-    )
-    if slot is None or slot.ends_at != ends_at:
-        hours = await schedule.template(
-            session, therapist, starts_at - timedelta(days=1), ends_at + timedelta(days=1)
-        )
-        if any(first <= day <= last for first, last in hours.days_off):
-            return Gap.day_off
-        return Gap.outside_hours
+    slot, gap = await _slot_at(session, therapist, day, starts_at, ends_at)
+    if slot is None:
+        taken = gap is Gap.taken
+        # Another process filling the same series at once may have just booked it.
+        return None if taken and await _has_occurrence(session, series, day) else gap
     status = SlotStatus.held if pay_each else SlotStatus.booked
     if not await take_free_slot(session, slot.id, status):
         # Another process filling the same series at once may have just booked it.
@@ -734,6 +752,246 @@ async def resume(
         )
     await session.refresh(series)
     return Made(series, booked, missed)
+
+
+# -- moving "this and following" ---------------------------------------------------------
+
+# A new time for "this and following" is at most this many days from the session's date,
+# so every week keeps one session and no two weeks run into each other.
+SHIFT_DAYS = 6
+
+
+class ShiftRefused(Exception):
+    """The new time is too far from the session's date to move the pattern, or is the
+    pattern's own time."""
+
+
+@dataclass(frozen=True)
+class FollowingMove:
+    """What moving "this and following" does to one session: its new slot, or why it stays
+    at its time (a `Gap`, "beyond" the booking horizon, or "rules-<refusal>")."""
+
+    booking: Booking
+    slot: Slot | None
+    why: str | None = None
+
+
+@dataclass(frozen=True)
+class ShiftPlan:
+    series: Series
+    therapist: Therapist
+    first_day: date  # the new pattern's, in the therapist's zone
+    wall_minute: int
+    shift: timedelta  # from each old date to its new one
+    moves: list[FollowingMove]  # "this" session first
+
+
+def can_shift(series: Series, booking: Booking, starts_at: datetime, therapist: Therapist) -> bool:
+    """Whether the regular time can move from this session to a time starting then: near
+    enough to its date, and not the pattern's own time."""
+    tz = zone(therapist.timezone)
+    local = starts_at.astimezone(tz)
+    shift = local.date() - _stands_for(booking, tz)
+    moved = bool(shift) or local.hour * 60 + local.minute != series.wall_minute
+    return abs(shift.days) <= SHIFT_DAYS and moved
+
+
+def shifted(plan: ShiftPlan) -> Series:
+    """The pattern after the move (not stored), for its description."""
+    old = plan.series
+    return Series(
+        rhythm=old.rhythm, first_day=plan.first_day.isoformat(), wall_minute=plan.wall_minute
+    )
+
+
+async def plan_following(
+    session: AsyncSession,
+    *,
+    client: User,
+    booking_id: int,
+    slot_id: int,
+    rules: Rules,
+    now: datetime,
+) -> ShiftPlan:
+    """Where each session from this one on would go if the regular time moved to the
+    slot's weekday and time (the same rules as for moving one session, for each)."""
+    series, sessions = await following(session, client, booking_id, now)
+    if not sessions or sessions[0].id != booking_id:
+        raise BookingGone  # it has started
+    this = sessions[0]
+    refusal = rules.can_reschedule(this.starts_at, this.reschedule_count, now)
+    if refusal is not None:
+        raise OutsideRules(refusal)
+    view = await check_bookable(session, slot_id, client, rules, now, format=this.format)
+    therapist = view.therapist
+    if therapist.id != this.therapist_id:
+        raise SlotUnavailable
+    if not can_shift(series, this, view.slot.starts_at, therapist):
+        raise ShiftRefused
+    tz = zone(therapist.timezone)
+    local = view.slot.starts_at.astimezone(tz)
+    shift = local.date() - _stands_for(this, tz)
+    wall_minute = local.hour * 60 + local.minute
+    moving = {booking.id for booking in sessions}
+    busy = [
+        (row.starts_at, row.ends_at)
+        for row in await session.execute(
+            select(Booking.id, Booking.starts_at, Booking.ends_at).where(
+                Booking.client_id == client.id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.ends_at > now,
+            )
+        )
+        if row.id not in moving
+    ]
+    _earliest, latest = rules.booking_window(now)
+    length = view.slot.ends_at - view.slot.starts_at
+    wall = time(wall_minute // 60, wall_minute % 60)
+    moves = [FollowingMove(this, view.slot)]
+    for booking in sessions[1:]:
+        refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
+        if refusal is not None:
+            moves.append(FollowingMove(booking, None, f"rules-{refusal.value}"))
+            continue
+        day = _stands_for(booking, tz) + shift
+        target = local_instant(day, wall, tz)
+        why: str | None
+        slot = None
+        if target is None:
+            why = Gap.clock_gap
+        elif target >= latest:
+            why = "beyond"
+        elif _overlaps(target, target + length, busy):
+            why = Gap.client_busy
+        else:
+            slot, gap = await _slot_at(session, therapist, day, target, target + length)
+            why = None if gap is None else str(gap)
+        moves.append(FollowingMove(booking, slot, why))
+    return ShiftPlan(series, therapist, local.date(), wall_minute, shift, moves)
+
+
+@dataclass(frozen=True)
+class MovedFollowing:
+    old: Series
+    new: Series
+    moved: list[tuple[Booking, datetime]]  # each moved session and its old start
+    stayed: list[FollowingMove]
+    own_event: bool  # "this" has its own calendar event (the session the series began with)
+
+
+async def move_following(
+    session: AsyncSession,
+    *,
+    client: User,
+    booking_id: int,
+    slot_id: int,
+    expected_moves: int,
+    rules: Rules,
+    now: datetime,
+) -> MovedFollowing:
+    """Move a regular time from this session on: the series ends here and a new one goes
+    on at the new weekday and time; each session that can move is moved by the usual rules
+    (and told to the therapist), the others stay at their time and their weeks are not
+    booked again, nor are the weeks the client had cancelled. "This" session must move,
+    or nothing changes."""
+    async with use_case(session):
+        plan = await plan_following(
+            session, client=client, booking_id=booking_id, slot_id=slot_id, rules=rules, now=now
+        )
+        old, this = plan.series, plan.moves[0].booking
+        if this.reschedule_count != expected_moves:
+            raise Conflict
+        tz = zone(plan.therapist.timezone)
+        own_event = (await calendar_place(session, this)).recurrence_id is None
+        # Its sessions leave it: the event's version keeps what they had raised.
+        old.calendar_sequence = await series_sequence(session, old)
+        await end_series(session, client.id, by=SeriesEnd.moved, now=now, series_id=old.id)
+        start = plan.first_day
+        new = Series(
+            client_id=client.id,
+            therapist_id=old.therapist_id,
+            rhythm=old.rhythm,
+            first_day=start.isoformat(),
+            wall_minute=plan.wall_minute,
+            format=old.format,
+            created_at=now,
+            paused_until=old.paused_until,
+            calendar_from=(start + timedelta(weeks=old.rhythm) if own_event else start).isoformat(),
+        )
+        session.add(new)
+        await session.flush()
+        moved: list[tuple[Booking, datetime]] = []
+        stayed: list[FollowingMove] = []
+        for item in plan.moves:
+            booking, was = item.booking, item.booking.starts_at
+            if item.slot is not None and await _moved(session, booking, item.slot, rules, now):
+                await session.execute(
+                    update(Booking)
+                    .where(Booking.id == booking.id)
+                    .values(
+                        series_id=new.id,
+                        series_day=(_stands_for(booking, tz) + plan.shift).isoformat(),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                moved.append((booking, was))
+                continue
+            if booking.id == this.id:
+                raise SlotTaken
+            stayed.append(item if item.slot is None else FollowingMove(booking, None, Gap.taken))
+        # A week whose session stays, or that the client had cancelled, is not booked anew.
+        cancelled = await session.scalars(
+            select(Booking.series_day).where(
+                Booking.series_id == old.id,
+                Booking.status == BookingStatus.cancelled,
+                Booking.series_day >= _stands_for(this, tz).isoformat(),
+            )
+        )
+        skips = {
+            (_stands_for(item.booking, tz) + plan.shift).isoformat(): "kept" for item in stayed
+        }
+        for day in cancelled:
+            if day:
+                skips[(date.fromisoformat(day) + plan.shift).isoformat()] = "cancelled"
+        for day, reason in skips.items():
+            session.add(SeriesSkip(series_id=new.id, day=day, reason=reason, created_at=now))
+        for recipient in (To.therapist, To.group):
+            await notify(
+                session,
+                recipient,
+                "series-created",
+                now,
+                booking_id=this.id,
+                details={"series": new.id},
+            )
+        await session.flush()
+    await session.refresh(old)
+    await session.refresh(new)
+    for booking, _ in moved:
+        await session.refresh(booking)
+    return MovedFollowing(old, new, moved, stayed, own_event)
+
+
+async def _moved(
+    session: AsyncSession, booking: Booking, slot: Slot, rules: Rules, now: datetime
+) -> bool:
+    """Move one session inside the caller's transaction; False (and nothing changed) when
+    its new slot went or it changed meanwhile."""
+    try:
+        async with refusable(session):
+            await move_within(session, booking, slot, rules=rules, now=now)
+    except SlotTaken:
+        return False
+    except (Conflict, ClientBusy):
+        # SQLite has no savepoint here: give back the slot the move had taken.
+        await session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.status.in_((SlotStatus.booked, SlotStatus.held)))
+            .values(status=SlotStatus.free)
+            .execution_options(synchronize_session=False)
+        )
+        return False
+    return True
 
 
 # -- reads -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
-from bot.rules.policy import CancelTerms, Refusal, Rules
+from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock
 from db import bookings, catalog, payments, series, users
 from db.models import Booking, BookingStatus, Therapist
@@ -25,6 +25,7 @@ from handlers.shared.cards import (
     has_portrait,
     payment_state,
     portrait,
+    refusal_text,
     remember_portrait,
     send_calendar_file,
     slots_by_day,
@@ -59,6 +60,7 @@ from keyboards.cabinet import (
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.series import (
     SeriesCancelScope,
+    move_scope_keyboard,
     open_series_button,
     series_buttons,
     start_button,
@@ -156,20 +158,6 @@ async def on_cabinet(
 
 
 # -- one booking -------------------------------------------------------------------------
-
-
-def refusal_text(flow: ClientFlow, refusal: Refusal, settings: Settings) -> str:
-    key = {
-        Refusal.started: "refusal-started",
-        Refusal.too_late: "refusal-too_late",
-        Refusal.too_many: "refusal-too_many",
-    }.get(refusal, f"book-{refusal.value}")
-    return flow.t(
-        key,
-        hours=settings.reschedule_until_hours,
-        count=settings.max_reschedules,
-        days=settings.booking_horizon_days,
-    )
 
 
 async def _active_booking(
@@ -328,6 +316,16 @@ async def on_move_pick(
         zone=flow.timezone,
     )
     markup = move_confirm_keyboard(t, booking.id, view.slot.id, booking.reschedule_count)
+    regular = await series.series_of_booking(flow.session, booking)
+    if regular is not None:
+        # A regular session: only this one, or this and the following ones.
+        near = series.can_shift(regular, booking, view.slot.starts_at, view.therapist)
+        pattern = series_pattern(t, regular, view.therapist, flow.timezone)
+        key = "series-move-scope" if near else "series-move-scope-far"
+        text += "\n\n" + t(key, pattern=pattern, days=series.SHIFT_DAYS)
+        markup = move_scope_keyboard(
+            t, booking.id, view.slot.id, booking.reschedule_count, following=near
+        )
     await flow.display(text, markup, screen_of(callback))
 
 

@@ -6,7 +6,7 @@ carries a booking or series id, which is untrusted: each is loaded as this clien
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
@@ -19,7 +19,12 @@ from bot.rules.series import Occurrence, Rhythm
 from bot.rules.timezones import Clock
 from db import bookings, series
 from db.models import Booking, Series, Therapist
-from handlers.shared.cards import cancel_list, send_calendar_file, send_series_file
+from handlers.shared.cards import (
+    cancel_list,
+    refusal_text,
+    send_calendar_file,
+    send_series_file,
+)
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
 from handlers.shared.notices import money_line
@@ -34,6 +39,7 @@ from keyboards.series import (
     SeriesConfirm,
     SeriesEnd,
     SeriesEndConfirm,
+    SeriesMoveFollowing,
     SeriesOpen,
     SeriesPause,
     SeriesPauseConfirm,
@@ -44,6 +50,7 @@ from keyboards.series import (
     cancel_following_keyboard,
     cancel_scope_keyboard,
     end_keyboard,
+    move_following_keyboard,
     pause_confirm_keyboard,
     pause_weeks_keyboard,
     preview_keyboard,
@@ -564,6 +571,118 @@ async def on_cancel_following(
     await _ended(callback, flow, clock, done, item.id)
 
 
+# -- moving "this and following" ---------------------------------------------------------
+
+
+def _why(t: Texts, why: str | None, settings: Settings) -> str:
+    if why and why.startswith("rules-"):
+        return t(f"series-move-why-{why}", hours=settings.reschedule_until_hours)
+    if why == "beyond":
+        return t("series-move-why-beyond")
+    return t(f"series-gap-{why}")
+
+
+def _move_lines(
+    t: Texts,
+    timezone: str,
+    settings: Settings,
+    moved: list[tuple[datetime, datetime]],
+    stayed: list[series.FollowingMove],
+) -> list[str]:
+    """Each session: from when to when, or that it stays (and why), in time order."""
+    lines = [
+        (
+            was,
+            t("series-move-line", was=when_text(t, was, timezone), when=when_text(t, to, timezone)),
+        )
+        for was, to in moved
+    ]
+    lines += [
+        (
+            item.booking.starts_at,
+            t(
+                "series-move-stays",
+                was=when_text(t, item.booking.starts_at, timezone),
+                why=_why(t, item.why, settings),
+            ),
+        )
+        for item in stayed
+    ]
+    return [line for _, line in sorted(lines)]
+
+
+async def on_move_following(
+    callback: CallbackQuery,
+    callback_data: SeriesMoveFollowing,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    t, now, zone_name = flow.t, clock.now(), flow.timezone
+    booking_id, slot_id = callback_data.booking_id, callback_data.slot_id
+    try:
+        if not callback_data.sure:
+            plan = await series.plan_following(
+                flow.session,
+                client=flow.user,
+                booking_id=booking_id,
+                slot_id=slot_id,
+                rules=rules,
+                now=now,
+            )
+        else:
+            done = await series.move_following(
+                flow.session,
+                client=flow.user,
+                booking_id=booking_id,
+                slot_id=slot_id,
+                expected_moves=callback_data.moves,
+                rules=rules,
+                now=now,
+            )
+    except series.ShiftRefused:
+        await callback.answer(t("series-move-far", days=series.SHIFT_DAYS), show_alert=True)
+        return
+    except bookings.OutsideRules as error:
+        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
+        return
+    except (bookings.BookingGone, bookings.Conflict) as error:
+        key = "refusal-gone" if isinstance(error, bookings.BookingGone) else "refusal-conflict"
+        await callback.answer(t(key), show_alert=True)
+        return
+    except bookings.BookingError as error:
+        key = "book-busy" if isinstance(error, bookings.ClientBusy) else "book-taken"
+        await callback.answer(t(key), show_alert=True)
+        return
+    await callback.answer()
+    if not callback_data.sure:
+        pattern = series_pattern(t, series.shifted(plan), plan.therapist, zone_name)
+        moved = [(item.booking.starts_at, item.slot.starts_at) for item in plan.moves if item.slot]
+        stayed = [item for item in plan.moves if item.slot is None]
+        lines = [t("series-move-following-ask", pattern=pattern, zone=zone_name)]
+        lines += _move_lines(t, zone_name, settings, moved, stayed)
+        lines.append(t("series-move-later", pattern=pattern))
+        markup = move_following_keyboard(t, booking_id, slot_id, callback_data.moves)
+        await flow.display("\n".join(lines), markup, screen_of(callback))
+        return
+    therapist = await flow.session.get(Therapist, done.new.therapist_id)
+    assert therapist is not None
+    pattern = series_pattern(t, done.new, therapist, zone_name)
+    lines = [t("series-move-following-done", pattern=pattern)]
+    moved = [(was, booking.starts_at) for booking, was in done.moved]
+    lines += _move_lines(t, zone_name, settings, moved, done.stayed)
+    await flow.display("\n".join(lines), None, screen_of(callback))
+    this = done.moved[0][0]
+    if done.own_event:  # the session the regular time began with has its own event
+        await send_calendar_file(
+            flow.bot, flow.session, flow.chat_id, t, this, therapist, zone_name, now
+        )
+    for item in (done.old, done.new):
+        await send_series_file(flow.bot, flow.session, flow.chat_id, t, item, now)
+    await show_series(flow, clock, settings, done.new)
+
+
 def create_router() -> Router:
     router = for_clients("series")
     router.callback_query.register(on_pause, SeriesPause.filter())
@@ -578,4 +697,5 @@ def create_router() -> Router:
     router.callback_query.register(on_confirm, SeriesConfirm.filter())
     router.callback_query.register(on_open, SeriesOpen.filter())
     router.callback_query.register(on_calendar, SeriesCalendarFile.filter())
+    router.callback_query.register(on_move_following, SeriesMoveFollowing.filter())
     return router

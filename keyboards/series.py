@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
-from keyboards.cabinet import CabinetAction, CancelAsk, OpenBooking
+from keyboards.cabinet import CabinetAction, CancelAsk, MoveConfirm, MoveDay, OpenBooking
 from keyboards.ids import Id, Number
 
 RHYTHMS = (1, 2)  # weeks between sessions
@@ -54,6 +54,13 @@ class SeriesEnd(CallbackData, prefix="se"):
 class SeriesEndConfirm(CallbackData, prefix="sf"):
     series_id: Id
     cancel: bool  # its booked sessions are cancelled too
+
+
+class SeriesMoveFollowing(CallbackData, prefix="sm"):
+    booking_id: Id
+    slot_id: Id
+    moves: Number  # how many times "this" session had been moved when this was shown
+    sure: bool
 
 
 class SeriesCalendarFile(CallbackData, prefix="sk"):
@@ -235,4 +242,41 @@ def cancel_following_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup
         callback_data=SeriesCancelFollowing(booking_id=booking_id, sure=True),
     )
     builder.row(back_to_booking(t, booking_id))
+    return builder.as_markup()
+
+
+def move_scope_keyboard(
+    t: Texts, booking_id: int, slot_id: int, moves: int, *, following: bool
+) -> InlineKeyboardMarkup:
+    """Moving a regular session: only this one, or (when the new time is near enough) this
+    and the following ones."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("series-move-one"),
+        callback_data=MoveConfirm(booking_id=booking_id, slot_id=slot_id, moves=moves),
+    )
+    if following:
+        builder.button(
+            text=t("series-move-following"),
+            callback_data=SeriesMoveFollowing(
+                booking_id=booking_id, slot_id=slot_id, moves=moves, sure=False
+            ),
+        )
+    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def move_following_keyboard(
+    t: Texts, booking_id: int, slot_id: int, moves: int
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("series-move-following-yes"),
+        callback_data=SeriesMoveFollowing(
+            booking_id=booking_id, slot_id=slot_id, moves=moves, sure=True
+        ),
+    )
+    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.adjust(1)
     return builder.as_markup()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -51,6 +51,7 @@ operations = st.lists(
         st.tuples(st.just("cancel"), index),
         st.tuples(st.just("following"), index),
         st.tuples(st.just("move"), index, index),
+        st.tuples(st.just("shift"), index, index),
         st.tuples(st.just("pause"), st.integers(min_value=1, max_value=4)),
         st.tuples(st.just("resume")),
         st.tuples(st.just("day_off"), st.integers(min_value=0, max_value=40)),
@@ -211,6 +212,8 @@ class World:
                         expected_moves=booking.reschedule_count,
                     )
                     self.moved.setdefault(booking.id, was)
+            elif kind == "shift":
+                await self.shift(*values)
             elif kind == "pause":
                 await series.pause(
                     session,
@@ -254,8 +257,42 @@ class World:
                         now=self.now,
                         hold=None,
                     )
-        except (bookings.BookingError, series.SeriesRefused):
+        except (bookings.BookingError, series.SeriesRefused, series.ShiftRefused):
             pass  # refused: the use case rolled back, nothing changed
+
+    async def shift(self, which: int, where: int) -> None:
+        """Move the regular time from one session on to a free time near it."""
+        upcoming = await self.upcoming()
+        if not upcoming:
+            return
+        booking = upcoming[which % len(upcoming)]
+        near = [
+            slot
+            for slot in await self.free_slots()
+            if abs(slot.starts_at - booking.starts_at) < timedelta(days=series.SHIFT_DAYS)
+        ]
+        if not near:
+            return
+        day = booking.series_day
+        done = await series.move_following(
+            self.session,
+            client=self.client,
+            booking_id=booking.id,
+            slot_id=near[where % len(near)].id,
+            expected_moves=booking.reschedule_count,
+            rules=RULES,
+            now=self.now,
+        )
+        # The new series must never take the old times of the sessions it moved (the old
+        # pattern's moves were the old series' promise).
+        self.moved = {moved.id: was for moved, was in done.moved}
+        assert day is not None
+        # The weeks cancelled before stay cancelled at the new time.
+        shift = date.fromisoformat(done.new.first_day) - date.fromisoformat(day)
+        self.cancelled_days |= {
+            (date.fromisoformat(each) + shift).isoformat() for each in self.cancelled_days
+        }
+        self.series_id = done.new.id
 
     async def check(self) -> None:
         session = self.session

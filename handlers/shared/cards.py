@@ -28,7 +28,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Markup, Texts
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
-from bot.rules.policy import Rules
+from bot.rules.policy import Refusal, Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, series, users
 from db.models import Booking, BookingStatus, Payment, Series, Slot, Therapist, User
@@ -275,6 +275,20 @@ async def send_series_file(
     document = series_calendar_file(t, calendar, now)
     caption = "series-ics-cancel-caption" if calendar.gone else "series-ics-caption"
     await bot.send_document(chat_id, document, caption=t(caption))
+
+
+def refusal_text(flow: Flow, refusal: Refusal, settings: Settings) -> str:
+    key = {
+        Refusal.started: "refusal-started",
+        Refusal.too_late: "refusal-too_late",
+        Refusal.too_many: "refusal-too_many",
+    }.get(refusal, f"book-{refusal.value}")
+    return flow.t(
+        key,
+        hours=settings.reschedule_until_hours,
+        count=settings.max_reschedules,
+        days=settings.booking_horizon_days,
+    )
 
 
 class Catalog:

@@ -127,3 +127,23 @@ notify-series-released = 📌 { $client }'s regular session on { $when } ({ $zon
 series-calendar = 📅 The whole regular time to my calendar
 series-ics-caption = Your regular time as one calendar event: open the file and the sessions repeat on their own. A newer file updates this event (a move, a cancellation, a pause).
 series-ics-cancel-caption = Open this file to take the regular time out of your calendar
+
+## Moving "this and following"
+series-gap-kept = that week keeps its old time
+series-gap-cancelled = you cancelled that week
+series-move-scope = This is a session of your regular time ({ $pattern }). Move only this one, or this one and all the following ones?
+series-move-scope-far = This is a session of your regular time. The new time is more than { $days } days away from it, so only this session can move there; to move the whole regular time, pick a time closer to it.
+series-move-one = 🔁 Only this one
+series-move-following = 🔁 This and all following
+series-move-following-ask = <b>Move your regular time to { $pattern }?</b> Here is what happens to each session (times in { $zone }):
+series-move-line = { $was } → <b>{ $when }</b>
+series-move-stays = { $was } — stays as it is: { $why }
+series-move-why-beyond = the new time that week is not open for booking yet
+series-move-why-rules-too_late = it is too late to move it (less than { $hours } h before)
+series-move-why-rules-too_many = this session has no moves left
+series-move-why-rules-started = it has started
+series-move-later = After that: { $pattern }, booked on its own as weeks pass.
+series-move-following-yes = ✅ Yes, move them
+series-move-following-done = Done: your regular time is now <b>{ $pattern }</b>.
+series-move-far = To move the following sessions too, pick a time no more than { $days } days from this one.
+series-move-same = That is your regular time already. Please pick another.

@@ -128,3 +128,23 @@ notify-series-released = 📌 Сессия { $when } ({ $zone }) постоян�
 series-calendar = 📅 Всё постоянное время — в календарь
 series-ics-caption = Постоянное время одним событием календаря: откройте файл — и встречи повторятся сами. Более новый файл обновляет это событие (перенос, отмена, пауза).
 series-ics-cancel-caption = Откройте этот файл, чтобы убрать постоянное время из календаря
+
+## Moving "this and following"
+series-gap-kept = в эту неделю остаётся прежнее время
+series-gap-cancelled = эту неделю вы отменили
+series-move-scope = Это сессия вашего постоянного времени ({ $pattern }). Перенести только её — или её и все следующие?
+series-move-scope-far = Это сессия вашего постоянного времени. Новое время дальше чем в { $days } днях от неё, поэтому перенести можно только эту сессию; чтобы сдвинуть всё постоянное время, выберите время ближе к ней.
+series-move-one = 🔁 Только эту
+series-move-following = 🔁 Эту и все следующие
+series-move-following-ask = <b>Перенести постоянное время: теперь { $pattern }?</b> Вот что будет с каждой сессией (время { $zone }):
+series-move-line = { $was } → <b>{ $when }</b>
+series-move-stays = { $was } — остаётся как есть: { $why }
+series-move-why-beyond = новое время в эту неделю ещё не открыто для записи
+series-move-why-rules-too_late = переносить уже поздно (меньше чем за { $hours } ч)
+series-move-why-rules-too_many = лимит переносов этой сессии исчерпан
+series-move-why-rules-started = сессия уже началась
+series-move-later = Дальше — { $pattern }, сессии будут бронироваться сами.
+series-move-following-yes = ✅ Да, перенести
+series-move-following-done = Готово: постоянное время теперь — <b>{ $pattern }</b>.
+series-move-far = Чтобы перенести и следующие сессии, выберите время не дальше { $days } дней от этой сессии.
+series-move-same = Это и есть время вашего постоянного расписания. Выберите другое.
