@@ -648,16 +648,58 @@ async def touched_ahead(
     for item in await _active_series(session, therapist_id=therapist.id):
         client = await session.get(User, item.client_id)
         paused = date.fromisoformat(item.paused_until) if item.paused_until else None
+        known = await _known_days(session, item)
         for day in pattern_days(item, start.astimezone(tz).date(), end.astimezone(tz).date()):
             moment = local_instant(day, wall_time(item), tz)
             if (paused is not None and day < paused) or (moment is not None and moment < start):
                 continue
+            if day.isoformat() in known:
+                continue  # booked already, or missed and told
             if moment is not None and moment in possible:
                 continue
             off = any(first <= day <= last for first, last in hours.days_off)
             gap = Gap.clock_gap if moment is None else Gap.day_off if off else Gap.outside_hours
             touched.append(Touched(item, client.first_name if client else None, day, gap))
     touched.sort(key=lambda one: one.day)
+    return touched
+
+
+async def _known_days(session: AsyncSession, series: Series) -> set[str]:
+    """The series' dates with a session (of any status) or a recorded miss."""
+    booked = await session.scalars(
+        select(Booking.series_day).where(
+            Booking.series_id == series.id, Booking.series_day.is_not(None)
+        )
+    )
+    missed = await session.scalars(select(SeriesSkip.day).where(SeriesSkip.series_id == series.id))
+    return {day for day in booked if day} | set(missed)
+
+
+async def tell_touched(
+    session: AsyncSession, therapist_id: int, *, start: datetime, weeks: int, now: datetime
+) -> list[Touched]:
+    """The therapist has the clients told now of the dates ahead that their hours no
+    longer allow: each becomes a missed date (never tried again) and its client hears of it
+    once, with the regular time's calendar event without it."""
+    async with use_case(session):
+        therapist = await session.get(Therapist, therapist_id)
+        assert therapist is not None
+        touched = await touched_ahead(session, therapist, start=start, weeks=weeks)
+        for one in touched:
+            iso = one.day.isoformat()
+            session.add(
+                SeriesSkip(series_id=one.series.id, day=iso, reason=one.gap, created_at=now)
+            )
+            one.series.calendar_sequence += 1
+            await notify(
+                session,
+                To.client,
+                "series-missed",
+                now,
+                booking_id=await _anchor(session, one.series),
+                details={"series": one.series.id, "day": iso, "reason": one.gap, "ahead": True},
+            )
+        await session.flush()
     return touched
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -45,6 +45,7 @@ from keyboards.therapist import (
     HoursAction,
     Outcome,
     SeriesStop,
+    SeriesTell,
     SessionCancel,
     SessionCard,
     choices_keyboard,
@@ -52,6 +53,7 @@ from keyboards.therapist import (
     hours_keyboard,
     schedule_keyboard,
     series_stop_keyboard,
+    series_tell_keyboard,
     session_cancel_keyboard,
     session_card_keyboard,
 )
@@ -423,6 +425,47 @@ async def on_availability(
     await message.answer(text, reply_markup=markup)
 
 
+def _horizon_end(settings: Settings, clock: Clock) -> datetime:
+    return clock.now() + timedelta(days=settings.booking_horizon_days)
+
+
+def _touched_lines(t: Texts, touched: list[series.Touched]) -> list[str]:
+    return [
+        t(
+            "tseries-touched-line",
+            day=day_label(t, one.day),
+            client=one.client_name or "—",
+            reason=t(f"series-gap-{one.gap}"),
+        )
+        for one in touched
+    ]
+
+
+async def on_series_tell(
+    callback: CallbackQuery,
+    flow: Flow,
+    session: AsyncSession,
+    therapist_id: int,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """Tell the clients now of their regular times' dates the new hours no longer allow."""
+    t = flow.t
+    told = await series.tell_touched(
+        session,
+        therapist_id,
+        start=_horizon_end(settings, clock),
+        weeks=settings.series_ahead_weeks,
+        now=clock.now(),
+    )
+    await callback.answer(t("tseries-told", count=len(told)))
+    screen = screen_of(callback)
+    if screen is None:
+        return
+    lines = [t("tseries-told-title", count=len(told)), *_touched_lines(t, told)]
+    await flow.display("\n".join(lines), None, screen)
+
+
 async def _after_change(
     flow: Flow, session: AsyncSession, therapist: Therapist, settings: Settings, clock: Clock
 ) -> None:
@@ -447,22 +490,15 @@ async def _after_change(
                 )
             )
     # Regular times further ahead (no bookings yet) that the new hours no longer allow.
-    horizon_end = clock.now() + timedelta(days=settings.booking_horizon_days)
     later = await series.touched_ahead(
-        session, therapist, start=horizon_end, weeks=settings.series_ahead_weeks
+        session, therapist, start=_horizon_end(settings, clock), weeks=settings.series_ahead_weeks
     )
+    markup = None
     if later:
         lines += ["", t("tseries-touched")]
-        lines += [
-            t(
-                "tseries-touched-line",
-                day=day_label(t, one.day),
-                client=one.client_name or "—",
-                reason=t(f"series-gap-{one.gap}"),
-            )
-            for one in later
-        ]
-    await flow.bot.send_message(flow.chat_id, "\n".join(lines))
+        lines += _touched_lines(t, later)
+        markup = series_tell_keyboard(t)
+    await flow.bot.send_message(flow.chat_id, "\n".join(lines), reply_markup=markup)
     text, markup = await _hours_screen(t, session, therapist)
     await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
 
@@ -716,6 +752,7 @@ def create_router() -> Router:
     therapists.callback_query.register(on_outcome, Outcome.filter())
     therapists.callback_query.register(on_session_cancel, SessionCancel.filter())
     therapists.callback_query.register(on_series_stop, SeriesStop.filter())
+    therapists.callback_query.register(on_series_tell, SeriesTell.filter())
     _hours_handlers(therapists)
     others = Router(name="therapist.others")
     for button in (SessionCard, Outcome, SessionCancel, Hours):

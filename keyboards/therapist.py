@@ -159,6 +159,17 @@ def clients_keyboard(t: Texts, clients: Sequence[tuple[int, str]]) -> InlineKeyb
     return builder.as_markup()
 
 
+class SeriesTell(CallbackData, prefix="tn"):
+    """The therapist has the clients told of the regular times' dates ahead that their new
+    hours no longer allow (what is touched is read again at the tap)."""
+
+
+def series_tell_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("tseries-tell"), callback_data=SeriesTell())
+    return builder.as_markup()
+
+
 def series_stop_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(

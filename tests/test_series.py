@@ -29,7 +29,7 @@ from db.models import (
 from keyboards.cabinet import MoveConfirm
 from keyboards.catalog import SlotPick
 from keyboards.series import SeriesConfirm, SeriesRhythm, SeriesStart
-from keyboards.therapist import SeriesStop, SessionCard
+from keyboards.therapist import SeriesStop, SeriesTell, SessionCard
 from scheduler.slots import extend_free_slots
 from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
 from tests.fake_telegram import Harness, Shown, TgUser
@@ -523,8 +523,29 @@ async def test_therapist_sees_ends_and_is_told_of_days_off(
     await therapist.send("/availability")
     await therapist.press("Выходной или отпуск", message=therapist.last)
     await therapist.send(later.isoformat())
-    report = therapist.shown[-2].text
-    assert "Постоянное время клиентов" in report and "Соня" in report, report
+    report = therapist.shown[-2]
+    assert "Постоянное время клиентов" in report.text and "Соня" in report.text, report.text
+    # Told now, by the button: the client hears of that date once, with the calendar event
+    # without it, and the date is never tried again.
+    mark = client.mark()
+    answer = await therapist.press("Сообщить клиентам сейчас", message=report)
+    assert "Сообщили клиентам: 1" in answer.text
+    assert "Клиентам сообщили" in report.text and not report.buttons
+    await outbox_job(practice, practice_settings, db_sessionmaker, clock, translator).run()
+    told = list(practice.telegram.chats[517][mark:])
+    assert any("не будет" in s.text and "выходной" in s.text for s in told), [s.text for s in told]
+    [event_file] = [s for s in told if s.document_bytes]
+    [master] = list(Calendar.from_ical(event_file.document_bytes).walk("VEVENT"))
+    exdate = master["EXDATE"]
+    exdates = {
+        m.dt for value in (exdate if isinstance(exdate, list) else [exdate]) for m in value.dts
+    }
+    assert (first.starts_at + timedelta(weeks=4)) in exdates
+    async with db_sessionmaker() as session:
+        skip = await session.get(SeriesSkip, (series.id, later.isoformat()))
+        assert skip is not None and skip.reason == "day_off"
+    again = await therapist.tap(SeriesTell().pack(), message=report)
+    assert "Сообщать некому" in again.text
 
     # The therapist ends it from one of its sessions: the sessions ahead are cancelled by
     # the practice, the client told.

@@ -179,6 +179,16 @@ class Notices:
                 return [Letter(client.telegram_id, text, None, document, caption)]
             if notice.event != "series-missed" or day is None:
                 raise ValueError(f"no client notice {notice.event!r}")
+            if details.get("ahead"):
+                # Told ahead, by the therapist's change of hours: that week is not open yet.
+                text = t(
+                    "notice-series-ahead",
+                    day=day_label(t, day),
+                    reason=t(f"series-gap-{reason}"),
+                    name=local_name(therapist, t.language),
+                    days=self.settings.booking_horizon_days,
+                )
+                return [Letter(client.telegram_id, text, None, whole, t("series-ics-caption"))]
             slots = await series.alternatives(session, item, day, now)
             text = t(
                 "notice-series-missed",

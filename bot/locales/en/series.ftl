@@ -114,7 +114,7 @@ tseries-end-yes = ⏹ Yes, end it
 tseries-ended = The regular time has ended.
 tseries-ended-text = { $client }'s regular time has ended. Sessions cancelled: { $count }. The client was told.
 tseries-gone = This regular time no longer exists.
-tseries-touched = 📌 Clients' regular times that can no longer be booked (no sessions yet; when the date comes, the client is told and offered other times that week):
+tseries-touched = 📌 Clients' regular times that can no longer be booked (no sessions yet). Tell the clients now with the button below — or each one is told when the date comes, with other times that week:
 tseries-touched-line = • { $day } — { $client }: { $reason }
 
 # Paying for each session of a regular time.
@@ -147,3 +147,17 @@ series-move-following-yes = ✅ Yes, move them
 series-move-following-done = Done: your regular time is now <b>{ $pattern }</b>.
 series-move-far = To move the following sessions too, pick a time no more than { $days } days from this one.
 series-move-same = That is your regular time already. Please pick another.
+
+## Telling the clients of the dates ahead a change of hours no longer allows
+tseries-tell = ✉️ Tell the clients now
+tseries-told = { $count ->
+    [0] Nobody to tell: those dates are no longer affected.
+   *[other] Clients told: { $count }.
+}
+tseries-told-title = 📌 { $count ->
+    [0] Nobody to tell: those dates are no longer affected.
+   *[other] The clients were told (these dates of their regular times will not be booked):
+}
+notice-series-ahead =
+    📌 There will be no session of your regular time with { $name } on <b>{ $day }</b>: { $reason }. The regular time goes on.
+    You can pick another time that week once booking opens ({ $days } days ahead).
