@@ -25,16 +25,6 @@ from bot.rules.timezones import zone
 FEED_ROUTE = "/calendar/{token}.ics"
 
 
-def booking_uid(booking_id: int) -> str:
-    """The UID of a booking's event: the same in every file and in the feed."""
-    return f"booking-{booking_id}@therapy-booking-bot"
-
-
-def series_uid(series_id: int) -> str:
-    """The UID of a regular time's event, shared by every file of its sessions."""
-    return f"series-{series_id}@therapy-booking-bot"
-
-
 @dataclass(frozen=True)
 class SessionEvent:
     uid: str

@@ -294,7 +294,7 @@ async def _free_slot(session: AsyncSession, slot_id: int) -> None:
     )
 
 
-async def _tell_practice(
+async def tell_practice(
     session: AsyncSession, event: str, booking_id: int, now: datetime, **details: str
 ) -> None:
     """The therapist and the practice's group hear of a confirmed session's changes."""
@@ -361,7 +361,7 @@ async def book(
         await reminders.follow_booking(session, booking.id, rules.reminders, now)
         await record_event(session, "booking", now)
         if not hold:
-            await _tell_practice(session, "booked", booking.id, now)
+            await tell_practice(session, "booked", booking.id, now)
     return booking
 
 
@@ -449,7 +449,7 @@ async def move_within(
     )
     await reminders.follow_booking(session, booking.id, rules.reminders, now)
     if confirmed:
-        await _tell_practice(
+        await tell_practice(
             session, "moved", booking.id, now, old_starts_at=moved.starts_at.isoformat()
         )
 
@@ -561,7 +561,7 @@ async def _cancel(
             stars=money is MoneyBack.stars,
         )
     if row.confirmed_at is not None:  # the therapist knew of it
-        await _tell_practice(session, "cancelled", booking.id, now, by=by)
+        await tell_practice(session, "cancelled", booking.id, now, by=by)
     if by in PRACTICE:
         await outbox.notify(
             session,
@@ -839,7 +839,7 @@ async def settle(
         else:
             await reminders.follow_booking(session, booking.id, rules.reminders, now)
             await record_event(session, "payment", now)
-            await _tell_practice(session, "booked", booking.id, now)
+            await tell_practice(session, "booked", booking.id, now)
     await session.refresh(booking)
     return Settlement(outcome, booking, money)
 

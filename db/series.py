@@ -23,7 +23,7 @@ from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import booking_uid, series_uid
+from bot.rules.calendar import booking_uid, series_uid
 from bot.rules.policy import Rules
 from bot.rules.series import (
     ALTERNATIVES,
@@ -53,6 +53,7 @@ from db.bookings import (
     move_within,
     own_booking,
     take_free_slot,
+    tell_practice,
 )
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -794,6 +795,68 @@ async def resume(
         )
     await session.refresh(series)
     return Made(series, booked, missed)
+
+
+# -- a missed date's other time -----------------------------------------------------------
+
+
+async def take_instead(
+    session: AsyncSession,
+    *,
+    client: User,
+    series_id: int,
+    day: date,
+    slot_id: int,
+    rules: Rules,
+    now: datetime,
+    pay_each: bool,
+) -> Booking:
+    """Book another free time of a missed date's week as the series' session for that date
+    (one per date, as always; held until the free-cancellation deadline when `pay_each`).
+    Raises BookingGone when the series ended or the date was not missed, Conflict when the
+    date has its session already, SlotUnavailable or SlotTaken for the time."""
+    async with use_case(session):
+        item = await own_series(session, client, series_id)
+        if item is None or item.ended_at is not None:
+            raise BookingGone
+        if await session.get(SeriesSkip, (item.id, day.isoformat())) is None:
+            raise BookingGone
+        if await _has_occurrence(session, item, day):
+            raise Conflict
+        therapist = await session.get(Therapist, item.therapist_id)
+        assert therapist is not None
+        slot = await session.get(Slot, slot_id)
+        earliest, latest = rules.booking_window(now)
+        monday = day - timedelta(days=day.weekday())
+        if (
+            slot is None
+            or slot.therapist_id != therapist.id
+            or not earliest <= slot.starts_at < latest
+            or not monday <= day_at(slot.starts_at, therapist) < monday + timedelta(days=7)
+        ):
+            raise SlotUnavailable
+        booked: list[Booking] = []
+        gap = await _book_occurrence(
+            session,
+            item,
+            therapist,
+            day,
+            slot.starts_at,
+            slot.ends_at - slot.starts_at,
+            rules,
+            now,
+            pay_each,
+            booked,
+        )
+        if gap is Gap.client_busy:
+            raise ClientBusy
+        if gap is not None or not booked:
+            raise SlotTaken
+        booking = booked[0]
+        item.calendar_sequence += 1  # the date is back in the calendar event, at its time
+        if not pay_each:
+            await tell_practice(session, "booked", booking.id, now)
+    return booking
 
 
 # -- moving "this and following" ---------------------------------------------------------

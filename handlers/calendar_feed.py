@@ -12,10 +12,11 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import FEED_ROUTE, SessionEvent, booking_uid, feed_ics
+from bot.calendar import FEED_ROUTE, SessionEvent, feed_ics
 from bot.config import Settings
 from bot.formatting import local_name
 from bot.i18n import Texts, Translator
+from bot.rules.calendar import booking_uid
 from db import calendar_feed
 from db.models import BookingStatus, Therapist
 from handlers.shared.guards import for_therapists

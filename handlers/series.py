@@ -18,7 +18,7 @@ from bot.rules.policy import Rules
 from bot.rules.series import Occurrence, Rhythm
 from bot.rules.timezones import Clock
 from db import bookings, series
-from db.models import Booking, Series, Therapist
+from db.models import Booking, Series, Slot, Therapist
 from handlers.shared.cards import (
     cancel_list,
     refusal_text,
@@ -46,6 +46,7 @@ from keyboards.series import (
     SeriesResume,
     SeriesRhythm,
     SeriesStart,
+    SeriesTake,
     back_to_booking,
     cancel_following_keyboard,
     cancel_scope_keyboard,
@@ -56,6 +57,8 @@ from keyboards.series import (
     preview_keyboard,
     rhythm_keyboard,
     series_keyboard_of,
+    take_confirm_keyboard,
+    take_keyboard,
 )
 
 
@@ -509,6 +512,107 @@ async def on_calendar(
     await send_series_file(flow.bot, flow.session, flow.chat_id, flow.t, item, clock.now())
 
 
+# -- a missed date's other time -----------------------------------------------------------
+
+
+def _iso_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+async def on_take(
+    callback: CallbackQuery,
+    callback_data: SeriesTake,
+    flow: ClientFlow,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    """One of the other times offered for a missed date: asked once, then booked as the
+    series' session for that date (so the next dates go on at the usual time)."""
+    t, now = flow.t, clock.now()
+    day = _iso_day(callback_data.day)
+    if day is None:
+        await callback.answer(t("stale-button-short"))
+        return
+    item = await _own_active(callback, flow, callback_data.series_id)
+    if item is None:
+        return
+    if not callback_data.sure:
+        slot = await flow.session.get(Slot, callback_data.slot_id)
+        if slot is None or slot.therapist_id != item.therapist_id:
+            await callback.answer(t("stale-button-short"))
+            return
+        await callback.answer()
+        text = t(
+            "series-take-ask",
+            when=when_text(t, slot.starts_at, flow.timezone),
+            zone=flow.timezone,
+            day=day_label(t, day),
+        )
+        markup = take_confirm_keyboard(t, item.id, day.isoformat(), slot.id)
+        await flow.display(text, markup, None)
+        return
+    pay_each = settings.payments_mode != "off"
+    try:
+        booking = await series.take_instead(
+            flow.session,
+            client=flow.user,
+            series_id=item.id,
+            day=day,
+            slot_id=callback_data.slot_id,
+            rules=rules,
+            now=now,
+            pay_each=pay_each,
+        )
+    except bookings.Conflict:
+        await callback.answer(t("series-take-had"), show_alert=True)
+        return
+    except bookings.BookingGone:
+        await callback.answer(t("stale-button-short"), show_alert=True)
+        return
+    except bookings.ClientBusy:
+        await callback.answer(t("book-busy"), show_alert=True)
+        return
+    except (bookings.SlotTaken, bookings.SlotUnavailable):
+        await callback.answer()
+        await _offer_again(callback, flow, item, day, now)
+        return
+    await callback.answer()
+    therapist = await flow.session.get(Therapist, item.therapist_id)
+    assert therapist is not None
+    lines = [
+        t(
+            "series-take-done",
+            when=when_text(t, booking.starts_at, flow.timezone),
+            zone=flow.timezone,
+            name=local_name(therapist, t.language),
+            day=day_label(t, day),
+        )
+    ]
+    if pay_each:
+        lines.append(t("series-take-done-pay"))
+    await flow.display("\n".join(lines), None, screen_of(callback))
+    # The session stands in the regular time's event as that date's instance, at its time.
+    await send_series_file(flow.bot, flow.session, flow.chat_id, t, item, now)
+
+
+async def _offer_again(
+    callback: CallbackQuery, flow: ClientFlow, item: Series, day: date, now: datetime
+) -> None:
+    """The time went meanwhile: the week's free times as they are now."""
+    t = flow.t
+    slots = await series.alternatives(flow.session, item, day, now)
+    labels = [(slot.id, when_text(t, slot.starts_at, flow.timezone)) for slot in slots]
+    if not labels:
+        await flow.display(t("series-take-none"), None, screen_of(callback))
+        return
+    text = t("series-take-taken", zone=flow.timezone)
+    await flow.display(text, take_keyboard(item.id, day.isoformat(), labels), screen_of(callback))
+
+
 # -- cancelling "this and following" -----------------------------------------------------
 
 
@@ -698,4 +802,5 @@ def create_router() -> Router:
     router.callback_query.register(on_open, SeriesOpen.filter())
     router.callback_query.register(on_calendar, SeriesCalendarFile.filter())
     router.callback_query.register(on_move_following, SeriesMoveFollowing.filter())
+    router.callback_query.register(on_take, SeriesTake.filter())
     return router

@@ -67,6 +67,15 @@ class SeriesCalendarFile(CallbackData, prefix="sk"):
     series_id: Id
 
 
+class SeriesTake(CallbackData, prefix="st"):
+    """Another time of a missed date's week, as the series' session for that date."""
+
+    series_id: Id
+    day: str  # the missed date, ISO; checked by the handler
+    slot_id: Id
+    sure: bool
+
+
 class SeriesCancelScope(CallbackData, prefix="sc"):
     booking_id: Id
 
@@ -279,4 +288,27 @@ def move_following_keyboard(
     )
     builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def take_keyboard(
+    series_id: int, day: str, slots: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """A missed date's other times of that week (`slots`: id and label)."""
+    builder = InlineKeyboardBuilder()
+    for slot_id, label in slots:
+        builder.button(
+            text=label,
+            callback_data=SeriesTake(series_id=series_id, day=day, slot_id=slot_id, sure=False),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def take_confirm_keyboard(t: Texts, series_id: int, day: str, slot_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("series-take-yes"),
+        callback_data=SeriesTake(series_id=series_id, day=day, slot_id=slot_id, sure=True),
+    )
     return builder.as_markup()

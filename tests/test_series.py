@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.calendar import series_uid
+from bot.rules.calendar import series_uid
 from bot.rules.timezones import zone
 from db import bookings
 from db.demo import load_demo

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from bot.calendar import booking_uid, series_uid
+from bot.rules.calendar import booking_uid, series_uid
 from db.models import Booking, BookingStatus, Series
 from keyboards.cabinet import MoveConfirm
 from tests import test_series

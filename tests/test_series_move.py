@@ -9,7 +9,7 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlalchemy import select, update
 
-from bot.calendar import booking_uid, series_uid
+from bot.rules.calendar import booking_uid, series_uid
 from db.models import Booking, BookingStatus, Series, SeriesSkip, Slot, SlotStatus
 from keyboards.cabinet import MovePick
 from keyboards.series import SeriesMoveFollowing

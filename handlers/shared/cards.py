@@ -23,10 +23,11 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import SeriesEvent, SessionEvent, series_ics, series_uid, session_ics
+from bot.calendar import SeriesEvent, SessionEvent, series_ics, session_ics
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Markup, Texts
+from bot.rules.calendar import series_uid
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
 from bot.rules.policy import Refusal, Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone

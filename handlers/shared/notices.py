@@ -28,8 +28,8 @@ from db.models import Booking, Notice, Refund, Series, Therapist, User
 from db.outbox import To
 from handlers.shared.cards import calendar_file, series_calendar_file
 from handlers.shared.series import series_pattern
-from keyboards.catalog import SlotPick
 from keyboards.menu import MenuAction, MenuItem
+from keyboards.series import take_keyboard
 from keyboards.therapist import session_card_keyboard
 
 CANCELLED_NOTICES = ("cancelled-by-admin", "cancelled-by-therapist")
@@ -197,16 +197,8 @@ class Notices:
                 alternatives="some" if slots else "none",
                 zone=client.timezone,
             )
-            markup = None
-            if slots:
-                picks = InlineKeyboardBuilder()
-                for slot in slots:
-                    picks.button(
-                        text=when_text(t, slot.starts_at, client.timezone),
-                        callback_data=SlotPick(slot_id=slot.id),
-                    )
-                picks.adjust(1)
-                markup = picks.as_markup()
+            labels = [(slot.id, when_text(t, slot.starts_at, client.timezone)) for slot in slots]
+            markup = take_keyboard(item.id, day.isoformat(), labels) if slots else None
             return [Letter(client.telegram_id, text, markup, whole, t("series-ics-caption"))]
         language: str = self.settings.default_language
         if notice.recipient != To.group:

@@ -62,7 +62,7 @@ notice-series-missed =
     📌 The regular session on <b>{ $day }</b> could not be booked: { $reason }.
     Your regular time goes on. { $alternatives ->
         [none] The specialist has no other free time that week.
-       *[some] Free that week ({ $zone }) — you can book one separately:
+       *[some] Free that week ({ $zone }) — pick a time and that week's session will be then:
     }
 notify-series-ended = 📌 { $client }'s regular time ({ $pattern }, { $zone }) has ended: { $why }. No new sessions are booked; what was booked already is in /schedule.
 series-end-by-client = the client decided so
@@ -161,3 +161,12 @@ tseries-told-title = 📌 { $count ->
 notice-series-ahead =
     📌 There will be no session of your regular time with { $name } on <b>{ $day }</b>: { $reason }. The regular time goes on.
     You can pick another time that week once booking opens ({ $days } days ahead).
+
+# Another time of a missed date's week.
+series-take-ask = Book you for <b>{ $when }</b> ({ $zone }) instead of the session on { $day }? It will be your regular time's session for that week; after it, everything goes on at the usual time.
+series-take-yes = ✅ Yes, book it
+series-take-done = ✅ Booked: <b>{ $when }</b> ({ $zone }), with { $name } — your regular session instead of { $day }.
+series-take-done-pay = Its invoice will come ahead of the session; nothing is charged without your tap.
+series-take-had = You already have a regular session that week — it is in your cabinet.
+series-take-taken = That time has just been taken. Free that week now ({ $zone }):
+series-take-none = That time has just been taken, and there is no other free time that week. Your regular time goes on: the next session is at the usual time.
