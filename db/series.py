@@ -298,15 +298,7 @@ async def create(
         booked, missed = await _fill_one(
             session, series, therapist, rules, now, pay_each=pay_each, tell=False
         )
-        for recipient in (To.therapist, To.group):
-            await notify(
-                session,
-                recipient,
-                "series-created",
-                now,
-                booking_id=booking.id,
-                details={"series": series.id},
-            )
+        await _tell_created(session, booking.id, series.id, now)
     await session.refresh(series)
     return Made(series, booked, missed)
 
@@ -372,6 +364,21 @@ async def _fill_one(
                 details={"series": series.id, "day": iso, "reason": gap},
             )
     return booked, missed
+
+
+async def _tell_created(
+    session: AsyncSession, booking_id: int, series_id: int, now: datetime
+) -> None:
+    """The therapist and the practice's chat hear of a new regular time."""
+    for recipient in (To.therapist, To.group):
+        await notify(
+            session,
+            recipient,
+            "series-created",
+            now,
+            booking_id=booking_id,
+            details={"series": series_id},
+        )
 
 
 async def _anchor(session: AsyncSession, series: Series) -> int | None:
@@ -1060,15 +1067,7 @@ async def move_following(
                 skips[(date.fromisoformat(day) + plan.shift).isoformat()] = "cancelled"
         for day, reason in skips.items():
             session.add(SeriesSkip(series_id=new.id, day=day, reason=reason, created_at=now))
-        for recipient in (To.therapist, To.group):
-            await notify(
-                session,
-                recipient,
-                "series-created",
-                now,
-                booking_id=this.id,
-                details={"series": new.id},
-            )
+        await _tell_created(session, this.id, new.id, now)
         await session.flush()
     await session.refresh(old)
     await session.refresh(new)

@@ -23,6 +23,7 @@ from handlers.shared.cards import (
     Catalog,
     cancel_list,
     has_portrait,
+    move_refusal_text,
     payment_state,
     portrait,
     refusal_text,
@@ -350,19 +351,13 @@ async def on_move_confirm(
             now=clock.now(),
             expected_moves=callback_data.moves,
         )
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
-        return
-    except (bookings.BookingGone, bookings.Conflict) as error:
-        key = "refusal-gone" if isinstance(error, bookings.BookingGone) else "refusal-conflict"
-        await callback.answer(t(key), show_alert=True)
-        await home(flow, clock, edit=screen)
-        return
     except bookings.BookingError as error:
-        key = "book-busy" if isinstance(error, bookings.ClientBusy) else "book-taken"
-        if isinstance(error, bookings.SeriesDateTaken):
-            key = "series-move-same-day"
-        await callback.answer(t(key), show_alert=True)
+        await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)
+        if isinstance(error, bookings.OutsideRules):
+            return
+        if isinstance(error, bookings.BookingGone | bookings.Conflict):
+            await home(flow, clock, edit=screen)
+            return
         if before is not None:
             await _show_move_days(flow, clock, settings, before, "", screen, rules)
         return

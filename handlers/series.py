@@ -21,7 +21,7 @@ from db import bookings, series
 from db.models import Booking, Series, Slot, Therapist
 from handlers.shared.cards import (
     cancel_list,
-    refusal_text,
+    move_refusal_text,
     send_calendar_file,
     send_series_file,
 )
@@ -748,16 +748,8 @@ async def on_move_following(
     except series.ShiftRefused:
         await callback.answer(t("series-move-far", days=series.SHIFT_DAYS), show_alert=True)
         return
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
-        return
-    except (bookings.BookingGone, bookings.Conflict) as error:
-        key = "refusal-gone" if isinstance(error, bookings.BookingGone) else "refusal-conflict"
-        await callback.answer(t(key), show_alert=True)
-        return
     except bookings.BookingError as error:
-        key = "book-busy" if isinstance(error, bookings.ClientBusy) else "book-taken"
-        await callback.answer(t(key), show_alert=True)
+        await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)
         return
     await callback.answer()
     if not callback_data.sure:

@@ -292,6 +292,22 @@ def refusal_text(flow: Flow, refusal: Refusal, settings: Settings) -> str:
     )
 
 
+def move_refusal_text(flow: Flow, error: bookings.BookingError, settings: Settings) -> str:
+    """Why a move was refused, for its alert."""
+    if isinstance(error, bookings.OutsideRules):
+        return refusal_text(flow, error.refusal, settings)
+    key = "book-taken"
+    if isinstance(error, bookings.BookingGone):
+        key = "refusal-gone"
+    elif isinstance(error, bookings.Conflict):
+        key = "refusal-conflict"
+    elif isinstance(error, bookings.SeriesDateTaken):
+        key = "series-move-same-day"
+    elif isinstance(error, bookings.ClientBusy):
+        key = "book-busy"
+    return flow.t(key)
+
+
 class Catalog:
     """Cards for one update."""
 
