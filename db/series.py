@@ -826,7 +826,10 @@ async def take_instead(
         item = await own_series(session, client, series_id)
         if item is None or item.ended_at is not None:
             raise BookingGone
-        if await session.get(SeriesSkip, (item.id, day.isoformat())) is None:
+        skip = await session.get(SeriesSkip, (item.id, day.isoformat()))
+        if skip is None or skip.reason not in set(Gap):
+            # Not missed: a date kept or cancelled by a move of the regular time has its
+            # session elsewhere (or none, by the client's choice).
             raise BookingGone
         if await _has_occurrence(session, item, day):
             raise Conflict

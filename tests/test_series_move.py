@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot.rules.calendar import booking_uid, series_uid
 from db.models import Booking, BookingStatus, Series, SeriesSkip, Slot, SlotStatus
 from keyboards.cabinet import MovePick
-from keyboards.series import SeriesMoveFollowing
+from keyboards.series import SeriesMoveFollowing, SeriesTake
 from tests import test_series
 from tests.conftest import ManualClock
 from tests.fake_telegram import Harness, Shown, TgUser
@@ -153,6 +153,13 @@ async def test_sessions_that_cannot_move_stay_and_far_times_move_only_one(
         BookingStatus.confirmed,
     )
     assert skip is not None and skip.reason == "kept"
+    # That week has its session under the old regular time: a forged "other time" for it
+    # is refused, nothing booked.
+    other = await first_slot_after(db_sessionmaker, second.starts_at + timedelta(hours=1))
+    forged = SeriesTake(series_id=new.id, day=skip.day, slot_id=other.id, sure=True)
+    answer = await client.tap(forged.pack())
+    assert answer.show_alert
+    assert all(b.series_day != skip.day for b in await occurrences(db_sessionmaker, new.id))
     # That week is never booked at the new time as well; the following ones are.
     for _ in range(2):
         clock.advance(days=7)
