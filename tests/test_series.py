@@ -50,13 +50,18 @@ async def practice(
     db_sessionmaker: Sessions, practice_settings, clock: ManualClock, translator
 ) -> Harness:
     """The demo catalogue with its first therapist linked."""
-    async with db_sessionmaker() as session:
+    return await linked_practice(db_sessionmaker, practice_settings, clock, translator)
+
+
+async def linked_practice(sessions: Sessions, settings, clock: ManualClock, translator) -> Harness:
+    """The demo catalogue with its first therapist linked, and the bot with `settings`."""
+    async with sessions() as session:
         await load_demo(session, now=clock.now())
         await session.execute(
             update(Therapist).where(Therapist.id == 1).values(telegram_id=THERAPIST_CHAT)
         )
         await session.commit()
-    return make_harness(practice_settings, db_sessionmaker, clock, translator)
+    return make_harness(settings, sessions, clock, translator)
 
 
 async def slot_at(sessions: Sessions, starts_at: datetime) -> Slot | None:
@@ -577,13 +582,7 @@ async def test_each_session_paid_on_its_own_and_an_unpaid_one_released(
     from scheduler.reminders import send_due_reminders
 
     settings = make_settings(database_url, payment_currency="XTR")
-    async with db_sessionmaker() as session:
-        await load_demo(session, now=clock.now())
-        await session.execute(
-            update(Therapist).where(Therapist.id == 1).values(telegram_id=THERAPIST_CHAT)
-        )
-        await session.commit()
-    practice = make_harness(settings, db_sessionmaker, clock, translator)
+    practice = await linked_practice(db_sessionmaker, settings, clock, translator)
     client = practice.user(518, "Ася")
     await sign_up(client)
     first = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=1))

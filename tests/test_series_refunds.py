@@ -7,21 +7,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram.methods import RefundStarPayment
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.config import Settings
-from db.demo import load_demo
-from db.models import Booking, BookingStatus, Payment, Series, Therapist
+from db.models import Booking, BookingStatus, Payment, Series
 from keyboards.catalog import SlotPick
 from keyboards.series import SeriesStart
 from keyboards.therapist import SessionCard
-from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
+from tests.conftest import ManualClock, make_settings, outbox_job
 from tests.fake_telegram import Harness, TgUser
 from tests.flows import sign_up
 from tests.test_series import (
     THERAPIST_CHAT,
     Sessions,
     first_slot_after,
+    linked_practice,
     occurrences,
     open_session,
     the_series,
@@ -42,14 +42,7 @@ async def paid_weekly(
     sessions: Sessions, database_url: str, clock: ManualClock, translator, telegram_id: int
 ) -> tuple[Harness, TgUser, Series, Booking, Booking]:
     """A weekly regular time with payments in Stars, its first two sessions paid."""
-    settings = stars(database_url)
-    async with sessions() as session:
-        await load_demo(session, now=clock.now())
-        await session.execute(
-            update(Therapist).where(Therapist.id == 1).values(telegram_id=THERAPIST_CHAT)
-        )
-        await session.commit()
-    practice = make_harness(settings, sessions, clock, translator)
+    practice = await linked_practice(sessions, stars(database_url), clock, translator)
     client = practice.user(telegram_id, "Ира")
     await sign_up(client)
     first_slot = await first_slot_after(sessions, clock.now() + timedelta(days=2))
