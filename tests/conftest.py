@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import create_bot, create_dispatcher
@@ -27,6 +29,26 @@ from handlers.shared.notices import Notices
 from scheduler.outbox import OutboxJob
 from tests.fake_telegram import FakeTelegram, Harness
 
+# Under pytest-xdist, worker N (gwN) takes a PostgreSQL database of its own (bot_test_gwN
+# beside bot_test) and Redis databases 16N to 16N+15, so that workers never share state.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_DATABASES_PER_WORKER = 16
+
+
+def _for_this_worker() -> None:
+    if WORKER == 0:
+        return
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        parsed = make_url(url)
+        own = parsed.set(database=f"{parsed.database}_gw{WORKER}")
+        os.environ["TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+    if url := os.environ.get("TEST_REDIS_URL"):
+        parts = urlsplit(url)
+        base = WORKER * REDIS_DATABASES_PER_WORKER
+        os.environ["TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{base}"))
+
+
+_for_this_worker()
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 ADMIN_ID = 900001
@@ -60,7 +82,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def _create_database(url: str) -> None:
+    """Create this worker's database beside the one TEST_DATABASE_URL named, if missing."""
+    parsed = make_url(url)
+    server = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+    )
+    try:
+        found = await server.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        if not found:
+            await server.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await server.close()
+
+
 async def _reset_postgres(url: str) -> None:
+    await _create_database(url)
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:

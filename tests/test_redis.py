@@ -24,7 +24,7 @@ from bot.instances import SINGLE_INSTANCE, redis_check, single_instance_warning
 from bot.middlewares import UPDATE_LEASE_SECONDS
 from bot.web import Readiness
 from db.models import FsmRecord
-from tests.conftest import ManualClock, make_settings
+from tests.conftest import REDIS_DATABASES_PER_WORKER, ManualClock, make_settings
 from tests.fake_telegram import FakeTelegram, Harness
 from tests.flows import sign_up, to_questions
 from tests.test_once_only import answers, start_update
@@ -34,8 +34,10 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(
     REDIS_URL is None, reason="TEST_REDIS_URL is not set: no Redis server to test against"
 )
-# Each test takes a Redis database of its own (1-15) and empties it before and after.
-_DATABASES = itertools.cycle(range(1, 16))
+# Each test takes a Redis database of its own (the 15 after the one TEST_REDIS_URL names,
+# which is this pytest worker's block) and empties it before and after.
+_BASE = int(urlsplit(REDIS_URL).path.lstrip("/") or 0) if REDIS_URL else 0
+_DATABASES = itertools.cycle(range(_BASE + 1, _BASE + REDIS_DATABASES_PER_WORKER))
 
 
 def redis_db_url(url: str, number: int) -> str:
