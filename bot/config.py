@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # A regular time's sessions are paid one by one: the invoice comes this long before.
     series_invoice_hours_before: int = Field(default=72, ge=1)
 
+    # The waitlist: a freed time is held for one waiting client this long, and a client
+    # gets at most this many offers a day.
+    waitlist_offer_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    waitlist_max_offers_per_day: int = Field(default=3, ge=1)
+
     # Reminders and the outgoing path.
     reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("24h,1h")
     therapist_reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("1h")

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.timezones import zone
-from db import audit, erasure, outbox, reminders
+from db import audit, erasure, outbox, reminders, waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -329,39 +329,56 @@ async def book(
 
     With `hold` (payment needed) the booking waits for payment and the slot is held until
     `now + hold`; without, the booking is confirmed, the slot booked and the therapist told.
+    A wait for the therapist ends (`db.waitlist`).
     """
     async with use_case(session):
-        view = await check_bookable(session, slot_id, client, rules, now, format=format)
-        if not await take_free_slot(
-            session, slot_id, SlotStatus.held if hold else SlotStatus.booked
-        ):
-            raise SlotTaken
-        booking = Booking(
-            client_id=client.id,
-            therapist_id=view.therapist.id,
-            slot_id=slot_id,
-            starts_at=view.slot.starts_at,
-            ends_at=view.slot.ends_at,
-            status=BookingStatus.pending_payment if hold else BookingStatus.confirmed,
-            format=format,
-            price=view.therapist.price,
-            created_at=now,
-            hold_expires_at=now + hold if hold else None,
-            confirmed_at=None if hold else now,
+        booking = await book_within(
+            session, client=client, slot_id=slot_id, format=format, rules=rules, now=now, hold=hold
         )
-        session.add(booking)
-        try:
-            await session.flush()
-        except DBAPIError as error:
-            if not refused_by_database(error):
-                raise
-            if "client" in str(error.orig).lower():
-                raise ClientBusy from error
-            raise SlotTaken from error
-        await reminders.follow_booking(session, booking.id, rules.reminders, now)
-        await record_event(session, "booking", now)
-        if not hold:
-            await tell_practice(session, "booked", booking.id, now)
+    return booking
+
+
+async def book_within(
+    session: AsyncSession,
+    *,
+    client: User,
+    slot_id: int,
+    format: str,
+    rules: Rules,
+    now: datetime,
+    hold: timedelta | None,
+) -> Booking:
+    """`book` inside a use case that owns the transaction (a waitlist offer taken)."""
+    view = await check_bookable(session, slot_id, client, rules, now, format=format)
+    if not await take_free_slot(session, slot_id, SlotStatus.held if hold else SlotStatus.booked):
+        raise SlotTaken
+    booking = Booking(
+        client_id=client.id,
+        therapist_id=view.therapist.id,
+        slot_id=slot_id,
+        starts_at=view.slot.starts_at,
+        ends_at=view.slot.ends_at,
+        status=BookingStatus.pending_payment if hold else BookingStatus.confirmed,
+        format=format,
+        price=view.therapist.price,
+        created_at=now,
+        hold_expires_at=now + hold if hold else None,
+        confirmed_at=None if hold else now,
+    )
+    session.add(booking)
+    try:
+        await session.flush()
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        if "client" in str(error.orig).lower():
+            raise ClientBusy from error
+        raise SlotTaken from error
+    await reminders.follow_booking(session, booking.id, rules.reminders, now)
+    await record_event(session, "booking", now)
+    await waitlist.end_on_booking(session, client.id, view.therapist.id, now)
+    if not hold:
+        await tell_practice(session, "booked", booking.id, now)
     return booking
 
 
@@ -731,6 +748,7 @@ async def erase_client(
                 )
             )
         ]
+        await waitlist.erase(session, client.id, now)
         await empty_profile(session, client, now)
         await erasure.erase_traces(session, client.id, telegram_id)
     return done

@@ -37,6 +37,7 @@ class SlotStatus(enum.StrEnum):
     held = "held"
     booked = "booked"
     blocked = "blocked"
+    offered = "offered"  # held for a waiting client for a while (`WaitlistOffer`)
 
 
 class BookingStatus(enum.StrEnum):
@@ -333,6 +334,85 @@ class SeriesSkip(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     reason: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+
+
+class WaitStatus(enum.StrEnum):
+    waiting = "waiting"
+    left = "left"  # the client left the waitlist
+    booked = "booked"  # the client booked with the therapist
+    ended = "ended"  # the time the client chose to wait ran out
+
+
+class OfferStatus(enum.StrEnum):
+    open = "open"  # the time is held for the client until `expires_at`
+    taken = "taken"  # booked
+    declined = "declined"
+    expired = "expired"
+    void = "void"  # the wait ended, or the time went away, while it was open
+
+
+WAITING_SQL = "status = 'waiting'"
+OPEN_OFFER_SQL = "status = 'open'"
+
+
+class WaitlistEntry(Base):
+    """A client waiting for a time of one therapist that fits their days and time of day
+    (`bot.rules.matching` codes), until `until`. One waiting entry per client and
+    therapist. Erased with the client's data."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        Index(
+            "uq_waitlist_waiting",
+            "client_id",
+            "therapist_id",
+            unique=True,
+            sqlite_where=text(WAITING_SQL),
+            postgresql_where=text(WAITING_SQL),
+        ),
+        Index("ix_waitlist_therapist", "therapist_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"))
+    days: Mapped[str] = mapped_column(String(16))
+    time_of_day: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    until: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=WaitStatus.waiting)
+    ended_at: Mapped[datetime | None]
+
+
+class WaitlistOffer(Base):
+    """A freed time offered to one waiting client, held for them until `expires_at`. The
+    database keeps one open offer per slot, and never offers one slot twice to one wait."""
+
+    __tablename__ = "waitlist_offers"
+    __table_args__ = (
+        Index(
+            "uq_waitlist_offers_open_slot",
+            "slot_id",
+            unique=True,
+            sqlite_where=text(OPEN_OFFER_SQL),
+            postgresql_where=text(OPEN_OFFER_SQL),
+        ),
+        UniqueConstraint("entry_id", "slot_id", name="uq_waitlist_offers_entry_slot"),
+        Index("ix_waitlist_offers_due", "status", "expires_at"),
+        Index("ix_waitlist_offers_client", "client_id", "offered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime]
+    offered_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.open)
+    answered_at: Mapped[datetime | None]
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
 
 
 class BookingChange(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.availability import WeeklyWindow, generate_slot_starts
 from bot.rules.timezones import zone
+from db import waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     AvailabilityRule,
@@ -326,13 +327,15 @@ async def sync_free_slots(
         for slot in await session.scalars(
             select(Slot).where(
                 Slot.therapist_id == therapist.id,
-                Slot.status == SlotStatus.free,
+                Slot.status.in_((SlotStatus.free, SlotStatus.offered)),
                 Slot.starts_at >= now,
             )
         )
         if (slot.starts_at, slot.ends_at) not in wanted
     ]
     if stale:
+        # A time offered to a waiting client goes too: the offer is void.
+        await waitlist.void_offers_of_slots(session, stale, now)
         await session.execute(
             delete(Slot).where(Slot.id.in_(stale), Slot.status == SlotStatus.free)
         )

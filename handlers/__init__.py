@@ -44,6 +44,7 @@ def get_routers() -> list[Router]:
         settings,
         start,
         therapist,
+        waitlist,
     )
 
     # Commands and feature routers first; the fallbacks in `errors` catch what is left.
@@ -57,6 +58,7 @@ def get_routers() -> list[Router]:
         catalog,
         cabinet,
         series,
+        waitlist,
         payments,
         messaging,
         reminders,

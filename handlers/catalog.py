@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from aiogram import Router
 from aiogram.types import (
@@ -15,10 +15,9 @@ from bot.i18n import Texts
 from bot.rules.matching import RELAXATIONS
 from db import bookings, users
 from db.models import Therapist
-from handlers.shared.cards import TEXT_LIMIT, Catalog, caption, send_calendar_file
+from handlers.shared.cards import TEXT_LIMIT, Catalog, caption
 from handlers.shared.guards import for_clients
-from handlers.shared.invoices import hold_text, send_invoice
-from handlers.shared.screens import screen_of, show, text_screen
+from handlers.shared.screens import screen_of, text_screen
 from keyboards.catalog import (
     BookSlot,
     CardDay,
@@ -28,7 +27,6 @@ from keyboards.catalog import (
     SlotPick,
     confirm_keyboard,
 )
-from keyboards.series import after_booking_keyboard
 
 # -- buttons -----------------------------------------------------------------------------
 # Every handler here takes `cards`, which is None before consent (the middleware in
@@ -144,9 +142,7 @@ async def on_book(
     cards: Catalog,
     t: Texts,
 ) -> None:
-    session, user, settings = cards.session, cards.user, cards.settings
-    paid_online = settings.payments_mode != "off"
-    hold = timedelta(minutes=settings.payment_hold_minutes) if paid_online else None
+    session, user = cards.session, cards.user
     questionnaire = await users.get_questionnaire(session, user)
     view = await bookings.slot_for_booking(session, callback_data.slot_id)
     therapist_id = view.therapist.id if view else None
@@ -158,7 +154,7 @@ async def on_book(
             format=questionnaire.format if questionnaire else "individual",
             rules=cards.rules,
             now=cards.clock.now(),
-            hold=hold,
+            hold=cards.hold(),
         )
     except bookings.ClientBusy:
         mine = await bookings.active_bookings_of(session, user)
@@ -171,33 +167,7 @@ async def on_book(
         await _refused(callback, cards, error, therapist_id)
         return
     await callback.answer()
-    therapist = await session.get(Therapist, booking.therapist_id)
-    assert therapist is not None
-    name = local_name(therapist, t.language)
-    when = when_text(t, booking.starts_at, user.timezone)
-    if paid_online:
-        # The time is held; the booking is confirmed (and announced) once paid.
-        done = hold_text(t, booking, user, settings)
-    else:
-        done = t(
-            "book-done", name=name, when=when, zone=user.timezone, minutes=therapist.session_minutes
-        )
-    # Once confirmed, the time can become a regular one (a hold first needs paying).
-    markup = None if paid_online else after_booking_keyboard(t, booking.id)
-    await show(cards.bot, cards.chat_id, done, markup, edit=text_screen(screen_of(callback)))
-    if paid_online:
-        await send_invoice(cards.bot, cards.chat_id, t, booking, therapist, user, settings)
-        return
-    await send_calendar_file(
-        cards.bot,
-        session,
-        cards.chat_id,
-        t,
-        booking,
-        therapist,
-        user.timezone,
-        cards.clock.now(),
-    )
+    await cards.booked(booking, edit=text_screen(screen_of(callback)))
 
 
 def create_router() -> Router:

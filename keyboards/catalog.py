@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.formatting import day_label
 from bot.i18n import Texts
 from keyboards.ids import Id, Number
+from keyboards.waitlist import wait_button
 
 
 class CardPage(CallbackData, prefix="cp"):
@@ -89,7 +90,9 @@ def card_keyboard(
     chosen_day: date | None,
     times: Sequence[tuple[int, datetime]],
     more_of: int | None,
+    wait_for: int | None = None,
 ) -> InlineKeyboardMarkup:
+    """A card's buttons; `wait_for`: the therapist a client may wait for a freed time of."""
     rows = days_and_times(
         t,
         days=days,
@@ -106,6 +109,8 @@ def card_keyboard(
                 )
             ]
         )
+    if wait_for is not None:
+        rows.append([wait_button(t, wait_for)])
     if total > 1:
         # Round the list once it is all ranked; before that, ▶ ranks the next page and ◀
         # stops at the first card.

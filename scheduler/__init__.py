@@ -1,4 +1,5 @@
-"""Background jobs (APScheduler): reminders, the outbox, expiring holds, free slots.
+"""Background jobs (APScheduler): reminders, the outbox, expiring holds, free slots, the
+waitlist.
 
 The jobs live in APScheduler's in-memory job store: their due work is in the database
 (`reminders` rows and the like), claimed row by row, so several processes can run the same
@@ -30,12 +31,15 @@ from scheduler.holds import release_expired_holds
 from scheduler.outbox import OutboxJob
 from scheduler.reminders import ReminderJob
 from scheduler.slots import extend_free_slots
+from scheduler.waitlist import offer_freed_times
 
 REMINDER_JOB_ID = "reminders"
 OUTBOX_JOB_ID = "outbox"
 HOLDS_JOB_ID = "expired-holds"
 SLOTS_JOB_ID = "free-slots"
+WAITLIST_JOB_ID = "waitlist"
 HOLD_POLL_SECONDS = 30
+WAITLIST_POLL_SECONDS = 30  # freed times reach the waitlist within this
 SLOTS_EVERY_HOURS = 6  # the horizon moves a day at a time; a few runs a day keep it full
 STOP_GRACE_SECONDS = 30  # how long a stop waits for the jobs in flight
 
@@ -137,6 +141,22 @@ def create_scheduler(
         id=HOLDS_JOB_ID,
         kwargs={
             "sessionmaker": sessionmaker,
+            "rules": rules,
+            "clock": clock,
+            "outbox": outbox,
+        },
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        background.track(offer_freed_times),
+        "interval",
+        seconds=WAITLIST_POLL_SECONDS,
+        id=WAITLIST_JOB_ID,
+        kwargs={
+            "sessionmaker": sessionmaker,
+            "settings": settings,
             "rules": rules,
             "clock": clock,
             "outbox": outbox,

@@ -93,7 +93,9 @@ async def _create_database(url: str) -> None:
         database="postgres",
     )
     try:
-        found = await server.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        found = await server.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
+        )
         if not found:
             await server.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:

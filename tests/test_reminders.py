@@ -35,6 +35,7 @@ from scheduler import (
     OUTBOX_JOB_ID,
     REMINDER_JOB_ID,
     SLOTS_JOB_ID,
+    WAITLIST_JOB_ID,
     create_scheduler,
 )
 from scheduler.reminders import ReminderReport, claim_size, send_due_reminders
@@ -740,7 +741,9 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
     await asyncio.sleep(0)
     assert "Напоминание о сессии" in practice.client_chat.last.text
     # Every job started at once, and stopping let each finish instead of cancelling it.
-    assert sorted(finished) == sorted([REMINDER_JOB_ID, OUTBOX_JOB_ID, HOLDS_JOB_ID, SLOTS_JOB_ID])
+    assert sorted(finished) == sorted(
+        [REMINDER_JOB_ID, OUTBOX_JOB_ID, HOLDS_JOB_ID, SLOTS_JOB_ID, WAITLIST_JOB_ID]
+    )
     assert failed == []
     assert not background.scheduler.running
     # Stopped, it sends nothing more even when called.

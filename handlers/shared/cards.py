@@ -34,6 +34,7 @@ from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, series, users
 from db.models import Booking, BookingStatus, Payment, Series, Slot, Therapist, User
 from handlers.shared.flow import Flow
+from handlers.shared.invoices import hold_text, send_invoice
 from handlers.shared.memory import SEARCH, SearchData
 from handlers.shared.screens import remove, show, show_photo
 from keyboards.catalog import (
@@ -41,6 +42,7 @@ from keyboards.catalog import (
     relax_keyboard,
 )
 from keyboards.menu import MenuAction, MenuItem, main_menu
+from keyboards.series import after_booking_keyboard
 
 CAPTION_LIMIT = 1024
 
@@ -525,8 +527,42 @@ class Catalog:
             chosen_day=chosen,
             times=by_day.get(chosen, []) if chosen else [],
             more_of=therapist_id if shortened else None,
+            wait_for=therapist_id,
         )
         return therapist, text, markup, photo
+
+    def hold(self) -> timedelta | None:
+        """How long a booking is held for payment; None when sessions are not paid here."""
+        if self.settings.payments_mode == "off":
+            return None
+        return timedelta(minutes=self.settings.payment_hold_minutes)
+
+    async def booked(self, booking: Booking, *, edit: Message | None) -> None:
+        """The screen after booking: "booked" and the calendar file, or, when payments are
+        on, the hold and its invoice (the booking is confirmed and announced once paid)."""
+        t, user, settings, session = self.t, self.user, self.settings, self.session
+        therapist = await session.get(Therapist, booking.therapist_id)
+        assert therapist is not None
+        paid_online = booking.status == BookingStatus.pending_payment
+        if paid_online:
+            done = hold_text(t, booking, user, settings)
+        else:
+            done = t(
+                "book-done",
+                name=local_name(therapist, t.language),
+                when=when_text(t, booking.starts_at, user.timezone),
+                zone=user.timezone,
+                minutes=therapist.session_minutes,
+            )
+        # Once confirmed, the time can become a regular one (a hold first needs paying).
+        markup = None if paid_online else after_booking_keyboard(t, booking.id)
+        await show(self.bot, self.chat_id, done, markup, edit=edit)
+        if paid_online:
+            await send_invoice(self.bot, self.chat_id, t, booking, therapist, user, settings)
+            return
+        await send_calendar_file(
+            self.bot, session, self.chat_id, t, booking, therapist, user.timezone, self.clock.now()
+        )
 
     async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[Slot]:
         earliest, latest = self.rules.booking_window(self.clock.now())

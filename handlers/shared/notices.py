@@ -23,14 +23,26 @@ from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.payments import STARS
+from bot.rules.timezones import zone
 from db import series, users
-from db.models import Booking, Notice, Refund, Series, Therapist, User
+from db.models import (
+    Booking,
+    Notice,
+    OfferStatus,
+    Refund,
+    Series,
+    Therapist,
+    User,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from db.outbox import To
 from handlers.shared.cards import calendar_file, series_calendar_file
 from handlers.shared.series import series_pattern
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.series import take_keyboard
 from keyboards.therapist import session_card_keyboard
+from keyboards.waitlist import offer_keyboard, wait_button
 
 CANCELLED_NOTICES = ("cancelled-by-admin", "cancelled-by-therapist")
 
@@ -75,6 +87,8 @@ class Notices:
         details = notice.details or {}
         if notice.recipient == To.admins:
             return self._to_admins(notice, booking, refund)
+        if notice.event.startswith("waitlist-"):
+            return await self._waitlist(session, notice.event, details)
         if booking is None:
             return []
         therapist = booking.therapist
@@ -226,6 +240,48 @@ class Notices:
         if not therapist.telegram_id:
             return []
         return [Letter(therapist.telegram_id, t(f"notify-{kind}", **values))]
+
+    # -- the waitlist -----------------------------------------------------------------
+
+    async def _waitlist(
+        self, session: AsyncSession, event: str, details: dict[str, Any]
+    ) -> list[Letter]:
+        """A freed time offered to a waiting client (nothing once the offer is closed), or
+        the end of a wait."""
+        offer = None
+        if event == "waitlist-offer":
+            offer = await session.get(WaitlistOffer, details.get("offer"))
+            if offer is None or offer.status != OfferStatus.open:
+                return []
+            client_id, therapist_id = offer.client_id, offer.therapist_id
+        elif event == "waitlist-ended":
+            entry = await session.get(WaitlistEntry, details.get("entry"))
+            if entry is None:
+                return []
+            client_id, therapist_id = entry.client_id, entry.therapist_id
+        else:
+            raise ValueError(f"no waitlist notice {event!r}")
+        client = await session.get(User, client_id)
+        therapist = await session.get(Therapist, therapist_id)
+        if client is None or client.telegram_id is None or client.deleted_at is not None:
+            return []
+        assert therapist is not None
+        t = self.translator.for_language(client.language)
+        name = local_name(therapist, t.language)
+        if event == "waitlist-ended":
+            markup = InlineKeyboardMarkup(inline_keyboard=[[wait_button(t, therapist.id)]])
+            return [Letter(client.telegram_id, t("wait-ended", name=name), markup)]
+        assert offer is not None
+        until = offer.expires_at.astimezone(zone(client.timezone))
+        text = t(
+            "offer-text",
+            name=name,
+            when=when_text(t, offer.starts_at, client.timezone),
+            zone=client.timezone,
+            until=f"{until:%H:%M}",
+            minutes=therapist.session_minutes,
+        )
+        return [Letter(client.telegram_id, text, offer_keyboard(t, offer.id, offer.entry_id))]
 
     # -- the client -------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ card-education = <i>Education:</i> { $text }
 card-pick-day = Choose a day to see free times (times in { $zone }).
 card-more = More about this specialist
 card-other-days = ◀ { $day } — other days
-card-no-days = No free times that fit your schedule in the coming days.
+card-no-days = No free times that fit your schedule in the coming days. Tap «🔔 Tell me when a time frees up» and I will write as soon as one comes up.
 
 catalog-empty = There are no specialists with free times in the catalogue right now. Please look again a little later — or send /help.
 catalog-nobody-format = No specialist offers this format with free times right now.

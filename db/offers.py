@@ -1,0 +1,423 @@
+"""Offering freed times to the waitlist (`db.waitlist`), and the client's answer.
+
+`make_offers` (the waitlist job, and at once after a decline) looks at each therapist
+someone waits for. Their free times in the booking window go to the waits in the order
+they joined. A wait gets the earliest time that fits its days and time of day, on the
+client's clock. It never gets a time it was offered before, or one that overlaps the
+client's sessions. A wait has one open offer at a time, and a client gets at most
+`per_day` offers in their calendar day. The time is taken from the free ones by the same
+conditional update as a booking (`free → offered`), so nobody else can book it. The
+database keeps one open offer per slot. The client is told by a notice of the outbox.
+
+An offer lasts `minutes`, but never past the last moment the time can still be booked.
+Taken (`take`), the time becomes the client's booking, or a hold with an invoice when
+payments are on, in one transaction. Declined or expired, the time is free again and goes
+to the next wait."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.rules.matching import Preferences, slot_fits
+from bot.rules.policy import Rules
+from bot.rules.timezones import zone
+from db import bookings, outbox, waitlist
+from db.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    FunnelEvent,
+    OfferStatus,
+    Questionnaire,
+    Slot,
+    SlotStatus,
+    Therapist,
+    User,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitStatus,
+)
+from db.outbox import To
+from db.transactions import refusable, refused_by_database, use_case
+from db.users import record_event
+
+OFFERED_EVENT = "waitlist-offer"  # a funnel count: an offer made
+TAKEN_EVENT = "waitlist-booked"  # a funnel count: an offer booked
+
+
+class OfferGone(bookings.BookingError):
+    """The offer is not the client's, or no longer open."""
+
+
+def _day_start(now: datetime, timezone: str) -> datetime:
+    tz = zone(timezone)
+    local = now.astimezone(tz)
+    return datetime.combine(local.date(), time(), tzinfo=tz)
+
+
+async def _offers_today(session: AsyncSession, client: User, now: datetime) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(WaitlistOffer)
+        .where(
+            WaitlistOffer.client_id == client.id,
+            WaitlistOffer.offered_at >= _day_start(now, client.timezone),
+        )
+    )
+    return int(count or 0)
+
+
+def _fits(entry: WaitlistEntry, client: User, start: datetime) -> bool:
+    wanted = Preferences(
+        format="individual",
+        topics=frozenset(),
+        gender="any",
+        days=entry.days,
+        time_of_day=entry.time_of_day,
+        budget=None,
+        timezone=client.timezone,
+    )
+    return slot_fits(start, wanted)
+
+
+async def make_offers(
+    session: AsyncSession,
+    *,
+    rules: Rules,
+    now: datetime,
+    minutes: int,
+    per_day: int,
+    therapist_ids: list[int] | None = None,
+) -> list[int]:
+    """Offer free times to the waits, first joined first (part of a use case). Returns the
+    new offers' ids."""
+    which = [WaitlistEntry.status == WaitStatus.waiting, WaitlistEntry.until > now]
+    if therapist_ids is not None:
+        which.append(WaitlistEntry.therapist_id.in_(therapist_ids))
+    rows = (
+        await session.execute(
+            select(WaitlistEntry, User, Questionnaire.format)
+            .join(User, User.id == WaitlistEntry.client_id)
+            .outerjoin(Questionnaire, Questionnaire.user_id == User.id)
+            .where(*which, User.deleted_at.is_(None))
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        )
+    ).tuples()
+    lines: dict[int, list[tuple[WaitlistEntry, User, str]]] = defaultdict(list)
+    for entry, client, format_ in rows:
+        lines[entry.therapist_id].append((entry, client, format_ or "individual"))
+    if not lines:
+        return []
+    open_waits = set(
+        await session.scalars(
+            select(WaitlistOffer.entry_id).where(WaitlistOffer.status == OfferStatus.open)
+        )
+    )
+    earliest, latest = rules.booking_window(now)
+    made: list[int] = []
+    for therapist_id, line in lines.items():
+        therapist = await session.get(Therapist, therapist_id)
+        if therapist is None or not therapist.active:
+            continue
+        free = list(
+            await session.scalars(
+                select(Slot)
+                .where(
+                    Slot.therapist_id == therapist_id,
+                    Slot.status == SlotStatus.free,
+                    Slot.starts_at >= earliest,
+                    Slot.starts_at < latest,
+                )
+                .order_by(Slot.starts_at)
+            )
+        )
+        for entry, client, format_ in line:
+            if not free:
+                break
+            if entry.id in open_waits or not bookings.offers(therapist, format_):
+                continue
+            if await _offers_today(session, client, now) >= per_day:
+                continue
+            slot = await _first_fitting(session, entry, client, free)
+            if slot is None:
+                continue
+            offer_id = await _offer(session, entry, client, slot, rules, now, minutes)
+            free.remove(slot)
+            if offer_id is not None:
+                made.append(offer_id)
+                open_waits.add(entry.id)
+    return made
+
+
+async def _first_fitting(
+    session: AsyncSession, entry: WaitlistEntry, client: User, free: list[Slot]
+) -> Slot | None:
+    offered_before = set(
+        await session.scalars(
+            select(WaitlistOffer.slot_id).where(WaitlistOffer.entry_id == entry.id)
+        )
+    )
+    busy = [
+        (start, end)
+        for start, end in await session.execute(
+            select(Booking.starts_at, Booking.ends_at).where(
+                Booking.client_id == client.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
+            )
+        )
+    ]
+    for slot in free:
+        if slot.id in offered_before or not _fits(entry, client, slot.starts_at):
+            continue
+        if any(start < slot.ends_at and slot.starts_at < end for start, end in busy):
+            continue
+        return slot
+    return None
+
+
+async def _offer(
+    session: AsyncSession,
+    entry: WaitlistEntry,
+    client: User,
+    slot: Slot,
+    rules: Rules,
+    now: datetime,
+    minutes: int,
+) -> int | None:
+    """Hold the slot for the wait and tell the client; None when the slot was taken
+    meanwhile (a booking, or another process offering it)."""
+    if not await bookings.take_free_slot(session, slot.id, SlotStatus.offered):
+        return None
+    expires = min(now + timedelta(minutes=minutes), slot.starts_at - rules.min_notice)
+    try:
+        async with refusable(session):
+            offer_id = await session.scalar(
+                insert(WaitlistOffer)
+                .values(
+                    entry_id=entry.id,
+                    client_id=client.id,
+                    therapist_id=entry.therapist_id,
+                    slot_id=slot.id,
+                    starts_at=slot.starts_at,
+                    offered_at=now,
+                    expires_at=expires,
+                    status=OfferStatus.open,
+                )
+                .returning(WaitlistOffer.id)
+            )
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        return None
+    assert offer_id is not None
+    await outbox.notify(session, To.client, "waitlist-offer", now, details={"offer": offer_id})
+    await record_event(session, OFFERED_EVENT, now)
+    return int(offer_id)
+
+
+async def expire_offers(session: AsyncSession, now: datetime) -> list[int]:
+    """Offers whose time ran out (part of a use case): their times are free again, for
+    the next wait. Returns the therapists whose times came back."""
+    therapists = list(
+        await session.scalars(
+            select(WaitlistOffer.therapist_id)
+            .where(WaitlistOffer.status == OfferStatus.open, WaitlistOffer.expires_at <= now)
+            .distinct()
+        )
+    )
+    if therapists:
+        await waitlist.close_offers(
+            session, WaitlistOffer.expires_at <= now, OfferStatus.expired, now
+        )
+    return therapists
+
+
+async def end_waits(session: AsyncSession, now: datetime) -> list[int]:
+    """Waits whose time ran out (part of a use case); each client is told once."""
+    ended = await waitlist.end(session, WaitlistEntry.until <= now, WaitStatus.ended, now)
+    for entry_id in ended:
+        await outbox.notify(session, To.client, "waitlist-ended", now, details={"entry": entry_id})
+    return ended
+
+
+async def run(
+    session: AsyncSession, *, rules: Rules, now: datetime, minutes: int, per_day: int
+) -> list[int]:
+    """One pass of the waitlist job, in one transaction: expired offers and waits end,
+    then free times are offered. Returns the new offers' ids."""
+    async with use_case(session):
+        await expire_offers(session, now)
+        await end_waits(session, now)
+        made = await make_offers(session, rules=rules, now=now, minutes=minutes, per_day=per_day)
+    return made
+
+
+async def join(
+    session: AsyncSession,
+    *,
+    client: User,
+    therapist_id: int,
+    days: str,
+    time_of_day: str,
+    wait_days: int,
+    rules: Rules,
+    now: datetime,
+    minutes: int,
+    per_day: int,
+) -> WaitlistEntry:
+    """Join (or change) a wait for the therapist; a fitting free time is offered at once."""
+    async with use_case(session):
+        entry = await waitlist.join_within(
+            session,
+            client=client,
+            therapist_id=therapist_id,
+            days=days,
+            time_of_day=time_of_day,
+            wait_days=wait_days,
+            now=now,
+        )
+        await make_offers(
+            session,
+            rules=rules,
+            now=now,
+            minutes=minutes,
+            per_day=per_day,
+            therapist_ids=[therapist_id],
+        )
+    return entry
+
+
+async def own_offer(session: AsyncSession, client: User, offer_id: int) -> WaitlistOffer | None:
+    return await session.scalar(
+        select(WaitlistOffer).where(
+            WaitlistOffer.id == offer_id, WaitlistOffer.client_id == client.id
+        )
+    )
+
+
+async def take(
+    session: AsyncSession,
+    *,
+    client: User,
+    offer_id: int,
+    format: str,
+    rules: Rules,
+    now: datetime,
+    hold: timedelta | None,
+) -> Booking:
+    """Book the offered time. The offer must be the client's, open and not expired; the
+    slot is handed from the offer to the booking inside one transaction, so nobody else
+    can take it in between. A refusal (the client booked something at that time
+    meanwhile, say) leaves the offer as it was."""
+    async with use_case(session):
+        offer = await own_offer(session, client, offer_id)
+        if offer is None or offer.slot_id is None or offer.expires_at <= now:
+            raise OfferGone
+        slot_id = offer.slot_id
+        claimed = await session.execute(
+            update(WaitlistOffer)
+            .where(WaitlistOffer.id == offer_id, WaitlistOffer.status == OfferStatus.open)
+            .values(status=OfferStatus.taken, answered_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        handed = await session.execute(
+            update(Slot)
+            .where(Slot.id == slot_id, Slot.status == SlotStatus.offered)
+            .values(status=SlotStatus.free)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1 or handed.rowcount != 1:  # type: ignore[attr-defined]
+            raise OfferGone
+        booking = await bookings.book_within(
+            session, client=client, slot_id=slot_id, format=format, rules=rules, now=now, hold=hold
+        )
+        await session.execute(
+            update(WaitlistOffer)
+            .where(WaitlistOffer.id == offer_id)
+            .values(booking_id=booking.id)
+            .execution_options(synchronize_session=False)
+        )
+        await record_event(session, TAKEN_EVENT, now)
+    return booking
+
+
+async def decline(
+    session: AsyncSession,
+    *,
+    client: User,
+    offer_id: int,
+    rules: Rules,
+    now: datetime,
+    minutes: int,
+    per_day: int,
+) -> bool:
+    """The client does not want the offered time: it goes to the next wait at once. False
+    when the offer is not the client's or no longer open."""
+    async with use_case(session):
+        offer = await own_offer(session, client, offer_id)
+        if offer is None:
+            return False
+        closed = await waitlist.close_offers(
+            session, WaitlistOffer.id == offer_id, OfferStatus.declined, now
+        )
+        if not closed:
+            return False
+        await make_offers(
+            session,
+            rules=rules,
+            now=now,
+            minutes=minutes,
+            per_day=per_day,
+            therapist_ids=[offer.therapist_id],
+        )
+    return True
+
+
+async def leave_waiting(
+    session: AsyncSession,
+    *,
+    client: User,
+    entry_id: int,
+    rules: Rules,
+    now: datetime,
+    minutes: int,
+    per_day: int,
+) -> bool:
+    """The client leaves a wait; a time it held goes to the next wait at once."""
+    async with use_case(session):
+        entry = await session.get(WaitlistEntry, entry_id)
+        if entry is None or entry.client_id != client.id:
+            return False
+        ended = await waitlist.end(session, WaitlistEntry.id == entry_id, WaitStatus.left, now)
+        if not ended:
+            return False
+        await make_offers(
+            session,
+            rules=rules,
+            now=now,
+            minutes=minutes,
+            per_day=per_day,
+            therapist_ids=[entry.therapist_id],
+        )
+    return True
+
+
+async def offer_counts(session: AsyncSession, since: datetime) -> tuple[int, int]:
+    """Offers made and offers booked since a moment, for /stats (anonymous counts that
+    stay after an erasure)."""
+    counts = dict(
+        (
+            await session.execute(
+                select(FunnelEvent.kind, func.count())
+                .where(
+                    FunnelEvent.kind.in_((OFFERED_EVENT, TAKEN_EVENT)),
+                    FunnelEvent.created_at >= since,
+                )
+                .group_by(FunnelEvent.kind)
+            )
+        ).tuples()
+    )
+    return int(counts.get(OFFERED_EVENT, 0)), int(counts.get(TAKEN_EVENT, 0))
