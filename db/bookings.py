@@ -139,12 +139,6 @@ async def slot_for_booking(session: AsyncSession, slot_id: int) -> SlotView | No
     return SlotView(row[0], row[1]) if row else None
 
 
-def offers(therapist: Therapist, format: str) -> bool:
-    return (format == "individual" and therapist.offers_individual) or (
-        format == "couple" and therapist.offers_couple
-    )
-
-
 async def check_bookable(
     session: AsyncSession,
     slot_id: int,
@@ -159,7 +153,7 @@ async def check_bookable(
     view = await slot_for_booking(session, slot_id)
     if view is None or not view.therapist.active or view.slot.status == SlotStatus.blocked:
         raise SlotUnavailable
-    if format is not None and not offers(view.therapist, format):
+    if format is not None and not waitlist.offers_format(view.therapist, format):
         raise SlotUnavailable
     refusal = rules.can_book(view.slot.starts_at, now)
     if refusal is not None:

@@ -98,15 +98,13 @@ async def make_offers(
     which = [WaitlistEntry.status == WaitStatus.waiting, WaitlistEntry.until > now]
     if therapist_ids is not None:
         which.append(WaitlistEntry.therapist_id.in_(therapist_ids))
-    rows = (
-        await session.execute(
-            select(WaitlistEntry, User, Questionnaire.format)
-            .join(User, User.id == WaitlistEntry.client_id)
-            .outerjoin(Questionnaire, Questionnaire.user_id == User.id)
-            .where(*which, User.deleted_at.is_(None))
-            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
-        )
-    ).tuples()
+    rows = await session.execute(
+        select(WaitlistEntry, User, Questionnaire.format)
+        .join(User, User.id == WaitlistEntry.client_id)
+        .outerjoin(Questionnaire, Questionnaire.user_id == User.id)
+        .where(*which, User.deleted_at.is_(None))
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    )
     lines: dict[int, list[tuple[WaitlistEntry, User, str]]] = defaultdict(list)
     for entry, client, format_ in rows:
         lines[entry.therapist_id].append((entry, client, format_ or "individual"))
@@ -138,7 +136,7 @@ async def make_offers(
         for entry, client, format_ in line:
             if not free:
                 break
-            if entry.id in open_waits or not bookings.offers(therapist, format_):
+            if entry.id in open_waits or not waitlist.offers_format(therapist, format_):
                 continue
             if await _offers_today(session, client, now) >= per_day:
                 continue
@@ -263,6 +261,7 @@ async def join(
     days: str,
     time_of_day: str,
     wait_days: int,
+    format: str,
     rules: Rules,
     now: datetime,
     minutes: int,
@@ -277,6 +276,7 @@ async def join(
             days=days,
             time_of_day=time_of_day,
             wait_days=wait_days,
+            format=format,
             now=now,
         )
         await make_offers(
@@ -418,6 +418,6 @@ async def offer_counts(session: AsyncSession, since: datetime) -> tuple[int, int
                 )
                 .group_by(FunnelEvent.kind)
             )
-        ).tuples()
+        )
     )
     return int(counts.get(OFFERED_EVENT, 0)), int(counts.get(TAKEN_EVENT, 0))

@@ -36,7 +36,14 @@ TIMES = (*TIME_OF_DAY, ANY)
 
 
 class CannotWait(Exception):
-    """The therapist is not in the catalogue (any more)."""
+    """The therapist is not in the catalogue (any more), or does not see clients in the
+    client's format."""
+
+
+def offers_format(therapist: Therapist, format: str) -> bool:
+    return (format == "individual" and therapist.offers_individual) or (
+        format == "couple" and therapist.offers_couple
+    )
 
 
 def valid(days: str, time_of_day: str, wait_days: int | None = None) -> bool:
@@ -58,7 +65,7 @@ async def waiting_of(session: AsyncSession, client: User) -> list[Waiting]:
         .where(WaitlistEntry.client_id == client.id, WaitlistEntry.status == WaitStatus.waiting)
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
     )
-    return [Waiting(entry, therapist) for entry, therapist in rows.tuples()]
+    return [Waiting(entry, therapist) for entry, therapist in rows]
 
 
 async def waiting_for(
@@ -81,6 +88,7 @@ async def join_within(
     days: str,
     time_of_day: str,
     wait_days: int,
+    format: str,
     now: datetime,
 ) -> WaitlistEntry:
     """Wait for the therapist's time on these days and at this time of day (part of a use
@@ -89,7 +97,7 @@ async def join_within(
     if not valid(days, time_of_day, wait_days):
         raise ValueError("not a waitlist choice")
     therapist = await session.get(Therapist, therapist_id)
-    if therapist is None or not therapist.active:
+    if therapist is None or not therapist.active or not offers_format(therapist, format):
         raise CannotWait
     values: dict[str, Any] = {
         "days": days,
@@ -234,4 +242,4 @@ async def sizes(session: AsyncSession, *, top: int = 5) -> Sizes:
         .order_by(count.desc(), Therapist.id)
         .limit(top)
     )
-    return Sizes(int(total or 0), [(therapist, int(n)) for therapist, n in rows.tuples()])
+    return Sizes(int(total or 0), [(therapist, int(n)) for therapist, n in rows])

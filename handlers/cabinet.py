@@ -17,7 +17,7 @@ from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock
-from db import bookings, catalog, payments, series, users
+from db import bookings, catalog, payments, series, users, waitlist
 from db.models import Booking, BookingStatus, Therapist
 from handlers.shared.cards import (
     Catalog,
@@ -66,6 +66,7 @@ from keyboards.series import (
     series_buttons,
     start_button,
 )
+from keyboards.waitlist import wait_button, waits_button
 
 HISTORY_PAGE = 5
 UPCOMING_SHOWN = 8
@@ -104,6 +105,17 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     if therapist is not None:
         lines.append(t("cabinet-therapist", name=local_name(therapist, t.language)))
     lines += [t("cabinet-series", pattern=pattern) for _, pattern in patterns]
+    waits = await waitlist.waiting_of(flow.session, user)
+    if waits:
+        names = ", ".join(local_name(item.therapist, t.language) for item in waits)
+        lines.append(t("cabinet-waiting", names=names))
+    waiting = [waits_button(t, len(waits))] if waits else []
+    if (
+        therapist is not None
+        and therapist.active
+        and all(item.therapist.id != therapist.id for item in waits)
+    ):
+        waiting.append(wait_button(t, therapist.id))
     if upcoming:
         lines.append(t("cabinet-upcoming", zone=flow.timezone))
         lines += [
@@ -124,6 +136,7 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
         has_therapist=therapist is not None,
         therapist_id=therapist.id if therapist is not None else None,
         series=series_buttons(t, patterns),
+        waiting=waiting,
     )
     if edit is None and therapist is not None and has_portrait(therapist):
         sent = await flow.bot.send_photo(

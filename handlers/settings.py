@@ -11,11 +11,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
+from bot.formatting import local_name
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
-from db import bookings, schedule, users
+from db import bookings, schedule, users, waitlist
 from db.models import User
 from handlers.shared.cards import Catalog, cancel_list
 from handlers.shared.flow import (
@@ -271,6 +272,15 @@ async def _show_my_data(flow: ClientFlow) -> None:
         answers = saved_answers(saved)
         summary, _ = await render_summary(t, answers, flow.session, user, flow.timezone)
         lines.append(summary.split("\n", 2)[-1])
+    for item in await waitlist.waiting_of(flow.session, user):
+        lines.append(
+            t(
+                "my-data-waiting",
+                name=local_name(item.therapist, t.language),
+                days=t(f"days-{item.entry.days}"),
+                time=t(f"time-{item.entry.time_of_day}"),
+            )
+        )
     lines += ["", t("my-data-footer")]
     await flow.bot.send_message(flow.chat_id, "\n".join(lines))
 

@@ -30,7 +30,7 @@ from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
-from db import bookings, schedule, series
+from db import bookings, schedule, series, waitlist
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
@@ -174,6 +174,10 @@ async def on_schedule(
             lines.append(t("schedule-free", count=free_count))
         elif not sessions:
             lines.append(t("schedule-nothing"))
+    waiting = await waitlist.waiting_count(session, therapist.id)
+    if waiting:
+        # How many clients wait for a freed time (a cancellation, new hours); not who.
+        lines += ["", t("schedule-waiting", count=waiting)]
     if buttons:
         lines += ["", t("schedule-hint")]
     await message.answer("\n".join(lines), reply_markup=schedule_keyboard(buttons[:40]))

@@ -132,6 +132,7 @@ async def on_wait_join(
     if callback_data.wait not in WAITS:
         await callback.answer(t("stale-button-short"))
         return
+    questionnaire = await users.get_questionnaire(flow.session, flow.user)
     try:
         entry = await offers.join(
             flow.session,
@@ -140,6 +141,7 @@ async def on_wait_join(
             days=callback_data.days,
             time_of_day=callback_data.time,
             wait_days=callback_data.wait,
+            format=questionnaire.format if questionnaire else "individual",
             rules=rules,
             now=clock.now(),
             minutes=settings.waitlist_offer_minutes,

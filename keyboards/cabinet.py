@@ -77,14 +77,15 @@ def cabinet_keyboard(
     has_therapist: bool,
     therapist_id: int | None = None,
     series: Sequence[InlineKeyboardButton] = (),
+    waiting: Sequence[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
     """`bookings`: (id, label) of upcoming sessions; `therapist_id`: the current therapist;
-    `series`: a button for each regular time."""
+    `series`: a button for each regular time; `waiting`: the waitlist's buttons."""
     builder = InlineKeyboardBuilder()
     for booking_id, label in bookings:
         builder.button(text=label, callback_data=OpenBooking(booking_id=booking_id))
     builder.adjust(1)
-    for button in series:
+    for button in (*series, *waiting):
         builder.row(button)
     if therapist_id is not None:
         builder.row(write_therapist_button(t, therapist_id))

@@ -19,9 +19,9 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import ChartTexts, stats_chart
-from bot.formatting import when_text
+from bot.formatting import local_name, when_text
 from bot.rules.timezones import zone
-from db import admin_reports, audit
+from db import admin_reports, audit, offers, waitlist
 from handlers.admin.common import TEXT_LIMIT, Admin, fit, local_midnight, parse_day
 
 AUDIT_SHOWN = 30
@@ -49,6 +49,22 @@ EXPORTS: dict[str, Exporter] = {
 
 def _share(count: int, base: int) -> str:
     return f"{count * 100 // base}%" if base else "—"
+
+
+async def _waitlist_lines(admin: Admin, since: datetime) -> list[str]:
+    """How many wait now (the longest lines), and how many offers turned into bookings."""
+    t = admin.t
+    sizes = await waitlist.sizes(admin.session)
+    offered, booked = await offers.offer_counts(admin.session, since)
+    lines = [t("adm-waitlist-title"), t("adm-waitlist-size", count=sizes.waiting)]
+    lines += [
+        t("adm-waitlist-line", name=local_name(therapist, t.language), count=count)
+        for therapist, count in sizes.therapists
+    ]
+    lines.append(
+        t("adm-waitlist-offers", offered=offered, booked=booked, share=_share(booked, offered))
+    )
+    return lines
 
 
 async def on_stats(message: Message, admin: Admin) -> None:
@@ -96,6 +112,7 @@ async def on_stats(message: Message, admin: Admin) -> None:
         t("adm-source-line", source=source, count=count, share=_share(count, start_count))
         for source, count in numbers.sources
     ]
+    lines += ["", *await _waitlist_lines(admin, now - timedelta(days=30))]
     await admin.send("\n".join(lines))
 
     texts = ChartTexts(

@@ -3,6 +3,7 @@ cmd-my = My sessions
 
 cabinet-title = <b>My sessions</b>
 cabinet-therapist = Your therapist: <b>{ $name }</b>
+cabinet-waiting = 🔔 Waiting for a free time: { $names }
 cabinet-none = No upcoming sessions.
 cabinet-upcoming = Upcoming sessions (times in { $zone }):
 cabinet-line = • { $when } — { $status }

@@ -49,6 +49,7 @@ my-data-none = Nothing is stored about you.
 my-data-consent = Consent given: { $date }
 my-data-language = Language: { $language }
 my-data-no-questionnaire = The questionnaire is not filled in yet.
+my-data-waiting = Waiting for a time with { $name }: { $days }, { $time }
 my-data-footer = Erase everything: /delete_me
 
 delete-confirm =

@@ -236,6 +236,11 @@ adm-chart-bookings = Записи
 adm-funnel-chart = Воронка за 30 дней
 adm-stats-chart-caption = Записи по периодам и воронка за 30 дней.
 
+adm-waitlist-title = <b>Лист ожидания</b>
+adm-waitlist-size = Ждут свободного времени сейчас: { $count }
+adm-waitlist-line = • { $name }: { $count }
+adm-waitlist-offers = За 30 дней предложено освободившихся времён: { $offered }, записались: { $booked } ({ $share })
+
 ## Export
 
 adm-export-usage =

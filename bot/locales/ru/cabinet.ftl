@@ -3,6 +3,7 @@ cmd-my = Мои сессии
 
 cabinet-title = <b>Мои сессии</b>
 cabinet-therapist = Ваш терапевт: <b>{ $name }</b>
+cabinet-waiting = 🔔 Ждёте свободного времени: { $names }
 cabinet-none = Предстоящих сессий нет.
 cabinet-upcoming = Ближайшие сессии (время { $zone }):
 cabinet-line = • { $when } — { $status }

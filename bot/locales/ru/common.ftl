@@ -48,6 +48,7 @@ my-data-none = О вас ничего не хранится.
 my-data-consent = Согласие дано: { $date }
 my-data-language = Язык: { $language }
 my-data-no-questionnaire = Анкета ещё не заполнена.
+my-data-waiting = Ожидание времени у { $name }: { $days }, { $time }
 my-data-footer = Удалить всё: /delete_me
 
 delete-confirm =

@@ -31,6 +31,7 @@ schedule-day = <b>{ $day }</b>
 schedule-session = • { $time } — { $client } ({ $status })
 schedule-free = свободно: { $count }
 schedule-nothing = нет сессий и свободного времени
+schedule-waiting = 🔔 Ждут, когда у вас освободится время: { $count }. Новые часы работы или отменённая сессия сразу уйдут им по очереди.
 schedule-hint = Нажмите на сессию, чтобы написать клиенту или отметить, как она прошла.
 
 tbooking-card =
