@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # gets at most this many offers a day.
     waitlist_offer_minutes: int = Field(default=30, ge=1, le=24 * 60)
     waitlist_max_offers_per_day: int = Field(default=3, ge=1)
+    # A therapist who confirms bookings answers a request within this many hours (or by
+    # the minimum notice before the session, whichever is sooner); then it lapses.
+    approval_hours: int = Field(default=24, ge=1, le=24 * 7)
 
     # Reminders and the outgoing path.
     reminders_before: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("24h,1h")
@@ -177,6 +180,13 @@ class Settings(BaseSettings):
                 pay_by=timedelta(hours=self.free_cancel_hours),
             ),
         )
+
+    def payment_hold(self) -> timedelta | None:
+        """How long a booked time is held for its payment; None when sessions are not
+        paid in the bot."""
+        if self.payments_mode == "off":
+            return None
+        return timedelta(minutes=self.payment_hold_minutes)
 
     def invoice_price(self, roubles: int) -> Price:
         """What an invoice for a session at this price asks, in the configured currency."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit
-from db.models import Therapist, TherapistInvite, Topic
+from db.models import Approval, Therapist, TherapistInvite, Topic
 
 INVITE_TTL = timedelta(days=7)
 # Columns an admin may change on a therapist; topics and the photo have their own calls.
@@ -202,6 +202,27 @@ async def set_therapist_active(
             action="therapist.activate" if active else "therapist.deactivate",
             target=therapist_target(therapist_id),
             now=now,
+        )
+        await session.commit()
+    return therapist
+
+
+async def set_therapist_approval(
+    session: AsyncSession, therapist_id: int, mode: str, *, actor: int, now: datetime
+) -> Therapist | None:
+    """Whether the therapist confirms bookings first (`db.models.Approval`); audited."""
+    therapist = await session.get(Therapist, therapist_id)
+    if therapist is None:
+        return None
+    if therapist.approval != mode:
+        therapist.approval = Approval(mode)
+        audit.add(
+            session,
+            actor=actor,
+            action="therapist.approval",
+            target=therapist_target(therapist_id),
+            now=now,
+            details={"mode": mode},
         )
         await session.commit()
     return therapist

@@ -743,6 +743,7 @@ async def erase_client(
             )
         ]
         await waitlist.erase(session, client.id, now)
+        await erasure.erase_requests(session, client.id, now)
         await empty_profile(session, client, now)
         await erasure.erase_traces(session, client.id, telegram_id)
     return done

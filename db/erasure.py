@@ -4,10 +4,23 @@ to a Telegram account or keeps what the person wrote. Part of the erasure use ca
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry, Booking, FsmRecord, RelayedMessage
+from db import outbox
+from db.models import (
+    OPEN_REQUEST_STATUSES,
+    AuditEntry,
+    Booking,
+    BookingRequest,
+    FsmRecord,
+    RelayedMessage,
+    Slot,
+    SlotStatus,
+)
+from db.outbox import To
 from db.transactions import use_case
 
 
@@ -20,6 +33,41 @@ async def forget_conversations(session: AsyncSession, telegram_id: int) -> None:
     mine = [key for key in keys if key.split(":")[2:3] == [str(telegram_id)]]
     if mine:
         await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(mine)))
+
+
+async def erase_requests(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """Booking requests (`db.requests`): open ones are withdrawn (their times free again,
+    the therapist told the time only), and every request goes, with the client's note."""
+    open_requests = await session.execute(
+        select(
+            BookingRequest.therapist_id,
+            BookingRequest.starts_at,
+            BookingRequest.slot_id,
+            BookingRequest.proposed_slot_id,
+            BookingRequest.proposed_starts_at,
+        ).where(
+            BookingRequest.client_id == user_id,
+            BookingRequest.status.in_(OPEN_REQUEST_STATUSES),
+        )
+    )
+    for therapist_id, starts_at, slot_id, proposed_id, proposed_at in open_requests.all():
+        held = [held_id for held_id in (slot_id, proposed_id) if held_id is not None]
+        if held:
+            await session.execute(
+                update(Slot)
+                .where(Slot.id.in_(held), Slot.status == SlotStatus.requested)
+                .values(status=SlotStatus.free)
+                .execution_options(synchronize_session=False)
+            )
+        when = proposed_at or starts_at
+        await outbox.notify(
+            session,
+            To.therapist,
+            "request-withdrawn",
+            now,
+            details={"therapist": therapist_id, "starts_at": when.isoformat()},
+        )
+    await session.execute(delete(BookingRequest).where(BookingRequest.client_id == user_id))
 
 
 async def erase_traces(session: AsyncSession, user_id: int, telegram_id: int | None) -> None:

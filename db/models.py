@@ -38,6 +38,7 @@ class SlotStatus(enum.StrEnum):
     booked = "booked"
     blocked = "blocked"
     offered = "offered"  # held for a waiting client for a while (`WaitlistOffer`)
+    requested = "requested"  # held while the therapist answers a request (`BookingRequest`)
 
 
 class BookingStatus(enum.StrEnum):
@@ -158,6 +159,8 @@ class Therapist(Base):
     # Bit n-1 for topic id n (1–63), kept by triggers on therapist_topics (migration 0007);
     # read by the catalogue's search only.
     topic_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Whether the therapist confirms bookings first (`Approval`): auto, first, every.
+    approval: Mapped[str] = mapped_column(String(8), default="auto", server_default="auto")
 
     topics: Mapped[list[Topic]] = relationship(secondary="therapist_topics", lazy="selectin")
 
@@ -334,6 +337,58 @@ class SeriesSkip(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     reason: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+
+
+class Approval(enum.StrEnum):
+    auto = "auto"  # every booking is final at once
+    first = "first"  # a new client's first booking waits for the therapist's answer
+    every = "every"  # every booking waits for the therapist's answer
+
+
+class RequestStatus(enum.StrEnum):
+    pending = "pending"  # waits for the therapist's answer
+    proposed = "proposed"  # the therapist proposed another time; waits for the client
+    accepted = "accepted"  # became a booking
+    declined = "declined"  # by the therapist
+    refused = "refused"  # the client said no to the proposed time
+    withdrawn = "withdrawn"  # by the client
+    lapsed = "lapsed"  # no answer in time
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.pending, RequestStatus.proposed)
+
+
+class BookingRequest(Base):
+    """A booking that waits for the therapist's answer: its time (`slot_id`, then the
+    proposed one) is held as `requested`, and it becomes an ordinary booking when accepted.
+    `note` is the client's optional words to the therapist: health-related, shown only to
+    that therapist, erased with the client's data, never logged."""
+
+    __tablename__ = "booking_requests"
+    __table_args__ = (
+        Index("ix_requests_due", "status", "answer_due_at"),
+        Index("ix_requests_client", "client_id", "status"),
+        Index("ix_requests_therapist", "therapist_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime]
+    format: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.pending)
+    created_at: Mapped[datetime]
+    answer_due_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(16))
+    # The time the therapist proposed instead (held the same way), and when.
+    proposed_slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("slots.id", ondelete="SET NULL")
+    )
+    proposed_starts_at: Mapped[datetime | None]
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
 
 
 class WaitStatus(enum.StrEnum):

@@ -17,7 +17,7 @@ from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock
-from db import bookings, catalog, payments, series, users, waitlist
+from db import bookings, catalog, payments, requests, series, users, waitlist
 from db.models import Booking, BookingStatus, Therapist
 from handlers.shared.cards import (
     Catalog,
@@ -59,6 +59,7 @@ from keyboards.cabinet import (
     move_keyboard,
 )
 from keyboards.menu import MenuAction, MenuItem
+from keyboards.requests import withdraw_button
 from keyboards.series import (
     SeriesCancelScope,
     move_scope_keyboard,
@@ -105,11 +106,25 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     if therapist is not None:
         lines.append(t("cabinet-therapist", name=local_name(therapist, t.language)))
     lines += [t("cabinet-series", pattern=pattern) for _, pattern in patterns]
+    asked = await requests.open_of(flow.session, user)
+    withdraws = []
+    for request in asked:
+        asked_of = await flow.session.get(Therapist, request.therapist_id)
+        assert asked_of is not None
+        when = when_text(t, request.proposed_starts_at or request.starts_at, flow.timezone)
+        lines.append(
+            t(
+                f"cabinet-request-{request.status}",
+                name=local_name(asked_of, t.language),
+                when=when,
+            )
+        )
+        withdraws.append(withdraw_button(t, request.id, t("cabinet-request-withdraw", when=when)))
     waits = await waitlist.waiting_of(flow.session, user)
     if waits:
         names = ", ".join(local_name(item.therapist, t.language) for item in waits)
         lines.append(t("cabinet-waiting", names=names))
-    waiting = [waits_button(t, len(waits))] if waits else []
+    waiting = [*withdraws, *([waits_button(t, len(waits))] if waits else [])]
     if (
         therapist is not None
         and therapist.active

@@ -13,16 +13,18 @@ from bot.config import Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.matching import RELAXATIONS
-from db import bookings, users
+from db import bookings, requests, users
 from db.models import Therapist
 from handlers.shared.cards import TEXT_LIMIT, Catalog, caption
 from handlers.shared.guards import for_clients
-from handlers.shared.screens import screen_of, text_screen
+from handlers.shared.memory import REQUEST, RequestData
+from handlers.shared.screens import screen_of, show, text_screen
 from keyboards.catalog import (
     BookSlot,
     CardDay,
     CardMore,
     CardPage,
+    FindOthers,
     Relax,
     SlotPick,
     confirm_keyboard,
@@ -122,6 +124,12 @@ async def on_slot(
         return
     await callback.answer()
     therapist = view.therapist
+    if await requests.needs_approval(cards.session, therapist, user):
+        # The therapist answers first: a request, with an optional note.
+        await REQUEST.save(cards.state, RequestData(slot_id=view.slot.id))
+        text, markup = cards.request_screen(view, None)
+        await cards.bot.send_message(cards.chat_id, text, reply_markup=markup)
+        return
     text = t(
         "slot-confirm",
         name=local_name(therapist, t.language),
@@ -146,6 +154,13 @@ async def on_book(
     questionnaire = await users.get_questionnaire(session, user)
     view = await bookings.slot_for_booking(session, callback_data.slot_id)
     therapist_id = view.therapist.id if view else None
+    if view is not None and await requests.needs_approval(session, view.therapist, user):
+        # The therapist started confirming bookings since this screen was shown.
+        await callback.answer()
+        await REQUEST.save(cards.state, RequestData(slot_id=view.slot.id))
+        text, markup = cards.request_screen(view, None)
+        await show(cards.bot, cards.chat_id, text, markup, edit=text_screen(screen_of(callback)))
+        return
     try:
         booking = await bookings.book(
             session,
@@ -170,8 +185,18 @@ async def on_book(
     await cards.booked(booking, edit=text_screen(screen_of(callback)))
 
 
+async def on_find_others(
+    callback: CallbackQuery, callback_data: FindOthers, cards: Catalog
+) -> None:
+    """After a therapist declined or did not answer: the matches without them."""
+    await callback.answer()
+    await cards.exclude(callback_data.therapist_id)
+    await cards.open()
+
+
 def create_router() -> Router:
     router = for_clients("catalog")
+    router.callback_query.register(on_find_others, FindOthers.filter())
     router.callback_query.register(on_page, CardPage.filter())
     router.callback_query.register(on_page, CardDay.filter())
     router.callback_query.register(on_more, CardMore.filter())

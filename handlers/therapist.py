@@ -63,6 +63,7 @@ THERAPIST_COMMANDS = (
     ("availability", "tcmd-availability"),
     ("clients", "tcmd-clients"),
     ("calendar", "tcmd-calendar"),
+    ("confirmations", "tcmd-confirmations"),
     ("language", "tcmd-language"),
     ("help", "tcmd-help"),
 )

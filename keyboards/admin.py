@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -110,6 +111,13 @@ class RefundsView(CallbackData, prefix="adrv"):
     pass
 
 
+class TherapistApproval(CallbackData, prefix="adap"):
+    """Carries the wanted confirmation mode (`db.models.Approval`), not "next"."""
+
+    therapist_id: Id
+    mode: Literal["auto", "first", "every"]
+
+
 class RefundDone(CallbackData, prefix="adrd"):
     refund_id: Id
     sure: bool = False
@@ -120,6 +128,7 @@ ADMIN_CALLBACKS: tuple[type[CallbackData], ...] = (
     TherapistOpen,
     TherapistEdit,
     TherapistActive,
+    TherapistApproval,
     TherapistInvite,
     TherapistBookings,
     AddTherapist,
@@ -245,6 +254,16 @@ def therapist_keyboard(
             text=t("adm-btn-invite"),
             callback_data=TherapistInvite(therapist_id=therapist.id).pack(),
         ),
+    )
+    modes = ("auto", "first", "every")
+    following = (
+        modes[(modes.index(therapist.approval) + 1) % 3] if therapist.approval in modes else "auto"
+    )
+    builder.row(
+        InlineKeyboardButton(
+            text=t("adm-btn-approval", mode=t(f"approval-{therapist.approval}")),
+            callback_data=TherapistApproval(therapist_id=therapist.id, mode=following).pack(),
+        )
     )
     builder.row(
         InlineKeyboardButton(

@@ -40,6 +40,18 @@ class BookSlot(CallbackData, prefix="bk"):
     slot_id: Id
 
 
+class FindOthers(CallbackData, prefix="fo"):
+    """The matches without this therapist (who declined or did not answer)."""
+
+    therapist_id: Id
+
+
+def find_others_keyboard(t: Texts, therapist_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("find-others"), callback_data=FindOthers(therapist_id=therapist_id))
+    return builder.as_markup()
+
+
 class Relax(CallbackData, prefix="rx"):
     kind: str
 

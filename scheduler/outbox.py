@@ -138,6 +138,8 @@ class OutboxJob:
                     letter.chat_id, letter.text, reply_markup=letter.markup
                 )
                 statuses.append(delivery.status)
+                if letter.invoice is not None and delivery.status == "sent":
+                    await self.outgoing.call(letter.invoice)
                 if letter.document is not None and delivery.status == "sent":
                     # Told already: a file that fails is not worth telling them twice.
                     await self.outgoing.call(

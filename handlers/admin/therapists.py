@@ -49,6 +49,7 @@ from keyboards.admin import (
     AddTherapist,
     DialogChoice,
     TherapistActive,
+    TherapistApproval,
     TherapistEdit,
     TherapistInvite,
     TherapistOpen,
@@ -123,6 +124,27 @@ async def on_active(callback: CallbackQuery, callback_data: TherapistActive, adm
     await callback.answer(
         admin.t("adm-activated") if therapist.active else admin.t("adm-deactivated")
     )
+    await show_card(admin, therapist, screen_of(callback))
+
+
+async def on_approval(
+    callback: CallbackQuery, callback_data: TherapistApproval, admin: Admin
+) -> None:
+    if await refused(callback, admin):
+        return
+    therapist = await admin_catalog.set_therapist_approval(
+        admin.session,
+        callback_data.therapist_id,
+        callback_data.mode,
+        actor=admin.actor,
+        now=admin.now(),
+    )
+    if therapist is None:
+        await callback.answer(
+            admin.t("adm-therapist-unknown", id=callback_data.therapist_id), show_alert=True
+        )
+        return
+    await callback.answer(admin.t("approval-saved"))
     await show_card(admin, therapist, screen_of(callback))
 
 
@@ -483,6 +505,7 @@ def create_router() -> Router:
     router.callback_query.register(on_page, TherapistsPage.filter())
     router.callback_query.register(on_open, TherapistOpen.filter())
     router.callback_query.register(on_active, TherapistActive.filter())
+    router.callback_query.register(on_approval, TherapistApproval.filter())
     router.callback_query.register(on_invite_button, TherapistInvite.filter())
     router.callback_query.register(on_add_button, AddTherapist.filter())
     router.callback_query.register(on_edit, TherapistEdit.filter())

@@ -42,6 +42,7 @@ from keyboards.catalog import (
     relax_keyboard,
 )
 from keyboards.menu import MenuAction, MenuItem, main_menu
+from keyboards.requests import request_confirm_keyboard
 from keyboards.series import after_booking_keyboard
 
 CAPTION_LIMIT = 1024
@@ -533,9 +534,28 @@ class Catalog:
 
     def hold(self) -> timedelta | None:
         """How long a booking is held for payment; None when sessions are not paid here."""
-        if self.settings.payments_mode == "off":
-            return None
-        return timedelta(minutes=self.settings.payment_hold_minutes)
+        return self.settings.payment_hold()
+
+    def request_screen(
+        self, view: bookings.SlotView, note: str | None
+    ) -> tuple[str, InlineKeyboardMarkup]:
+        """The confirmation of a time whose therapist confirms bookings first: a request,
+        with the client's optional note for the therapist."""
+        t, user, therapist = self.t, self.user, view.therapist
+        lines = [
+            t(
+                "request-confirm",
+                name=local_name(therapist, t.language),
+                when=when_text(t, view.slot.starts_at, user.timezone),
+                zone=user.timezone,
+                minutes=therapist.session_minutes,
+                price=money(therapist.price),
+                hours=self.settings.approval_hours,
+            )
+        ]
+        lines.append(t("request-note-shown", note=note) if note else t("request-note-none"))
+        markup = request_confirm_keyboard(t, view.slot.id, has_note=bool(note))
+        return "\n\n".join(lines), markup
 
     async def booked(self, booking: Booking, *, edit: Message | None) -> None:
         """The screen after booking: "booked" and the calendar file, or, when payments are

@@ -111,6 +111,15 @@ class WritingData:
 
 
 @dataclass
+class RequestData:
+    """A request to a therapist who confirms bookings first, before it is sent: the time
+    and the client's note (health-related; erased with the conversation)."""
+
+    slot_id: int = -1
+    note: str | None = None
+
+
+@dataclass
 class HoursData:
     weekday: int = -1  # the day a working window is being typed for
 
@@ -136,3 +145,4 @@ WRITING = Kept(
     "writing", WritingData, legacy={"therapist_id": "relay_therapist", "client_id": "relay_client"}
 )
 HOURS = Kept("hours", HoursData, legacy={"weekday": "weekday"})
+REQUEST = Kept("request", RequestData)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from aiogram.methods import SendInvoice
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +28,12 @@ from bot.rules.timezones import zone
 from db import series, users
 from db.models import (
     Booking,
+    BookingRequest,
+    BookingStatus,
     Notice,
     OfferStatus,
     Refund,
+    RequestStatus,
     Series,
     Therapist,
     User,
@@ -38,8 +42,11 @@ from db.models import (
 )
 from db.outbox import To
 from handlers.shared.cards import calendar_file, series_calendar_file
+from handlers.shared.invoices import invoice_method
 from handlers.shared.series import series_pattern
+from keyboards.catalog import find_others_keyboard
 from keyboards.menu import MenuAction, MenuItem
+from keyboards.requests import proposal_keyboard, request_card_keyboard
 from keyboards.series import take_keyboard
 from keyboards.therapist import session_card_keyboard
 from keyboards.waitlist import offer_keyboard, wait_button
@@ -55,6 +62,8 @@ class Letter:
     # Sent after the text: the calendar file that takes a cancelled session out.
     document: BufferedInputFile | None = None
     caption: str | None = None
+    # Sent after the text: the invoice of a time held for its payment.
+    invoice: SendInvoice | None = None
 
 
 def amount_text(amount: int, currency: str) -> str:
@@ -89,6 +98,8 @@ class Notices:
             return self._to_admins(notice, booking, refund)
         if notice.event.startswith("waitlist-"):
             return await self._waitlist(session, notice.event, details)
+        if notice.event.startswith("request-"):
+            return await self._request(session, notice, booking, details)
         if booking is None:
             return []
         therapist = booking.therapist
@@ -240,6 +251,108 @@ class Notices:
         if not therapist.telegram_id:
             return []
         return [Letter(therapist.telegram_id, t(f"notify-{kind}", **values))]
+
+    # -- booking requests -------------------------------------------------------------
+
+    async def _request(
+        self,
+        session: AsyncSession,
+        notice: Notice,
+        booking: Booking | None,
+        details: dict[str, Any],
+    ) -> list[Letter]:
+        """A request to a therapist who confirms bookings first, and its answers."""
+        request = await session.get(BookingRequest, details.get("request"))
+        if request is None:
+            return await self._erased_request(session, notice, details)
+        therapist = await session.get(Therapist, request.therapist_id)
+        client = await session.get(User, request.client_id)
+        assert therapist is not None and client is not None
+        start = request.proposed_starts_at or request.starts_at
+        if notice.recipient == To.therapist:
+            if not therapist.telegram_id:
+                return []
+            t = self.translator.for_language(therapist.language or self.settings.default_language)
+            name = (client.first_name if client.deleted_at is None else None) or t(
+                "notice-client-erased"
+            )
+            values = {
+                "client": name,
+                "when": when_text(t, start, therapist.timezone),
+                "zone": therapist.timezone,
+            }
+            if notice.event != "request-new":
+                return [Letter(therapist.telegram_id, t(f"notify-{notice.event}", **values))]
+            if request.status != RequestStatus.pending:
+                return []  # answered or withdrawn before the card went out
+            text = t(
+                "notify-request-new",
+                format=t(f"format-{request.format}"),
+                topics=await client_topics(session, client, t.language),
+                note=request.note or "—",
+                due=when_text(t, request.answer_due_at, therapist.timezone),
+                **values,
+            )
+            return [Letter(therapist.telegram_id, text, request_card_keyboard(t, request.id))]
+        if client.telegram_id is None or client.deleted_at is not None:
+            return []
+        t = self.translator.for_language(client.language)
+        values = {
+            "name": local_name(therapist, t.language),
+            "when": when_text(t, start, client.timezone),
+            "zone": client.timezone,
+        }
+        event = notice.event
+        if event == "request-accepted" and booking is not None:
+            if booking.status == BookingStatus.pending_payment:
+                assert booking.hold_expires_at is not None
+                text = t(
+                    "notice-request-accepted-pay",
+                    until=when_text(t, booking.hold_expires_at, client.timezone),
+                    **values,
+                )
+                invoice = invoice_method(
+                    client.telegram_id, t, booking, therapist, client, self.settings
+                )
+                return [Letter(client.telegram_id, text, invoice=invoice)]
+            now = notice.created_at
+            place = await series.calendar_place(session, booking)
+            document = calendar_file(t, booking, therapist, client.timezone, now, place)
+            text = t("notice-request-accepted", **values)
+            return [Letter(client.telegram_id, text, None, document, t("book-ics-caption"))]
+        if event == "request-proposed":
+            if request.status != RequestStatus.proposed:
+                return []
+            due = when_text(t, request.answer_due_at, client.timezone)
+            text = t("notice-request-proposed", due=due, **values)
+            return [Letter(client.telegram_id, text, proposal_keyboard(t, request.id))]
+        if event == "request-declined":
+            reason = request.decline_reason
+            text = t(
+                "notice-request-declined",
+                reason=t(f"request-why-{reason}") if reason else "",
+                **values,
+            )
+            markup = find_others_keyboard(t, therapist.id)
+            return [Letter(client.telegram_id, text, markup)]
+        if event == "request-lapsed":
+            text = t("notice-request-lapsed", **values)
+            return [Letter(client.telegram_id, text, find_others_keyboard(t, therapist.id))]
+        raise ValueError(f"no client notice {event!r}")
+
+    async def _erased_request(
+        self, session: AsyncSession, notice: Notice, details: dict[str, Any]
+    ) -> list[Letter]:
+        """A request withdrawn by an erasure: the therapist hears of the time only."""
+        if notice.event != "request-withdrawn" or "starts_at" not in details:
+            return []
+        therapist = await session.get(Therapist, details.get("therapist"))
+        if therapist is None or not therapist.telegram_id:
+            return []
+        t = self.translator.for_language(therapist.language or self.settings.default_language)
+        when = when_text(t, datetime.fromisoformat(details["starts_at"]), therapist.timezone)
+        text = t("notify-request-erased", when=when, zone=therapist.timezone)
+        return [Letter(therapist.telegram_id, text)]
 
     # -- the waitlist -----------------------------------------------------------------
 

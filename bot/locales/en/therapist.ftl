@@ -6,6 +6,7 @@ invite-linked =
     /availability — working hours and days off
     /clients — your clients
     /calendar — your sessions in your phone's calendar
+    /confirmations — confirming bookings
     /language — language
     /help — help
 invite-invalid = This link is not valid: it has expired or has already been used. Please ask an administrator for a new one.
@@ -17,12 +18,14 @@ therapist-help =
     /availability — the weekly template, session length, breaks, days off and vacations
     /clients — your clients; write to a client
     /calendar — a link to subscribe your calendar (Google, Apple) to your sessions
+    /confirmations — confirm bookings yourself: new clients' first ones, all or none
     /language — the language of notices, reminders and these screens
     To answer a client: reply to their message or tap "Reply" under it.
 tcmd-schedule = Schedule
 tcmd-availability = Working hours
 tcmd-clients = Clients
 tcmd-calendar = Calendar
+tcmd-confirmations = Confirming bookings
 tcmd-language = Language
 tcmd-help = Help
 
