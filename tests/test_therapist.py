@@ -83,6 +83,7 @@ async def test_invite_links_once(practice: Harness, db_sessionmaker: Sessions, c
         "availability",
         "clients",
         "calendar",
+        "confirmations",
         "language",
         "help",
     ]

@@ -262,7 +262,8 @@ class Notices:
         details: dict[str, Any],
     ) -> list[Letter]:
         """A request to a therapist who confirms bookings first, and its answers."""
-        request = await session.get(BookingRequest, details.get("request"))
+        request_id = details.get("request")
+        request = await session.get(BookingRequest, request_id) if request_id else None
         if request is None:
             return await self._erased_request(session, notice, details)
         therapist = await session.get(Therapist, request.therapist_id)
