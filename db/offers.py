@@ -408,14 +408,13 @@ async def leave_waiting(
 async def offer_counts(session: AsyncSession, since: datetime) -> tuple[int, int]:
     """Offers made and offers booked since a moment, for /stats (anonymous counts that
     stay after an erasure)."""
-    counts = dict(
-        await session.execute(
-            select(FunnelEvent.kind, func.count())
-            .where(
-                FunnelEvent.kind.in_((OFFERED_EVENT, TAKEN_EVENT)),
-                FunnelEvent.created_at >= since,
-            )
-            .group_by(FunnelEvent.kind)
+    rows = await session.execute(
+        select(FunnelEvent.kind, func.count())
+        .where(
+            FunnelEvent.kind.in_((OFFERED_EVENT, TAKEN_EVENT)),
+            FunnelEvent.created_at >= since,
         )
+        .group_by(FunnelEvent.kind)
     )
+    counts = {kind: count for kind, count in rows}
     return int(counts.get(OFFERED_EVENT, 0)), int(counts.get(TAKEN_EVENT, 0))

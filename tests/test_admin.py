@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import pytest
 from aiogram.methods import SetMyCommands
@@ -66,6 +66,8 @@ def forged(cls: Any) -> str:
     def sample(annotation: Any) -> Any:
         if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
             return next(iter(annotation))  # a value the button may really carry
+        if get_origin(annotation) is Literal:
+            return get_args(annotation)[0]
         return samples[annotation]
 
     values = {name: sample(field.annotation) for name, field in cls.model_fields.items()}

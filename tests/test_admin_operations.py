@@ -347,6 +347,10 @@ async def test_stats_count_what_happened(
         "",
         "Откуда пришли за 30 дней (метка ссылки /start, доля от /start)",
         "Никто не пришёл по ссылке с меткой.",
+        "",
+        "Лист ожидания",
+        "Ждут свободного времени сейчас: 0",
+        "За 30 дней предложено освободившихся времён: 0, записались: 0 (—)",
     ]
     assert chart.photo is not None and "воронка" in chart.text
     [sent] = [c for c in practice.telegram.calls if isinstance(c, SendPhoto)]

@@ -29,7 +29,7 @@ from db.models import (
 from keyboards.catalog import SlotPick
 from keyboards.waitlist import OfferTake, WaitFor, WaitJoin
 from scheduler.waitlist import offer_freed_times
-from tests.conftest import ManualClock, make_settings, outbox_job
+from tests.conftest import ADMIN_ID, ManualClock, make_settings, outbox_job
 from tests.fake_telegram import Harness, Shown, TgUser
 from tests.flows import Profile, sign_up
 from tests.test_series import THERAPIST_CHAT, book_by_bot, linked_practice
@@ -232,6 +232,12 @@ async def test_freed_times_go_first_joined_first_and_an_expired_offer_passes_on(
     await outbox_job(practice, settings, db_sessionmaker, clock, translator).run()
     told = [s.text for s in practice.telegram.chats[THERAPIST_CHAT][therapist_seen:]]
     assert any("Борис" in text for text in told), told
+    # The admins' /stats: who waits now, and how many offers were booked.
+    admin = practice.user(ADMIN_ID, "Админ")
+    await admin.send("/stats")
+    report = next(s.text for s in reversed(admin.shown) if "Лист ожидания" in s.text)
+    assert "Ждут свободного времени сейчас: 2" in report, report
+    assert "предложено освободившихся времён: 3, записались: 1 (33%)" in report, report
     # A second tap on the same offer books nothing more.
     answer = await boris.tap(OfferTake(offer_id=boris_offer_id).pack())
     assert answer.show_alert and "больше не держится" in (answer.text or "")
