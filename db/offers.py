@@ -416,5 +416,5 @@ async def offer_counts(session: AsyncSession, since: datetime) -> tuple[int, int
         )
         .group_by(FunnelEvent.kind)
     )
-    counts = {kind: count for kind, count in rows}
+    counts = dict(rows.tuples().all())
     return int(counts.get(OFFERED_EVENT, 0)), int(counts.get(TAKEN_EVENT, 0))
