@@ -416,5 +416,5 @@ async def offer_counts(session: AsyncSession, since: datetime) -> tuple[int, int
         )
         .group_by(FunnelEvent.kind)
     )
-    counts = dict(rows.tuples().all())
+    counts: dict[str, int] = dict(rows.all())
     return int(counts.get(OFFERED_EVENT, 0)), int(counts.get(TAKEN_EVENT, 0))
