@@ -26,10 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.rules.matching import Preferences, slot_fits
 from bot.rules.policy import Rules
 from bot.rules.timezones import zone
-from db import bookings, outbox, waitlist
+from db import bookings, outbox, requests, waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
+    BookingRequest,
     FunnelEvent,
     OfferStatus,
     Questionnaire,
@@ -307,11 +308,13 @@ async def take(
     rules: Rules,
     now: datetime,
     hold: timedelta | None,
-) -> Booking:
+    hours: int,
+) -> Booking | BookingRequest:
     """Book the offered time. The offer must be the client's, open and not expired; the
     slot is handed from the offer to the booking inside one transaction, so nobody else
-    can take it in between. A refusal (the client booked something at that time
-    meanwhile, say) leaves the offer as it was."""
+    can take it in between. With a therapist who confirms this client's booking first,
+    the time becomes a request instead (`db.requests`), held the same way. A refusal (the
+    client booked something at that time meanwhile, say) leaves the offer as it was."""
     async with use_case(session):
         offer = await own_offer(session, client, offer_id)
         if offer is None or offer.slot_id is None or offer.expires_at <= now:
@@ -331,6 +334,20 @@ async def take(
         )
         if claimed.rowcount != 1 or handed.rowcount != 1:  # type: ignore[attr-defined]
             raise OfferGone
+        therapist = await session.get(Therapist, offer.therapist_id)
+        assert therapist is not None
+        await record_event(session, TAKEN_EVENT, now)
+        if await requests.needs_approval(session, therapist, client):
+            return await requests.ask_within(
+                session,
+                client=client,
+                slot_id=slot_id,
+                format=format,
+                note=None,
+                rules=rules,
+                now=now,
+                hours=hours,
+            )
         booking = await bookings.book_within(
             session, client=client, slot_id=slot_id, format=format, rules=rules, now=now, hold=hold
         )
@@ -340,7 +357,6 @@ async def take(
             .values(booking_id=booking.id)
             .execution_options(synchronize_session=False)
         )
-        await record_event(session, TAKEN_EVENT, now)
     return booking
 
 

@@ -133,28 +133,53 @@ async def ask(
     hours: int,
 ) -> BookingRequest:
     """Ask the therapist for the time; it is held until they answer or the request lapses."""
+    async with use_case(session):
+        request = await ask_within(
+            session,
+            client=client,
+            slot_id=slot_id,
+            format=format,
+            note=note,
+            rules=rules,
+            now=now,
+            hours=hours,
+        )
+    return request
+
+
+async def ask_within(
+    session: AsyncSession,
+    *,
+    client: User,
+    slot_id: int,
+    format: str,
+    note: str | None,
+    rules: Rules,
+    now: datetime,
+    hours: int,
+) -> BookingRequest:
+    """`ask` inside a use case that owns the transaction (a waitlist offer taken)."""
     if note is not None and len(note) > NOTE_LIMIT:
         raise ValueError("the note is too long")
-    async with use_case(session):
-        view = await bookings.check_bookable(session, slot_id, client, rules, now, format=format)
-        if await _client_busy(session, client, view.slot):
-            raise bookings.ClientBusy
-        await _hold(session, slot_id)
-        request = BookingRequest(
-            client_id=client.id,
-            therapist_id=view.therapist.id,
-            slot_id=slot_id,
-            starts_at=view.slot.starts_at,
-            format=format,
-            note=note or None,
-            status=RequestStatus.pending,
-            created_at=now,
-            answer_due_at=_due(now, view.slot.starts_at, rules, hours),
-        )
-        session.add(request)
-        await session.flush()
-        await outbox.notify(session, To.therapist, "request-new", now, details=_of(request))
-        await record_event(session, "request", now)
+    view = await bookings.check_bookable(session, slot_id, client, rules, now, format=format)
+    if await _client_busy(session, client, view.slot):
+        raise bookings.ClientBusy
+    await _hold(session, slot_id)
+    request = BookingRequest(
+        client_id=client.id,
+        therapist_id=view.therapist.id,
+        slot_id=slot_id,
+        starts_at=view.slot.starts_at,
+        format=format,
+        note=note or None,
+        status=RequestStatus.pending,
+        created_at=now,
+        answer_due_at=_due(now, view.slot.starts_at, rules, hours),
+    )
+    session.add(request)
+    await session.flush()
+    await outbox.notify(session, To.therapist, "request-new", now, details=_of(request))
+    await record_event(session, "request", now)
     return request
 
 

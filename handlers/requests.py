@@ -12,11 +12,11 @@ from datetime import date
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import when_text
 from bot.i18n import Texts
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
@@ -42,7 +42,6 @@ from keyboards.requests import (
     approval_keyboard,
     decline_keyboard,
     propose_keyboard,
-    withdraw_button,
 )
 
 
@@ -124,19 +123,7 @@ async def on_send(
         return
     await callback.answer()
     await REQUEST.clear(cards.state)
-    therapist = await flow.session.get(Therapist, request.therapist_id)
-    assert therapist is not None
-    text = t(
-        "request-sent",
-        name=local_name(therapist, t.language),
-        when=when_text(t, request.starts_at, user.timezone),
-        zone=user.timezone,
-        hours=settings.approval_hours,
-    )
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[[withdraw_button(t, request.id, t("request-withdraw"))]]
-    )
-    await show(cards.bot, cards.chat_id, text, markup, edit=text_screen(screen_of(callback)))
+    await cards.request_sent(request, edit=text_screen(screen_of(callback)))
 
 
 async def on_withdraw(

@@ -11,13 +11,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
-from bot.formatting import local_name
+from bot.formatting import local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
-from db import bookings, schedule, users, waitlist
-from db.models import User
+from db import bookings, requests, schedule, users, waitlist
+from db.models import Therapist, User
 from handlers.shared.cards import Catalog, cancel_list
 from handlers.shared.flow import (
     ClientFlow,
@@ -279,6 +279,17 @@ async def _show_my_data(flow: ClientFlow) -> None:
                 name=local_name(item.therapist, t.language),
                 days=t(f"days-{item.entry.days}"),
                 time=t(f"time-{item.entry.time_of_day}"),
+            )
+        )
+    for request in await requests.open_of(flow.session, user):
+        asked = await flow.session.get(Therapist, request.therapist_id)
+        assert asked is not None
+        lines.append(
+            t(
+                "my-data-request",
+                name=local_name(asked, t.language),
+                when=when_text(t, request.proposed_starts_at or request.starts_at, flow.timezone),
+                note=request.note or "—",
             )
         )
     lines += ["", t("my-data-footer")]

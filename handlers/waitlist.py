@@ -12,7 +12,7 @@ from bot.i18n import Texts
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
 from db import bookings, offers, users, waitlist
-from db.models import Therapist, WaitlistEntry
+from db.models import BookingRequest, Therapist, WaitlistEntry
 from handlers.shared.cards import Catalog, refusal_text
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
@@ -236,6 +236,7 @@ async def on_take(
             rules=cards.rules,
             now=cards.clock.now(),
             hold=cards.hold(),
+            hours=cards.settings.approval_hours,
         )
     except (offers.OfferGone, bookings.SlotTaken, bookings.SlotUnavailable):
         await callback.answer(t("offer-gone"), show_alert=True)
@@ -248,6 +249,10 @@ async def on_take(
         await callback.answer(refusal_text(flow, error.refusal, cards.settings), show_alert=True)
         return
     await callback.answer()
+    if isinstance(booking, BookingRequest):
+        # The therapist confirms this client's booking first: the time waits for them.
+        await cards.request_sent(booking, edit=text_screen(screen_of(callback)))
+        return
     await cards.booked(booking, edit=text_screen(screen_of(callback)))
 
 

@@ -337,6 +337,9 @@ async def test_an_erased_client_s_request_is_withdrawn_and_its_note_gone(
     await sign_up(client)
     slot = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=1))
     await ask_for(client, slot.id, note="Очень личное.")
+    # /my_data shows the request and the note.
+    await client.send("/my_data")
+    assert "Очень личное." in client.last.text, client.last.text
     seen = len(practice.telegram.chats[THERAPIST_CHAT])
     await client.send("/delete_me")
     await client.press("Да, удалить")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import bookings, offers
 from db.models import (
     Booking,
+    BookingRequest,
     BookingStatus,
     OfferStatus,
     Slot,
@@ -471,6 +472,7 @@ async def test_taking_an_offer_while_it_lapses_gives_the_time_to_exactly_one(
                     rules=settings.rules(),
                     now=offer.expires_at - timedelta(microseconds=1),
                     hold=None,
+                    hours=24,
                 )
             except offers.OfferGone:
                 return "gone"
@@ -508,6 +510,29 @@ async def test_taking_an_offer_while_it_lapses_gives_the_time_to_exactly_one(
         # The expiry won: the time went on to Nik, and Mila has nothing.
         assert active == [] and slot.status == SlotStatus.offered
         assert [o.client_id for o in open_now] == [await user_id(db_sessionmaker, 772)]
+
+
+async def test_an_offered_time_of_a_confirming_therapist_becomes_a_request(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock, practice_settings, translator
+) -> None:
+    async with db_sessionmaker() as session:
+        await session.execute(update(Therapist).where(Therapist.id == 1).values(approval="first"))
+        await session.commit()
+    pavel = practice.user(791, "Павел")
+    await sign_up(pavel)
+    await wait_for(pavel, 1)
+    slot = await free_a_time(db_sessionmaker, 1)
+    await run_job(practice, practice_settings, db_sessionmaker, clock, translator)
+    [offer] = offers_in(pavel)
+    await pavel.press("Записаться", message=offer)
+    assert "Запрос отправлен" in offer.text, offer.text
+    async with db_sessionmaker() as session:
+        request = (await session.scalars(select(BookingRequest))).one()
+        assert request.status == "pending" and request.slot_id == slot.id
+        assert (await session.get(Slot, slot.id)).status == SlotStatus.requested
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 0
+    cards = [s for s in practice.telegram.chats[THERAPIST_CHAT] if "Запрос на запись" in s.text]
+    assert len(cards) == 1 and "Павел" in cards[0].text
 
 
 async def test_inactive_therapist_cannot_be_waited_for(

@@ -32,7 +32,16 @@ from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, re
 from bot.rules.policy import Refusal, Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, series, users
-from db.models import Booking, BookingStatus, Payment, Series, Slot, Therapist, User
+from db.models import (
+    Booking,
+    BookingRequest,
+    BookingStatus,
+    Payment,
+    Series,
+    Slot,
+    Therapist,
+    User,
+)
 from handlers.shared.flow import Flow
 from handlers.shared.invoices import hold_text, send_invoice
 from handlers.shared.memory import SEARCH, SearchData
@@ -42,7 +51,7 @@ from keyboards.catalog import (
     relax_keyboard,
 )
 from keyboards.menu import MenuAction, MenuItem, main_menu
-from keyboards.requests import request_confirm_keyboard
+from keyboards.requests import request_confirm_keyboard, withdraw_button
 from keyboards.series import after_booking_keyboard
 
 CAPTION_LIMIT = 1024
@@ -583,6 +592,23 @@ class Catalog:
         await send_calendar_file(
             self.bot, session, self.chat_id, t, booking, therapist, user.timezone, self.clock.now()
         )
+
+    async def request_sent(self, request: BookingRequest, *, edit: Message | None) -> None:
+        """The screen after a request went to a therapist who confirms bookings first."""
+        t, user = self.t, self.user
+        therapist = await self.session.get(Therapist, request.therapist_id)
+        assert therapist is not None
+        text = t(
+            "request-sent",
+            name=local_name(therapist, t.language),
+            when=when_text(t, request.starts_at, user.timezone),
+            zone=user.timezone,
+            hours=self.settings.approval_hours,
+        )
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[[withdraw_button(t, request.id, t("request-withdraw"))]]
+        )
+        await show(self.bot, self.chat_id, text, markup, edit=edit)
 
     async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[Slot]:
         earliest, latest = self.rules.booking_window(self.clock.now())

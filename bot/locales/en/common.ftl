@@ -50,6 +50,7 @@ my-data-consent = Consent given: { $date }
 my-data-language = Language: { $language }
 my-data-no-questionnaire = The questionnaire is not filled in yet.
 my-data-waiting = Waiting for a time with { $name }: { $days }, { $time }
+my-data-request = Request to { $name } for { $when }, your note: { $note }
 my-data-footer = Erase everything: /delete_me
 
 delete-confirm =

@@ -49,6 +49,7 @@ my-data-consent = Согласие дано: { $date }
 my-data-language = Язык: { $language }
 my-data-no-questionnaire = Анкета ещё не заполнена.
 my-data-waiting = Ожидание времени у { $name }: { $days }, { $time }
+my-data-request = Запрос к { $name } на { $when }, ваша записка: { $note }
 my-data-footer = Удалить всё: /delete_me
 
 delete-confirm =
