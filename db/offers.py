@@ -20,7 +20,6 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.matching import Preferences, slot_fits
@@ -43,7 +42,7 @@ from db.models import (
     WaitStatus,
 )
 from db.outbox import To
-from db.transactions import refusable, refused_by_database, use_case
+from db.transactions import insert_unless_refused, use_case
 from db.users import record_event
 
 OFFERED_EVENT = "waitlist-offer"  # a funnel count: an offer made
@@ -191,27 +190,23 @@ async def _offer(
     if not await bookings.take_free_slot(session, slot.id, SlotStatus.offered):
         return None
     expires = min(now + timedelta(minutes=minutes), slot.starts_at - rules.min_notice)
-    try:
-        async with refusable(session):
-            offer_id = await session.scalar(
-                insert(WaitlistOffer)
-                .values(
-                    entry_id=entry.id,
-                    client_id=client.id,
-                    therapist_id=entry.therapist_id,
-                    slot_id=slot.id,
-                    starts_at=slot.starts_at,
-                    offered_at=now,
-                    expires_at=expires,
-                    status=OfferStatus.open,
-                )
-                .returning(WaitlistOffer.id)
-            )
-    except DBAPIError as error:
-        if not refused_by_database(error):
-            raise
+    offer_id = await insert_unless_refused(
+        session,
+        insert(WaitlistOffer)
+        .values(
+            entry_id=entry.id,
+            client_id=client.id,
+            therapist_id=entry.therapist_id,
+            slot_id=slot.id,
+            starts_at=slot.starts_at,
+            offered_at=now,
+            expires_at=expires,
+            status=OfferStatus.open,
+        )
+        .returning(WaitlistOffer.id),
+    )
+    if offer_id is None:
         return None
-    assert offer_id is not None
     await outbox.notify(session, To.client, "waitlist-offer", now, details={"offer": offer_id})
     await record_event(session, OFFERED_EVENT, now)
     return int(offer_id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,3 +57,15 @@ async def refusable(session: AsyncSession) -> AsyncIterator[None]:
             yield
     else:
         yield
+
+
+async def insert_unless_refused(session: AsyncSession, statement: Any) -> Any | None:
+    """The value of an `INSERT … RETURNING` the database may refuse (a guard, a lost race)
+    while the use case goes on; None when it refused."""
+    try:
+        async with refusable(session):
+            return await session.scalar(statement)
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        return None

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.matching import ANY, DAYS, TIME_OF_DAY
@@ -29,7 +28,7 @@ from db.models import (
     WaitlistOffer,
     WaitStatus,
 )
-from db.transactions import refusable, refused_by_database
+from db.transactions import insert_unless_refused
 
 WAIT_DAYS = (14, 30)  # how long a client may choose to wait: two weeks or a month
 TIMES = (*TIME_OF_DAY, ANY)
@@ -106,24 +105,19 @@ async def join_within(
     }
     entry = await waiting_for(session, client, therapist_id)
     if entry is None:
-        try:
-            async with refusable(session):
-                entry_id = await session.scalar(
-                    insert(WaitlistEntry)
-                    .values(
-                        client_id=client.id,
-                        therapist_id=therapist_id,
-                        created_at=now,
-                        status=WaitStatus.waiting,
-                        **values,
-                    )
-                    .returning(WaitlistEntry.id)
-                )
-        except DBAPIError as error:
-            # Another of the client's devices joined a moment before.
-            if not refused_by_database(error):
-                raise
-            entry_id = None
+        # Refused when another of the client's devices joined a moment before.
+        entry_id = await insert_unless_refused(
+            session,
+            insert(WaitlistEntry)
+            .values(
+                client_id=client.id,
+                therapist_id=therapist_id,
+                created_at=now,
+                status=WaitStatus.waiting,
+                **values,
+            )
+            .returning(WaitlistEntry.id),
+        )
         entry = (
             await session.get(WaitlistEntry, entry_id)
             if entry_id is not None

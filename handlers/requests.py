@@ -12,7 +12,7 @@ from datetime import date
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -21,7 +21,7 @@ from bot.i18n import Texts
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import bookings, catalog, requests, users
-from db.models import Approval, BookingRequest, Therapist, User
+from db.models import Approval, BookingRequest, BookingStatus, RequestStatus, Therapist, User
 from handlers.shared.cards import Catalog, refusal_text, slots_by_day
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients, for_therapists
@@ -198,6 +198,37 @@ async def _card_line(
     return t("request-card-short", client=name, when=when_text(t, start, therapist.timezone))
 
 
+async def _on_card(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    t: Texts,
+    request: BookingRequest,
+    therapist: Therapist,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **values: str,
+) -> None:
+    """The request card (the button's screen) becomes what happened, or what to pick."""
+    assert callback.bot is not None
+    line = await _card_line(t, session, request, therapist)
+    text = t(key, card=line, **values)
+    edit = text_screen(screen_of(callback))
+    await show(callback.bot, therapist.telegram_id or 0, text, markup, edit=edit)
+
+
+async def _pending(
+    callback: CallbackQuery, session: AsyncSession, t: Texts, therapist_id: int, request_id: int
+) -> tuple[BookingRequest, Therapist] | None:
+    """The therapist's own request that still waits for their answer; else they are told."""
+    request = await requests.therapist_request(session, therapist_id, request_id)
+    therapist = await session.get(Therapist, therapist_id)
+    assert therapist is not None
+    if request is None or request.status != RequestStatus.pending:
+        await callback.answer(t("request-gone-therapist"), show_alert=True)
+        return None
+    return request, therapist
+
+
 async def on_answer(
     callback: CallbackQuery,
     callback_data: RequestAnswer,
@@ -208,23 +239,14 @@ async def on_answer(
     settings: Settings,
     rules: Rules,
 ) -> None:
-    request = await requests.therapist_request(session, therapist_id, callback_data.request_id)
-    therapist = await session.get(Therapist, therapist_id)
-    assert therapist is not None
-    if request is None or request.status != "pending":
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
+    found = await _pending(callback, session, t, therapist_id, callback_data.request_id)
+    if found is None:
         return
-    screen = text_screen(screen_of(callback))
+    request, therapist = found
     if callback_data.action == "decline":
         await callback.answer()
-        line = await _card_line(t, session, request, therapist)
-        await show(
-            callback.bot,  # type: ignore[arg-type]
-            therapist.telegram_id or 0,
-            t("request-decline-why", card=line),
-            decline_keyboard(t, request.id),
-            edit=screen,
-        )
+        markup = decline_keyboard(t, request.id)
+        await _on_card(callback, session, t, request, therapist, "request-decline-why", markup)
         return
     if callback_data.action == "propose":
         await callback.answer()
@@ -249,15 +271,9 @@ async def on_answer(
         await callback.answer(t("request-cannot"), show_alert=True)
         return
     await callback.answer()
-    line = await _card_line(t, session, request, therapist)
-    key = "request-accepted-pay" if booking.status == "pending_payment" else "request-accepted"
-    await show(
-        callback.bot,  # type: ignore[arg-type]
-        therapist.telegram_id or 0,
-        t(key, card=line),
-        None,
-        edit=screen,
-    )
+    paid = booking.status == BookingStatus.pending_payment
+    key = "request-accepted-pay" if paid else "request-accepted"
+    await _on_card(callback, session, t, request, therapist, key)
 
 
 async def _show_propose(
@@ -276,12 +292,6 @@ async def _show_propose(
     )
     by_day = slots_by_day(free, therapist.timezone)
     chosen = day if day in by_day else None
-    line = await _card_line(t, session, request, therapist)
-    text = (
-        t("request-propose-pick", card=line, zone=therapist.timezone)
-        if by_day
-        else t("request-propose-none", card=line)
-    )
     markup = propose_keyboard(
         t,
         request.id,
@@ -289,13 +299,8 @@ async def _show_propose(
         chosen_day=chosen,
         times=by_day.get(chosen, []) if chosen else [],
     )
-    await show(
-        callback.bot,  # type: ignore[arg-type]
-        therapist.telegram_id or 0,
-        text,
-        markup,
-        edit=text_screen(screen_of(callback)),
-    )
+    key = "request-propose-pick" if by_day else "request-propose-none"
+    await _on_card(callback, session, t, request, therapist, key, markup, zone=therapist.timezone)
 
 
 async def on_propose_day(
@@ -307,12 +312,10 @@ async def on_propose_day(
     clock: Clock,
     rules: Rules,
 ) -> None:
-    request = await requests.therapist_request(session, therapist_id, callback_data.request_id)
-    therapist = await session.get(Therapist, therapist_id)
-    assert therapist is not None
-    if request is None or request.status != "pending":
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
+    found = await _pending(callback, session, t, therapist_id, callback_data.request_id)
+    if found is None:
         return
+    request, therapist = found
     try:
         day = date.fromisoformat(callback_data.day) if callback_data.day else None
     except ValueError:
@@ -350,14 +353,7 @@ async def on_propose(
         await callback.answer(t("request-propose-taken"), show_alert=True)
         return
     await callback.answer()
-    line = await _card_line(t, session, request, therapist)
-    await show(
-        callback.bot,  # type: ignore[arg-type]
-        therapist.telegram_id or 0,
-        t("request-proposed", card=line),
-        None,
-        edit=text_screen(screen_of(callback)),
-    )
+    await _on_card(callback, session, t, request, therapist, "request-proposed")
 
 
 async def on_decline(
@@ -383,14 +379,7 @@ async def on_decline(
         await callback.answer(t("request-gone-therapist"), show_alert=True)
         return
     await callback.answer()
-    line = await _card_line(t, session, request, therapist)
-    await show(
-        callback.bot,  # type: ignore[arg-type]
-        therapist.telegram_id or 0,
-        t("request-declined-therapist", card=line),
-        None,
-        edit=text_screen(screen_of(callback)),
-    )
+    await _on_card(callback, session, t, request, therapist, "request-declined-therapist")
 
 
 async def _show_approval(
@@ -405,8 +394,9 @@ async def _show_approval(
     text = t("approval-title", current=t(f"approval-{therapist.approval}"))
     markup = approval_keyboard(t, therapist.approval)
     if callback is not None:
+        assert callback.bot is not None
         await show(
-            callback.bot,  # type: ignore[arg-type]
+            callback.bot,
             therapist.telegram_id or 0,
             text,
             markup,
