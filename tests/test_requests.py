@@ -487,3 +487,44 @@ async def test_two_clients_on_the_last_time_one_of_them_asking_first(
     assert outcomes in (["asked", "refused"], ["booked", "refused"]), outcomes
     status = await slot_status(db_sessionmaker, slot.id)
     assert status == (SlotStatus.requested if "asked" in outcomes else SlotStatus.booked)
+
+
+async def test_with_payments_a_request_that_is_not_accepted_asks_for_no_money(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator
+) -> None:
+    """Declined, withdrawn or lapsed: no invoice was ever sent and nothing is owed."""
+    settings = make_settings(database_url, payment_currency="XTR", stars_per_rub=0.5)
+    practice = await linked_practice(db_sessionmaker, settings, clock, translator)
+    await confirming(db_sessionmaker, "every")
+    therapist = therapist_of(practice)
+    client = practice.user(901, "Ася")
+    await sign_up(client)
+    times: list[Slot] = []
+
+    async def ask_next() -> Shown:
+        # The first time still free (the ones asked for are held), two days on.
+        times.append(await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=2)))
+        return await ask_for(client, times[-1].id)
+
+    # Declined.
+    await ask_next()
+    card = cards_of(practice)[-1]
+    await therapist.press("Отклонить", message=card)
+    await therapist.press("Без причины", message=card)
+    # Withdrawn.
+    sent = await ask_next()
+    await client.press("Отозвать запрос", message=sent)
+    # Lapsed.
+    await ask_next()
+    clock.advance(hours=settings.approval_hours, seconds=1)
+    await run_holds(practice, settings, db_sessionmaker, clock, translator)
+    async with db_sessionmaker() as session:
+        statuses = list(
+            await session.scalars(select(BookingRequest.status).order_by(BookingRequest.id))
+        )
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 0
+    assert statuses == [RequestStatus.declined, RequestStatus.withdrawn, RequestStatus.lapsed]
+    assert not [s for s in client.shown if s.invoice is not None]
+    assert not [c for c in practice.telegram.calls if type(c).__name__ == "SendInvoice"]
+    for slot in times:
+        assert await slot_status(db_sessionmaker, slot.id) == SlotStatus.free
