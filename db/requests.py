@@ -240,6 +240,23 @@ async def open_of(session: AsyncSession, client: User) -> list[BookingRequest]:
     )
 
 
+async def open_for_therapist(
+    session: AsyncSession, therapist_id: int
+) -> list[tuple[BookingRequest, User]]:
+    """Requests that wait for the therapist's answer, and their clients, soonest due first
+    (for /schedule)."""
+    rows = await session.execute(
+        select(BookingRequest, User)
+        .join(User, User.id == BookingRequest.client_id)
+        .where(
+            BookingRequest.therapist_id == therapist_id,
+            BookingRequest.status == RequestStatus.pending,
+        )
+        .order_by(BookingRequest.answer_due_at)
+    )
+    return [(request, client) for request, client in rows]
+
+
 async def _book(
     session: AsyncSession,
     request: BookingRequest,

@@ -30,7 +30,7 @@ from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
-from db import bookings, schedule, series, waitlist
+from db import bookings, requests, schedule, series, waitlist
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
@@ -175,6 +175,19 @@ async def on_schedule(
             lines.append(t("schedule-free", count=free_count))
         elif not sessions:
             lines.append(t("schedule-nothing"))
+    asked = await requests.open_for_therapist(session, therapist.id)
+    if asked:
+        # Requests to answer: the cards came as messages; each is listed with its due time.
+        lines += ["", t("schedule-requests", count=len(asked))]
+        lines += [
+            t(
+                "schedule-request",
+                when=when_text(t, request.starts_at, therapist.timezone),
+                client=client.first_name or "—",
+                due=when_text(t, request.answer_due_at, therapist.timezone),
+            )
+            for request, client in asked
+        ]
     waiting = await waitlist.waiting_count(session, therapist.id)
     if waiting:
         # How many clients wait for a freed time (a cancellation, new hours); not who.

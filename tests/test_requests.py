@@ -105,8 +105,12 @@ async def test_a_request_with_a_note_is_accepted_and_a_second_booking_needs_none
     [card] = cards_of(practice)
     assert "Майя" in card.text and "экзаменами" in card.text and "Тревога" in card.text
     assert {"✅ Принять", "Отклонить", "🕑 Предложить другое время"} <= set(card.buttons)
-    # Accepted: the usual confirmation with the calendar file; the card says so.
+    # /schedule lists the requests that wait for an answer.
     therapist = therapist_of(practice)
+    await therapist.send("/schedule")
+    assert "Запросы ждут вашего ответа (1)" in therapist.last.text, therapist.last.text
+    assert "Майя, ответить до" in therapist.last.text
+    # Accepted: the usual confirmation with the calendar file; the card says so.
     mark = client.mark()
     await therapist.press("Принять", message=card)
     assert "Запрос принят" in card.text, card.text

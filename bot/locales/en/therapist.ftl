@@ -34,6 +34,8 @@ schedule-day = <b>{ $day }</b>
 schedule-session = • { $time } — { $client } ({ $status })
 schedule-free = free: { $count }
 schedule-nothing = no sessions and no free time
+schedule-requests = 📨 Requests waiting for your answer ({ $count }) — the buttons are on the request cards:
+schedule-request = • { $when } — { $client }, answer by { $due }
 schedule-waiting = 🔔 Waiting for a time of yours to free up: { $count }. New working hours or a cancelled session go to them in turn at once.
 schedule-hint = Tap a session to write to the client or mark how it went.
 

@@ -34,6 +34,8 @@ schedule-day = <b>{ $day }</b>
 schedule-session = • { $time } — { $client } ({ $status })
 schedule-free = свободно: { $count }
 schedule-nothing = нет сессий и свободного времени
+schedule-requests = 📨 Запросы ждут вашего ответа ({ $count }) — кнопки на карточках запросов:
+schedule-request = • { $when } — { $client }, ответить до { $due }
 schedule-waiting = 🔔 Ждут, когда у вас освободится время: { $count }. Новые часы работы или отменённая сессия сразу уйдут им по очереди.
 schedule-hint = Нажмите на сессию, чтобы написать клиенту или отметить, как она прошла.
 
