@@ -17,6 +17,7 @@ to the next wait."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, update
@@ -57,18 +58,6 @@ def _day_start(now: datetime, timezone: str) -> datetime:
     tz = zone(timezone)
     local = now.astimezone(tz)
     return datetime.combine(local.date(), time(), tzinfo=tz)
-
-
-async def _offers_today(session: AsyncSession, client: User, now: datetime) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(WaitlistOffer)
-        .where(
-            WaitlistOffer.client_id == client.id,
-            WaitlistOffer.offered_at >= _day_start(now, client.timezone),
-        )
-    )
-    return int(count or 0)
 
 
 def _fits(entry: WaitlistEntry, client: User, start: datetime) -> bool:
@@ -115,6 +104,7 @@ async def make_offers(
             select(WaitlistOffer.entry_id).where(WaitlistOffer.status == OfferStatus.open)
         )
     )
+    seen = await _what_the_waits_had(session, lines, now)
     earliest, latest = rules.booking_window(now)
     made: list[int] = []
     for therapist_id, line in lines.items():
@@ -138,9 +128,11 @@ async def make_offers(
                 break
             if entry.id in open_waits or not waitlist.offers_format(therapist, format_):
                 continue
-            if await _offers_today(session, client, now) >= per_day:
+            day_start = _day_start(now, client.timezone)
+            today = [at for at in seen.offered_at[client.id] if at >= day_start]
+            if len(today) >= per_day:
                 continue
-            slot = await _first_fitting(session, entry, client, free)
+            slot = _first_fitting(entry, client, free, seen)
             if slot is None:
                 continue
             offer_id = await _offer(session, entry, client, slot, rules, now, minutes)
@@ -148,25 +140,56 @@ async def make_offers(
             if offer_id is not None:
                 made.append(offer_id)
                 open_waits.add(entry.id)
+                seen.offered_at[client.id].append(now)
     return made
 
 
-async def _first_fitting(
-    session: AsyncSession, entry: WaitlistEntry, client: User, free: list[Slot]
+@dataclass
+class _Seen:
+    """What the waits in line had, read once per pass: the times each wait was offered,
+    each client's offers of the last day, and each client's sessions."""
+
+    offered: dict[int, set[int | None]]  # wait → slots offered to it before
+    offered_at: dict[int, list[datetime]]  # client → when offers reached them
+    busy: dict[int, list[tuple[datetime, datetime]]]  # client → their sessions
+
+
+async def _what_the_waits_had(
+    session: AsyncSession, lines: dict[int, list[tuple[WaitlistEntry, User, str]]], now: datetime
+) -> _Seen:
+    entries = [entry.id for line in lines.values() for entry, _, _ in line]
+    clients = list({client.id for line in lines.values() for _, client, _ in line})
+    seen = _Seen(defaultdict(set), defaultdict(list), defaultdict(list))
+    for entry_id, slot_id in await session.execute(
+        select(WaitlistOffer.entry_id, WaitlistOffer.slot_id).where(
+            WaitlistOffer.entry_id.in_(entries)
+        )
+    ):
+        seen.offered[entry_id].add(slot_id)
+    # A client's calendar day began at most 25 hours ago (a day the clocks go back).
+    for client_id, offered_at in await session.execute(
+        select(WaitlistOffer.client_id, WaitlistOffer.offered_at).where(
+            WaitlistOffer.client_id.in_(clients),
+            WaitlistOffer.offered_at > now - timedelta(hours=26),
+        )
+    ):
+        seen.offered_at[client_id].append(offered_at)
+    for client_id, starts_at, ends_at in await session.execute(
+        select(Booking.client_id, Booking.starts_at, Booking.ends_at).where(
+            Booking.client_id.in_(clients),
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.ends_at > now,
+        )
+    ):
+        seen.busy[client_id].append((starts_at, ends_at))
+    return seen
+
+
+def _first_fitting(
+    entry: WaitlistEntry, client: User, free: list[Slot], seen: _Seen
 ) -> Slot | None:
-    offered_before = set(
-        await session.scalars(
-            select(WaitlistOffer.slot_id).where(WaitlistOffer.entry_id == entry.id)
-        )
-    )
-    busy = [
-        (start, end)
-        for start, end in await session.execute(
-            select(Booking.starts_at, Booking.ends_at).where(
-                Booking.client_id == client.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
-            )
-        )
-    ]
+    offered_before = seen.offered[entry.id]
+    busy = seen.busy[client.id]
     for slot in free:
         if slot.id in offered_before or not _fits(entry, client, slot.starts_at):
             continue

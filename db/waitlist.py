@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.matching import ANY, DAYS, TIME_OF_DAY
+from bot.rules.policy import WAIT_DAYS
 from db.models import (
     OfferStatus,
     Slot,
@@ -30,7 +31,6 @@ from db.models import (
 )
 from db.transactions import insert_unless_refused
 
-WAIT_DAYS = (14, 30)  # how long a client may choose to wait: two weeks or a month
 TIMES = (*TIME_OF_DAY, ANY)
 
 

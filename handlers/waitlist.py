@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from bot.config import Settings
 from bot.formatting import day_label, local_name
 from bot.i18n import Texts
-from bot.rules.policy import Rules
+from bot.rules.policy import WAIT_DAYS, Rules
 from bot.rules.timezones import Clock, zone
 from db import bookings, offers, users, waitlist
 from db.models import BookingRequest, Therapist, WaitlistEntry
@@ -22,7 +22,6 @@ from keyboards.menu import MenuAction, MenuItem
 from keyboards.waitlist import (
     DAYS,
     TIMES,
-    WAITS,
     Days,
     OfferDecline,
     OfferTake,
@@ -129,7 +128,7 @@ async def on_wait_join(
     rules: Rules,
 ) -> None:
     t = flow.t
-    if callback_data.wait not in WAITS:
+    if callback_data.wait not in WAIT_DAYS:
         await callback.answer(t("stale-button-short"))
         return
     questionnaire = await users.get_questionnaire(flow.session, flow.user)

@@ -10,6 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Texts
+from bot.rules.policy import WAIT_DAYS
 from keyboards.ids import Id, Number
 
 # The values the questionnaire has (`bot.rules.matching`); anything else fails parsing.
@@ -17,7 +18,6 @@ Days = Literal["weekdays", "weekends", "any"]
 Times = Literal["morning", "afternoon", "evening", "any"]
 DAYS: tuple[Days, ...] = ("weekdays", "weekends", "any")
 TIMES: tuple[Times, ...] = ("morning", "afternoon", "evening", "any")
-WAITS = (14, 30)  # days: two weeks or a month (`db.waitlist.WAIT_DAYS`)
 
 
 class WaitFor(CallbackData, prefix="wf"):
@@ -39,7 +39,7 @@ class WaitJoin(CallbackData, prefix="wj"):
     therapist_id: Id
     days: Days
     time: Times
-    wait: Number  # days; checked against WAITS
+    wait: Number  # days; checked against `bot.rules.policy.WAIT_DAYS`
 
 
 class WaitList(CallbackData, prefix="ws"):
@@ -101,7 +101,7 @@ def wait_keyboard(
                 therapist_id=therapist_id, days=days, time=time, wait=wait
             ).pack(),
         )
-        for wait in WAITS
+        for wait in WAIT_DAYS
     ]
     return InlineKeyboardMarkup(
         inline_keyboard=[day_row, time_buttons[:2], time_buttons[2:], joins, [back]]

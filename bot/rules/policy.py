@@ -10,6 +10,10 @@ from datetime import datetime, timedelta
 
 from bot.rules.reminders import ReminderPlan
 
+# How long a client may choose to wait for a therapist's freed time, in days: two weeks or a
+# month (the waitlist).
+WAIT_DAYS = (14, 30)
+
 
 class Refusal(enum.StrEnum):
     past = "past"
