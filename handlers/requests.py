@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -383,45 +383,33 @@ async def on_decline(
 
 
 async def _show_approval(
-    bot_message: Message | None,
-    callback: CallbackQuery | None,
-    session: AsyncSession,
-    t: Texts,
-    therapist_id: int,
+    bot: Bot, session: AsyncSession, t: Texts, therapist_id: int, edit: Message | None
 ) -> None:
+    """The therapist's confirmation mode, the current one marked."""
     therapist = await session.get(Therapist, therapist_id)
     assert therapist is not None
     text = t("approval-title", current=t(f"approval-{therapist.approval}"))
     markup = approval_keyboard(t, therapist.approval)
-    if callback is not None:
-        assert callback.bot is not None
-        await show(
-            callback.bot,
-            therapist.telegram_id or 0,
-            text,
-            markup,
-            edit=text_screen(screen_of(callback)),
-        )
-    elif bot_message is not None:
-        await bot_message.answer(text, reply_markup=markup)
+    await show(bot, therapist.telegram_id or 0, text, markup, edit=edit)
 
 
 async def on_confirmations(
-    message: Message, therapist_id: int, session: AsyncSession, t: Texts
+    message: Message, bot: Bot, therapist_id: int, session: AsyncSession, t: Texts
 ) -> None:
-    await _show_approval(message, None, session, t, therapist_id)
+    await _show_approval(bot, session, t, therapist_id, None)
 
 
 async def on_mode(
     callback: CallbackQuery,
     callback_data: ApprovalMode,
+    bot: Bot,
     therapist_id: int,
     session: AsyncSession,
     t: Texts,
 ) -> None:
     await requests.set_approval(session, therapist_id, Approval(callback_data.mode))
     await callback.answer(t("approval-saved"))
-    await _show_approval(None, callback, session, t, therapist_id)
+    await _show_approval(bot, session, t, therapist_id, text_screen(screen_of(callback)))
 
 
 async def on_not_a_therapist(callback: CallbackQuery, t: Texts) -> None:
