@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest migrate demo bench clean
+# Without BOT_TOKEN, `make run` starts the local sandbox (`make sandbox`) instead.
+.PHONY: run sandbox test lint typecheck pytest migrate demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@test -f .env || cp .env.example .env
 	$(PY) run_bot.py demo --if-empty
-	$(PY) run_bot.py
+	$(PY) run_bot.py run --sandbox-without-token
+
+sandbox: $(STAMP)
+	$(PY) run_bot.py sandbox
 
 migrate: $(STAMP)
 	$(PY) run_bot.py migrate

@@ -4,6 +4,10 @@ python run_bot.py            migrate, then run the bot (polling; a webhook if WE
                              which needs WEBHOOK_SECRET)
 python run_bot.py migrate    apply database migrations only
 python run_bot.py demo       load the demo catalogue (idempotent); --if-empty: only when empty
+python run_bot.py sandbox    the bot without a token, in a local chat page with personas
+                             (http://SANDBOX_HOST:SANDBOX_PORT, its own SQLite file)
+python run_bot.py run --sandbox-without-token
+                             run the bot, or the sandbox when BOT_TOKEN is not set (make run)
 """
 
 from __future__ import annotations
@@ -13,17 +17,27 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.logs import configure_logging
+from bot.rules.timezones import Clock
+
+if TYPE_CHECKING:
+    from scheduler import Background
 
 log = logging.getLogger("run_bot")
 
 NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
     "then put BOT_TOKEN=<the token> into .env (see .env.example)."
+)
+SANDBOX_INSTEAD = (
+    "BOT_TOKEN is not set: starting the local sandbox at {address} (Ctrl+C stops it). "
+    "To run in Telegram, put BOT_TOKEN=<token from @BotFather> into .env."
 )
 NO_WEBHOOK_SECRET = (
     "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set WEBHOOK_SECRET to a random string of "
@@ -77,14 +91,20 @@ async def demo(settings: Settings, *, if_empty: bool) -> None:
         await engine.dispose()
 
 
-async def run(settings: Settings) -> None:
+async def run(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    started: Callable[[Background], None] | None = None,
+) -> None:
+    """The bot until it is stopped; `started` is told its background jobs (the sandbox
+    runs them at once when its clock moves)."""
     from bot.app import create_bot, create_dispatcher
     from bot.i18n import Translator
     from bot.instances import create_redis, redis_check, single_instance_warning
     from bot.metrics import install_metrics
     from bot.middlewares import create_outgoing
     from bot.pace import SharedPace
-    from bot.rules.timezones import Clock
     from bot.web import metrics_server, run_webhook
     from db.engine import create_engine, create_sessionmaker
     from db.migrate import upgrade
@@ -100,7 +120,7 @@ async def run(settings: Settings) -> None:
     # once-only check of updates and a readiness check.
     redis = create_redis(settings)
     extra_checks = [redis_check(redis)] if redis is not None else []
-    clock = Clock()
+    clock = clock or Clock()
     translator = Translator(default=settings.default_language)
     rules = settings.rules()
     bot = create_bot(settings)
@@ -138,6 +158,8 @@ async def run(settings: Settings) -> None:
     )
     try:
         background.start()
+        if started is not None:
+            started(background)
         if settings.webhook_url:
             await run_webhook(
                 settings, bot, dispatcher, engine, sessionmaker, extra_checks=extra_checks
@@ -162,9 +184,16 @@ async def run(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Therapist booking bot")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "demo"])
+    parser.add_argument(
+        "command", nargs="?", default="run", choices=["run", "migrate", "demo", "sandbox"]
+    )
     parser.add_argument(
         "--if-empty", action="store_true", help="demo: only into an empty catalogue"
+    )
+    parser.add_argument(
+        "--sandbox-without-token",
+        action="store_true",
+        help="run: start the local sandbox when BOT_TOKEN is not set",
     )
     args = parser.parse_args(argv)
     try:
@@ -179,7 +208,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         asyncio.run(demo(settings, if_empty=args.if_empty))
         return 0
-    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+    no_token = settings.bot_token is None or not settings.bot_token.get_secret_value().strip()
+    if args.command == "sandbox" or (no_token and args.sandbox_without_token):
+        from bot.sandbox import CannotListen, address, run_sandbox
+
+        if args.command != "sandbox":
+            print(SANDBOX_INSTEAD.format(address=address(settings)), flush=True)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(run_sandbox(settings, run))
+        except CannotListen as error:
+            print(error, file=sys.stderr)
+            return 2
+        return 0
+    if no_token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     if settings.webhook_url and settings.webhook_secret is None:

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     # Empty: WEBHOOK_URL's; with neither, /calendar says feeds are off.
     calendar_feed_url: str = ""
 
+    # The local sandbox (`python run_bot.py sandbox`, or `make run` without BOT_TOKEN): a
+    # chat page at http://SANDBOX_HOST:SANDBOX_PORT with the bot on its own SQLite file,
+    # made anew at each start. It has no login: keep it on 127.0.0.1.
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)
+    sandbox_database_file: Path = PROJECT_ROOT / "data" / "sandbox.sqlite3"
+
     # Several instances: conversation state, per-person isolation and the once-only check
     # of updates in Redis (empty: in the database, one instance only with a webhook).
     redis_url: str = ""

@@ -79,6 +79,12 @@ class Background:
     def start(self) -> None:
         self.scheduler.start()
 
+    def wake(self) -> None:
+        """Run every job now (the sandbox's clock moved ahead): each reads the clock."""
+        now = datetime.now(UTC)
+        for job in self.scheduler.get_jobs():
+            job.modify(next_run_time=now)
+
     async def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
         self._stopping = True
         if self.scheduler.running:

@@ -1,0 +1,136 @@
+"""The local sandbox: the real bot, without a token, in a chat page on this computer.
+
+`python run_bot.py sandbox` (or `make run` without BOT_TOKEN) makes its own SQLite file
+with the demo catalogue and its people (`personas`), serves a local Telegram Bot API
+(`botapi`) and the chat page (`page`) from one HTTP server, and runs the production bot
+against that server: the same dispatcher, middlewares, handlers and background jobs as in
+Telegram, with the bot's session pointed at it (`TELEGRAM_API_URL`). Only the clock is
+the sandbox's own, so that the page can move it ahead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.rules.timezones import Clock
+from bot.sandbox.botapi import LocalBotApi
+from bot.sandbox.page import SandboxClock, SandboxPage
+from bot.sandbox.personas import ADMIN_ID, BOT_ID, GROUP_CHAT_ID, Seeded, seed
+
+log = logging.getLogger("sandbox")
+
+# How the bot runs (run_bot.run): with the sandbox's clock, telling it its jobs.
+Runner = Callable[..., Awaitable[None]]
+
+
+class CannotListen(Exception):
+    """The sandbox's address is taken or not this computer's; the message says so."""
+
+
+def address(settings: Settings) -> str:
+    host = settings.sandbox_host
+    shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host
+    return f"http://{shown}:{settings.sandbox_port}"
+
+
+def exposed(host: str) -> bool:
+    """Whether the page can be reached from other computers (it has no login)."""
+    if host in {"", "0.0.0.0", "::"}:
+        return True
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True  # a host name: it may well be reachable
+
+
+def sandbox_settings(settings: Settings, api_url: str) -> Settings:
+    """The settings the sandbox runs the bot with: the person's own (language, rules,
+    time zone) with the sandbox's token, database, Bot API, people and Stars payments;
+    nothing that reaches out (webhook, Redis, metrics, calendar feeds)."""
+    return Settings(
+        **{
+            **settings.model_dump(exclude={"payment_provider_token"}),
+            "bot_token": SecretStr(f"{BOT_ID}:sandbox-local-token"),
+            "telegram_api_url": api_url,
+            "database_url": f"sqlite+aiosqlite:///{settings.sandbox_database_file}",
+            "admin_ids": frozenset({ADMIN_ID}),
+            "therapist_chat_id": GROUP_CHAT_ID,
+            "payment_provider_token": None,
+            "payment_currency": "XTR",
+            "webhook_url": "",
+            "webhook_secret": None,
+            "metrics_port": 0,
+            "calendar_feed_url": "",
+            "redis_url": "",
+        }
+    )
+
+
+async def prepare(settings: Settings, clock: Clock) -> Seeded:
+    """A new database for this run, with its people and their data."""
+    from db.engine import create_engine, create_sessionmaker
+    from db.migrate import upgrade
+
+    path = settings.sandbox_database_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        stale.unlink(missing_ok=True)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        return await seed(
+            create_sessionmaker(engine),
+            now=clock.now(),
+            rules=settings.rules(),
+            horizon_days=settings.booking_horizon_days,
+            language=settings.default_language,
+            timezone=settings.default_timezone,
+        )
+    finally:
+        await engine.dispose()
+
+
+async def run_sandbox(settings: Settings, run: Runner) -> None:
+    clock = SandboxClock()
+    api = LocalBotApi(now=lambda: clock.now().timestamp(), keep_history=False)
+    page = SandboxPage(api, Translator(default=settings.default_language), clock)
+    app = web.Application(client_max_size=50 * 1024 * 1024)
+    api.mount(app)
+    page.mount(app)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.sandbox_host, settings.sandbox_port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise CannotListen(
+            f"The sandbox cannot listen on {settings.sandbox_host}:{settings.sandbox_port} "
+            f"({error.strerror or error}): set SANDBOX_PORT to a free port."
+        ) from error
+    try:
+        port = runner.addresses[0][1]  # the port given when SANDBOX_PORT is 0
+        settings = settings.model_copy(update={"sandbox_port": port})
+        bot_settings = sandbox_settings(settings, f"http://127.0.0.1:{port}")
+        page.seeded = await prepare(bot_settings, clock)
+        if exposed(settings.sandbox_host):
+            log.warning(
+                "the sandbox has no login and listens on %s: anyone who reaches it can use it",
+                settings.sandbox_host,
+            )
+        log.info("sandbox: open %s", address(settings))
+        try:
+            await run(bot_settings, clock=clock, started=page.attach)
+        finally:
+            page.close()
+    finally:
+        api.close()
+        await runner.cleanup()
