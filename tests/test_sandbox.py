@@ -224,6 +224,32 @@ def test_a_new_client_signs_up_books_and_pays_in_stars(sandbox: Sandbox) -> None
     Person(sandbox, GROUP).wait_for(lambda message: "Аня" in text_of(message))
 
 
+def test_a_message_to_the_therapist_and_the_answer_by_reply(sandbox: Sandbox) -> None:
+    """The demo client writes from the cabinet; the therapist persona gets it live and
+    answers by replying to it in the page (a Telegram reply); the client gets the answer."""
+    client = Person(sandbox, DEMO_CLIENT)
+    therapist = Person(sandbox, THERAPIST)
+    client.send("/my")
+    client.press(label("Написать терапевту"))
+    mark = therapist.last_id()
+    client.send("Можно ли прийти на 10 минут позже?")
+    client.wait_for(lambda message: "Доставлено" in text_of(message))
+    relayed = therapist.wait_for(
+        lambda message: "на 10 минут позже" in text_of(message), after=mark
+    )
+    assert "Мария" in text_of(relayed), relayed
+    mark = client.last_id()
+    status, body = post_json(
+        f"{sandbox.url}/sandbox/send",
+        {"chat_id": THERAPIST, "text": "Да, конечно.", "reply_to": relayed["message_id"]},
+    )
+    assert status == 200, body
+    sent = therapist.wait_for(lambda message: message["message_id"] == body["message_id"])
+    assert sent["outgoing"] and sent["reply_to"]["message_id"] == relayed["message_id"]
+    answer = client.wait_for(lambda message: "Да, конечно." in text_of(message), after=mark)
+    assert "Ваш терапевт" in text_of(answer), answer
+
+
 def read_events(url: str, into: list[dict[str, Any]], stop: threading.Event) -> None:
     with urllib.request.urlopen(f"{url}/sandbox/events", timeout=30) as stream:
         for line in stream:

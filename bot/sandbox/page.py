@@ -41,7 +41,6 @@ QUEUE_SIZE = 1000  # events a slow page may lag behind before it is told to relo
 LABELS = (
     "sandbox-title",
     "sandbox-subtitle",
-    "sandbox-you",
     "sandbox-input-placeholder",
     "sandbox-send",
     "sandbox-menu",

@@ -1,0 +1,162 @@
+"""The local Bot API (`bot.sandbox.botapi`) answering aiogram's own client the way Telegram
+does for what the sandbox page shows: command menus by scope and language, reply
+keyboards, replies, edits, deletions, callback answers and payments."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LabeledPrice,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
+
+from bot.sandbox.botapi import BotApiError, LocalBotApi
+
+PERSON = 1001
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[LocalBotApi]:
+    async with LocalBotApi() as local:
+        local.add_person(PERSON, "Аня", "en")
+        yield local
+
+
+@pytest.fixture
+async def bot(api: LocalBotApi) -> AsyncIterator[Bot]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api.url))
+    client = Bot("5000000001:sandbox-local-token", session=session)
+    yield client
+    await session.close()
+
+
+def record(api: LocalBotApi) -> list[tuple[str, dict[str, Any]]]:
+    told: list[tuple[str, dict[str, Any]]] = []
+    api.listeners.append(lambda kind, details: told.append((kind, details)))
+    return told
+
+
+async def test_the_command_menu_follows_scope_and_language(api: LocalBotApi, bot: Bot) -> None:
+    def commands(*names: str) -> list[BotCommand]:
+        return [BotCommand(command=name, description=f"about {name}") for name in names]
+
+    await bot.set_my_commands(commands("start"), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(commands("start", "help"), language_code="en")
+    await bot.set_my_commands(
+        commands("stats"), scope=BotCommandScopeChat(chat_id=3001), language_code="en"
+    )
+
+    def names(chat_id: int, language: str) -> list[str]:
+        return [command["command"] for command in api.commands_for(chat_id, language)]
+
+    assert names(PERSON, "ru") == ["start"]
+    assert names(PERSON, "en") == ["start", "help"]
+    assert names(3001, "en") == ["stats"]
+    assert names(3001, "ru") == ["start"]  # that chat's menu is in English only
+    assert names(-100, "ru") == ["start"]  # a group falls back to the default too
+    await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=3001), language_code="en")
+    assert names(3001, "en") == ["start", "help"]
+
+
+async def test_keyboards_replies_edits_and_deletions(api: LocalBotApi, bot: Bot) -> None:
+    told = record(api)
+    keys = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Да"), KeyboardButton(text="Нет")]])
+    asked = await bot.send_message(PERSON, "<b>Вопрос</b>", parse_mode="HTML", reply_markup=keys)
+    assert api.keyboards[PERSON]["keyboard"][0][1]["text"] == "Нет"
+    assert ("keyboard", {"chat_id": PERSON}) in told
+    assert api.html[(PERSON, asked.message_id)] == "<b>Вопрос</b>"
+    assert asked.text == "Вопрос"
+
+    answer = api.push_message(PERSON, "Да", reply_to=asked.message_id)
+    assert api.messages[(PERSON, answer)]["reply_to_message"]["text"] == "Вопрос"
+    reply = await bot.send_message(
+        PERSON,
+        "Спасибо",
+        reply_parameters=ReplyParameters(message_id=answer),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    assert reply.reply_to_message is not None and reply.reply_to_message.text == "Да"
+    assert PERSON not in api.keyboards
+
+    button = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="ок", url="https://example.org")]]
+    )
+    edited = await bot.edit_message_text(
+        "<i>Вопрос снят</i>",
+        chat_id=PERSON,
+        message_id=asked.message_id,
+        parse_mode="HTML",
+        reply_markup=button,
+    )
+    assert not isinstance(edited, bool) and edited.edit_date is not None
+    assert api.html[(PERSON, asked.message_id)] == "<i>Вопрос снят</i>"
+    assert api.messages[(PERSON, asked.message_id)]["reply_markup"] == button.model_dump(
+        exclude_none=True
+    )
+    await bot.delete_message(PERSON, asked.message_id)
+    assert (PERSON, asked.message_id) not in api.messages
+    assert ("delete", {"chat_id": PERSON, "message_id": asked.message_id}) in told
+    assert [message["message_id"] for message in api.chat_messages(PERSON)] == [
+        answer,
+        reply.message_id,
+    ]
+
+
+async def test_a_callback_answer_is_a_toast_or_an_alert(api: LocalBotApi, bot: Bot) -> None:
+    told = record(api)
+    sent = await bot.send_message(PERSON, "?")
+    first = api.push_callback(PERSON, sent.message_id, "a")
+    second = api.push_callback(PERSON, sent.message_id, "b")
+    quiet = api.push_callback(PERSON, sent.message_id, "c")
+    await bot.answer_callback_query(first, text="Готово")
+    await bot.answer_callback_query(second, text="Нельзя", show_alert=True)
+    await bot.answer_callback_query(quiet)
+    toasts = [details for kind, details in told if kind == "toast"]
+    assert toasts == [
+        {"chat_id": PERSON, "text": "Готово", "alert": False},
+        {"chat_id": PERSON, "text": "Нельзя", "alert": True},
+    ]
+
+
+async def test_an_invoice_is_paid_only_when_the_bot_says_ok(api: LocalBotApi, bot: Bot) -> None:
+    told = record(api)
+    invoice = await bot.send_invoice(
+        PERSON,
+        title="Сессия",
+        description="50 мин",
+        payload="booking:7",
+        currency="XTR",
+        prices=[LabeledPrice(label="Сессия", amount=1750)],
+    )
+    refused = api.push_checkout(PERSON, PERSON, invoice.message_id)
+    update = api._updates[-1]["pre_checkout_query"]
+    assert update["invoice_payload"] == "booking:7" and update["total_amount"] == 1750
+    await bot.answer_pre_checkout_query(refused, ok=False, error_message="Время занято")
+    assert (PERSON, invoice.message_id) not in api.paid
+    assert ("toast", {"chat_id": PERSON, "text": "Время занято", "alert": True}) in told
+
+    accepted = api.push_checkout(PERSON, PERSON, invoice.message_id)
+    await bot.answer_pre_checkout_query(accepted, ok=True)
+    assert (PERSON, invoice.message_id) in api.paid
+    payment = api._updates[-1]["message"]["successful_payment"]
+    assert payment["invoice_payload"] == "booking:7" and payment["currency"] == "XTR"
+    assert payment["total_amount"] == 1750 and payment["telegram_payment_charge_id"]
+
+    with pytest.raises(Exception, match="query ID is invalid"):
+        await bot.answer_pre_checkout_query(accepted, ok=True)  # answered already
+    with pytest.raises(BotApiError):
+        api.push_checkout(PERSON, PERSON, 10**6)  # no invoice there
