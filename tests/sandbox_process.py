@@ -120,21 +120,29 @@ def stop(process: subprocess.Popen[bytes], log: Callable[[], str]) -> None:
             raise AssertionError(f"no exit within {STOP_SECONDS} s of SIGINT\n{log()}") from None
 
 
-@contextlib.contextmanager
-def running_sandbox(tmp_path: Path, **values: str) -> Iterator[Sandbox]:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    env = sandbox_env(tmp_path, **values)
-    log_path = tmp_path / "sandbox.log"
+def start(
+    command: list[str], cwd: Path, env: dict[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    """The command in a process group of its own (as a terminal would run it), its output
+    in `log_path`."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, str(RUN_BOT), "sandbox"],
-            cwd=tmp_path,
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+@contextlib.contextmanager
+def running_sandbox(tmp_path: Path, **values: str) -> Iterator[Sandbox]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    env = sandbox_env(tmp_path, **values)
+    log_path = tmp_path / "sandbox.log"
+    process = start([sys.executable, str(RUN_BOT), "sandbox"], tmp_path, env, log_path)
     sandbox = Sandbox(process, f"http://127.0.0.1:{env['SANDBOX_PORT']}", log_path)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

@@ -31,6 +31,7 @@ from tests.sandbox_process import (
     ready,
     running_sandbox,
     sandbox_env,
+    start,
     stop,
 )
 
@@ -390,16 +391,7 @@ def test_make_run_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:
         if key not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
     }
     log_path = tmp_path / "make.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            ["make", "-s", "run"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start(["make", "-s", "run"], ROOT, env, log_path)
     address = f"http://127.0.0.1:{env['SANDBOX_PORT']}"
     running = Sandbox(process, address, log_path)
     try:

@@ -24,6 +24,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from bot.sandbox import exposed
 from bot.sandbox.botapi import BotApiError, LocalBotApi
 
 PERSON = 1001
@@ -160,3 +161,21 @@ async def test_an_invoice_is_paid_only_when_the_bot_says_ok(api: LocalBotApi, bo
         await bot.answer_pre_checkout_query(accepted, ok=True)  # answered already
     with pytest.raises(BotApiError):
         api.push_checkout(PERSON, PERSON, 10**6)  # no invoice there
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [
+        ("127.0.0.1", False),
+        ("localhost", False),
+        ("::1", False),
+        ("127.0.0.2", False),
+        ("0.0.0.0", True),
+        ("", True),
+        ("::", True),
+        ("192.168.1.5", True),
+        ("sandbox.example.org", True),
+    ],
+)
+def test_the_sandbox_warns_when_others_can_reach_it(host: str, warned: bool) -> None:
+    assert exposed(host) is warned

@@ -456,6 +456,17 @@ class LocalBotApi:
             )
         )
 
+    def _record_upload(
+        self, method: str, params: dict[str, Any], message: dict[str, Any], upload: Upload | None
+    ) -> None:
+        self._record(
+            method,
+            params,
+            message,
+            file_name=upload.file_name if upload else None,
+            file_bytes=upload.data if upload else None,
+        )
+
     def _photo(self, value: Any, files: dict[str, Upload]) -> list[dict[str, Any]]:
         file_id = str(value)
         if file_id.startswith("attach://"):
@@ -484,13 +495,7 @@ class LocalBotApi:
         message = self._new_message(
             params, "caption", photo=photo, caption=self._text(params, "caption")
         )
-        self._record(
-            "sendPhoto",
-            params,
-            message,
-            file_name=upload.file_name if upload else None,
-            file_bytes=upload.data if upload else None,
-        )
+        self._record_upload("sendPhoto", params, message, upload)
         return message
 
     def _send_document(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
@@ -506,13 +511,7 @@ class LocalBotApi:
         message = self._new_message(
             params, "caption", document=document, caption=self._text(params, "caption")
         )
-        self._record(
-            "sendDocument",
-            params,
-            message,
-            file_name=upload.file_name if upload else None,
-            file_bytes=upload.data if upload else None,
-        )
+        self._record_upload("sendDocument", params, message, upload)
         return message
 
     @staticmethod
