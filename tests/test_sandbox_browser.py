@@ -295,3 +295,13 @@ def test_a_new_client_books_in_the_page_then_the_therapist_and_the_admin(
         "[...document.querySelectorAll('#messages .msg img.photo')].pop().scrollIntoView();"
     )
     page.screenshot("07-admin-stats")
+
+    # The page's own controls: the clock a day ahead, and English.
+    shown = browser.find_element(By.ID, "clock-now").text
+    browser.find_element(By.ID, "plus-day").click()
+    page.until(lambda: browser.find_element(By.ID, "clock-now").text != shown, "the clock moved")
+    browser.find_element(By.CSS_SELECTOR, 'button.lang[data-lang="en"]').click()
+    page.until(lambda: browser.find_element(By.ID, "send").text == "Send", "the page in English")
+    tab = browser.find_element(By.CSS_SELECTOR, 'button.persona[data-persona="therapist"]')
+    assert "Demo profile: Anna Smirnova" in tab.text, tab.text
+    page.screenshot("08-english")
