@@ -301,7 +301,10 @@ def test_a_new_client_books_in_the_page_then_the_therapist_and_the_admin(
     browser.find_element(By.ID, "plus-day").click()
     page.until(lambda: browser.find_element(By.ID, "clock-now").text != shown, "the clock moved")
     browser.find_element(By.CSS_SELECTOR, 'button.lang[data-lang="en"]').click()
-    page.until(lambda: browser.find_element(By.ID, "send").text == "Send", "the page in English")
+    page.until(
+        lambda: browser.find_element(By.ID, "send").get_attribute("textContent") == "Send",
+        "the page in English",
+    )
     tab = browser.find_element(By.CSS_SELECTOR, 'button.persona[data-persona="therapist"]')
     assert "Demo profile: Anna Smirnova" in tab.text, tab.text
     page.screenshot("08-english")
