@@ -41,6 +41,8 @@ async def catalogue(db_sessionmaker: Sessions, clock: ManualClock) -> None:
 
 
 async def hold_a_time(client: TgUser, email: str | None = None) -> SendInvoice:
+    """Book a time so that it is held for payment; the hold's text speaks of a card only
+    when the invoice goes to a card payment provider (never with Stars)."""
     await consent(client)
     from tests.flows import Profile, answer_questionnaire
 
@@ -55,6 +57,8 @@ async def hold_a_time(client: TgUser, email: str | None = None) -> SendInvoice:
     assert "закреплено за вами на 15 мин" in confirm.text
     invoice = client.last.invoice
     assert invoice is not None
+    card = "Данные карты вводятся только в защищённой форме" in confirm.text
+    assert card is bool(invoice.provider_token), confirm.text
     return invoice
 
 

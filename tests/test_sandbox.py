@@ -140,6 +140,8 @@ def test_the_page_and_each_persona_with_its_own_menu(sandbox: Sandbox) -> None:
     with urllib.request.urlopen(f"{sandbox.url}/", timeout=10) as response:
         page = response.read().decode()
     assert '<textarea id="input"' in page and "/sandbox/events" in page
+    with urllib.request.urlopen(f"{sandbox.url}/favicon.ico", timeout=10) as response:
+        assert response.status == 204
 
     state = sandbox.state()
     assert [persona["key"] for persona in state["personas"]] == [

@@ -113,6 +113,8 @@ class SandboxPage:
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/", self._page)
+        # The page has no icon: the browser's request is answered, not logged as missing.
+        app.router.add_get("/favicon.ico", self._no_icon)
         app.router.add_get("/sandbox/state", self._state)
         app.router.add_get("/sandbox/events", self._events)
         app.router.add_get("/sandbox/file/{file_id}", self._file)
@@ -321,6 +323,9 @@ class SandboxPage:
             charset="utf-8",
             headers={"Cache-Control": "no-store"},
         )
+
+    async def _no_icon(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
 
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(self.state())

@@ -83,10 +83,14 @@ def invoice_method(
 
 
 def hold_text(t: Texts, booking: Booking, client: User, settings: Settings) -> str:
-    """What a client reads when a time is held for them; the invoice follows."""
-    return t(
+    """What a client reads when a time is held for them; the invoice follows. Only a
+    card payment provider's form asks for a card."""
+    text = t(
         "pay-hold",
         when=when_text(t, booking.starts_at, client.timezone),
         zone=client.timezone,
         minutes=settings.payment_hold_minutes,
     )
+    if settings.payments_mode == "provider":
+        text = f"{text} {t('pay-hold-card')}"
+    return text

@@ -1,6 +1,8 @@
 pay-hold =
     The time <b>{ $when }</b> ({ $zone }) is held for you for { $minutes } min.
-    Please pay the invoice below — the booking is confirmed once paid. Card details are entered only in Telegram's secure form.
+    Please pay the invoice below — the booking is confirmed once paid.
+# Only with a card payment provider (Stars need no card).
+pay-hold-card = Card details are entered only in Telegram's secure form.
 invoice-title = Session with a psychotherapist
 invoice-description = { $name }, { $when } ({ $zone }), { $minutes } min.
 invoice-label = Session { $minutes } min

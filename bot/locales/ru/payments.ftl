@@ -1,6 +1,8 @@
 pay-hold =
     Время <b>{ $when }</b> ({ $zone }) закреплено за вами на { $minutes } мин.
-    Оплатите счёт ниже — после оплаты запись подтвердится. Данные карты вводятся только в защищённой форме Telegram.
+    Оплатите счёт ниже — после оплаты запись подтвердится.
+# Only with a card payment provider (Stars need no card).
+pay-hold-card = Данные карты вводятся только в защищённой форме Telegram.
 invoice-title = Сессия с психотерапевтом
 invoice-description = { $name }, { $when } ({ $zone }), { $minutes } мин.
 invoice-label = Сессия { $minutes } мин
