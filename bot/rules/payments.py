@@ -92,3 +92,8 @@ def _digit_runs(text: str) -> Iterator[list[str]]:
         groups.append("".join(group))
     if groups:
         yield groups
+
+
+def amount_text(amount: int, currency: str) -> str:
+    """An amount as Telegram counts it, in the currency's units."""
+    return str(amount) if currency == STARS else f"{amount / 100:.2f}"

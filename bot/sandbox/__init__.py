@@ -34,15 +34,20 @@ class CannotListen(Exception):
     """The sandbox's address is taken or not this computer's; the message says so."""
 
 
+# Hosts that mean "every address of this computer".
+EVERY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
+
+
 def address(settings: Settings) -> str:
+    """Where to open the page."""
     host = settings.sandbox_host
-    shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host
+    shown = "127.0.0.1" if host in EVERY_ADDRESS else host
     return f"http://{shown}:{settings.sandbox_port}"
 
 
 def exposed(host: str) -> bool:
     """Whether the page can be reached from other computers (it has no login)."""
-    if host in {"", "0.0.0.0", "::"}:
+    if host in EVERY_ADDRESS:
         return True
     if host == "localhost":
         return False
@@ -58,7 +63,7 @@ def sandbox_settings(settings: Settings, api_url: str) -> Settings:
     nothing that reaches out (webhook, Redis, metrics, calendar feeds)."""
     return Settings(
         **{
-            **settings.model_dump(exclude={"payment_provider_token"}),
+            **settings.model_dump(),
             "bot_token": SecretStr(f"{BOT_ID}:sandbox-local-token"),
             "telegram_api_url": api_url,
             "database_url": f"sqlite+aiosqlite:///{settings.sandbox_database_file}",

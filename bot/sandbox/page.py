@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.i18n import Translator
+from bot.rules.payments import STARS, amount_text
 from bot.rules.timezones import Clock, utcnow
 from bot.sandbox.botapi import BotApiError, LocalBotApi
 from bot.sandbox.personas import PERSONAS, Persona, Seeded
@@ -43,6 +44,7 @@ LABELS = (
     "sandbox-subtitle",
     "sandbox-input-placeholder",
     "sandbox-send",
+    "sandbox-ok",
     "sandbox-menu",
     "sandbox-start",
     "sandbox-empty",
@@ -100,12 +102,17 @@ class SandboxPage:
         self.jobs: Jobs | None = None
         self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._personas = {persona.chat_id: persona for persona in PERSONAS}
+        self._introduce()
+        api.listeners.append(self._changed)
+
+    def _introduce(self) -> None:
+        """Tell the Bot API who the people are, in the page's language: their Telegram
+        accounts' language and the group's title."""
         for persona in PERSONAS:
             if persona.kind == "group":
-                api.chat_titles[persona.chat_id] = self._t(persona.label)
+                self.api.chat_titles[persona.chat_id] = self._t(persona.label)
             else:
-                api.add_person(persona.user_id, persona.first_name, self.language)
-        api.listeners.append(self._changed)
+                self.api.add_person(persona.user_id, persona.first_name, self.language)
 
     def attach(self, jobs: Jobs) -> None:
         """The bot's background jobs, run at once when the clock moves."""
@@ -222,10 +229,9 @@ class SandboxPage:
 
     @staticmethod
     def _amount(paid: dict[str, Any]) -> str:
-        total = int(paid.get("total_amount", 0))
-        if paid.get("currency") == "XTR":
-            return f"⭐ {total}"
-        return f"{total / 100:.2f} {paid.get('currency', '')}"
+        currency = str(paid.get("currency", ""))
+        total = amount_text(int(paid.get("total_amount", 0)), currency)
+        return f"⭐ {total}" if currency == STARS else f"{total} {currency}"
 
     def _chat_view(self, persona: Persona) -> dict[str, Any]:
         return {
@@ -416,10 +422,6 @@ class SandboxPage:
         if language not in self.translator.languages:
             raise BadRequest("sandbox-error-request")
         self.language = str(language)
-        for persona in PERSONAS:
-            if persona.user_id in self.api.users:
-                self.api.users[persona.user_id]["language_code"] = self.language
-            if persona.kind == "group":
-                self.api.chat_titles[persona.chat_id] = self._t(persona.label)
+        self._introduce()
         self._broadcast({"type": "reload"})
         return {}

@@ -12,6 +12,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.formatting import local_name, money, when_text
+from bot.rules.payments import amount_text
 from bot.rules.policy import Rules
 from bot.rules.timezones import zone
 from db import admin_bookings, admin_catalog, bookings, outbox, payments
@@ -27,7 +28,6 @@ from handlers.admin.common import (
     pressed_therapist,
     refused,
 )
-from handlers.shared.notices import amount_text
 from handlers.shared.screens import screen_of
 from keyboards.admin import (
     BookingCancel,

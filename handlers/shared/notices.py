@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
-from bot.rules.payments import STARS
+from bot.rules.payments import amount_text
 from bot.rules.timezones import zone
 from db import series, users
 from db.models import (
@@ -64,11 +64,6 @@ class Letter:
     caption: str | None = None
     # Sent after the text: the invoice of a time held for its payment.
     invoice: SendInvoice | None = None
-
-
-def amount_text(amount: int, currency: str) -> str:
-    """An amount as Telegram counts it, in the currency's units."""
-    return str(amount) if currency == STARS else f"{amount / 100:.2f}"
 
 
 async def client_topics(session: AsyncSession, client: User, language: str) -> str:

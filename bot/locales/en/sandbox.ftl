@@ -12,6 +12,7 @@ sandbox-persona-admin-hint = /stats, /export, /broadcast
 sandbox-persona-group = Practice group
 sandbox-persona-group-hint = Where the practice gets its notices
 sandbox-input-placeholder = Message
+sandbox-ok = OK
 sandbox-send = Send
 sandbox-menu = Menu
 sandbox-start = Start

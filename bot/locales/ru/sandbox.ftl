@@ -12,6 +12,7 @@ sandbox-persona-admin-hint = /stats, /export, /broadcast
 sandbox-persona-group = Группа практики
 sandbox-persona-group-hint = Сюда приходят уведомления практики
 sandbox-input-placeholder = Сообщение
+sandbox-ok = Понятно
 sandbox-send = Отправить
 sandbox-menu = Меню
 sandbox-start = Начать
