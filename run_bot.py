@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -101,6 +102,7 @@ async def run(
     runs them at once when its clock moves)."""
     from bot.app import create_bot, create_dispatcher
     from bot.i18n import Translator
+    from bot.inbox import Inbox, poll
     from bot.instances import create_redis, redis_check, single_instance_warning
     from bot.metrics import install_metrics
     from bot.middlewares import create_outgoing
@@ -116,8 +118,8 @@ async def run(
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
-    # One Redis client for the process (REDIS_URL): conversation state, isolation, the
-    # once-only check of updates and a readiness check.
+    # One Redis client for the process (REDIS_URL): conversation state and a readiness
+    # check.
     redis = create_redis(settings)
     extra_checks = [redis_check(redis)] if redis is not None else []
     clock = clock or Clock()
@@ -156,26 +158,54 @@ async def run(
         rules=rules,
         outgoing=outgoing,
     )
+    updates_inbox = Inbox(dispatcher, bot, sessionmaker, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for number in signals:
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(number, stop.set)
+    workflow = {**dispatcher.workflow_data, "dispatcher": dispatcher, "bots": [bot]}
     try:
         background.start()
         if started is not None:
             started(background)
+        await dispatcher.emit_startup(bot=bot, **workflow)
+        # What an earlier run left in the inbox is handled first.
+        updates_inbox.start()
         if settings.webhook_url:
             await run_webhook(
-                settings, bot, dispatcher, engine, sessionmaker, extra_checks=extra_checks
+                settings,
+                bot,
+                dispatcher,
+                engine,
+                sessionmaker,
+                updates_inbox,
+                stop,
+                extra_checks=extra_checks,
             )
         else:
             async with metrics_server(
                 dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks
             ):
                 await bot.delete_webhook(drop_pending_updates=False)
-                # No limit here: a throttled update must not take a place while it waits;
-                # the dispatcher's own `Capacity` bounds the updates in progress.
-                await dispatcher.start_polling(
-                    bot, allowed_updates=dispatcher.resolve_used_update_types()
+                await poll(
+                    bot,
+                    updates_inbox,
+                    stop,
+                    allowed_updates=dispatcher.resolve_used_update_types(),
                 )
     finally:
+        log.info("stopping: finishing the updates in hand")
+        await updates_inbox.stop(settings.shutdown_grace_seconds)
+        try:
+            await dispatcher.emit_shutdown(bot=bot, **workflow)
+        except Exception as error:
+            log.warning("shutdown handlers failed: %s", type(error).__name__)
         await background.stop()
+        for number in signals:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(number)
         await bot.session.close()
         if redis is not None:
             await redis.aclose()

@@ -10,7 +10,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BotCommandScopeDefault
@@ -19,13 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.instances import redis_isolation, redis_storage
+from bot.instances import redis_storage
 from bot.isolation import ConversationIsolation
 from bot.middlewares import (
     Capacity,
     DatabaseMiddleware,
     DeliverOutbox,
-    OnceOnly,
     OutboxMiddleware,
     OutgoingMiddleware,
     PersonMiddleware,
@@ -96,31 +95,26 @@ def create_dispatcher(
     rules: Rules | None = None,
     redis: Redis | None = None,
 ) -> Dispatcher:
-    """With `redis` (REDIS_URL), conversation state, per-person isolation and the once-only
-    check of updates live in Redis, shared by every instance; else in the database and in
-    this process. `storage` replaces the conversation storage (tests)."""
+    """With `redis` (REDIS_URL), conversation state lives in Redis, shared by every
+    instance; else in the database. One person's updates are handled one at a time in this
+    process (`ConversationIsolation`); across instances the inbox keeps them in order
+    (`bot.inbox`). `storage` replaces the conversation storage (tests)."""
     import handlers
 
     translator = translator or Translator(default=settings.default_language)
     clock = clock or Clock()
-    isolation: BaseEventIsolation
-    if redis is not None:
-        storage = storage or redis_storage(redis)
-        isolation = redis_isolation(redis)
-    else:
-        storage = storage or DatabaseStorage(sessionmaker)
-        isolation = ConversationIsolation()
+    if storage is None:
+        storage = redis_storage(redis) if redis is not None else DatabaseStorage(sessionmaker)
     dispatcher = Dispatcher(
         storage=storage,
-        events_isolation=isolation,
+        events_isolation=ConversationIsolation(),
         settings=settings,
         rules=rules or settings.rules(),
         translator=translator,
         clock=clock,
         sessionmaker=sessionmaker,
     )
-    # First of the bot's own (after aiogram's context and FSM middlewares).
-    dispatcher.update.outer_middleware(OnceOnly(sessionmaker, clock, redis))
+    # The bot's own, after aiogram's context and FSM middlewares.
     dispatcher.update.outer_middleware(TypedInputMiddleware())
     dispatcher.update.outer_middleware(PrivateChatsOnly(settings, translator))
     dispatcher.update.outer_middleware(

@@ -104,8 +104,21 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
     sandbox_database_file: Path = PROJECT_ROOT / "data" / "sandbox.sqlite3"
 
-    # Several instances: conversation state, per-person isolation and the once-only check
-    # of updates in Redis (empty: in the database, one instance only with a webhook).
+    # The inbox: every update is stored before it is acknowledged, then handled from there.
+    # A taken update is held this long (renewed while it runs); after that another
+    # instance, or this one restarted, takes it over.
+    inbox_lease_seconds: float = Field(default=60.0, ge=1)
+    # How often each instance looks for updates nobody holds (a dead instance's, or a
+    # person's next one stored elsewhere).
+    inbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # An update tried this many times without being handled is parked and the admins told.
+    inbox_max_attempts: int = Field(default=3, ge=1)
+    # On SIGTERM: how long the updates in hand may take to finish before the process
+    # hands them back to the inbox and exits.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+
+    # Several instances: conversation state and the outgoing limit in Redis (empty:
+    # conversation state in the database, the outgoing limit per process).
     redis_url: str = ""
 
     @field_validator("admin_ids", mode="before")

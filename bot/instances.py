@@ -1,21 +1,23 @@
 """What several instances of the bot share when REDIS_URL is set: one Redis client per
-process, conversation state and per-person isolation in it (aiogram's `RedisStorage` and
-`RedisEventIsolation`), a person's keys found again for an erasure, and the readiness check.
-Without Redis all of it stays in the database and only one instance may serve a webhook."""
+process, conversation state in it (aiogram's `RedisStorage`), a person's keys found again
+for an erasure, and the readiness check. Without Redis the state stays in the database and
+only one instance may serve a webhook. (The order of one person's updates across instances
+comes from the inbox, `bot.inbox`, not from a lock in Redis.)"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from aiogram.fsm.storage.base import DefaultKeyBuilder
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
 from bot.config import Settings
 
 SINGLE_INSTANCE = (
-    "webhook on PostgreSQL without REDIS_URL: only one instance of the bot may run "
-    "(one person's updates are kept in order per process only); set REDIS_URL for more"
+    "webhook on PostgreSQL without REDIS_URL: each instance keeps its own limit of "
+    "outgoing messages, so several instances together may send faster than Telegram "
+    "allows; set REDIS_URL to share it"
 )
 
 
@@ -33,10 +35,6 @@ def key_builder() -> DefaultKeyBuilder:
 
 def redis_storage(redis: Redis) -> RedisStorage:
     return RedisStorage(redis, key_builder=key_builder())
-
-
-def redis_isolation(redis: Redis) -> RedisEventIsolation:
-    return RedisEventIsolation(redis, key_builder=key_builder())
 
 
 async def forget_person(storage: RedisStorage, bot_id: int, user_id: int) -> int:
@@ -73,7 +71,7 @@ def redis_check(redis: Redis) -> Callable[[], Awaitable[None]]:
 
 def single_instance_warning(settings: Settings) -> str | None:
     """What to warn about at start: a webhook on a database several instances could
-    share, while one person's updates are isolated per process only."""
+    share, while the outgoing limit is kept per process only."""
     if (
         settings.webhook_url
         and settings.database_url.startswith("postgresql")

@@ -9,96 +9,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
-from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TelegramUser
 from aiolimiter import AsyncLimiter
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import metrics
 from bot.config import Settings
 from bot.i18n import Markup, Translator, guess_language
 from bot.notify import Outgoing, Pace
 from bot.rules.timezones import Clock
 from bot.text import has_controls, without_controls
-from db import outbox, updates, users
+from db import outbox, users
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 logger = logging.getLogger(__name__)
-# How long Redis remembers a handled update id (seconds); the database keeps
-# `updates.KEPT_FOR`. An update in hand is held for `updates.LEASE` only, so one whose
-# process was killed is handled when Telegram delivers it again.
-UPDATE_TTL_SECONDS = 86_400
-UPDATE_LEASE_SECONDS = int(updates.LEASE.total_seconds())
-# The database's old update ids are dropped once every so many updates.
-CLEANUP_EVERY = 500
 
 
 @dataclass(frozen=True)
 class Role:
     is_admin: bool = False
     therapist_id: int | None = None
-
-
-class OnceOnly(BaseMiddleware):
-    """Each update_id of a bot is handled once, whichever instance or dispatcher gets it
-    (Telegram sends an update again when its webhook did not answer in time). The update
-    is claimed before it is handled and marked done after, even when the handler failed
-    (the person was told; a retry would repeat it). A claim that was never finished (the
-    process was killed) lapses after `updates.LEASE`, so Telegram's next delivery of that
-    update is handled. With Redis: `SET bot:<bot>:update:<id> busy NX EX <lease>`, then
-    `done` for a day; without, a row in `processed_updates` (old rows dropped every
-    `CLEANUP_EVERY` updates)."""
-
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        redis: Redis | None = None,
-        *,
-        cleanup_every: int = CLEANUP_EVERY,
-    ) -> None:
-        self._sessionmaker = sessionmaker
-        self._clock = clock
-        self._redis = redis
-        self._cleanup_every = cleanup_every
-        self._claimed = 0
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not isinstance(event, Update):
-            return await handler(event, data)
-        bot: Bot = data["bot"]
-        if not await self._claim(bot.id, event.update_id):
-            logger.info("update %d was handled already: skipped", event.update_id)
-            metrics.count_repeated(event)
-            return UNHANDLED
-        try:
-            return await handler(event, data)
-        finally:
-            await self._finish(bot.id, event.update_id)
-
-    async def _claim(self, bot_id: int, update_id: int) -> bool:
-        if self._redis is not None:
-            key = f"bot:{bot_id}:update:{update_id}"
-            return bool(await self._redis.set(key, "busy", nx=True, ex=UPDATE_LEASE_SECONDS))
-        now = self._clock.now()
-        async with self._sessionmaker() as session:
-            taken = await updates.claim(session, bot_id, update_id, now)
-            self._claimed += 1
-            if self._claimed % self._cleanup_every == 0:
-                await updates.forget_old(session, now)
-        return taken
-
-    async def _finish(self, bot_id: int, update_id: int) -> None:
-        if self._redis is not None:
-            key = f"bot:{bot_id}:update:{update_id}"
-            await self._redis.set(key, "done", ex=UPDATE_TTL_SECONDS)
-            return
-        async with self._sessionmaker() as session:
-            await updates.finish(session, bot_id, update_id, self._clock.now())
 
 
 # How many people's limiters to keep before forgetting the idle ones.

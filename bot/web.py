@@ -3,10 +3,11 @@
 In webhook mode all four share WEBHOOK_PORT (`run_webhook`); with polling the last three
 get a small server of their own on METRICS_PORT (`metrics_server`, off when it is 0).
 
-- `POST /webhook`: aiogram's `SimpleRequestHandler` with the secret token: a request
-  without the right `X-Telegram-Bot-Api-Secret-Token` header gets 401 and is never fed to
-  the dispatcher; the others are answered at once and handled in the background. On
-  shutdown the server stops taking requests, then waits for the updates in progress.
+- `POST /webhook`: a request without the right `X-Telegram-Bot-Api-Secret-Token` header
+  gets 401 and is never stored; an update is answered 200 only once it is committed to the
+  inbox (`bot.inbox`), which handles it afterwards; 503 when the database did not take it,
+  so Telegram sends it again. On shutdown the server stops taking requests and finishes
+  the ones being stored.
 - `GET /healthz`: 200 `ok` while the process serves requests.
 - `GET /readyz`: 200 `ready` when the database answers and is migrated to Alembic's head,
   and every extra check passes; else 503 with the first problem in a few words.
@@ -23,12 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.types import Update
 from aiohttp import web
 from alembic.script import ScriptDirectory
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -39,6 +40,7 @@ from bot import metrics as bot_metrics
 from bot.calendar import FEED_ROUTE
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.inbox import Inbox
 from bot.rules.timezones import Clock
 from db.migrate import alembic_config
 
@@ -47,32 +49,45 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhook"
 # A readiness check or the metrics' database read that takes longer counts as failed.
 CHECK_TIMEOUT_SECONDS = 5.0
-# How long a stopping webhook server waits for the updates it has taken.
-DRAIN_TIMEOUT_SECONDS = 25.0
+# How long a stopping server waits for the requests in progress (an update being stored).
+REQUESTS_TIMEOUT_SECONDS = 10.0
 
 Check = Callable[[], Awaitable[None]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 VERSIONS = text("SELECT version_num FROM alembic_version")
 
 
-class WebhookHandler(SimpleRequestHandler):
-    """aiogram's webhook handler (401 without the right secret token, updates handled in
-    the background) that lets the updates in progress finish before the bot's session
-    is closed."""
-
-    async def drain(self, timeout: float = DRAIN_TIMEOUT_SECONDS) -> None:  # noqa: ASYNC109
-        """Wait for the updates taken so far to be handled."""
-        pending = set(self._background_feed_update_tasks)
-        if pending:
-            _, unfinished = await asyncio.wait(pending, timeout=timeout)
-            if unfinished:
-                logger.warning("%d updates still in progress at shutdown", len(unfinished))
-
-    async def close(self) -> None:
-        await self.drain()
-        await super().close()
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-WEBHOOK_HANDLER = web.AppKey("webhook_handler", WebhookHandler)
+def secret_matches(given: str | None, secret: str) -> bool:
+    """The request's secret token is ours; compared as bytes in constant time, so a header
+    of any characters is simply not ours (never an error)."""
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode())
+
+
+def webhook_view(updates_inbox: Inbox, bot: Bot, secret: str) -> Handler:
+    """POST /webhook: 401 without our secret token, 400 for a body that is no update,
+    200 once the update is committed to the inbox, 503 when the database did not take it
+    (Telegram sends it again later)."""
+
+    async def webhook(request: web.Request) -> web.Response:
+        if not secret_matches(request.headers.get(SECRET_HEADER), secret):
+            return web.Response(status=401, text="unauthorized")
+        try:
+            update = Update.model_validate_json(await request.read(), context={"bot": bot})
+        except ValueError:
+            return web.Response(status=400, text="not an update")
+        try:
+            await updates_inbox.store([update])
+        except Exception as error:
+            logger.error("update %d not stored: %s", update.update_id, type(error).__name__)
+            return web.Response(status=503, text="not stored")
+        return web.json_response({})
+
+    return webhook
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -147,15 +162,13 @@ def build_app(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
     extra_checks: Sequence[Check] = (),
-    webhook: bool | None = None,
+    updates_inbox: Inbox | None = None,
     clock: Clock | None = None,
     metrics: bot_metrics.Metrics | None = None,
 ) -> web.Application:
-    """The aiohttp app: health, readiness and metrics, and the webhook when `webhook`
-    (by default: when WEBHOOK_URL is set). `clock`: the dispatcher's by default, for the
-    due-reminder gauge; `metrics`: the process's (`bot.metrics.current()`)."""
-    if webhook is None:
-        webhook = bool(settings.webhook_url)
+    """The aiohttp app: health, readiness and metrics, and the webhook into
+    `updates_inbox` when given. `clock`: the dispatcher's by default, for the due-reminder
+    gauge; `metrics`: the process's (`bot.metrics.current()`)."""
     if clock is None:
         found = dispatcher.workflow_data.get("clock")
         clock = found if isinstance(found, Clock) else Clock()
@@ -209,19 +222,19 @@ def build_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
     app.router.add_get(FEED_ROUTE, calendar_view)
-    if webhook:
-        handler = WebhookHandler(dispatcher, bot, secret_token=webhook_secret(settings))
-        handler.register(app, path=WEBHOOK_PATH)
-        app[WEBHOOK_HANDLER] = handler
-        # Dispatcher start-up (the command menu) and shutdown with the app's.
-        setup_application(app, dispatcher, bot=bot)
+    if updates_inbox is not None:
+        app.router.add_post(
+            WEBHOOK_PATH, webhook_view(updates_inbox, bot, webhook_secret(settings))
+        )
     return app
 
 
 @contextlib.asynccontextmanager
 async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[web.AppRunner]:
     """Serve `app` on host:port until the block ends."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=REQUESTS_TIMEOUT_SECONDS
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -244,9 +257,7 @@ async def metrics_server(
     if not settings.metrics_port:
         yield
         return
-    app = build_app(
-        dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks, webhook=False
-    )
+    app = build_app(dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks)
     async with serving(app, settings.metrics_host, settings.metrics_port):
         logger.info("health and metrics on port %d", settings.metrics_port)
         yield
@@ -258,32 +269,30 @@ async def run_webhook(
     dispatcher: Dispatcher,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
+    updates_inbox: Inbox,
+    stop: asyncio.Event,
     *,
     extra_checks: Sequence[Check] = (),
 ) -> None:
     """Serve the webhook (and health and metrics) on WEBHOOK_HOST:WEBHOOK_PORT, point
-    Telegram at it, and run until SIGTERM or SIGINT."""
+    Telegram at it, and run until `stop` is set; then stop taking requests (the ones
+    being stored are finished first)."""
     secret = webhook_secret(settings)
     app = build_app(
-        dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks, webhook=True
+        dispatcher,
+        bot,
+        settings,
+        engine,
+        sessionmaker,
+        extra_checks=extra_checks,
+        updates_inbox=updates_inbox,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for number in signals:
-        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-            loop.add_signal_handler(number, stop.set)
-    try:
-        async with serving(app, settings.webhook_host, settings.webhook_port):
-            await bot.set_webhook(
-                f"{settings.webhook_url.rstrip('/')}{WEBHOOK_PATH}",
-                secret_token=secret,
-                allowed_updates=dispatcher.resolve_used_update_types(),
-            )
-            logger.info("webhook served on port %d", settings.webhook_port)
-            await stop.wait()
-            logger.info("stopping: finishing the updates in progress")
-    finally:
-        for number in signals:
-            with contextlib.suppress(NotImplementedError):
-                loop.remove_signal_handler(number)
+    async with serving(app, settings.webhook_host, settings.webhook_port):
+        await bot.set_webhook(
+            f"{settings.webhook_url.rstrip('/')}{WEBHOOK_PATH}",
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+        logger.info("webhook served on port %d", settings.webhook_port)
+        await stop.wait()
+        logger.info("stopping: no new updates are taken")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox
+from db import inbox, outbox
 from db.models import (
     OPEN_REQUEST_STATUSES,
     AuditEntry,
@@ -102,6 +102,7 @@ async def erase_traces(session: AsyncSession, user_id: int, telegram_id: int | N
         .execution_options(synchronize_session=False)
     )
     await forget_conversations(session, telegram_id)
+    await inbox.forget_person(session, telegram_id)
 
 
 async def forget_person(session: AsyncSession, telegram_id: int) -> None:

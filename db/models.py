@@ -576,17 +576,42 @@ class FsmRecord(Base):
     updated_at: Mapped[datetime]
 
 
-class ProcessedUpdate(Base):
-    """An update a dispatcher has taken (`db.updates.claim`): the same update_id from
-    Telegram again is skipped once it is done, or while its claim is fresh. Rows older than
-    a day are dropped."""
+class InboxUpdate(Base):
+    """An update from Telegram, stored before it is acknowledged (`db.inbox`): the webhook
+    answers 200 and polling asks for the next offset only once this row is committed.
+    `update_id` is the key, so a redelivery or a second instance adds nothing. A row is
+    taken with a lease (`taken_until`), finished when handled (`outcome` done) or parked
+    after too many tries; one person's rows are handled one at a time in `update_id`
+    order. The payload (the update's JSON) is emptied when the row is finished, and
+    finished rows are dropped after a day."""
 
-    __tablename__ = "processed_updates"
+    __tablename__ = "inbox"
+    __table_args__ = (
+        # The rows still to handle, by person: the order check and the claim's scan.
+        Index(
+            "ix_inbox_open",
+            "bot_id",
+            "person",
+            "update_id",
+            sqlite_where=text("finished_at IS NULL"),
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+        Index("ix_inbox_finished", "finished_at"),
+    )
 
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    seen_at: Mapped[datetime]  # when it was (last) claimed
-    done_at: Mapped[datetime | None]  # handled; None while in hand, or its process died
+    # Whose update it is (their Telegram id, else the chat's): the unit of ordering.
+    person: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))  # message, callback_query, …
+    payload: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    taken_until: Mapped[datetime | None]  # the lease; None while nobody holds it
+    taken_by: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failure: Mapped[str | None] = mapped_column(String(64))  # the last error's type name
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(8))  # done, parked
 
 
 class Refund(Base):

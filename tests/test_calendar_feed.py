@@ -37,9 +37,7 @@ async def practice(
 
 def app_of(harness: Harness, engine: AsyncEngine, sessions: Sessions, clock: ManualClock):  # type: ignore[no-untyped-def]
     settings = harness.dispatcher.workflow_data["settings"]
-    return build_app(
-        harness.dispatcher, harness.bot, settings, engine, sessions, webhook=False, clock=clock
-    )
+    return build_app(harness.dispatcher, harness.bot, settings, engine, sessions, clock=clock)
 
 
 async def test_the_feed_lists_the_therapists_sessions_with_the_first_name_only(

@@ -102,11 +102,11 @@ async def catalogue(db_sessionmaker: Sessions, clock: ManualClock) -> None:
 
 async def snapshot(sessions: Sessions, *, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Every row of every table but the conversation state (the fallback shows the
-    current step again, which notes the screen's message id) and the update ids taken."""
+    current step again, which notes the screen's message id) and the inbox of updates."""
     rows: dict[str, Any] = {}
     async with sessions() as session:
         for table in Base.metadata.sorted_tables:
-            if table.name in {"fsm_records", "processed_updates"} or table.name in skip:
+            if table.name in {"fsm_records", "inbox"} or table.name in skip:
                 continue
             key = ", ".join(column.name for column in table.primary_key.columns) or "1"
             result = await session.execute(text(f"SELECT * FROM {table.name} ORDER BY {key}"))

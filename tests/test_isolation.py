@@ -12,7 +12,7 @@ from aiogram.types import User
 from bot.isolation import ConversationIsolation
 from bot.middlewares import ThrottlingMiddleware
 from tests.fake_telegram import Harness
-from tests.test_once_only import start_update
+from tests.test_inbox import start_update
 
 
 def key(person: int) -> StorageKey:

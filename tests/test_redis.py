@@ -1,5 +1,5 @@
-"""Several instances on one Redis (REDIS_URL): conversation state and the once-only check
-of updates are shared, and an erasure leaves no key of the person behind. Without
+"""Several instances on one Redis (REDIS_URL): conversation state is shared, and an
+erasure leaves no key of the person behind. Without
 TEST_REDIS_URL the Redis tests are skipped; the start-up warning is tested always."""
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.instances import SINGLE_INSTANCE, redis_check, single_instance_warning
-from bot.middlewares import UPDATE_LEASE_SECONDS
 from bot.web import Readiness
 from db.models import FsmRecord
 from tests.conftest import REDIS_DATABASES_PER_WORKER, ManualClock, make_settings
 from tests.fake_telegram import FakeTelegram, Harness
 from tests.flows import sign_up, to_questions
-from tests.test_once_only import answers, start_update
 
 Sessions = async_sessionmaker[AsyncSession]
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -75,56 +73,6 @@ def redis_harness(
 async def keys_of(redis: Redis, user_id: int) -> list[str]:
     keys = [key.decode() async for key in redis.scan_iter(match="fsm:*")]
     return sorted(key for key in keys if key.split(":")[-3] == str(user_id))
-
-
-@needs_redis
-async def test_the_same_update_twice_is_handled_once_with_redis(
-    settings: Settings,
-    db_sessionmaker: Sessions,
-    clock: ManualClock,
-    translator: Translator,
-    redis: Redis,
-) -> None:
-    harness = redis_harness(settings, db_sessionmaker, clock, translator, redis)
-    try:
-        update = start_update(8_000_001, 601)
-        await harness.dispatcher.feed_update(harness.bot, update)
-        first = answers(harness, 601)
-        assert first > 0
-        await harness.dispatcher.feed_update(harness.bot, update)
-        assert answers(harness, 601) == first
-        # Claimed in Redis, not in the database; finished, it is remembered for a day, not
-        # just for the lease of an update in hand.
-        key = f"bot:{harness.bot.id}:update:8000001"
-        assert await redis.get(key) == b"done"
-        assert UPDATE_LEASE_SECONDS < await redis.ttl(key) <= 86_400
-        await harness.dispatcher.feed_update(harness.bot, start_update(8_000_002, 601))
-        assert answers(harness, 601) > first
-    finally:
-        await harness.bot.session.close()
-
-
-@needs_redis
-async def test_two_dispatchers_on_one_redis_handle_an_update_once(
-    settings: Settings,
-    db_sessionmaker: Sessions,
-    clock: ManualClock,
-    translator: Translator,
-    redis: Redis,
-) -> None:
-    first = redis_harness(settings, db_sessionmaker, clock, translator, redis)
-    second = redis_harness(settings, db_sessionmaker, clock, translator, redis)
-    try:
-        update = start_update(8_000_011, 602)
-        await first.dispatcher.feed_update(first.bot, update)
-        await second.dispatcher.feed_update(second.bot, update)
-        assert answers(first, 602) > 0
-        assert answers(second, 602) == 0
-        await second.dispatcher.feed_update(second.bot, start_update(8_000_012, 602))
-        assert answers(second, 602) > 0
-    finally:
-        await first.bot.session.close()
-        await second.bot.session.close()
 
 
 @needs_redis
@@ -231,7 +179,7 @@ async def test_run_logs_the_warning_once(
         await run_bot.run(settings)
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert [record.getMessage() for record in warnings] == [SINGLE_INSTANCE]
-    assert "only one instance" in SINGLE_INSTANCE
+    assert "outgoing messages" in SINGLE_INSTANCE
 
 
 async def test_readiness_fails_when_redis_does_not_answer(db_engine: AsyncEngine) -> None:

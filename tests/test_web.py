@@ -31,7 +31,7 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
-from aiogram import F
+from aiogram import Dispatcher, F
 from aiogram.methods import SendMessage
 from aiogram.types import Message
 from aiohttp import web
@@ -52,6 +52,7 @@ from bot import metrics as bot_metrics
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.inbox import Inbox
 from bot.logs import (
     QUIET,
     JsonFormatter,
@@ -62,7 +63,7 @@ from bot.logs import (
 )
 from bot.metrics import install_metrics
 from bot.notify import Outgoing
-from bot.web import WEBHOOK_HANDLER, Check, build_app
+from bot.web import Check, build_app
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import alembic_config
 from db.models import (
@@ -151,6 +152,8 @@ class Served:
     client: TestClient[web.Request, web.Application]
     telegram: FakeTelegram
     app: web.Application
+    dispatcher: Dispatcher
+    inbox: Inbox
 
     async def post_update(self, update: dict[str, Any], secret: str | None) -> int:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
@@ -158,8 +161,8 @@ class Served:
             return response.status
 
     async def handled(self) -> None:
-        """Wait for the updates the webhook took to be handled."""
-        await self.app[WEBHOOK_HANDLER].drain()
+        """Wait for the updates the webhook stored to be handled."""
+        await self.inbox.drain()
 
     async def get(self, path: str) -> tuple[int, str]:
         async with self.client.get(path) as response:
@@ -182,11 +185,22 @@ async def serve(
     bot = create_bot(settings, session=telegram)
     dispatcher = create_dispatcher(settings, sessionmaker, clock=clock, translator=translator)
     install_metrics(dispatcher, bot)
+    updates_inbox = Inbox(dispatcher, bot, sessionmaker, settings)
     app = build_app(
-        dispatcher, bot, settings, engine, sessionmaker, extra_checks=extra_checks, webhook=webhook
+        dispatcher,
+        bot,
+        settings,
+        engine,
+        sessionmaker,
+        extra_checks=extra_checks,
+        updates_inbox=updates_inbox if webhook else None,
     )
-    async with TestClient(TestServer(app)) as client:
-        yield Served(client, telegram, app)
+    updates_inbox.start()
+    try:
+        async with TestClient(TestServer(app)) as client:
+            yield Served(client, telegram, app, dispatcher, updates_inbox)
+    finally:
+        await updates_inbox.stop(grace=5)
 
 
 def no_sqlite_database(directory: Path) -> AsyncEngine:
@@ -242,9 +256,16 @@ async def test_no_webhook_without_a_secret(
     dispatcher = create_dispatcher(settings, db_sessionmaker, clock=clock)
     bot = create_bot(settings, session=FakeTelegram())
     with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
-        build_app(dispatcher, bot, settings, db_engine, db_sessionmaker)
+        build_app(
+            dispatcher,
+            bot,
+            settings,
+            db_engine,
+            db_sessionmaker,
+            updates_inbox=Inbox(dispatcher, bot, db_sessionmaker, settings),
+        )
     # Health and metrics alone (polling) need none, and have no webhook route.
-    app = build_app(dispatcher, bot, settings, db_engine, db_sessionmaker, webhook=False)
+    app = build_app(dispatcher, bot, settings, db_engine, db_sessionmaker)
     async with TestClient(TestServer(app)) as client, client.post("/webhook", json={}) as answer:
         assert answer.status in {404, 405}
 
@@ -587,7 +608,7 @@ async def test_a_failing_handler_and_an_unhandled_update_are_counted(
     translator: Translator,
 ) -> None:
     async with serve(web_settings, db_engine, db_sessionmaker, clock, translator) as served:
-        dispatcher = served.app[WEBHOOK_HANDLER].dispatcher
+        dispatcher = served.dispatcher
 
         # The dispatcher's own handlers come before every router's.
         @dispatcher.message(F.text == "/boom")

@@ -466,6 +466,15 @@ class Notices:
                 recipient=t(f"notice-recipient-{details.get('recipient', 'client')}"),
                 booking=booking.id if booking else "—",
             )
+        elif notice.event == "update-parked":
+            details = notice.details or {}
+            text = t(
+                "admin-update-parked",
+                update=str(details.get("update", "—")),
+                kind=details.get("kind") or "—",
+                attempts=details.get("attempts", 0),
+                failure=details.get("failure") or t("admin-update-parked-no-error"),
+            )
         else:
             raise ValueError(f"no admin notice {notice.event!r}")
         return [Letter(admin, text) for admin in sorted(self.settings.admin_ids)]
