@@ -24,6 +24,7 @@ from bench.people import add_clients
 from bench.results import record, row
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.inbox import Inbox, poll
 from bot.middlewares import create_outgoing
 from bot.rules.timezones import Clock
 from db.engine import create_engine, create_sessionmaker
@@ -100,10 +101,12 @@ async def contend(url: str, label: str) -> dict[str, Any]:
         bot = create_bot(settings)
         outgoing = create_outgoing(bot, settings, sessionmaker, clock)
         dispatcher = create_dispatcher(settings, sessionmaker, clock=clock, outgoing=outgoing)
+        # As run_bot.py runs it: polling into the inbox, handled from there.
+        updates_inbox = Inbox(dispatcher, bot, sessionmaker, settings)
+        updates_inbox.start()
+        stop = asyncio.Event()
         polling = asyncio.create_task(
-            dispatcher.start_polling(
-                bot, handle_signals=False, allowed_updates=dispatcher.resolve_used_update_types()
-            )
+            poll(bot, updates_inbox, stop, allowed_updates=dispatcher.resolve_used_update_types())
         )
         try:
             await until(lambda: any(call.method == "getUpdates" for call in api.calls), "polling")
@@ -134,8 +137,9 @@ async def contend(url: str, label: str) -> dict[str, Any]:
             # What the taps still do after their answers (edits, calendar files, notices).
             await until(lambda: quiet(api, 0.5), "the bot to finish")
         finally:
-            await dispatcher.stop_polling()
+            stop.set()
             await polling
+            await updates_inbox.stop(grace=10)
             await bot.session.close()
     async with engine.connect() as connection:
         active = Booking.status.in_(ACTIVE_BOOKING_STATUSES)

@@ -11,9 +11,9 @@ one update, the goal's measure), and everyone at once (`BENCH_UPDATE_ROUNDS` rou
 default 15: what the process does under load). Before each round of everyone, the
 benchmark waits as long as the bot's flood guard lets a person send one update, so the
 guard's waiting is not counted. With TEST_REDIS_URL set, the bot runs a second time with
-REDIS_URL (conversation state, once-only updates and per-person isolation in Redis, as in
-production). Reports updates a second for each bot and the ratio (the goal: the bot
-costs at most 3× the bare bot)."""
+REDIS_URL (conversation state and the outgoing limit in Redis, as in production). Reports
+updates a second for each bot and the ratio (the goal: the bot costs at most 3× the bare
+bot)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from aiohttp import web
 
 from bot.sandbox.botapi import BotApiError, Call, LocalBotApi, Sent, Upload
 
@@ -21,6 +23,17 @@ T = TypeVar("T")
 
 
 class FakeBotApi(LocalBotApi):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Seconds to wait before answering a method (lower-case name): a slow Telegram.
+        self.slow: dict[str, float] = {}
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        delay = self.slow.get(request.match_info["method"].lower())
+        if delay:
+            await asyncio.sleep(delay)
+        return await super()._handle(request)
+
     async def wait_for(
         self,
         predicate: Callable[[Sent], bool],
