@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     inbox_max_attempts: int = Field(default=3, ge=1)
     # On SIGTERM: how long the updates in hand may take to finish before the process
     # hands them back to the inbox and exits.
-    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=8.0, ge=0)
 
     # Several instances: conversation state and the outgoing limit in Redis (empty:
     # conversation state in the database, the outgoing limit per process).

@@ -226,7 +226,7 @@ async def test_the_same_update_delivered_to_both_instances_is_handled_once(
         async with aiohttp.ClientSession() as http:
             statuses = await asyncio.gather(*(post(http, url, again) for url in practice.urls))
         assert statuses == [200, 200]
-        skipped = f"update {update_id} was handled already: skipped"
+        skipped = f"update {update_id} is in the inbox already: skipped"
         await practice.api.wait_until(
             lambda: True if (practice.a.log + practice.b.log).count(skipped) == 2 else None,
             timeout=STEP_TIMEOUT,

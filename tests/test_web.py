@@ -69,6 +69,7 @@ from db.migrate import alembic_config
 from db.models import (
     Booking,
     FunnelEvent,
+    InboxUpdate,
     Notice,
     Payment,
     Refund,
@@ -247,6 +248,27 @@ async def test_webhook_refuses_requests_without_the_secret_and_handles_the_right
     assert sends_to(served.telegram, ANONYMOUS) == sends_to(served.telegram, FORGER) == []
     assert await count(db_sessionmaker, FunnelEvent) == 1
     assert await count(db_sessionmaker, User) == 0  # no consent yet: nothing about the person
+
+
+async def test_a_secret_header_of_any_characters_is_refused_politely(
+    web_settings: Settings,
+    db_engine: AsyncEngine,
+    db_sessionmaker: Sessions,
+    clock: ManualClock,
+    translator: Translator,
+) -> None:
+    """Not ours, whatever its characters: 401, never a server error."""
+    async with serve(web_settings, db_engine, db_sessionmaker, clock, translator) as served:
+        for header in ("пароль", SECRET + "é", "\u00ff" * 3):
+            assert await served.post_update(message_update(5, FORGER, "/start"), header) == 401
+        # A body that is no update, with the right secret: 400.
+        async with served.client.post(
+            "/webhook", data=b"{not json", headers={SECRET_HEADER: SECRET}
+        ) as answer:
+            assert answer.status == 400
+        await served.handled()
+    assert sends_to(served.telegram, FORGER) == []
+    assert await count(db_sessionmaker, InboxUpdate) == 0
 
 
 async def test_no_webhook_without_a_secret(
