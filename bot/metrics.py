@@ -5,7 +5,8 @@ Counted by the process:
 
 - `bot_updates_total{type, outcome}`: updates by type (`message`, `callback_query`, …) and
   outcome: `handled`, `unhandled` (no handler took it), `error` (the handler raised) or
-  `repeated` (delivered again after it was handled, here or by another instance: skipped);
+  `repeated` (delivered again when the inbox had it already, here or at another instance:
+  skipped);
 - `bot_handler_duration_seconds{type}`: how long routing and the handler took;
 - `bot_outgoing_messages_total{result}`: sends through `bot.notify.Outgoing`: `sent`, `429`
   (each flood-control answer; the message is retried), `403` (blocked) or `failed`;
@@ -13,9 +14,11 @@ Counted by the process:
   `429`, `403` or `error`.
 
 Read from the database at scrape time (the same for every process on one database: take
-`max`, not `sum`, across instances): `bot_reminders_due`, `bot_outbox_pending{kind}`,
-`bot_refunds_manual`, `bot_bookings{status}`, `bot_payments{status}`, and
-`bot_database_up` (0 when they could not be read; they are left out then).
+`max`, not `sum`, across instances): `bot_inbox_updates{state}` (`waiting`: stored and
+not yet handled; `parked`: given up after `INBOX_MAX_ATTEMPTS`, for a day),
+`bot_reminders_due`, `bot_outbox_pending{kind}`, `bot_refunds_manual`,
+`bot_bookings{status}`, `bot_payments{status}`, and `bot_database_up` (0 when they could
+not be read; they are left out then).
 
 Every `Metrics` has a registry of its own (never prometheus-client's global one). The
 process uses one, `current()`; tests start from a fresh one with `reset()`.
@@ -44,11 +47,20 @@ from aiogram.types import TelegramObject, Update
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import UpdateContext, current_update
-from db.models import Booking, BookingStatus, Notice, Payment, PaymentStatus, Refund, Reminder
+from db.models import (
+    Booking,
+    BookingStatus,
+    InboxUpdate,
+    Notice,
+    Payment,
+    PaymentStatus,
+    Refund,
+    Reminder,
+)
 from db.reminders import MAX_ATTEMPTS
 
 logger = logging.getLogger("bot.updates")
@@ -71,6 +83,8 @@ class DatabaseSnapshot:
     refunds_manual: int
     bookings: Mapping[str, int]
     payments: Mapping[str, int]
+    inbox_waiting: int = 0
+    inbox_parked: int = 0
 
 
 class _DatabaseGauges(Collector):
@@ -106,6 +120,14 @@ class _DatabaseGauges(Collector):
             "Refunds waiting for an admin to return the money by hand",
             value=snapshot.refunds_manual,
         )
+        inbox = GaugeMetricFamily(
+            "bot_inbox_updates",
+            "Updates in the inbox: waiting to be handled, or parked after failing (last day)",
+            labels=["state"],
+        )
+        inbox.add_metric(["waiting"], snapshot.inbox_waiting)
+        inbox.add_metric(["parked"], snapshot.inbox_parked)
+        yield inbox
         yield _by_status("bot_bookings", "Bookings by status", snapshot.bookings)
         yield _by_status("bot_payments", "Payments by status", snapshot.payments)
 
@@ -175,7 +197,7 @@ def count_outgoing(result: OutgoingResult) -> None:
 
 
 def count_repeated(update: Update) -> None:
-    """An update delivered again after it was handled, skipped (`bot.middlewares.OnceOnly`)."""
+    """An update delivered again while the inbox has it already, skipped (`bot.inbox`)."""
     _current.updates.labels(_kind(update), "repeated").inc()
 
 
@@ -208,7 +230,16 @@ async def read_database(session: AsyncSession, now: datetime) -> DatabaseSnapsho
         select(Payment.status, func.count()).group_by(Payment.status)
     ):
         payments[status] = count
+    inbox: dict[str | None, int] = {None: 0, "parked": 0}
+    for outcome, count in await session.execute(
+        select(InboxUpdate.outcome, func.count())
+        .where(or_(InboxUpdate.finished_at.is_(None), InboxUpdate.outcome == "parked"))
+        .group_by(InboxUpdate.outcome)
+    ):
+        inbox[outcome] = count
     return DatabaseSnapshot(
+        inbox_waiting=inbox[None],
+        inbox_parked=inbox["parked"],
         reminders_due=reminders_due or 0,
         notices_pending=notices_pending or 0,
         refunds_pending=refunds_pending or 0,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.inbox import Inbox, incoming
+from bot.metrics import read_database
 from db import inbox
 from db.models import InboxUpdate, Notice
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings, outbox_job
@@ -259,7 +260,9 @@ async def test_an_update_that_keeps_failing_is_parked_and_the_admins_told_once(
         parked = await session.scalar(
             select(func.count()).select_from(Notice).where(Notice.event == "update-parked")
         )
+        snapshot = await read_database(session, clock.now())
     assert parked == 2
+    assert (snapshot.inbox_waiting, snapshot.inbox_parked) == (0, 2)
 
 
 async def test_a_process_dying_each_time_gets_an_update_parked(

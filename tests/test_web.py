@@ -619,6 +619,8 @@ async def test_metrics_follow_the_updates_and_read_the_database(
     assert value(exposition, "bot_reminders_due") == 1
     assert value(exposition, "bot_outbox_pending", kind="notice") == 1
     assert value(exposition, "bot_outbox_pending", kind="refund") == 1
+    assert value(exposition, "bot_inbox_updates", state="waiting") == 0
+    assert value(exposition, "bot_inbox_updates", state="parked") == 0
     assert value(exposition, "bot_refunds_manual") == 1
 
 
