@@ -414,7 +414,7 @@ def test_make_run_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:
     assert "Traceback" not in running.log, running.log
     # The bot stopped its polling and its jobs by itself instead of being killed, then
     # make ended by the same Ctrl+C, as it does for any recipe.
-    assert "Polling stopped" in running.log, running.log
+    assert "polling stopped" in running.log, running.log
     assert "Scheduler has been shut down" in running.log, running.log
     assert process.returncode == -signal.SIGINT, (process.returncode, running.log)
 
