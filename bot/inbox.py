@@ -131,8 +131,9 @@ class Inbox:
                 logger.info("update %d is in the inbox already: skipped", update.update_id)
                 metrics.count_repeated(update)
         taken = {item.update_id for item in stored.taken}
+        parsed = {update.update_id: update for update in updates}
         for item in stored.taken:
-            self._start(item)
+            self._start(item, parsed[item.update_id])
         if not self._taking:
             # Stopping: what was taken is handed back at once, for the next start.
             await self._release(taken)
@@ -149,10 +150,12 @@ class Inbox:
             except Exception as error:  # stored all the same; the next round drops them
                 logger.warning("inbox: old rows not dropped: %s", type(error).__name__)
 
-    def _start(self, taken: inbox.Taken) -> None:
+    def _start(self, taken: inbox.Taken, update: Update | None = None) -> None:
+        """Handle a row taken here; `update`: the row's update when it is at hand (just
+        stored), else it is read from the row's JSON."""
         if not self._taking:
             return
-        task = asyncio.create_task(self._handle(taken), name=f"update-{taken.update_id}")
+        task = asyncio.create_task(self._handle(taken, update), name=f"update-{taken.update_id}")
         self._in_hand[taken.update_id] = task
         task.add_done_callback(lambda _: self._forget(taken.update_id, task))
 
@@ -160,9 +163,10 @@ class Inbox:
         if self._in_hand.get(update_id) is task:
             del self._in_hand[update_id]
 
-    async def _handle(self, taken: inbox.Taken) -> None:
+    async def _handle(self, taken: inbox.Taken, update: Update | None) -> None:
         try:
-            update = Update.model_validate_json(taken.payload, context={"bot": self._bot})
+            if update is None:
+                update = Update.model_validate_json(taken.payload, context={"bot": self._bot})
             await self._dispatcher.feed_update(self._bot, update)
         except Exception as error:
             # aiogram's error handling answered what it could; this got past it.
