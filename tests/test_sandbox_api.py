@@ -4,6 +4,7 @@ keyboards, replies, edits, deletions, callback answers and payments."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,7 +25,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.sandbox import exposed
+from bot.sandbox import exposed, own_host
 from bot.sandbox.botapi import BotApiError, LocalBotApi
 
 PERSON = 1001
@@ -179,3 +180,45 @@ async def test_an_invoice_is_paid_only_when_the_bot_says_ok(api: LocalBotApi, bo
 )
 def test_the_sandbox_warns_when_others_can_reach_it(host: str, warned: bool) -> None:
     assert exposed(host) is warned
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "asked", "answered"),
+    [
+        ("127.0.0.1", 8080, "127.0.0.1:8080", True),
+        ("127.0.0.1", 8080, "localhost:8080", True),
+        ("127.0.0.1", 8080, "LocalHost:8080", True),
+        ("127.0.0.1", 8080, "[::1]:8080", True),
+        ("127.0.0.1", 8080, "127.0.0.1:8081", False),
+        ("127.0.0.1", 8080, "127.0.0.1", False),  # port 80
+        ("127.0.0.1", 80, "localhost", True),
+        ("127.0.0.1", 8080, "evil.example:8080", False),
+        ("127.0.0.1", 8080, "localhost.evil.example:8080", False),
+        ("127.0.0.1", 8080, "127.0.0.1.evil.example:8080", False),
+        ("127.0.0.1", 8080, "someone@127.0.0.1:8080", False),
+        ("127.0.0.1", 8080, "", False),
+        ("127.0.0.1", 8080, "192.168.1.5:8080", False),
+        ("localhost", 8080, "127.0.0.1:8080", True),
+        ("::1", 8080, "[::1]:8080", True),
+        ("::1", 8080, "[0:0:0:0:0:0:0:1]:8080", True),
+        ("::1", 8080, "localhost:8080", True),
+        # Every address: any IP address of this computer, localhost and its host name.
+        ("0.0.0.0", 8080, "192.168.1.5:8080", True),
+        ("0.0.0.0", 8080, "[fe80::1]:8080", True),
+        ("0.0.0.0", 8080, "127.0.0.1:8080", True),
+        ("::", 8080, "localhost:8080", True),
+        ("", 8080, f"{socket.gethostname()}:8080", True),
+        ("0.0.0.0", 8080, "evil.example:8080", False),
+        ("0.0.0.0", 8080, "192.168.1.5:9090", False),
+        # One address or name: that one only.
+        ("192.168.1.5", 8080, "192.168.1.5:8080", True),
+        ("192.168.1.5", 8080, "127.0.0.1:8080", False),
+        ("192.168.1.5", 8080, "10.0.0.1:8080", False),
+        ("sandbox.example.org", 8080, "Sandbox.Example.org:8080", True),
+        ("sandbox.example.org", 8080, "localhost:8080", False),
+    ],
+)
+def test_the_sandbox_answers_only_at_the_names_it_is_served_as(
+    host: str, port: int, asked: str, answered: bool
+) -> None:
+    assert own_host(asked, host=host, port=port) is answered

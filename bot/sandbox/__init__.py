@@ -10,8 +10,11 @@ the sandbox's own, so that the page can move it ahead.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
+import re
+import socket
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -55,6 +58,45 @@ def exposed(host: str) -> bool:
         return not ipaddress.ip_address(host).is_loopback
     except ValueError:
         return True  # a host name: it may well be reachable
+
+
+# A request's Host header: a name or an IP address (IPv6 in brackets), perhaps a port.
+HOST_HEADER = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        return None
+
+
+def _same_host(name: str, other: str) -> bool:
+    ip = _ip(name)
+    return ip == _ip(other) if ip is not None else name == other
+
+
+def own_host(asked: str, *, host: str, port: int) -> bool:
+    """Whether `asked`, a request's Host header, names the sandbox served on `host`:`port`.
+
+    Its port, with `host` itself; on loopback, localhost, 127.0.0.1 and [::1] too (the bot
+    reaches the Bot API at http://127.0.0.1:<port>). On every address (0.0.0.0, ::): those
+    and any IP address (other computers open the page at this one's), and this computer's
+    host name. Never another name: a site whose name was made to point at this computer
+    (DNS rebinding) names itself."""
+    shape = HOST_HEADER.fullmatch(asked.strip().lower())
+    if shape is None or int(shape["port"] or 80) != port:
+        return False
+    name = shape["name"].strip("[]")
+    own = host.strip().strip("[]").lower()
+    if own in EVERY_ADDRESS:
+        return (
+            name in LOOPBACK_NAMES or _ip(name) is not None or name == socket.gethostname().lower()
+        )
+    if not exposed(own) and any(_same_host(name, other) for other in LOOPBACK_NAMES):
+        return True
+    return _same_host(name, own)
 
 
 def sandbox_settings(settings: Settings, api_url: str) -> Settings:
@@ -124,6 +166,9 @@ async def run_sandbox(settings: Settings, run: Runner) -> None:
     try:
         port = runner.addresses[0][1]  # the port given when SANDBOX_PORT is 0
         settings = settings.model_copy(update={"sandbox_port": port})
+        page.listening(
+            functools.partial(own_host, host=settings.sandbox_host, port=port), address(settings)
+        )
         bot_settings = sandbox_settings(settings, f"http://127.0.0.1:{port}")
         page.seeded = await prepare(bot_settings, clock)
         if exposed(settings.sandbox_host):
