@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     # address (0.0.0.0) at any IP address of the computer, localhost and its host name.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
+    # Never DATABASE_URL's file: the sandbox refuses to start on it.
     sandbox_database_file: Path = PROJECT_ROOT / "data" / "sandbox.sqlite3"
 
     # Several instances: conversation state, per-person isolation and the once-only check

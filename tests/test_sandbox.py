@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -493,6 +494,47 @@ def test_run_bot_sandbox_stops_on_sigint(tmp_path: Path) -> None:
     lines = taken.stderr.strip().splitlines()
     assert lines[-1].startswith("The sandbox cannot listen on 127.0.0.1:"), taken.stderr
     assert "SANDBOX_PORT" in lines[-1] and "Traceback" not in taken.stderr
+
+
+SHARED_DATABASE = (
+    "SANDBOX_DATABASE_FILE names the bot's own database (DATABASE_URL's SQLite file), which "
+    "the sandbox would delete: it makes its file anew at each start. Set "
+    "SANDBOX_DATABASE_FILE to another file (empty: data/sandbox.sqlite3)."
+)
+
+
+def test_the_sandbox_never_takes_the_bots_own_database(tmp_path: Path) -> None:
+    """SANDBOX_DATABASE_FILE naming DATABASE_URL's file (here through a symlinked folder,
+    the URL relative): one line and exit 2 before any file is touched."""
+    real = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(real) as connection:
+        connection.execute("CREATE TABLE bookings (id INTEGER PRIMARY KEY, who TEXT)")
+        connection.execute("INSERT INTO bookings (who) VALUES ('a real client')")
+    connection.close()
+    (tmp_path / "alias").symlink_to(tmp_path, target_is_directory=True)
+    before = real.read_bytes()
+    env = sandbox_env(
+        tmp_path,
+        DATABASE_URL="sqlite+aiosqlite:///./bot.sqlite3",
+        SANDBOX_DATABASE_FILE=str(tmp_path / "alias" / "bot.sqlite3"),
+    )
+    try:
+        done: subprocess.CompletedProcess[str] | None = subprocess.run(
+            [sys.executable, str(RUN_BOT), "sandbox"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except subprocess.TimeoutExpired:
+        done = None  # it started the sandbox
+    assert real.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["alias", "bot.sqlite3"]
+    assert done is not None, "the sandbox started on the bot's own database"
+    assert done.returncode == 2, done
+    assert done.stderr.strip().splitlines() == [SHARED_DATABASE], done.stderr
+    assert str(tmp_path) not in done.stderr + done.stdout
 
 
 def test_make_run_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:
