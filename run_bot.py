@@ -240,14 +240,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     no_token = settings.bot_token is None or not settings.bot_token.get_secret_value().strip()
     if args.command == "sandbox" or (no_token and args.sandbox_without_token):
-        from bot.sandbox import CannotListen, address, run_sandbox
+        from bot.sandbox import CannotStart, address, check_database, run_sandbox
 
-        if args.command != "sandbox":
-            print(SANDBOX_INSTEAD.format(address=address(settings)), flush=True)
         try:
+            check_database(settings)
+            if args.command != "sandbox":
+                print(SANDBOX_INSTEAD.format(address=address(settings)), flush=True)
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(run_sandbox(settings, run))
-        except CannotListen as error:
+        except CannotStart as error:
             print(error, file=sys.stderr)
             return 2
         return 0

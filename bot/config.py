@@ -99,9 +99,12 @@ class Settings(BaseSettings):
 
     # The local sandbox (`python run_bot.py sandbox`, or `make run` without BOT_TOKEN): a
     # chat page at http://SANDBOX_HOST:SANDBOX_PORT with the bot on its own SQLite file,
-    # made anew at each start. It has no login: keep it on 127.0.0.1.
+    # made anew at each start. It has no login: keep it on 127.0.0.1. It answers only at
+    # the name it is served as (and localhost, 127.0.0.1, [::1] on loopback); on every
+    # address (0.0.0.0) at any IP address of the computer, localhost and its host name.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
+    # Never DATABASE_URL's file: the sandbox refuses to start on it.
     sandbox_database_file: Path = PROJECT_ROOT / "data" / "sandbox.sqlite3"
 
     # The inbox: every update is stored before it is acknowledged, then handled from there.

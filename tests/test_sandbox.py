@@ -9,19 +9,23 @@ from __future__ import annotations
 import json
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
 
+from bot.sandbox.personas import BOT_ID
 from tests.sandbox_process import (
     ROOT,
     RUN_BOT,
@@ -363,6 +367,115 @@ def test_the_language_switch(sandbox: Sandbox) -> None:
         post_json(f"{sandbox.url}/sandbox/language", {"language": "ru"})
 
 
+def ask(
+    url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """One request with exactly these headers; the status and the JSON answer (None for a
+    page or a stream)."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.headers.get_content_type() != "application/json":
+                return response.status, None
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+REFUSED_ORIGIN = "Это может сделать только страница самой песочницы: откройте её и повторите."
+REFUSED_HOST = "Песочница отвечает только по своему адресу: откройте "
+REFUSED_BODY = "Песочница принимает только запросы в JSON: обновите страницу."
+
+
+def test_other_sites_cannot_drive_the_sandbox(sandbox: Sandbox) -> None:
+    """A page on another site may post to the sandbox without asking first (a text/plain
+    POST needs no CORS preflight): it is refused, and nothing happens."""
+    own = sandbox.url
+    before = sandbox.state()
+    marker = "/start from another site"
+    send = json.dumps({"chat_id": NEW_CLIENT, "text": marker}).encode()
+    clock = json.dumps({"hours": 1}).encode()
+    as_json = {"Content-Type": "application/json"}
+    for path, data, headers, status, error in (
+        ("send", send, {"Content-Type": "text/plain"}, 415, REFUSED_BODY),
+        ("clock", clock, {"Content-Type": "text/plain;charset=UTF-8"}, 415, REFUSED_BODY),
+        ("send", send, {}, 415, REFUSED_BODY),
+        ("send", send, {**as_json, "Origin": "http://evil.example"}, 403, REFUSED_ORIGIN),
+        ("clock", clock, {**as_json, "Origin": "null"}, 403, REFUSED_ORIGIN),
+        ("send", send, {**as_json, "Origin": own.replace("127.0.0.1", "localhost")}, 403, None),
+        ("send", send, {**as_json, "Sec-Fetch-Site": "cross-site"}, 403, REFUSED_ORIGIN),
+        (
+            "clock",
+            clock,
+            {"Content-Type": "text/plain", "Origin": "https://evil.example"},
+            403,
+            REFUSED_ORIGIN,
+        ),
+    ):
+        answer = ask(f"{own}/sandbox/{path}", data=data, headers=headers)
+        assert answer[0] == status, (path, headers, answer)
+        assert answer[1]["ok"] is False and answer[1]["error"], answer
+        assert error is None or answer[1]["error"] == error, (headers, answer)
+
+    # The local Bot API's token is no secret: a form posted by another site is refused too.
+    form = urllib.parse.urlencode({"chat_id": NEW_CLIENT, "text": marker}).encode()
+    status, answer = ask(
+        f"{own}/bot{BOT_ID}:sandbox-local-token/sendMessage",
+        data=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": "http://evil.example",
+        },
+    )
+    assert status == 403 and answer["error"] == REFUSED_ORIGIN, answer
+
+    # The page's own requests still work: the same origin, as the browser says it.
+    for host in ("127.0.0.1", "localhost"):
+        origin = own.replace("127.0.0.1", host)
+        status, answer = ask(
+            f"{origin}/sandbox/language",
+            data=json.dumps({"language": "ru"}).encode(),
+            headers={**as_json, "Origin": origin, "Sec-Fetch-Site": "same-origin"},
+        )
+        assert (status, answer) == (200, {"ok": True}), (host, answer)
+    time.sleep(1)
+    after = sandbox.state()
+    assert not any(text_of(message) == marker for message in messages(after, NEW_CLIENT))
+    assert len(messages(after, NEW_CLIENT)) == len(messages(before, NEW_CLIENT))
+    moved = datetime.fromisoformat(after["now"]) - datetime.fromisoformat(before["now"])
+    assert moved < timedelta(minutes=30), moved
+
+
+def test_the_sandbox_answers_only_at_its_own_address(sandbox: Sandbox) -> None:
+    """DNS rebinding: a site's own name made to point at 127.0.0.1 reaches the sandbox with
+    that name as the Host; the page, its API and the Bot API refuse it."""
+    port = sandbox.url.rsplit(":", 1)[1]
+    token = f"{BOT_ID}:sandbox-local-token"
+    language = json.dumps({"language": "ru"}).encode()
+    for path, data in (
+        ("/", None),
+        ("/sandbox/state", None),
+        ("/sandbox/events", None),
+        ("/sandbox/file/no-such-file", None),
+        ("/sandbox/language", language),
+        (f"/bot{token}/getMe", b""),
+    ):
+        for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}"):
+            headers = {"Host": host, "Content-Type": "application/json"}
+            status, answer = ask(f"{sandbox.url}{path}", data=data, headers=headers)
+            assert status == 403, (path, host, status, answer)
+            assert answer["error"] == f"{REFUSED_HOST}{sandbox.url}", answer
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LocalHost:{port}", f"[::1]:{port}"):
+        status, answer = ask(f"{sandbox.url}/", headers={"Host": host})
+        assert status == 200, (host, answer)
+        status, answer = ask(f"{sandbox.url}/sandbox/state", headers={"Host": host})
+        assert status == 200 and answer["personas"], host
+    # The bot itself talks to the Bot API at http://127.0.0.1:<port> (it has set the
+    # menus the page shows, which `running_sandbox` waits for).
+    status, answer = ask(f"{sandbox.url}/bot{token}/getMe", data=b"")
+    assert status == 200 and answer["result"]["id"] == BOT_ID, answer
+
+
 def test_run_bot_sandbox_stops_on_sigint(tmp_path: Path) -> None:
     """Ctrl+C ends the sandbox cleanly (`running_sandbox` checks the exit), and the port
     taken by another gets one line instead of a traceback."""
@@ -381,6 +494,47 @@ def test_run_bot_sandbox_stops_on_sigint(tmp_path: Path) -> None:
     lines = taken.stderr.strip().splitlines()
     assert lines[-1].startswith("The sandbox cannot listen on 127.0.0.1:"), taken.stderr
     assert "SANDBOX_PORT" in lines[-1] and "Traceback" not in taken.stderr
+
+
+SHARED_DATABASE = (
+    "SANDBOX_DATABASE_FILE names the bot's own database (DATABASE_URL's SQLite file), which "
+    "the sandbox would delete: it makes its file anew at each start. Set "
+    "SANDBOX_DATABASE_FILE to another file (empty: data/sandbox.sqlite3)."
+)
+
+
+def test_the_sandbox_never_takes_the_bots_own_database(tmp_path: Path) -> None:
+    """SANDBOX_DATABASE_FILE naming DATABASE_URL's file (here through a symlinked folder,
+    the URL relative): one line and exit 2 before any file is touched."""
+    real = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(real) as connection:
+        connection.execute("CREATE TABLE bookings (id INTEGER PRIMARY KEY, who TEXT)")
+        connection.execute("INSERT INTO bookings (who) VALUES ('a real client')")
+    connection.close()
+    (tmp_path / "alias").symlink_to(tmp_path, target_is_directory=True)
+    before = real.read_bytes()
+    env = sandbox_env(
+        tmp_path,
+        DATABASE_URL="sqlite+aiosqlite:///./bot.sqlite3",
+        SANDBOX_DATABASE_FILE=str(tmp_path / "alias" / "bot.sqlite3"),
+    )
+    try:
+        done: subprocess.CompletedProcess[str] | None = subprocess.run(
+            [sys.executable, str(RUN_BOT), "sandbox"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except subprocess.TimeoutExpired:
+        done = None  # it started the sandbox
+    assert real.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["alias", "bot.sqlite3"]
+    assert done is not None, "the sandbox started on the bot's own database"
+    assert done.returncode == 2, done
+    assert done.stderr.strip().splitlines() == [SHARED_DATABASE], done.stderr
+    assert str(tmp_path) not in done.stderr + done.stdout
 
 
 def test_make_run_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:

@@ -4,7 +4,10 @@ keyboards, replies, edits, deletions, callback answers and payments."""
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +27,8 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.sandbox import exposed
+from bot.config import Settings
+from bot.sandbox import exposed, own_host, takes_the_bots_database
 from bot.sandbox.botapi import BotApiError, LocalBotApi
 
 PERSON = 1001
@@ -179,3 +183,85 @@ async def test_an_invoice_is_paid_only_when_the_bot_says_ok(api: LocalBotApi, bo
 )
 def test_the_sandbox_warns_when_others_can_reach_it(host: str, warned: bool) -> None:
     assert exposed(host) is warned
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "asked", "answered"),
+    [
+        ("127.0.0.1", 8080, "127.0.0.1:8080", True),
+        ("127.0.0.1", 8080, "localhost:8080", True),
+        ("127.0.0.1", 8080, "LocalHost:8080", True),
+        ("127.0.0.1", 8080, "[::1]:8080", True),
+        ("127.0.0.1", 8080, "127.0.0.1:8081", False),
+        ("127.0.0.1", 8080, "127.0.0.1", False),  # port 80
+        ("127.0.0.1", 80, "localhost", True),
+        ("127.0.0.1", 8080, "evil.example:8080", False),
+        ("127.0.0.1", 8080, "localhost.evil.example:8080", False),
+        ("127.0.0.1", 8080, "127.0.0.1.evil.example:8080", False),
+        ("127.0.0.1", 8080, "someone@127.0.0.1:8080", False),
+        ("127.0.0.1", 8080, "", False),
+        ("127.0.0.1", 8080, "192.168.1.5:8080", False),
+        ("localhost", 8080, "127.0.0.1:8080", True),
+        ("::1", 8080, "[::1]:8080", True),
+        ("::1", 8080, "[0:0:0:0:0:0:0:1]:8080", True),
+        ("::1", 8080, "localhost:8080", True),
+        # Every address: any IP address of this computer, localhost and its host name.
+        ("0.0.0.0", 8080, "192.168.1.5:8080", True),
+        ("0.0.0.0", 8080, "[fe80::1]:8080", True),
+        ("0.0.0.0", 8080, "127.0.0.1:8080", True),
+        ("::", 8080, "localhost:8080", True),
+        ("", 8080, f"{socket.gethostname()}:8080", True),
+        ("0.0.0.0", 8080, "evil.example:8080", False),
+        ("0.0.0.0", 8080, "192.168.1.5:9090", False),
+        # One address or name: that one only.
+        ("192.168.1.5", 8080, "192.168.1.5:8080", True),
+        ("192.168.1.5", 8080, "127.0.0.1:8080", False),
+        ("192.168.1.5", 8080, "10.0.0.1:8080", False),
+        ("sandbox.example.org", 8080, "Sandbox.Example.org:8080", True),
+        ("sandbox.example.org", 8080, "localhost:8080", False),
+    ],
+)
+def test_the_sandbox_answers_only_at_the_names_it_is_served_as(
+    host: str, port: int, asked: str, answered: bool
+) -> None:
+    assert own_host(asked, host=host, port=port) is answered
+
+
+@pytest.mark.parametrize(
+    ("database_url", "sandbox_file", "taken"),
+    [
+        ("sqlite+aiosqlite:///{tmp}/bot.sqlite3", "{tmp}/bot.sqlite3", True),
+        ("sqlite+aiosqlite:///./bot.sqlite3", "{tmp}/bot.sqlite3", True),
+        ("sqlite+aiosqlite:///bot.sqlite3", "./bot.sqlite3", True),
+        ("sqlite:///data/../bot.sqlite3", "bot.sqlite3", True),
+        ("sqlite+aiosqlite:///{tmp}/bot.sqlite3", "link.sqlite3", True),  # a symlink to it
+        ("sqlite+aiosqlite:///{tmp}/bot.sqlite3", "alias/bot.sqlite3", True),  # its folder's
+        ("sqlite+aiosqlite:///./bot.sqlite3", "hard.sqlite3", True),  # a hard link
+        ("sqlite+aiosqlite:///new.sqlite3", "{tmp}/new.sqlite3", True),  # not made yet
+        ("sqlite+aiosqlite:///./bot.sqlite3", "bot.sqlite3-wal", True),  # its journal
+        ("sqlite+aiosqlite:///file:bot.sqlite3?uri=true", "bot.sqlite3", True),
+        ("sqlite+aiosqlite:///./bot.sqlite3", "sandbox.sqlite3", False),
+        ("sqlite+aiosqlite:///./bot.sqlite3", "data/bot.sqlite3", False),
+        ("sqlite+aiosqlite://", "bot.sqlite3", False),
+        ("sqlite+aiosqlite:///:memory:", ":memory:", False),
+        ("postgresql+asyncpg://bot:secret@db:5432/bot", "bot", False),
+        ("not a database address", "bot.sqlite3", False),
+    ],
+)
+def test_the_sandbox_knows_the_bots_own_database_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    sandbox_file: str,
+    taken: bool,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bot.sqlite3").write_bytes(b"SQLite format 3\x00")
+    (tmp_path / "link.sqlite3").symlink_to(tmp_path / "bot.sqlite3")
+    (tmp_path / "alias").symlink_to(tmp_path, target_is_directory=True)
+    os.link(tmp_path / "bot.sqlite3", tmp_path / "hard.sqlite3")
+    settings = Settings(
+        database_url=database_url.format(tmp=tmp_path),
+        sandbox_database_file=Path(sandbox_file.format(tmp=tmp_path)),
+    )
+    assert takes_the_bots_database(settings) is taken

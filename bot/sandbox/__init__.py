@@ -10,12 +10,19 @@ the sandbox's own, so that the page can move it ahead.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
+import re
+import socket
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 from pydantic import SecretStr
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.config import Settings
 from bot.i18n import Translator
@@ -30,8 +37,23 @@ log = logging.getLogger("sandbox")
 Runner = Callable[..., Awaitable[None]]
 
 
-class CannotListen(Exception):
+class CannotStart(Exception):
+    """The sandbox cannot start; the message says why, in one line."""
+
+
+class CannotListen(CannotStart):
     """The sandbox's address is taken or not this computer's; the message says so."""
+
+
+class TakesTheBotsDatabase(CannotStart):
+    """SANDBOX_DATABASE_FILE is the bot's own SQLite file, which the sandbox would delete."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "SANDBOX_DATABASE_FILE names the bot's own database (DATABASE_URL's SQLite file), "
+            "which the sandbox would delete: it makes its file anew at each start. "
+            "Set SANDBOX_DATABASE_FILE to another file (empty: data/sandbox.sqlite3)."
+        )
 
 
 # Hosts that mean "every address of this computer".
@@ -55,6 +77,96 @@ def exposed(host: str) -> bool:
         return not ipaddress.ip_address(host).is_loopback
     except ValueError:
         return True  # a host name: it may well be reachable
+
+
+# A request's Host header: a name or an IP address (IPv6 in brackets), perhaps a port.
+HOST_HEADER = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        return None
+
+
+def _same_host(name: str, other: str) -> bool:
+    ip = _ip(name)
+    return ip == _ip(other) if ip is not None else name == other
+
+
+def own_host(asked: str, *, host: str, port: int) -> bool:
+    """Whether `asked`, a request's Host header, names the sandbox served on `host`:`port`.
+
+    Its port, with `host` itself; on loopback, localhost, 127.0.0.1 and [::1] too (the bot
+    reaches the Bot API at http://127.0.0.1:<port>). On every address (0.0.0.0, ::): those
+    and any IP address (other computers open the page at this one's), and this computer's
+    host name. Never another name: a site whose name was made to point at this computer
+    (DNS rebinding) names itself."""
+    shape = HOST_HEADER.fullmatch(asked.strip().lower())
+    if shape is None or int(shape["port"] or 80) != port:
+        return False
+    name = shape["name"].strip("[]")
+    own = host.strip().strip("[]").lower()
+    if own in EVERY_ADDRESS:
+        return (
+            name in LOOPBACK_NAMES or _ip(name) is not None or name == socket.gethostname().lower()
+        )
+    if not exposed(own) and any(_same_host(name, other) for other in LOOPBACK_NAMES):
+        return True
+    return _same_host(name, own)
+
+
+def _sqlite_file(database_url: str) -> Path | None:
+    """The file of an SQLite DATABASE_URL, as SQLite opens it (relative to the current
+    folder); None for another database or one in memory."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return None  # not a database URL: the bot itself says so, the sandbox never opens it
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
+        return None
+    if str(url.query.get("uri", "")).lower() in {"true", "1"} and database.startswith("file:"):
+        database = unquote(urlsplit(database).path)
+        if database in {"", ":memory:"}:
+            return None
+    return Path(database)
+
+
+def _with_journals(path: Path) -> list[Path]:
+    """A database file and the journal files SQLite keeps beside it (the sandbox deletes
+    all three at its start)."""
+    return [path, *(path.with_name(f"{path.name}{suffix}") for suffix in ("-wal", "-shm"))]
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        if one.resolve() == other.resolve():
+            return True
+        return one.samefile(other)  # hard links; a folder's other spelling
+    except (OSError, RuntimeError):
+        return False  # one of them does not exist yet (or is a loop of symlinks)
+
+
+def takes_the_bots_database(settings: Settings) -> bool:
+    """Whether SANDBOX_DATABASE_FILE is (or is beside, as its journal) the SQLite file of
+    DATABASE_URL: relative or absolute, through symlinks or hard links."""
+    bots = _sqlite_file(settings.database_url)
+    if bots is None:
+        return False
+    return any(
+        _same_file(mine, theirs)
+        for mine in _with_journals(settings.sandbox_database_file)
+        for theirs in _with_journals(bots)
+    )
+
+
+def check_database(settings: Settings) -> None:
+    """Refuse to start on the bot's own database, before any file is touched."""
+    if takes_the_bots_database(settings):
+        raise TakesTheBotsDatabase()
 
 
 def sandbox_settings(settings: Settings, api_url: str) -> Settings:
@@ -105,6 +217,7 @@ async def prepare(settings: Settings, clock: Clock) -> Seeded:
 
 
 async def run_sandbox(settings: Settings, run: Runner) -> None:
+    check_database(settings)
     clock = SandboxClock()
     api = LocalBotApi(now=lambda: clock.now().timestamp(), keep_history=False)
     page = SandboxPage(api, Translator(default=settings.default_language), clock)
@@ -124,6 +237,9 @@ async def run_sandbox(settings: Settings, run: Runner) -> None:
     try:
         port = runner.addresses[0][1]  # the port given when SANDBOX_PORT is 0
         settings = settings.model_copy(update={"sandbox_port": port})
+        page.listening(
+            functools.partial(own_host, host=settings.sandbox_host, port=port), address(settings)
+        )
         bot_settings = sandbox_settings(settings, f"http://127.0.0.1:{port}")
         page.seeded = await prepare(bot_settings, clock)
         if exposed(settings.sandbox_host):

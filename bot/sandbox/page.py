@@ -12,6 +12,13 @@
 
 Everything a persona does becomes the update Telegram would send (`bot.sandbox.botapi`);
 nothing here talks to the bot any other way.
+
+The page has no login, and any web page the browser shows may send requests to this
+computer, so the server (the page and the Bot API beside it) answers only requests that
+name it in their `Host` (a site whose name was made to point here names itself), refuses
+a POST that the browser says comes from another page (`Origin`, `Sec-Fetch-Site`), and
+the page's actions take JSON only: another site cannot send JSON without asking first,
+and it is never allowed.
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler as NextHandler
 
 from bot.i18n import Translator
 from bot.rules.payments import STARS, amount_text
@@ -100,6 +108,9 @@ class SandboxPage:
         self.seeded: Seeded | None = None  # the people's data, once it is made
         self.language = translator.default
         self.jobs: Jobs | None = None
+        # Whether a Host header names the sandbox, and its address: set once it listens.
+        self.own_host: Callable[[str], bool] = lambda asked: False
+        self.address = ""
         self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._personas = {persona.chat_id: persona for persona in PERSONAS}
         self._introduce()
@@ -114,11 +125,17 @@ class SandboxPage:
             else:
                 self.api.add_person(persona.user_id, persona.first_name, self.language)
 
+    def listening(self, own_host: Callable[[str], bool], address: str) -> None:
+        """Where the server listens: `own_host` tells the names it answers at."""
+        self.own_host = own_host
+        self.address = address
+
     def attach(self, jobs: Jobs) -> None:
         """The bot's background jobs, run at once when the clock moves."""
         self.jobs = jobs
 
     def mount(self, app: web.Application) -> None:
+        app.middlewares.append(self._guard)
         app.router.add_get("/", self._page)
         # The page has no icon: the browser's request is answered, not logged as missing.
         app.router.add_get("/favicon.ico", self._no_icon)
@@ -322,6 +339,22 @@ class SandboxPage:
 
     # -- requests -------------------------------------------------------------------------
 
+    def _refusal(self, status: int, key: str, **args: Any) -> web.Response:
+        return web.json_response({"ok": False, "error": self._t(key, **args)}, status=status)
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: NextHandler) -> web.StreamResponse:
+        """Every request names the sandbox; a POST comes from no other page."""
+        asked = request.headers.get(hdrs.HOST, "")
+        if not self.own_host(asked):
+            return self._refusal(403, "sandbox-error-host", address=self.address)
+        if request.method not in {"GET", "HEAD"}:
+            origin = request.headers.get(hdrs.ORIGIN)
+            foreign = origin is not None and origin.lower() != f"http://{asked.lower()}"
+            if foreign or request.headers.get("Sec-Fetch-Site") == "cross-site":
+                return self._refusal(403, "sandbox-error-origin")
+        return await handler(request)
+
     async def _page(self, request: web.Request) -> web.Response:
         return web.Response(
             body=PAGE.read_bytes(),
@@ -349,16 +382,17 @@ class SandboxPage:
 
     def _json(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
+            if request.content_type != "application/json":
+                return self._refusal(415, "sandbox-error-json")
             try:
                 body = await request.json()
                 if not isinstance(body, dict):
                     raise BadRequest("sandbox-error-request")
                 return web.json_response({"ok": True, **await handler(body)})
             except BadRequest as error:
-                return web.json_response({"ok": False, "error": self._t(error.key)}, status=400)
+                return self._refusal(400, error.key)
             except (ValueError, KeyError, TypeError, BotApiError):
-                text = self._t("sandbox-error-request")
-                return web.json_response({"ok": False, "error": text}, status=400)
+                return self._refusal(400, "sandbox-error-request")
 
         return answer
 

@@ -34,3 +34,6 @@ sandbox-error-text = Type a message of 1 to 4096 characters.
 sandbox-error-gone = This message is no longer in the chat.
 sandbox-error-paid = This invoice is already paid.
 sandbox-error-request = The sandbox did not understand that: reload the page.
+sandbox-error-json = The sandbox takes requests in JSON only: reload the page.
+sandbox-error-origin = Only the sandbox's own page can do this: open it and try again.
+sandbox-error-host = The sandbox answers only at its own address: open { $address }
