@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -50,6 +51,7 @@ from sqlalchemy.ext.asyncio import (
 import run_bot as entry
 from bot import metrics as bot_metrics
 from bot.app import create_bot, create_dispatcher
+from bot.calendar import FEED_ROUTE
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.logs import (
@@ -62,7 +64,7 @@ from bot.logs import (
 )
 from bot.metrics import install_metrics
 from bot.notify import Outgoing
-from bot.web import WEBHOOK_HANDLER, Check, build_app
+from bot.web import WEBHOOK_HANDLER, WEBHOOK_PATH, Check, build_app
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import alembic_config
 from db.models import (
@@ -929,9 +931,109 @@ def test_compose_runs_two_webhook_instances_behind_caddy() -> None:
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in services["caddy"]["volumes"]
 
 
-def test_caddy_balances_the_webhook_over_both_instances_gated_by_readyz() -> None:
-    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
-    code = "\n".join(line.split("#")[0] for line in caddyfile.splitlines())
-    assert "reverse_proxy bot1:8080 bot2:8080" in code
-    assert "handle /webhook" in code and "health_uri /readyz" in code
-    assert "respond 404" in code  # nothing else reaches the instances from outside
+@dataclass
+class Directive:
+    """One line of a Caddyfile and, when it opens a block, the lines inside it."""
+
+    words: list[str]
+    block: list[Directive]
+
+
+def caddyfile() -> list[Directive]:
+    """deploy/Caddyfile as a tree, comments dropped and snippets (`import name`) expanded."""
+    root: list[Directive] = []
+    stack = [root]
+    for line in (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8").splitlines():
+        words = line.split("#")[0].split()
+        if words == ["}"]:
+            stack.pop()
+        elif words:
+            opens = words[-1] == "{"
+            directive = Directive(words[:-1] if opens else words, [])
+            stack[-1].append(directive)
+            if opens:
+                stack.append(directive.block)
+    assert stack == [root], "unbalanced braces"
+    snippets = {d.words[0][1:-1]: d.block for d in root if d.words[0].startswith("(")}
+
+    def expand(block: list[Directive]) -> list[Directive]:
+        out: list[Directive] = []
+        for d in block:
+            if d.words[0] == "import":
+                out.extend(expand(snippets[d.words[1]]))
+            else:
+                out.append(Directive(d.words, expand(d.block)))
+        return out
+
+    return [d for d in expand(root) if not d.words[0].startswith("(")]
+
+
+def caddy_path_matches(pattern: str, path: str) -> bool:
+    """Caddy's `path` matcher: exact, `/prefix/*`, or one `*` inside a segment."""
+    if pattern.endswith("*") and pattern.count("*") == 1:
+        return path.startswith(pattern[:-1])
+    regex = "[^/]*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, path) is not None
+
+
+def caddy_route(site: list[Directive], method: str, path: str) -> list[Directive] | None:
+    """What the site does with a request: the `handle` block taking it (those with a
+    matcher before the bare one, as Caddy orders them), None when nothing does."""
+    named = {d.words[0]: d.block for d in site if d.words[0].startswith("@")}
+
+    def matches(matcher: list[str]) -> bool:
+        if not matcher:
+            return True
+        if matcher[0].startswith("@"):
+            conditions = {d.words[0]: d.words[1:] for d in named[matcher[0]]}
+            assert set(conditions) <= {"method", "path"}, conditions
+            return method in conditions.get("method", [method]) and any(
+                caddy_path_matches(p, path) for p in conditions.get("path", ["*"])
+            )
+        return any(caddy_path_matches(p, path) for p in matcher)
+
+    handles = [d for d in site if d.words[0] == "handle"]
+    for handle in sorted(handles, key=lambda d: len(d.words) == 1):
+        if matches(handle.words[1:]):
+            return handle.block
+    return None
+
+
+def test_caddy_passes_the_webhook_and_the_calendar_feeds_to_both_instances() -> None:
+    top = caddyfile()
+    [site] = [d for d in top if d.words == ["{$DOMAIN}"]]
+    assert len(top) == 1, "nothing but the one site"
+    # Only handle blocks and their named matchers: no directive outside them answers.
+    assert {d.words[0] for d in site.block if not d.words[0].startswith("@")} == {"handle"}
+
+    def proxied(method: str, path: str) -> Directive | None:
+        block = caddy_route(site.block, method, path)
+        assert block is not None, f"{method} {path} falls through Caddy"
+        if [d.words for d in block] == [["respond", "404"]]:
+            return None
+        [proxy] = block
+        return proxy
+
+    webhook = proxied("POST", WEBHOOK_PATH)
+    assert webhook is not None and webhook.words == ["reverse_proxy", "bot1:8080", "bot2:8080"]
+    settings = {d.words[0]: d.words[1:] for d in webhook.block}
+    assert settings["health_uri"] == ["/readyz"] and settings["health_status"] == ["200"]
+    assert settings["lb_policy"] == ["round_robin"]
+
+    feed_prefix = FEED_ROUTE.partition("{")[0]
+    feed = FEED_ROUTE.format(token="AbCdEfGhIjKlMnOpQrStUvWxYz012-_9")
+    assert proxied("GET", feed) == webhook  # the same instances, balanced and gated alike
+    for method, path in [
+        ("POST", feed),
+        ("DELETE", feed),
+        ("GET", feed_prefix),
+        ("GET", feed_prefix + "x/y.ics"),
+        ("GET", feed_prefix + "secret.txt"),
+        ("GET", "/"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/metrics"),
+        ("GET", "/sandbox/events"),
+        ("POST", "/webhook/other"),
+    ]:
+        assert proxied(method, path) is None, f"{method} {path} reaches the instances"
