@@ -11,11 +11,13 @@ to start without a good WEBHOOK_SECRET.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import json
 import logging
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -27,6 +29,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -912,6 +915,86 @@ def test_the_image_installs_every_package_and_runs_as_a_user() -> None:
     }
     assert {".env", ".git", ".venv", "data/"} <= ignored
     assert not {"README.md", "pyproject.toml", "deploy/healthcheck.py", "assets/"} & ignored
+
+
+def image_environment() -> dict[str, str]:
+    """What the image's ENV instructions set (`ENV KEY=value ...`)."""
+    environment: dict[str, str] = {}
+    for keyword, arguments in dockerfile_instructions():
+        if keyword == "ENV":
+            for pair in shlex.split(arguments):
+                key, equals, value = pair.partition("=")
+                assert equals, f"ENV {arguments}: write KEY=value"
+                environment[key] = value
+    return environment
+
+
+def load_healthcheck() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("healthcheck", HEALTHCHECK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def settings_in(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The bot's settings with exactly `environment` (nothing from .env or the test run)."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    return Settings(_env_file=None)
+
+
+def test_the_image_serves_healthz_in_polling_mode_out_of_the_box(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`docker run -e BOT_TOKEN=… image`: polling, no METRICS_PORT of the user's. The bot
+    serves /healthz where the image's health check asks, on the port the image exposes,
+    on every interface of the container (so the exposed port reaches it)."""
+    image = image_environment()
+    polling = {**image, "BOT_TOKEN": "123456:abc"}
+    settings = settings_in(polling, monkeypatch)
+    assert not settings.webhook_url
+    port = load_healthcheck().health_port(polling)
+    assert port and settings.metrics_port == port
+    assert settings.metrics_host == "0.0.0.0"
+    exposed = [args for keyword, args in dockerfile_instructions() if keyword == "EXPOSE"]
+    assert exposed == [str(port)]
+    # A webhook serves /healthz on its own port; the image's METRICS_PORT changes nothing.
+    webhook = {**polling, "WEBHOOK_URL": "https://bot.example.org", "WEBHOOK_PORT": "8443"}
+    assert load_healthcheck().health_port(webhook) == 8443
+    assert load_healthcheck().health_port({**image, "WEBHOOK_URL": "https://x.org"}) == port
+
+
+async def test_the_images_health_check_asks_a_real_server_in_polling_mode() -> None:
+    """healthcheck.py in the image's environment, polling, against a real /healthz: healthy
+    while it answers 200, unhealthy on another status and once it is gone. (The image's
+    port is moved to a free one: 8080 may be taken on the machine running the tests.)"""
+    answer = {"status": 200}
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok", status=answer["status"])
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    environment = {**image_environment(), "PATH": os.environ.get("PATH", "")}
+    assert environment.get("METRICS_PORT"), "the image sets METRICS_PORT"
+    environment["METRICS_PORT"] = str(port)
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        healthy = await asyncio.to_thread(healthcheck, environment)
+        assert healthy.returncode == 0, healthy.stderr
+        answer["status"] = 503
+        failing = await asyncio.to_thread(healthcheck, environment)
+        assert failing.returncode == 1 and "HTTPError" in failing.stderr
+    finally:
+        await runner.cleanup()
+    gone = await asyncio.to_thread(healthcheck, environment)
+    assert gone.returncode == 1 and "/healthz" in gone.stderr
 
 
 def test_compose_runs_two_webhook_instances_behind_caddy() -> None:
