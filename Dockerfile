@@ -32,6 +32,13 @@ RUN mkdir -p /app/data && chown bot:bot /app/data
 USER bot
 
 # The webhook, /healthz, /readyz and /metrics (WEBHOOK_PORT, or METRICS_PORT with polling).
+# Outside the image METRICS_PORT is off by default; here polling serves them on 8080 too, so
+# the health check below has a /healthz in both modes (a webhook ignores METRICS_PORT and
+# serves them on WEBHOOK_PORT, 8080 as well). Every interface of the container, as the
+# webhook's: the exposed port must reach it, and only a published one (-p) leaves the
+# container; these paths hold no personal data and a calendar feed needs its secret.
+ENV METRICS_HOST=0.0.0.0 \
+    METRICS_PORT=8080
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "deploy/healthcheck.py"]

@@ -1,7 +1,8 @@
 """The container's health check: GET /healthz on the bot's own port, exit 0 on 200.
 
-The port is WEBHOOK_PORT in webhook mode (WEBHOOK_URL set), else METRICS_PORT. Only the
-standard library, so a check costs an interpreter start and nothing else.
+The port is WEBHOOK_PORT in webhook mode (WEBHOOK_URL set), else METRICS_PORT, which the
+image sets to 8080 (Dockerfile), so polling has a /healthz too unless METRICS_PORT=0 turns
+it off. Only the standard library, so a check costs an interpreter start and nothing else.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def health_port(environ: dict[str, str]) -> int:
 def main() -> int:
     port = health_port(dict(os.environ))
     if not port:
-        print("no health endpoint: set WEBHOOK_URL, or METRICS_PORT with polling", file=sys.stderr)
+        print("no /healthz: polling with METRICS_PORT=0 (the image's is 8080)", file=sys.stderr)
         return 1
     try:
         with urllib.request.urlopen(

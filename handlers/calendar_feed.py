@@ -83,18 +83,22 @@ async def render_feed(
     settings: Settings,
     now: datetime,
 ) -> bytes:
-    """The therapist's sessions from a month ago on, in their language and zone."""
+    """The therapist's sessions from a month ago on, in their language and zone. An .ics
+    file is plain text (icalendar escapes what iCalendar needs): names go in as typed
+    (`t.plain`), never HTML-escaped like a message's."""
     t = translator.for_language(therapist.language or settings.default_language)
     events = []
     for item in await calendar_feed.sessions_of(session, therapist.id, now - FEED_PAST):
         booking = item.booking
-        client = item.client_first_name or t("notice-client-erased")
+        client = item.client_first_name or t.plain("notice-client-erased")
         events.append(
             SessionEvent(
                 uid=booking_uid(booking.id),
                 sequence=item.sequence,
-                title=t("calendar-feed-event", client=client),
-                description=t("calendar-feed-event-about", format=t(f"format-{booking.format}")),
+                title=t.plain("calendar-feed-event", client=client),
+                description=t.plain(
+                    "calendar-feed-event-about", format=t.plain(f"format-{booking.format}")
+                ),
                 starts_at=booking.starts_at,
                 ends_at=booking.ends_at,
                 status="TENTATIVE"
@@ -102,7 +106,7 @@ async def render_feed(
                 else "CONFIRMED",
             )
         )
-    name = t("calendar-feed-name", name=local_name(therapist, t.language))
+    name = t.plain("calendar-feed-name", name=local_name(therapist, t.language))
     return feed_ics(name=name, timezone=therapist.timezone, events=events, stamp=now)
 
 

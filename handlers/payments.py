@@ -45,6 +45,10 @@ class PaySupport(StatesGroup):
     waiting = State()
 
 
+# A command is never a question: it belongs to the bot (see `on_paysupport_command`).
+COMMAND = F.text.regexp(r"^/[A-Za-z]")
+
+
 # -- the card-number guard ---------------------------------------------------------------
 
 
@@ -210,6 +214,20 @@ async def on_paysupport(message: Message, flow: Flow, settings: Settings) -> Non
     await message.answer(flow.t("paysupport", hours=settings.free_cancel_hours))
 
 
+async def on_paysupport_cancel(message: Message, flow: Flow) -> None:
+    """/cancel or /stop while the bot waits for the question: nothing is passed on."""
+    await flow.state.set_state(None)
+    await message.answer(flow.t("paysupport-cancelled"))
+
+
+async def on_paysupport_command(message: Message, flow: Flow) -> None:
+    """Another command while the bot waits for the question. The bot's own commands were
+    taken by the routers before this one and worked as usual (the wait goes on, as in the
+    writing mode of `handlers.messaging`); what reaches this point no router knows (/done,
+    a typo): a hint, and the bot still waits for the question."""
+    await message.answer(flow.t("paysupport-command"))
+
+
 async def on_paysupport_question(
     message: Message, flow: Flow, settings: Settings, translator: Translator, outgoing: Outgoing
 ) -> None:
@@ -236,6 +254,8 @@ def create_router() -> Router:
     router.pre_checkout_query.register(on_pre_checkout)
     router.message.register(on_successful_payment, F.successful_payment)
     router.message.register(on_paysupport, Command("paysupport"))
+    router.message.register(on_paysupport_cancel, PaySupport.waiting, Command("cancel", "stop"))
+    router.message.register(on_paysupport_command, PaySupport.waiting, COMMAND)
     router.message.register(on_paysupport_question, PaySupport.waiting)
     clients = for_clients("payments")
     clients.callback_query.register(on_pay, PayBooking.filter())

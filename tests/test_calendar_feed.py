@@ -5,16 +5,19 @@ old one, and nobody else's sessions or buttons are reachable."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.web import build_app
 from db.demo import load_demo
-from db.models import Booking, Questionnaire, Therapist, User
+from db.models import Booking, BookingStatus, Questionnaire, Series, Therapist, User
+from db.series import CalendarPlace, SeriesCalendar
+from handlers.shared.cards import calendar_file, series_calendar_file
 from tests.conftest import ManualClock, make_harness, make_settings
 from tests.fake_telegram import Harness
 from tests.test_calendar_sync import move_first_session
@@ -133,3 +136,63 @@ async def test_without_a_public_address_the_feed_is_off(
             await session.scalar(select(Therapist.calendar_token_hash).where(Therapist.id == 1))
             is None
         )
+
+
+async def test_names_in_the_feed_are_as_typed_not_html(
+    practice: Harness, db_sessionmaker: Sessions, db_engine: AsyncEngine, clock: ManualClock
+) -> None:
+    """An .ics file is plain text: a client's and a therapist's name keep their `&` and `<`."""
+    therapist, _, booking = await booked_with_the_first(practice, db_sessionmaker, clock, 623)
+    client_name, therapist_name = "Anna & Bob <3", "Анна & Ко <Смирнова>"
+    async with db_sessionmaker() as session:
+        await session.execute(
+            update(User).where(User.id == booking.client_id).values(first_name=client_name)
+        )
+        await session.execute(
+            update(Therapist).where(Therapist.id == 1).values(name_ru=therapist_name)
+        )
+        await session.commit()
+    await therapist.send("/calendar")
+    token = LINK.search(therapist.last.text).group(1)  # type: ignore[union-attr]
+
+    async with TestClient(TestServer(app_of(practice, db_engine, db_sessionmaker, clock))) as web:
+        body = await (await web.get(f"/calendar/{token}.ics")).read()
+    calendar = Calendar.from_ical(body)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == f"Сессия: {client_name}"
+    assert str(event["DESCRIPTION"]) == "Онлайн-сессия, Индивидуальная"
+    assert str(calendar["X-WR-CALNAME"]) == f"Сессии — {therapist_name}"
+    assert b"&amp;" not in body and b"&lt;" not in body and b"&gt;" not in body
+
+
+def test_a_sessions_and_a_regular_times_files_keep_the_name_as_typed(translator) -> None:  # type: ignore[no-untyped-def]
+    """The client's own .ics files (a session, a regular time) name the therapist as typed."""
+    name = "Анна & Ко <Смирнова>"
+    therapist = Therapist(
+        id=1, name_ru=name, name_en=name, session_minutes=50, timezone="Europe/Moscow"
+    )
+    starts = datetime(2026, 12, 8, 16, 0, tzinfo=UTC)
+    booking = Booking(
+        id=5,
+        status=BookingStatus.confirmed,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=50),
+    )
+    t = translator.for_language("ru")
+    place = CalendarPlace(uid="booking-5@therapy-booking-bot", sequence=0)
+    files = [calendar_file(t, booking, therapist, "Europe/Moscow", starts, place)]
+    regular = SeriesCalendar(
+        series=Series(id=3, rhythm=1),
+        therapist=therapist,
+        sequence=0,
+        first=starts,
+        last=None,
+        excluded=[],
+        moved=[],
+        gone=False,
+    )
+    files.append(series_calendar_file(t, regular, starts))
+    for file in files:
+        [event] = Calendar.from_ical(file.data).walk("VEVENT")
+        assert str(event["SUMMARY"]) == f"Сессия с психотерапевтом: {name}"
+        assert str(event["DESCRIPTION"]).startswith("Онлайн-сессия, 50 мин.")

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from aiogram.methods import DeleteMessage
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -80,6 +82,30 @@ def test_luhn(digits: str, valid: bool) -> None:
         "\u2215",  # division slash
         ". ",
         " .\u2009",
+        ",",
+        ", ",
+        ";",
+        "; ",
+        ":",
+        ": ",
+        "*",
+        " * ",
+        "|",
+        " | ",
+        "+",
+        " + ",
+        "/ ",
+        "\\ ",
+        "__",
+        "\uff0c",  # full-width comma
+        "\u3001",  # ideographic comma
+        "\uff1b",  # full-width semicolon
+        "\uff1a",  # full-width colon
+        "\u2217",  # asterisk operator
+        "\uff0a",  # full-width asterisk
+        "\uff5c",  # full-width vertical line
+        "\u00a6",  # broken bar
+        "\uff0b",  # full-width plus
     ],
 )
 def test_any_separator_between_groups(separator: str) -> None:
@@ -131,12 +157,68 @@ def test_cards(typed: str) -> None:
         "10.00 - 11.30 - 13.00 - 14.30",
         "12/2026",
         "192.168.100.200",
+        "10:00, 11:30; 13:00 | 14:30",
+        "01.12.2026, 08.12.2026; 15.12.2026",
+        "2026-12-01 10:30, 2026-12-08 10:30",
+        "+7 912 345-67-89; +7 912 345-67-80",
+        "8 912 345 67 89, 8 912 345 67 80",
+        "+7 495 051+112",
+        "1 500 ₽, 2 500 ₽; 3 500 ₽",
+        "3500 ₽, 4500 ₽, 5000 ₽, 6000 ₽",
+        "1,000,000",
+        "12,345,678,901,234",
+        "1234,56 + 789,10",
+        "4111 **** **** 1111",  # a card as Telegram's receipts mask it
+        "**** **** **** 1111",
+        "5 * 3 = 15",
         "",
         None,
     ],
 )
 def test_not_cards(typed: str | None) -> None:
     assert not looks_like_card_number(typed)
+
+
+SEPARATORS = st.sampled_from(
+    [" ", ", ", ",", ";", "; ", ":", "*", "|", " | ", "+", "/", "\\", "_", ".", "-", "\n"]
+)
+
+
+def with_check_digit(digits: str) -> str:
+    return digits + next(str(d) for d in range(10) if luhn_valid(f"{digits}{d}"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"[2-6][0-9]{14}", fullmatch=True), SEPARATORS, SEPARATORS)
+def test_a_card_is_caught_whatever_stands_between_its_groups(
+    start: str, separator: str, around: str
+) -> None:
+    card = with_check_digit(start)
+    assert looks_like_card_number(f"карта{around}{grouped(card, separator)}{around}спасибо")
+
+
+TIME = st.builds("{:02d}:{:02d}".format, st.integers(0, 23), st.integers(0, 59))
+DATE = st.builds(
+    "{:02d}.{:02d}.{}".format, st.integers(1, 28), st.integers(1, 12), st.integers(2020, 2030)
+) | st.builds(
+    "{}-{:02d}-{:02d}".format, st.integers(2020, 2030), st.integers(1, 12), st.integers(1, 28)
+)
+PHONE = st.builds(
+    "+7 {} {}-{}-{}".format,
+    st.integers(900, 999),
+    st.integers(100, 999),
+    st.integers(10, 99),
+    st.integers(10, 99),
+)
+PRICE = st.builds("{} ₽".format, st.integers(1, 999_999))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(TIME | DATE | PHONE | PRICE, SEPARATORS), min_size=1, max_size=8))
+def test_times_dates_phones_and_prices_are_no_card_whatever_joins_them(
+    pieces: list[tuple[str, str]],
+) -> None:
+    assert not looks_like_card_number("".join(piece + joint for piece, joint in pieces))
 
 
 @pytest.fixture

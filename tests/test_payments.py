@@ -132,6 +132,43 @@ async def test_stars_price_and_paysupport(
     assert any("Вопрос по оплате" in m.text for m in admin_chat)
 
 
+async def test_a_command_is_never_a_paysupport_question(
+    db_sessionmaker: Sessions, database_url: str, clock, translator, catalogue: None
+) -> None:
+    """While the bot waits for the question, a command goes to the admins never: an
+    unknown one gets a hint and the wait goes on, the bot's own commands work as usual,
+    /cancel ends the wait."""
+    harness = harness_for("stars", db_sessionmaker, database_url, clock, translator)
+    client = harness.user(605, "Анна")
+    await sign_up(client)
+    admin_chat = harness.telegram.chats[ADMIN_ID]
+
+    def to_admins() -> int:
+        return len(admin_chat)
+
+    await client.send("/paysupport")
+    before = to_admins()
+    await client.send("/done")
+    assert to_admins() == before
+    assert "обычным сообщением" in client.last.text and "/cancel" in client.last.text
+    await client.send("/my")  # the cabinet, as always
+    assert "Мои сессии" in client.last.text and to_admins() == before
+    await client.send("Звёзды списались дважды")
+    assert "Передал администратору" in client.last.text
+    assert to_admins() == before + 2  # the header and the question, once
+    assert sum("Вопрос по оплате" in m.text for m in admin_chat) == 1
+    # The question was taken: what follows is no question.
+    await client.send("/done")
+    assert "обычным сообщением" not in client.last.text and to_admins() == before + 2
+
+    for leave in ("/cancel", "/stop"):
+        await client.send("/paysupport")
+        await client.send(leave)
+        assert "ничего не передаю" in client.last.text
+        await client.send("просто текст")
+        assert to_admins() == before + 2 and "Передал" not in client.last.text
+
+
 async def test_pre_checkout_refusals(
     db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator, catalogue: None
 ) -> None:

@@ -11,10 +11,13 @@ to start without a good WEBHOOK_SECRET.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import json
 import logging
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -26,6 +29,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -50,6 +54,7 @@ from sqlalchemy.ext.asyncio import (
 import run_bot as entry
 from bot import metrics as bot_metrics
 from bot.app import create_bot, create_dispatcher
+from bot.calendar import FEED_ROUTE
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.inbox import Inbox
@@ -63,7 +68,7 @@ from bot.logs import (
 )
 from bot.metrics import install_metrics
 from bot.notify import Outgoing
-from bot.web import Check, build_app
+from bot.web import WEBHOOK_PATH, Check, build_app
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import alembic_config
 from db.models import (
@@ -957,6 +962,86 @@ def test_the_image_installs_every_package_and_runs_as_a_user() -> None:
     assert not {"README.md", "pyproject.toml", "deploy/healthcheck.py", "assets/"} & ignored
 
 
+def image_environment() -> dict[str, str]:
+    """What the image's ENV instructions set (`ENV KEY=value ...`)."""
+    environment: dict[str, str] = {}
+    for keyword, arguments in dockerfile_instructions():
+        if keyword == "ENV":
+            for pair in shlex.split(arguments):
+                key, equals, value = pair.partition("=")
+                assert equals, f"ENV {arguments}: write KEY=value"
+                environment[key] = value
+    return environment
+
+
+def load_healthcheck() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("healthcheck", HEALTHCHECK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def settings_in(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The bot's settings with exactly `environment` (nothing from .env or the test run)."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    return Settings(_env_file=None)
+
+
+def test_the_image_serves_healthz_in_polling_mode_out_of_the_box(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`docker run -e BOT_TOKEN=… image`: polling, no METRICS_PORT of the user's. The bot
+    serves /healthz where the image's health check asks, on the port the image exposes,
+    on every interface of the container (so the exposed port reaches it)."""
+    image = image_environment()
+    polling = {**image, "BOT_TOKEN": "123456:abc"}
+    settings = settings_in(polling, monkeypatch)
+    assert not settings.webhook_url
+    port = load_healthcheck().health_port(polling)
+    assert port and settings.metrics_port == port
+    assert settings.metrics_host == "0.0.0.0"
+    exposed = [args for keyword, args in dockerfile_instructions() if keyword == "EXPOSE"]
+    assert exposed == [str(port)]
+    # A webhook serves /healthz on its own port; the image's METRICS_PORT changes nothing.
+    webhook = {**polling, "WEBHOOK_URL": "https://bot.example.org", "WEBHOOK_PORT": "8443"}
+    assert load_healthcheck().health_port(webhook) == 8443
+    assert load_healthcheck().health_port({**image, "WEBHOOK_URL": "https://x.org"}) == port
+
+
+async def test_the_images_health_check_asks_a_real_server_in_polling_mode() -> None:
+    """healthcheck.py in the image's environment, polling, against a real /healthz: healthy
+    while it answers 200, unhealthy on another status and once it is gone. (The image's
+    port is moved to a free one: 8080 may be taken on the machine running the tests.)"""
+    answer = {"status": 200}
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok", status=answer["status"])
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    environment = {**image_environment(), "PATH": os.environ.get("PATH", "")}
+    assert environment.get("METRICS_PORT"), "the image sets METRICS_PORT"
+    environment["METRICS_PORT"] = str(port)
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        healthy = await asyncio.to_thread(healthcheck, environment)
+        assert healthy.returncode == 0, healthy.stderr
+        answer["status"] = 503
+        failing = await asyncio.to_thread(healthcheck, environment)
+        assert failing.returncode == 1 and "HTTPError" in failing.stderr
+    finally:
+        await runner.cleanup()
+    gone = await asyncio.to_thread(healthcheck, environment)
+    assert gone.returncode == 1 and "/healthz" in gone.stderr
+
+
 def test_compose_runs_two_webhook_instances_behind_caddy() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
@@ -974,9 +1059,109 @@ def test_compose_runs_two_webhook_instances_behind_caddy() -> None:
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in services["caddy"]["volumes"]
 
 
-def test_caddy_balances_the_webhook_over_both_instances_gated_by_readyz() -> None:
-    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
-    code = "\n".join(line.split("#")[0] for line in caddyfile.splitlines())
-    assert "reverse_proxy bot1:8080 bot2:8080" in code
-    assert "handle /webhook" in code and "health_uri /readyz" in code
-    assert "respond 404" in code  # nothing else reaches the instances from outside
+@dataclass
+class Directive:
+    """One line of a Caddyfile and, when it opens a block, the lines inside it."""
+
+    words: list[str]
+    block: list[Directive]
+
+
+def caddyfile() -> list[Directive]:
+    """deploy/Caddyfile as a tree, comments dropped and snippets (`import name`) expanded."""
+    root: list[Directive] = []
+    stack = [root]
+    for line in (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8").splitlines():
+        words = line.split("#")[0].split()
+        if words == ["}"]:
+            stack.pop()
+        elif words:
+            opens = words[-1] == "{"
+            directive = Directive(words[:-1] if opens else words, [])
+            stack[-1].append(directive)
+            if opens:
+                stack.append(directive.block)
+    assert stack == [root], "unbalanced braces"
+    snippets = {d.words[0][1:-1]: d.block for d in root if d.words[0].startswith("(")}
+
+    def expand(block: list[Directive]) -> list[Directive]:
+        out: list[Directive] = []
+        for d in block:
+            if d.words[0] == "import":
+                out.extend(expand(snippets[d.words[1]]))
+            else:
+                out.append(Directive(d.words, expand(d.block)))
+        return out
+
+    return [d for d in expand(root) if not d.words[0].startswith("(")]
+
+
+def caddy_path_matches(pattern: str, path: str) -> bool:
+    """Caddy's `path` matcher: exact, `/prefix/*`, or one `*` inside a segment."""
+    if pattern.endswith("*") and pattern.count("*") == 1:
+        return path.startswith(pattern[:-1])
+    regex = "[^/]*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, path) is not None
+
+
+def caddy_route(site: list[Directive], method: str, path: str) -> list[Directive] | None:
+    """What the site does with a request: the `handle` block taking it (those with a
+    matcher before the bare one, as Caddy orders them), None when nothing does."""
+    named = {d.words[0]: d.block for d in site if d.words[0].startswith("@")}
+
+    def matches(matcher: list[str]) -> bool:
+        if not matcher:
+            return True
+        if matcher[0].startswith("@"):
+            conditions = {d.words[0]: d.words[1:] for d in named[matcher[0]]}
+            assert set(conditions) <= {"method", "path"}, conditions
+            return method in conditions.get("method", [method]) and any(
+                caddy_path_matches(p, path) for p in conditions.get("path", ["*"])
+            )
+        return any(caddy_path_matches(p, path) for p in matcher)
+
+    handles = [d for d in site if d.words[0] == "handle"]
+    for handle in sorted(handles, key=lambda d: len(d.words) == 1):
+        if matches(handle.words[1:]):
+            return handle.block
+    return None
+
+
+def test_caddy_passes_the_webhook_and_the_calendar_feeds_to_both_instances() -> None:
+    top = caddyfile()
+    [site] = [d for d in top if d.words == ["{$DOMAIN}"]]
+    assert len(top) == 1, "nothing but the one site"
+    # Only handle blocks and their named matchers: no directive outside them answers.
+    assert {d.words[0] for d in site.block if not d.words[0].startswith("@")} == {"handle"}
+
+    def proxied(method: str, path: str) -> Directive | None:
+        block = caddy_route(site.block, method, path)
+        assert block is not None, f"{method} {path} falls through Caddy"
+        if [d.words for d in block] == [["respond", "404"]]:
+            return None
+        [proxy] = block
+        return proxy
+
+    webhook = proxied("POST", WEBHOOK_PATH)
+    assert webhook is not None and webhook.words == ["reverse_proxy", "bot1:8080", "bot2:8080"]
+    settings = {d.words[0]: d.words[1:] for d in webhook.block}
+    assert settings["health_uri"] == ["/readyz"] and settings["health_status"] == ["200"]
+    assert settings["lb_policy"] == ["round_robin"]
+
+    feed_prefix = FEED_ROUTE.partition("{")[0]
+    feed = FEED_ROUTE.format(token="AbCdEfGhIjKlMnOpQrStUvWxYz012-_9")
+    assert proxied("GET", feed) == webhook  # the same instances, balanced and gated alike
+    for method, path in [
+        ("POST", feed),
+        ("DELETE", feed),
+        ("GET", feed_prefix),
+        ("GET", feed_prefix + "x/y.ics"),
+        ("GET", feed_prefix + "secret.txt"),
+        ("GET", "/"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/metrics"),
+        ("GET", "/sandbox/events"),
+        ("POST", "/webhook/other"),
+    ]:
+        assert proxied(method, path) is None, f"{method} {path} reaches the instances"

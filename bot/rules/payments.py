@@ -9,13 +9,17 @@ from dataclasses import dataclass
 
 STARS = "XTR"
 # Between the digit groups of a card number: spaces and line breaks of every kind (by
-# str.isspace), dashes (Pd), underscores (Pc), and these dots and slashes.
+# str.isspace), dashes (Pd), underscores (Pc), and these dots, slashes, commas, semicolons,
+# colons, asterisks, bars and pluses. Times, dates, phone numbers and amounts stay apart
+# whatever joins them: their groups are shorter than a card's (see `_holds_card`).
 _SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Pd", "Pc"})
 _SEPARATOR_MARKS = frozenset(
-    "./\\"
+    "./\\,;:*|+"
     "\u00b7\u2022\u2024\u2027\u2219\u22c5\u30fb\uff0e"  # middle dots, bullets, wide full stop
     "\u2044\u2215\uff0f"  # fraction, division and wide slashes
     "\u2212"  # minus sign
+    "\uff0c\u3001\uff1b\uff1a"  # wide and ideographic commas, wide semicolon and colon
+    "\u2217\uff0a\uff5c\u00a6\uff0b"  # asterisk operator, wide asterisk, bars, wide plus
 )
 
 
@@ -37,8 +41,9 @@ def looks_like_card_number(text: str | None) -> bool:
     """13–19 digits that pass the Luhn check, written together or in groups of at least
     four (the last group may be shorter), as cards are printed: 4111 1111 1111 1111,
     3782 822463 10005. Any run of separators may stand between groups: spaces of every
-    kind, line breaks, dots, dashes, slashes, underscores. Phone numbers, dates and times
-    are grouped differently, and a number that fails Luhn is not a card."""
+    kind, line breaks, dots, dashes, slashes, underscores, commas, semicolons, colons,
+    asterisks, bars, pluses. Phone numbers, dates and times are grouped differently, and a
+    number that fails Luhn is not a card."""
     return any(_holds_card(groups) for groups in _digit_runs(text or ""))
 
 

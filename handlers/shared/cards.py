@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar import SeriesEvent, SessionEvent, series_ics, session_ics
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import local_name, money, when_text
-from bot.i18n import Markup, Texts
+from bot.i18n import Texts
 from bot.rules.calendar import series_uid
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
 from bot.rules.policy import Refusal, Rules
@@ -202,8 +202,8 @@ def calendar_file(
     event = SessionEvent(
         uid=place.uid,
         sequence=place.sequence,
-        title=t("book-ics-title", name=Markup(local_name(therapist, t.language))),
-        description=t("book-ics-description", minutes=therapist.session_minutes),
+        title=t.plain("book-ics-title", name=local_name(therapist, t.language)),
+        description=t.plain("book-ics-description", minutes=therapist.session_minutes),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         status="CANCELLED" if cancelled else "CONFIRMED",
@@ -236,8 +236,8 @@ def series_calendar_file(
     """A regular time as one event (RRULE with its exceptions), in the therapist's zone;
     the whole event cancelled when nothing of it is left."""
     therapist = calendar.therapist
-    title = t("book-ics-title", name=Markup(local_name(therapist, t.language)))
-    description = t("book-ics-description", minutes=therapist.session_minutes)
+    title = t.plain("book-ics-title", name=local_name(therapist, t.language))
+    description = t.plain("book-ics-description", minutes=therapist.session_minutes)
     length = timedelta(minutes=therapist.session_minutes)
     uid = series_uid(calendar.series.id)
     if calendar.gone:

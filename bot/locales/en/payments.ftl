@@ -42,8 +42,10 @@ paysupport =
     <b>Payment questions</b>
     Payment goes through Telegram's secure form; the bot never sees or stores card details.
     Cancelling at least { $hours } h before the start refunds the payment (Stars at once, card payments through an administrator).
-    Describe the problem in your next message — I will pass it to an administrator with a link to your Telegram, so that they can answer you.
+    Describe the problem in your next message — I will pass it to an administrator with a link to your Telegram, so that they can answer you. Changed your mind? /cancel.
 paysupport-sent = Passed on to an administrator — they will contact you in Telegram.
+paysupport-command = I don't pass commands on to an administrator. Write your payment question as an ordinary message and I will pass it on. Changed your mind? /cancel.
+paysupport-cancelled = All right, nothing is passed on to an administrator. Need it later? /paysupport.
 paysupport-admin = <b>Payment question</b> from { $client } — answer: { $contact }
 cmd-paysupport = Payment questions
 paysupport-contact = write to the client
