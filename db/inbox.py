@@ -245,28 +245,46 @@ async def claim(
     candidates = waiting.order_by(row.update_id).limit(limit)
     if _postgres(session):
         candidates = candidates.with_for_update(skip_locked=True)
+    taken = await _take(
+        session,
+        bot_id,
+        InboxUpdate.update_id.in_(candidates.scalar_subquery()),
+        now=now,
+        lease=lease,
+        owner=owner,
+        max_attempts=max_attempts,
+    )
+    await session.commit()
+    return sorted(taken, key=lambda item: item.update_id)
+
+
+async def _take(
+    session: AsyncSession,
+    bot_id: int,
+    which: ColumnElement[bool],
+    *,
+    now: datetime,
+    lease: timedelta,
+    owner: str,
+    max_attempts: int,
+) -> list[Taken]:
+    """Take the open rows `which` picks that nobody holds (checked on each row itself:
+    another instance may have taken it meanwhile); those taken too often are parked."""
     rows = (
         await session.execute(
             update(InboxUpdate)
             .where(
                 InboxUpdate.bot_id == bot_id,
-                InboxUpdate.update_id.in_(candidates.scalar_subquery()),
-                # Checked again on the row itself: another instance may have taken it.
+                which,
                 InboxUpdate.finished_at.is_(None),
                 _free(InboxUpdate.taken_until, now),
             )
-            .values(
-                taken_until=now + lease,
-                taken_by=owner,
-                attempts=InboxUpdate.attempts + 1,
-            )
+            .values(taken_until=now + lease, taken_by=owner, attempts=InboxUpdate.attempts + 1)
             .returning(*_RETURNED)
             .execution_options(synchronize_session=False)
         )
     ).all()
-    taken = await _park_worn(session, bot_id, _taken(rows), now, max_attempts)
-    await session.commit()
-    return sorted(taken, key=lambda item: item.update_id)
+    return await _park_worn(session, bot_id, _taken(rows), now, max_attempts)
 
 
 async def _park_worn(
@@ -339,25 +357,15 @@ async def finish(
             )
             .scalar_subquery()
         )
-        rows = (
-            await session.execute(
-                update(InboxUpdate)
-                .where(
-                    InboxUpdate.bot_id == bot_id,
-                    InboxUpdate.update_id == first,
-                    InboxUpdate.finished_at.is_(None),
-                    _free(InboxUpdate.taken_until, now),
-                )
-                .values(
-                    taken_until=now + lease,
-                    taken_by=owner,
-                    attempts=InboxUpdate.attempts + 1,
-                )
-                .returning(*_RETURNED)
-                .execution_options(synchronize_session=False)
-            )
-        ).all()
-        left = await _park_worn(session, bot_id, _taken(rows), now, max_attempts)
+        left = await _take(
+            session,
+            bot_id,
+            InboxUpdate.update_id == first,
+            now=now,
+            lease=lease,
+            owner=owner,
+            max_attempts=max_attempts,
+        )
         following = left[0] if left else None
     await session.commit()
     return following
