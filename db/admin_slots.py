@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit
+from db import audit, slot_states
 from db.models import Slot, SlotStatus, Therapist
 from db.transactions import refused_by_database
 
@@ -72,13 +72,7 @@ async def set_slot_blocked(
     was, becomes = (
         (SlotStatus.free, SlotStatus.blocked) if blocked else (SlotStatus.blocked, SlotStatus.free)
     )
-    changed = await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status == was)
-        .values(status=becomes)
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if await slot_states.change(session, [slot_id], from_=was, to=becomes) != 1:
         # Nothing changed; committing ends the transaction without expiring what is loaded.
         await session.commit()
         return False

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.timezones import zone
-from db import audit, erasure, outbox, reminders, waitlist
+from db import audit, erasure, outbox, reminders, slot_states, waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -267,25 +267,8 @@ async def cancellable_of(
 # -- booking -----------------------------------------------------------------------------
 
 
-async def take_free_slot(session: AsyncSession, slot_id: int, status: SlotStatus) -> bool:
-    """Mark a slot held or booked only if it is still free, in one conditional update: of
-    two writers racing for one slot exactly one gets True."""
-    taken = await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status == SlotStatus.free)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    )
-    return taken.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-
 async def _free_slot(session: AsyncSession, slot_id: int) -> None:
-    await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status.in_((SlotStatus.booked, SlotStatus.held)))
-        .values(status=SlotStatus.free)
-        .execution_options(synchronize_session=False)
-    )
+    await slot_states.release(session, slot_id, from_=(SlotStatus.booked, SlotStatus.held))
 
 
 async def tell_practice(
@@ -344,7 +327,7 @@ async def book_within(
 ) -> Booking:
     """`book` inside a use case that owns the transaction (a waitlist offer taken)."""
     view = await check_bookable(session, slot_id, client, rules, now, format=format)
-    if not await take_free_slot(session, slot_id, SlotStatus.held if hold else SlotStatus.booked):
+    if not await slot_states.take(session, slot_id, SlotStatus.held if hold else SlotStatus.booked):
         raise SlotTaken
     booking = Booking(
         client_id=client.id,
@@ -410,7 +393,7 @@ async def move_within(
     transaction is then to be rolled back (or its savepoint)."""
     expected_moves = booking.reschedule_count
     confirmed = booking.status == BookingStatus.confirmed
-    if not await take_free_slot(
+    if not await slot_states.take(
         session, slot.id, SlotStatus.booked if confirmed else SlotStatus.held
     ):
         raise SlotTaken
@@ -868,12 +851,7 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Se
         )
     ).first()
     if held is not None:
-        await session.execute(
-            update(Slot)
-            .where(Slot.id == held.slot_id, Slot.status == SlotStatus.held)
-            .values(status=SlotStatus.booked)
-            .execution_options(synchronize_session=False)
-        )
+        await slot_states.take(session, held.slot_id, SlotStatus.booked, from_=SlotStatus.held)
         return Settled.confirmed
     current = (
         await session.execute(
@@ -896,7 +874,7 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Se
             Slot.therapist_id == booking.therapist_id, Slot.starts_at == current.starts_at
         )
     )
-    if slot_id is None or not await take_free_slot(session, slot_id, SlotStatus.booked):
+    if slot_id is None or not await slot_states.take(session, slot_id, SlotStatus.booked):
         return Settled.lost
     try:
         async with refusable(session):

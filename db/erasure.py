@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import inbox, outbox
+from db import inbox, outbox, slot_states
 from db.models import (
     OPEN_REQUEST_STATUSES,
     AuditEntry,
@@ -17,7 +17,6 @@ from db.models import (
     BookingRequest,
     FsmRecord,
     RelayedMessage,
-    Slot,
     SlotStatus,
 )
 from db.outbox import To
@@ -52,13 +51,7 @@ async def erase_requests(session: AsyncSession, user_id: int, now: datetime) -> 
     )
     for therapist_id, starts_at, slot_id, proposed_id, proposed_at in open_requests.all():
         held = [held_id for held_id in (slot_id, proposed_id) if held_id is not None]
-        if held:
-            await session.execute(
-                update(Slot)
-                .where(Slot.id.in_(held), Slot.status == SlotStatus.requested)
-                .values(status=SlotStatus.free)
-                .execution_options(synchronize_session=False)
-            )
+        await slot_states.release(session, *held, from_=SlotStatus.requested)
         when = proposed_at or starts_at
         await outbox.notify(
             session,

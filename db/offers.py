@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.rules.matching import Preferences, slot_fits
 from bot.rules.policy import Rules
 from bot.rules.timezones import zone
-from db import bookings, outbox, requests, waitlist
+from db import bookings, outbox, requests, slot_states, waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -210,7 +210,7 @@ async def _offer(
 ) -> int | None:
     """Hold the slot for the wait and tell the client; None when the slot was taken
     meanwhile (a booking, or another process offering it)."""
-    if not await bookings.take_free_slot(session, slot.id, SlotStatus.offered):
+    if not await slot_states.take(session, slot.id, SlotStatus.offered):
         return None
     expires = min(now + timedelta(minutes=minutes), slot.starts_at - rules.min_notice)
     offer_id = await insert_unless_refused(
@@ -344,13 +344,8 @@ async def take(
             .values(status=OfferStatus.taken, answered_at=now)
             .execution_options(synchronize_session=False)
         )
-        handed = await session.execute(
-            update(Slot)
-            .where(Slot.id == slot_id, Slot.status == SlotStatus.offered)
-            .values(status=SlotStatus.free)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1 or handed.rowcount != 1:  # type: ignore[attr-defined]
+        handed = await slot_states.release(session, slot_id, from_=SlotStatus.offered)
+        if claimed.rowcount != 1 or handed != 1:  # type: ignore[attr-defined]
             raise OfferGone
         therapist = await session.get(Therapist, offer.therapist_id)
         assert therapist is not None

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.policy import Rules
-from db import bookings, outbox
+from db import bookings, outbox, slot_states
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -77,19 +77,12 @@ def _due(now: datetime, start: datetime, rules: Rules, hours: int) -> datetime:
 
 
 async def _hold(session: AsyncSession, slot_id: int) -> None:
-    if not await bookings.take_free_slot(session, slot_id, SlotStatus.requested):
+    if not await slot_states.take(session, slot_id, SlotStatus.requested):
         raise bookings.SlotTaken
 
 
 async def _release(session: AsyncSession, *slot_ids: int | None) -> None:
-    held = [slot_id for slot_id in slot_ids if slot_id is not None]
-    if held:
-        await session.execute(
-            update(Slot)
-            .where(Slot.id.in_(held), Slot.status == SlotStatus.requested)
-            .values(status=SlotStatus.free)
-            .execution_options(synchronize_session=False)
-        )
+    await slot_states.release(session, *slot_ids, from_=SlotStatus.requested)
 
 
 async def _client_busy(session: AsyncSession, client: User, slot: Slot) -> bool:
@@ -269,12 +262,7 @@ async def _book(
     client = await session.get(User, request.client_id)
     if slot_id is None or client is None or client.deleted_at is not None:
         raise RequestGone
-    await session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status == SlotStatus.requested)
-        .values(status=SlotStatus.free)
-        .execution_options(synchronize_session=False)
-    )
+    await slot_states.release(session, slot_id, from_=SlotStatus.requested)
     booking = await bookings.book_within(
         session,
         client=client,

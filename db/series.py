@@ -36,7 +36,7 @@ from bot.rules.series import (
     plan,
 )
 from bot.rules.timezones import zone
-from db import reminders, schedule
+from db import reminders, schedule, slot_states
 from db.bookings import (
     BookingGone,
     Cancelled,
@@ -52,7 +52,6 @@ from db.bookings import (
     end_series,
     move_within,
     own_booking,
-    take_free_slot,
     tell_practice,
 )
 from db.models import (
@@ -453,7 +452,7 @@ async def _book_occurrence(
         # Another process filling the same series at once may have just booked it.
         return None if taken and await _has_occurrence(session, series, day) else gap
     status = SlotStatus.held if pay_each else SlotStatus.booked
-    if not await take_free_slot(session, slot.id, status):
+    if not await slot_states.take(session, slot.id, status):
         # Another process filling the same series at once may have just booked it.
         return None if await _has_occurrence(session, series, day) else Gap.taken
     deadline = starts_at - rules.free_cancel
@@ -482,12 +481,7 @@ async def _book_occurrence(
     except DBAPIError as error:
         if not refused_by_database(error):
             raise
-        await session.execute(
-            update(Slot)
-            .where(Slot.id == slot.id, Slot.status == status)
-            .values(status=SlotStatus.free)
-            .execution_options(synchronize_session=False)
-        )
+        await slot_states.release(session, slot.id, from_=status)
         return None if await _has_occurrence(session, series, day) else Gap.client_busy
     assert booking_id is not None
     await reminders.follow_booking(session, booking_id, rules.reminders, now)
@@ -1091,12 +1085,7 @@ async def _moved(
         return False
     except (Conflict, ClientBusy):
         # SQLite has no savepoint here: give back the slot the move had taken.
-        await session.execute(
-            update(Slot)
-            .where(Slot.id == slot.id, Slot.status.in_((SlotStatus.booked, SlotStatus.held)))
-            .values(status=SlotStatus.free)
-            .execution_options(synchronize_session=False)
-        )
+        await slot_states.release(session, slot.id, from_=(SlotStatus.booked, SlotStatus.held))
         return False
     return True
 

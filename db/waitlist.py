@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.matching import ANY, DAYS, TIME_OF_DAY
 from bot.rules.policy import WAIT_DAYS
+from db import slot_states
 from db.models import (
     OfferStatus,
-    Slot,
     SlotStatus,
     Therapist,
     User,
@@ -168,13 +168,7 @@ async def close_offers(
         )
         if slot_id is not None
     ]
-    if slots:
-        await session.execute(
-            update(Slot)
-            .where(Slot.id.in_(slots), Slot.status == SlotStatus.offered)
-            .values(status=SlotStatus.free)
-            .execution_options(synchronize_session=False)
-        )
+    await slot_states.release(session, *slots, from_=SlotStatus.offered)
     return slots
 
 
