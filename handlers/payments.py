@@ -175,7 +175,21 @@ async def on_successful_payment(
         now=clock.now(),
     )
     if settled.outcome is bookings.Settled.duplicate:
-        await message.answer(t("pay-duplicate"))
+        # Delivered again, or handled again after its process stopped before telling the
+        # client: say where they stand, not just that the money counted.
+        if settled.booking.status == BookingStatus.confirmed:
+            therapist = settled.booking.therapist
+            await message.answer(
+                t(
+                    "pay-duplicate-booked",
+                    name=local_name(therapist, t.language),
+                    when=when_text(t, settled.booking.starts_at, user.timezone),
+                    zone=user.timezone,
+                    minutes=therapist.session_minutes,
+                )
+            )
+        else:
+            await message.answer(t("pay-duplicate"))
         return
     if settled.outcome in (
         bookings.Settled.lost,

@@ -105,6 +105,8 @@ async def test_provider_payment_confirms_the_booking(
     # The same successful_payment delivered again records nothing new.
     await client.pay(invoice.payload, "RUB", booking.price * 100, "tg-charge-1", "yk-1")
     assert "уже учтена" in client.last.text
+    # Where the client stands, as a payment handled again after a crash needs to say.
+    assert "Ваша запись:" in client.last.text
     async with db_sessionmaker() as session:
         assert await session.scalar(select(func.count(Payment.id))) == 1
 

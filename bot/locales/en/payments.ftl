@@ -12,6 +12,7 @@ pay-gone = This booking has already been cancelled or paid.
 pay-mismatch = The invoice is out of date: the amount or currency does not match. Open a fresh invoice in "My sessions".
 pay-confirmed = Payment received, the booking is confirmed!
 pay-duplicate = This payment is already recorded ✓
+pay-duplicate-booked = This payment is already recorded ✓ Your session: { $name }, { $when } ({ $zone }), { $minutes } min.
 pay-lost-stars = The payment arrived after the hold had expired and the time was taken. Your Stars are going back to your balance. Please choose another time:
 hold-expired = The hold on { $when } expired without payment, and the time was released. You can choose a time again.
 hold-expired-button = 🔎 Choose a time
