@@ -68,7 +68,9 @@ async def on_note(
     """«Добавить записку»: the next text is the note (up to NOTE_LIMIT characters)."""
     await callback.answer()
     kept = await REQUEST.load(cards.state)
-    await REQUEST.save(cards.state, RequestData(slot_id=callback_data.slot_id, note=kept.note))
+    # A note belongs to the time it was written for: never carried to another one.
+    note = kept.note if kept.slot_id == callback_data.slot_id else None
+    await REQUEST.save(cards.state, RequestData(slot_id=callback_data.slot_id, note=note))
     await cards.state.set_state(Requesting.note)
     await cards.bot.send_message(cards.chat_id, t("request-note-ask", limit=requests.NOTE_LIMIT))
 
@@ -123,6 +125,9 @@ async def on_send(
         return
     await callback.answer()
     await REQUEST.clear(cards.state)
+    if await cards.state.get_state() == Requesting.note.state:
+        # Sent without the note asked for: the next text is no longer one.
+        await cards.state.set_state(None)
     await cards.request_sent(request, edit=text_screen(screen_of(callback)))
 
 

@@ -532,3 +532,51 @@ async def test_with_payments_a_request_that_is_not_accepted_asks_for_no_money(
     assert not [c for c in practice.telegram.calls if type(c).__name__ == "SendInvoice"]
     for slot in times:
         assert await slot_status(db_sessionmaker, slot.id) == SlotStatus.free
+
+
+async def test_a_note_reaches_only_the_therapist_it_was_written_for(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    """Two confirming therapists' request screens: a note written on A's never travels to
+    B's request, and sending leaves the note prompt (the next text is no note)."""
+    async with db_sessionmaker() as session:
+        await session.execute(
+            update(Therapist).where(Therapist.id.in_((1, 2))).values(approval="every")
+        )
+        await session.commit()
+        after = clock.now() + timedelta(days=1)
+        slot_b = await session.scalar(
+            select(Slot)
+            .where(Slot.therapist_id == 2, Slot.status == SlotStatus.free, Slot.starts_at > after)
+            .order_by(Slot.starts_at)
+            .limit(1)
+        )
+    assert slot_b is not None
+    slot_a = await first_slot_after(db_sessionmaker, after)
+    client = practice.user(805, "Майя")
+    await sign_up(client)
+    await client.tap(SlotPick(slot_id=slot_b.id).pack())
+    screen_b = client.last
+    await client.tap(SlotPick(slot_id=slot_a.id).pack())
+    await client.press("Добавить записку", message=client.last)
+    await client.send("Только для Анны: о тревоге перед экзаменами.")
+    assert "только для анны" in client.last.text.lower()
+    # Back on B's screen: a note prompt there, then sent without typing one.
+    await client.press("Добавить записку", message=screen_b)
+    await client.press("Отправить запрос", message=screen_b)
+    assert "Запрос отправлен" in screen_b.text, screen_b.text
+    async with db_sessionmaker() as session:
+        sent = await session.scalar(
+            select(BookingRequest).where(BookingRequest.slot_id == slot_b.id)
+        )
+    assert sent is not None and sent.note is None
+    # The prompt ended with the request: the next text is not taken as a note.
+    mark = client.mark()
+    await client.send("Спасибо")
+    texts = client.texts_since(mark)
+    assert not any("больше недоступно" in text for text in texts), texts
+    async with db_sessionmaker() as session:
+        sent = await session.scalar(
+            select(BookingRequest).where(BookingRequest.slot_id == slot_b.id)
+        )
+    assert sent is not None and sent.note is None
