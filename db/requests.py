@@ -365,6 +365,9 @@ async def propose(
             proposed_slot_id=slot_id,
             proposed_starts_at=view.slot.starts_at,
             answer_due_at=_due(now, view.slot.starts_at, rules, hours),
+            # The first time is given up: free for anyone, and no longer this request's
+            # to free again when it ends (someone else may hold it by then).
+            slot_id=None,
         )
         await _release(session, request.slot_id)
         await outbox.notify(session, To.client, "request-proposed", now, details=_of(request))

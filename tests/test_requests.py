@@ -580,3 +580,60 @@ async def test_a_note_reaches_only_the_therapist_it_was_written_for(
             select(BookingRequest).where(BookingRequest.slot_id == slot_b.id)
         )
     assert sent is not None and sent.note is None
+
+
+@pytest.mark.parametrize("ending", ["withdraw", "lapse", "erasure"])
+async def test_a_time_given_up_for_a_proposal_and_requested_by_another_stays_held(
+    practice: Harness,
+    db_sessionmaker: Sessions,
+    clock: ManualClock,
+    database_url: str,
+    translator,
+    ending: str,
+) -> None:
+    """The therapist proposes client A another time, so A's first time is free again;
+    client B asks for it. However A's request ends afterwards (withdrawn, lapsed, erased),
+    B's held time stays B's."""
+    therapist = therapist_of(practice)
+    first = practice.user(851, "Ася")
+    await sign_up(first)
+    asked = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=2))
+    await ask_for(first, asked.id)
+    card = cards_of(practice)[-1]
+    await therapist.press("Предложить другое время", message=card)
+    await therapist.press(card.buttons[1], message=card)  # a day
+    await therapist.press(card.buttons[0], message=card)  # its first time
+    assert await slot_status(db_sessionmaker, asked.id) == SlotStatus.free
+    clock.advance(hours=2)  # B asks later, so B's answer is due after A's proposal's
+    second = practice.user(852, "Борис")
+    await sign_up(second)
+    await ask_for(second, asked.id)
+    assert await slot_status(db_sessionmaker, asked.id) == SlotStatus.requested
+    async with db_sessionmaker() as session:
+        mine = await session.scalar(
+            select(BookingRequest)
+            .join(User, User.id == BookingRequest.client_id)
+            .where(User.telegram_id == 851)
+        )
+    assert mine is not None and mine.status == RequestStatus.proposed
+    if ending == "withdraw":
+        async with db_sessionmaker() as session:
+            client = await session.scalar(select(User).where(User.telegram_id == 851))
+            assert client is not None
+            await requests.withdraw(session, client=client, request_id=mine.id, now=clock.now())
+    elif ending == "lapse":
+        clock.advance(hours=23)  # past A's proposal's due time, before B's
+        settings = make_settings(database_url)
+        await run_holds(practice, settings, db_sessionmaker, clock, translator)
+    else:
+        await first.send("/delete_me")
+        await first.press("Да, удалить")
+    async with db_sessionmaker() as session:
+        ended = await session.get(BookingRequest, mine.id)
+        assert ended is None or ended.status != RequestStatus.proposed
+    # Still held for B: nobody else can book it.
+    assert await slot_status(db_sessionmaker, asked.id) == SlotStatus.requested
+    third = practice.user(853, "Вера")
+    await sign_up(third)
+    answer = await third.tap(SlotPick(slot_id=asked.id).pack())
+    assert answer.show_alert and "заняли" in (answer.text or ""), answer
