@@ -28,8 +28,10 @@ from bot.rules.timezones import zone
 from db import audit, erasure, outbox, reminders, slot_states, waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
+    OPEN_REQUEST_STATUSES,
     Booking,
     BookingChange,
+    BookingRequest,
     BookingStatus,
     Payment,
     PaymentStatus,
@@ -170,6 +172,27 @@ async def check_bookable(
             raise ClientBusy
         raise SlotTaken
     return view
+
+
+async def requested_overlapping(
+    session: AsyncSession, client_id: int, starts_at: datetime, ends_at: datetime
+) -> bool:
+    """Whether an open request of the client's (its time, or the one proposed) overlaps."""
+    found = await session.scalar(
+        select(BookingRequest.id)
+        .join(
+            Slot,
+            Slot.id == func.coalesce(BookingRequest.proposed_slot_id, BookingRequest.slot_id),
+        )
+        .where(
+            BookingRequest.client_id == client_id,
+            BookingRequest.status.in_(OPEN_REQUEST_STATUSES),
+            Slot.starts_at < ends_at,
+            Slot.ends_at > starts_at,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def active_bookings_of(session: AsyncSession, client: User) -> list[Booking]:
@@ -327,6 +350,9 @@ async def book_within(
 ) -> Booking:
     """`book` inside a use case that owns the transaction (a waitlist offer taken)."""
     view = await check_bookable(session, slot_id, client, rules, now, format=format)
+    if await requested_overlapping(session, client.id, view.slot.starts_at, view.slot.ends_at):
+        # One time, one thing: a request waiting for its answer counts as taken time.
+        raise ClientBusy
     if not await slot_states.take(session, slot_id, SlotStatus.held if hold else SlotStatus.booked):
         raise SlotTaken
     booking = Booking(

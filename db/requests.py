@@ -97,19 +97,8 @@ async def _client_busy(session: AsyncSession, client: User, slot: Slot) -> bool:
             Booking.ends_at > slot.starts_at,
         )
     )
-    requested = await session.scalar(
-        select(func.count())
-        .select_from(BookingRequest)
-        .join(
-            Slot,
-            Slot.id == func.coalesce(BookingRequest.proposed_slot_id, BookingRequest.slot_id),
-        )
-        .where(
-            BookingRequest.client_id == client.id,
-            BookingRequest.status.in_(OPEN_REQUEST_STATUSES),
-            Slot.starts_at < slot.ends_at,
-            Slot.ends_at > slot.starts_at,
-        )
+    requested = await bookings.requested_overlapping(
+        session, client.id, slot.starts_at, slot.ends_at
     )
     return bool(booked or requested)
 

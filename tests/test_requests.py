@@ -637,3 +637,52 @@ async def test_a_time_given_up_for_a_proposal_and_requested_by_another_stays_hel
     await sign_up(third)
     answer = await third.tap(SlotPick(slot_id=asked.id).pack())
     assert answer.show_alert and "заняли" in (answer.text or ""), answer
+
+
+async def test_a_time_with_a_request_waiting_is_not_booked_elsewhere(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    """One time, one thing: while a request waits for its answer, the same time with
+    another therapist is refused, from a card or from a waitlist offer (both book through
+    the one booking path)."""
+    other = Slot.__table__.alias("other")
+    async with db_sessionmaker() as session:
+        pair = (
+            await session.execute(
+                select(Slot.id, other.c.id)
+                .join(other, other.c.therapist_id == 2)
+                .where(
+                    Slot.therapist_id == 1,
+                    Slot.status == SlotStatus.free,
+                    other.c.status == SlotStatus.free,
+                    Slot.starts_at > clock.now() + timedelta(days=1),
+                    other.c.starts_at < Slot.ends_at,
+                    other.c.ends_at > Slot.starts_at,
+                )
+                .order_by(Slot.starts_at)
+                .limit(1)
+            )
+        ).first()
+    assert pair is not None, "the demo has no overlapping times of therapists 1 and 2"
+    asked, elsewhere = pair
+    client = practice.user(861, "Лена")
+    await sign_up(client)
+    await ask_for(client, asked)
+    await client.tap(SlotPick(slot_id=elsewhere).pack())
+    answer = await client.press("Записаться", message=client.last)
+    assert answer.show_alert and "сессия или запрос" in (answer.text or ""), answer
+    assert await slot_status(db_sessionmaker, elsewhere) == SlotStatus.free
+    async with db_sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 0
+        user = await session.scalar(select(User).where(User.telegram_id == 861))
+        assert user is not None
+        with pytest.raises(bookings.ClientBusy):
+            await bookings.book_within(
+                session,
+                client=user,
+                slot_id=elsewhere,
+                format="individual",
+                rules=make_settings("sqlite://").rules(),
+                now=clock.now(),
+                hold=None,
+            )
