@@ -342,13 +342,11 @@ async def test_metrics_of_both_instances_count_what_the_run_did(tmp_path: Path) 
                     await asyncio.sleep(0.2)
         samples, handled = found
         sends = sum(1 for call in api.calls if call.method == "sendMessage")
-        # Each instance handled its share of the conversation, and all of it was counted.
+        # Every update was counted once, by the instance that handled it: usually the one
+        # it was delivered to, or the one that had the person's previous update in hand
+        # (the inbox gives it the person's next one as it finishes).
         per_instance = [total(each, "bot_updates_total", outcome="handled") for each in samples]
-        by_delivery = [
-            sum(1 for _, target in practice.delivery.delivered if target == index)
-            for index in range(2)
-        ]
-        assert per_instance == by_delivery and min(per_instance) > 0, per_instance
+        assert sum(per_instance) == delivered and max(per_instance) < delivered, per_instance
         assert handled == delivered
         latency = sum(total(each, "bot_handler_duration_seconds_count") for each in samples)
         assert latency == delivered  # a repeated update reaches no handler
