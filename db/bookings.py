@@ -175,9 +175,15 @@ async def check_bookable(
 
 
 async def requested_overlapping(
-    session: AsyncSession, client_id: int, starts_at: datetime, ends_at: datetime
+    session: AsyncSession,
+    client_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    except_request: int | None = None,
 ) -> bool:
-    """Whether an open request of the client's (its time, or the one proposed) overlaps."""
+    """Whether an open request of the client's (its time, or the one proposed) overlaps;
+    `except_request`: leave that one out (a request's own other time)."""
     found = await session.scalar(
         select(BookingRequest.id)
         .join(
@@ -189,6 +195,7 @@ async def requested_overlapping(
             BookingRequest.status.in_(OPEN_REQUEST_STATUSES),
             Slot.starts_at < ends_at,
             Slot.ends_at > starts_at,
+            BookingRequest.id != (except_request or 0),
         )
         .limit(1)
     )

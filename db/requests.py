@@ -85,7 +85,9 @@ async def _release(session: AsyncSession, *slot_ids: int | None) -> None:
     await slot_states.release(session, *slot_ids, from_=SlotStatus.requested)
 
 
-async def _client_busy(session: AsyncSession, client: User, slot: Slot) -> bool:
+async def _client_busy(
+    session: AsyncSession, client: User, slot: Slot, *, except_request: int | None = None
+) -> bool:
     """An active session or another open request of the client's overlaps the time."""
     booked = await session.scalar(
         select(func.count())
@@ -98,7 +100,7 @@ async def _client_busy(session: AsyncSession, client: User, slot: Slot) -> bool:
         )
     )
     requested = await bookings.requested_overlapping(
-        session, client.id, slot.starts_at, slot.ends_at
+        session, client.id, slot.starts_at, slot.ends_at, except_request=except_request
     )
     return bool(booked or requested)
 
@@ -344,6 +346,8 @@ async def propose(
         )
         if view.therapist.id != therapist_id:
             raise bookings.SlotUnavailable
+        if await _client_busy(session, client, view.slot, except_request=request.id):
+            raise bookings.ClientBusy  # a time the client has something else at
         await _hold(session, slot_id)
         await _close(
             session,

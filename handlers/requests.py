@@ -354,6 +354,9 @@ async def on_propose(
     except requests.RequestGone:
         await callback.answer(t("request-gone-therapist"), show_alert=True)
         return
+    except bookings.ClientBusy:
+        await callback.answer(t("request-propose-busy"), show_alert=True)
+        return
     except bookings.BookingError:
         await callback.answer(t("request-propose-taken"), show_alert=True)
         return

@@ -24,7 +24,7 @@ from db.models import (
     User,
 )
 from keyboards.catalog import SlotPick
-from keyboards.requests import RequestAnswer, RequestWithdraw
+from keyboards.requests import RequestAnswer, RequestPropose, RequestWithdraw
 from scheduler.holds import release_expired_holds
 from tests.conftest import ManualClock, make_settings, outbox_job
 from tests.fake_telegram import Harness, Shown, TgUser
@@ -686,3 +686,43 @@ async def test_a_time_with_a_request_waiting_is_not_booked_elsewhere(
                 now=clock.now(),
                 hold=None,
             )
+
+
+async def test_the_therapist_cannot_propose_a_time_the_client_has_something_at(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    other = Slot.__table__.alias("other")
+    async with db_sessionmaker() as session:
+        pair = (
+            await session.execute(
+                select(Slot.id, other.c.id)
+                .join(other, other.c.therapist_id == 2)
+                .where(
+                    Slot.therapist_id == 1,
+                    Slot.status == SlotStatus.free,
+                    other.c.status == SlotStatus.free,
+                    Slot.starts_at > clock.now() + timedelta(days=2),
+                    other.c.starts_at < Slot.ends_at,
+                    other.c.ends_at > Slot.starts_at,
+                )
+                .order_by(Slot.starts_at)
+                .limit(1)
+            )
+        ).first()
+    assert pair is not None, "the demo has no overlapping times of therapists 1 and 2"
+    clash, booked_elsewhere = pair
+    client = practice.user(871, "Ира")
+    await sign_up(client)
+    await book_by_bot(client, booked_elsewhere)
+    asked = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=1))
+    assert asked.id != clash
+    await ask_for(client, asked.id)
+    request = await the_request(db_sessionmaker)
+    therapist = therapist_of(practice)
+    answer = await therapist.tap(
+        RequestPropose(request_id=request.id, slot_id=clash).pack(), message=cards_of(practice)[-1]
+    )
+    assert answer.show_alert and "уже есть сессия или запрос" in (answer.text or ""), answer
+    assert await slot_status(db_sessionmaker, clash) == SlotStatus.free
+    assert (await the_request(db_sessionmaker)).status == RequestStatus.pending
+    assert await slot_status(db_sessionmaker, asked.id) == SlotStatus.requested

@@ -46,6 +46,7 @@ request-accepted-pay = ✅ Request accepted: { $card }. The client got the invoi
 request-propose-pick = Which time to propose ({ $card })? Choose a day, then a time (time { $zone }).
 request-propose-none = No free time to propose ({ $card }). Add hours in /availability or decline the request.
 request-propose-taken = This time is taken already. Choose another one.
+request-propose-busy = The client already has a session or a request at this time. Please choose another time.
 request-proposed = 🕑 Another time proposed to the client ({ $card }). I will write when they answer.
 request-declined-therapist = Request declined ({ $card }). The client is offered other therapists.
 approval-title =

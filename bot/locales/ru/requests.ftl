@@ -46,6 +46,7 @@ request-accepted-pay = ✅ Запрос принят: { $card }. Клиенту 
 request-propose-pick = Какое время предложить ({ $card })? Выберите день, затем время (время { $zone }).
 request-propose-none = Свободного времени для предложения нет ({ $card }). Добавьте часы в /availability или отклоните запрос.
 request-propose-taken = Это время уже занято. Выберите другое.
+request-propose-busy = У клиента в это время уже есть сессия или запрос. Выберите другое время.
 request-proposed = 🕑 Предложили клиенту другое время ({ $card }). Напишу, когда он(а) ответит.
 request-declined-therapist = Запрос отклонён ({ $card }). Клиенту предложены другие специалисты.
 approval-title =
