@@ -15,10 +15,10 @@ from bot.i18n import Texts
 from bot.rules.matching import RELAXATIONS
 from db import bookings, requests, users
 from db.models import Therapist
-from handlers.shared.cards import TEXT_LIMIT, Catalog, caption
+from handlers.shared.cards import Catalog, caption
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import REQUEST, RequestData
-from handlers.shared.screens import screen_of, show, text_screen
+from handlers.shared.screens import TEXT_LIMIT, screen_of, show, text_screen
 from keyboards.catalog import (
     BookSlot,
     CardDay,

@@ -30,7 +30,7 @@ from handlers.shared.flow import (
 )
 from handlers.shared.guards import for_clients, for_guests
 from handlers.shared.memory import ZONE, ZoneData
-from handlers.shared.screens import screen_of, set_buttons, text_screen
+from handlers.shared.screens import screen_of, send_lines, set_buttons, text_screen
 from keyboards.menu import (
     DeleteChoice,
     LanguageChoice,
@@ -293,7 +293,7 @@ async def _show_my_data(flow: ClientFlow) -> None:
             )
         )
     lines += ["", t("my-data-footer")]
-    await flow.bot.send_message(flow.chat_id, "\n".join(lines))
+    await send_lines(flow.bot, flow.chat_id, lines)
 
 
 async def on_my_data(message: Message, flow: ClientFlow) -> None:

@@ -36,7 +36,7 @@ from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
 from handlers.shared.memory import HOURS, HoursData
 from handlers.shared.notices import client_topics
-from handlers.shared.screens import screen_of
+from handlers.shared.screens import pieces, screen_of, send_lines
 from handlers.shared.series import series_pattern
 from keyboards.therapist import (
     PAUSES,
@@ -480,8 +480,10 @@ async def on_series_tell(
     screen = screen_of(callback)
     if screen is None:
         return
-    lines = [t("tseries-told-title", count=len(told)), *_touched_lines(t, told)]
-    await flow.display("\n".join(lines), None, screen)
+    first, *rest = pieces([t("tseries-told-title", count=len(told)), *_touched_lines(t, told)])
+    await flow.display(first, None, screen)
+    for text in rest:
+        await flow.bot.send_message(flow.chat_id, text)
 
 
 async def _after_change(
@@ -516,7 +518,7 @@ async def _after_change(
         lines += ["", t("tseries-touched")]
         lines += _touched_lines(t, later)
         markup = series_tell_keyboard(t)
-    await flow.bot.send_message(flow.chat_id, "\n".join(lines), reply_markup=markup)
+    await send_lines(flow.bot, flow.chat_id, lines, markup)
     text, markup = await _hours_screen(t, session, therapist)
     await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
 

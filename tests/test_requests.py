@@ -726,3 +726,36 @@ async def test_the_therapist_cannot_propose_a_time_the_client_has_something_at(
     assert await slot_status(db_sessionmaker, clash) == SlotStatus.free
     assert (await the_request(db_sessionmaker)).status == RequestStatus.pending
     assert await slot_status(db_sessionmaker, asked.id) == SlotStatus.requested
+
+
+async def test_my_data_with_many_long_notes_comes_in_several_messages(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    await confirming(db_sessionmaker, "every")
+    async with db_sessionmaker() as session:
+        times = list(
+            await session.scalars(
+                select(Slot.id)
+                .where(
+                    Slot.therapist_id == 1,
+                    Slot.status == SlotStatus.free,
+                    Slot.starts_at > clock.now() + timedelta(days=1),
+                )
+                .order_by(Slot.starts_at)
+                .limit(9)
+            )
+        )
+    assert len(times) == 9
+    client = practice.user(881, "Ника")
+    await sign_up(client)
+    notes = [f"Записка {number}: " + "о чём важно знать " * 26 for number in range(9)]
+    assert all(len(note) <= requests.NOTE_LIMIT for note in notes)
+    for slot_id, note in zip(times, notes, strict=True):
+        await ask_for(client, slot_id, note=note.strip())
+    mark = client.mark()
+    await client.send("/my_data")
+    texts = client.texts_since(mark)
+    assert not any("Что-то пошло не так" in text for text in texts), texts
+    assert len(texts) >= 2 and all(len(text) <= 4096 for text in texts)
+    shown = "\n".join(texts)
+    assert all(note.strip() in shown for note in notes)

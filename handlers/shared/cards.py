@@ -45,7 +45,7 @@ from db.models import (
 from handlers.shared.flow import Flow
 from handlers.shared.invoices import hold_text, send_invoice
 from handlers.shared.memory import SEARCH, SearchData
-from handlers.shared.screens import remove, show, show_photo
+from handlers.shared.screens import TEXT_LIMIT, remove, show, show_photo
 from keyboards.catalog import (
     card_keyboard,
     relax_keyboard,
@@ -55,9 +55,6 @@ from keyboards.requests import request_confirm_keyboard, withdraw_button
 from keyboards.series import after_booking_keyboard
 
 CAPTION_LIMIT = 1024
-
-
-TEXT_LIMIT = 4096
 
 
 CARD_DAYS = 7

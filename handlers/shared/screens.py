@@ -5,6 +5,8 @@ are read here and nowhere else."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
@@ -24,6 +26,45 @@ _CANNOT_EDIT = (
     "there is no caption in the message to edit",
 )
 _CANNOT_DELETE = ("message to delete not found", "message can't be deleted")
+# The most Telegram takes in one message's text.
+TEXT_LIMIT = 4096
+
+
+def pieces(lines: Sequence[str], limit: int = TEXT_LIMIT) -> list[str]:
+    """Lines joined into as few texts as fit `limit`, broken only between lines (so no
+    formatting tag is cut in two); a single line longer than that is cut at the limit."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > limit:
+            if current:
+                texts.append(current)
+                current = ""
+            texts.append(line[:limit])
+            line = line[limit:]
+        joined = f"{current}\n{line}" if current else line
+        if current and len(joined) > limit:
+            texts.append(current)
+            joined = line
+        current = joined
+    if current or not texts:
+        texts.append(current)
+    return texts
+
+
+async def send_lines(
+    bot: Bot,
+    chat_id: int,
+    lines: Sequence[str],
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Send the lines as one message, or as several when they are longer than Telegram
+    takes; the buttons go under the last."""
+    texts = pieces(lines)
+    for number, text in enumerate(texts, 1):
+        await bot.send_message(
+            chat_id, text, reply_markup=reply_markup if number == len(texts) else None
+        )
 
 
 def screen_of(callback: CallbackQuery) -> Message | None:
