@@ -91,7 +91,8 @@ async def make_offers(
         select(WaitlistEntry, User, Questionnaire.format)
         .join(User, User.id == WaitlistEntry.client_id)
         .outerjoin(Questionnaire, Questionnaire.user_id == User.id)
-        .where(*which, User.deleted_at.is_(None))
+        # Nobody who blocked the bot: they would never hear of the offer it holds.
+        .where(*which, User.deleted_at.is_(None), User.blocked_bot_at.is_(None))
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
     )
     lines: dict[int, list[tuple[WaitlistEntry, User, str]]] = defaultdict(list)

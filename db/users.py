@@ -11,7 +11,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from db.models import FunnelEvent, Questionnaire, Therapist, Topic, User
+from db import waitlist
+from db.models import (
+    FunnelEvent,
+    OfferStatus,
+    Questionnaire,
+    Therapist,
+    Topic,
+    User,
+    WaitlistOffer,
+)
 from db.transactions import use_case
 
 
@@ -185,9 +194,20 @@ async def empty_profile(session: AsyncSession, user: User, now: datetime) -> Non
 
 
 async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:
-    await session.execute(
-        update(User).where(User.telegram_id == telegram_id).values(blocked_bot_at=now)
+    """The person blocked the bot: noted (reminders and offers stop), and the waitlist
+    offers they can no longer hear of let their times go to the next in line."""
+    blocked = list(
+        await session.scalars(
+            update(User)
+            .where(User.telegram_id == telegram_id)
+            .values(blocked_bot_at=now)
+            .returning(User.id)
+        )
     )
+    if blocked:
+        await waitlist.close_offers(
+            session, WaitlistOffer.client_id.in_(blocked), OfferStatus.void, now
+        )
     await session.commit()
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import bookings, offers
+from bot.notify import Outgoing
+from db import bookings, offers, users
 from db.models import (
     Booking,
     BookingRequest,
@@ -549,3 +550,54 @@ async def test_inactive_therapist_cannot_be_waited_for(
         await session.commit()
     answer = await olga.tap(WaitFor(therapist_id=1).pack())
     assert answer.show_alert and "не принимает" in (answer.text or "")
+
+
+async def test_a_client_who_blocked_the_bot_holds_no_offered_time(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock, practice_settings, translator
+) -> None:
+    """Anna waits first but has blocked the bot: the offer to her cannot be delivered, so
+    its time goes to the next in line at once, and she gets no more offers."""
+    settings = practice_settings
+    anna, boris = practice.user(711, "Анна"), practice.user(712, "Борис")
+    for client in (anna, boris):
+        await sign_up(client)
+        await wait_for(client, 1)
+        clock.advance(seconds=1)
+    practice.telegram.blocked.add(711)
+
+    async def blocked(chat_id: int) -> None:
+        async with db_sessionmaker() as session:
+            await users.mark_blocked(session, chat_id, clock.now())
+
+    outgoing = Outgoing(practice.bot, settings, blocked)
+    job = outbox_job(practice, settings, db_sessionmaker, clock, translator, outgoing)
+
+    async def run() -> int:
+        return await offer_freed_times(
+            sessionmaker=db_sessionmaker,
+            settings=settings,
+            rules=settings.rules(),
+            clock=clock,
+            outbox=job,
+        )
+
+    freed = await free_a_time(db_sessionmaker, 1)
+    assert await run() == 1  # to Anna, who cannot hear of it
+    async with db_sessionmaker() as session:
+        anna_user = await session.get(User, await user_id(db_sessionmaker, 711))
+        assert anna_user is not None and anna_user.blocked_bot_at is not None
+        # Her offer is void and the time free again at once, not held for half an hour.
+        assert (await session.get(Slot, freed.id)).status == SlotStatus.free
+    assert await open_offers(db_sessionmaker) == []
+    assert await run() == 1
+    [offer] = offers_in(boris)
+    assert "Записаться" in offer.buttons, offer.text
+    opened = await open_offers(db_sessionmaker)
+    assert [(o.slot_id, o.client_id) for o in opened] == [
+        (freed.id, await user_id(db_sessionmaker, 712))
+    ]
+    # Another time while Boris's offer is open: not offered to Anna, who has the bot
+    # blocked.
+    clock.advance(minutes=5)
+    await free_a_time(db_sessionmaker, 1, nth=1)
+    assert await run() == 0
