@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.rules.payments import Price, invoice_price
@@ -167,6 +167,21 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.strip().upper()
+
+    @model_validator(mode="after")
+    def _invoice_before_the_deadline(self) -> Settings:
+        # A regular time's session is paid by the free-cancellation deadline; its invoice
+        # must come before that, or it would never be sent.
+        if (
+            self.payments_mode != "off"
+            and self.series_invoice_hours_before <= self.free_cancel_hours
+        ):
+            raise ValueError(
+                "SERIES_INVOICE_HOURS_BEFORE must be more than FREE_CANCEL_HOURS: a regular "
+                "time's session is paid by the free-cancellation deadline, so its invoice "
+                "has to come before it"
+            )
+        return self
 
     @property
     def calendar_feed_base(self) -> str:

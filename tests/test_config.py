@@ -115,3 +115,32 @@ def test_log_format_and_metrics_port(monkeypatch: pytest.MonkeyPatch) -> None:
         with monkeypatch.context() as patch, pytest.raises(ValidationError):
             patch.setenv(name, bad)
             Settings(_env_file=None)
+
+
+def test_a_regular_times_invoice_must_come_before_the_free_cancellation_deadline() -> None:
+    for hours in (24, 12):
+        with pytest.raises(ValueError, match="SERIES_INVOICE_HOURS_BEFORE must be more"):
+            Settings(
+                _env_file=None,
+                payment_currency="XTR",
+                free_cancel_hours=24,
+                series_invoice_hours_before=hours,
+            )
+    # Later than the deadline is fine, and without payments nothing is invoiced at all.
+    assert Settings(_env_file=None, payment_currency="XTR", series_invoice_hours_before=25)
+    assert Settings(_env_file=None, series_invoice_hours_before=1).payments_mode == "off"
+
+
+def test_the_process_names_the_two_settings_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import run_bot
+
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("PAYMENT_CURRENCY", "XTR")
+    monkeypatch.setenv("SERIES_INVOICE_HOURS_BEFORE", "12")
+    monkeypatch.chdir(Path(__file__).parent)  # no .env here
+    assert run_bot.main(["migrate"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "SERIES_INVOICE_HOURS_BEFORE" in error[0], error
