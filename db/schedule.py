@@ -4,7 +4,7 @@ agenda of booked sessions, and marking how a session went."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -312,11 +312,17 @@ async def ensure_future_slots(
 
 
 async def sync_free_slots(
-    session: AsyncSession, therapist: Therapist, *, now: datetime, horizon_days: int
+    session: AsyncSession,
+    therapist: Therapist,
+    *,
+    now: datetime,
+    horizon_days: int,
+    then: Callable[[AsyncSession], Awaitable[object]] | None = None,
 ) -> SlotSync:
     """After the template or the days off changed: free slots that no longer fit are
     removed, missing ones added, and booked sessions that no longer fit are reported.
-    Commits."""
+    `then` runs in the same transaction once the slots are added (the regular times take
+    their dates among them before anyone else can). Commits."""
     end = now + timedelta(days=horizon_days)
     availability = await availability_of(session, therapist.id)
     days_off = _periods(availability.time_off)
@@ -343,6 +349,8 @@ async def sync_free_slots(
     report.added = await ensure_future_slots(
         session, now=now, horizon_days=horizon_days, therapist_ids=[therapist.id]
     )
+    if then is not None:
+        await then(session)
     tz = zone(therapist.timezone)
     for booking in await session.scalars(
         select(Booking)

@@ -492,13 +492,19 @@ async def _book_occurrence(
 
 
 async def fill(
-    session: AsyncSession, *, rules: Rules, now: datetime, pay_each: bool
+    session: AsyncSession,
+    *,
+    rules: Rules,
+    now: datetime,
+    pay_each: bool,
+    therapist_id: int | None = None,
 ) -> tuple[int, int]:
-    """Every active series books what the horizon now reaches; inside the caller's
-    transaction (the free-slots job's, after it added the slots). Returns how many
-    occurrences were booked and how many dates missed."""
+    """Every active series (of one therapist, when given) books what the horizon now
+    reaches; inside the caller's transaction (the one that added the slots: the free-slots
+    job's, or a change of a therapist's hours). Returns how many occurrences were booked
+    and how many dates missed."""
     booked = missed = 0
-    for series in await _active_series(session):
+    for series in await _active_series(session, therapist_id=therapist_id):
         therapist = await session.get(Therapist, series.therapist_id)
         if therapist is None:
             continue

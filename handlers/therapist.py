@@ -491,8 +491,23 @@ async def _after_change(
 ) -> None:
     """Regenerate free slots, say what changed and which sessions no longer fit."""
     t = flow.t
+    now = clock.now()
+
+    async def regular_times_first(session: AsyncSession) -> None:
+        await series.fill(
+            session,
+            rules=settings.rules(),
+            now=now,
+            pay_each=settings.payments_mode != "off",
+            therapist_id=therapist.id,
+        )
+
     report = await schedule.sync_free_slots(
-        session, therapist, now=clock.now(), horizon_days=settings.booking_horizon_days
+        session,
+        therapist,
+        now=now,
+        horizon_days=settings.booking_horizon_days,
+        then=regular_times_first,
     )
     lines = [t("availability-synced", added=report.added, removed=report.removed)]
     if report.outside:

@@ -640,3 +640,26 @@ async def test_each_session_paid_on_its_own_and_an_unpaid_one_released(
     assert (str(calendar["METHOD"]), str(event["UID"])) == ("CANCEL", series_uid(series.id))
     assert event.decoded("RECURRENCE-ID") == second.starts_at
     assert "не оплачена к сроку" in practice.telegram.chats[THERAPIST_CHAT][-1].text
+
+
+async def test_a_change_of_hours_books_a_regular_times_new_date_before_anyone_else(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    """Days pass without the free-slot job; the therapist changes their hours (a day off
+    far ahead): the slots that brings within the horizon include the regular time's next
+    date, and it is booked for the series in the same transaction, never free."""
+    client = practice.user(519, "Дина")
+    series = await weekly(client, db_sessionmaker, clock)
+    first, _second = await occurrences(db_sessionmaker, series.id)
+    third_at = first.starts_at + timedelta(weeks=2)
+    assert await slot_at(db_sessionmaker, third_at) is None  # beyond the horizon yet
+    clock.advance(days=2)
+    therapist = practice.user(THERAPIST_CHAT, "Анна")
+    await therapist.send("/availability")
+    await therapist.press("Выходной или отпуск", message=therapist.last)
+    far = (clock.now() + timedelta(days=40)).astimezone(MOSCOW).date()
+    await therapist.send(far.isoformat())
+    third = await slot_at(db_sessionmaker, third_at)
+    assert third is not None and third.status == SlotStatus.booked, third
+    booked = await occurrences(db_sessionmaker, series.id)
+    assert [booking.starts_at for booking in booked][-1] == third_at
