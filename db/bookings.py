@@ -453,10 +453,18 @@ async def move_within(
         ).first()
         if moved is None:
             raise Conflict
+        moved_to: dict[str, object] = {
+            "slot_id": slot.id,
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+        }
+        if not confirmed and booking.series_id is not None:
+            # A regular session is paid by its free-cancellation deadline: the new one.
+            moved_to["hold_expires_at"] = max(slot.starts_at - rules.free_cancel, now)
         await session.execute(
             update(Booking)
             .where(Booking.id == booking.id)
-            .values(slot_id=slot.id, starts_at=slot.starts_at, ends_at=slot.ends_at)
+            .values(**moved_to)
             .execution_options(synchronize_session=False)
         )
     except DBAPIError as error:

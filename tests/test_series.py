@@ -663,3 +663,40 @@ async def test_a_change_of_hours_books_a_regular_times_new_date_before_anyone_el
     assert third is not None and third.status == SlotStatus.booked, third
     booked = await occurrences(db_sessionmaker, series.id)
     assert [booking.starts_at for booking in booked][-1] == third_at
+
+
+async def test_moving_an_unpaid_regular_session_moves_its_payment_deadline(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator
+) -> None:
+    settings = make_settings(database_url, payment_currency="XTR")
+    practice = await linked_practice(db_sessionmaker, settings, clock, translator)
+    client = practice.user(520, "Ева")
+    await sign_up(client)
+    first = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=1))
+    await client.tap(SlotPick(slot_id=first.id).pack())
+    await client.press("Записаться", message=client.last)
+    booking = (await bookings_of(db_sessionmaker, 520))[0]
+    screen = client.last_with_buttons
+    await client.tap(SeriesStart(booking_id=booking.id).pack(), message=screen)
+    await client.press("Каждую неделю", message=screen)
+    await client.press("✅ Да, сделать постоянным", message=screen)
+    series = await the_series(db_sessionmaker)
+    second = (await occurrences(db_sessionmaker, series.id))[1]
+    assert second.status == BookingStatus.pending_payment
+    for days in (2, -3):  # later, then earlier than it was
+        target = await first_slot_after(db_sessionmaker, second.starts_at + timedelta(days=days))
+        async with db_sessionmaker() as session:
+            user = await session.scalar(select(User).where(User.telegram_id == 520))
+            moved = await bookings.reschedule(
+                session,
+                client=user,
+                booking_id=second.id,
+                slot_id=target.id,
+                rules=settings.rules(),
+                now=clock.now(),
+                expected_moves=second.reschedule_count,
+            )
+        async with db_sessionmaker() as session:
+            second = await session.get(Booking, moved.id)
+        assert second.starts_at == target.starts_at
+        assert second.hold_expires_at == target.starts_at - timedelta(hours=24)
