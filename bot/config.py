@@ -217,6 +217,7 @@ class Settings(BaseSettings):
                 ),
                 pay_by=timedelta(hours=self.free_cancel_hours),
             ),
+            payment_hold=self.payment_hold(),
         )
 
     def payment_hold(self) -> timedelta | None:

@@ -460,7 +460,7 @@ async def move_within(
         }
         if not confirmed and booking.series_id is not None:
             # A regular session is paid by its free-cancellation deadline: the new one.
-            moved_to["hold_expires_at"] = max(slot.starts_at - rules.free_cancel, now)
+            moved_to["hold_expires_at"] = rules.pay_by(slot.starts_at, now)
         await session.execute(
             update(Booking)
             .where(Booking.id == booking.id)

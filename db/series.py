@@ -455,7 +455,6 @@ async def _book_occurrence(
     if not await slot_states.take(session, slot.id, status):
         # Another process filling the same series at once may have just booked it.
         return None if await _has_occurrence(session, series, day) else Gap.taken
-    deadline = starts_at - rules.free_cancel
     try:
         async with refusable(session):
             booking_id = await session.scalar(
@@ -470,7 +469,7 @@ async def _book_occurrence(
                     format=series.format,
                     price=therapist.price,
                     created_at=now,
-                    hold_expires_at=max(deadline, now) if pay_each else None,
+                    hold_expires_at=rules.pay_by(starts_at, now) if pay_each else None,
                     confirmed_at=None if pay_each else now,
                     reschedule_count=0,
                     series_id=series.id,

@@ -175,3 +175,17 @@ def test_a_time_the_clocks_skip_is_said_and_the_rest_of_the_day_offered() -> Non
     )
     assert skipped.gap is Gap.clock_gap and skipped.starts_at is None
     assert [slot.slot_id for slot in skipped.alternatives] == [7]
+
+
+def test_an_unpaid_regular_session_is_paid_by_its_deadline_or_a_hold_from_now() -> None:
+    from bot.config import Settings
+
+    rules = Settings(_env_file=None, payment_currency="XTR", payment_hold_minutes=15).rules()
+    now = datetime(2026, 12, 5, 12, tzinfo=UTC)
+    # Days ahead: its free-cancellation deadline, 24 hours before.
+    start = now + timedelta(days=5)
+    assert rules.pay_by(start, now) == start - timedelta(hours=24)
+    # Taken 12-24 hours ahead, past that deadline already: a payment hold from now, never
+    # a hold that is over the moment it is made.
+    late = now + timedelta(hours=20)
+    assert rules.pay_by(late, now) == now + timedelta(minutes=15)

@@ -37,6 +37,13 @@ class Rules:
     free_cancel: timedelta
     max_reschedules: int
     reminders: ReminderPlan
+    # How long a time is held for its payment (None: sessions are not paid in the bot).
+    payment_hold: timedelta | None = None
+
+    def pay_by(self, start: datetime, now: datetime) -> datetime:
+        """When an unpaid regular session is released: its free-cancellation deadline, or,
+        when that has passed already (a date taken late), a payment hold from now."""
+        return max(start - self.free_cancel, now + (self.payment_hold or timedelta(0)))
 
     def booking_window(self, now: datetime) -> tuple[datetime, datetime]:
         """Slots starting in [earliest, latest) can be booked now."""
