@@ -46,6 +46,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Update
 
 from db import outbox
 from db.models import InboxUpdate
@@ -394,6 +395,16 @@ async def fail(
     await session.commit()
 
 
+def _held_by(bot_id: int, update_ids: Collection[int], owner: str) -> Update:
+    """An update of the open rows among `update_ids` that `owner` holds."""
+    return update(InboxUpdate).where(
+        InboxUpdate.bot_id == bot_id,
+        InboxUpdate.update_id.in_(list(update_ids)),
+        InboxUpdate.taken_by == owner,
+        InboxUpdate.finished_at.is_(None),
+    )
+
+
 async def release(
     session: AsyncSession, bot_id: int, update_ids: Collection[int], owner: str
 ) -> int:
@@ -402,13 +413,7 @@ async def release(
     if not update_ids:
         return 0
     result = await session.execute(
-        update(InboxUpdate)
-        .where(
-            InboxUpdate.bot_id == bot_id,
-            InboxUpdate.update_id.in_(list(update_ids)),
-            InboxUpdate.taken_by == owner,
-            InboxUpdate.finished_at.is_(None),
-        )
+        _held_by(bot_id, update_ids, owner)
         .values(
             taken_until=None,
             taken_by=None,
@@ -433,13 +438,7 @@ async def renew(
     if not update_ids:
         return
     await session.execute(
-        update(InboxUpdate)
-        .where(
-            InboxUpdate.bot_id == bot_id,
-            InboxUpdate.update_id.in_(list(update_ids)),
-            InboxUpdate.taken_by == owner,
-            InboxUpdate.finished_at.is_(None),
-        )
+        _held_by(bot_id, update_ids, owner)
         .values(taken_until=until)
         .execution_options(synchronize_session=False)
     )

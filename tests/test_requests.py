@@ -6,7 +6,7 @@ without payments, and the races that matter, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -639,14 +639,11 @@ async def test_a_time_given_up_for_a_proposal_and_requested_by_another_stays_hel
     assert answer.show_alert and "заняли" in (answer.text or ""), answer
 
 
-async def test_a_time_with_a_request_waiting_is_not_booked_elsewhere(
-    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
-) -> None:
-    """One time, one thing: while a request waits for its answer, the same time with
-    another therapist is refused, from a card or from a waitlist offer (both book through
-    the one booking path)."""
+async def overlapping_times(sessions: Sessions, after: datetime) -> tuple[int, int]:
+    """The first free time of therapist 1 after `after` that overlaps a free time of
+    therapist 2: both slots' ids."""
     other = Slot.__table__.alias("other")
-    async with db_sessionmaker() as session:
+    async with sessions() as session:
         pair = (
             await session.execute(
                 select(Slot.id, other.c.id)
@@ -655,7 +652,7 @@ async def test_a_time_with_a_request_waiting_is_not_booked_elsewhere(
                     Slot.therapist_id == 1,
                     Slot.status == SlotStatus.free,
                     other.c.status == SlotStatus.free,
-                    Slot.starts_at > clock.now() + timedelta(days=1),
+                    Slot.starts_at > after,
                     other.c.starts_at < Slot.ends_at,
                     other.c.ends_at > Slot.starts_at,
                 )
@@ -664,7 +661,16 @@ async def test_a_time_with_a_request_waiting_is_not_booked_elsewhere(
             )
         ).first()
     assert pair is not None, "the demo has no overlapping times of therapists 1 and 2"
-    asked, elsewhere = pair
+    return pair[0], pair[1]
+
+
+async def test_a_time_with_a_request_waiting_is_not_booked_elsewhere(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    """One time, one thing: while a request waits for its answer, the same time with
+    another therapist is refused, from a card or from a waitlist offer (both book through
+    the one booking path)."""
+    asked, elsewhere = await overlapping_times(db_sessionmaker, clock.now() + timedelta(days=1))
     client = practice.user(861, "Лена")
     await sign_up(client)
     await ask_for(client, asked)
@@ -691,26 +697,9 @@ async def test_a_time_with_a_request_waiting_is_not_booked_elsewhere(
 async def test_the_therapist_cannot_propose_a_time_the_client_has_something_at(
     practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
 ) -> None:
-    other = Slot.__table__.alias("other")
-    async with db_sessionmaker() as session:
-        pair = (
-            await session.execute(
-                select(Slot.id, other.c.id)
-                .join(other, other.c.therapist_id == 2)
-                .where(
-                    Slot.therapist_id == 1,
-                    Slot.status == SlotStatus.free,
-                    other.c.status == SlotStatus.free,
-                    Slot.starts_at > clock.now() + timedelta(days=2),
-                    other.c.starts_at < Slot.ends_at,
-                    other.c.ends_at > Slot.starts_at,
-                )
-                .order_by(Slot.starts_at)
-                .limit(1)
-            )
-        ).first()
-    assert pair is not None, "the demo has no overlapping times of therapists 1 and 2"
-    clash, booked_elsewhere = pair
+    clash, booked_elsewhere = await overlapping_times(
+        db_sessionmaker, clock.now() + timedelta(days=2)
+    )
     client = practice.user(871, "Ира")
     await sign_up(client)
     await book_by_bot(client, booked_elsewhere)

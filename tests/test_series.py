@@ -575,6 +575,22 @@ async def test_therapist_sees_ends_and_is_told_of_days_off(
     assert answer.show_alert
 
 
+async def paid_weekly(client: TgUser, sessions: Sessions, clock: ManualClock) -> Series:
+    """With payments on: sign up, book and pay nothing yet, make it weekly by the buttons
+    (each session is paid on its own)."""
+    await sign_up(client)
+    first = await first_slot_after(sessions, clock.now() + timedelta(days=1))
+    await client.tap(SlotPick(slot_id=first.id).pack())
+    await client.press("Записаться", message=client.last)
+    booking = (await bookings_of(sessions, client.id))[0]
+    screen = client.last_with_buttons
+    await client.tap(SeriesStart(booking_id=booking.id).pack(), message=screen)
+    await client.press("Каждую неделю", message=screen)
+    assert "оплачиваете отдельно" in screen.text
+    await client.press("✅ Да, сделать постоянным", message=screen)
+    return await the_series(sessions)
+
+
 async def test_each_session_paid_on_its_own_and_an_unpaid_one_released(
     db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator
 ) -> None:
@@ -584,17 +600,7 @@ async def test_each_session_paid_on_its_own_and_an_unpaid_one_released(
     settings = make_settings(database_url, payment_currency="XTR")
     practice = await linked_practice(db_sessionmaker, settings, clock, translator)
     client = practice.user(518, "Ася")
-    await sign_up(client)
-    first = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=1))
-    await client.tap(SlotPick(slot_id=first.id).pack())
-    await client.press("Записаться", message=client.last)
-    booking = (await bookings_of(db_sessionmaker, 518))[0]
-    screen = client.last_with_buttons
-    await client.tap(SeriesStart(booking_id=booking.id).pack(), message=screen)
-    await client.press("Каждую неделю", message=screen)
-    assert "оплачиваете отдельно" in screen.text
-    await client.press("✅ Да, сделать постоянным", message=screen)
-    series = await the_series(db_sessionmaker)
+    series = await paid_weekly(client, db_sessionmaker, clock)
     second = (await occurrences(db_sessionmaker, series.id))[1]
     assert second.status == BookingStatus.pending_payment
     assert second.hold_expires_at == second.starts_at - timedelta(hours=24)
@@ -671,16 +677,7 @@ async def test_moving_an_unpaid_regular_session_moves_its_payment_deadline(
     settings = make_settings(database_url, payment_currency="XTR")
     practice = await linked_practice(db_sessionmaker, settings, clock, translator)
     client = practice.user(520, "Ева")
-    await sign_up(client)
-    first = await first_slot_after(db_sessionmaker, clock.now() + timedelta(days=1))
-    await client.tap(SlotPick(slot_id=first.id).pack())
-    await client.press("Записаться", message=client.last)
-    booking = (await bookings_of(db_sessionmaker, 520))[0]
-    screen = client.last_with_buttons
-    await client.tap(SeriesStart(booking_id=booking.id).pack(), message=screen)
-    await client.press("Каждую неделю", message=screen)
-    await client.press("✅ Да, сделать постоянным", message=screen)
-    series = await the_series(db_sessionmaker)
+    series = await paid_weekly(client, db_sessionmaker, clock)
     second = (await occurrences(db_sessionmaker, series.id))[1]
     assert second.status == BookingStatus.pending_payment
     for days in (2, -3):  # later, then earlier than it was
