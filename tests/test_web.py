@@ -201,7 +201,9 @@ async def serve(
         extra_checks=extra_checks,
         updates_inbox=updates_inbox if webhook else None,
     )
-    updates_inbox.start()
+    if webhook:
+        # Only a webhook takes updates: without one nothing reads the inbox.
+        updates_inbox.start()
     try:
         async with TestClient(TestServer(app)) as client:
             yield Served(client, telegram, app, dispatcher, updates_inbox)
