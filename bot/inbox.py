@@ -152,7 +152,8 @@ class Inbox:
 
     def _start(self, taken: inbox.Taken, update: Update | None = None) -> None:
         """Handle a row taken here; `update`: the row's update when it is at hand (just
-        stored), else it is read from the row's JSON."""
+        stored), else it is read from the row's JSON. Stopping, nothing starts: the
+        callers hand such rows back."""
         if not self._taking:
             return
         task = asyncio.create_task(self._handle(taken, update), name=f"update-{taken.update_id}")
@@ -199,8 +200,14 @@ class Inbox:
                 type(error).__name__,
             )
             return
-        if following is not None:
+        if following is None:
+            return
+        if self._taking:
             self._start(following)
+        else:
+            # Stopping began while this one finished: the person's next goes back at once,
+            # not held by this process until its lease runs out.
+            await self._release({following.update_id})
 
     async def _fail(self, taken: inbox.Taken, error: Exception) -> None:
         retry_at = self._now() + RETRY_AFTER * 2 ** max(taken.attempts - 1, 0)

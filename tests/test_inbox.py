@@ -439,3 +439,32 @@ async def test_an_erasure_leaves_no_person_on_the_inbox(
         await session.commit()
     row = (await rows(db_sessionmaker))[20]
     assert row.person is None and row.payload is None
+
+
+async def test_a_persons_next_update_taken_as_stopping_begins_is_handed_back(
+    harness: Harness,
+    db_sessionmaker: Sessions,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGTERM arrives just as an update's finish took the person's next one: that one is
+    handed back at once, not held by the stopping process until its lease runs out."""
+    settings = fast(database_url)
+    updates_inbox = Inbox(harness.dispatcher, harness.bot, db_sessionmaker, settings)
+    finish = inbox.finish
+
+    async def finish_as_stopping_begins(*args: Any, **kwargs: Any) -> inbox.Taken | None:
+        following = await finish(*args, **kwargs)
+        updates_inbox._taking = False  # the signal, right after the commit
+        return following
+
+    monkeypatch.setattr("db.inbox.finish", finish_as_stopping_begins)
+    updates_inbox.start()
+    await updates_inbox.store([start_update(7_000_801, 513, "/help")])
+    await updates_inbox.store([start_update(7_000_802, 513, "/help")])
+    await updates_inbox.drain()
+    await updates_inbox.stop(grace=1)
+    found = await rows(db_sessionmaker)
+    assert found[7_000_801].outcome == "done"
+    second = found[7_000_802]
+    assert (second.outcome, second.taken_until, second.attempts) == (None, None, 0)
