@@ -55,13 +55,6 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def kind_of(update: Update) -> str:
-    try:
-        return update.event_type
-    except Exception:  # a kind of update this aiogram does not know
-        return "unknown"
-
-
 def incoming(update: Update) -> inbox.Incoming:
     """The row for an update: whose it is (the person, else the chat) and its JSON."""
     context = UserContextMiddleware.resolve_event_context(update)
@@ -69,7 +62,7 @@ def incoming(update: Update) -> inbox.Incoming:
     return inbox.Incoming(
         update_id=update.update_id,
         person=person,
-        kind=kind_of(update)[:32],
+        kind=metrics.kind_of(update)[:32],
         payload=update.model_dump_json(exclude_unset=True, by_alias=True),
     )
 

@@ -198,7 +198,7 @@ def count_outgoing(result: OutgoingResult) -> None:
 
 def count_repeated(update: Update) -> None:
     """An update delivered again while the inbox has it already, skipped (`bot.inbox`)."""
-    _current.updates.labels(_kind(update), "repeated").inc()
+    _current.updates.labels(kind_of(update), "repeated").inc()
 
 
 async def read_database(session: AsyncSession, now: datetime) -> DatabaseSnapshot:
@@ -252,7 +252,8 @@ async def read_database(session: AsyncSession, now: datetime) -> DatabaseSnapsho
 # -- the dispatcher ----------------------------------------------------------------------
 
 
-def _kind(update: Update) -> str:
+def kind_of(update: Update) -> str:
+    """The update's type (`message`, `callback_query`, …), or `unknown`."""
     try:
         return update.event_type
     except Exception:  # a kind of update this aiogram does not know
@@ -278,7 +279,7 @@ class UpdateMetrics(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        kind = _kind(event)
+        kind = kind_of(event)
         context = UpdateContext(update_id=event.update_id)
         token = current_update.set(context)
         outcome = "error"
