@@ -611,7 +611,13 @@ class Harness:
     def user(self, user_id: int, first_name: str = "Анна", **kwargs: Any) -> TgUser:
         return TgUser(self, user_id, first_name, **kwargs)
 
+    inbox: Any = None  # a started bot.inbox.Inbox: updates go through it, as in production
+
     async def feed(self, **content: Any) -> None:
         # Unique across harnesses: dispatchers sharing a database skip an update id seen.
         update = Update(update_id=next(UPDATE_IDS), **content)
-        await self.dispatcher.feed_update(self.bot, update)
+        if self.inbox is None:
+            await self.dispatcher.feed_update(self.bot, update)
+            return
+        await self.inbox.store([update])
+        await self.inbox.drain()
