@@ -24,6 +24,7 @@ from bot.isolation import ConversationIsolation
 from bot.middlewares import (
     Capacity,
     DatabaseMiddleware,
+    DeliverCommitted,
     DeliverOutbox,
     OutboxMiddleware,
     OutgoingMiddleware,
@@ -37,6 +38,7 @@ from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db.engine import UPDATE_CONCURRENCY
 from db.fsm import DatabaseStorage
+from db.models import Notice
 
 T = TypeVar("T")
 
@@ -125,7 +127,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
     dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock, outgoing))
     dispatcher.update.outer_middleware(
-        OutboxMiddleware(outbox_delivery(settings, sessionmaker, clock, translator))
+        OutboxMiddleware(*outbox_delivery(settings, sessionmaker, clock, translator))
     )
     handlers.setup(dispatcher)
     dispatcher.startup.register(set_commands)
@@ -137,21 +139,27 @@ def outbox_delivery(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
     translator: Translator,
-) -> DeliverOutbox:
+) -> tuple[DeliverOutbox, DeliverCommitted]:
     """Delivers what an update's use cases wrote to the outbox, through the bot and the
-    outgoing path of that update."""
+    outgoing path of that update: rows by their ids, and the notices it wrote claimed."""
     from handlers.shared.notices import Notices
     from scheduler.outbox import OutboxJob
 
-    notices = Notices(translator, settings)
+    notices_texts = Notices(translator, settings)
 
     async def deliver(
         bot: Bot, outgoing: Outgoing, notice_ids: list[int], refund_ids: list[int]
     ) -> None:
-        job = OutboxJob(sessionmaker, bot, outgoing, notices, settings, clock)
+        job = OutboxJob(sessionmaker, bot, outgoing, notices_texts, settings, clock)
         await job.deliver(notice_ids, refund_ids)
 
-    return deliver
+    async def deliver_committed(
+        bot: Bot, outgoing: Outgoing, session: AsyncSession, notices: list[Notice]
+    ) -> None:
+        job = OutboxJob(sessionmaker, bot, outgoing, notices_texts, settings, clock)
+        await job.deliver_committed(session, notices)
+
+    return deliver, deliver_committed
 
 
 async def set_commands(bot: Bot, translator: Translator, settings: Settings) -> None:

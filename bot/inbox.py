@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
 from bot.config import Settings
-from db import inbox
+from db import inbox, outbox
 from db.engine import UPDATE_CONCURRENCY
 
 logger = logging.getLogger(__name__)
@@ -158,6 +158,8 @@ class Inbox:
             del self._in_hand[update_id]
 
     async def _handle(self, taken: inbox.Taken, update: Update | None) -> None:
+        # The notices this update delivers are closed with it, in one transaction.
+        delivered = outbox.collect_with_update()
         try:
             if update is None:
                 update = Update.model_validate_json(taken.payload, context={"bot": self._bot})
@@ -171,10 +173,11 @@ class Inbox:
                 type(error).__name__,
                 exc_info=error,
             )
-            await self._fail(taken, error)
+            await self._fail(taken, error, delivered)
             return
         try:
             async with self._sessionmaker() as session:
+                await outbox.finish_notices(session, delivered, self._now())
                 following = await inbox.finish(
                     session,
                     self._bot.id,
@@ -202,10 +205,13 @@ class Inbox:
             # not held by this process until its lease runs out.
             await self._release({following.update_id})
 
-    async def _fail(self, taken: inbox.Taken, error: Exception) -> None:
+    async def _fail(
+        self, taken: inbox.Taken, error: Exception, delivered: list[tuple[int, str]]
+    ) -> None:
         retry_at = self._now() + RETRY_AFTER * 2 ** max(taken.attempts - 1, 0)
         with contextlib.suppress(Exception):
             async with self._sessionmaker() as session:
+                await outbox.finish_notices(session, delivered, self._now())
                 await inbox.fail(
                     session, self._bot.id, taken.update_id, type(error).__name__, retry_at=retry_at
                 )

@@ -22,6 +22,7 @@ from bot.notify import Outgoing, Pace
 from bot.rules.timezones import Clock
 from bot.text import has_controls, without_controls
 from db import outbox, users
+from db.models import Notice
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 logger = logging.getLogger(__name__)
@@ -183,25 +184,34 @@ class PersonMiddleware(BaseMiddleware):
 
 
 DeliverOutbox = Callable[[Bot, Outgoing, list[int], list[int]], Awaitable[None]]
+DeliverCommitted = Callable[[Bot, Outgoing, AsyncSession, list[Notice]], Awaitable[None]]
 
 
 class OutboxMiddleware(BaseMiddleware):
     """After the handler: the notices and refunds its use cases wrote (and committed) are
-    delivered at once, so the usual case feels instant. If this process dies first, the
-    outbox job delivers them later."""
+    delivered at once, so the usual case feels instant. Its notices are written claimed
+    and rendered from the rows the update's session holds; if this process dies first,
+    the outbox job delivers them later."""
 
-    def __init__(self, deliver: DeliverOutbox) -> None:
+    def __init__(self, deliver: DeliverOutbox, deliver_committed: DeliverCommitted) -> None:
         self._deliver = deliver
+        self._deliver_committed = deliver_committed
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        result = await handler(event, data)
         session: AsyncSession = data["session"]
-        notice_ids, refund_ids = outbox.written(session)
-        if notice_ids or refund_ids:
-            # The update is done with its connection: give it back before delivering.
-            await session.close()
-            await self._deliver(data["bot"], data["outgoing"], notice_ids, refund_ids)
-        return result
+        outbox.deliver_at_once(session)
+        try:
+            return await handler(event, data)
+        finally:
+            notices = outbox.committed(session)
+            if notices:
+                await self._deliver_committed(data["bot"], data["outgoing"], session, notices)
+                outbox.let_go(session)
+            notice_ids, refund_ids = outbox.written(session)
+            if notice_ids or refund_ids:
+                # The update is done with its connection: give it back before delivering.
+                await session.close()
+                await self._deliver(data["bot"], data["outgoing"], notice_ids, refund_ids)
 
 
 def create_outgoing(

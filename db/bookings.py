@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
@@ -364,7 +367,7 @@ async def book_within(
         raise SlotTaken
     booking = Booking(
         client_id=client.id,
-        therapist_id=view.therapist.id,
+        therapist=view.therapist,
         slot_id=slot_id,
         starts_at=view.slot.starts_at,
         ends_at=view.slot.ends_at,
@@ -835,29 +838,26 @@ async def settle(
     time back if it is still free, and is returned if not."""
     async with use_case(session):
         duplicate = Settlement(Settled.duplicate, booking, MoneyBack.nothing)
-        if await session.scalar(
-            select(Payment.id).where(Payment.telegram_charge_id == telegram_charge_id)
-        ):
+        # The charge id is unique: a payment delivered twice (or twice at once) is
+        # recorded by one delivery only, the other inserts nothing.
+        postgres = session.get_bind().dialect.name == "postgresql"
+        insert_into = pg_insert if postgres else sqlite_insert
+        payment = await session.scalar(
+            insert_into(Payment)
+            .values(
+                booking_id=booking.id,
+                amount=amount,
+                currency=currency,
+                telegram_charge_id=telegram_charge_id,
+                provider_charge_id=provider_charge_id,
+                status=PaymentStatus.paid,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[Payment.telegram_charge_id])
+            .returning(Payment)
+        )
+        if payment is None:
             return duplicate
-        try:
-            async with refusable(session):
-                payment_id = await session.scalar(
-                    insert(Payment)
-                    .values(
-                        booking_id=booking.id,
-                        amount=amount,
-                        currency=currency,
-                        telegram_charge_id=telegram_charge_id,
-                        provider_charge_id=provider_charge_id,
-                        status=PaymentStatus.paid,
-                        created_at=now,
-                    )
-                    .returning(Payment.id)
-                )
-        except IntegrityError:
-            return duplicate  # delivered twice at once: the other delivery recorded it
-        payment = await session.get(Payment, payment_id)
-        assert payment is not None
         if (amount, currency) != (price.amount, price.currency):
             outcome = Settled.mismatch
         else:
@@ -877,7 +877,16 @@ async def settle(
             await reminders.follow_booking(session, booking.id, rules.reminders, now)
             await record_event(session, "payment", now)
             await tell_practice(session, "booked", booking.id, now)
-    await session.refresh(booking)
+    if outcome is Settled.confirmed:
+        # What the UPDATE wrote, told to the loaded row without reading it back.
+        for key, value in (
+            ("status", BookingStatus.confirmed),
+            ("confirmed_at", now),
+            ("hold_expires_at", None),
+        ):
+            set_committed_value(booking, key, value)
+    else:
+        await session.refresh(booking)
     return Settlement(outcome, booking, money)
 
 

@@ -7,23 +7,37 @@ Rows are claimed before they are worked on, as reminders are: on PostgreSQL `SEL
 UPDATE SKIP LOCKED` then an update, on SQLite a conditional update per row, so of several
 processes (or the job and a handler asking for its own rows at once) exactly one gets each
 row. A failed try hands the row back with a later `due_at` (the wait doubles each time);
-a claim older than `CLAIM_TIMEOUT` belonged to a process that died and is handed back."""
+a claim older than `CLAIM_TIMEOUT` belonged to a process that died and is handed back.
+
+An update's own notices skip the claim: its session is marked `deliver_at_once`, so they
+are written claimed already (one multi-row INSERT at the use case's commit), rendered from
+the rows that session holds, and finished with the update (`finish_with_update`), in the
+inbox's own closing transaction. If the process dies between, the claim goes stale and the
+job sends them."""
 
 from __future__ import annotations
 
+import contextvars
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.util import identity_key
 
-from db.models import Notice, Payment, PaymentStatus, Refund
+from db.models import Booking, Notice, Payment, PaymentStatus, Refund
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 PENDING_NOTICES = "outbox:notices"
 PENDING_REFUNDS = "outbox:refunds"
+AT_ONCE = "outbox:at-once"  # this session's holder delivers its notices itself
+CLAIMED = "outbox:claimed"  # notices written claimed, not committed yet
+INSERTED = "outbox:inserted"  # … inserted by the commit under way
+COMMITTED = "outbox:committed"  # … and committed: for the holder to deliver
+KEPT = "outbox:kept"  # the bookings they tell of, held for rendering
 
 Row = type[Notice] | type[Refund]
 
@@ -53,6 +67,93 @@ def _remember(session: AsyncSession, key: str, row_id: int) -> None:
     session.info.setdefault(key, []).append(row_id)
 
 
+def deliver_at_once(session: AsyncSession) -> None:
+    """Whoever holds `session` delivers the notices it writes as soon as they are committed
+    (`committed`): they are written claimed, so no other process takes them meanwhile."""
+    session.info[AT_ONCE] = True
+
+
+# Notices written claimed: (the transaction they were written in, their row), inserted
+# all in one statement when the session commits.
+Claimed = list[tuple[SessionTransaction | None, dict[str, Any]]]
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_claimed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: its rows go in with the whole transaction
+    claimed: Claimed = session.info.pop(CLAIMED, [])
+    if claimed:
+        rows = [row for _, row in claimed]
+        inserted = list(session.scalars(insert(Notice).values(rows).returning(Notice)))
+        session.info[INSERTED] = inserted
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    inserted = session.info.pop(INSERTED, None)
+    if inserted:
+        session.info.setdefault(COMMITTED, []).extend(inserted)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """What a rolled-back savepoint (or the whole transaction) wrote is not written."""
+    session.info.pop(INSERTED, None)
+
+    def within(transaction: SessionTransaction | None) -> bool:
+        while transaction is not None:
+            if transaction is previous:
+                return True
+            transaction = transaction.parent
+        return False
+
+    claimed: Claimed = session.info.get(CLAIMED, [])
+    if claimed:
+        session.info[CLAIMED] = [
+            (transaction, row)
+            for transaction, row in claimed
+            if not within(transaction) and not (transaction is None and previous.parent is None)
+        ]
+
+
+def committed(session: AsyncSession) -> list[Notice]:
+    """The notices `session` wrote claimed and committed since last asked."""
+    notices: list[Notice] = session.info.pop(COMMITTED, [])
+    if not notices:
+        session.info.pop(KEPT, None)
+    return notices
+
+
+def let_go(session: AsyncSession) -> None:
+    """The rows kept for rendering notices are no longer needed."""
+    session.info.pop(KEPT, None)
+
+
+# The outcomes of notices delivered while handling an update taken from the inbox: the
+# inbox records them when it finishes the update, in the same transaction.
+_with_update: contextvars.ContextVar[list[tuple[int, str]] | None] = contextvars.ContextVar(
+    "outbox_with_update", default=None
+)
+
+
+def collect_with_update() -> list[tuple[int, str]]:
+    """From now on in this task, finished notices wait for the update's own finish."""
+    collected: list[tuple[int, str]] = []
+    _with_update.set(collected)
+    return collected
+
+
+def finish_with_update(outcomes: Iterable[tuple[int, str]]) -> bool:
+    """Hand finished notices to the update's own finish; False when no update collects
+    them (the caller finishes them itself)."""
+    collected = _with_update.get()
+    if collected is None:
+        return False
+    collected.extend(outcomes)
+    return True
+
+
 def written(session: AsyncSession) -> tuple[list[int], list[int]]:
     """The notices and refunds this session wrote since last asked (committed or not: a
     row that was rolled back is simply not found when it is claimed)."""
@@ -68,7 +169,30 @@ async def notify(
     booking_id: int | None = None,
     refund_id: int | None = None,
     details: dict[str, Any] | None = None,
-) -> int:
+) -> None:
+    if session.info.get(AT_ONCE):
+        # Inserted at the commit, with the other notices of the change, in one statement.
+        row = {
+            "recipient": recipient,
+            "event": event,
+            "booking_id": booking_id,
+            "refund_id": refund_id,
+            "details": details,
+            "created_at": now,
+            "due_at": now,
+            "claimed_at": now,
+            "attempts": 1,
+        }
+        sync = session.sync_session
+        transaction = sync.get_nested_transaction() or sync.get_transaction()
+        session.info.setdefault(CLAIMED, []).append((transaction, row))
+        if booking_id is not None:
+            # The session holds its rows weakly: the booking (and its therapist) stay at
+            # hand for rendering the notice, however the use case's caller drops them.
+            booking = session.identity_map.get(identity_key(Booking, booking_id))
+            if booking is not None:
+                session.info.setdefault(KEPT, []).append(booking)
+        return
     notice_id = await session.scalar(
         insert(Notice)
         .values(
@@ -84,8 +208,7 @@ async def notify(
         .returning(Notice.id)
     )
     assert notice_id is not None
-    _remember(session, PENDING_NOTICES, notice_id)
-    return int(notice_id)
+    _remember(session, PENDING_NOTICES, int(notice_id))
 
 
 async def refund_payment(
@@ -237,10 +360,20 @@ async def try_later(session: AsyncSession, model: Row, row_id: int, due_at: date
 
 async def finish_notice(session: AsyncSession, notice_id: int, outcome: str, now: datetime) -> None:
     """Close a notice (sent, skipped, blocked or failed). Does not commit."""
+    await finish_notices(session, [(notice_id, outcome)], now)
+
+
+async def finish_notices(
+    session: AsyncSession, outcomes: Iterable[tuple[int, str]], now: datetime
+) -> None:
+    """Close notices, each with its outcome, in one statement. Does not commit."""
+    outcome_of = dict(outcomes)
+    if not outcome_of:
+        return
     await session.execute(
         update(Notice)
-        .where(Notice.id == notice_id)
-        .values(finished_at=now, outcome=outcome)
+        .where(Notice.id.in_(outcome_of))
+        .values(finished_at=now, outcome=case(outcome_of, value=Notice.id))
         .execution_options(synchronize_session=False)
     )
 

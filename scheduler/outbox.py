@@ -126,50 +126,80 @@ class OutboxJob:
             notice = await session.get(Notice, notice_id)
             if notice is None:
                 return
-            try:
-                letters = await self.notices.letters(session, notice)
-            except Exception:
-                # A notice that cannot be rendered will not render next time either.
-                logger.exception("notice %s (%s) could not be rendered", notice.id, notice.event)
-                letters = None
-            statuses = []
-            for letter in letters or []:
-                delivery = await self.outgoing.send_message(
-                    letter.chat_id, letter.text, reply_markup=letter.markup
-                )
-                statuses.append(delivery.status)
-                if letter.invoice is not None and delivery.status == "sent":
-                    await self.outgoing.call(letter.invoice)
-                if letter.document is not None and delivery.status == "sent":
-                    # Told already: a file that fails is not worth telling them twice.
-                    await self.outgoing.call(
-                        SendDocument(
-                            chat_id=letter.chat_id,
-                            document=letter.document,
-                            caption=letter.caption,
-                        )
+            outcome = await self._send(session, notice)
+            if outcome is not None:
+                await self._finish(session, [(notice, outcome)])
+
+    async def deliver_committed(self, session: AsyncSession, notices: list[Notice]) -> None:
+        """Send the notices an update's use cases wrote claimed and committed in `session`,
+        rendered from the rows it holds already. Their outcomes are recorded with the
+        update's own finish when it came through the inbox, else here."""
+        session.info.pop(outbox.AT_ONCE, None)  # what this writes (a report) goes the usual way
+        finished: list[tuple[Notice, str]] = []
+        for notice in notices:
+            outcome = await self._send(session, notice)
+            if outcome is not None:
+                finished.append((notice, outcome))
+        if not finished:
+            return
+        if any(self._to_report(notice, outcome) for notice, outcome in finished):
+            await self._finish(session, finished)  # with the report, at once
+        elif not outbox.finish_with_update([(notice.id, outcome) for notice, outcome in finished]):
+            await self._finish(session, finished)
+
+    async def _send(self, session: AsyncSession, notice: Notice) -> str | None:
+        """Render and send a claimed notice: its outcome, or None when it is handed back
+        for a later try (committed here)."""
+        try:
+            letters = await self.notices.letters(session, notice)
+        except Exception:
+            # A notice that cannot be rendered will not render next time either.
+            logger.exception("notice %s (%s) could not be rendered", notice.id, notice.event)
+            return "failed"
+        statuses = []
+        for letter in letters:
+            delivery = await self.outgoing.send_message(
+                letter.chat_id, letter.text, reply_markup=letter.markup
+            )
+            statuses.append(delivery.status)
+            if letter.invoice is not None and delivery.status == "sent":
+                await self.outgoing.call(letter.invoice)
+            if letter.document is not None and delivery.status == "sent":
+                # Told already: a file that fails is not worth telling them twice.
+                await self.outgoing.call(
+                    SendDocument(
+                        chat_id=letter.chat_id,
+                        document=letter.document,
+                        caption=letter.caption,
                     )
-            now = self.clock.now()
-            if letters is None:
-                outcome = "failed"
-            elif not letters:
-                outcome = "skipped"
-            elif "sent" in statuses:
-                outcome = "sent"  # to the admins: one of them has it
-            elif "failed" in statuses and notice.attempts < self.settings.outbox_max_attempts:
-                delay = outbox.retry_delay(notice.attempts, self.settings.outbox_retry_seconds)
-                await outbox.try_later(session, Notice, notice.id, now + delay)
-                await session.commit()
-                return
-            else:
-                outcome = "failed" if "failed" in statuses else "blocked"
-            await outbox.finish_notice(session, notice.id, outcome, now)
-            practice = notice.recipient in (To.therapist, To.group)
-            if (outcome == "failed" and notice.recipient != To.admins) or (
-                outcome == "blocked" and practice
-            ):
-                # The practice must know that someone was not told (a client who blocked
-                # the bot chose not to hear from it).
+                )
+        if not letters:
+            return "skipped"
+        if "sent" in statuses:
+            return "sent"  # to the admins: one of them has it
+        if "failed" in statuses and notice.attempts < self.settings.outbox_max_attempts:
+            delay = outbox.retry_delay(notice.attempts, self.settings.outbox_retry_seconds)
+            await outbox.try_later(session, Notice, notice.id, self.clock.now() + delay)
+            await session.commit()
+            return None
+        return "failed" if "failed" in statuses else "blocked"
+
+    @staticmethod
+    def _to_report(notice: Notice, outcome: str) -> bool:
+        """The practice must know that someone was not told (a client who blocked the bot
+        chose not to hear from it)."""
+        practice = notice.recipient in (To.therapist, To.group)
+        return (outcome == "failed" and notice.recipient != To.admins) or (
+            outcome == "blocked" and practice
+        )
+
+    async def _finish(self, session: AsyncSession, finished: list[tuple[Notice, str]]) -> None:
+        now = self.clock.now()
+        await outbox.finish_notices(
+            session, [(notice.id, outcome) for notice, outcome in finished], now
+        )
+        for notice, outcome in finished:
+            if self._to_report(notice, outcome):
                 await outbox.notify(
                     session,
                     To.admins,
@@ -178,4 +208,4 @@ class OutboxJob:
                     booking_id=notice.booking_id,
                     details={"recipient": notice.recipient},
                 )
-            await session.commit()
+        await session.commit()

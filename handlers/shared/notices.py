@@ -18,6 +18,7 @@ from typing import Any
 from aiogram.methods import SendInvoice
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -97,7 +98,12 @@ class Notices:
             return await self._request(session, notice, booking, details)
         if booking is None:
             return []
-        therapist = booking.therapist
+        # A booking inserted by this update's use case knows only its therapist's id.
+        therapist = (
+            booking.therapist
+            if "therapist" not in inspect(booking).unloaded
+            else await session.get_one(Therapist, booking.therapist_id)
+        )
         client = await session.get(User, booking.client_id)
         assert client is not None
         if notice.event.startswith("series-"):
