@@ -19,20 +19,16 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.events import Event, RefundNeeded, To, stored
 from db.models import Notice, Payment, PaymentStatus, Refund
+
+__all__ = ["To"]  # who a notice is for: kept here too for the use cases that import it
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 PENDING_NOTICES = "outbox:notices"
 PENDING_REFUNDS = "outbox:refunds"
 
 Row = type[Notice] | type[Refund]
-
-
-class To(enum.StrEnum):
-    client = "client"
-    therapist = "therapist"
-    group = "group"  # the practice's group (THERAPIST_CHAT_ID)
-    admins = "admins"
 
 
 class RefundStatus(enum.StrEnum):
@@ -59,24 +55,17 @@ def written(session: AsyncSession) -> tuple[list[int], list[int]]:
     return session.info.pop(PENDING_NOTICES, []), session.info.pop(PENDING_REFUNDS, [])
 
 
-async def notify(
-    session: AsyncSession,
-    recipient: To,
-    event: str,
-    now: datetime,
-    *,
-    booking_id: int | None = None,
-    refund_id: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> int:
+async def notify(session: AsyncSession, event: Event, now: datetime) -> int:
+    """Owe `event`'s recipient a word about it (`db.events`): a row, sent afterwards."""
+    row = stored(event)
     notice_id = await session.scalar(
         insert(Notice)
         .values(
-            recipient=recipient,
-            event=event,
-            booking_id=booking_id,
-            refund_id=refund_id,
-            details=details,
+            recipient=row.recipient,
+            event=row.event,
+            booking_id=row.booking_id,
+            refund_id=row.refund_id,
+            details=row.details,
             created_at=now,
             due_at=now,
             attempts=0,
@@ -159,7 +148,7 @@ async def refund(
     if automatic:
         _remember(session, PENDING_REFUNDS, refund_id)
     else:
-        await notify(session, To.admins, "refund-needed", now, refund_id=refund_id)
+        await notify(session, RefundNeeded(refund_id=refund_id), now)
     return int(refund_id)
 
 
