@@ -46,7 +46,8 @@ COLUMNS = ("recipient", "booking_id", "refund_id")
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
-    name: ClassVar[str]  # the `event` column's value, one per kind
+    # The `event` column's value; two kinds share one only when their keys tell them apart.
+    name: ClassVar[str]
     to: ClassVar[tuple[To, ...]]  # whom this kind may be for
     recipient: To
 

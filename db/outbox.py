@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.events import Event, RefundNeeded, To, stored
+from db.events import AnyEvent, RefundNeeded, To, stored
 from db.models import Notice, Payment, PaymentStatus, Refund
 
 __all__ = ["To"]  # who a notice is for: kept here too for the use cases that import it
@@ -55,7 +55,7 @@ def written(session: AsyncSession) -> tuple[list[int], list[int]]:
     return session.info.pop(PENDING_NOTICES, []), session.info.pop(PENDING_REFUNDS, [])
 
 
-async def notify(session: AsyncSession, event: Event, now: datetime) -> int:
+async def notify(session: AsyncSession, event: AnyEvent, now: datetime) -> int:
     """Owe `event`'s recipient a word about it (`db.events`): a row, sent afterwards."""
     row = stored(event)
     notice_id = await session.scalar(

@@ -93,6 +93,7 @@ def every_recipient(event: events.AnyEvent) -> list[events.AnyEvent]:
 
 def test_every_kind_has_an_example_and_a_name_of_its_own_or_a_shape_of_its_own() -> None:
     assert {type(event) for event in EXAMPLES} == set(events.KINDS)
+    assert set(events.Event.__subclasses__()) == set(events.KINDS)  # none left out of AnyEvent
     assert len(events.KINDS) == len(set(events.KINDS)) >= 25
     assert all(len(kind.name) <= 32 for kind in events.KINDS)  # notices.event is String(32)
     shared = {name: kinds for name, kinds in events.BY_NAME.items() if len(kinds) > 1}
