@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.timezones import zone
-from db import audit, erasure, outbox, reminders, slot_states, waitlist
+from db import audit, erasure, events, outbox, reminders, slot_states, waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -305,13 +305,11 @@ async def _free_slot(session: AsyncSession, slot_id: int) -> None:
 
 
 async def tell_practice(
-    session: AsyncSession, event: str, booking_id: int, now: datetime, **details: str
+    session: AsyncSession, event: events.Booked | events.Moved | events.Cancelled, now: datetime
 ) -> None:
     """The therapist and the practice's group hear of a confirmed session's changes."""
-    for recipient in (To.therapist, To.group):
-        await outbox.notify(
-            session, recipient, event, now, booking_id=booking_id, details=details or None
-        )
+    for recipient in events.PRACTICE:
+        await outbox.notify(session, replace(event, recipient=recipient), now)
 
 
 async def calendar_sequence(session: AsyncSession, booking: Booking) -> int:
@@ -391,7 +389,7 @@ async def book_within(
     await record_event(session, "booking", now)
     await waitlist.end_on_booking(session, client.id, view.therapist.id, now)
     if not hold:
-        await tell_practice(session, "booked", booking.id, now)
+        await tell_practice(session, events.Booked(booking_id=booking.id), now)
     return booking
 
 
@@ -488,7 +486,7 @@ async def move_within(
     await reminders.follow_booking(session, booking.id, rules.reminders, now)
     if confirmed:
         await tell_practice(
-            session, "moved", booking.id, now, old_starts_at=moved.starts_at.isoformat()
+            session, events.Moved(booking_id=booking.id, old_starts_at=moved.starts_at), now
         )
 
 
@@ -599,30 +597,21 @@ async def _cancel(
             stars=money is MoneyBack.stars,
         )
     if row.confirmed_at is not None:  # the therapist knew of it
-        await tell_practice(session, "cancelled", booking.id, now, by=by)
+        await tell_practice(session, events.Cancelled(booking_id=booking.id, by=by), now)
     if by in PRACTICE:
-        await outbox.notify(
-            session,
-            To.client,
-            f"cancelled-by-{by}",
-            now,
-            booking_id=booking.id,
-            details={"money": money},
-        )
+        told = events.CancelledByAdmin if by is CancelledBy.admin else events.CancelledByTherapist
+        await outbox.notify(session, told(booking_id=booking.id, money=money), now)
     elif by is CancelledBy.hold_expired and booking.series_id is not None:
         # A regular session unpaid at the free-cancellation deadline: both are told; the
         # regular time goes on.
-        for recipient in (To.client, To.therapist):
-            await outbox.notify(
-                session,
-                recipient,
-                "series-released",
-                now,
-                booking_id=booking.id,
-                details={"series": booking.series_id, "day": booking.series_day},
+        day = date.fromisoformat(booking.series_day) if booking.series_day else None
+        for recipient in events.CLIENT_AND_THERAPIST:
+            released = events.SeriesReleased(
+                recipient=recipient, booking_id=booking.id, series_id=booking.series_id, day=day
             )
+            await outbox.notify(session, released, now)
     elif by is CancelledBy.hold_expired:
-        await outbox.notify(session, To.client, "hold-expired", now, booking_id=booking.id)
+        await outbox.notify(session, events.HoldExpired(booking_id=booking.id), now)
     return Cancelled(booking, terms, money)
 
 
@@ -674,14 +663,11 @@ async def end_series(
             select(Booking.id).where(Booking.series_id == ended_id).order_by(Booking.id).limit(1)
         )
         # The therapist hears of it unless they ended it; then the client does.
-        await outbox.notify(
-            session,
-            To.client if by is SeriesEnd.therapist else To.therapist,
-            "series-ended",
-            now,
-            booking_id=anchor,
-            details={"series": ended_id, "by": str(by)},
+        told = To.client if by is SeriesEnd.therapist else To.therapist
+        ended_event = events.SeriesEnded(
+            recipient=told, booking_id=anchor, series_id=ended_id, by=by
         )
+        await outbox.notify(session, ended_event, now)
     return ended
 
 
@@ -876,7 +862,7 @@ async def settle(
         else:
             await reminders.follow_booking(session, booking.id, rules.reminders, now)
             await record_event(session, "payment", now)
-            await tell_practice(session, "booked", booking.id, now)
+            await tell_practice(session, events.Booked(booking_id=booking.id), now)
     if outcome is Settled.confirmed:
         # What the UPDATE wrote, told to the loaded row without reading it back.
         for key, value in (

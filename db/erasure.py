@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import inbox, outbox, slot_states
+from db import events, inbox, outbox, slot_states
 from db.models import (
     OPEN_REQUEST_STATUSES,
     AuditEntry,
@@ -19,7 +19,6 @@ from db.models import (
     RelayedMessage,
     SlotStatus,
 )
-from db.outbox import To
 from db.transactions import use_case
 
 
@@ -53,13 +52,8 @@ async def erase_requests(session: AsyncSession, user_id: int, now: datetime) -> 
         held = [held_id for held_id in (slot_id, proposed_id) if held_id is not None]
         await slot_states.release(session, *held, from_=SlotStatus.requested)
         when = proposed_at or starts_at
-        await outbox.notify(
-            session,
-            To.therapist,
-            "request-withdrawn",
-            now,
-            details={"therapist": therapist_id, "starts_at": when.isoformat()},
-        )
+        erased = events.RequestErased(therapist_id=therapist_id, starts_at=when)
+        await outbox.notify(session, erased, now)
     await session.execute(delete(BookingRequest).where(BookingRequest.client_id == user_id))
 
 

@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Update
 
-from db import outbox
+from db import events, outbox
 from db.models import InboxUpdate
 
 # How long a finished row is kept: Telegram gives up redelivering an update well before.
@@ -312,18 +312,10 @@ async def _park_worn(
             .returning(InboxUpdate.failure)
             .execution_options(synchronize_session=False)
         )
-        await outbox.notify(
-            session,
-            outbox.To.admins,
-            "update-parked",
-            now,
-            details={
-                "update": item.update_id,
-                "kind": item.kind,
-                "failure": failure or "",
-                "attempts": max_attempts,
-            },
+        parked = events.UpdateParked(
+            update_id=item.update_id, kind=item.kind, failure=failure or "", attempts=max_attempts
         )
+        await outbox.notify(session, parked, now)
     return [item for item in taken if item.attempts <= max_attempts]
 
 

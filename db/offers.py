@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.rules.matching import Preferences, slot_fits
 from bot.rules.policy import Rules
 from bot.rules.timezones import zone
-from db import bookings, outbox, requests, slot_states, waitlist
+from db import bookings, events, outbox, requests, slot_states, waitlist
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -42,7 +42,6 @@ from db.models import (
     WaitlistOffer,
     WaitStatus,
 )
-from db.outbox import To
 from db.transactions import insert_unless_refused, use_case
 from db.users import record_event
 
@@ -231,7 +230,7 @@ async def _offer(
     )
     if offer_id is None:
         return None
-    await outbox.notify(session, To.client, "waitlist-offer", now, details={"offer": offer_id})
+    await outbox.notify(session, events.WaitlistOffered(offer_id=offer_id), now)
     await record_event(session, OFFERED_EVENT, now)
     return int(offer_id)
 
@@ -257,7 +256,7 @@ async def end_waits(session: AsyncSession, now: datetime) -> list[int]:
     """Waits whose time ran out (part of a use case); each client is told once."""
     ended = await waitlist.end(session, WaitlistEntry.until <= now, WaitStatus.ended, now)
     for entry_id in ended:
-        await outbox.notify(session, To.client, "waitlist-ended", now, details={"entry": entry_id})
+        await outbox.notify(session, events.WaitlistEnded(entry_id=entry_id), now)
     return ended
 
 

@@ -28,7 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
+from db.events import AnyEvent, RefundNeeded, To, stored
 from db.models import Booking, Notice, Payment, PaymentStatus, Refund
+
+__all__ = ["To"]  # who a notice is for: kept here too for the use cases that import it
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 PENDING_NOTICES = "outbox:notices"
@@ -40,13 +43,6 @@ COMMITTED = "outbox:committed"  # … and committed: for the holder to deliver
 KEPT = "outbox:kept"  # the bookings they tell of, held for rendering
 
 Row = type[Notice] | type[Refund]
-
-
-class To(enum.StrEnum):
-    client = "client"
-    therapist = "therapist"
-    group = "group"  # the practice's group (THERAPIST_CHAT_ID)
-    admins = "admins"
 
 
 class RefundStatus(enum.StrEnum):
@@ -160,24 +156,17 @@ def written(session: AsyncSession) -> tuple[list[int], list[int]]:
     return session.info.pop(PENDING_NOTICES, []), session.info.pop(PENDING_REFUNDS, [])
 
 
-async def notify(
-    session: AsyncSession,
-    recipient: To,
-    event: str,
-    now: datetime,
-    *,
-    booking_id: int | None = None,
-    refund_id: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
+async def notify(session: AsyncSession, event: AnyEvent, now: datetime) -> None:
+    """Owe `event`'s recipient a word about it (`db.events`): a row, sent afterwards."""
+    row = stored(event)
     if session.info.get(AT_ONCE):
         # Inserted at the commit, with the other notices of the change, in one statement.
-        row = {
-            "recipient": recipient,
-            "event": event,
-            "booking_id": booking_id,
-            "refund_id": refund_id,
-            "details": details,
+        values = {
+            "recipient": row.recipient,
+            "event": row.event,
+            "booking_id": row.booking_id,
+            "refund_id": row.refund_id,
+            "details": row.details,
             "created_at": now,
             "due_at": now,
             "claimed_at": now,
@@ -185,22 +174,22 @@ async def notify(
         }
         sync = session.sync_session
         transaction = sync.get_nested_transaction() or sync.get_transaction()
-        session.info.setdefault(CLAIMED, []).append((transaction, row))
-        if booking_id is not None:
+        session.info.setdefault(CLAIMED, []).append((transaction, values))
+        if row.booking_id is not None:
             # The session holds its rows weakly: the booking (and its therapist) stay at
             # hand for rendering the notice, however the use case's caller drops them.
-            booking = session.identity_map.get(identity_key(Booking, booking_id))
+            booking = session.identity_map.get(identity_key(Booking, row.booking_id))
             if booking is not None:
                 session.info.setdefault(KEPT, []).append(booking)
         return
     notice_id = await session.scalar(
         insert(Notice)
         .values(
-            recipient=recipient,
-            event=event,
-            booking_id=booking_id,
-            refund_id=refund_id,
-            details=details,
+            recipient=row.recipient,
+            event=row.event,
+            booking_id=row.booking_id,
+            refund_id=row.refund_id,
+            details=row.details,
             created_at=now,
             due_at=now,
             attempts=0,
@@ -282,7 +271,7 @@ async def refund(
     if automatic:
         _remember(session, PENDING_REFUNDS, refund_id)
     else:
-        await notify(session, To.admins, "refund-needed", now, refund_id=refund_id)
+        await notify(session, RefundNeeded(refund_id=refund_id), now)
     return int(refund_id)
 
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit, outbox
+from db import audit, events, outbox
 from db.models import Payment, PaymentStatus, Refund
-from db.outbox import RefundStatus, To
+from db.outbox import RefundStatus
 from db.transactions import use_case
 
 __all__ = ["PaymentStatus"]
@@ -52,14 +52,8 @@ async def _returned(
             .execution_options(synchronize_session=False)
         )
     if refund.booking_id is not None:
-        await outbox.notify(
-            session,
-            To.client,
-            "refund-done",
-            now,
-            booking_id=refund.booking_id,
-            refund_id=refund.id,
-        )
+        done = events.RefundDone(booking_id=refund.booking_id, refund_id=refund.id)
+        await outbox.notify(session, done, now)
 
 
 async def refund_returned(session: AsyncSession, refund: Refund, now: datetime) -> None:
@@ -80,16 +74,10 @@ async def refund_to_admins(
             .values(status=RefundStatus.manual, finished_at=now, claimed_at=None, last_error=error)
             .execution_options(synchronize_session=False)
         )
-        await outbox.notify(session, To.admins, "refund-failed", now, refund_id=refund.id)
+        await outbox.notify(session, events.RefundFailed(refund_id=refund.id), now)
         if refund.booking_id is not None:
-            await outbox.notify(
-                session,
-                To.client,
-                "refund-delayed",
-                now,
-                booking_id=refund.booking_id,
-                refund_id=refund.id,
-            )
+            delayed = events.RefundDelayed(booking_id=refund.booking_id, refund_id=refund.id)
+            await outbox.notify(session, delayed, now)
 
 
 async def mark_refund_done(

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.policy import Rules
-from db import bookings, outbox, slot_states
+from db import bookings, events, outbox, slot_states
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -42,7 +42,6 @@ from db.models import (
     Therapist,
     User,
 )
-from db.outbox import To
 from db.transactions import use_case
 from db.users import record_event
 
@@ -162,13 +161,9 @@ async def ask_within(
     )
     session.add(request)
     await session.flush()
-    await outbox.notify(session, To.therapist, "request-new", now, details=_of(request))
+    await outbox.notify(session, events.RequestNew(request_id=request.id), now)
     await record_event(session, "request", now)
     return request
-
-
-def _of(request: BookingRequest) -> dict[str, int]:
-    return {"request": request.id}
 
 
 async def _close(
@@ -289,9 +284,8 @@ async def accept(
             raise RequestGone
         await _close(session, request, RequestStatus.pending, RequestStatus.accepted, now)
         booking = await _book(session, request, request.slot_id, rules, now, hold)
-        await outbox.notify(
-            session, To.client, "request-accepted", now, booking_id=booking.id, details=_of(request)
-        )
+        accepted = events.RequestAccepted(booking_id=booking.id, request_id=request.id)
+        await outbox.notify(session, accepted, now)
     return booking
 
 
@@ -318,7 +312,7 @@ async def decline(
             decline_reason=reason,
         )
         await _release(session, request.slot_id)
-        await outbox.notify(session, To.client, "request-declined", now, details=_of(request))
+        await outbox.notify(session, events.RequestDeclined(request_id=request.id), now)
     return request
 
 
@@ -363,7 +357,7 @@ async def propose(
             slot_id=None,
         )
         await _release(session, request.slot_id)
-        await outbox.notify(session, To.client, "request-proposed", now, details=_of(request))
+        await outbox.notify(session, events.RequestProposed(request_id=request.id), now)
     await session.refresh(request)
     return request
 
@@ -396,7 +390,7 @@ async def refuse_proposal(
             raise RequestGone
         await _close(session, request, RequestStatus.proposed, RequestStatus.refused, now)
         await _release(session, request.proposed_slot_id)
-        await outbox.notify(session, To.therapist, "request-refused", now, details=_of(request))
+        await outbox.notify(session, events.RequestRefused(request_id=request.id), now)
     return request
 
 
@@ -410,7 +404,7 @@ async def withdraw(
             raise RequestGone
         await _close(session, request, RequestStatus(request.status), RequestStatus.withdrawn, now)
         await _release(session, request.slot_id, request.proposed_slot_id)
-        await outbox.notify(session, To.therapist, "request-withdrawn", now, details=_of(request))
+        await outbox.notify(session, events.RequestWithdrawn(request_id=request.id), now)
     return request
 
 
@@ -440,10 +434,9 @@ async def lapse_due(session: AsyncSession, now: datetime) -> list[int]:
                     session, request, RequestStatus(request.status), RequestStatus.lapsed, now
                 )
                 await _release(session, request.slot_id, request.proposed_slot_id)
-                for recipient in (To.client, To.therapist):
-                    await outbox.notify(
-                        session, recipient, "request-lapsed", now, details=_of(request)
-                    )
+                for recipient in events.CLIENT_AND_THERAPIST:
+                    lapsed_event = events.RequestLapsed(recipient=recipient, request_id=request.id)
+                    await outbox.notify(session, lapsed_event, now)
         except RequestGone:
             continue  # answered a moment before
         lapsed.append(request_id)

@@ -36,7 +36,7 @@ from bot.rules.series import (
     plan,
 )
 from bot.rules.timezones import zone
-from db import reminders, schedule, slot_states
+from db import events, reminders, schedule, slot_states
 from db.bookings import (
     BookingGone,
     Cancelled,
@@ -353,14 +353,13 @@ async def _fill_one(
         if not tell:
             continue
         anchor = await _anchor(session, series)
-        for recipient in (To.client, To.therapist):
+        for recipient in events.CLIENT_AND_THERAPIST:
             await notify(
                 session,
-                recipient,
-                "series-missed",
+                events.SeriesMissed(
+                    recipient=recipient, booking_id=anchor, series_id=series.id, day=day, reason=gap
+                ),
                 now,
-                booking_id=anchor,
-                details={"series": series.id, "day": iso, "reason": gap},
             )
     return booked, missed
 
@@ -369,14 +368,11 @@ async def _tell_created(
     session: AsyncSession, booking_id: int, series_id: int, now: datetime
 ) -> None:
     """The therapist and the practice's chat hear of a new regular time."""
-    for recipient in (To.therapist, To.group):
+    for recipient in events.PRACTICE:
         await notify(
             session,
-            recipient,
-            "series-created",
+            events.SeriesCreated(recipient=recipient, booking_id=booking_id, series_id=series_id),
             now,
-            booking_id=booking_id,
-            details={"series": series_id},
         )
 
 
@@ -700,11 +696,15 @@ async def tell_touched(
             one.series.calendar_sequence += 1
             await notify(
                 session,
-                To.client,
-                "series-missed",
+                events.SeriesMissed(
+                    recipient=To.client,
+                    booking_id=await _anchor(session, one.series),
+                    series_id=one.series.id,
+                    day=one.day,
+                    reason=one.gap,
+                    ahead=True,
+                ),
                 now,
-                booking_id=await _anchor(session, one.series),
-                details={"series": one.series.id, "day": iso, "reason": one.gap, "ahead": True},
             )
         await session.flush()
     return touched
@@ -864,7 +864,7 @@ async def take_instead(
         booking = booked[0]
         item.calendar_sequence += 1  # the date is back in the calendar event, at its time
         if not pay_each:
-            await tell_practice(session, "booked", booking.id, now)
+            await tell_practice(session, events.Booked(booking_id=booking.id), now)
     return booking
 
 

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.notify import TRANSIENT_ERRORS, Outgoing
 from bot.rules.timezones import Clock
-from db import outbox, payments
+from db import events, outbox, payments
+from db.events import PRACTICE, To
 from db.models import Notice, Refund
-from db.outbox import To
-from handlers.shared.notices import Notices
+from handlers.shared.notices import Letter, Notices
 
 logger = logging.getLogger(__name__)
 
@@ -150,12 +150,9 @@ class OutboxJob:
     async def _send(self, session: AsyncSession, notice: Notice) -> str | None:
         """Render and send a claimed notice: its outcome, or None when it is handed back
         for a later try (committed here)."""
-        try:
-            letters = await self.notices.letters(session, notice)
-        except Exception:
-            # A notice that cannot be rendered will not render next time either.
-            logger.exception("notice %s (%s) could not be rendered", notice.id, notice.event)
-            return "failed"
+        letters = await self._letters(session, notice)
+        if letters is None:
+            return "failed"  # what cannot be read or rendered now will not be later either
         statuses = []
         for letter in letters:
             delivery = await self.outgoing.send_message(
@@ -188,8 +185,8 @@ class OutboxJob:
     def _to_report(notice: Notice, outcome: str) -> bool:
         """The practice must know that someone was not told (a client who blocked the bot
         chose not to hear from it)."""
-        practice = notice.recipient in (To.therapist, To.group)
-        return (outcome == "failed" and notice.recipient != To.admins) or (
+        practice = notice.recipient in PRACTICE
+        return (outcome == "failed" and notice.recipient in (To.client, *PRACTICE)) or (
             outcome == "blocked" and practice
         )
 
@@ -200,12 +197,28 @@ class OutboxJob:
         )
         for notice, outcome in finished:
             if self._to_report(notice, outcome):
-                await outbox.notify(
-                    session,
-                    To.admins,
-                    "undelivered",
-                    now,
-                    booking_id=notice.booking_id,
-                    details={"recipient": notice.recipient},
+                undelivered = events.Undelivered(
+                    booking_id=notice.booking_id, addressee=To(notice.recipient)
                 )
+                await outbox.notify(session, undelivered, now)
         await session.commit()
+
+    async def _letters(self, session: AsyncSession, notice: Notice) -> list[Letter] | None:
+        """What the notice says; None when it cannot say it, now or later: a row no kind of
+        event takes (written by a newer version, or damaged), or one that fails to render."""
+        try:
+            event = events.parse(
+                notice.event,
+                recipient=notice.recipient,
+                booking_id=notice.booking_id,
+                refund_id=notice.refund_id,
+                details=notice.details,
+            )
+        except events.UnknownEvent as error:
+            logger.error("notice %s could not be read: %s", notice.id, error)
+            return None
+        try:
+            return await self.notices.letters(session, event, notice.created_at)
+        except Exception:
+            logger.exception("notice %s (%s) could not be rendered", notice.id, notice.event)
+            return None

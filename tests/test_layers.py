@@ -32,7 +32,7 @@ def features() -> list[Path]:
     return [
         path
         for path in sorted(HANDLERS.rglob("*.py"))
-        if path.parent != HANDLERS / "shared" and path != HANDLERS / "__init__.py"
+        if not path.is_relative_to(HANDLERS / "shared") and path != HANDLERS / "__init__.py"
     ]
 
 
@@ -55,7 +55,7 @@ def test_features_import_only_what_they_share_and_themselves() -> None:
 
 def test_what_features_share_imports_no_feature() -> None:
     modules = handler_modules()
-    for path in sorted((HANDLERS / "shared").glob("*.py")):
+    for path in sorted((HANDLERS / "shared").rglob("*.py")):
         for name in imported(path) & modules:
             assert name.startswith("handlers.shared"), f"{path.name} imports {name}"
 
