@@ -18,7 +18,7 @@ from bot.inbox import Inbox
 from db.demo import load_demo
 from db.models import Booking, BookingStatus, Therapist
 from tests.conftest import ManualClock, make_harness, make_settings
-from tests.fake_telegram import Harness, Shown
+from tests.fake_telegram import Shown, TgUser
 from tests.flows import book_first_time, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -53,127 +53,99 @@ async def counted(engine: AsyncEngine) -> AsyncIterator[Cost]:
         event.remove(engine.sync_engine, "commit", commit)
 
 
-async def through_the_inbox(
-    harness: Harness,
-    sessions: Sessions,
-    settings: Any,
-    engine: AsyncEngine,
-    step: Callable[[], Awaitable[Any]],
-) -> Cost:
-    """The cost of one update taken through the inbox, as in production."""
-    updates_inbox = Inbox(harness.dispatcher, harness.bot, sessions, settings)
-    harness.inbox = updates_inbox
-    updates_inbox.start()
-    try:
-        async with counted(engine) as cost:
-            await step()
-    finally:
-        harness.inbox = None
-        await updates_inbox.stop(grace=5)
-    return cost
+STARS = {"payment_currency": "XTR", "stars_per_rub": 0.5}
 
 
-def within(cost: Cost, database_url: str, statements: int, commits: int = 3) -> None:
-    """On PostgreSQL storing an update takes its person's advisory lock first: one
-    statement more, the same transaction."""
-    if database_url.startswith("postgresql"):
-        statements += 1
-    assert len(cost.statements) <= statements and cost.commits <= commits, cost
+@dataclass
+class Practice:
+    """The production dispatcher on a linked demo catalogue, and what one update costs
+    when it comes through the inbox, as in production."""
+
+    sessions: Sessions
+    engine: AsyncEngine
+    database_url: str
+    clock: ManualClock
+    translator: Translator
+
+    def start(self, **overrides: Any) -> None:
+        self.settings = make_settings(self.database_url, inbox_poll_seconds=60, **overrides)
+        self.harness = make_harness(self.settings, self.sessions, self.clock, self.translator)
+
+    async def at_confirmation(self, user_id: int) -> tuple[TgUser, Shown]:
+        client = self.harness.user(user_id, "Анна")
+        await sign_up(client)
+        await client.press("Найти терапевта")
+        return client, await book_first_time(client)
+
+    async def cost(self, step: Callable[[], Awaitable[Any]]) -> Cost:
+        updates_inbox = Inbox(
+            self.harness.dispatcher, self.harness.bot, self.sessions, self.settings
+        )
+        self.harness.inbox = updates_inbox
+        updates_inbox.start()
+        try:
+            async with counted(self.engine) as cost:
+                await step()
+        finally:
+            self.harness.inbox = None
+            await updates_inbox.stop(grace=5)
+        return cost
+
+    def within(self, cost: Cost, statements: int, commits: int = 3) -> None:
+        """On PostgreSQL storing an update takes its person's advisory lock first: one
+        statement more, in the same transaction."""
+        if self.database_url.startswith("postgresql"):
+            statements += 1
+        assert len(cost.statements) <= statements and cost.commits <= commits, cost
 
 
 @pytest.fixture
-async def catalogue(db_sessionmaker: Sessions, clock: ManualClock) -> None:
+async def practice(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Translator,
+) -> AsyncIterator[Practice]:
     """The demo catalogue, every therapist linked to a Telegram chat: each booking tells
     its therapist, as in a real practice."""
     async with db_sessionmaker() as session:
         await load_demo(session, now=clock.now())
         await session.execute(update(Therapist).values(telegram_id=700_000 + Therapist.id))
         await session.commit()
+    practice = Practice(db_sessionmaker, db_engine, database_url, clock, translator)
+    yield practice
+    await practice.harness.bot.session.close()
 
 
-async def to_confirmation(harness: Harness, user_id: int) -> Shown:
-    client = harness.user(user_id, "Анна")
-    await sign_up(client)
-    await client.press("Найти терапевта")
-    return await book_first_time(client)
-
-
-async def test_booking_with_payments_off(
-    db_sessionmaker: Sessions,
-    db_engine: AsyncEngine,
-    database_url: str,
-    clock: ManualClock,
-    translator: Translator,
-    catalogue: None,
-) -> None:
-    settings = make_settings(database_url, inbox_poll_seconds=60)
-    harness = make_harness(settings, db_sessionmaker, clock, translator)
-    confirm = await to_confirmation(harness, 801)
-    client = harness.user(801, "Анна")
-    cost = await through_the_inbox(
-        harness,
-        db_sessionmaker,
-        settings,
-        db_engine,
-        lambda: client.press("Записаться", message=confirm),
-    )
+async def test_booking_with_payments_off(practice: Practice) -> None:
+    practice.start()
+    client, confirm = await practice.at_confirmation(801)
+    cost = await practice.cost(lambda: client.press("Записаться", message=confirm))
     assert "Вы записаны" in confirm.text
-    therapist_chats = [chat for chat in harness.telegram.chats if chat >= 700_000]
-    assert therapist_chats, "the therapist was told"
-    within(cost, database_url, 16)
+    assert any(chat >= 700_000 for chat in practice.harness.telegram.chats), "therapist told"
+    practice.within(cost, 16)
 
 
-async def test_booking_held_for_stars(
-    db_sessionmaker: Sessions,
-    db_engine: AsyncEngine,
-    database_url: str,
-    clock: ManualClock,
-    translator: Translator,
-    catalogue: None,
-) -> None:
-    settings = make_settings(
-        database_url, inbox_poll_seconds=60, payment_currency="XTR", stars_per_rub=0.5
-    )
-    harness = make_harness(settings, db_sessionmaker, clock, translator)
-    confirm = await to_confirmation(harness, 802)
-    client = harness.user(802, "Анна")
-    cost = await through_the_inbox(
-        harness,
-        db_sessionmaker,
-        settings,
-        db_engine,
-        lambda: client.press("Записаться", message=confirm),
-    )
+async def test_booking_held_for_stars(practice: Practice) -> None:
+    practice.start(**STARS)
+    client, confirm = await practice.at_confirmation(802)
+    cost = await practice.cost(lambda: client.press("Записаться", message=confirm))
     assert client.last.invoice is not None
-    within(cost, database_url, 16)
+    practice.within(cost, 16)
 
 
-async def test_stars_payment(
-    db_sessionmaker: Sessions,
-    db_engine: AsyncEngine,
-    database_url: str,
-    clock: ManualClock,
-    translator: Translator,
-    catalogue: None,
-) -> None:
-    settings = make_settings(
-        database_url, inbox_poll_seconds=60, payment_currency="XTR", stars_per_rub=0.5
-    )
-    harness = make_harness(settings, db_sessionmaker, clock, translator)
-    confirm = await to_confirmation(harness, 803)
-    client = harness.user(803, "Анна")
+async def test_stars_payment(practice: Practice) -> None:
+    practice.start(**STARS)
+    client, confirm = await practice.at_confirmation(803)
     await client.press("Записаться", message=confirm)
     invoice = client.last.invoice
     assert invoice is not None
-    await client.pre_checkout(invoice.payload, invoice.currency, invoice.prices[0].amount)
-    cost = await through_the_inbox(
-        harness,
-        db_sessionmaker,
-        settings,
-        db_engine,
-        lambda: client.pay(invoice.payload, invoice.currency, invoice.prices[0].amount, "ch-1"),
-    )
-    async with db_sessionmaker() as session:
+    amount = invoice.prices[0].amount
+    await client.pre_checkout(invoice.payload, invoice.currency, amount)
+    cost = await practice.cost(lambda: client.pay(invoice.payload, invoice.currency, amount, "c1"))
+    async with practice.sessions() as session:
         booking = (await session.scalars(select(Booking))).one()
     assert booking.status == BookingStatus.confirmed
-    within(cost, database_url, 18)
+    assert any(chat >= 700_000 for chat in practice.harness.telegram.chats), "therapist told"
+    practice.within(cost, 18)
