@@ -670,11 +670,12 @@ async def end_series(
         anchor = await session.scalar(
             select(Booking.id).where(Booking.series_id == ended_id).order_by(Booking.id).limit(1)
         )
-        # The therapist hears of it unless they ended it; then the client does.
+        # The therapist hears of it unless they ended it (or said no to it); then the
+        # client does.
         await outbox.notify(
             session,
-            To.client if by is SeriesEnd.therapist else To.therapist,
-            "series-ended",
+            To.client if by in (SeriesEnd.therapist, SeriesEnd.declined) else To.therapist,
+            "series-declined" if by is SeriesEnd.declined else "series-ended",
             now,
             booking_id=anchor,
             details={"series": ended_id, "by": str(by)},

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.rules.calendar import booking_uid, series_uid
 from bot.rules.policy import Rules
@@ -56,6 +57,7 @@ from db.bookings import (
 )
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
+    Approval,
     Booking,
     BookingChange,
     BookingStatus,
@@ -251,6 +253,7 @@ class Made:
     series: Series
     booked: list[Booking]
     missed: list[SeriesSkip]
+    awaiting: bool = False  # the therapist is asked first; nothing more is booked yet
 
 
 async def create(
@@ -266,7 +269,9 @@ async def create(
     """Make the session regular: the series is recorded from it, and its occurrences
     inside the booking horizon are booked at once (held for payment until the free
     cancellation deadline when `pay_each`). The therapist and the practice's group are
-    told once. Raises SeriesRefused when the session already is part of a series."""
+    told once. With a therapist who confirms every booking, the therapist is asked
+    instead and nothing more is booked until they agree (`answer`). Raises SeriesRefused
+    when the session already is part of a series."""
     async with use_case(session):
         booking = await startable(session, client, booking_id, now)
         therapist = booking.therapist
@@ -283,6 +288,9 @@ async def create(
         # The session it is made from keeps its own calendar event; the series' starts
         # with the next date.
         series.calendar_from = (local.date() + timedelta(weeks=int(rhythm))).isoformat()
+        awaiting = therapist.approval == Approval.every
+        if awaiting:
+            series.approval_asked_at = now
         session.add(series)
         await session.flush()
         joined = await session.execute(
@@ -293,11 +301,88 @@ async def create(
         )
         if joined.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict
-        # The client sees what was booked and missed on the screen that made it.
-        booked, missed = await _fill_one(
-            session, series, therapist, rules, now, pay_each=pay_each, tell=False
+        if awaiting:
+            await notify(
+                session,
+                To.therapist,
+                "series-asked",
+                now,
+                booking_id=booking.id,
+                details={"series": series.id},
+            )
+            booked: list[Booking] = []
+            missed: list[SeriesSkip] = []
+        else:
+            # The client sees what was booked and missed on the screen that made it.
+            booked, missed = await _fill_one(
+                session, series, therapist, rules, now, pay_each=pay_each, tell=False
+            )
+            await _tell_created(session, booking.id, series.id, now)
+    await session.refresh(series)
+    return Made(series, booked, missed, awaiting)
+
+
+async def answer(
+    session: AsyncSession,
+    *,
+    therapist_id: int,
+    series_id: int,
+    agreed: bool,
+    rules: Rules,
+    now: datetime,
+    pay_each: bool,
+) -> Made:
+    """The therapist's answer to a regular time they were asked to agree to: on a yes its
+    dates up to the horizon are booked (a date that cannot be had is told as usual) and
+    the client and the practice's group hear of it; on a no it ends (the session it was
+    made from stays) and the client is told. Raises BookingGone when it is not this
+    therapist's, or was answered or ended meanwhile."""
+    async with use_case(session):
+        series = await session.get(Series, series_id)
+        if series is None or series.therapist_id != therapist_id:
+            raise BookingGone
+        asked = await session.execute(
+            update(Series)
+            .where(
+                Series.id == series_id,
+                Series.approval_asked_at.is_not(None),
+                Series.ended_at.is_(None),
+            )
+            .values(approval_asked_at=None)
+            .execution_options(synchronize_session=False)
         )
-        await _tell_created(session, booking.id, series.id, now)
+        if asked.rowcount != 1:  # type: ignore[attr-defined]
+            raise BookingGone
+        set_committed_value(series, "approval_asked_at", None)
+        anchor = await _anchor(session, series)
+        booked: list[Booking] = []
+        missed: list[SeriesSkip] = []
+        if agreed:
+            therapist = await session.get(Therapist, therapist_id)
+            assert therapist is not None
+            booked, missed = await _fill_one(
+                session, series, therapist, rules, now, pay_each=pay_each
+            )
+            await notify(
+                session,
+                To.client,
+                "series-approved",
+                now,
+                booking_id=anchor,
+                details={"series": series.id},
+            )
+            await notify(
+                session,
+                To.group,
+                "series-created",
+                now,
+                booking_id=anchor,
+                details={"series": series.id},
+            )
+        else:
+            await end_series(
+                session, series.client_id, by=SeriesEnd.declined, now=now, series_id=series.id
+            )
     await session.refresh(series)
     return Made(series, booked, missed)
 
@@ -317,7 +402,10 @@ async def _fill_one(
 ) -> tuple[list[Booking], list[SeriesSkip]]:
     """Book the series' dates from the earliest bookable moment to the horizon that have
     neither an occurrence nor a recorded miss; a date that cannot be had is recorded and
-    told. Inside the caller's transaction."""
+    told. Inside the caller's transaction. Nothing while the therapist has not agreed to
+    the series yet."""
+    if series.approval_asked_at is not None:
+        return [], []
     tz = zone(therapist.timezone)
     earliest, latest = rules.booking_window(now)
     days = pattern_days(series, earliest.astimezone(tz).date(), latest.astimezone(tz).date())
@@ -1030,6 +1118,7 @@ async def move_following(
             format=old.format,
             created_at=now,
             paused_until=old.paused_until,
+            approval_asked_at=old.approval_asked_at,
             calendar_from=(start + timedelta(weeks=old.rhythm) if own_event else start).isoformat(),
         )
         session.add(new)

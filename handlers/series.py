@@ -201,6 +201,15 @@ async def on_confirm(
     await callback.answer()
     therapist = await flow.session.get(Therapist, made.series.therapist_id)
     assert therapist is not None
+    if made.awaiting:
+        text = t(
+            "series-asked",
+            pattern=series_pattern(t, made.series, therapist, flow.timezone),
+            name=local_name(therapist, t.language),
+        )
+        await flow.display(text, None, screen_of(callback))
+        await show_series(flow, clock, settings, made.series)
+        return
     lines = [
         t(
             "series-made",
@@ -265,6 +274,8 @@ async def show_series(
     if later:
         lines += ["", t("series-later-title", days=settings.booking_horizon_days)]
         lines += [t("series-later", when=when_text(t, moment, flow.timezone)) for moment in later]
+    if item.approval_asked_at is not None:
+        lines += ["", t("series-awaiting", name=local_name(therapist, t.language))]
     paused = series.is_paused(item, therapist, now)
     if paused:
         assert item.paused_until is not None

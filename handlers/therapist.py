@@ -44,6 +44,7 @@ from keyboards.therapist import (
     Hours,
     HoursAction,
     Outcome,
+    SeriesAnswer,
     SeriesStop,
     SeriesTell,
     SessionCancel,
@@ -304,6 +305,50 @@ async def on_series_stop(
     await flow.display(
         t("tseries-ended-text", client=name, count=len(done)), None, screen_of(callback)
     )
+
+
+async def on_series_answer(
+    callback: CallbackQuery,
+    callback_data: SeriesAnswer,
+    flow: Flow,
+    session: AsyncSession,
+    therapist_id: int,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    """The therapist agrees to a client's regular time (its dates are booked now) or not
+    (it ends; the session it was made from stays)."""
+    t = flow.t
+    try:
+        made = await series.answer(
+            session,
+            therapist_id=therapist_id,
+            series_id=callback_data.series_id,
+            agreed=callback_data.agreed,
+            rules=rules,
+            now=clock.now(),
+            pay_each=settings.payments_mode != "off",
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("tseries-gone"), show_alert=True)
+        return
+    await callback.answer()
+    therapist = await _therapist(session, therapist_id)
+    client = await session.get(User, made.series.client_id)
+    values = {
+        "client": (client.first_name if client else None) or "—",
+        "pattern": series_pattern(t, made.series, therapist, therapist.timezone),
+    }
+    if not callback_data.agreed:
+        await flow.display(t("tseries-refused", **values), None, screen_of(callback))
+        return
+    lines = [t("tseries-agreed", **values)]
+    lines += [
+        t("tseries-end-item", when=when_text(t, booking.starts_at, therapist.timezone))
+        for booking in made.booked
+    ]
+    await flow.display("\n".join(lines), None, screen_of(callback))
 
 
 async def on_session_cancel(
@@ -787,10 +832,11 @@ def create_router() -> Router:
     therapists.callback_query.register(on_outcome, Outcome.filter())
     therapists.callback_query.register(on_session_cancel, SessionCancel.filter())
     therapists.callback_query.register(on_series_stop, SeriesStop.filter())
+    therapists.callback_query.register(on_series_answer, SeriesAnswer.filter())
     therapists.callback_query.register(on_series_tell, SeriesTell.filter())
     _hours_handlers(therapists)
     others = Router(name="therapist.others")
-    for button in (SessionCard, Outcome, SessionCancel, Hours):
+    for button in (SessionCard, Outcome, SessionCancel, Hours, SeriesAnswer):
         others.callback_query.register(on_not_a_therapist, button.filter())
     router.include_routers(therapists, others)
     return router

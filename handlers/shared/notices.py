@@ -48,7 +48,7 @@ from keyboards.catalog import find_others_keyboard
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.requests import proposal_keyboard, request_card_keyboard
 from keyboards.series import take_keyboard
-from keyboards.therapist import session_card_keyboard
+from keyboards.therapist import series_answer_keyboard, session_card_keyboard
 from keyboards.waitlist import offer_keyboard, wait_button
 
 CANCELLED_NOTICES = ("cancelled-by-admin", "cancelled-by-therapist")
@@ -178,6 +178,21 @@ class Notices:
             now = notice.created_at
             # The regular time's calendar event without what is gone from it.
             whole = series_calendar_file(t, await series.series_calendar(session, item, now), now)
+            if notice.event == "series-approved":
+                text = t(
+                    "notice-series-approved",
+                    name=local_name(therapist, t.language),
+                    pattern=series_pattern(t, item, therapist, client.timezone),
+                    days=self.settings.booking_horizon_days,
+                )
+                return [Letter(client.telegram_id, text, None, whole, t("series-ics-caption"))]
+            if notice.event == "series-declined":
+                text = t(
+                    "notice-series-declined",
+                    name=local_name(therapist, t.language),
+                    pattern=series_pattern(t, item, therapist, client.timezone),
+                )
+                return [Letter(client.telegram_id, text)]
             if notice.event == "series-ended":
                 text = t(
                     "notice-series-ended",
@@ -245,7 +260,12 @@ class Notices:
             return [Letter(chat, t(f"notify-{kind}-group", therapist=name, **values))]
         if not therapist.telegram_id:
             return []
-        return [Letter(therapist.telegram_id, t(f"notify-{kind}", **values))]
+        markup = None
+        if kind == "series-asked":
+            if item.approval_asked_at is None or item.ended_at is not None:
+                return []  # answered meanwhile
+            markup = series_answer_keyboard(t, item.id)
+        return [Letter(therapist.telegram_id, t(f"notify-{kind}", **values), markup)]
 
     # -- booking requests -------------------------------------------------------------
 
