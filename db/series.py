@@ -399,6 +399,7 @@ async def _fill_one(
     *,
     pay_each: bool,
     tell: bool = True,
+    resumed: bool = False,
 ) -> tuple[list[Booking], list[SeriesSkip]]:
     """Book the series' dates from the earliest bookable moment to the horizon that have
     neither an occurrence nor a recorded miss; a date that cannot be had is recorded and
@@ -448,7 +449,8 @@ async def _fill_one(
                 "series-missed",
                 now,
                 booking_id=anchor,
-                details={"series": series.id, "day": iso, "reason": gap},
+                details={"series": series.id, "day": iso, "reason": gap}
+                | ({"resumed": True} if resumed else {}),
             )
     return booked, missed
 
@@ -874,7 +876,9 @@ async def resume(
     now: datetime,
     pay_each: bool,
 ) -> Made:
-    """End a pause now: the dates up to the horizon are booked again where free."""
+    """End a pause now: the dates up to the horizon are booked again where free; a date
+    lost meanwhile (taken, a day off) is told to the client, with the other free times of
+    its week, and to the therapist, as when the job misses one."""
     async with use_case(session):
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
@@ -885,7 +889,7 @@ async def resume(
         series.calendar_sequence += 1
         await session.flush()
         booked, missed = await _fill_one(
-            session, series, therapist, rules, now, pay_each=pay_each, tell=False
+            session, series, therapist, rules, now, pay_each=pay_each, resumed=True
         )
     await session.refresh(series)
     return Made(series, booked, missed)

@@ -226,7 +226,7 @@ class Notices:
                 return [Letter(client.telegram_id, text, None, whole, t("series-ics-caption"))]
             slots = await series.alternatives(session, item, day, now)
             text = t(
-                "notice-series-missed",
+                "notice-series-missed-paused" if details.get("resumed") else "notice-series-missed",
                 day=day_label(t, day),
                 reason=t(f"series-gap-{reason}"),
                 alternatives="some" if slots else "none",

@@ -188,3 +188,11 @@ notice-series-approved =
     We book the next sessions ourselves, { $days } days before each; they are in /my.
 notice-series-declined = 📌 { $name } cannot take the regular time { $pattern }. The session already booked stays; you can book further ones one at a time.
 series-end-by-declined = you did not agree to it
+
+# A date lost while the regular time was paused, told on resume.
+notice-series-missed-paused =
+    📌 While your regular time was paused, <b>{ $day }</b> became unavailable: { $reason }. That session could not be booked.
+    Your regular time goes on. { $alternatives ->
+        [none] The specialist has no other free time that week.
+       *[some] Free that week ({ $zone }) — pick a time and that week's session will be then:
+    }
