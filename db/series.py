@@ -542,11 +542,10 @@ async def _book_occurrence(
         # Another process filling the same series at once may have just booked it.
         return None if taken and await _has_occurrence(session, series, day) else gap
     status = SlotStatus.held if pay_each else SlotStatus.booked
-    if not await slot_states.take(session, slot.id, status):
-        # Another process filling the same series at once may have just booked it.
-        return None if await _has_occurrence(session, series, day) else Gap.taken
     try:
         async with refusable(session):
+            if not await slot_states.take(session, slot.id, status):
+                raise SlotTaken
             booking_id = await session.scalar(
                 insert(Booking)
                 .values(
@@ -567,10 +566,12 @@ async def _book_occurrence(
                 )
                 .returning(Booking.id)
             )
+    except SlotTaken:
+        # Another process filling the same series at once may have just booked it.
+        return None if await _has_occurrence(session, series, day) else Gap.taken
     except DBAPIError as error:
         if not refused_by_database(error):
             raise
-        await slot_states.release(session, slot.id, from_=status)
         return None if await _has_occurrence(session, series, day) else Gap.client_busy
     assert booking_id is not None
     await reminders.follow_booking(session, booking_id, rules.reminders, now)
@@ -1179,12 +1180,8 @@ async def _moved(
     try:
         async with refusable(session):
             await move_within(session, booking, slot, rules=rules, now=now)
-    except SlotTaken:
-        return False
-    except (Conflict, ClientBusy):
-        # SQLite has no savepoint here: give back the slot the move had taken.
-        await slot_states.release(session, slot.id, from_=(SlotStatus.booked, SlotStatus.held))
-        return False
+    except (SlotTaken, Conflict, ClientBusy):
+        return False  # the savepoint undid what the move had done
     return True
 
 
