@@ -43,9 +43,7 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.info[_BEGIN_PENDING] = True
 
 
-def _sqlite_first_write(
-    connection: Connection, cursor: Any, statement: str, *_args: Any
-) -> None:
+def _sqlite_first_write(connection: Connection, cursor: Any, statement: str, *_args: Any) -> None:
     if connection.info.get(_BEGIN_PENDING) and _WRITES.match(statement):
         connection.info[_BEGIN_PENDING] = False
         cursor.execute("BEGIN")
