@@ -19,8 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import exists, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,13 +36,14 @@ from bot.rules.series import (
     plan,
 )
 from bot.rules.timezones import zone
-from db import reminders, schedule, slot_states
+from db import schedule
 from db.bookings import (
     BookingGone,
     Cancelled,
     CancelledBy,
     ClientBusy,
     Conflict,
+    Draft,
     OutsideRules,
     SlotTaken,
     SlotUnavailable,
@@ -53,7 +53,7 @@ from db.bookings import (
     end_series,
     move_within,
     own_booking,
-    tell_practice,
+    place,
 )
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -70,7 +70,7 @@ from db.models import (
     User,
 )
 from db.outbox import To, notify
-from db.transactions import refusable, refused_by_database, use_case
+from db.transactions import refusable, use_case
 
 
 class SeriesRefused(Exception):
@@ -517,8 +517,12 @@ async def _book_occurrence(
     now: datetime,
     pay_each: bool,
     booked: list[Booking],
+    *,
+    tells_practice: bool = False,
 ) -> Gap | None:
-    """Book one date of the series; the reason when it cannot be had."""
+    """Book one date of the series (`bookings.place`); the reason when it cannot be had.
+    `tells_practice`: the therapist and the group hear of it as of any booking (a date
+    the client took at another time), not only of the series once."""
     if starts_at is None:
         return Gap.clock_gap
     ends_at = starts_at + length
@@ -541,42 +545,30 @@ async def _book_occurrence(
         taken = gap is Gap.taken
         # Another process filling the same series at once may have just booked it.
         return None if taken and await _has_occurrence(session, series, day) else gap
-    status = SlotStatus.held if pay_each else SlotStatus.booked
+    draft = Draft(
+        client_id=series.client_id,
+        therapist_id=therapist.id,
+        slot_id=slot.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        format=series.format,
+        price=therapist.price,
+        status=BookingStatus.pending_payment if pay_each else BookingStatus.confirmed,
+        hold_expires_at=rules.pay_by(starts_at, now) if pay_each else None,
+        series_id=series.id,
+        series_day=day.isoformat(),
+        ends_wait=False,
+        counted=False,
+        tells_practice=tells_practice,
+    )
     try:
         async with refusable(session):
-            if not await slot_states.take(session, slot.id, status):
-                raise SlotTaken
-            booking_id = await session.scalar(
-                insert(Booking)
-                .values(
-                    client_id=series.client_id,
-                    therapist_id=therapist.id,
-                    slot_id=slot.id,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    status=(BookingStatus.pending_payment if pay_each else BookingStatus.confirmed),
-                    format=series.format,
-                    price=therapist.price,
-                    created_at=now,
-                    hold_expires_at=rules.pay_by(starts_at, now) if pay_each else None,
-                    confirmed_at=None if pay_each else now,
-                    reschedule_count=0,
-                    series_id=series.id,
-                    series_day=day.isoformat(),
-                )
-                .returning(Booking.id)
-            )
-    except SlotTaken:
+            booking = await place(session, draft, rules=rules, now=now)
+    except (SlotTaken, ClientBusy) as refused:
         # Another process filling the same series at once may have just booked it.
-        return None if await _has_occurrence(session, series, day) else Gap.taken
-    except DBAPIError as error:
-        if not refused_by_database(error):
-            raise
-        return None if await _has_occurrence(session, series, day) else Gap.client_busy
-    assert booking_id is not None
-    await reminders.follow_booking(session, booking_id, rules.reminders, now)
-    booking = await session.get(Booking, booking_id)
-    assert booking is not None
+        if await _has_occurrence(session, series, day):
+            return None
+        return Gap.client_busy if isinstance(refused, ClientBusy) else Gap.taken
     booked.append(booking)
     return None
 
@@ -949,6 +941,7 @@ async def take_instead(
             now,
             pay_each,
             booked,
+            tells_practice=True,
         )
         if gap is Gap.client_busy:
             raise ClientBusy
@@ -956,8 +949,6 @@ async def take_instead(
             raise SlotTaken
         booking = booked[0]
         item.calendar_sequence += 1  # the date is back in the calendar event, at its time
-        if not pay_each:
-            await tell_practice(session, "booked", booking.id, now)
     return booking
 
 
