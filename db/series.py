@@ -15,8 +15,7 @@ weekly hours, days off and the other series of the therapist and the client."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import exists, func, select, update
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.rules.calendar import booking_uid, series_uid
+from bot.rules.pattern import Pattern
 from bot.rules.policy import Rules
 from bot.rules.series import (
     ALTERNATIVES,
@@ -33,6 +33,7 @@ from bot.rules.series import (
     Rhythm,
     TherapistTimes,
     local_instant,
+    overlaps,
     plan,
 )
 from bot.rules.timezones import zone
@@ -80,42 +81,15 @@ class SeriesRefused(Exception):
 # -- the pattern -------------------------------------------------------------------------
 
 
-def wall_time(series: Series) -> time:
-    return time(series.wall_minute // 60, series.wall_minute % 60)
-
-
-def pattern_days(series: Series, first: date, last: date) -> list[date]:
-    """The series' dates in [first, last]."""
-    start = date.fromisoformat(series.first_day)
-    step = 7 * series.rhythm
-    offset = max((first - start).days, 0)
-    day = start + timedelta(days=-(-offset // step) * step)
-    days = []
-    while day <= last:
-        days.append(day)
-        day += timedelta(days=step)
-    return days
-
-
-def _projected(
-    series: Iterable[Series], tz: tzinfo, length: timedelta, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime]]:
-    """Where other series will take time between start and end."""
-    times = []
-    for other in series:
-        for day in pattern_days(
-            other, start.astimezone(tz).date(), end.astimezone(tz).date() + timedelta(days=1)
-        ):
-            if other.paused_until and day < date.fromisoformat(other.paused_until):
-                continue
-            moment = local_instant(day, wall_time(other), tz)
-            if moment is not None and start <= moment < end:
-                times.append((moment, moment + length))
-    return times
-
-
-def _overlaps(start: datetime, end: datetime, busy: Iterable[tuple[datetime, datetime]]) -> bool:
-    return any(start < other_end and other_start < end for other_start, other_end in busy)
+def pattern_of(series: Series, timezone: str) -> Pattern:
+    """The series' pattern in its therapist's zone."""
+    return Pattern(
+        first_day=date.fromisoformat(series.first_day),
+        wall_minute=series.wall_minute,
+        rhythm=series.rhythm,
+        tz=zone(timezone),
+        paused_until=date.fromisoformat(series.paused_until) if series.paused_until else None,
+    )
 
 
 async def _active_series(
@@ -142,7 +116,6 @@ async def _times(
     """What the planner needs between start and end: the real free slots up to the
     horizon, and beyond it the times the weekly hours give (negative ids) unless another
     series will have them."""
-    tz = zone(therapist.timezone)
     length = timedelta(minutes=therapist.session_minutes)
     slots = list(
         await session.scalars(
@@ -160,13 +133,17 @@ async def _times(
     others = [
         s for s in await _active_series(session, therapist_id=therapist.id) if s.id != leave_out
     ]
-    ahead = _projected(others, tz, length, horizon_end, end)
+    ahead = [
+        taken
+        for other in others
+        for taken in pattern_of(other, therapist.timezone).projected(length, horizon_end, end)
+    ]
     taken |= {moment for moment, _ in ahead}
     known = {slot.starts_at for slot in slots}
     hours = await schedule.template(session, therapist, horizon_end, end)
     virtual = -1
     for starts_at, ends_at in hours.sessions:
-        if starts_at in known or _overlaps(starts_at, ends_at, ahead):
+        if starts_at in known or overlaps(starts_at, ends_at, ahead):
             continue
         free.append(FreeSlot(virtual, starts_at, ends_at))
         virtual -= 1
@@ -184,12 +161,8 @@ async def _times(
         other_therapist = await session.get(Therapist, other.therapist_id)
         if other_therapist is None:
             continue
-        busy += _projected(
-            [other],
-            zone(other_therapist.timezone),
-            timedelta(minutes=other_therapist.session_minutes),
-            horizon_end,
-            end,
+        busy += pattern_of(other, other_therapist.timezone).projected(
+            timedelta(minutes=other_therapist.session_minutes), horizon_end, end
         )
     free.sort(key=lambda slot: slot.starts_at)
     return TherapistTimes(
@@ -407,17 +380,15 @@ async def _fill_one(
     the series yet."""
     if series.approval_asked_at is not None:
         return [], []
-    tz = zone(therapist.timezone)
+    pattern = pattern_of(series, therapist.timezone)
     earliest, latest = rules.booking_window(now)
-    days = pattern_days(series, earliest.astimezone(tz).date(), latest.astimezone(tz).date())
-    paused = date.fromisoformat(series.paused_until) if series.paused_until else None
     length = timedelta(minutes=therapist.session_minutes)
     booked: list[Booking] = []
     missed: list[SeriesSkip] = []
-    for day in days:
-        if paused is not None and day < paused:
+    for day in pattern.days(pattern.day_of(earliest), pattern.day_of(latest)):
+        if pattern.paused_on(day):
             continue
-        starts_at = local_instant(day, wall_time(series), tz)
+        starts_at = pattern.moment(day)
         if starts_at is not None and not earliest <= starts_at < latest:
             continue
         iso = day.isoformat()
@@ -730,18 +701,17 @@ async def touched_ahead(
 ) -> list[Touched]:
     """The regular times' dates from `start` (the horizon: nearer ones are bookings) up to
     `weeks` ahead that the therapist's hours and days off no longer allow, by date."""
-    tz = zone(therapist.timezone)
     end = start + timedelta(weeks=weeks)
     hours = await schedule.template(session, therapist, start, end)
     possible = {starts_at for starts_at, _ in hours.sessions}
     touched = []
     for item in await _active_series(session, therapist_id=therapist.id):
         client = await session.get(User, item.client_id)
-        paused = date.fromisoformat(item.paused_until) if item.paused_until else None
+        pattern = pattern_of(item, therapist.timezone)
         known = await _known_days(session, item)
-        for day in pattern_days(item, start.astimezone(tz).date(), end.astimezone(tz).date()):
-            moment = local_instant(day, wall_time(item), tz)
-            if (paused is not None and day < paused) or (moment is not None and moment < start):
+        for day in pattern.days(pattern.day_of(start), pattern.day_of(end)):
+            moment = pattern.moment(day)
+            if pattern.paused_on(day) or (moment is not None and moment < start):
                 continue
             if day.isoformat() in known:
                 continue  # booked already, or missed and told
@@ -793,16 +763,6 @@ async def tell_touched(
     return touched
 
 
-def is_paused(series: Series, therapist: Therapist, now: datetime) -> bool:
-    today = now.astimezone(zone(therapist.timezone)).date()
-    return series.paused_until is not None and date.fromisoformat(series.paused_until) > today
-
-
-def pause_until(series: Series, therapist: Therapist, now: datetime, weeks: int) -> date:
-    """The first date the series books again after a pause of `weeks` weeks from today."""
-    return now.astimezone(zone(therapist.timezone)).date() + timedelta(weeks=weeks)
-
-
 async def pause(
     session: AsyncSession,
     *,
@@ -820,7 +780,7 @@ async def pause(
             raise BookingGone
         therapist = await session.get(Therapist, series.therapist_id)
         assert therapist is not None
-        until = pause_until(series, therapist, now, weeks)
+        until = pattern_of(series, therapist.timezone).resumes_after(now, weeks)
         series.paused_until = until.isoformat()
         series.calendar_sequence += 1
         done = []
@@ -852,7 +812,7 @@ async def paused_sessions(
     session: AsyncSession, series: Series, therapist: Therapist, now: datetime, weeks: int
 ) -> list[Booking]:
     """What a pause of `weeks` weeks would cancel."""
-    until = pause_until(series, therapist, now, weeks).isoformat()
+    until = pattern_of(series, therapist.timezone).resumes_after(now, weeks).isoformat()
     return [
         booking
         for booking in await _occurrences_from(session, series.id, now, now)
@@ -926,7 +886,9 @@ async def take_instead(
             slot is None
             or slot.therapist_id != therapist.id
             or not earliest <= slot.starts_at < latest
-            or not monday <= day_at(slot.starts_at, therapist) < monday + timedelta(days=7)
+            or not monday
+            <= pattern_of(item, therapist.timezone).day_of(slot.starts_at)
+            < monday + timedelta(days=7)
         ):
             raise SlotUnavailable
         booked: list[Booking] = []
@@ -953,10 +915,6 @@ async def take_instead(
 
 
 # -- moving "this and following" ---------------------------------------------------------
-
-# A new time for "this and following" is at most this many days from the session's date,
-# so every week keeps one session and no two weeks run into each other.
-SHIFT_DAYS = 6
 
 
 class ShiftRefused(Exception):
@@ -987,11 +945,8 @@ class ShiftPlan:
 def can_shift(series: Series, booking: Booking, starts_at: datetime, therapist: Therapist) -> bool:
     """Whether the regular time can move from this session to a time starting then: near
     enough to its date, and not the pattern's own time."""
-    tz = zone(therapist.timezone)
-    local = starts_at.astimezone(tz)
-    shift = local.date() - _stands_for(booking, tz)
-    moved = bool(shift) or local.hour * 60 + local.minute != series.wall_minute
-    return abs(shift.days) <= SHIFT_DAYS and moved
+    pattern = pattern_of(series, therapist.timezone)
+    return pattern.can_shift(_stands_for(booking, pattern.tz), starts_at)
 
 
 def shifted(plan: ShiftPlan) -> Series:
@@ -1024,12 +979,12 @@ async def plan_following(
     therapist = view.therapist
     if therapist.id != this.therapist_id:
         raise SlotUnavailable
-    if not can_shift(series, this, view.slot.starts_at, therapist):
+    pattern = pattern_of(series, therapist.timezone)
+    tz = pattern.tz
+    if not pattern.can_shift(_stands_for(this, tz), view.slot.starts_at):
         raise ShiftRefused
-    tz = zone(therapist.timezone)
-    local = view.slot.starts_at.astimezone(tz)
-    shift = local.date() - _stands_for(this, tz)
-    wall_minute = local.hour * 60 + local.minute
+    new = pattern.shifted(view.slot.starts_at)
+    shift = pattern.shift_to(_stands_for(this, tz), view.slot.starts_at)
     moving = {booking.id for booking in sessions}
     busy = [
         (row.starts_at, row.ends_at)
@@ -1044,7 +999,6 @@ async def plan_following(
     ]
     _earliest, latest = rules.booking_window(now)
     length = view.slot.ends_at - view.slot.starts_at
-    wall = time(wall_minute // 60, wall_minute % 60)
     moves = [FollowingMove(this, view.slot)]
     for booking in sessions[1:]:
         refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
@@ -1052,20 +1006,20 @@ async def plan_following(
             moves.append(FollowingMove(booking, None, f"rules-{refusal.value}"))
             continue
         day = _stands_for(booking, tz) + shift
-        target = local_instant(day, wall, tz)
+        target = new.moment(day)
         why: str | None
         slot = None
         if target is None:
             why = Gap.clock_gap
         elif target >= latest:
             why = "beyond"
-        elif _overlaps(target, target + length, busy):
+        elif overlaps(target, target + length, busy):
             why = Gap.client_busy
         else:
             slot, gap = await _slot_at(session, therapist, day, target, target + length)
             why = None if gap is None else str(gap)
         moves.append(FollowingMove(booking, slot, why))
-    return ShiftPlan(series, therapist, local.date(), wall_minute, shift, moves)
+    return ShiftPlan(series, therapist, new.first_day, new.wall_minute, shift, moves)
 
 
 @dataclass(frozen=True)
@@ -1240,7 +1194,11 @@ async def alternatives(
     monday = day - timedelta(days=day.weekday())
     start = local_instant(monday, time(0), tz) or now
     end = local_instant(monday + timedelta(days=7), time(0), tz) or start + timedelta(days=7)
-    target = local_instant(day, wall_time(series), tz) or local_instant(day, time(12), tz) or start
+    target = (
+        pattern_of(series, therapist.timezone).moment(day)
+        or local_instant(day, time(12), tz)
+        or start
+    )
     slots = await session.scalars(
         select(Slot).where(
             Slot.therapist_id == therapist.id,
@@ -1260,38 +1218,21 @@ async def alternatives(
             )
         )
     ]
-    free = [slot for slot in slots if not _overlaps(slot.starts_at, slot.ends_at, busy)]
+    free = [slot for slot in slots if not overlaps(slot.starts_at, slot.ends_at, busy)]
     free.sort(key=lambda slot: (abs(slot.starts_at - target), slot.starts_at))
     return free[:ALTERNATIVES]
-
-
-def first_moment(series: Series, therapist: Therapist) -> datetime:
-    """The moment of the pattern's first date (for "Tuesdays, 19:00" in another zone)."""
-    tz = zone(therapist.timezone)
-    day = date.fromisoformat(series.first_day)
-    moment = local_instant(day, wall_time(series), tz)
-    while moment is None:  # the clocks skipped it that day: the next date tells the time
-        day += timedelta(weeks=series.rhythm)
-        moment = local_instant(day, wall_time(series), tz)
-    return moment
-
-
-def day_at(moment: datetime, therapist: Therapist) -> date:
-    return moment.astimezone(zone(therapist.timezone)).date()
 
 
 def later_dates(view: SeriesView, now: datetime, weeks: int) -> list[datetime]:
     """The series' moments in the next `weeks` that have no occurrence yet (kept for the
     client, booked as the horizon reaches them); pauses honoured."""
-    series, therapist = view.series, view.therapist
-    tz = zone(therapist.timezone)
-    first = now.astimezone(tz).date()
-    paused = date.fromisoformat(series.paused_until) if series.paused_until else None
+    pattern = pattern_of(view.series, view.therapist.timezone)
+    first = pattern.day_of(now)
     moments = []
-    for day in pattern_days(series, first, first + timedelta(weeks=weeks)):
-        if (paused is not None and day < paused) or day.isoformat() in view.days_known:
+    for day in pattern.days(first, first + timedelta(weeks=weeks)):
+        if pattern.paused_on(day) or day.isoformat() in view.days_known:
             continue
-        moment = local_instant(day, wall_time(series), tz)
+        moment = pattern.moment(day)
         if moment is not None and moment > now:
             moments.append(moment)
     return moments
@@ -1347,9 +1288,9 @@ async def calendar_place(session: AsyncSession, booking: Booking) -> CalendarPla
     if series is not None:
         therapist = await session.get(Therapist, series.therapist_id)
         assert therapist is not None
-        tz = zone(therapist.timezone)
-        day = _stands_for(booking, tz)
-        moment = local_instant(day, wall_time(series), tz)
+        pattern = pattern_of(series, therapist.timezone)
+        day = _stands_for(booking, pattern.tz)
+        moment = pattern.moment(day)
         if day >= calendar_start(series) and moment is not None:
             sequence = await series_sequence(session, series)
             return CalendarPlace(series_uid(series.id), sequence, moment, therapist.timezone)
@@ -1375,8 +1316,7 @@ class SeriesCalendar:
 async def series_calendar(session: AsyncSession, series: Series, now: datetime) -> SeriesCalendar:
     therapist = await session.get(Therapist, series.therapist_id)
     assert therapist is not None
-    tz = zone(therapist.timezone)
-    wall = wall_time(series)
+    pattern = pattern_of(series, therapist.timezone)
     start = calendar_start(series)
     sessions = {
         booking.series_day: booking
@@ -1390,39 +1330,36 @@ async def series_calendar(session: AsyncSession, series: Series, now: datetime) 
     skipped = set(
         await session.scalars(select(SeriesSkip.day).where(SeriesSkip.series_id == series.id))
     )
-    paused = date.fromisoformat(series.paused_until) if series.paused_until else None
+    paused = pattern.paused_until
     kept = [
         date.fromisoformat(day)
         for day, booking in sessions.items()
         if booking.status != BookingStatus.cancelled
     ]
-    today = now.astimezone(tz).date()
+    today = pattern.day_of(now)
     if series.ended_at is not None:
         end = max(kept, default=None)
     else:
         end = max([today, paused or today, *map(date.fromisoformat, [*sessions, *skipped])])
     excluded: list[datetime] = []
     moved: list[tuple[datetime, Booking]] = []
-    for day in pattern_days(series, start, end or start):
-        moment = local_instant(day, wall, tz)
+    for day in pattern.days(start, end or start):
+        moment = pattern.moment(day)
         if moment is None:
             continue  # the clocks skip that time: there is no such instance
         booking = sessions.get(day.isoformat())
         if booking is None:
             lost = series.ended_at is not None or moment <= now
-            if lost or day.isoformat() in skipped or (paused is not None and day < paused):
+            if lost or day.isoformat() in skipped or pattern.paused_on(day):
                 excluded.append(moment)
         elif booking.status == BookingStatus.cancelled:
             excluded.append(moment)
         elif booking.starts_at != moment:
             moved.append((moment, booking))
-    first = local_instant(start, wall, tz)
-    while first is None:
-        start += timedelta(weeks=series.rhythm)
-        first = local_instant(start, wall, tz)
+    first = replace(pattern, first_day=start).first_moment()
     last = None
     if end is not None and series.ended_at is not None:
-        last = local_instant(end, wall, tz)
+        last = pattern.moment(end)
     return SeriesCalendar(
         series=series,
         therapist=therapist,

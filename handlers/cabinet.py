@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock
 from db import bookings, catalog, payments, requests, series, users, waitlist
@@ -351,7 +352,7 @@ async def on_move_pick(
         near = series.can_shift(regular, booking, view.slot.starts_at, view.therapist)
         pattern = series_pattern(t, regular, view.therapist, flow.timezone)
         key = "series-move-scope" if near else "series-move-scope-far"
-        text += "\n\n" + t(key, pattern=pattern, days=series.SHIFT_DAYS)
+        text += "\n\n" + t(key, pattern=pattern, days=SHIFT_DAYS)
         markup = move_scope_keyboard(
             t, booking.id, view.slot.id, booking.reschedule_count, following=near
         )

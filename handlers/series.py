@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Rules
 from bot.rules.series import Occurrence, Rhythm
 from bot.rules.timezones import Clock
@@ -276,7 +277,7 @@ async def show_series(
         lines += [t("series-later", when=when_text(t, moment, flow.timezone)) for moment in later]
     if item.approval_asked_at is not None:
         lines += ["", t("series-awaiting", name=local_name(therapist, t.language))]
-    paused = series.is_paused(item, therapist, now)
+    paused = series.pattern_of(item, therapist.timezone).is_paused(now)
     if paused:
         assert item.paused_until is not None
         lines += ["", t("series-paused", day=day_label(t, date.fromisoformat(item.paused_until)))]
@@ -337,7 +338,7 @@ async def on_pause(
     await callback.answer()
     therapist = await flow.session.get(Therapist, item.therapist_id)
     assert therapist is not None
-    until = series.pause_until(item, therapist, now, callback_data.weeks)
+    until = series.pattern_of(item, therapist.timezone).resumes_after(now, callback_data.weeks)
     touched = await series.paused_sessions(flow.session, item, therapist, now, callback_data.weeks)
     lines = [t("series-pause-confirm", day=day_label(t, until))]
     if touched:
@@ -757,7 +758,7 @@ async def on_move_following(
                 now=now,
             )
     except series.ShiftRefused:
-        await callback.answer(t("series-move-far", days=series.SHIFT_DAYS), show_alert=True)
+        await callback.answer(t("series-move-far", days=SHIFT_DAYS), show_alert=True)
         return
     except bookings.BookingError as error:
         await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)

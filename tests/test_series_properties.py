@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Rules
 from bot.rules.reminders import ReminderPlan
 from bot.rules.series import Rhythm
@@ -269,7 +270,7 @@ class World:
         near = [
             slot
             for slot in await self.free_slots()
-            if abs(slot.starts_at - booking.starts_at) < timedelta(days=series.SHIFT_DAYS)
+            if abs(slot.starts_at - booking.starts_at) < timedelta(days=SHIFT_DAYS)
         ]
         if not near:
             return
