@@ -30,7 +30,7 @@ from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
-from db import bookings, requests, schedule, series, waitlist
+from db import bookings, requests, schedule, series, series_booking, series_changes, waitlist
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
@@ -295,7 +295,7 @@ async def on_series_stop(
         )
         return
     try:
-        done = await series.end_by_therapist(
+        done = await series_changes.end_by_therapist(
             session, therapist_id=therapist_id, series_id=item.id, rules=rules, now=now
         )
     except bookings.BookingGone:
@@ -321,7 +321,7 @@ async def on_series_answer(
     (it ends; the session it was made from stays)."""
     t = flow.t
     try:
-        made = await series.answer(
+        made = await series_booking.answer(
             session,
             therapist_id=therapist_id,
             series_id=callback_data.series_id,
@@ -492,7 +492,7 @@ def _horizon_end(settings: Settings, clock: Clock) -> datetime:
     return clock.now() + timedelta(days=settings.booking_horizon_days)
 
 
-def _touched_lines(t: Texts, touched: list[series.Touched]) -> list[str]:
+def _touched_lines(t: Texts, touched: list[series_changes.Touched]) -> list[str]:
     return [
         t(
             "tseries-touched-line",
@@ -514,7 +514,7 @@ async def on_series_tell(
 ) -> None:
     """Tell the clients now of their regular times' dates the new hours no longer allow."""
     t = flow.t
-    told = await series.tell_touched(
+    told = await series_changes.tell_touched(
         session,
         therapist_id,
         start=_horizon_end(settings, clock),
@@ -539,7 +539,7 @@ async def _after_change(
     now = clock.now()
 
     async def regular_times_first(session: AsyncSession) -> None:
-        await series.fill(
+        await series_booking.fill(
             session,
             rules=settings.rules(),
             now=now,
@@ -570,7 +570,7 @@ async def _after_change(
                 )
             )
     # Regular times further ahead (no bookings yet) that the new hours no longer allow.
-    later = await series.touched_ahead(
+    later = await series_changes.touched_ahead(
         session, therapist, start=_horizon_end(settings, clock), weeks=settings.series_ahead_weeks
     )
     markup = None

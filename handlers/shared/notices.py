@@ -25,7 +25,7 @@ from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.payments import amount_text
 from bot.rules.timezones import zone
-from db import series, users
+from db import series, series_calendar, users
 from db.models import (
     Booking,
     BookingRequest,
@@ -105,7 +105,7 @@ class Notices:
         if notice.recipient == To.client:
             # A cancellation carries the file that takes the event out of a calendar.
             place = (
-                await series.calendar_place(session, booking)
+                await series_calendar.calendar_place(session, booking)
                 if notice.event in CANCELLED_NOTICES
                 else None
             )
@@ -177,7 +177,9 @@ class Notices:
             t = self.translator.for_language(client.language)
             now = notice.created_at
             # The regular time's calendar event without what is gone from it.
-            whole = series_calendar_file(t, await series.series_calendar(session, item, now), now)
+            whole = series_calendar_file(
+                t, await series_calendar.series_calendar(session, item, now), now
+            )
             if notice.event == "series-approved":
                 text = t(
                     "notice-series-approved",
@@ -208,7 +210,7 @@ class Notices:
                     zone=client.timezone,
                     name=local_name(therapist, t.language),
                 )
-                place = await series.calendar_place(session, booking)
+                place = await series_calendar.calendar_place(session, booking)
                 document = calendar_file(t, booking, therapist, client.timezone, now, place)
                 caption = t("book-ics-cancel-caption")
                 return [Letter(client.telegram_id, text, None, document, caption)]
@@ -332,7 +334,7 @@ class Notices:
                 )
                 return [Letter(client.telegram_id, text, invoice=invoice)]
             now = notice.created_at
-            place = await series.calendar_place(session, booking)
+            place = await series_calendar.calendar_place(session, booking)
             document = calendar_file(t, booking, therapist, client.timezone, now, place)
             text = t("notice-request-accepted", **values)
             return [Letter(client.telegram_id, text, None, document, t("book-ics-caption"))]
@@ -422,7 +424,7 @@ class Notices:
         client: User,
         refund: Refund | None,
         details: dict[str, Any],
-        place: series.CalendarPlace | None,
+        place: series_calendar.CalendarPlace | None,
     ) -> list[Letter]:
         if client.telegram_id is None or client.deleted_at is not None:
             return []
