@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.rules.payments import STARS, Price
@@ -134,11 +135,14 @@ class SlotView:
 
 
 async def slot_for_booking(session: AsyncSession, slot_id: int) -> SlotView | None:
+    """The slot and its therapist, in one read (the therapist's topics are not loaded:
+    nothing on a booking's path reads them)."""
     row = (
         await session.execute(
             select(Slot, Therapist)
             .join(Therapist, Therapist.id == Slot.therapist_id)
             .where(Slot.id == slot_id)
+            .options(lazyload(Therapist.topics))
         )
     ).first()
     return SlotView(row[0], row[1]) if row else None
@@ -152,10 +156,13 @@ async def check_bookable(
     now: datetime,
     *,
     format: str | None = None,
+    view: SlotView | None = None,
 ) -> SlotView:
     """Everything that can be said before trying: raises when the slot cannot be booked.
-    The slot id comes from a button, so the therapist's hard filters are checked again."""
-    view = await slot_for_booking(session, slot_id)
+    The slot id comes from a button, so the therapist's hard filters are checked again.
+    `view`: the slot as the caller has just read it in this session (not read again)."""
+    if view is None or view.slot.id != slot_id:
+        view = await slot_for_booking(session, slot_id)
     if view is None or not view.therapist.active or view.slot.status == SlotStatus.blocked:
         raise SlotUnavailable
     if format is not None and not waitlist.offers_format(view.therapist, format):
@@ -314,13 +321,92 @@ async def tell_practice(
 
 async def calendar_sequence(session: AsyncSession, booking: Booking) -> int:
     """The version of the booking's calendar event: one more for each time it was moved
-    (by anyone), and one more once cancelled (RFC 5545 `SEQUENCE`)."""
+    (by anyone), and one more once cancelled (RFC 5545 `SEQUENCE`). Every move is recorded
+    together with a raised `reschedule_count` (`move_within`), so one never moved has no
+    record to count."""
+    cancelled = booking.status == BookingStatus.cancelled
+    if booking.reschedule_count == 0:
+        return int(cancelled)
     moves = await session.scalar(
         select(func.count())
         .select_from(BookingChange)
         .where(BookingChange.booking_id == booking.id)
     )
-    return int(moves or 0) + (booking.status == BookingStatus.cancelled)
+    return int(moves or 0) + cancelled
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A booking about to be made (`place`): whose, which slot and when, at what price,
+    and what it is: `confirmed`, or `pending_payment` with its slot held until
+    `hold_expires_at`. The fields below say what else making it does; a booking the client
+    makes does all of it, a regular time's own date (`series_id`, `series_day`) none: the
+    series was told and counted once, when it was made."""
+
+    client_id: int
+    therapist_id: int
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    format: str
+    price: int
+    status: BookingStatus
+    hold_expires_at: datetime | None = None
+    series_id: int | None = None
+    series_day: str | None = None
+    ends_wait: bool = True  # the client's wait for the therapist ends (`db.waitlist`)
+    counted: bool = True  # a `booking` in the funnel
+    tells_practice: bool = True  # a confirmed one: the therapist and the group are told
+
+
+async def place(session: AsyncSession, draft: Draft, *, rules: Rules, now: datetime) -> Booking:
+    """The one way a booking is made, inside the caller's transaction: the slot taken
+    (`free → booked`, or `held` for a booking waiting for its payment), the booking
+    inserted, its reminders written, and, as the draft says, the wait ended, the funnel
+    counted and the practice told. Raises SlotTaken (the slot went, or the database refused
+    the booking for the slot) or ClientBusy (the client has a session then); the caller's
+    transaction, or its savepoint, is then to be rolled back."""
+    held = draft.status == BookingStatus.pending_payment
+    if not await slot_states.take(
+        session, draft.slot_id, SlotStatus.held if held else SlotStatus.booked
+    ):
+        raise SlotTaken
+    try:
+        booking = await session.scalar(
+            insert(Booking)
+            .values(
+                client_id=draft.client_id,
+                therapist_id=draft.therapist_id,
+                slot_id=draft.slot_id,
+                starts_at=draft.starts_at,
+                ends_at=draft.ends_at,
+                status=draft.status,
+                format=draft.format,
+                price=draft.price,
+                created_at=now,
+                hold_expires_at=draft.hold_expires_at if held else None,
+                confirmed_at=None if held else now,
+                reschedule_count=0,
+                series_id=draft.series_id,
+                series_day=draft.series_day,
+            )
+            .returning(Booking)
+        )
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        if "client" in str(error.orig).lower():
+            raise ClientBusy from error
+        raise SlotTaken from error
+    assert isinstance(booking, Booking)
+    await reminders.for_new_booking(session, booking, rules.reminders, now)
+    if draft.counted:
+        await record_event(session, "booking", now)
+    if draft.ends_wait:
+        await waitlist.end_on_booking(session, draft.client_id, draft.therapist_id, now)
+    if not held and draft.tells_practice:
+        await tell_practice(session, events.Booked(booking_id=booking.id), now)
+    return booking
 
 
 async def book(
@@ -332,16 +418,25 @@ async def book(
     rules: Rules,
     now: datetime,
     hold: timedelta | None,
+    view: SlotView | None = None,
 ) -> Booking:
     """Book a free slot for a client.
 
     With `hold` (payment needed) the booking waits for payment and the slot is held until
     `now + hold`; without, the booking is confirmed, the slot booked and the therapist told.
-    A wait for the therapist ends (`db.waitlist`).
+    A wait for the therapist ends (`db.waitlist`). `view`: the slot and its therapist as the
+    caller has just read them in this session.
     """
     async with use_case(session):
         booking = await book_within(
-            session, client=client, slot_id=slot_id, format=format, rules=rules, now=now, hold=hold
+            session,
+            client=client,
+            slot_id=slot_id,
+            format=format,
+            rules=rules,
+            now=now,
+            hold=hold,
+            view=view,
         )
     return booking
 
@@ -355,42 +450,26 @@ async def book_within(
     rules: Rules,
     now: datetime,
     hold: timedelta | None,
+    view: SlotView | None = None,
 ) -> Booking:
-    """`book` inside a use case that owns the transaction (a waitlist offer taken)."""
-    view = await check_bookable(session, slot_id, client, rules, now, format=format)
+    """`book` inside a use case that owns the transaction (a waitlist offer taken, a
+    request accepted)."""
+    view = await check_bookable(session, slot_id, client, rules, now, format=format, view=view)
     if await requested_overlapping(session, client.id, view.slot.starts_at, view.slot.ends_at):
         # One time, one thing: a request waiting for its answer counts as taken time.
         raise ClientBusy
-    if not await slot_states.take(session, slot_id, SlotStatus.held if hold else SlotStatus.booked):
-        raise SlotTaken
-    booking = Booking(
+    draft = Draft(
         client_id=client.id,
-        therapist=view.therapist,
+        therapist_id=view.therapist.id,
         slot_id=slot_id,
         starts_at=view.slot.starts_at,
         ends_at=view.slot.ends_at,
-        status=BookingStatus.pending_payment if hold else BookingStatus.confirmed,
         format=format,
         price=view.therapist.price,
-        created_at=now,
+        status=BookingStatus.pending_payment if hold else BookingStatus.confirmed,
         hold_expires_at=now + hold if hold else None,
-        confirmed_at=None if hold else now,
     )
-    session.add(booking)
-    try:
-        await session.flush()
-    except DBAPIError as error:
-        if not refused_by_database(error):
-            raise
-        if "client" in str(error.orig).lower():
-            raise ClientBusy from error
-        raise SlotTaken from error
-    await reminders.follow_booking(session, booking.id, rules.reminders, now)
-    await record_event(session, "booking", now)
-    await waitlist.end_on_booking(session, client.id, view.therapist.id, now)
-    if not hold:
-        await tell_practice(session, events.Booked(booking_id=booking.id), now)
-    return booking
+    return await place(session, draft, rules=rules, now=now)
 
 
 async def _series_date_taken(session: AsyncSession, booking: Booking, view: SlotView) -> bool:
@@ -662,11 +741,16 @@ async def end_series(
         anchor = await session.scalar(
             select(Booking.id).where(Booking.series_id == ended_id).order_by(Booking.id).limit(1)
         )
-        # The therapist hears of it unless they ended it; then the client does.
-        told = To.client if by is SeriesEnd.therapist else To.therapist
-        ended_event = events.SeriesEnded(
-            recipient=told, booking_id=anchor, series_id=ended_id, by=by
-        )
+        # The therapist hears of it unless they ended it (or said no to it); then the
+        # client does.
+        ended_event: events.SeriesEnded | events.SeriesDeclined
+        if by is SeriesEnd.declined:
+            ended_event = events.SeriesDeclined(booking_id=anchor, series_id=ended_id)
+        else:
+            told = To.client if by is SeriesEnd.therapist else To.therapist
+            ended_event = events.SeriesEnded(
+                recipient=told, booking_id=anchor, series_id=ended_id, by=by
+            )
         await outbox.notify(session, ended_event, now)
     return ended
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,12 +17,40 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # SQLAlchemy's recipe for real transactions on SQLite ("Serializable isolation /
+    # Savepoints / Transactional DDL"): the driver emits no BEGIN of its own (its SAVEPOINT
+    # would otherwise end the outer transaction early); `_sqlite_begin` and
+    # `_sqlite_first_write` emit it.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# A statement that writes (or opens a savepoint, or changes the schema).
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.I)
+_BEGIN_PENDING = "sqlite_begin_pending"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """SQLAlchemy begins a transaction: BEGIN goes out before its first write. A BEGIN at
+    its first read would pin the read's snapshot, and a write after another connection's
+    commit would then fail at once (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits
+    out); until the first write, reads see the latest commit, as they did before."""
+    connection.info[_BEGIN_PENDING] = True
+
+
+def _sqlite_first_write(connection: Connection, cursor: Any, statement: str, *_args: Any) -> None:
+    if connection.info.get(_BEGIN_PENDING) and _WRITES.match(statement):
+        connection.info[_BEGIN_PENDING] = False
+        cursor.execute("BEGIN")
+
+
+def _sqlite_end(connection: Connection, *_args: Any) -> None:
+    connection.info[_BEGIN_PENDING] = False
 
 
 # An update holds one connection for its handler and briefly takes a second for its FSM
@@ -45,6 +74,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "before_cursor_execute", _sqlite_first_write)
+        for end in ("commit", "rollback"):
+            event.listen(engine.sync_engine, end, _sqlite_end)
     return engine
 
 

@@ -205,6 +205,41 @@ class SeriesMissed(Event):
     day: date
     reason: Gap
     ahead: bool = False
+    resumed: bool = False  # lost while the regular time was paused, told on resume
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesAsked(Event):
+    """A regular time with a therapist who confirms bookings, waiting for their yes."""
+
+    name = "series-asked"
+    to = (To.therapist,)
+    recipient: To = To.therapist
+    booking_id: int
+    series_id: int = field(metadata={"key": "series"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesApproved(Event):
+    """The therapist agreed to the regular time: its dates are booked."""
+
+    name = "series-approved"
+    to = (To.client,)
+    recipient: To = To.client
+    booking_id: int | None
+    series_id: int = field(metadata={"key": "series"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesDeclined(Event):
+    """The therapist said no to the regular time: it ends, its first session stays."""
+
+    name = "series-declined"
+    to = (To.client,)
+    recipient: To = To.client
+    booking_id: int | None
+    series_id: int = field(metadata={"key": "series"})
+    by: SeriesEnd = SeriesEnd.declined
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -336,6 +371,9 @@ AnyEvent = (
     | UpdateParked
     | SeriesCreated
     | SeriesMissed
+    | SeriesAsked
+    | SeriesApproved
+    | SeriesDeclined
     | SeriesEnded
     | SeriesReleased
     | RequestNew

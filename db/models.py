@@ -291,13 +291,15 @@ class SeriesEnd(enum.StrEnum):
     change = "change"  # the client changed therapist
     erasure = "erasure"
     moved = "moved"  # "this and following" moved: a new series goes on from that date
+    declined = "declined"  # the therapist, who confirms every booking, said no to it
 
 
 class Series(Base):
     """A regular time: the same therapist, weekday and wall-clock time (the therapist's
     zone) every `rhythm` weeks from `first_day`. Its occurrences are ordinary bookings
     (`Booking.series_id`), booked as the booking horizon reaches them (`db.series.fill`).
-    Occurrences before `paused_until` are not booked; an ended series books nothing."""
+    Occurrences before `paused_until` are not booked; an ended series books nothing, nor
+    does one waiting for its therapist's yes (`approval_asked_at`)."""
 
     __tablename__ = "series"
     __table_args__ = (
@@ -323,6 +325,9 @@ class Series(Base):
     # SEQUENCE that the series' own changes raise (pauses, resumes, misses, the end).
     calendar_from: Mapped[str | None] = mapped_column(String(10))
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A therapist who confirms every booking agrees to a regular time once: until then
+    # (set: when they were asked) none of its dates is booked (migration 0015).
+    approval_asked_at: Mapped[datetime | None]
 
 
 class SeriesSkip(Base):

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
 from db.events import AnyEvent, RefundNeeded, To, stored
-from db.models import Booking, Notice, Payment, PaymentStatus, Refund
+from db.models import Booking, Notice, Payment, PaymentStatus, Refund, Therapist
 
 __all__ = ["To"]  # who a notice is for: kept here too for the use cases that import it
 
@@ -180,7 +180,8 @@ async def notify(session: AsyncSession, event: AnyEvent, now: datetime) -> None:
             # hand for rendering the notice, however the use case's caller drops them.
             booking = session.identity_map.get(identity_key(Booking, row.booking_id))
             if booking is not None:
-                session.info.setdefault(KEPT, []).append(booking)
+                therapist = session.identity_map.get(identity_key(Therapist, booking.therapist_id))
+                session.info.setdefault(KEPT, []).extend((booking, therapist))
         return
     notice_id = await session.scalar(
         insert(Notice)

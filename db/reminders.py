@@ -62,24 +62,7 @@ async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now:
         )
     ).all()
     existing = {row.kind: row for row in rows}
-    planned = plan.due_times(booking.starts_at, booking.ends_at)
-    if booking.status == BookingStatus.completed:
-        wanted = {RATING: planned[RATING]}
-    elif booking.status == BookingStatus.confirmed:
-        wanted = planned
-    elif booking.status == BookingStatus.pending_payment and booking.series_id is not None:
-        # A regular session waiting for its payment: the invoice, then a reminder. One
-        # booked after its invoice's time gets the invoice at once.
-        wanted = {}
-        for kind, due in plan.invoice_times(booking.starts_at).items():
-            kept = existing.get(kind)
-            if kept is not None and due <= kept.due_at < booking.starts_at - plan.pay_by:
-                due = kept.due_at
-            elif due < now and kind.startswith(f"{INVOICE}:"):
-                due = now
-            wanted[kind] = due
-    else:
-        wanted = {}
+    wanted = _wanted(booking, {kind: row.due_at for kind, row in existing.items()}, plan, now)
     # A row for another time is replaced, not edited: a sender still holding the old one
     # then finds it gone instead of marking the new one sent.
     outdated = [
@@ -97,6 +80,45 @@ async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now:
         await session.execute(delete(Reminder).where(Reminder.id.in_(outdated)))
     if missing:
         await session.execute(insert(Reminder), missing)
+
+
+def _wanted(
+    booking: Any, existing: dict[str, datetime], plan: ReminderPlan, now: datetime
+) -> dict[str, datetime]:
+    """The rows a booking (its status, times and series) should have, and when each is
+    due; `existing`: the due times of the rows it has."""
+    planned = plan.due_times(booking.starts_at, booking.ends_at)
+    if booking.status == BookingStatus.completed:
+        return {RATING: planned[RATING]}
+    if booking.status == BookingStatus.confirmed:
+        return planned
+    if booking.status == BookingStatus.pending_payment and booking.series_id is not None:
+        # A regular session waiting for its payment: the invoice, then a reminder. One
+        # booked after its invoice's time gets the invoice at once.
+        wanted = {}
+        for kind, due in plan.invoice_times(booking.starts_at).items():
+            kept = existing.get(kind)
+            if kept is not None and due <= kept < booking.starts_at - plan.pay_by:
+                due = kept
+            elif due < now and kind.startswith(f"{INVOICE}:"):
+                due = now
+            wanted[kind] = due
+        return wanted
+    return {}
+
+
+async def for_new_booking(
+    session: AsyncSession, booking: Booking, plan: ReminderPlan, now: datetime
+) -> None:
+    """The rows of a booking just inserted (it has none yet, and the caller knows it as
+    it is): written at once, nothing read."""
+    rows = [
+        {"booking_id": booking.id, "kind": kind, "due_at": due, "attempts": 0}
+        for kind, due in _wanted(booking, {}, plan, now).items()
+        if due >= now or kind == RATING
+    ]
+    if rows:
+        await session.execute(insert(Reminder), rows)
 
 
 # -- sending -----------------------------------------------------------------------------

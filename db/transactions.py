@@ -6,12 +6,12 @@ reads: handlers never write), so the use case goes on in it. A rollback expires 
 object the session holds; the ones the caller still uses (the person, the screens) are read
 back at once, so a refusal leaves the caller's objects usable.
 
-`refusable(session)` goes around a statement the database may refuse (a guard, a lost
-race) when the use case carries on after the refusal: on PostgreSQL a refused statement
-aborts the whole transaction unless it ran in a savepoint; SQLite backs out only the
-statement, and its driver's savepoints would end the outer transaction early, so there it
-is a plain block. Statements inside it are Core statements, never an ORM flush (a failed
-flush spoils the session's transaction on any database).
+`refusable(session)` goes around statements the database may refuse (a guard, a lost
+race) when the use case carries on after the refusal: a savepoint on both databases
+(SQLite's too: `db.engine` gives it real transactions), so a refusal inside it undoes
+everything the block did and nothing before it; on PostgreSQL a refused statement would
+otherwise abort the whole transaction. Statements inside it are Core statements, never an
+ORM flush (a failed flush spoils the session's transaction on any database).
 """
 
 from __future__ import annotations
@@ -52,10 +52,7 @@ async def use_case(session: AsyncSession) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def refusable(session: AsyncSession) -> AsyncIterator[None]:
-    if session.get_bind().dialect.name == "postgresql":
-        async with session.begin_nested():
-            yield
-    else:
+    async with session.begin_nested():
         yield
 
 

@@ -15,9 +15,20 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock
-from db import bookings, catalog, payments, requests, series, users, waitlist
+from db import (
+    bookings,
+    catalog,
+    payments,
+    requests,
+    series,
+    series_changes,
+    series_move,
+    users,
+    waitlist,
+)
 from db.models import Booking, BookingStatus, Therapist
 from handlers.shared.cards import (
     Catalog,
@@ -348,10 +359,10 @@ async def on_move_pick(
     regular = await series.series_of_booking(flow.session, booking)
     if regular is not None:
         # A regular session: only this one, or this and the following ones.
-        near = series.can_shift(regular, booking, view.slot.starts_at, view.therapist)
+        near = series_move.can_shift(regular, booking, view.slot.starts_at, view.therapist)
         pattern = series_pattern(t, regular, view.therapist, flow.timezone)
         key = "series-move-scope" if near else "series-move-scope-far"
-        text += "\n\n" + t(key, pattern=pattern, days=series.SHIFT_DAYS)
+        text += "\n\n" + t(key, pattern=pattern, days=SHIFT_DAYS)
         markup = move_scope_keyboard(
             t, booking.id, view.slot.id, booking.reschedule_count, following=near
         )
@@ -584,7 +595,7 @@ async def on_change_reason(
         await flow.display(text, change_cancel_keyboard(t), screen_of(callback))
         return
     if regular:
-        await series.end_with(flow.session, user, therapist.id, clock.now())
+        await series_changes.end_with(flow.session, user, therapist.id, clock.now())
     await flow.display(t("change-searching", name=name), None, screen_of(callback))
     await cards.open()
 
@@ -609,7 +620,7 @@ async def on_change_cancel(
     lines = []
     if not callback_data.cancel and therapist is not None:
         # The booked sessions stay; a regular time with the old therapist ends.
-        await series.end_with(flow.session, user, therapist.id, clock.now())
+        await series_changes.end_with(flow.session, user, therapist.id, clock.now())
     if callback_data.cancel and therapist is not None:
         cancelled = await bookings.cancel_upcoming(
             flow.session,

@@ -170,6 +170,7 @@ async def on_book(
             rules=cards.rules,
             now=cards.clock.now(),
             hold=cards.hold(),
+            view=view,
         )
     except bookings.ClientBusy:
         mine = await bookings.active_bookings_of(session, user)

@@ -14,10 +14,11 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Rules
 from bot.rules.series import Occurrence, Rhythm
 from bot.rules.timezones import Clock
-from db import bookings, series
+from db import bookings, series, series_booking, series_calendar, series_changes, series_move
 from db.models import Booking, Series, Slot, Therapist
 from handlers.shared.cards import (
     cancel_list,
@@ -135,7 +136,7 @@ async def on_rhythm(
         await callback.answer(t("stale-button-short"))
         return
     try:
-        seen = await series.preview(
+        seen = await series_booking.preview(
             flow.session,
             client=flow.user,
             booking_id=callback_data.booking_id,
@@ -186,7 +187,7 @@ async def on_confirm(
         await callback.answer(t("stale-button-short"))
         return
     try:
-        made = await series.create(
+        made = await series_booking.create(
             flow.session,
             client=flow.user,
             booking_id=callback_data.booking_id,
@@ -201,6 +202,15 @@ async def on_confirm(
     await callback.answer()
     therapist = await flow.session.get(Therapist, made.series.therapist_id)
     assert therapist is not None
+    if made.awaiting:
+        text = t(
+            "series-asked",
+            pattern=series_pattern(t, made.series, therapist, flow.timezone),
+            name=local_name(therapist, t.language),
+        )
+        await flow.display(text, None, screen_of(callback))
+        await show_series(flow, clock, settings, made.series)
+        return
     lines = [
         t(
             "series-made",
@@ -265,7 +275,9 @@ async def show_series(
     if later:
         lines += ["", t("series-later-title", days=settings.booking_horizon_days)]
         lines += [t("series-later", when=when_text(t, moment, flow.timezone)) for moment in later]
-    paused = series.is_paused(item, therapist, now)
+    if item.approval_asked_at is not None:
+        lines += ["", t("series-awaiting", name=local_name(therapist, t.language))]
+    paused = series.pattern_of(item, therapist.timezone).is_paused(now)
     if paused:
         assert item.paused_until is not None
         lines += ["", t("series-paused", day=day_label(t, date.fromisoformat(item.paused_until)))]
@@ -326,8 +338,10 @@ async def on_pause(
     await callback.answer()
     therapist = await flow.session.get(Therapist, item.therapist_id)
     assert therapist is not None
-    until = series.pause_until(item, therapist, now, callback_data.weeks)
-    touched = await series.paused_sessions(flow.session, item, therapist, now, callback_data.weeks)
+    until = series.pattern_of(item, therapist.timezone).resumes_after(now, callback_data.weeks)
+    touched = await series_changes.paused_sessions(
+        flow.session, item, therapist, now, callback_data.weeks
+    )
     lines = [t("series-pause-confirm", day=day_label(t, until))]
     if touched:
         lines += [
@@ -351,7 +365,7 @@ async def on_pause_confirm(
         await callback.answer(t("stale-button-short"))
         return
     try:
-        item, done = await series.pause(
+        item, done = await series_changes.pause(
             flow.session,
             client=flow.user,
             series_id=callback_data.series_id,
@@ -396,7 +410,7 @@ async def _tell_cancelled(
         booking = each.booking
         if booking.confirmed_at is None:
             continue
-        if (await series.calendar_place(flow.session, booking)).recurrence_id is None:
+        if (await series_calendar.calendar_place(flow.session, booking)).recurrence_id is None:
             await send_calendar_file(
                 flow.bot,
                 flow.session,
@@ -420,7 +434,7 @@ async def on_resume(
 ) -> None:
     t = flow.t
     try:
-        made = await series.resume(
+        made = await series_changes.resume(
             flow.session,
             client=flow.user,
             series_id=callback_data.series_id,
@@ -472,7 +486,7 @@ async def on_end_confirm(
 ) -> None:
     t, now = flow.t, clock.now()
     try:
-        done = await series.end_by_client(
+        done = await series_changes.end_by_client(
             flow.session,
             client=flow.user,
             series_id=callback_data.series_id,
@@ -557,7 +571,7 @@ async def on_take(
         return
     pay_each = settings.payments_mode != "off"
     try:
-        booking = await series.take_instead(
+        booking = await series_booking.take_instead(
             flow.session,
             client=flow.user,
             series_id=item.id,
@@ -660,7 +674,7 @@ async def on_cancel_following(
         )
         return
     try:
-        done = await series.end_by_client(
+        done = await series_changes.end_by_client(
             flow.session,
             client=flow.user,
             series_id=item.id,
@@ -691,7 +705,7 @@ def _move_lines(
     timezone: str,
     settings: Settings,
     moved: list[tuple[datetime, datetime]],
-    stayed: list[series.FollowingMove],
+    stayed: list[series_move.FollowingMove],
 ) -> list[str]:
     """Each session: from when to when, or that it stays (and why), in time order."""
     lines = [
@@ -727,7 +741,7 @@ async def on_move_following(
     booking_id, slot_id = callback_data.booking_id, callback_data.slot_id
     try:
         if not callback_data.sure:
-            plan = await series.plan_following(
+            plan = await series_move.plan_following(
                 flow.session,
                 client=flow.user,
                 booking_id=booking_id,
@@ -736,7 +750,7 @@ async def on_move_following(
                 now=now,
             )
         else:
-            done = await series.move_following(
+            done = await series_move.move_following(
                 flow.session,
                 client=flow.user,
                 booking_id=booking_id,
@@ -745,15 +759,15 @@ async def on_move_following(
                 rules=rules,
                 now=now,
             )
-    except series.ShiftRefused:
-        await callback.answer(t("series-move-far", days=series.SHIFT_DAYS), show_alert=True)
+    except series_move.ShiftRefused:
+        await callback.answer(t("series-move-far", days=SHIFT_DAYS), show_alert=True)
         return
     except bookings.BookingError as error:
         await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)
         return
     await callback.answer()
     if not callback_data.sure:
-        pattern = series_pattern(t, series.shifted(plan), plan.therapist, zone_name)
+        pattern = series_pattern(t, series_move.shifted(plan), plan.therapist, zone_name)
         moved = [(item.booking.starts_at, item.slot.starts_at) for item in plan.moves if item.slot]
         stayed = [item for item in plan.moves if item.slot is None]
         lines = [t("series-move-following-ask", pattern=pattern, zone=zone_name)]

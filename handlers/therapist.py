@@ -30,7 +30,7 @@ from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, zone
-from db import bookings, requests, schedule, series, waitlist
+from db import bookings, requests, schedule, series, series_booking, series_changes, waitlist
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
@@ -44,6 +44,7 @@ from keyboards.therapist import (
     Hours,
     HoursAction,
     Outcome,
+    SeriesAnswer,
     SeriesStop,
     SeriesTell,
     SessionCancel,
@@ -294,7 +295,7 @@ async def on_series_stop(
         )
         return
     try:
-        done = await series.end_by_therapist(
+        done = await series_changes.end_by_therapist(
             session, therapist_id=therapist_id, series_id=item.id, rules=rules, now=now
         )
     except bookings.BookingGone:
@@ -304,6 +305,50 @@ async def on_series_stop(
     await flow.display(
         t("tseries-ended-text", client=name, count=len(done)), None, screen_of(callback)
     )
+
+
+async def on_series_answer(
+    callback: CallbackQuery,
+    callback_data: SeriesAnswer,
+    flow: Flow,
+    session: AsyncSession,
+    therapist_id: int,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    """The therapist agrees to a client's regular time (its dates are booked now) or not
+    (it ends; the session it was made from stays)."""
+    t = flow.t
+    try:
+        made = await series_booking.answer(
+            session,
+            therapist_id=therapist_id,
+            series_id=callback_data.series_id,
+            agreed=callback_data.agreed,
+            rules=rules,
+            now=clock.now(),
+            pay_each=settings.payments_mode != "off",
+        )
+    except bookings.BookingGone:
+        await callback.answer(t("tseries-gone"), show_alert=True)
+        return
+    await callback.answer()
+    therapist = await _therapist(session, therapist_id)
+    client = await session.get(User, made.series.client_id)
+    values = {
+        "client": (client.first_name if client else None) or "—",
+        "pattern": series_pattern(t, made.series, therapist, therapist.timezone),
+    }
+    if not callback_data.agreed:
+        await flow.display(t("tseries-refused", **values), None, screen_of(callback))
+        return
+    lines = [t("tseries-agreed", **values)]
+    lines += [
+        t("tseries-end-item", when=when_text(t, booking.starts_at, therapist.timezone))
+        for booking in made.booked
+    ]
+    await flow.display("\n".join(lines), None, screen_of(callback))
 
 
 async def on_session_cancel(
@@ -447,7 +492,7 @@ def _horizon_end(settings: Settings, clock: Clock) -> datetime:
     return clock.now() + timedelta(days=settings.booking_horizon_days)
 
 
-def _touched_lines(t: Texts, touched: list[series.Touched]) -> list[str]:
+def _touched_lines(t: Texts, touched: list[series_changes.Touched]) -> list[str]:
     return [
         t(
             "tseries-touched-line",
@@ -469,7 +514,7 @@ async def on_series_tell(
 ) -> None:
     """Tell the clients now of their regular times' dates the new hours no longer allow."""
     t = flow.t
-    told = await series.tell_touched(
+    told = await series_changes.tell_touched(
         session,
         therapist_id,
         start=_horizon_end(settings, clock),
@@ -494,7 +539,7 @@ async def _after_change(
     now = clock.now()
 
     async def regular_times_first(session: AsyncSession) -> None:
-        await series.fill(
+        await series_booking.fill(
             session,
             rules=settings.rules(),
             now=now,
@@ -525,7 +570,7 @@ async def _after_change(
                 )
             )
     # Regular times further ahead (no bookings yet) that the new hours no longer allow.
-    later = await series.touched_ahead(
+    later = await series_changes.touched_ahead(
         session, therapist, start=_horizon_end(settings, clock), weeks=settings.series_ahead_weeks
     )
     markup = None
@@ -787,10 +832,11 @@ def create_router() -> Router:
     therapists.callback_query.register(on_outcome, Outcome.filter())
     therapists.callback_query.register(on_session_cancel, SessionCancel.filter())
     therapists.callback_query.register(on_series_stop, SeriesStop.filter())
+    therapists.callback_query.register(on_series_answer, SeriesAnswer.filter())
     therapists.callback_query.register(on_series_tell, SeriesTell.filter())
     _hours_handlers(therapists)
     others = Router(name="therapist.others")
-    for button in (SessionCard, Outcome, SessionCancel, Hours):
+    for button in (SessionCard, Outcome, SessionCancel, Hours, SeriesAnswer):
         others.callback_query.register(on_not_a_therapist, button.filter())
     router.include_routers(therapists, others)
     return router

@@ -35,6 +35,13 @@ class SeriesStop(CallbackData, prefix="ts"):
     sure: bool = False
 
 
+class SeriesAnswer(CallbackData, prefix="ta"):
+    """The therapist's yes or no to a client's regular time they were asked to agree to."""
+
+    series_id: Id
+    agreed: bool
+
+
 class HoursAction(enum.StrEnum):
     show = "show"
     add = "add"  # value: the weekday, or none yet
@@ -176,5 +183,17 @@ def series_stop_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
         text=t("tseries-end-yes"), callback_data=SeriesStop(booking_id=booking_id, sure=True)
     )
     builder.button(text=t("btn-back"), callback_data=SessionCard(booking_id=booking_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def series_answer_keyboard(t: Texts, series_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("tseries-agree"), callback_data=SeriesAnswer(series_id=series_id, agreed=True)
+    )
+    builder.button(
+        text=t("tseries-refuse"), callback_data=SeriesAnswer(series_id=series_id, agreed=False)
+    )
     builder.adjust(1)
     return builder.as_markup()

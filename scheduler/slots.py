@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
-from db import series
+from db import series_booking
 from db.catalog import refresh_free_hours
 from db.schedule import ensure_future_slots
 
@@ -34,7 +34,7 @@ async def extend_free_slots(
             added = await ensure_future_slots(
                 session, now=now, horizon_days=settings.booking_horizon_days
             )
-            booked, missed = await series.fill(
+            booked, missed = await series_booking.fill(
                 session, rules=rules, now=now, pay_each=settings.payments_mode != "off"
             )
             await session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.web import build_app
 from db.demo import load_demo
 from db.models import Booking, BookingStatus, Questionnaire, Series, Therapist, User
-from db.series import CalendarPlace, SeriesCalendar
+from db.series_calendar import CalendarPlace, SeriesCalendar
 from handlers.shared.cards import calendar_file, series_calendar_file
 from tests.conftest import ManualClock, make_harness, make_settings
 from tests.fake_telegram import Harness

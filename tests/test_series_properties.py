@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Rules
 from bot.rules.reminders import ReminderPlan
 from bot.rules.series import Rhythm
 from bot.rules.timezones import zone
-from db import bookings, schedule, series
+from db import bookings, schedule, series, series_booking, series_changes, series_move
 from db.engine import create_engine, create_sessionmaker
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -111,7 +112,7 @@ class World:
             now=self.now,
             hold=None,
         )
-        made = await series.create(
+        made = await series_booking.create(
             session,
             client=self.client,
             booking_id=booking.id,
@@ -168,7 +169,7 @@ class World:
             if kind == "advance":
                 self.now += timedelta(days=values[0])
                 await schedule.ensure_future_slots(session, now=self.now, horizon_days=HORIZON_DAYS)
-                await series.fill(session, rules=RULES, now=self.now, pay_each=False)
+                await series_booking.fill(session, rules=RULES, now=self.now, pay_each=False)
                 await session.commit()
             elif kind in ("cancel", "following", "move"):
                 upcoming = await self.upcoming()
@@ -188,7 +189,7 @@ class World:
                         self.cancelled_days.add(day)
                 elif kind == "following":
                     days = [b.series_day for b in upcoming if b.starts_at >= booking.starts_at]
-                    await series.end_by_client(
+                    await series_changes.end_by_client(
                         session,
                         client=self.client,
                         series_id=self.series_id,
@@ -215,7 +216,7 @@ class World:
             elif kind == "shift":
                 await self.shift(*values)
             elif kind == "pause":
-                await series.pause(
+                await series_changes.pause(
                     session,
                     client=self.client,
                     series_id=self.series_id,
@@ -224,7 +225,7 @@ class World:
                     now=self.now,
                 )
             elif kind == "resume":
-                await series.resume(
+                await series_changes.resume(
                     session,
                     client=self.client,
                     series_id=self.series_id,
@@ -257,7 +258,7 @@ class World:
                         now=self.now,
                         hold=None,
                     )
-        except (bookings.BookingError, series.SeriesRefused, series.ShiftRefused):
+        except (bookings.BookingError, series.SeriesRefused, series_move.ShiftRefused):
             pass  # refused: the use case rolled back, nothing changed
 
     async def shift(self, which: int, where: int) -> None:
@@ -269,12 +270,12 @@ class World:
         near = [
             slot
             for slot in await self.free_slots()
-            if abs(slot.starts_at - booking.starts_at) < timedelta(days=series.SHIFT_DAYS)
+            if abs(slot.starts_at - booking.starts_at) < timedelta(days=SHIFT_DAYS)
         ]
         if not near:
             return
         day = booking.series_day
-        done = await series.move_following(
+        done = await series_move.move_following(
             self.session,
             client=self.client,
             booking_id=booking.id,

@@ -88,7 +88,7 @@ def occurrence_days(first: date, rhythm: Rhythm, ahead_weeks: int) -> list[date]
     return days
 
 
-def _overlaps(start: datetime, end: datetime, busy: Iterable[tuple[datetime, datetime]]) -> bool:
+def overlaps(start: datetime, end: datetime, busy: Iterable[tuple[datetime, datetime]]) -> bool:
     return any(start < other_end and other_start < end for other_start, other_end in busy)
 
 
@@ -120,7 +120,7 @@ def plan(
         gap: Gap | None = None
         if starts_at is None:
             gap = Gap.clock_gap
-        elif _overlaps(starts_at, starts_at + length, times.client_busy):
+        elif overlaps(starts_at, starts_at + length, times.client_busy):
             gap = Gap.client_busy
         elif slot is not None and slot.slot_id not in used:
             used.add(slot.slot_id)
@@ -150,7 +150,7 @@ def plan(
             for slot in times.free
             if slot.slot_id not in used
             and first_day <= slot.starts_at.astimezone(tz).date() <= last_day
-            and not _overlaps(slot.starts_at, slot.ends_at, times.client_busy)
+            and not overlaps(slot.starts_at, slot.ends_at, times.client_busy)
         ]
         nearby.sort(key=lambda slot: (abs(slot.starts_at - target), slot.starts_at))
         planned.append(

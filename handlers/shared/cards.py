@@ -31,7 +31,7 @@ from bot.rules.calendar import series_uid
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
 from bot.rules.policy import Refusal, Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
-from db import bookings, catalog, series, users
+from db import bookings, catalog, series_calendar, users
 from db.models import (
     Booking,
     BookingRequest,
@@ -189,7 +189,7 @@ def calendar_file(
     therapist: Therapist,
     timezone: str,
     now: datetime,
-    place: series.CalendarPlace,
+    place: series_calendar.CalendarPlace,
 ) -> BufferedInputFile:
     """The session as an .ics file in the reader's zone: the same UID for every file of one
     booking (or, in a regular time, its series' UID and the instance it stands for, in the
@@ -221,14 +221,14 @@ async def send_calendar_file(
     now: datetime,
 ) -> None:
     """The session's current .ics (a cancelled one's cancels the event in the calendar)."""
-    place = await series.calendar_place(session, booking)
+    place = await series_calendar.calendar_place(session, booking)
     document = calendar_file(t, booking, therapist, timezone, now, place)
     caption = "book-ics-cancel-caption" if booking.status == BookingStatus.cancelled else None
     await bot.send_document(chat_id, document, caption=t(caption or "book-ics-caption"))
 
 
 def series_calendar_file(
-    t: Texts, calendar: series.SeriesCalendar, now: datetime
+    t: Texts, calendar: series_calendar.SeriesCalendar, now: datetime
 ) -> BufferedInputFile:
     """A regular time as one event (RRULE with its exceptions), in the therapist's zone;
     the whole event cancelled when nothing of it is left."""
@@ -281,7 +281,7 @@ async def send_series_file(
     bot: Bot, session: AsyncSession, chat_id: int, t: Texts, item: Series, now: datetime
 ) -> None:
     """The regular time's current event, to import once; later files update it."""
-    calendar = await series.series_calendar(session, item, now)
+    calendar = await series_calendar.series_calendar(session, item, now)
     document = series_calendar_file(t, calendar, now)
     caption = "series-ics-cancel-caption" if calendar.gone else "series-ics-caption"
     await bot.send_document(chat_id, document, caption=t(caption))

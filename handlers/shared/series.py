@@ -21,4 +21,6 @@ def pattern_text(t: Texts, rhythm: int, first: datetime, timezone: str) -> str:
 
 
 def series_pattern(t: Texts, item: Series, therapist: Therapist, timezone: str) -> str:
-    return pattern_text(t, item.rhythm, series.first_moment(item, therapist), timezone)
+    return pattern_text(
+        t, item.rhythm, series.pattern_of(item, therapist.timezone).first_moment(), timezone
+    )

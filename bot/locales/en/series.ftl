@@ -170,3 +170,29 @@ series-take-done-pay = Its invoice will come ahead of the session; nothing is ch
 series-take-had = You already have a regular session that week — it is in your cabinet.
 series-take-taken = That time has just been taken. Free that week now ({ $zone }):
 series-take-none = That time has just been taken, and there is no other free time that week. Your regular time goes on: the next session is at the usual time.
+
+# A therapist who confirms every booking agrees to a regular time once.
+series-asked =
+    <b>The regular time ({ $pattern }) is waiting for { $name }'s yes.</b>
+    Once the specialist agrees, we book the next sessions and send them here. This session stays as it is.
+series-awaiting = ⏳ Waiting for { $name } to agree; until then no further sessions are booked.
+notify-series-asked =
+    📌 <b>A regular time?</b> { $client } asks to make their time regular: { $pattern } ({ $zone }), { $format }.
+    If you agree, sessions are booked automatically { $days } days ahead; each is an ordinary booking in /schedule.
+tseries-agree = ✅ Agree
+tseries-refuse = ✖ Not now
+tseries-agreed = ✅ { $client }'s regular time ({ $pattern }) is agreed. Booked:
+tseries-refused = { $client }'s regular time ({ $pattern }) is not agreed. The client was told; the session already booked stays.
+notice-series-approved =
+    📌 <b>{ $name } agreed to your regular time: { $pattern }.</b>
+    We book the next sessions ourselves, { $days } days before each; they are in /my.
+notice-series-declined = 📌 { $name } cannot take the regular time { $pattern }. The session already booked stays; you can book further ones one at a time.
+series-end-by-declined = you did not agree to it
+
+# A date lost while the regular time was paused, told on resume.
+notice-series-missed-paused =
+    📌 While your regular time was paused, <b>{ $day }</b> became unavailable: { $reason }. That session could not be booked.
+    Your regular time goes on. { $alternatives ->
+        [none] The specialist has no other free time that week.
+       *[some] Free that week ({ $zone }) — pick a time and that week's session will be then:
+    }

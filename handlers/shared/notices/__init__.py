@@ -74,6 +74,10 @@ class Notices:
                 return await self.series.created(session, event)
             case events.SeriesMissed():
                 return await self.series.missed(session, event, written_at)
+            case events.SeriesAsked():
+                return await self.series.asked(session, event)
+            case events.SeriesApproved() | events.SeriesDeclined():
+                return await self.series.answered(session, event, written_at)
             case events.SeriesEnded():
                 return await self.series.ended(session, event, written_at)
             case events.SeriesReleased():

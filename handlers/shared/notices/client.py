@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.formatting import local_name, when_text
 from bot.i18n import Texts
 from bot.rules.payments import amount_text
-from db import events, series
+from db import events, series_calendar
 from db.models import Booking, Refund, Therapist, User
 from handlers.shared.cards import calendar_file
 from handlers.shared.notices.base import (
@@ -83,7 +83,7 @@ class ClientLetters(Writer):
         markup = find_again(t)
         if booking.confirmed_at is None:
             return [Letter(reader.chat_id, text, markup)]
-        place = await series.calendar_place(session, booking)
+        place = await series_calendar.calendar_place(session, booking)
         now = booking.cancelled_at or booking.starts_at
         document = calendar_file(t, booking, reader.therapist, client.timezone, now, place)
         caption = t("book-ics-cancel-caption")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import local_name, when_text
 from bot.i18n import Texts
-from db import events, series
+from db import events, series_calendar
 from db.events import To
 from db.models import Booking, BookingRequest, BookingStatus, RequestStatus, Therapist, User
 from handlers.shared.cards import calendar_file
@@ -109,7 +109,7 @@ class RequestLetters(Writer):
             )
             invoice = invoice_method(asked.chat_id, t, booking, therapist, client, self.settings)
             return [Letter(asked.chat_id, text, invoice=invoice)]
-        place = await series.calendar_place(session, booking)
+        place = await series_calendar.calendar_place(session, booking)
         document = calendar_file(t, booking, therapist, client.timezone, now, place)
         text = t("notice-request-accepted", **asked.values)
         return [Letter(asked.chat_id, text, None, document, t("book-ics-caption"))]

@@ -14,22 +14,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts
 from bot.rules.series import Gap
-from db import events, series
+from db import events, series, series_calendar
 from db.events import To
 from db.models import Booking, Series, SeriesEnd, Therapist, User
 from handlers.shared.cards import calendar_file, series_calendar_file
-from handlers.shared.notices.base import Letter, Writer, client_name, find_again, reachable
+from handlers.shared.notices.base import (
+    Letter,
+    Writer,
+    booking_of,
+    client_name,
+    find_again,
+    reachable,
+)
 from handlers.shared.series import series_pattern
 from keyboards.series import take_keyboard
+from keyboards.therapist import series_answer_keyboard
 
 SeriesEvent = (
-    events.SeriesCreated | events.SeriesMissed | events.SeriesEnded | events.SeriesReleased
+    events.SeriesCreated
+    | events.SeriesMissed
+    | events.SeriesAsked
+    | events.SeriesApproved
+    | events.SeriesDeclined
+    | events.SeriesEnded
+    | events.SeriesReleased
 )
 
 # The therapist's text and the group's (only a new regular time goes to the group).
 KEYS: dict[type[SeriesEvent], str] = {
     events.SeriesCreated: "notify-series-created",
     events.SeriesMissed: "notify-series-missed",
+    events.SeriesAsked: "notify-series-asked",
     events.SeriesEnded: "notify-series-ended",
     events.SeriesReleased: "notify-series-released",
 }
@@ -48,7 +63,7 @@ class Regular:
 
 class SeriesLetters(Writer):
     async def _regular(self, session: AsyncSession, event: SeriesEvent) -> Regular | None:
-        booking = await session.get(Booking, event.booking_id) if event.booking_id else None
+        booking = await booking_of(session, event.booking_id) if event.booking_id else None
         if booking is None:
             return None
         client = await session.get(User, booking.client_id)
@@ -91,7 +106,7 @@ class SeriesLetters(Writer):
         zone = regular.client.timezone
         slots = await series.alternatives(session, regular.item, event.day, now)
         text = t(
-            "notice-series-missed",
+            "notice-series-missed-paused" if event.resumed else "notice-series-missed",
             day=day_label(t, event.day),
             reason=t(f"series-gap-{event.reason}"),
             alternatives="some" if slots else "none",
@@ -100,6 +115,42 @@ class SeriesLetters(Writer):
         labels = [(slot.id, when_text(t, slot.starts_at, zone)) for slot in slots]
         markup = take_keyboard(regular.item.id, event.day.isoformat(), labels) if slots else None
         return [Letter(chat, text, markup, whole, caption)]
+
+    async def asked(self, session: AsyncSession, event: events.SeriesAsked) -> list[Letter]:
+        """The therapist, who confirms every booking, is asked to agree to a regular time;
+        nothing once they answered."""
+        regular = await self._regular(session, event)
+        if regular is None:
+            return []
+        item = regular.item
+        if item.approval_asked_at is None or item.ended_at is not None:
+            return []  # answered meanwhile
+        return self._to_practice(event, regular)
+
+    async def answered(
+        self,
+        session: AsyncSession,
+        event: events.SeriesApproved | events.SeriesDeclined,
+        now: datetime,
+    ) -> list[Letter]:
+        """The therapist's answer, for the client: agreed (with the regular time's calendar
+        event), or not (the session already booked stays)."""
+        regular = await self._regular(session, event)
+        if regular is None:
+            return []
+        chat = reachable(regular.client)
+        if chat is None:
+            return []
+        t = self.translator.for_language(regular.client.language)
+        values = {
+            "name": local_name(regular.therapist, t.language),
+            "pattern": series_pattern(t, regular.item, regular.therapist, regular.client.timezone),
+        }
+        if isinstance(event, events.SeriesDeclined):
+            return [Letter(chat, t("notice-series-declined", **values))]
+        text = t("notice-series-approved", days=self.settings.booking_horizon_days, **values)
+        whole = await self._calendar(session, t, regular.item, now)
+        return [Letter(chat, text, None, whole, t("series-ics-caption"))]
 
     async def ended(
         self, session: AsyncSession, event: events.SeriesEnded, now: datetime
@@ -142,7 +193,7 @@ class SeriesLetters(Writer):
             zone=client.timezone,
             name=local_name(therapist, t.language),
         )
-        place = await series.calendar_place(session, booking)
+        place = await series_calendar.calendar_place(session, booking)
         document = calendar_file(t, booking, therapist, client.timezone, now, place)
         return [Letter(chat, text, None, document, t("book-ics-cancel-caption"))]
 
@@ -150,7 +201,9 @@ class SeriesLetters(Writer):
         self, session: AsyncSession, t: Texts, item: Series, now: datetime
     ) -> BufferedInputFile:
         """The regular time's calendar event without what is gone from it."""
-        return series_calendar_file(t, await series.series_calendar(session, item, now), now)
+        return series_calendar_file(
+            t, await series_calendar.series_calendar(session, item, now), now
+        )
 
     def _to_practice(
         self,
@@ -182,4 +235,7 @@ class SeriesLetters(Writer):
             return [Letter(chat, t(GROUP_KEY, therapist=name, **values))]
         if not therapist.telegram_id:
             return []
-        return [Letter(therapist.telegram_id, t(KEYS[type(event)], **values))]
+        markup = (
+            series_answer_keyboard(t, item.id) if isinstance(event, events.SeriesAsked) else None
+        )
+        return [Letter(therapist.telegram_id, t(KEYS[type(event)], **values), markup)]
