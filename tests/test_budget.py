@@ -124,7 +124,7 @@ async def test_booking_with_payments_off(practice: Practice) -> None:
     cost = await practice.cost(lambda: client.press("Записаться", message=confirm))
     assert "Вы записаны" in confirm.text
     assert any(chat >= 700_000 for chat in practice.harness.telegram.chats), "therapist told"
-    practice.within(cost, 16)
+    practice.within(cost, 15)  # the ceiling: 16
 
 
 async def test_booking_held_for_stars(practice: Practice) -> None:
@@ -132,7 +132,7 @@ async def test_booking_held_for_stars(practice: Practice) -> None:
     client, confirm = await practice.at_confirmation(802)
     cost = await practice.cost(lambda: client.press("Записаться", message=confirm))
     assert client.last.invoice is not None
-    practice.within(cost, 16)
+    practice.within(cost, 11)
 
 
 async def test_stars_payment(practice: Practice) -> None:
@@ -148,4 +148,4 @@ async def test_stars_payment(practice: Practice) -> None:
         booking = (await session.scalars(select(Booking))).one()
     assert booking.status == BookingStatus.confirmed
     assert any(chat >= 700_000 for chat in practice.harness.telegram.chats), "therapist told"
-    practice.within(cost, 18)
+    practice.within(cost, 17)  # the ceiling: 18
