@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.matching import Preferences, slot_fits
 from bot.rules.policy import Rules
+from bot.rules.refusals import told
 from bot.rules.timezones import zone
 from db import bookings, outbox, requests, slot_states, waitlist
 from db.models import (
@@ -52,6 +53,8 @@ TAKEN_EVENT = "waitlist-booked"  # a funnel count: an offer booked
 
 class OfferGone(bookings.BookingError):
     """The offer is not the client's, or no longer open."""
+
+    key = "offer-gone"
 
 
 def _day_start(now: datetime, timezone: str) -> datetime:
@@ -318,6 +321,7 @@ async def own_offer(session: AsyncSession, client: User, offer_id: int) -> Waitl
     )
 
 
+@told((bookings.SlotTaken, "offer-gone"), (bookings.SlotUnavailable, "offer-gone"))
 async def take(
     session: AsyncSession,
     *,

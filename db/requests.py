@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.policy import Rules
+from bot.rules.refusals import told
 from db import bookings, outbox, slot_states
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -52,6 +53,8 @@ DECLINE_REASONS = ("full", "fit", "time")  # no room for new clients, not my fie
 
 class RequestGone(bookings.BookingError):
     """Not this person's request, or no longer in the state the button was for."""
+
+    key = "request-gone"
 
 
 async def needs_approval(session: AsyncSession, therapist: Therapist, client: User) -> bool:
@@ -105,6 +108,11 @@ async def _client_busy(
     return bool(booked or requested)
 
 
+@told(
+    (bookings.ClientBusy, "request-busy"),
+    (bookings.OutsideRules, None),
+    (bookings.BookingError, "book-taken"),
+)
 async def ask(
     session: AsyncSession,
     *,
@@ -272,6 +280,11 @@ async def _book(
     return booking
 
 
+@told(
+    (RequestGone, "request-gone-therapist"),
+    (bookings.ClientBusy, "request-client-busy"),
+    (bookings.BookingError, "request-cannot"),
+)
 async def accept(
     session: AsyncSession,
     *,
@@ -295,6 +308,7 @@ async def accept(
     return booking
 
 
+@told((RequestGone, "request-gone-therapist"))
 async def decline(
     session: AsyncSession,
     *,
@@ -322,6 +336,11 @@ async def decline(
     return request
 
 
+@told(
+    (RequestGone, "request-gone-therapist"),
+    (bookings.ClientBusy, "request-propose-busy"),
+    (bookings.BookingError, "request-propose-taken"),
+)
 async def propose(
     session: AsyncSession,
     *,
@@ -368,6 +387,7 @@ async def propose(
     return request
 
 
+@told((RequestGone, None), (bookings.ClientBusy, None), (bookings.BookingError, "book-unavailable"))
 async def take_proposal(
     session: AsyncSession,
     *,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.calendar import booking_uid, series_uid
 from bot.rules.policy import Rules
+from bot.rules.refusals import Refused, told
 from bot.rules.series import (
     ALTERNATIVES,
     FreeSlot,
@@ -71,8 +72,10 @@ from db.outbox import To, notify
 from db.transactions import refusable, refused_by_database, use_case
 
 
-class SeriesRefused(Exception):
+class SeriesRefused(Refused):
     """The session cannot start a regular time: it is already part of one, or over."""
+
+    key = "series-refused"
 
 
 # -- the pattern -------------------------------------------------------------------------
@@ -292,7 +295,7 @@ async def create(
             .execution_options(synchronize_session=False)
         )
         if joined.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict
+            raise Conflict("refusal-gone")
         # The client sees what was booked and missed on the screen that made it.
         booked, missed = await _fill_one(
             session, series, therapist, rules, now, pay_each=pay_each, tell=False
@@ -581,7 +584,7 @@ async def end_by_client(
     async with use_case(session):
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("series-gone")
         await end_series(session, client.id, by=SeriesEnd.client, now=now, series_id=series.id)
         done = []
         if cancel_from is not None:
@@ -618,7 +621,7 @@ async def end_by_therapist(
     async with use_case(session):
         series = await session.get(Series, series_id)
         if series is None or series.therapist_id != therapist_id or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("tseries-gone")
         await end_series(
             session, series.client_id, by=SeriesEnd.therapist, now=now, series_id=series.id
         )
@@ -734,7 +737,7 @@ async def pause(
     async with use_case(session):
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("series-gone")
         therapist = await session.get(Therapist, series.therapist_id)
         assert therapist is not None
         until = pause_until(series, therapist, now, weeks)
@@ -790,7 +793,7 @@ async def resume(
     async with use_case(session):
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("series-gone")
         therapist = await session.get(Therapist, series.therapist_id)
         assert therapist is not None
         series.paused_until = None
@@ -824,14 +827,14 @@ async def take_instead(
     async with use_case(session):
         item = await own_series(session, client, series_id)
         if item is None or item.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("stale-button-short")
         skip = await session.get(SeriesSkip, (item.id, day.isoformat()))
         if skip is None or skip.reason not in set(Gap):
             # Not missed: a date kept or cancelled by a move of the regular time has its
             # session elsewhere (or none, by the client's choice).
-            raise BookingGone
+            raise BookingGone("stale-button-short")
         if await _has_occurrence(session, item, day):
-            raise Conflict
+            raise Conflict("series-take-had")
         therapist = await session.get(Therapist, item.therapist_id)
         assert therapist is not None
         slot = await session.get(Slot, slot_id)
@@ -875,9 +878,12 @@ async def take_instead(
 SHIFT_DAYS = 6
 
 
-class ShiftRefused(Exception):
+class ShiftRefused(Refused):
     """The new time is too far from the session's date to move the pattern, or is the
     pattern's own time."""
+
+    def __init__(self) -> None:
+        super().__init__("series-move-far", days=SHIFT_DAYS)
 
 
 @dataclass(frozen=True)
@@ -935,11 +941,12 @@ async def plan_following(
     this = sessions[0]
     refusal = rules.can_reschedule(this.starts_at, this.reschedule_count, now)
     if refusal is not None:
-        raise OutsideRules(refusal)
-    view = await check_bookable(session, slot_id, client, rules, now, format=this.format)
+        raise OutsideRules(refusal, rules)
+    with told((SlotUnavailable, "book-taken")):  # the time is no longer among the free
+        view = await check_bookable(session, slot_id, client, rules, now, format=this.format)
     therapist = view.therapist
     if therapist.id != this.therapist_id:
-        raise SlotUnavailable
+        raise SlotUnavailable("book-taken")
     if not can_shift(series, this, view.slot.starts_at, therapist):
         raise ShiftRefused
     tz = zone(therapist.timezone)

@@ -23,10 +23,8 @@ from handlers.shared.cards import (
     Catalog,
     cancel_list,
     has_portrait,
-    move_refusal_text,
     payment_state,
     portrait,
-    refusal_text,
     remember_portrait,
     send_calendar_file,
     slots_by_day,
@@ -35,6 +33,7 @@ from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import CHANGE, ChangeData
 from handlers.shared.notices import money_line
+from handlers.shared.refusals import tell
 from handlers.shared.screens import screen_of
 from handlers.shared.series import series_pattern
 from keyboards.cabinet import (
@@ -266,8 +265,7 @@ async def _movable(
         return None
     refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, clock.now())
     if refusal is not None:
-        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
-        return None
+        raise bookings.OutsideRules(refusal, rules)
     return booking
 
 
@@ -379,8 +377,8 @@ async def on_move_confirm(
             now=clock.now(),
             expected_moves=callback_data.moves,
         )
-    except bookings.BookingError as error:
-        await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)
+    except bookings.BookingError as error:  # then the cabinet, or the times free now
+        await tell(callback, flow.t, error)
         if isinstance(error, bookings.OutsideRules):
             return
         if isinstance(error, bookings.BookingGone | bookings.Conflict):
@@ -420,8 +418,7 @@ async def on_cancel_ask(
         return
     refusal = rules.can_cancel(booking.starts_at, clock.now())
     if refusal is not None:
-        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
-        return
+        raise bookings.OutsideRules(refusal, rules)
     await callback.answer()
     t = flow.t
     view = await bookings.cancel_terms(
@@ -459,11 +456,8 @@ async def on_cancel_confirm(
             rules=rules,
             now=clock.now(),
         )
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
-        return
-    except bookings.BookingGone:
-        await callback.answer(flow.t("refusal-gone"), show_alert=True)
+    except bookings.BookingGone as error:  # then the cabinet as it is now
+        await tell(callback, flow.t, error)
         await home(flow, clock, edit=screen_of(callback))
         return
     await callback.answer()

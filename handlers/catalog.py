@@ -9,7 +9,6 @@ from aiogram.types import (
     CallbackQuery,
 )
 
-from bot.config import Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.matching import RELAXATIONS
@@ -18,6 +17,7 @@ from db.models import Therapist
 from handlers.shared.cards import Catalog, caption
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import REQUEST, RequestData
+from handlers.shared.refusals import tell
 from handlers.shared.screens import TEXT_LIMIT, screen_of, show, text_screen
 from keyboards.catalog import (
     BookSlot,
@@ -77,29 +77,14 @@ async def on_relax(callback: CallbackQuery, callback_data: Relax, cards: Catalog
     await cards.open(notice=t("catalog-relaxed"))
 
 
-def _refusal_text(t: Texts, error: bookings.BookingError, settings: Settings) -> str:
-    if isinstance(error, bookings.OutsideRules):
-        return t(
-            f"book-{error.refusal.value}",
-            hours=settings.min_booking_notice_hours,
-            days=settings.booking_horizon_days,
-        )
-    if isinstance(error, bookings.ClientBusy):
-        return t("book-busy")
-    if isinstance(error, bookings.SlotTaken):
-        return t("book-taken")
-    return t("book-unavailable")
-
-
-async def _refused(
+async def _tell_and_refresh(
     callback: CallbackQuery,
     cards: Catalog,
     error: bookings.BookingError,
     therapist_id: int | None = None,
 ) -> None:
     """Say why, and when the time is gone, show fresh times (of the same therapist)."""
-    text = _refusal_text(cards.t, error, cards.settings)
-    await callback.answer(text, show_alert=True)
+    text = await tell(callback, cards.t, error)
     if isinstance(error, bookings.ClientBusy | bookings.OutsideRules):
         return
     await cards.open(notice=text, focus=therapist_id)
@@ -120,7 +105,7 @@ async def on_slot(
             format=questionnaire.format if questionnaire else None,
         )
     except bookings.BookingError as error:
-        await _refused(callback, cards, error)
+        await _tell_and_refresh(callback, cards, error)
         return
     await callback.answer()
     therapist = view.therapist
@@ -176,10 +161,9 @@ async def on_book(
         if any(booking.slot_id == callback_data.slot_id for booking in mine):
             await callback.answer(t("book-already"))
             return
-        await _refused(callback, cards, bookings.ClientBusy())
-        return
-    except bookings.BookingError as error:
-        await _refused(callback, cards, error, therapist_id)
+        raise
+    except bookings.BookingError as error:  # and then fresh times
+        await _tell_and_refresh(callback, cards, error, therapist_id)
         return
     await callback.answer()
     await cards.booked(booking, edit=text_screen(screen_of(callback)))

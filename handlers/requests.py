@@ -22,7 +22,7 @@ from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import bookings, catalog, requests, users
 from db.models import Approval, BookingRequest, BookingStatus, RequestStatus, Therapist, User
-from handlers.shared.cards import Catalog, refusal_text, slots_by_day
+from handlers.shared.cards import Catalog, slots_by_day
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients, for_therapists
 from handlers.shared.memory import REQUEST, RequestData
@@ -99,30 +99,20 @@ async def on_send(
     flow: ClientFlow,
     settings: Settings,
 ) -> None:
-    t, user = flow.t, flow.user
+    user = flow.user
     kept = await REQUEST.load(cards.state)
     note = kept.note if kept.slot_id == callback_data.slot_id else None
     questionnaire = await users.get_questionnaire(flow.session, user)
-    try:
-        request = await requests.ask(
-            flow.session,
-            client=user,
-            slot_id=callback_data.slot_id,
-            format=questionnaire.format if questionnaire else "individual",
-            note=note,
-            rules=cards.rules,
-            now=cards.clock.now(),
-            hours=settings.approval_hours,
-        )
-    except bookings.ClientBusy:
-        await callback.answer(t("request-busy"), show_alert=True)
-        return
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("book-taken"), show_alert=True)
-        return
+    request = await requests.ask(
+        flow.session,
+        client=user,
+        slot_id=callback_data.slot_id,
+        format=questionnaire.format if questionnaire else "individual",
+        note=note,
+        rules=cards.rules,
+        now=cards.clock.now(),
+        hours=settings.approval_hours,
+    )
     await callback.answer()
     await REQUEST.clear(cards.state)
     if await cards.state.get_state() == Requesting.note.state:
@@ -135,13 +125,9 @@ async def on_withdraw(
     callback: CallbackQuery, callback_data: RequestWithdraw, flow: ClientFlow, clock: Clock
 ) -> None:
     t = flow.t
-    try:
-        await requests.withdraw(
-            flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone"), show_alert=True)
-        return
+    await requests.withdraw(
+        flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
+    )
     await callback.answer()
     await flow.display(t("request-withdrawn"), None, text_screen(screen_of(callback)))
 
@@ -149,25 +135,14 @@ async def on_withdraw(
 async def on_proposal_take(
     callback: CallbackQuery, callback_data: ProposalTake, cards: Catalog, flow: ClientFlow
 ) -> None:
-    t = flow.t
-    try:
-        booking = await requests.take_proposal(
-            flow.session,
-            client=flow.user,
-            request_id=callback_data.request_id,
-            rules=cards.rules,
-            now=cards.clock.now(),
-            hold=cards.hold(),
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("book-busy"), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("book-unavailable"), show_alert=True)
-        return
+    booking = await requests.take_proposal(
+        flow.session,
+        client=flow.user,
+        request_id=callback_data.request_id,
+        rules=cards.rules,
+        now=cards.clock.now(),
+        hold=cards.hold(),
+    )
     await callback.answer()
     await cards.booked(booking, edit=text_screen(screen_of(callback)))
 
@@ -176,13 +151,9 @@ async def on_proposal_refuse(
     callback: CallbackQuery, callback_data: ProposalRefuse, flow: ClientFlow, clock: Clock
 ) -> None:
     t = flow.t
-    try:
-        request = await requests.refuse_proposal(
-            flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone"), show_alert=True)
-        return
+    request = await requests.refuse_proposal(
+        flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
+    )
     await callback.answer()
     await flow.display(
         t("proposal-refused"),
@@ -257,24 +228,14 @@ async def on_answer(
         await callback.answer()
         await _show_propose(callback, session, t, clock, rules, therapist, request, None)
         return
-    try:
-        booking = await requests.accept(
-            session,
-            therapist_id=therapist_id,
-            request_id=request.id,
-            rules=rules,
-            now=clock.now(),
-            hold=settings.payment_hold(),
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("request-client-busy"), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("request-cannot"), show_alert=True)
-        return
+    booking = await requests.accept(
+        session,
+        therapist_id=therapist_id,
+        request_id=request.id,
+        rules=rules,
+        now=clock.now(),
+        hold=settings.payment_hold(),
+    )
     await callback.answer()
     paid = booking.status == BookingStatus.pending_payment
     key = "request-accepted-pay" if paid else "request-accepted"
@@ -341,25 +302,15 @@ async def on_propose(
 ) -> None:
     therapist = await session.get(Therapist, therapist_id)
     assert therapist is not None
-    try:
-        request = await requests.propose(
-            session,
-            therapist_id=therapist_id,
-            request_id=callback_data.request_id,
-            slot_id=callback_data.slot_id,
-            rules=rules,
-            now=clock.now(),
-            hours=settings.approval_hours,
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("request-propose-busy"), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("request-propose-taken"), show_alert=True)
-        return
+    request = await requests.propose(
+        session,
+        therapist_id=therapist_id,
+        request_id=callback_data.request_id,
+        slot_id=callback_data.slot_id,
+        rules=rules,
+        now=clock.now(),
+        hours=settings.approval_hours,
+    )
     await callback.answer()
     await _on_card(callback, session, t, request, therapist, "request-proposed")
 
@@ -375,17 +326,13 @@ async def on_decline(
     therapist = await session.get(Therapist, therapist_id)
     assert therapist is not None
     reason = None if callback_data.reason == "none" else callback_data.reason
-    try:
-        request = await requests.decline(
-            session,
-            therapist_id=therapist_id,
-            request_id=callback_data.request_id,
-            reason=reason,
-            now=clock.now(),
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
-        return
+    request = await requests.decline(
+        session,
+        therapist_id=therapist_id,
+        request_id=callback_data.request_id,
+        reason=reason,
+        now=clock.now(),
+    )
     await callback.answer()
     await _on_card(callback, session, t, request, therapist, "request-declined-therapist")
 

@@ -21,7 +21,6 @@ from db import bookings, series
 from db.models import Booking, Series, Slot, Therapist
 from handlers.shared.cards import (
     cancel_list,
-    move_refusal_text,
     send_calendar_file,
     send_series_file,
 )
@@ -93,22 +92,13 @@ def _rhythm(value: int) -> Rhythm | None:
     return Rhythm(value) if value in RHYTHMS else None
 
 
-async def _refused(callback: CallbackQuery, flow: ClientFlow, error: Exception) -> None:
-    key = "series-refused" if isinstance(error, series.SeriesRefused) else "refusal-gone"
-    await callback.answer(flow.t(key), show_alert=True)
-
-
 async def on_start(
     callback: CallbackQuery, callback_data: SeriesStart, flow: ClientFlow, clock: Clock
 ) -> None:
     booking = await bookings.own_booking(flow.session, flow.user, callback_data.booking_id)
-    try:
-        if booking is None:
-            raise bookings.BookingGone
-        await series.startable(flow.session, flow.user, booking.id, clock.now())
-    except (series.SeriesRefused, bookings.BookingGone) as error:
-        await _refused(callback, flow, error)
-        return
+    if booking is None:
+        raise bookings.BookingGone
+    await series.startable(flow.session, flow.user, booking.id, clock.now())
     await callback.answer()
     t = flow.t
     text = t(
@@ -134,19 +124,15 @@ async def on_rhythm(
     if rhythm is None:
         await callback.answer(t("stale-button-short"))
         return
-    try:
-        seen = await series.preview(
-            flow.session,
-            client=flow.user,
-            booking_id=callback_data.booking_id,
-            rhythm=rhythm,
-            rules=rules,
-            now=clock.now(),
-            ahead_weeks=settings.series_ahead_weeks,
-        )
-    except (series.SeriesRefused, bookings.BookingGone) as error:
-        await _refused(callback, flow, error)
-        return
+    seen = await series.preview(
+        flow.session,
+        client=flow.user,
+        booking_id=callback_data.booking_id,
+        rhythm=rhythm,
+        rules=rules,
+        now=clock.now(),
+        ahead_weeks=settings.series_ahead_weeks,
+    )
     await callback.answer()
     booking = seen.booking
     lines = [
@@ -185,19 +171,15 @@ async def on_confirm(
     if rhythm is None:
         await callback.answer(t("stale-button-short"))
         return
-    try:
-        made = await series.create(
-            flow.session,
-            client=flow.user,
-            booking_id=callback_data.booking_id,
-            rhythm=rhythm,
-            rules=rules,
-            now=clock.now(),
-            pay_each=settings.payments_mode != "off",
-        )
-    except (series.SeriesRefused, bookings.BookingGone, bookings.Conflict) as error:
-        await _refused(callback, flow, error)
-        return
+    made = await series.create(
+        flow.session,
+        client=flow.user,
+        booking_id=callback_data.booking_id,
+        rhythm=rhythm,
+        rules=rules,
+        now=clock.now(),
+        pay_each=settings.payments_mode != "off",
+    )
     await callback.answer()
     therapist = await flow.session.get(Therapist, made.series.therapist_id)
     assert therapist is not None
@@ -350,18 +332,14 @@ async def on_pause_confirm(
     if callback_data.weeks not in PAUSE_WEEKS:
         await callback.answer(t("stale-button-short"))
         return
-    try:
-        item, done = await series.pause(
-            flow.session,
-            client=flow.user,
-            series_id=callback_data.series_id,
-            weeks=callback_data.weeks,
-            rules=rules,
-            now=clock.now(),
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    item, done = await series.pause(
+        flow.session,
+        client=flow.user,
+        series_id=callback_data.series_id,
+        weeks=callback_data.weeks,
+        rules=rules,
+        now=clock.now(),
+    )
     await callback.answer(t("series-paused-done"))
     if not done:
         await show_series(flow, clock, settings, item, edit=callback)
@@ -419,18 +397,14 @@ async def on_resume(
     rules: Rules,
 ) -> None:
     t = flow.t
-    try:
-        made = await series.resume(
-            flow.session,
-            client=flow.user,
-            series_id=callback_data.series_id,
-            rules=rules,
-            now=clock.now(),
-            pay_each=settings.payments_mode != "off",
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    made = await series.resume(
+        flow.session,
+        client=flow.user,
+        series_id=callback_data.series_id,
+        rules=rules,
+        now=clock.now(),
+        pay_each=settings.payments_mode != "off",
+    )
     await callback.answer(t("series-resumed"))
     await show_series(flow, clock, settings, made.series, edit=callback)
     await send_series_file(flow.bot, flow.session, flow.chat_id, t, made.series, clock.now())
@@ -470,19 +444,15 @@ async def on_end_confirm(
     clock: Clock,
     rules: Rules,
 ) -> None:
-    t, now = flow.t, clock.now()
-    try:
-        done = await series.end_by_client(
-            flow.session,
-            client=flow.user,
-            series_id=callback_data.series_id,
-            cancel_from=now if callback_data.cancel else None,
-            rules=rules,
-            now=now,
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    now = clock.now()
+    done = await series.end_by_client(
+        flow.session,
+        client=flow.user,
+        series_id=callback_data.series_id,
+        cancel_from=now if callback_data.cancel else None,
+        rules=rules,
+        now=now,
+    )
     await callback.answer()
     await _ended(callback, flow, clock, done, callback_data.series_id)
 
@@ -567,16 +537,7 @@ async def on_take(
             now=now,
             pay_each=pay_each,
         )
-    except bookings.Conflict:
-        await callback.answer(t("series-take-had"), show_alert=True)
-        return
-    except bookings.BookingGone:
-        await callback.answer(t("stale-button-short"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("book-busy"), show_alert=True)
-        return
-    except (bookings.SlotTaken, bookings.SlotUnavailable):
+    except (bookings.SlotTaken, bookings.SlotUnavailable):  # the week's times as they are now
         await callback.answer()
         await _offer_again(callback, flow, item, day, now)
         return
@@ -619,11 +580,7 @@ async def _offer_again(
 async def on_cancel_scope(
     callback: CallbackQuery, callback_data: SeriesCancelScope, flow: ClientFlow, clock: Clock
 ) -> None:
-    try:
-        await series.following(flow.session, flow.user, callback_data.booking_id, clock.now())
-    except bookings.BookingGone:
-        await callback.answer(flow.t("refusal-gone"), show_alert=True)
-        return
+    await series.following(flow.session, flow.user, callback_data.booking_id, clock.now())
     await callback.answer()
     t = flow.t
     markup = cancel_scope_keyboard(t, callback_data.booking_id)
@@ -639,13 +596,7 @@ async def on_cancel_following(
     rules: Rules,
 ) -> None:
     t, now = flow.t, clock.now()
-    try:
-        item, sessions = await series.following(
-            flow.session, flow.user, callback_data.booking_id, now
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("refusal-gone"), show_alert=True)
-        return
+    item, sessions = await series.following(flow.session, flow.user, callback_data.booking_id, now)
     if not sessions:  # this one has started meanwhile
         await callback.answer(t("refusal-started"), show_alert=True)
         return
@@ -659,18 +610,14 @@ async def on_cancel_following(
             text, cancel_following_keyboard(t, callback_data.booking_id), screen_of(callback)
         )
         return
-    try:
-        done = await series.end_by_client(
-            flow.session,
-            client=flow.user,
-            series_id=item.id,
-            cancel_from=sessions[0].starts_at,
-            rules=rules,
-            now=now,
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    done = await series.end_by_client(
+        flow.session,
+        client=flow.user,
+        series_id=item.id,
+        cancel_from=sessions[0].starts_at,
+        rules=rules,
+        now=now,
+    )
     await callback.answer()
     await _ended(callback, flow, clock, done, item.id)
 
@@ -725,32 +672,25 @@ async def on_move_following(
 ) -> None:
     t, now, zone_name = flow.t, clock.now(), flow.timezone
     booking_id, slot_id = callback_data.booking_id, callback_data.slot_id
-    try:
-        if not callback_data.sure:
-            plan = await series.plan_following(
-                flow.session,
-                client=flow.user,
-                booking_id=booking_id,
-                slot_id=slot_id,
-                rules=rules,
-                now=now,
-            )
-        else:
-            done = await series.move_following(
-                flow.session,
-                client=flow.user,
-                booking_id=booking_id,
-                slot_id=slot_id,
-                expected_moves=callback_data.moves,
-                rules=rules,
-                now=now,
-            )
-    except series.ShiftRefused:
-        await callback.answer(t("series-move-far", days=series.SHIFT_DAYS), show_alert=True)
-        return
-    except bookings.BookingError as error:
-        await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)
-        return
+    if not callback_data.sure:
+        plan = await series.plan_following(
+            flow.session,
+            client=flow.user,
+            booking_id=booking_id,
+            slot_id=slot_id,
+            rules=rules,
+            now=now,
+        )
+    else:
+        done = await series.move_following(
+            flow.session,
+            client=flow.user,
+            booking_id=booking_id,
+            slot_id=slot_id,
+            expected_moves=callback_data.moves,
+            rules=rules,
+            now=now,
+        )
     await callback.answer()
     if not callback_data.sure:
         pattern = series_pattern(t, series.shifted(plan), plan.therapist, zone_name)

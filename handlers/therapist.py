@@ -29,6 +29,7 @@ from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
+from bot.rules.refusals import told
 from bot.rules.timezones import Clock, zone
 from db import bookings, requests, schedule, series, waitlist
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
@@ -120,16 +121,9 @@ async def on_invite(
     clock: Clock,
 ) -> None:
     assert message.from_user is not None
-    try:
-        therapist = await schedule.link_by_invite(
-            session, command.args or "", message.from_user.id, t.language, clock.now()
-        )
-    except schedule.InviteInvalid:
-        await message.answer(t("invite-invalid"))
-        return
-    except schedule.AlreadyLinked:
-        await message.answer(t("invite-taken"))
-        return
+    therapist = await schedule.link_by_invite(
+        session, command.args or "", message.from_user.id, t.language, clock.now()
+    )
     await set_therapist_commands(bot, message.chat.id, translator)
     await message.answer(t("invite-linked", name=local_name(therapist, t.language)))
 
@@ -293,13 +287,9 @@ async def on_series_stop(
             "\n".join(lines), series_stop_keyboard(t, booking.id), screen_of(callback)
         )
         return
-    try:
-        done = await series.end_by_therapist(
-            session, therapist_id=therapist_id, series_id=item.id, rules=rules, now=now
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("tseries-gone"), show_alert=True)
-        return
+    done = await series.end_by_therapist(
+        session, therapist_id=therapist_id, series_id=item.id, rules=rules, now=now
+    )
     await callback.answer(t("tseries-ended"))
     await flow.display(
         t("tseries-ended-text", client=name, count=len(done)), None, screen_of(callback)
@@ -339,7 +329,8 @@ async def on_session_cancel(
         )
         await flow.display(text, session_cancel_keyboard(t, booking.id), screen)
         return
-    try:
+    # The client's use case, in the therapist's words.
+    with told((bookings.BookingError, "tbooking-cancel-gone")):
         done = await bookings.cancel(
             session,
             booking=booking,
@@ -347,9 +338,6 @@ async def on_session_cancel(
             rules=rules,
             now=clock.now(),
         )
-    except bookings.BookingError:
-        await callback.answer(t("tbooking-cancel-gone"), show_alert=True)
-        return
     await callback.answer(t("tbooking-cancelled"))
     text = await session_card_text(t, session, done.booking, client, therapist)
     markup = session_card_keyboard(t, booking.id, client.id, started=False)
@@ -372,17 +360,13 @@ async def on_outcome(
     if owned[0].starts_at > clock.now():
         await callback.answer(t("tbooking-not-started"), show_alert=True)
         return
-    try:
-        booking = await bookings.mark_outcome(
-            session,
-            therapist_id=therapist_id,
-            booking_id=callback_data.booking_id,
-            status=callback_data.status,
-            now=clock.now(),
-        )
-    except bookings.OutcomeRefused:
-        await callback.answer(t("tbooking-not-yours"), show_alert=True)
-        return
+    booking = await bookings.mark_outcome(
+        session,
+        therapist_id=therapist_id,
+        booking_id=callback_data.booking_id,
+        status=callback_data.status,
+        now=clock.now(),
+    )
     await callback.answer(t("tbooking-marked", status=t(f"status-{booking.status}")))
     therapist = await _therapist(session, therapist_id)
     text = await session_card_text(t, session, booking, owned[1], therapist)

@@ -13,9 +13,10 @@ from bot.rules.policy import WAIT_DAYS, Rules
 from bot.rules.timezones import Clock, zone
 from db import bookings, offers, users, waitlist
 from db.models import BookingRequest, Therapist, WaitlistEntry
-from handlers.shared.cards import Catalog, refusal_text
+from handlers.shared.cards import Catalog
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
+from handlers.shared.refusals import tell
 from handlers.shared.screens import screen_of, text_screen
 from keyboards.cabinet import CabinetAction
 from keyboards.menu import MenuAction, MenuItem
@@ -132,23 +133,19 @@ async def on_wait_join(
         await callback.answer(t("stale-button-short"))
         return
     questionnaire = await users.get_questionnaire(flow.session, flow.user)
-    try:
-        entry = await offers.join(
-            flow.session,
-            client=flow.user,
-            therapist_id=callback_data.therapist_id,
-            days=callback_data.days,
-            time_of_day=callback_data.time,
-            wait_days=callback_data.wait,
-            format=questionnaire.format if questionnaire else "individual",
-            rules=rules,
-            now=clock.now(),
-            minutes=settings.waitlist_offer_minutes,
-            per_day=settings.waitlist_max_offers_per_day,
-        )
-    except waitlist.CannotWait:
-        await callback.answer(t("wait-unavailable"), show_alert=True)
-        return
+    entry = await offers.join(
+        flow.session,
+        client=flow.user,
+        therapist_id=callback_data.therapist_id,
+        days=callback_data.days,
+        time_of_day=callback_data.time,
+        wait_days=callback_data.wait,
+        format=questionnaire.format if questionnaire else "individual",
+        rules=rules,
+        now=clock.now(),
+        minutes=settings.waitlist_offer_minutes,
+        per_day=settings.waitlist_max_offers_per_day,
+    )
     await callback.answer(t("wait-joined-short"))
     therapist = await flow.session.get(Therapist, entry.therapist_id)
     assert therapist is not None
@@ -237,15 +234,10 @@ async def on_take(
             hold=cards.hold(),
             hours=cards.settings.approval_hours,
         )
-    except (offers.OfferGone, bookings.SlotTaken, bookings.SlotUnavailable):
-        await callback.answer(t("offer-gone"), show_alert=True)
-        await flow.display(t("offer-gone"), None, text_screen(screen_of(callback)))
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("book-busy"), show_alert=True)
-        return
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, cards.settings), show_alert=True)
+    except (offers.OfferGone, bookings.SlotTaken, bookings.SlotUnavailable) as error:
+        # The offer's time is gone: the offer's message says so too.
+        text = await tell(callback, t, error)
+        await flow.display(text, None, text_screen(screen_of(callback)))
         return
     await callback.answer()
     if isinstance(booking, BookingRequest):

@@ -71,5 +71,21 @@ class Rules:
     def can_cancel(self, start: datetime, now: datetime) -> Refusal | None:
         return Refusal.started if start <= now else None
 
+    def words(self, refusal: Refusal) -> tuple[str, dict[str, int]]:
+        """The text that tells a person the refusal (a key of the locale files) and its
+        values: a move or a change refused for the session's sake, a time for the time's."""
+        hour = timedelta(hours=1)
+        if refusal in (Refusal.started, Refusal.too_late, Refusal.too_many):
+            key = f"refusal-{refusal.value}"
+            hours = self.reschedule_until // hour
+        else:
+            key = f"book-{refusal.value}"
+            hours = self.min_notice // hour
+        return key, {
+            "hours": hours,
+            "count": self.max_reschedules,
+            "days": self.horizon // timedelta(days=1),
+        }
+
     def cancel_terms(self, start: datetime, now: datetime) -> CancelTerms:
         return CancelTerms.free if start - now >= self.free_cancel else CancelTerms.late
