@@ -23,7 +23,7 @@ for others is written as notices in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,10 +75,6 @@ async def needs_approval(session: AsyncSession, therapist: Therapist, client: Us
     return not seen
 
 
-def _due(now: datetime, start: datetime, rules: Rules, hours: int) -> datetime:
-    return min(now + timedelta(hours=hours), start - rules.min_notice)
-
-
 async def _hold(session: AsyncSession, slot_id: int) -> None:
     if not await slot_states.take(session, slot_id, SlotStatus.requested):
         raise bookings.SlotTaken
@@ -122,7 +118,6 @@ async def ask(
     note: str | None,
     rules: Rules,
     now: datetime,
-    hours: int,
 ) -> BookingRequest:
     """Ask the therapist for the time; it is held until they answer or the request lapses."""
     async with use_case(session):
@@ -134,7 +129,6 @@ async def ask(
             note=note,
             rules=rules,
             now=now,
-            hours=hours,
         )
     return request
 
@@ -148,7 +142,6 @@ async def ask_within(
     note: str | None,
     rules: Rules,
     now: datetime,
-    hours: int,
 ) -> BookingRequest:
     """`ask` inside a use case that owns the transaction (a waitlist offer taken)."""
     if note is not None and len(note) > NOTE_LIMIT:
@@ -166,7 +159,7 @@ async def ask_within(
         note=note or None,
         status=RequestStatus.pending,
         created_at=now,
-        answer_due_at=_due(now, view.slot.starts_at, rules, hours),
+        answer_due_at=rules.answer_due(view.slot.starts_at, now),
     )
     session.add(request)
     await session.flush()
@@ -255,7 +248,6 @@ async def _book(
     slot_id: int | None,
     rules: Rules,
     now: datetime,
-    hold: timedelta | None,
 ) -> Booking:
     """Hand the held time from the request to a booking, in the caller's transaction."""
     client = await session.get(User, request.client_id)
@@ -269,7 +261,7 @@ async def _book(
         format=request.format,
         rules=rules,
         now=now,
-        hold=hold,
+        hold=rules.payment_hold,
     )
     await session.execute(
         update(BookingRequest)
@@ -292,7 +284,6 @@ async def accept(
     request_id: int,
     rules: Rules,
     now: datetime,
-    hold: timedelta | None,
 ) -> Booking:
     """The therapist accepts: the usual booking (a hold with its invoice when payments
     are on), and the client is told."""
@@ -301,7 +292,7 @@ async def accept(
         if request is None:
             raise RequestGone
         await _close(session, request, RequestStatus.pending, RequestStatus.accepted, now)
-        booking = await _book(session, request, request.slot_id, rules, now, hold)
+        booking = await _book(session, request, request.slot_id, rules, now)
         await outbox.notify(
             session, To.client, "request-accepted", now, booking_id=booking.id, details=_of(request)
         )
@@ -349,7 +340,6 @@ async def propose(
     slot_id: int,
     rules: Rules,
     now: datetime,
-    hours: int,
 ) -> BookingRequest:
     """The therapist proposes another free time of theirs: it is held instead of the first
     one, and the client is asked."""
@@ -376,7 +366,7 @@ async def propose(
             now,
             proposed_slot_id=slot_id,
             proposed_starts_at=view.slot.starts_at,
-            answer_due_at=_due(now, view.slot.starts_at, rules, hours),
+            answer_due_at=rules.answer_due(view.slot.starts_at, now),
             # The first time is given up: free for anyone, and no longer this request's
             # to free again when it ends (someone else may hold it by then).
             slot_id=None,
@@ -395,7 +385,6 @@ async def take_proposal(
     request_id: int,
     rules: Rules,
     now: datetime,
-    hold: timedelta | None,
 ) -> Booking:
     """The client takes the proposed time in one tap: booked (or held with its invoice)."""
     async with use_case(session):
@@ -403,7 +392,7 @@ async def take_proposal(
         if request is None:
             raise RequestGone
         await _close(session, request, RequestStatus.proposed, RequestStatus.accepted, now)
-        booking = await _book(session, request, request.proposed_slot_id, rules, now, hold)
+        booking = await _book(session, request, request.proposed_slot_id, rules, now)
     return booking
 
 

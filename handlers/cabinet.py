@@ -256,7 +256,6 @@ async def _movable(
     callback: CallbackQuery,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     booking_id: int,
     rules: Rules,
 ) -> Booking | None:
@@ -274,22 +273,18 @@ async def on_move_day(
     callback_data: MoveDay,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
-    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id, rules)
+    booking = await _movable(callback, flow, clock, callback_data.booking_id, rules)
     if booking is None:
         return
     await callback.answer()
-    await _show_move_days(
-        flow, clock, settings, booking, callback_data.day, screen_of(callback), rules
-    )
+    await _show_move_days(flow, clock, booking, callback_data.day, screen_of(callback), rules)
 
 
 async def _show_move_days(
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     booking: Booking,
     day_text: str,
     edit: Message | None,
@@ -324,10 +319,9 @@ async def on_move_pick(
     callback_data: MovePick,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
-    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id, rules)
+    booking = await _movable(callback, flow, clock, callback_data.booking_id, rules)
     if booking is None:
         return
     view = await bookings.slot_for_booking(flow.session, callback_data.slot_id)
@@ -361,7 +355,6 @@ async def on_move_confirm(
     callback_data: MoveConfirm,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
@@ -385,7 +378,7 @@ async def on_move_confirm(
             await home(flow, clock, edit=screen)
             return
         if before is not None:
-            await _show_move_days(flow, clock, settings, before, "", screen, rules)
+            await _show_move_days(flow, clock, before, "", screen, rules)
         return
     await callback.answer()
     when = when_text(t, booking.starts_at, flow.timezone)
@@ -442,7 +435,6 @@ async def on_cancel_confirm(
     callback_data: CancelConfirm,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
@@ -589,7 +581,6 @@ async def on_change_cancel(
     flow: ClientFlow,
     cards: Catalog,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t

@@ -154,7 +154,7 @@ async def on_book(
             format=questionnaire.format if questionnaire else "individual",
             rules=cards.rules,
             now=cards.clock.now(),
-            hold=cards.hold(),
+            hold=cards.rules.payment_hold,
         )
     except bookings.ClientBusy:
         mine = await bookings.active_bookings_of(session, user)

@@ -15,7 +15,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.formatting import when_text
 from bot.i18n import Texts
 from bot.rules.policy import Rules
@@ -97,7 +96,6 @@ async def on_send(
     callback_data: RequestSend,
     cards: Catalog,
     flow: ClientFlow,
-    settings: Settings,
 ) -> None:
     user = flow.user
     kept = await REQUEST.load(cards.state)
@@ -111,7 +109,6 @@ async def on_send(
         note=note,
         rules=cards.rules,
         now=cards.clock.now(),
-        hours=settings.approval_hours,
     )
     await callback.answer()
     await REQUEST.clear(cards.state)
@@ -141,7 +138,6 @@ async def on_proposal_take(
         request_id=callback_data.request_id,
         rules=cards.rules,
         now=cards.clock.now(),
-        hold=cards.hold(),
     )
     await callback.answer()
     await cards.booked(booking, edit=text_screen(screen_of(callback)))
@@ -212,7 +208,6 @@ async def on_answer(
     session: AsyncSession,
     t: Texts,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     found = await _pending(callback, session, t, therapist_id, callback_data.request_id)
@@ -234,7 +229,6 @@ async def on_answer(
         request_id=request.id,
         rules=rules,
         now=clock.now(),
-        hold=settings.payment_hold(),
     )
     await callback.answer()
     paid = booking.status == BookingStatus.pending_payment
@@ -297,7 +291,6 @@ async def on_propose(
     session: AsyncSession,
     t: Texts,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     therapist = await session.get(Therapist, therapist_id)
@@ -309,7 +302,6 @@ async def on_propose(
         slot_id=callback_data.slot_id,
         rules=rules,
         now=clock.now(),
-        hours=settings.approval_hours,
     )
     await callback.answer()
     await _on_card(callback, session, t, request, therapist, "request-proposed")

@@ -131,7 +131,7 @@ async def on_rhythm(
         rhythm=rhythm,
         rules=rules,
         now=clock.now(),
-        ahead_weeks=settings.series_ahead_weeks,
+        ahead_weeks=rules.series_ahead_weeks,
     )
     await callback.answer()
     booking = seen.booking
@@ -150,7 +150,7 @@ async def on_rhythm(
     can_confirm = any(occurrence.available for occurrence in seen.occurrences)
     if can_confirm:
         lines.append(t("series-preview-footer"))
-        if settings.payments_mode != "off":
+        if rules.paid:
             lines.append(t("series-preview-pay"))
     else:
         lines.append(t("series-preview-nothing"))
@@ -178,7 +178,7 @@ async def on_confirm(
         rhythm=rhythm,
         rules=rules,
         now=clock.now(),
-        pay_each=settings.payments_mode != "off",
+        pay_each=rules.paid,
     )
     await callback.answer()
     therapist = await flow.session.get(Therapist, made.series.therapist_id)
@@ -403,7 +403,7 @@ async def on_resume(
         series_id=callback_data.series_id,
         rules=rules,
         now=clock.now(),
-        pay_each=settings.payments_mode != "off",
+        pay_each=rules.paid,
     )
     await callback.answer(t("series-resumed"))
     await show_series(flow, clock, settings, made.series, edit=callback)
@@ -525,7 +525,7 @@ async def on_take(
         markup = take_confirm_keyboard(t, item.id, day.isoformat(), slot.id)
         await flow.display(text, markup, None)
         return
-    pay_each = settings.payments_mode != "off"
+    pay_each = rules.paid
     try:
         booking = await series.take_instead(
             flow.session,

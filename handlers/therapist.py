@@ -24,7 +24,6 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
@@ -255,7 +254,6 @@ async def on_series_stop(
     session: AsyncSession,
     therapist_id: int,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     """The therapist ends a client's regular time: first what it means (its sessions ahead
@@ -303,7 +301,6 @@ async def on_session_cancel(
     session: AsyncSession,
     therapist_id: int,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     """The therapist calls a session off: first what it means (the client is told and
@@ -427,8 +424,8 @@ async def on_availability(
     await message.answer(text, reply_markup=markup)
 
 
-def _horizon_end(settings: Settings, clock: Clock) -> datetime:
-    return clock.now() + timedelta(days=settings.booking_horizon_days)
+def _horizon_end(rules: Rules, clock: Clock) -> datetime:
+    return clock.now() + rules.horizon
 
 
 def _touched_lines(t: Texts, touched: list[series.Touched]) -> list[str]:
@@ -449,15 +446,15 @@ async def on_series_tell(
     session: AsyncSession,
     therapist_id: int,
     clock: Clock,
-    settings: Settings,
+    rules: Rules,
 ) -> None:
     """Tell the clients now of their regular times' dates the new hours no longer allow."""
     t = flow.t
     told = await series.tell_touched(
         session,
         therapist_id,
-        start=_horizon_end(settings, clock),
-        weeks=settings.series_ahead_weeks,
+        start=_horizon_end(rules, clock),
+        weeks=rules.series_ahead_weeks,
         now=clock.now(),
     )
     await callback.answer(t("tseries-told", count=len(told)))
@@ -471,7 +468,7 @@ async def on_series_tell(
 
 
 async def _after_change(
-    flow: Flow, session: AsyncSession, therapist: Therapist, settings: Settings, clock: Clock
+    flow: Flow, session: AsyncSession, therapist: Therapist, rules: Rules, clock: Clock
 ) -> None:
     """Regenerate free slots, say what changed and which sessions no longer fit."""
     t = flow.t
@@ -480,9 +477,9 @@ async def _after_change(
     async def regular_times_first(session: AsyncSession) -> None:
         await series.fill(
             session,
-            rules=settings.rules(),
+            rules=rules,
             now=now,
-            pay_each=settings.payments_mode != "off",
+            pay_each=rules.paid,
             therapist_id=therapist.id,
         )
 
@@ -490,7 +487,7 @@ async def _after_change(
         session,
         therapist,
         now=now,
-        horizon_days=settings.booking_horizon_days,
+        horizon_days=rules.horizon.days,
         then=regular_times_first,
     )
     lines = [t("availability-synced", added=report.added, removed=report.removed)]
@@ -510,7 +507,7 @@ async def _after_change(
             )
     # Regular times further ahead (no bookings yet) that the new hours no longer allow.
     later = await series.touched_ahead(
-        session, therapist, start=_horizon_end(settings, clock), weeks=settings.series_ahead_weeks
+        session, therapist, start=_horizon_end(rules, clock), weeks=rules.series_ahead_weeks
     )
     markup = None
     if later:
@@ -573,7 +570,7 @@ async def on_hours_set_format(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     await callback.answer()
@@ -585,7 +582,7 @@ async def on_hours_set_format(
         minutes=callback_data.value if minutes else None,
         break_minutes=None if minutes else callback_data.value,
     )
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 async def on_hours_remove(
@@ -594,7 +591,7 @@ async def on_hours_remove(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     therapist = await _therapist(session, therapist_id)
@@ -606,7 +603,7 @@ async def on_hours_remove(
         await callback.answer(flow.t("stale-button-short"))
         return
     await callback.answer()
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 async def on_hours_off(callback: CallbackQuery, flow: Flow) -> None:
@@ -662,7 +659,7 @@ async def on_window_typed(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     t = flow.t
@@ -681,7 +678,7 @@ async def on_window_typed(
     # session starts writing (SQLite has one writer at a time).
     await flow.state.set_state(None)
     await schedule.add_window(session, therapist.id, window, pause)
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 def parse_time_off(text: str, today: date) -> tuple[date, date] | None:
@@ -703,7 +700,7 @@ async def on_time_off_typed(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     therapist = await _therapist(session, therapist_id)
@@ -714,7 +711,7 @@ async def on_time_off_typed(
         return
     await flow.state.set_state(None)  # before this session writes, as above
     await schedule.add_time_off(session, therapist.id, *period)
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 async def on_hours_not_text(message: Message, t: Texts) -> None:

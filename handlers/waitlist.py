@@ -125,7 +125,6 @@ async def on_wait_join(
     callback_data: WaitJoin,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     t = flow.t
@@ -143,8 +142,6 @@ async def on_wait_join(
         format=questionnaire.format if questionnaire else "individual",
         rules=rules,
         now=clock.now(),
-        minutes=settings.waitlist_offer_minutes,
-        per_day=settings.waitlist_max_offers_per_day,
     )
     await callback.answer(t("wait-joined-short"))
     therapist = await flow.session.get(Therapist, entry.therapist_id)
@@ -200,7 +197,6 @@ async def on_leave(
     callback_data: WaitLeave,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     left = await offers.leave_waiting(
@@ -209,8 +205,6 @@ async def on_leave(
         entry_id=callback_data.entry_id,
         rules=rules,
         now=clock.now(),
-        minutes=settings.waitlist_offer_minutes,
-        per_day=settings.waitlist_max_offers_per_day,
     )
     text = flow.t("waits-left" if left else "waits-gone")
     await callback.answer(text)
@@ -231,8 +225,6 @@ async def on_take(
             format=questionnaire.format if questionnaire else "individual",
             rules=cards.rules,
             now=cards.clock.now(),
-            hold=cards.hold(),
-            hours=cards.settings.approval_hours,
         )
     except (offers.OfferGone, bookings.SlotTaken, bookings.SlotUnavailable) as error:
         # The offer's time is gone: the offer's message says so too.
@@ -252,7 +244,6 @@ async def on_decline(
     callback_data: OfferDecline,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     declined = await offers.decline(
@@ -261,8 +252,6 @@ async def on_decline(
         offer_id=callback_data.offer_id,
         rules=rules,
         now=clock.now(),
-        minutes=settings.waitlist_offer_minutes,
-        per_day=settings.waitlist_max_offers_per_day,
     )
     text = flow.t("offer-declined" if declined else "offer-gone")
     await callback.answer()

@@ -31,12 +31,8 @@ async def extend_free_slots(
     async with sessionmaker() as session:
         try:
             now = clock.now()
-            added = await ensure_future_slots(
-                session, now=now, horizon_days=settings.booking_horizon_days
-            )
-            booked, missed = await series.fill(
-                session, rules=rules, now=now, pay_each=settings.payments_mode != "off"
-            )
+            added = await ensure_future_slots(session, now=now, horizon_days=rules.horizon.days)
+            booked, missed = await series.fill(session, rules=rules, now=now, pay_each=rules.paid)
             await session.commit()
         except IntegrityError:
             # Another process added the same slots a moment earlier: nothing is missing.

@@ -508,10 +508,6 @@ class Catalog:
         )
         return therapist, text, markup, photo
 
-    def hold(self) -> timedelta | None:
-        """How long a booking is held for payment; None when sessions are not paid here."""
-        return self.settings.payment_hold()
-
     def request_screen(
         self, view: bookings.SlotView, note: str | None
     ) -> tuple[str, InlineKeyboardMarkup]:
