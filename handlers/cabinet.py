@@ -37,8 +37,8 @@ from handlers.shared.refusals import tell
 from handlers.shared.screens import screen_of
 from handlers.shared.series import series_pattern
 from keyboards.cabinet import (
-    CHANGE_REASONS,
     CabinetAction,
+    CabinetItem,
     CancelAsk,
     CancelConfirm,
     ChangeCancel,
@@ -177,7 +177,7 @@ async def on_cabinet(
     clock: Clock,
 ) -> None:
     await callback.answer()
-    if callback_data.action == "change":
+    if callback_data.action == CabinetItem.change:
         await flow.display(
             flow.t("change-why"), change_reason_keyboard(flow.t), screen_of(callback)
         )
@@ -286,7 +286,7 @@ async def _show_move_days(
     flow: ClientFlow,
     clock: Clock,
     booking: Booking,
-    day_text: str,
+    day: date | None,
     edit: Message | None,
     rules: Rules,
 ) -> None:
@@ -299,10 +299,6 @@ async def _show_move_days(
         markup = booking_keyboard(t, booking.id, payable=False)
         await flow.display(t("reschedule-none"), markup, edit)
         return
-    try:
-        day: date | None = date.fromisoformat(day_text) if day_text else None
-    except ValueError:
-        day = None
     chosen = day if day in by_day else None
     markup = move_keyboard(
         t,
@@ -378,7 +374,7 @@ async def on_move_confirm(
             await home(flow, clock, edit=screen)
             return
         if before is not None:
-            await _show_move_days(flow, clock, before, "", screen, rules)
+            await _show_move_days(flow, clock, before, None, screen, rules)
         return
     await callback.answer()
     when = when_text(t, booking.starts_at, flow.timezone)
@@ -532,9 +528,6 @@ async def on_change_reason(
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
-    if callback_data.reason not in CHANGE_REASONS:
-        await callback.answer(t("stale-button-short"))
-        return
     upcoming = await bookings.upcoming_of(flow.session, user, clock.now())
     therapist = await current_therapist(flow, upcoming)
     if therapist is None:

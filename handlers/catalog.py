@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiogram import Router
 from aiogram.types import (
     CallbackQuery,
@@ -11,7 +9,6 @@ from aiogram.types import (
 
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
-from bot.rules.matching import RELAXATIONS
 from db import bookings, requests, users
 from db.models import Therapist
 from handlers.shared.cards import Catalog, caption
@@ -47,12 +44,7 @@ async def on_page(
         return
     await callback.answer()
     listing, index = await cards.reach(listing, callback_data.index, prefs)
-    day = None
-    if isinstance(callback_data, CardDay) and callback_data.day:
-        try:
-            day = date.fromisoformat(callback_data.day)
-        except ValueError:
-            day = None
+    day = callback_data.day if isinstance(callback_data, CardDay) else None
     await cards.show(listing, index, prefs, day=day, edit=screen_of(callback))
 
 
@@ -69,9 +61,6 @@ async def on_more(
 
 
 async def on_relax(callback: CallbackQuery, callback_data: Relax, cards: Catalog, t: Texts) -> None:
-    if callback_data.kind not in RELAXATIONS:
-        await callback.answer(t("stale-button-short"))
-        return
     await callback.answer()
     await cards.relax(callback_data.kind)
     await cards.open(notice=t("catalog-relaxed"))

@@ -276,12 +276,8 @@ async def on_propose_day(
     if found is None:
         return
     request, therapist = found
-    try:
-        day = date.fromisoformat(callback_data.day) if callback_data.day else None
-    except ValueError:
-        day = None
     await callback.answer()
-    await _show_propose(callback, session, t, clock, rules, therapist, request, day)
+    await _show_propose(callback, session, t, clock, rules, therapist, request, callback_data.day)
 
 
 async def on_propose(

@@ -18,7 +18,7 @@ from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
 from handlers.shared.refusals import tell
 from handlers.shared.screens import screen_of, text_screen
-from keyboards.cabinet import CabinetAction
+from keyboards.cabinet import CabinetAction, CabinetItem
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.waitlist import (
     DAYS,
@@ -46,7 +46,7 @@ def _menu_button(t: Texts) -> InlineKeyboardButton:
 
 def _cabinet_button(t: Texts) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=t("cabinet-back"), callback_data=CabinetAction(action="home").pack()
+        text=t("cabinet-back"), callback_data=CabinetAction(action=CabinetItem.home).pack()
     )
 
 
@@ -128,7 +128,7 @@ async def on_wait_join(
     rules: Rules,
 ) -> None:
     t = flow.t
-    if callback_data.wait not in WAIT_DAYS:
+    if callback_data.wait not in WAIT_DAYS:  # a forged length: the short stale answer
         await callback.answer(t("stale-button-short"))
         return
     questionnaire = await users.get_questionnaire(flow.session, flow.user)
