@@ -200,7 +200,8 @@ class Settings(BaseSettings):
         return "off"
 
     def rules(self) -> Rules:
-        """The practice's booking rules and reminder plan, as these settings give them."""
+        """Every rule of the practice (bookings, reminders, payment holds, requests, the
+        waitlist, regular times), as these settings give them."""
         return Rules(
             min_notice=timedelta(hours=self.min_booking_notice_hours),
             horizon=timedelta(days=self.booking_horizon_days),
@@ -218,6 +219,10 @@ class Settings(BaseSettings):
                 pay_by=timedelta(hours=self.free_cancel_hours),
             ),
             payment_hold=self.payment_hold(),
+            approval=timedelta(hours=self.approval_hours),
+            offer_hold=timedelta(minutes=self.waitlist_offer_minutes),
+            offers_per_day=self.waitlist_max_offers_per_day,
+            series_ahead_weeks=self.series_ahead_weeks,
         )
 
     def payment_hold(self) -> timedelta | None:

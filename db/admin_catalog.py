@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.rules.refusals import Refused
 from db import audit
 from db.models import Approval, Therapist, TherapistInvite, Topic
 
@@ -258,8 +259,10 @@ async def create_invite(
 # -- topics ------------------------------------------------------------------------------
 
 
-class TopicExists(Exception):
+class TopicExists(Refused):
     """A topic with this name is already in the catalogue."""
+
+    key = "adm-topic-exists"
 
 
 async def all_topics(session: AsyncSession) -> list[Topic]:

@@ -10,13 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.rules.refusals import Refused
 from db import audit, slot_states
 from db.models import Slot, SlotStatus, Therapist
 from db.transactions import refused_by_database
 
 
-class SlotOverlaps(Exception):
+class SlotOverlaps(Refused):
     """The database refused the slot: it overlaps another slot of the same therapist."""
+
+    key = "adm-slot-overlap"
 
 
 async def slots_between(

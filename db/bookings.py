@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
+from bot.rules.refusals import Refused, told
 from bot.rules.timezones import zone
 from db import audit, erasure, events, outbox, reminders, slot_states, waitlist
 from db.models import (
@@ -55,26 +56,34 @@ from db.users import empty_profile, record_event
 __all__ = ["payment_of", "refused_by_database"]
 
 
-class BookingError(Exception):
-    """A booking that cannot be made or changed; the name says why."""
+class BookingError(Refused):
+    """A booking that cannot be made or changed; the name says why, `key` what the person
+    reads (`bot.rules.refusals`)."""
+
+    key = "book-unavailable"
 
 
 class SlotTaken(BookingError):
-    pass
+    key = "book-taken"
 
 
 class SlotUnavailable(BookingError):
     """The slot does not exist, is blocked, its therapist no longer takes clients or does
     not offer the client's format."""
 
+    key = "book-unavailable"
+
 
 class ClientBusy(BookingError):
     """The client already has a session at an overlapping time."""
 
+    key = "book-busy"
+
 
 class OutsideRules(BookingError):
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.value)
+    def __init__(self, refusal: Refusal, rules: Rules) -> None:
+        key, values = rules.words(refusal)
+        super().__init__(key, **values)
         self.refusal = refusal
 
 
@@ -82,17 +91,25 @@ class BookingGone(BookingError):
     """Not this person's booking, or no longer active (cancelled, moved, finished, or an
     unpaid hold that lapsed)."""
 
+    key = "refusal-gone"
+
 
 class Conflict(BookingError):
     """The booking changed under us (another device of the same client acted first)."""
+
+    key = "refusal-conflict"
 
 
 class SeriesDateTaken(BookingError):
     """A regular session cannot move to a date on which its series has another one."""
 
+    key = "series-move-same-day"
+
 
 class OutcomeRefused(BookingError):
     """Not this therapist's session, not started yet, or not a confirmed session."""
+
+    key = "tbooking-not-yours"
 
 
 class CancelledBy(enum.StrEnum):
@@ -169,7 +186,7 @@ async def check_bookable(
         raise SlotUnavailable
     refusal = rules.can_book(view.slot.starts_at, now)
     if refusal is not None:
-        raise OutsideRules(refusal)
+        raise OutsideRules(refusal, rules)
     if view.slot.status != SlotStatus.free:
         mine = await session.scalar(
             select(Booking.id).where(
@@ -592,10 +609,11 @@ async def reschedule(
             raise Conflict
         refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
         if refusal is not None:
-            raise OutsideRules(refusal)
-        view = await check_bookable(session, slot_id, client, rules, now, format=booking.format)
+            raise OutsideRules(refusal, rules)
+        with told((SlotUnavailable, "book-taken")):  # the time is no longer among the free
+            view = await check_bookable(session, slot_id, client, rules, now, format=booking.format)
         if view.therapist.id != booking.therapist_id:
-            raise SlotUnavailable
+            raise SlotUnavailable("book-taken")
         if await _series_date_taken(session, booking, view):
             raise SeriesDateTaken
         await move_within(session, booking, view.slot, rules=rules, now=now)
@@ -778,7 +796,7 @@ async def cancel(
     admin's cancellation is audited in the same transaction (without the reason: that is
     the client's to read, not the log's)."""
     if by in (CancelledBy.client, CancelledBy.erasure) and booking.starts_at <= now:
-        raise OutsideRules(Refusal.started)
+        raise OutsideRules(Refusal.started, rules)
     async with use_case(session):
         done = await _cancel(session, booking, by=by, rules=rules, now=now, reason=reason)
         if done is not None and admin is not None:

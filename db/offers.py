@@ -5,11 +5,11 @@ someone waits for. Their free times in the booking window go to the waits in the
 they joined. A wait gets the earliest time that fits its days and time of day, on the
 client's clock. It never gets a time it was offered before, or one that overlaps the
 client's sessions. A wait has one open offer at a time, and a client gets at most
-`per_day` offers in their calendar day. The time is taken from the free ones by the same
-conditional update as a booking (`free → offered`), so nobody else can book it. The
-database keeps one open offer per slot. The client is told by a notice of the outbox.
+`Rules.offers_per_day` offers in their calendar day. The time is taken from the free ones
+by the same conditional update as a booking (`free → offered`), so nobody else can book
+it. The database keeps one open offer per slot. The client is told by a notice of the outbox.
 
-An offer lasts `minutes`, but never past the last moment the time can still be booked.
+An offer lasts `Rules.offer_hold`, but never past the last moment the time can still be booked.
 Taken (`take`), the time becomes the client's booking, or a hold with an invoice when
 payments are on, in one transaction. Declined or expired, the time is free again and goes
 to the next wait."""
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.matching import Preferences, slot_fits
 from bot.rules.policy import Rules
+from bot.rules.refusals import told
 from bot.rules.timezones import zone
 from db import bookings, events, outbox, requests, slot_states, waitlist
 from db.models import (
@@ -52,6 +53,8 @@ TAKEN_EVENT = "waitlist-booked"  # a funnel count: an offer booked
 class OfferGone(bookings.BookingError):
     """The offer is not the client's, or no longer open."""
 
+    key = "offer-gone"
+
 
 def _day_start(now: datetime, timezone: str) -> datetime:
     tz = zone(timezone)
@@ -77,8 +80,6 @@ async def make_offers(
     *,
     rules: Rules,
     now: datetime,
-    minutes: int,
-    per_day: int,
     therapist_ids: list[int] | None = None,
 ) -> list[int]:
     """Offer free times to the waits, first joined first (part of a use case). Returns the
@@ -130,12 +131,12 @@ async def make_offers(
                 continue
             day_start = _day_start(now, client.timezone)
             today = [at for at in seen.offered_at[client.id] if at >= day_start]
-            if len(today) >= per_day:
+            if len(today) >= rules.offers_per_day:
                 continue
             slot = _first_fitting(entry, client, free, seen)
             if slot is None:
                 continue
-            offer_id = await _offer(session, entry, client, slot, rules, now, minutes)
+            offer_id = await _offer(session, entry, client, slot, rules, now)
             free.remove(slot)
             if offer_id is not None:
                 made.append(offer_id)
@@ -206,13 +207,12 @@ async def _offer(
     slot: Slot,
     rules: Rules,
     now: datetime,
-    minutes: int,
 ) -> int | None:
     """Hold the slot for the wait and tell the client; None when the slot was taken
     meanwhile (a booking, or another process offering it)."""
     if not await slot_states.take(session, slot.id, SlotStatus.offered):
         return None
-    expires = min(now + timedelta(minutes=minutes), slot.starts_at - rules.min_notice)
+    expires = rules.offer_expires(slot.starts_at, now)
     offer_id = await insert_unless_refused(
         session,
         insert(WaitlistOffer)
@@ -260,15 +260,13 @@ async def end_waits(session: AsyncSession, now: datetime) -> list[int]:
     return ended
 
 
-async def run(
-    session: AsyncSession, *, rules: Rules, now: datetime, minutes: int, per_day: int
-) -> list[int]:
+async def run(session: AsyncSession, *, rules: Rules, now: datetime) -> list[int]:
     """One pass of the waitlist job, in one transaction: expired offers and waits end,
     then free times are offered. Returns the new offers' ids."""
     async with use_case(session):
         await expire_offers(session, now)
         await end_waits(session, now)
-        made = await make_offers(session, rules=rules, now=now, minutes=minutes, per_day=per_day)
+        made = await make_offers(session, rules=rules, now=now)
     return made
 
 
@@ -283,8 +281,6 @@ async def join(
     format: str,
     rules: Rules,
     now: datetime,
-    minutes: int,
-    per_day: int,
 ) -> WaitlistEntry:
     """Join (or change) a wait for the therapist; a fitting free time is offered at once."""
     async with use_case(session):
@@ -302,8 +298,6 @@ async def join(
             session,
             rules=rules,
             now=now,
-            minutes=minutes,
-            per_day=per_day,
             therapist_ids=[therapist_id],
         )
     return entry
@@ -317,6 +311,7 @@ async def own_offer(session: AsyncSession, client: User, offer_id: int) -> Waitl
     )
 
 
+@told((bookings.SlotTaken, "offer-gone"), (bookings.SlotUnavailable, "offer-gone"))
 async def take(
     session: AsyncSession,
     *,
@@ -325,8 +320,6 @@ async def take(
     format: str,
     rules: Rules,
     now: datetime,
-    hold: timedelta | None,
-    hours: int,
 ) -> Booking | BookingRequest:
     """Book the offered time. The offer must be the client's, open and not expired; the
     slot is handed from the offer to the booking inside one transaction, so nobody else
@@ -359,10 +352,15 @@ async def take(
                 note=None,
                 rules=rules,
                 now=now,
-                hours=hours,
             )
         booking = await bookings.book_within(
-            session, client=client, slot_id=slot_id, format=format, rules=rules, now=now, hold=hold
+            session,
+            client=client,
+            slot_id=slot_id,
+            format=format,
+            rules=rules,
+            now=now,
+            hold=rules.payment_hold,
         )
         await session.execute(
             update(WaitlistOffer)
@@ -380,8 +378,6 @@ async def decline(
     offer_id: int,
     rules: Rules,
     now: datetime,
-    minutes: int,
-    per_day: int,
 ) -> bool:
     """The client does not want the offered time: it goes to the next wait at once. False
     when the offer is not the client's or no longer open."""
@@ -398,8 +394,6 @@ async def decline(
             session,
             rules=rules,
             now=now,
-            minutes=minutes,
-            per_day=per_day,
             therapist_ids=[offer.therapist_id],
         )
     return True
@@ -412,8 +406,6 @@ async def leave_waiting(
     entry_id: int,
     rules: Rules,
     now: datetime,
-    minutes: int,
-    per_day: int,
 ) -> bool:
     """The client leaves a wait; a time it held goes to the next wait at once."""
     async with use_case(session):
@@ -427,8 +419,6 @@ async def leave_waiting(
             session,
             rules=rules,
             now=now,
-            minutes=minutes,
-            per_day=per_day,
             therapist_ids=[entry.therapist_id],
         )
     return True

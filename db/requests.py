@@ -23,12 +23,13 @@ for others is written as notices in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.policy import Rules
+from bot.rules.refusals import told
 from db import bookings, events, outbox, slot_states
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -52,6 +53,8 @@ DECLINE_REASONS = ("full", "fit", "time")  # no room for new clients, not my fie
 class RequestGone(bookings.BookingError):
     """Not this person's request, or no longer in the state the button was for."""
 
+    key = "request-gone"
+
 
 async def needs_approval(session: AsyncSession, therapist: Therapist, client: User) -> bool:
     """Whether booking this therapist waits for their answer."""
@@ -69,10 +72,6 @@ async def needs_approval(session: AsyncSession, therapist: Therapist, client: Us
         )
     )
     return not seen
-
-
-def _due(now: datetime, start: datetime, rules: Rules, hours: int) -> datetime:
-    return min(now + timedelta(hours=hours), start - rules.min_notice)
 
 
 async def _hold(session: AsyncSession, slot_id: int) -> None:
@@ -104,6 +103,11 @@ async def _client_busy(
     return bool(booked or requested)
 
 
+@told(
+    (bookings.ClientBusy, "request-busy"),
+    (bookings.OutsideRules, None),
+    (bookings.BookingError, "book-taken"),
+)
 async def ask(
     session: AsyncSession,
     *,
@@ -113,7 +117,6 @@ async def ask(
     note: str | None,
     rules: Rules,
     now: datetime,
-    hours: int,
 ) -> BookingRequest:
     """Ask the therapist for the time; it is held until they answer or the request lapses."""
     async with use_case(session):
@@ -125,7 +128,6 @@ async def ask(
             note=note,
             rules=rules,
             now=now,
-            hours=hours,
         )
     return request
 
@@ -139,7 +141,6 @@ async def ask_within(
     note: str | None,
     rules: Rules,
     now: datetime,
-    hours: int,
 ) -> BookingRequest:
     """`ask` inside a use case that owns the transaction (a waitlist offer taken)."""
     if note is not None and len(note) > NOTE_LIMIT:
@@ -157,7 +158,7 @@ async def ask_within(
         note=note or None,
         status=RequestStatus.pending,
         created_at=now,
-        answer_due_at=_due(now, view.slot.starts_at, rules, hours),
+        answer_due_at=rules.answer_due(view.slot.starts_at, now),
     )
     session.add(request)
     await session.flush()
@@ -242,7 +243,6 @@ async def _book(
     slot_id: int | None,
     rules: Rules,
     now: datetime,
-    hold: timedelta | None,
 ) -> Booking:
     """Hand the held time from the request to a booking, in the caller's transaction."""
     client = await session.get(User, request.client_id)
@@ -256,7 +256,7 @@ async def _book(
         format=request.format,
         rules=rules,
         now=now,
-        hold=hold,
+        hold=rules.payment_hold,
     )
     await session.execute(
         update(BookingRequest)
@@ -267,6 +267,11 @@ async def _book(
     return booking
 
 
+@told(
+    (RequestGone, "request-gone-therapist"),
+    (bookings.ClientBusy, "request-client-busy"),
+    (bookings.BookingError, "request-cannot"),
+)
 async def accept(
     session: AsyncSession,
     *,
@@ -274,7 +279,6 @@ async def accept(
     request_id: int,
     rules: Rules,
     now: datetime,
-    hold: timedelta | None,
 ) -> Booking:
     """The therapist accepts: the usual booking (a hold with its invoice when payments
     are on), and the client is told."""
@@ -283,12 +287,13 @@ async def accept(
         if request is None:
             raise RequestGone
         await _close(session, request, RequestStatus.pending, RequestStatus.accepted, now)
-        booking = await _book(session, request, request.slot_id, rules, now, hold)
+        booking = await _book(session, request, request.slot_id, rules, now)
         accepted = events.RequestAccepted(booking_id=booking.id, request_id=request.id)
         await outbox.notify(session, accepted, now)
     return booking
 
 
+@told((RequestGone, "request-gone-therapist"))
 async def decline(
     session: AsyncSession,
     *,
@@ -316,6 +321,11 @@ async def decline(
     return request
 
 
+@told(
+    (RequestGone, "request-gone-therapist"),
+    (bookings.ClientBusy, "request-propose-busy"),
+    (bookings.BookingError, "request-propose-taken"),
+)
 async def propose(
     session: AsyncSession,
     *,
@@ -324,7 +334,6 @@ async def propose(
     slot_id: int,
     rules: Rules,
     now: datetime,
-    hours: int,
 ) -> BookingRequest:
     """The therapist proposes another free time of theirs: it is held instead of the first
     one, and the client is asked."""
@@ -351,7 +360,7 @@ async def propose(
             now,
             proposed_slot_id=slot_id,
             proposed_starts_at=view.slot.starts_at,
-            answer_due_at=_due(now, view.slot.starts_at, rules, hours),
+            answer_due_at=rules.answer_due(view.slot.starts_at, now),
             # The first time is given up: free for anyone, and no longer this request's
             # to free again when it ends (someone else may hold it by then).
             slot_id=None,
@@ -362,6 +371,7 @@ async def propose(
     return request
 
 
+@told((RequestGone, None), (bookings.ClientBusy, None), (bookings.BookingError, "book-unavailable"))
 async def take_proposal(
     session: AsyncSession,
     *,
@@ -369,7 +379,6 @@ async def take_proposal(
     request_id: int,
     rules: Rules,
     now: datetime,
-    hold: timedelta | None,
 ) -> Booking:
     """The client takes the proposed time in one tap: booked (or held with its invoice)."""
     async with use_case(session):
@@ -377,7 +386,7 @@ async def take_proposal(
         if request is None:
             raise RequestGone
         await _close(session, request, RequestStatus.proposed, RequestStatus.accepted, now)
-        booking = await _book(session, request, request.proposed_slot_id, rules, now, hold)
+        booking = await _book(session, request, request.proposed_slot_id, rules, now)
     return booking
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.availability import WeeklyWindow, generate_slot_starts
+from bot.rules.refusals import Refused
 from bot.rules.timezones import zone
 from db import waitlist
 from db.models import (
@@ -31,17 +32,17 @@ from db.models import (
 # -- linking -----------------------------------------------------------------------------
 
 
-class LinkRefused(Exception):
+class LinkRefused(Refused):
     """The reason is the class: the code is unknown, used or expired; or the account is
     already linked to another profile."""
 
 
 class InviteInvalid(LinkRefused):
-    pass
+    key = "invite-invalid"
 
 
 class AlreadyLinked(LinkRefused):
-    pass
+    key = "invite-taken"
 
 
 async def link_by_invite(

@@ -25,6 +25,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.pattern import Pattern
+from bot.rules.refusals import Refused
 from bot.rules.series import (
     ALTERNATIVES,
     local_instant,
@@ -47,8 +48,10 @@ from db.models import (
 )
 
 
-class SeriesRefused(Exception):
+class SeriesRefused(Refused):
     """The session cannot start a regular time: it is already part of one, or over."""
+
+    key = "series-refused"
 
 
 def pattern_of(series: Series, timezone: str) -> Pattern:

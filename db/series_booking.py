@@ -215,7 +215,7 @@ async def create(
             .execution_options(synchronize_session=False)
         )
         if joined.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict
+            raise Conflict("refusal-gone")
         if awaiting:
             asked = events.SeriesAsked(booking_id=booking.id, series_id=series.id)
             await notify(session, asked, now)
@@ -249,7 +249,7 @@ async def answer(
     async with use_case(session):
         series = await session.get(Series, series_id)
         if series is None or series.therapist_id != therapist_id:
-            raise BookingGone
+            raise BookingGone("tseries-gone")
         asked = await session.execute(
             update(Series)
             .where(
@@ -261,7 +261,7 @@ async def answer(
             .execution_options(synchronize_session=False)
         )
         if asked.rowcount != 1:  # type: ignore[attr-defined]
-            raise BookingGone
+            raise BookingGone("tseries-gone")
         set_committed_value(series, "approval_asked_at", None)
         anchor = await anchor_of(session, series)
         booked: list[Booking] = []
@@ -488,14 +488,14 @@ async def take_instead(
     async with use_case(session):
         item = await own_series(session, client, series_id)
         if item is None or item.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("stale-button-short")
         skip = await session.get(SeriesSkip, (item.id, day.isoformat()))
         if skip is None or skip.reason not in set(Gap):
             # Not missed: a date kept or cancelled by a move of the regular time has its
             # session elsewhere (or none, by the client's choice).
-            raise BookingGone
+            raise BookingGone("stale-button-short")
         if await has_occurrence(session, item, day):
-            raise Conflict
+            raise Conflict("series-take-had")
         therapist = await session.get(Therapist, item.therapist_id)
         assert therapist is not None
         slot = await session.get(Slot, slot_id)

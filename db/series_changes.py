@@ -58,7 +58,7 @@ async def end_by_client(
     async with use_case(session):
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("series-gone")
         await end_series(session, client.id, by=SeriesEnd.client, now=now, series_id=series.id)
         done = []
         if cancel_from is not None:
@@ -82,7 +82,7 @@ async def end_by_therapist(
     async with use_case(session):
         series = await session.get(Series, series_id)
         if series is None or series.therapist_id != therapist_id or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("tseries-gone")
         await end_series(
             session, series.client_id, by=SeriesEnd.therapist, now=now, series_id=series.id
         )
@@ -180,7 +180,7 @@ async def pause(
     async with use_case(session):
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("series-gone")
         therapist = await session.get(Therapist, series.therapist_id)
         assert therapist is not None
         until = pattern_of(series, therapist.timezone).resumes_after(now, weeks)
@@ -238,7 +238,7 @@ async def resume(
     async with use_case(session):
         series = await own_series(session, client, series_id)
         if series is None or series.ended_at is not None:
-            raise BookingGone
+            raise BookingGone("series-gone")
         therapist = await session.get(Therapist, series.therapist_id)
         assert therapist is not None
         series.paused_until = None

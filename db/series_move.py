@@ -10,7 +10,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Rules
+from bot.rules.refusals import Refused, told
 from bot.rules.series import (
     Gap,
     overlaps,
@@ -44,9 +46,12 @@ from db.series_calendar import calendar_place, series_sequence
 from db.transactions import refusable, use_case
 
 
-class ShiftRefused(Exception):
+class ShiftRefused(Refused):
     """The new time is too far from the session's date to move the pattern, or is the
     pattern's own time."""
+
+    def __init__(self) -> None:
+        super().__init__("series-move-far", days=SHIFT_DAYS)
 
 
 @dataclass(frozen=True)
@@ -101,11 +106,12 @@ async def plan_following(
     this = sessions[0]
     refusal = rules.can_reschedule(this.starts_at, this.reschedule_count, now)
     if refusal is not None:
-        raise OutsideRules(refusal)
-    view = await check_bookable(session, slot_id, client, rules, now, format=this.format)
+        raise OutsideRules(refusal, rules)
+    with told((SlotUnavailable, "book-taken")):  # the time is no longer among the free
+        view = await check_bookable(session, slot_id, client, rules, now, format=this.format)
     therapist = view.therapist
     if therapist.id != this.therapist_id:
-        raise SlotUnavailable
+        raise SlotUnavailable("book-taken")
     pattern = pattern_of(series, therapist.timezone)
     tz = pattern.tz
     if not pattern.can_shift(stands_for(this, tz), view.slot.starts_at):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.matching import ANY, DAYS, TIME_OF_DAY
 from bot.rules.policy import WAIT_DAYS
+from bot.rules.refusals import Refused
 from db import slot_states
 from db.models import (
     OfferStatus,
@@ -34,9 +35,11 @@ from db.transactions import insert_unless_refused
 TIMES = (*TIME_OF_DAY, ANY)
 
 
-class CannotWait(Exception):
+class CannotWait(Refused):
     """The therapist is not in the catalogue (any more), or does not see clients in the
     client's format."""
+
+    key = "wait-unavailable"
 
 
 def offers_format(therapist: Therapist, format: str) -> bool:

@@ -72,7 +72,11 @@ def get_routers() -> list[Router]:
 def setup(dispatcher: Dispatcher) -> None:
     """Include the routers; must come after the middlewares that load the person."""
     from handlers.payments import CardNumberGuard
+    from handlers.shared.refusals import RefusalsMiddleware
 
     dispatcher.update.outer_middleware(CardNumberGuard())
     dispatcher.update.outer_middleware(ScreensMiddleware())
+    # A use case's refusal that leaves a handler is told to the person here.
+    dispatcher.callback_query.middleware(RefusalsMiddleware())
+    dispatcher.message.middleware(RefusalsMiddleware())
     dispatcher.include_routers(*get_routers())

@@ -34,10 +34,8 @@ from handlers.shared.cards import (
     Catalog,
     cancel_list,
     has_portrait,
-    move_refusal_text,
     payment_state,
     portrait,
-    refusal_text,
     remember_portrait,
     send_calendar_file,
     slots_by_day,
@@ -46,11 +44,12 @@ from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import CHANGE, ChangeData
 from handlers.shared.notices import money_line
+from handlers.shared.refusals import tell
 from handlers.shared.screens import screen_of
 from handlers.shared.series import series_pattern
 from keyboards.cabinet import (
-    CHANGE_REASONS,
     CabinetAction,
+    CabinetItem,
     CancelAsk,
     CancelConfirm,
     ChangeCancel,
@@ -189,7 +188,7 @@ async def on_cabinet(
     clock: Clock,
 ) -> None:
     await callback.answer()
-    if callback_data.action == "change":
+    if callback_data.action == CabinetItem.change:
         await flow.display(
             flow.t("change-why"), change_reason_keyboard(flow.t), screen_of(callback)
         )
@@ -268,7 +267,6 @@ async def _movable(
     callback: CallbackQuery,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     booking_id: int,
     rules: Rules,
 ) -> Booking | None:
@@ -277,8 +275,7 @@ async def _movable(
         return None
     refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, clock.now())
     if refusal is not None:
-        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
-        return None
+        raise bookings.OutsideRules(refusal, rules)
     return booking
 
 
@@ -287,24 +284,20 @@ async def on_move_day(
     callback_data: MoveDay,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
-    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id, rules)
+    booking = await _movable(callback, flow, clock, callback_data.booking_id, rules)
     if booking is None:
         return
     await callback.answer()
-    await _show_move_days(
-        flow, clock, settings, booking, callback_data.day, screen_of(callback), rules
-    )
+    await _show_move_days(flow, clock, booking, callback_data.day, screen_of(callback), rules)
 
 
 async def _show_move_days(
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     booking: Booking,
-    day_text: str,
+    day: date | None,
     edit: Message | None,
     rules: Rules,
 ) -> None:
@@ -317,10 +310,6 @@ async def _show_move_days(
         markup = booking_keyboard(t, booking.id, payable=False)
         await flow.display(t("reschedule-none"), markup, edit)
         return
-    try:
-        day: date | None = date.fromisoformat(day_text) if day_text else None
-    except ValueError:
-        day = None
     chosen = day if day in by_day else None
     markup = move_keyboard(
         t,
@@ -337,10 +326,9 @@ async def on_move_pick(
     callback_data: MovePick,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
-    booking = await _movable(callback, flow, clock, settings, callback_data.booking_id, rules)
+    booking = await _movable(callback, flow, clock, callback_data.booking_id, rules)
     if booking is None:
         return
     view = await bookings.slot_for_booking(flow.session, callback_data.slot_id)
@@ -374,7 +362,6 @@ async def on_move_confirm(
     callback_data: MoveConfirm,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
@@ -390,15 +377,15 @@ async def on_move_confirm(
             now=clock.now(),
             expected_moves=callback_data.moves,
         )
-    except bookings.BookingError as error:
-        await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)
+    except bookings.BookingError as error:  # then the cabinet, or the times free now
+        await tell(callback, flow.t, error)
         if isinstance(error, bookings.OutsideRules):
             return
         if isinstance(error, bookings.BookingGone | bookings.Conflict):
             await home(flow, clock, edit=screen)
             return
         if before is not None:
-            await _show_move_days(flow, clock, settings, before, "", screen, rules)
+            await _show_move_days(flow, clock, before, None, screen, rules)
         return
     await callback.answer()
     when = when_text(t, booking.starts_at, flow.timezone)
@@ -431,8 +418,7 @@ async def on_cancel_ask(
         return
     refusal = rules.can_cancel(booking.starts_at, clock.now())
     if refusal is not None:
-        await callback.answer(refusal_text(flow, refusal, settings), show_alert=True)
-        return
+        raise bookings.OutsideRules(refusal, rules)
     await callback.answer()
     t = flow.t
     view = await bookings.cancel_terms(
@@ -456,7 +442,6 @@ async def on_cancel_confirm(
     callback_data: CancelConfirm,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     booking = await _active_booking(callback, flow, clock, callback_data.booking_id)
@@ -470,11 +455,8 @@ async def on_cancel_confirm(
             rules=rules,
             now=clock.now(),
         )
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
-        return
-    except bookings.BookingGone:
-        await callback.answer(flow.t("refusal-gone"), show_alert=True)
+    except bookings.BookingGone as error:  # then the cabinet as it is now
+        await tell(callback, flow.t, error)
         await home(flow, clock, edit=screen_of(callback))
         return
     await callback.answer()
@@ -557,9 +539,6 @@ async def on_change_reason(
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t
-    if callback_data.reason not in CHANGE_REASONS:
-        await callback.answer(t("stale-button-short"))
-        return
     upcoming = await bookings.upcoming_of(flow.session, user, clock.now())
     therapist = await current_therapist(flow, upcoming)
     if therapist is None:
@@ -606,7 +585,6 @@ async def on_change_cancel(
     flow: ClientFlow,
     cards: Catalog,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     user, t = flow.user, flow.t

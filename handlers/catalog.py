@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiogram import Router
 from aiogram.types import (
     CallbackQuery,
 )
 
-from bot.config import Settings
 from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
-from bot.rules.matching import RELAXATIONS
 from db import bookings, requests, users
 from db.models import Therapist
 from handlers.shared.cards import Catalog, caption
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import REQUEST, RequestData
+from handlers.shared.refusals import tell
 from handlers.shared.screens import TEXT_LIMIT, screen_of, show, text_screen
 from keyboards.catalog import (
     BookSlot,
@@ -47,12 +44,7 @@ async def on_page(
         return
     await callback.answer()
     listing, index = await cards.reach(listing, callback_data.index, prefs)
-    day = None
-    if isinstance(callback_data, CardDay) and callback_data.day:
-        try:
-            day = date.fromisoformat(callback_data.day)
-        except ValueError:
-            day = None
+    day = callback_data.day if isinstance(callback_data, CardDay) else None
     await cards.show(listing, index, prefs, day=day, edit=screen_of(callback))
 
 
@@ -69,37 +61,19 @@ async def on_more(
 
 
 async def on_relax(callback: CallbackQuery, callback_data: Relax, cards: Catalog, t: Texts) -> None:
-    if callback_data.kind not in RELAXATIONS:
-        await callback.answer(t("stale-button-short"))
-        return
     await callback.answer()
     await cards.relax(callback_data.kind)
     await cards.open(notice=t("catalog-relaxed"))
 
 
-def _refusal_text(t: Texts, error: bookings.BookingError, settings: Settings) -> str:
-    if isinstance(error, bookings.OutsideRules):
-        return t(
-            f"book-{error.refusal.value}",
-            hours=settings.min_booking_notice_hours,
-            days=settings.booking_horizon_days,
-        )
-    if isinstance(error, bookings.ClientBusy):
-        return t("book-busy")
-    if isinstance(error, bookings.SlotTaken):
-        return t("book-taken")
-    return t("book-unavailable")
-
-
-async def _refused(
+async def _tell_and_refresh(
     callback: CallbackQuery,
     cards: Catalog,
     error: bookings.BookingError,
     therapist_id: int | None = None,
 ) -> None:
     """Say why, and when the time is gone, show fresh times (of the same therapist)."""
-    text = _refusal_text(cards.t, error, cards.settings)
-    await callback.answer(text, show_alert=True)
+    text = await tell(callback, cards.t, error)
     if isinstance(error, bookings.ClientBusy | bookings.OutsideRules):
         return
     await cards.open(notice=text, focus=therapist_id)
@@ -120,7 +94,7 @@ async def on_slot(
             format=questionnaire.format if questionnaire else None,
         )
     except bookings.BookingError as error:
-        await _refused(callback, cards, error)
+        await _tell_and_refresh(callback, cards, error)
         return
     await callback.answer()
     therapist = view.therapist
@@ -169,7 +143,7 @@ async def on_book(
             format=questionnaire.format if questionnaire else "individual",
             rules=cards.rules,
             now=cards.clock.now(),
-            hold=cards.hold(),
+            hold=cards.rules.payment_hold,
             view=view,
         )
     except bookings.ClientBusy:
@@ -177,10 +151,9 @@ async def on_book(
         if any(booking.slot_id == callback_data.slot_id for booking in mine):
             await callback.answer(t("book-already"))
             return
-        await _refused(callback, cards, bookings.ClientBusy())
-        return
-    except bookings.BookingError as error:
-        await _refused(callback, cards, error, therapist_id)
+        raise
+    except bookings.BookingError as error:  # and then fresh times
+        await _tell_and_refresh(callback, cards, error, therapist_id)
         return
     await callback.answer()
     await cards.booked(booking, edit=text_screen(screen_of(callback)))

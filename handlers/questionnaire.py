@@ -23,7 +23,6 @@ from handlers.shared.flow import (
     CHOICES,
     MAX_TEXT,
     QUESTIONS,
-    STEPS,
     ClientFlow,
     Signup,
     topic_names,
@@ -65,9 +64,7 @@ async def _stale(callback: CallbackQuery, flow: ClientFlow, step: str | None) ->
 
 async def on_answer(callback: CallbackQuery, callback_data: Answer, flow: ClientFlow) -> None:
     step, value = callback_data.step, callback_data.value
-    if step not in STEPS or await _stale(callback, flow, step):
-        if step not in STEPS:
-            await callback.answer(flow.t("stale-button-short"))
+    if await _stale(callback, flow, step):
         return
     screen = screens.screen_of(callback)
     if value == BACK and step != "name":
@@ -120,9 +117,6 @@ async def _toggle_topic(
 
 
 async def on_edit(callback: CallbackQuery, callback_data: EditAnswer, flow: ClientFlow) -> None:
-    if callback_data.step not in STEPS[:-1]:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     if await _stale(callback, flow, "summary"):
         return
     kept = await QUESTIONNAIRE.load(flow.state)

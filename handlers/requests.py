@@ -15,14 +15,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.formatting import when_text
 from bot.i18n import Texts
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import bookings, catalog, requests, users
 from db.models import Approval, BookingRequest, BookingStatus, RequestStatus, Therapist, User
-from handlers.shared.cards import Catalog, refusal_text, slots_by_day
+from handlers.shared.cards import Catalog, slots_by_day
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients, for_therapists
 from handlers.shared.memory import REQUEST, RequestData
@@ -97,32 +96,20 @@ async def on_send(
     callback_data: RequestSend,
     cards: Catalog,
     flow: ClientFlow,
-    settings: Settings,
 ) -> None:
-    t, user = flow.t, flow.user
+    user = flow.user
     kept = await REQUEST.load(cards.state)
     note = kept.note if kept.slot_id == callback_data.slot_id else None
     questionnaire = await users.get_questionnaire(flow.session, user)
-    try:
-        request = await requests.ask(
-            flow.session,
-            client=user,
-            slot_id=callback_data.slot_id,
-            format=questionnaire.format if questionnaire else "individual",
-            note=note,
-            rules=cards.rules,
-            now=cards.clock.now(),
-            hours=settings.approval_hours,
-        )
-    except bookings.ClientBusy:
-        await callback.answer(t("request-busy"), show_alert=True)
-        return
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, settings), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("book-taken"), show_alert=True)
-        return
+    request = await requests.ask(
+        flow.session,
+        client=user,
+        slot_id=callback_data.slot_id,
+        format=questionnaire.format if questionnaire else "individual",
+        note=note,
+        rules=cards.rules,
+        now=cards.clock.now(),
+    )
     await callback.answer()
     await REQUEST.clear(cards.state)
     if await cards.state.get_state() == Requesting.note.state:
@@ -135,13 +122,9 @@ async def on_withdraw(
     callback: CallbackQuery, callback_data: RequestWithdraw, flow: ClientFlow, clock: Clock
 ) -> None:
     t = flow.t
-    try:
-        await requests.withdraw(
-            flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone"), show_alert=True)
-        return
+    await requests.withdraw(
+        flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
+    )
     await callback.answer()
     await flow.display(t("request-withdrawn"), None, text_screen(screen_of(callback)))
 
@@ -149,25 +132,13 @@ async def on_withdraw(
 async def on_proposal_take(
     callback: CallbackQuery, callback_data: ProposalTake, cards: Catalog, flow: ClientFlow
 ) -> None:
-    t = flow.t
-    try:
-        booking = await requests.take_proposal(
-            flow.session,
-            client=flow.user,
-            request_id=callback_data.request_id,
-            rules=cards.rules,
-            now=cards.clock.now(),
-            hold=cards.hold(),
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("book-busy"), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("book-unavailable"), show_alert=True)
-        return
+    booking = await requests.take_proposal(
+        flow.session,
+        client=flow.user,
+        request_id=callback_data.request_id,
+        rules=cards.rules,
+        now=cards.clock.now(),
+    )
     await callback.answer()
     await cards.booked(booking, edit=text_screen(screen_of(callback)))
 
@@ -176,13 +147,9 @@ async def on_proposal_refuse(
     callback: CallbackQuery, callback_data: ProposalRefuse, flow: ClientFlow, clock: Clock
 ) -> None:
     t = flow.t
-    try:
-        request = await requests.refuse_proposal(
-            flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone"), show_alert=True)
-        return
+    request = await requests.refuse_proposal(
+        flow.session, client=flow.user, request_id=callback_data.request_id, now=clock.now()
+    )
     await callback.answer()
     await flow.display(
         t("proposal-refused"),
@@ -241,7 +208,6 @@ async def on_answer(
     session: AsyncSession,
     t: Texts,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     found = await _pending(callback, session, t, therapist_id, callback_data.request_id)
@@ -257,24 +223,13 @@ async def on_answer(
         await callback.answer()
         await _show_propose(callback, session, t, clock, rules, therapist, request, None)
         return
-    try:
-        booking = await requests.accept(
-            session,
-            therapist_id=therapist_id,
-            request_id=request.id,
-            rules=rules,
-            now=clock.now(),
-            hold=settings.payment_hold(),
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("request-client-busy"), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("request-cannot"), show_alert=True)
-        return
+    booking = await requests.accept(
+        session,
+        therapist_id=therapist_id,
+        request_id=request.id,
+        rules=rules,
+        now=clock.now(),
+    )
     await callback.answer()
     paid = booking.status == BookingStatus.pending_payment
     key = "request-accepted-pay" if paid else "request-accepted"
@@ -321,12 +276,8 @@ async def on_propose_day(
     if found is None:
         return
     request, therapist = found
-    try:
-        day = date.fromisoformat(callback_data.day) if callback_data.day else None
-    except ValueError:
-        day = None
     await callback.answer()
-    await _show_propose(callback, session, t, clock, rules, therapist, request, day)
+    await _show_propose(callback, session, t, clock, rules, therapist, request, callback_data.day)
 
 
 async def on_propose(
@@ -336,30 +287,18 @@ async def on_propose(
     session: AsyncSession,
     t: Texts,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     therapist = await session.get(Therapist, therapist_id)
     assert therapist is not None
-    try:
-        request = await requests.propose(
-            session,
-            therapist_id=therapist_id,
-            request_id=callback_data.request_id,
-            slot_id=callback_data.slot_id,
-            rules=rules,
-            now=clock.now(),
-            hours=settings.approval_hours,
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("request-propose-busy"), show_alert=True)
-        return
-    except bookings.BookingError:
-        await callback.answer(t("request-propose-taken"), show_alert=True)
-        return
+    request = await requests.propose(
+        session,
+        therapist_id=therapist_id,
+        request_id=callback_data.request_id,
+        slot_id=callback_data.slot_id,
+        rules=rules,
+        now=clock.now(),
+    )
     await callback.answer()
     await _on_card(callback, session, t, request, therapist, "request-proposed")
 
@@ -375,17 +314,13 @@ async def on_decline(
     therapist = await session.get(Therapist, therapist_id)
     assert therapist is not None
     reason = None if callback_data.reason == "none" else callback_data.reason
-    try:
-        request = await requests.decline(
-            session,
-            therapist_id=therapist_id,
-            request_id=callback_data.request_id,
-            reason=reason,
-            now=clock.now(),
-        )
-    except requests.RequestGone:
-        await callback.answer(t("request-gone-therapist"), show_alert=True)
-        return
+    request = await requests.decline(
+        session,
+        therapist_id=therapist_id,
+        request_id=callback_data.request_id,
+        reason=reason,
+        now=clock.now(),
+    )
     await callback.answer()
     await _on_card(callback, session, t, request, therapist, "request-declined-therapist")
 

@@ -14,7 +14,6 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts
-from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Rules
 from bot.rules.series import Occurrence, Rhythm
 from bot.rules.timezones import Clock
@@ -22,7 +21,6 @@ from db import bookings, series, series_booking, series_calendar, series_changes
 from db.models import Booking, Series, Slot, Therapist
 from handlers.shared.cards import (
     cancel_list,
-    move_refusal_text,
     send_calendar_file,
     send_series_file,
 )
@@ -32,7 +30,6 @@ from handlers.shared.notices import money_line
 from handlers.shared.screens import screen_of
 from handlers.shared.series import pattern_text, series_pattern
 from keyboards.series import (
-    PAUSE_WEEKS,
     RHYTHMS,
     SeriesCalendarFile,
     SeriesCancelFollowing,
@@ -91,25 +88,17 @@ def occurrence_lines(
 
 
 def _rhythm(value: int) -> Rhythm | None:
+    """The rhythm a button names (a number: a forged one gets the short stale answer)."""
     return Rhythm(value) if value in RHYTHMS else None
-
-
-async def _refused(callback: CallbackQuery, flow: ClientFlow, error: Exception) -> None:
-    key = "series-refused" if isinstance(error, series.SeriesRefused) else "refusal-gone"
-    await callback.answer(flow.t(key), show_alert=True)
 
 
 async def on_start(
     callback: CallbackQuery, callback_data: SeriesStart, flow: ClientFlow, clock: Clock
 ) -> None:
     booking = await bookings.own_booking(flow.session, flow.user, callback_data.booking_id)
-    try:
-        if booking is None:
-            raise bookings.BookingGone
-        await series.startable(flow.session, flow.user, booking.id, clock.now())
-    except (series.SeriesRefused, bookings.BookingGone) as error:
-        await _refused(callback, flow, error)
-        return
+    if booking is None:
+        raise bookings.BookingGone
+    await series.startable(flow.session, flow.user, booking.id, clock.now())
     await callback.answer()
     t = flow.t
     text = t(
@@ -135,19 +124,15 @@ async def on_rhythm(
     if rhythm is None:
         await callback.answer(t("stale-button-short"))
         return
-    try:
-        seen = await series_booking.preview(
-            flow.session,
-            client=flow.user,
-            booking_id=callback_data.booking_id,
-            rhythm=rhythm,
-            rules=rules,
-            now=clock.now(),
-            ahead_weeks=settings.series_ahead_weeks,
-        )
-    except (series.SeriesRefused, bookings.BookingGone) as error:
-        await _refused(callback, flow, error)
-        return
+    seen = await series_booking.preview(
+        flow.session,
+        client=flow.user,
+        booking_id=callback_data.booking_id,
+        rhythm=rhythm,
+        rules=rules,
+        now=clock.now(),
+        ahead_weeks=rules.series_ahead_weeks,
+    )
     await callback.answer()
     booking = seen.booking
     lines = [
@@ -165,7 +150,7 @@ async def on_rhythm(
     can_confirm = any(occurrence.available for occurrence in seen.occurrences)
     if can_confirm:
         lines.append(t("series-preview-footer"))
-        if settings.payments_mode != "off":
+        if rules.paid:
             lines.append(t("series-preview-pay"))
     else:
         lines.append(t("series-preview-nothing"))
@@ -186,19 +171,15 @@ async def on_confirm(
     if rhythm is None:
         await callback.answer(t("stale-button-short"))
         return
-    try:
-        made = await series_booking.create(
-            flow.session,
-            client=flow.user,
-            booking_id=callback_data.booking_id,
-            rhythm=rhythm,
-            rules=rules,
-            now=clock.now(),
-            pay_each=settings.payments_mode != "off",
-        )
-    except (series.SeriesRefused, bookings.BookingGone, bookings.Conflict) as error:
-        await _refused(callback, flow, error)
-        return
+    made = await series_booking.create(
+        flow.session,
+        client=flow.user,
+        booking_id=callback_data.booking_id,
+        rhythm=rhythm,
+        rules=rules,
+        now=clock.now(),
+        pay_each=rules.paid,
+    )
     await callback.answer()
     therapist = await flow.session.get(Therapist, made.series.therapist_id)
     assert therapist is not None
@@ -332,9 +313,6 @@ async def on_pause(
             t("series-pause-ask"), pause_weeks_keyboard(t, item.id), screen_of(callback)
         )
         return
-    if callback_data.weeks not in PAUSE_WEEKS:
-        await callback.answer(t("stale-button-short"))
-        return
     await callback.answer()
     therapist = await flow.session.get(Therapist, item.therapist_id)
     assert therapist is not None
@@ -361,21 +339,14 @@ async def on_pause_confirm(
     rules: Rules,
 ) -> None:
     t = flow.t
-    if callback_data.weeks not in PAUSE_WEEKS:
-        await callback.answer(t("stale-button-short"))
-        return
-    try:
-        item, done = await series_changes.pause(
-            flow.session,
-            client=flow.user,
-            series_id=callback_data.series_id,
-            weeks=callback_data.weeks,
-            rules=rules,
-            now=clock.now(),
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    item, done = await series_changes.pause(
+        flow.session,
+        client=flow.user,
+        series_id=callback_data.series_id,
+        weeks=callback_data.weeks,
+        rules=rules,
+        now=clock.now(),
+    )
     await callback.answer(t("series-paused-done"))
     if not done:
         await show_series(flow, clock, settings, item, edit=callback)
@@ -433,18 +404,14 @@ async def on_resume(
     rules: Rules,
 ) -> None:
     t = flow.t
-    try:
-        made = await series_changes.resume(
-            flow.session,
-            client=flow.user,
-            series_id=callback_data.series_id,
-            rules=rules,
-            now=clock.now(),
-            pay_each=settings.payments_mode != "off",
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    made = await series_changes.resume(
+        flow.session,
+        client=flow.user,
+        series_id=callback_data.series_id,
+        rules=rules,
+        now=clock.now(),
+        pay_each=rules.paid,
+    )
     await callback.answer(t("series-resumed"))
     await show_series(flow, clock, settings, made.series, edit=callback)
     await send_series_file(flow.bot, flow.session, flow.chat_id, t, made.series, clock.now())
@@ -484,19 +451,15 @@ async def on_end_confirm(
     clock: Clock,
     rules: Rules,
 ) -> None:
-    t, now = flow.t, clock.now()
-    try:
-        done = await series_changes.end_by_client(
-            flow.session,
-            client=flow.user,
-            series_id=callback_data.series_id,
-            cancel_from=now if callback_data.cancel else None,
-            rules=rules,
-            now=now,
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    now = clock.now()
+    done = await series_changes.end_by_client(
+        flow.session,
+        client=flow.user,
+        series_id=callback_data.series_id,
+        cancel_from=now if callback_data.cancel else None,
+        rules=rules,
+        now=now,
+    )
     await callback.answer()
     await _ended(callback, flow, clock, done, callback_data.series_id)
 
@@ -569,7 +532,7 @@ async def on_take(
         markup = take_confirm_keyboard(t, item.id, day.isoformat(), slot.id)
         await flow.display(text, markup, None)
         return
-    pay_each = settings.payments_mode != "off"
+    pay_each = rules.paid
     try:
         booking = await series_booking.take_instead(
             flow.session,
@@ -581,16 +544,7 @@ async def on_take(
             now=now,
             pay_each=pay_each,
         )
-    except bookings.Conflict:
-        await callback.answer(t("series-take-had"), show_alert=True)
-        return
-    except bookings.BookingGone:
-        await callback.answer(t("stale-button-short"), show_alert=True)
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("book-busy"), show_alert=True)
-        return
-    except (bookings.SlotTaken, bookings.SlotUnavailable):
+    except (bookings.SlotTaken, bookings.SlotUnavailable):  # the week's times as they are now
         await callback.answer()
         await _offer_again(callback, flow, item, day, now)
         return
@@ -633,11 +587,7 @@ async def _offer_again(
 async def on_cancel_scope(
     callback: CallbackQuery, callback_data: SeriesCancelScope, flow: ClientFlow, clock: Clock
 ) -> None:
-    try:
-        await series.following(flow.session, flow.user, callback_data.booking_id, clock.now())
-    except bookings.BookingGone:
-        await callback.answer(flow.t("refusal-gone"), show_alert=True)
-        return
+    await series.following(flow.session, flow.user, callback_data.booking_id, clock.now())
     await callback.answer()
     t = flow.t
     markup = cancel_scope_keyboard(t, callback_data.booking_id)
@@ -653,13 +603,7 @@ async def on_cancel_following(
     rules: Rules,
 ) -> None:
     t, now = flow.t, clock.now()
-    try:
-        item, sessions = await series.following(
-            flow.session, flow.user, callback_data.booking_id, now
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("refusal-gone"), show_alert=True)
-        return
+    item, sessions = await series.following(flow.session, flow.user, callback_data.booking_id, now)
     if not sessions:  # this one has started meanwhile
         await callback.answer(t("refusal-started"), show_alert=True)
         return
@@ -673,18 +617,14 @@ async def on_cancel_following(
             text, cancel_following_keyboard(t, callback_data.booking_id), screen_of(callback)
         )
         return
-    try:
-        done = await series_changes.end_by_client(
-            flow.session,
-            client=flow.user,
-            series_id=item.id,
-            cancel_from=sessions[0].starts_at,
-            rules=rules,
-            now=now,
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("series-gone"), show_alert=True)
-        return
+    done = await series_changes.end_by_client(
+        flow.session,
+        client=flow.user,
+        series_id=item.id,
+        cancel_from=sessions[0].starts_at,
+        rules=rules,
+        now=now,
+    )
     await callback.answer()
     await _ended(callback, flow, clock, done, item.id)
 
@@ -739,32 +679,25 @@ async def on_move_following(
 ) -> None:
     t, now, zone_name = flow.t, clock.now(), flow.timezone
     booking_id, slot_id = callback_data.booking_id, callback_data.slot_id
-    try:
-        if not callback_data.sure:
-            plan = await series_move.plan_following(
-                flow.session,
-                client=flow.user,
-                booking_id=booking_id,
-                slot_id=slot_id,
-                rules=rules,
-                now=now,
-            )
-        else:
-            done = await series_move.move_following(
-                flow.session,
-                client=flow.user,
-                booking_id=booking_id,
-                slot_id=slot_id,
-                expected_moves=callback_data.moves,
-                rules=rules,
-                now=now,
-            )
-    except series_move.ShiftRefused:
-        await callback.answer(t("series-move-far", days=SHIFT_DAYS), show_alert=True)
-        return
-    except bookings.BookingError as error:
-        await callback.answer(move_refusal_text(flow, error, settings), show_alert=True)
-        return
+    if not callback_data.sure:
+        plan = await series_move.plan_following(
+            flow.session,
+            client=flow.user,
+            booking_id=booking_id,
+            slot_id=slot_id,
+            rules=rules,
+            now=now,
+        )
+    else:
+        done = await series_move.move_following(
+            flow.session,
+            client=flow.user,
+            booking_id=booking_id,
+            slot_id=slot_id,
+            expected_moves=callback_data.moves,
+            rules=rules,
+            now=now,
+        )
     await callback.answer()
     if not callback_data.sure:
         pattern = series_pattern(t, series_move.shifted(plan), plan.therapist, zone_name)

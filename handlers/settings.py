@@ -177,9 +177,6 @@ async def on_language(
 ) -> None:
     """A client's language is kept in their profile, a guest's in the conversation until
     consent; a therapist's in their catalogue entry too (their notices and reminders)."""
-    if callback_data.code not in translator.languages:
-        await callback.answer(flow.t("stale-button-short"))
-        return
     flow = replace(flow, t=translator.for_language(callback_data.code))
     if role.therapist_id is not None:
         await schedule.set_language(flow.session, role.therapist_id, callback_data.code)

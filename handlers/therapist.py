@@ -24,11 +24,11 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
 from bot.formatting import day_label, local_name, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
+from bot.rules.refusals import told
 from bot.rules.timezones import Clock, zone
 from db import bookings, requests, schedule, series, series_booking, series_changes, waitlist
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
@@ -121,16 +121,9 @@ async def on_invite(
     clock: Clock,
 ) -> None:
     assert message.from_user is not None
-    try:
-        therapist = await schedule.link_by_invite(
-            session, command.args or "", message.from_user.id, t.language, clock.now()
-        )
-    except schedule.InviteInvalid:
-        await message.answer(t("invite-invalid"))
-        return
-    except schedule.AlreadyLinked:
-        await message.answer(t("invite-taken"))
-        return
+    therapist = await schedule.link_by_invite(
+        session, command.args or "", message.from_user.id, t.language, clock.now()
+    )
     await set_therapist_commands(bot, message.chat.id, translator)
     await message.answer(t("invite-linked", name=local_name(therapist, t.language)))
 
@@ -262,7 +255,6 @@ async def on_series_stop(
     session: AsyncSession,
     therapist_id: int,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     """The therapist ends a client's regular time: first what it means (its sessions ahead
@@ -294,13 +286,9 @@ async def on_series_stop(
             "\n".join(lines), series_stop_keyboard(t, booking.id), screen_of(callback)
         )
         return
-    try:
-        done = await series_changes.end_by_therapist(
-            session, therapist_id=therapist_id, series_id=item.id, rules=rules, now=now
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("tseries-gone"), show_alert=True)
-        return
+    done = await series_changes.end_by_therapist(
+        session, therapist_id=therapist_id, series_id=item.id, rules=rules, now=now
+    )
     await callback.answer(t("tseries-ended"))
     await flow.display(
         t("tseries-ended-text", client=name, count=len(done)), None, screen_of(callback)
@@ -314,25 +302,20 @@ async def on_series_answer(
     session: AsyncSession,
     therapist_id: int,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     """The therapist agrees to a client's regular time (its dates are booked now) or not
     (it ends; the session it was made from stays)."""
     t = flow.t
-    try:
-        made = await series_booking.answer(
-            session,
-            therapist_id=therapist_id,
-            series_id=callback_data.series_id,
-            agreed=callback_data.agreed,
-            rules=rules,
-            now=clock.now(),
-            pay_each=settings.payments_mode != "off",
-        )
-    except bookings.BookingGone:
-        await callback.answer(t("tseries-gone"), show_alert=True)
-        return
+    made = await series_booking.answer(
+        session,
+        therapist_id=therapist_id,
+        series_id=callback_data.series_id,
+        agreed=callback_data.agreed,
+        rules=rules,
+        now=clock.now(),
+        pay_each=rules.paid,
+    )
     await callback.answer()
     therapist = await _therapist(session, therapist_id)
     client = await session.get(User, made.series.client_id)
@@ -358,7 +341,6 @@ async def on_session_cancel(
     session: AsyncSession,
     therapist_id: int,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     """The therapist calls a session off: first what it means (the client is told and
@@ -384,7 +366,8 @@ async def on_session_cancel(
         )
         await flow.display(text, session_cancel_keyboard(t, booking.id), screen)
         return
-    try:
+    # The client's use case, in the therapist's words.
+    with told((bookings.BookingError, "tbooking-cancel-gone")):
         done = await bookings.cancel(
             session,
             booking=booking,
@@ -392,9 +375,6 @@ async def on_session_cancel(
             rules=rules,
             now=clock.now(),
         )
-    except bookings.BookingError:
-        await callback.answer(t("tbooking-cancel-gone"), show_alert=True)
-        return
     await callback.answer(t("tbooking-cancelled"))
     text = await session_card_text(t, session, done.booking, client, therapist)
     markup = session_card_keyboard(t, booking.id, client.id, started=False)
@@ -417,17 +397,13 @@ async def on_outcome(
     if owned[0].starts_at > clock.now():
         await callback.answer(t("tbooking-not-started"), show_alert=True)
         return
-    try:
-        booking = await bookings.mark_outcome(
-            session,
-            therapist_id=therapist_id,
-            booking_id=callback_data.booking_id,
-            status=callback_data.status,
-            now=clock.now(),
-        )
-    except bookings.OutcomeRefused:
-        await callback.answer(t("tbooking-not-yours"), show_alert=True)
-        return
+    booking = await bookings.mark_outcome(
+        session,
+        therapist_id=therapist_id,
+        booking_id=callback_data.booking_id,
+        status=callback_data.status,
+        now=clock.now(),
+    )
     await callback.answer(t("tbooking-marked", status=t(f"status-{booking.status}")))
     therapist = await _therapist(session, therapist_id)
     text = await session_card_text(t, session, booking, owned[1], therapist)
@@ -488,8 +464,8 @@ async def on_availability(
     await message.answer(text, reply_markup=markup)
 
 
-def _horizon_end(settings: Settings, clock: Clock) -> datetime:
-    return clock.now() + timedelta(days=settings.booking_horizon_days)
+def _horizon_end(rules: Rules, clock: Clock) -> datetime:
+    return clock.now() + rules.horizon
 
 
 def _touched_lines(t: Texts, touched: list[series_changes.Touched]) -> list[str]:
@@ -510,15 +486,15 @@ async def on_series_tell(
     session: AsyncSession,
     therapist_id: int,
     clock: Clock,
-    settings: Settings,
+    rules: Rules,
 ) -> None:
     """Tell the clients now of their regular times' dates the new hours no longer allow."""
     t = flow.t
     told = await series_changes.tell_touched(
         session,
         therapist_id,
-        start=_horizon_end(settings, clock),
-        weeks=settings.series_ahead_weeks,
+        start=_horizon_end(rules, clock),
+        weeks=rules.series_ahead_weeks,
         now=clock.now(),
     )
     await callback.answer(t("tseries-told", count=len(told)))
@@ -532,7 +508,7 @@ async def on_series_tell(
 
 
 async def _after_change(
-    flow: Flow, session: AsyncSession, therapist: Therapist, settings: Settings, clock: Clock
+    flow: Flow, session: AsyncSession, therapist: Therapist, rules: Rules, clock: Clock
 ) -> None:
     """Regenerate free slots, say what changed and which sessions no longer fit."""
     t = flow.t
@@ -541,9 +517,9 @@ async def _after_change(
     async def regular_times_first(session: AsyncSession) -> None:
         await series_booking.fill(
             session,
-            rules=settings.rules(),
+            rules=rules,
             now=now,
-            pay_each=settings.payments_mode != "off",
+            pay_each=rules.paid,
             therapist_id=therapist.id,
         )
 
@@ -551,7 +527,7 @@ async def _after_change(
         session,
         therapist,
         now=now,
-        horizon_days=settings.booking_horizon_days,
+        horizon_days=rules.horizon.days,
         then=regular_times_first,
     )
     lines = [t("availability-synced", added=report.added, removed=report.removed)]
@@ -571,7 +547,7 @@ async def _after_change(
             )
     # Regular times further ahead (no bookings yet) that the new hours no longer allow.
     later = await series_changes.touched_ahead(
-        session, therapist, start=_horizon_end(settings, clock), weeks=settings.series_ahead_weeks
+        session, therapist, start=_horizon_end(rules, clock), weeks=rules.series_ahead_weeks
     )
     markup = None
     if later:
@@ -634,7 +610,7 @@ async def on_hours_set_format(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     await callback.answer()
@@ -646,7 +622,7 @@ async def on_hours_set_format(
         minutes=callback_data.value if minutes else None,
         break_minutes=None if minutes else callback_data.value,
     )
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 async def on_hours_remove(
@@ -655,7 +631,7 @@ async def on_hours_remove(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     therapist = await _therapist(session, therapist_id)
@@ -667,7 +643,7 @@ async def on_hours_remove(
         await callback.answer(flow.t("stale-button-short"))
         return
     await callback.answer()
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 async def on_hours_off(callback: CallbackQuery, flow: Flow) -> None:
@@ -723,7 +699,7 @@ async def on_window_typed(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     t = flow.t
@@ -742,7 +718,7 @@ async def on_window_typed(
     # session starts writing (SQLite has one writer at a time).
     await flow.state.set_state(None)
     await schedule.add_window(session, therapist.id, window, pause)
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 def parse_time_off(text: str, today: date) -> tuple[date, date] | None:
@@ -764,7 +740,7 @@ async def on_time_off_typed(
     flow: Flow,
     session: AsyncSession,
     therapist_id: int,
-    settings: Settings,
+    rules: Rules,
     clock: Clock,
 ) -> None:
     therapist = await _therapist(session, therapist_id)
@@ -775,7 +751,7 @@ async def on_time_off_typed(
         return
     await flow.state.set_state(None)  # before this session writes, as above
     await schedule.add_time_off(session, therapist.id, *period)
-    await _after_change(flow, session, therapist, settings, clock)
+    await _after_change(flow, session, therapist, rules, clock)
 
 
 async def on_hours_not_text(message: Message, t: Texts) -> None:

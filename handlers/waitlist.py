@@ -13,11 +13,12 @@ from bot.rules.policy import WAIT_DAYS, Rules
 from bot.rules.timezones import Clock, zone
 from db import bookings, offers, users, waitlist
 from db.models import BookingRequest, Therapist, WaitlistEntry
-from handlers.shared.cards import Catalog, refusal_text
+from handlers.shared.cards import Catalog
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients
+from handlers.shared.refusals import tell
 from handlers.shared.screens import screen_of, text_screen
-from keyboards.cabinet import CabinetAction
+from keyboards.cabinet import CabinetAction, CabinetItem
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.waitlist import (
     DAYS,
@@ -45,7 +46,7 @@ def _menu_button(t: Texts) -> InlineKeyboardButton:
 
 def _cabinet_button(t: Texts) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=t("cabinet-back"), callback_data=CabinetAction(action="home").pack()
+        text=t("cabinet-back"), callback_data=CabinetAction(action=CabinetItem.home).pack()
     )
 
 
@@ -124,31 +125,24 @@ async def on_wait_join(
     callback_data: WaitJoin,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     t = flow.t
-    if callback_data.wait not in WAIT_DAYS:
+    if callback_data.wait not in WAIT_DAYS:  # a forged length: the short stale answer
         await callback.answer(t("stale-button-short"))
         return
     questionnaire = await users.get_questionnaire(flow.session, flow.user)
-    try:
-        entry = await offers.join(
-            flow.session,
-            client=flow.user,
-            therapist_id=callback_data.therapist_id,
-            days=callback_data.days,
-            time_of_day=callback_data.time,
-            wait_days=callback_data.wait,
-            format=questionnaire.format if questionnaire else "individual",
-            rules=rules,
-            now=clock.now(),
-            minutes=settings.waitlist_offer_minutes,
-            per_day=settings.waitlist_max_offers_per_day,
-        )
-    except waitlist.CannotWait:
-        await callback.answer(t("wait-unavailable"), show_alert=True)
-        return
+    entry = await offers.join(
+        flow.session,
+        client=flow.user,
+        therapist_id=callback_data.therapist_id,
+        days=callback_data.days,
+        time_of_day=callback_data.time,
+        wait_days=callback_data.wait,
+        format=questionnaire.format if questionnaire else "individual",
+        rules=rules,
+        now=clock.now(),
+    )
     await callback.answer(t("wait-joined-short"))
     therapist = await flow.session.get(Therapist, entry.therapist_id)
     assert therapist is not None
@@ -203,7 +197,6 @@ async def on_leave(
     callback_data: WaitLeave,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     left = await offers.leave_waiting(
@@ -212,8 +205,6 @@ async def on_leave(
         entry_id=callback_data.entry_id,
         rules=rules,
         now=clock.now(),
-        minutes=settings.waitlist_offer_minutes,
-        per_day=settings.waitlist_max_offers_per_day,
     )
     text = flow.t("waits-left" if left else "waits-gone")
     await callback.answer(text)
@@ -234,18 +225,11 @@ async def on_take(
             format=questionnaire.format if questionnaire else "individual",
             rules=cards.rules,
             now=cards.clock.now(),
-            hold=cards.hold(),
-            hours=cards.settings.approval_hours,
         )
-    except (offers.OfferGone, bookings.SlotTaken, bookings.SlotUnavailable):
-        await callback.answer(t("offer-gone"), show_alert=True)
-        await flow.display(t("offer-gone"), None, text_screen(screen_of(callback)))
-        return
-    except bookings.ClientBusy:
-        await callback.answer(t("book-busy"), show_alert=True)
-        return
-    except bookings.OutsideRules as error:
-        await callback.answer(refusal_text(flow, error.refusal, cards.settings), show_alert=True)
+    except (offers.OfferGone, bookings.SlotTaken, bookings.SlotUnavailable) as error:
+        # The offer's time is gone: the offer's message says so too.
+        text = await tell(callback, t, error)
+        await flow.display(text, None, text_screen(screen_of(callback)))
         return
     await callback.answer()
     if isinstance(booking, BookingRequest):
@@ -260,7 +244,6 @@ async def on_decline(
     callback_data: OfferDecline,
     flow: ClientFlow,
     clock: Clock,
-    settings: Settings,
     rules: Rules,
 ) -> None:
     declined = await offers.decline(
@@ -269,8 +252,6 @@ async def on_decline(
         offer_id=callback_data.offer_id,
         rules=rules,
         now=clock.now(),
-        minutes=settings.waitlist_offer_minutes,
-        per_day=settings.waitlist_max_offers_per_day,
     )
     text = flow.t("offer-declined" if declined else "offer-gone")
     await callback.answer()

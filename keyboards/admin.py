@@ -26,9 +26,30 @@ class TherapistOpen(CallbackData, prefix="adto"):
     therapist_id: Id
 
 
+# A therapist's fields an admin edits (`handlers.admin.fields.FIELDS`).
+TherapistField = Literal[
+    "name_ru",
+    "name_en",
+    "gender",
+    "formats",
+    "topics",
+    "price",
+    "session_minutes",
+    "timezone",
+    "about_ru",
+    "about_en",
+    "education_ru",
+    "education_en",
+    "photo",
+    "meeting_link",
+]
+# Who a broadcast goes to (`db.admin_reports.AUDIENCES`).
+Audience = Literal["clients", "upcoming", "therapists"]
+
+
 class TherapistEdit(CallbackData, prefix="adte"):
     therapist_id: Id
-    field: str
+    field: str  # checked against `TherapistField` by the handler
 
 
 class TherapistActive(CallbackData, prefix="adta"):
@@ -52,7 +73,7 @@ class AddTherapist(CallbackData, prefix="adad"):
 
 class SlotsView(CallbackData, prefix="adsv"):
     therapist_id: Id
-    day: str  # ISO date in the therapist's zone; "" for the overview
+    day: str  # ISO date in the therapist's zone; "" for the overview; checked by the handler
 
 
 class SlotAdd(CallbackData, prefix="adsa"):
@@ -100,11 +121,11 @@ class DialogCancel(CallbackData, prefix="adcx"):
 
 
 class BroadcastAudience(CallbackData, prefix="adba"):
-    audience: str
+    audience: Audience
 
 
 class BroadcastSend(CallbackData, prefix="adbs"):
-    audience: str
+    audience: Audience
 
 
 class RefundsView(CallbackData, prefix="adrv"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -11,14 +12,19 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
 from keyboards.catalog import days_and_times
-from keyboards.ids import Id, Number
+from keyboards.ids import Day, Id, Number
 from keyboards.menu import MenuAction
 from keyboards.messaging import write_therapist_button
 from keyboards.payments import PayBooking
 
 
+class CabinetItem(enum.StrEnum):
+    home = "home"
+    change = "change"  # change of therapist
+
+
 class CabinetAction(CallbackData, prefix="my"):
-    action: str  # home, change
+    action: CabinetItem
 
 
 class OpenBooking(CallbackData, prefix="mb"):
@@ -27,7 +33,7 @@ class OpenBooking(CallbackData, prefix="mb"):
 
 class MoveDay(CallbackData, prefix="mv"):
     booking_id: Id
-    day: str  # ISO date; "" for the list of days
+    day: Day  # None for the list of days
 
 
 class MovePick(CallbackData, prefix="mp"):
@@ -53,20 +59,30 @@ class HistoryPage(CallbackData, prefix="mh"):
     page: Number
 
 
+class ChangeWhy(enum.StrEnum):
+    """Why a client changes therapist (counted in the funnel)."""
+
+    fit = "fit"
+    schedule = "schedule"
+    price = "price"
+    other = "other"
+    skip = "skip"
+
+
 class ChangeReason(CallbackData, prefix="ch"):
-    reason: str
+    reason: ChangeWhy
 
 
 class ChangeCancel(CallbackData, prefix="cx"):
     cancel: bool
 
 
-CHANGE_REASONS = ("fit", "schedule", "price", "other", "skip")
+CHANGE_REASONS = tuple(ChangeWhy)
 
 
 def _back_home(t: Texts) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=t("cabinet-back"), callback_data=CabinetAction(action="home").pack()
+        text=t("cabinet-back"), callback_data=CabinetAction(action=CabinetItem.home).pack()
     )
 
 
@@ -92,7 +108,8 @@ def cabinet_keyboard(
     if has_therapist:
         builder.row(
             InlineKeyboardButton(
-                text=t("cabinet-change"), callback_data=CabinetAction(action="change").pack()
+                text=t("cabinet-change"),
+                callback_data=CabinetAction(action=CabinetItem.change).pack(),
             )
         )
     else:
@@ -122,7 +139,7 @@ def booking_keyboard(
     if payable:
         builder.button(text=t("pay-button"), callback_data=PayBooking(booking_id=booking_id))
     builder.button(
-        text=t("booking-reschedule"), callback_data=MoveDay(booking_id=booking_id, day="")
+        text=t("booking-reschedule"), callback_data=MoveDay(booking_id=booking_id, day=None)
     )
     builder.button(
         text=t("booking-cancel"), callback_data=cancel or CancelAsk(booking_id=booking_id)
@@ -164,7 +181,7 @@ def move_confirm_keyboard(
         text=t("reschedule-yes"),
         callback_data=MoveConfirm(booking_id=booking_id, slot_id=slot_id, moves=moves),
     )
-    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=None))
     builder.adjust(1)
     return builder.as_markup()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -11,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.formatting import day_label
 from bot.i18n import Texts
-from keyboards.ids import Id, Number
+from keyboards.ids import Day, Id, Number
 from keyboards.waitlist import wait_button
 
 
@@ -25,7 +26,7 @@ class CardPage(CallbackData, prefix="cp"):
 class CardDay(CallbackData, prefix="cd"):
     v: Number
     index: Number
-    day: str  # ISO date in the client's zone; "" for the list of days
+    day: Day  # in the client's zone; None for the list of days
 
 
 class CardMore(CallbackData, prefix="cm"):
@@ -52,8 +53,12 @@ def find_others_keyboard(t: Texts, therapist_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+# The one-tap relaxations (`bot.rules.matching.RELAXATIONS`).
+Relaxation = Literal["time", "budget", "gender"]
+
+
 class Relax(CallbackData, prefix="rx"):
-    kind: str
+    kind: Relaxation
 
 
 def days_and_times(
@@ -62,17 +67,15 @@ def days_and_times(
     days: Sequence[date],
     chosen_day: date | None,
     times: Sequence[tuple[int, datetime]],
-    day_data: Callable[[str], CallbackData],
+    day_data: Callable[[date | None], CallbackData],
     time_data: Callable[[int], CallbackData],
 ) -> list[list[InlineKeyboardButton]]:
     """Rows of day buttons; or, for a chosen day, its times and a way back to the days.
-    `day_data("")` is the callback of the list of days. (Built as rows: a keyboard builder
+    `day_data(None)` is the callback of the list of days. (Built as rows: a keyboard builder
     copies all it has for each button it adds, and a card has up to twenty.)"""
     if chosen_day is None:
         buttons = [
-            InlineKeyboardButton(
-                text=day_label(t, day), callback_data=day_data(day.isoformat()).pack()
-            )
+            InlineKeyboardButton(text=day_label(t, day), callback_data=day_data(day).pack())
             for day in days
         ]
         return _rows(buttons)
@@ -82,7 +85,7 @@ def days_and_times(
     ]
     back = InlineKeyboardButton(
         text=t("card-other-days", day=day_label(t, chosen_day)),
-        callback_data=day_data("").pack(),
+        callback_data=day_data(None).pack(),
     )
     return [*_rows(buttons), [back]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -34,7 +35,7 @@ class MenuAction(CallbackData, prefix="menu"):
 
 
 class LanguageChoice(CallbackData, prefix="lang"):
-    code: str
+    code: Literal["ru", "en"]  # the locales in bot/locales
 
 
 class ZoneChoice(CallbackData, prefix="tz"):

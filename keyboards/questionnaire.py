@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,15 +16,22 @@ class ConsentChoice(CallbackData, prefix="consent"):
     agree: bool
 
 
+# The questionnaire's steps (`handlers.shared.flow.STEPS`), and those the summary edits.
+Editable = Literal[
+    "name", "email", "age", "therapy_before", "format", "topics", "gender", "days", "time", "budget"
+]
+Step = Literal[Editable, "summary"]
+
+
 class Answer(CallbackData, prefix="qa"):
     """An answer to one step; `value` is checked against the step's options (it is untrusted)."""
 
-    step: str
+    step: Step
     value: str
 
 
 class EditAnswer(CallbackData, prefix="qe"):
-    step: str
+    step: Editable
 
 
 class ConfirmAnswers(CallbackData, prefix="qc"):

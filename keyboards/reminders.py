@@ -32,7 +32,7 @@ def session_keyboard(t: Texts, booking_id: int, *, attend: bool = True) -> Inlin
     builder = InlineKeyboardBuilder()
     if attend:
         builder.button(text=t("reminder-attend"), callback_data=Attend(booking_id=booking_id))
-    builder.button(text=t("reminder-move"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.button(text=t("reminder-move"), callback_data=MoveDay(booking_id=booking_id, day=None))
     builder.button(text=t("reminder-cancel"), callback_data=CancelAsk(booking_id=booking_id))
     builder.adjust(*((1, 2) if attend else (2,)))
     return builder.as_markup()

@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Texts
 from keyboards.catalog import days_and_times
-from keyboards.ids import Id
+from keyboards.ids import Day, Id
 
 Modes = Literal["auto", "first", "every"]
 MODES: tuple[Modes, ...] = ("auto", "first", "every")
@@ -55,7 +55,7 @@ class RequestDecline(CallbackData, prefix="qd"):
 
 class RequestProposeDay(CallbackData, prefix="qy"):
     request_id: Id
-    day: str  # ISO date in the therapist's zone; "" for the list of days
+    day: Day  # in the therapist's zone; None for the list of days
 
 
 class RequestPropose(CallbackData, prefix="qz"):

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot.i18n import Texts
-from keyboards.cabinet import CabinetAction, CancelAsk, MoveConfirm, MoveDay, OpenBooking
+from keyboards.cabinet import (
+    CabinetAction,
+    CabinetItem,
+    CancelAsk,
+    MoveConfirm,
+    MoveDay,
+    OpenBooking,
+)
 from keyboards.ids import Id, Number
 
 RHYTHMS = (1, 2)  # weeks between sessions
+# A pause of a regular time: 1 to 4 weeks (0 on the button that asks how long).
+PauseWeeks = Annotated[int, Field(ge=1, le=4)]
+PauseChoice = Annotated[int, Field(ge=0, le=4)]
 
 
 class SeriesStart(CallbackData, prefix="ss"):
@@ -35,12 +47,12 @@ class SeriesOpen(CallbackData, prefix="so"):
 
 class SeriesPause(CallbackData, prefix="sz"):
     series_id: Id
-    weeks: Number  # 0: choose; 1–PAUSE_WEEKS: asks to confirm
+    weeks: PauseChoice  # 0: choose; 1–4 weeks: asks to confirm
 
 
 class SeriesPauseConfirm(CallbackData, prefix="sq"):
     series_id: Id
-    weeks: Number
+    weeks: PauseWeeks
 
 
 class SeriesResume(CallbackData, prefix="su"):
@@ -85,7 +97,7 @@ class SeriesCancelFollowing(CallbackData, prefix="sl"):
     sure: bool
 
 
-PAUSE_WEEKS = (1, 2, 3, 4)
+PAUSE_WEEKS = (1, 2, 3, 4)  # the choices PauseWeeks allows
 
 
 def start_button(t: Texts, booking_id: int) -> InlineKeyboardButton:
@@ -156,7 +168,7 @@ def series_keyboard(
         for booking_id, label in occurrences
     ]
     home = InlineKeyboardButton(
-        text=t("cabinet-back"), callback_data=CabinetAction(action="home").pack()
+        text=t("cabinet-back"), callback_data=CabinetAction(action=CabinetItem.home).pack()
     )
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [home]])
 
@@ -271,7 +283,7 @@ def move_scope_keyboard(
                 booking_id=booking_id, slot_id=slot_id, moves=moves, sure=False
             ),
         )
-    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=None))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -286,7 +298,7 @@ def move_following_keyboard(
             booking_id=booking_id, slot_id=slot_id, moves=moves, sure=True
         ),
     )
-    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=""))
+    builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=None))
     builder.adjust(1)
     return builder.as_markup()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -20,7 +21,7 @@ class SessionCard(CallbackData, prefix="tb"):
 
 class Outcome(CallbackData, prefix="to"):
     booking_id: Id
-    status: str  # completed, no_show
+    status: Literal["completed", "no_show"]
 
 
 class SessionCancel(CallbackData, prefix="tc"):

@@ -1,5 +1,5 @@
 """Keeping every therapist's free slots filled up to the booking horizon as days pass, the
-regular times (`db.series.fill`) booked first in the same transaction, so a series has its
+regular times (`db.series_booking.fill`) booked first in the same transaction, so a series has its
 time before the catalogue can offer it to anyone, and the catalogue's summary of free
 hours (`db.catalog.refresh_free_hours`) free of hours whose slots were taken or have
 passed."""
@@ -31,11 +31,9 @@ async def extend_free_slots(
     async with sessionmaker() as session:
         try:
             now = clock.now()
-            added = await ensure_future_slots(
-                session, now=now, horizon_days=settings.booking_horizon_days
-            )
+            added = await ensure_future_slots(session, now=now, horizon_days=rules.horizon.days)
             booked, missed = await series_booking.fill(
-                session, rules=rules, now=now, pay_each=settings.payments_mode != "off"
+                session, rules=rules, now=now, pay_each=rules.paid
             )
             await session.commit()
         except IntegrityError:

@@ -33,8 +33,6 @@ async def offer_freed_times(
             session,
             rules=rules,
             now=clock.now(),
-            minutes=settings.waitlist_offer_minutes,
-            per_day=settings.waitlist_max_offers_per_day,
         )
         await outbox.deliver_written(session)
     if made:

@@ -388,7 +388,6 @@ async def test_the_therapist_accepting_while_the_request_lapses_gives_one_outcom
                     request_id=request.id,
                     rules=settings.rules(),
                     now=moment - timedelta(microseconds=1),
-                    hold=None,
                 )
             except requests.RequestGone:
                 return "gone"
@@ -464,7 +463,6 @@ async def test_two_clients_on_the_last_time_one_of_them_asking_first(
                     note=None,
                     rules=rules,
                     now=clock.now(),
-                    hours=24,
                 )
             except bookings.BookingError:
                 return "refused"

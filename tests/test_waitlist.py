@@ -427,9 +427,7 @@ async def test_two_jobs_at_once_never_offer_one_time_twice(
     async def one_pass() -> list[int]:
         async with db_sessionmaker() as session:
             try:
-                return await offers.run(
-                    session, rules=settings.rules(), now=clock.now(), minutes=30, per_day=3
-                )
+                return await offers.run(session, rules=settings.rules(), now=clock.now())
             except DBAPIError as error:  # a lost race between writers is a refusal
                 if bookings.refused_by_database(error):
                     return []
@@ -472,8 +470,6 @@ async def test_taking_an_offer_while_it_lapses_gives_the_time_to_exactly_one(
                     format="individual",
                     rules=settings.rules(),
                     now=offer.expires_at - timedelta(microseconds=1),
-                    hold=None,
-                    hours=24,
                 )
             except offers.OfferGone:
                 return "gone"
@@ -481,9 +477,7 @@ async def test_taking_an_offer_while_it_lapses_gives_the_time_to_exactly_one(
 
     async def expire() -> list[int]:
         async with db_sessionmaker() as session:
-            return await offers.run(
-                session, rules=settings.rules(), now=offer.expires_at, minutes=30, per_day=3
-            )
+            return await offers.run(session, rules=settings.rules(), now=offer.expires_at)
 
     taken, _ = await asyncio.gather(take(), expire())
     async with db_sessionmaker() as session:

@@ -66,9 +66,6 @@ async def on_audience(
     if await dialog_screen(callback, admin, (AUDIENCE,)) is None:
         return
     t, audience = admin.t, callback_data.audience
-    if audience not in admin_reports.AUDIENCES:
-        await callback.answer(t("adm-stale"), show_alert=True)
-        return
     chat_ids = await admin_reports.audience(admin.session, audience, admin.now())
     if not chat_ids:
         await callback.answer(t("adm-broadcast-nobody"), show_alert=True)

@@ -9,6 +9,7 @@ from typing import Any
 from aiogram.types import Message
 
 from bot.formatting import local_name, money
+from bot.rules.refusals import Refused
 from bot.rules.timezones import parse_offset, utc_offset_label, zone
 from db import admin_catalog
 from db.models import Therapist
@@ -49,13 +50,8 @@ LINK = re.compile(r"^https?://[^\s<>\"]+$")
 CARD_SNIPPET = 300
 
 
-class Invalid(Exception):
+class Invalid(Refused):
     """Input that does not fit a field; `key` is the text that explains what is expected."""
-
-    def __init__(self, key: str, **args: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.args_ = args
 
 
 def parse_typed(field: str, text: str) -> Any:

@@ -15,6 +15,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.formatting import day_label, local_name, when_text
+from bot.rules.refusals import Refused
 from bot.rules.timezones import zone
 from db import admin_catalog, admin_slots
 from db.models import Slot, SlotStatus, Therapist
@@ -28,6 +29,7 @@ from handlers.admin.common import (
     refused,
     therapist_id_arg,
 )
+from handlers.shared.refusals import words
 from handlers.shared.screens import screen_of
 from keyboards.admin import (
     SLOT_MARKS,
@@ -48,10 +50,8 @@ _DATE_TIME = (
 )
 
 
-class BadTime(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class BadTime(Refused):
+    """A typed time that cannot be a slot; `key` says why."""
 
 
 def parse_local(text: str, timezone: str) -> datetime:
@@ -246,17 +246,17 @@ async def on_time(message: Message, admin: Admin) -> None:
         if local - now > FURTHEST:
             raise BadTime("adm-slot-too-far")
     except BadTime as error:
-        await ask_time(admin, therapist, notice=t(error.key))
+        await ask_time(admin, therapist, notice=words(t, error))
         return
     try:
         slot = await admin_slots.add_slot(
             admin.session, therapist, local, actor=admin.actor, now=now
         )
-    except admin_slots.SlotOverlaps:
+    except admin_slots.SlotOverlaps as error:
         # The failed insert was rolled back, which expired what the session had loaded.
         therapist = await admin_catalog.get_therapist(admin.session, therapist_id)
         assert therapist is not None
-        await ask_time(admin, therapist, notice=t("adm-slot-overlap"))
+        await ask_time(admin, therapist, notice=words(t, error))
         return
     await admin.finish()
     when = when_text(t, slot.starts_at, therapist.timezone)

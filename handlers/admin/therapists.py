@@ -41,6 +41,7 @@ from handlers.admin.fields import (
     values_of,
 )
 from handlers.shared.cards import has_portrait, portrait, remember_portrait
+from handlers.shared.refusals import words
 from handlers.shared.screens import screen_of
 from keyboards.admin import (
     DONE,
@@ -359,7 +360,7 @@ async def on_typed(message: Message, admin: Admin, dialog_step: str) -> None:
     try:
         value = parse_typed(field, message.text or "")
     except Invalid as error:
-        notice = admin.t(error.key, **error.args_)
+        notice = words(admin.t, error)
         await ask_field(admin, mode, field, await admin.data(), notice=notice)
         return
     await keep_value(admin, dialog_step, value)

@@ -11,6 +11,7 @@ from bot.formatting import local_name
 from db import admin_catalog
 from db.models import Topic
 from handlers.admin.common import Admin, Step, TypedText, refused
+from handlers.shared.refusals import words
 from handlers.shared.screens import screen_of
 from keyboards.admin import TopicAction, TopicItem, cancel_keyboard, topic_keyboard, topics_keyboard
 
@@ -162,8 +163,8 @@ async def on_name(message: Message, admin: Admin, dialog_step: str) -> None:
                 await admin.send(t("adm-topic-unknown"))
                 return
             topic = found
-    except admin_catalog.TopicExists:
-        await admin.send(t("adm-topic-exists"), cancel_keyboard(t))
+    except admin_catalog.TopicExists as error:  # asked again, in the dialog
+        await admin.send(words(t, error), cancel_keyboard(t))
         return
     await admin.finish()
     await admin.send(t("adm-topic-saved"))

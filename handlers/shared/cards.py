@@ -29,7 +29,7 @@ from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.calendar import series_uid
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
-from bot.rules.policy import Refusal, Rules
+from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, series_calendar, users
 from db.models import (
@@ -287,36 +287,6 @@ async def send_series_file(
     await bot.send_document(chat_id, document, caption=t(caption))
 
 
-def refusal_text(flow: Flow, refusal: Refusal, settings: Settings) -> str:
-    key = {
-        Refusal.started: "refusal-started",
-        Refusal.too_late: "refusal-too_late",
-        Refusal.too_many: "refusal-too_many",
-    }.get(refusal, f"book-{refusal.value}")
-    return flow.t(
-        key,
-        hours=settings.reschedule_until_hours,
-        count=settings.max_reschedules,
-        days=settings.booking_horizon_days,
-    )
-
-
-def move_refusal_text(flow: Flow, error: bookings.BookingError, settings: Settings) -> str:
-    """Why a move was refused, for its alert."""
-    if isinstance(error, bookings.OutsideRules):
-        return refusal_text(flow, error.refusal, settings)
-    key = "book-taken"
-    if isinstance(error, bookings.BookingGone):
-        key = "refusal-gone"
-    elif isinstance(error, bookings.Conflict):
-        key = "refusal-conflict"
-    elif isinstance(error, bookings.SeriesDateTaken):
-        key = "series-move-same-day"
-    elif isinstance(error, bookings.ClientBusy):
-        key = "book-busy"
-    return flow.t(key)
-
-
 class Catalog:
     """Cards for one update."""
 
@@ -537,10 +507,6 @@ class Catalog:
             wait_for=therapist_id,
         )
         return therapist, text, markup, photo
-
-    def hold(self) -> timedelta | None:
-        """How long a booking is held for payment; None when sessions are not paid here."""
-        return self.settings.payment_hold()
 
     def request_screen(
         self, view: bookings.SlotView, note: str | None
