@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Refusal, Rules
 from bot.rules.refusals import Refused, told
 from bot.rules.reminders import ReminderPlan
-from db import bookings, requests, series
+from db import bookings, requests, series_move
 from tests.fake_telegram import Harness
 from tests.flows import sign_up
 
@@ -30,8 +31,8 @@ def test_a_refusal_knows_its_words() -> None:
     assert bookings.BookingGone("series-gone").key == "series-gone"
     assert requests.RequestGone().key == "request-gone"
     assert isinstance(requests.RequestGone(), bookings.BookingError)
-    shift = series.ShiftRefused()
-    assert (shift.key, shift.values) == ("series-move-far", {"days": series.SHIFT_DAYS})
+    shift = series_move.ShiftRefused()
+    assert (shift.key, shift.values) == ("series-move-far", {"days": SHIFT_DAYS})
     soon = bookings.OutsideRules(Refusal.too_soon, RULES)
     assert (soon.key, soon.values["hours"], soon.values["days"]) == ("book-too_soon", 6, 21)
     late = bookings.OutsideRules(Refusal.too_late, RULES)
