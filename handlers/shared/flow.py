@@ -220,6 +220,7 @@ class Flow:
         storage = self.state.storage
         if isinstance(storage, DatabaseStorage):
             await erasure.forget_person(self.session, self.state.key.user_id)
+            storage.changed_elsewhere()
             return
         # Only a process with REDIS_URL loads the Redis client (`bot.instances`).
         from aiogram.fsm.storage.redis import RedisStorage
