@@ -509,7 +509,7 @@ class Catalog:
         self, listing: Listing, index: int, prefs: Preferences, day: date | None = None
     ) -> tuple[Therapist | None, str, InlineKeyboardMarkup, bool]:
         therapist_id = listing.ids[index]
-        therapist = await self.session.get(Therapist, therapist_id)
+        therapist = await catalog.card_therapist(self.session, therapist_id)
         if therapist is None:
             return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
         photo = has_portrait(therapist)
