@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -92,6 +93,34 @@ FREE_SLOTS = (
     .order_by(Slot.starts_at)
 )
 FREE_SLOTS_OF = FREE_SLOTS.where(Slot.therapist_id.in_(bindparam("ids", expanding=True)))
+FREE_TIMES = (
+    select(Slot.id, Slot.starts_at)
+    .where(
+        Slot.status == SlotStatus.free,
+        Slot.therapist_id == bindparam("therapist_id"),
+        Slot.starts_at >= bindparam("earliest"),
+        Slot.starts_at < bindparam("latest"),
+    )
+    .order_by(Slot.starts_at)
+)
+
+
+class FreeTime(NamedTuple):
+    """A free slot as a card shows it (its id for the button, its start)."""
+
+    id: int
+    starts_at: datetime
+
+
+async def free_times(
+    session: AsyncSession, therapist_id: int, earliest: datetime, latest: datetime
+) -> list[FreeTime]:
+    """A therapist's free slots in the window, soonest first: the rows alone, not the
+    slots (a card reads dozens on every page)."""
+    rows = await session.execute(
+        FREE_TIMES, {"therapist_id": therapist_id, "earliest": earliest, "latest": latest}
+    )
+    return [FreeTime(slot_id, starts_at) for slot_id, starts_at in rows]
 
 
 async def free_slots(

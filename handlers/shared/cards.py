@@ -8,9 +8,10 @@ from __future__ import annotations
 import html
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
@@ -38,7 +39,6 @@ from db.models import (
     BookingStatus,
     Payment,
     Series,
-    Slot,
     Therapist,
     User,
 )
@@ -150,8 +150,19 @@ def _shorten(text: str, size: int) -> str:
     return f"{cut}…"
 
 
+class SlotTime(Protocol):
+    """A free slot as a card shows it: a `Slot`, or just its id and start
+    (`db.catalog.FreeTime`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+
 def slots_by_day(
-    slots: list[Slot], timezone: str, days: int = CARD_DAYS
+    slots: Sequence[SlotTime], timezone: str, days: int = CARD_DAYS
 ) -> dict[date, list[tuple[int, datetime]]]:
     """Slot ids and local start times of the first `days` days that have any, by day."""
     tz = zone(timezone)
@@ -607,10 +618,10 @@ class Catalog:
         )
         await show(self.bot, self.chat_id, text, markup, edit=edit)
 
-    async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[Slot]:
+    async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[catalog.FreeTime]:
         earliest, latest = self.rules.booking_window(self.clock.now())
-        slots = await catalog.free_slots(self.session, [therapist_id], earliest, latest)
-        return [slot for slot in slots.get(therapist_id, []) if slot_fits(slot.starts_at, prefs)]
+        slots = await catalog.free_times(self.session, therapist_id, earliest, latest)
+        return [slot for slot in slots if slot_fits(slot.starts_at, prefs)]
 
     async def show(
         self,
