@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from aiogram import Router
@@ -45,15 +46,20 @@ async def on_page(
         await callback.answer(t("catalog-refreshed"))
         await cards.open()
         return
-    await callback.answer()
-    listing, index = await cards.reach(listing, callback_data.index, prefs)
+    # The answer goes out first; the next card is read and built while it travels.
+    answering = asyncio.ensure_future(callback.answer())
+    try:
+        listing, index = await cards.reach(listing, callback_data.index, prefs)
+    except BaseException:
+        await asyncio.wait([answering])
+        raise
     day = None
     if isinstance(callback_data, CardDay) and callback_data.day:
         try:
             day = date.fromisoformat(callback_data.day)
         except ValueError:
             day = None
-    await cards.show(listing, index, prefs, day=day, edit=screen_of(callback))
+    await cards.show(listing, index, prefs, day=day, edit=screen_of(callback), answering=answering)
 
 
 async def on_more(

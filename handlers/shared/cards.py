@@ -5,6 +5,7 @@ settings alike."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import zlib
@@ -631,8 +632,19 @@ class Catalog:
         *,
         day: date | None = None,
         edit: Message | None = None,
+        answering: asyncio.Future[Any] | None = None,
     ) -> None:
-        therapist, text, markup, photo = await self.card(listing, index, prefs, day)
+        """The card `index` on screen (in place of `edit` when it can be). `answering`: the
+        button's answer, sent while the card is read and built; the card is shown once
+        the answer has gone (and not when it failed)."""
+        try:
+            therapist, text, markup, photo = await self.card(listing, index, prefs, day)
+        except BaseException:
+            if answering is not None:
+                await asyncio.wait([answering])
+            raise
+        if answering is not None:
+            await answering
         if therapist is None:
             await self.open(notice=self.t("catalog-refreshed"))
             return
