@@ -16,7 +16,7 @@ from bot.i18n import Texts
 from bot.rules.matching import RELAXATIONS
 from db import bookings, requests, users
 from db.models import Therapist
-from handlers.shared.cards import Catalog, caption
+from handlers.shared.cards import Catalog, caption, settle
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import REQUEST, RequestData
 from handlers.shared.screens import TEXT_LIMIT, screen_of, show, text_screen
@@ -51,7 +51,7 @@ async def on_page(
     try:
         listing, index = await cards.reach(listing, callback_data.index, prefs)
     except BaseException:
-        await asyncio.wait([answering])
+        await settle(answering)
         raise
     day = None
     if isinstance(callback_data, CardDay) and callback_data.day:

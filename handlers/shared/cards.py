@@ -329,6 +329,14 @@ def move_refusal_text(flow: Flow, error: bookings.BookingError, settings: Settin
     return flow.t(key)
 
 
+async def settle(pending: asyncio.Future[Any]) -> None:
+    """Let `pending` finish when what ran beside it failed; its own failure is dropped (the
+    other one is the error that is raised)."""
+    await asyncio.wait([pending])
+    if not pending.cancelled():
+        pending.exception()
+
+
 class Catalog:
     """Cards for one update."""
 
@@ -641,7 +649,7 @@ class Catalog:
             therapist, text, markup, photo = await self.card(listing, index, prefs, day)
         except BaseException:
             if answering is not None:
-                await asyncio.wait([answering])
+                await settle(answering)
             raise
         if answering is not None:
             await answering
