@@ -106,7 +106,6 @@ async def run(
     from bot.instances import create_redis, redis_check, single_instance_warning
     from bot.metrics import install_metrics
     from bot.middlewares import create_outgoing
-    from bot.pace import SharedPace
     from bot.web import metrics_server, run_webhook
     from db.engine import create_engine, create_sessionmaker
     from db.migrate import upgrade
@@ -128,16 +127,16 @@ async def run(
     bot = create_bot(settings)
     # One outgoing path for handlers and background jobs: one rate limit for the process,
     # shared with the other instances through Redis when there is one.
-    pace = (
-        SharedPace(
+    pace = None
+    if settings.redis_url:
+        from bot.pace import SharedPace  # the `limits` library: only with Redis
+
+        pace = SharedPace(
             settings.redis_url,
             bot_id=bot.id,
             rate_per_second=settings.send_rate_per_second,
             chat_period_seconds=settings.send_rate_per_chat_seconds,
         )
-        if settings.redis_url
-        else None
-    )
     outgoing = create_outgoing(bot, settings, sessionmaker, clock, pace)
     dispatcher = create_dispatcher(
         settings,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -14,7 +14,6 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BotCommandScopeDefault
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -39,6 +38,9 @@ from bot.rules.timezones import Clock
 from db.engine import UPDATE_CONCURRENCY
 from db.fsm import DatabaseStorage
 from db.models import Notice
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 T = TypeVar("T")
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from bot.rules.timezones import zone
+
+if TYPE_CHECKING:
+    # `icalendar` is imported by the first file made, not with the bot.
+    from icalendar import Calendar, Event
 
 # Where a therapist's feed is served (`bot.web`) and what its link looks like.
 FEED_ROUTE = "/calendar/{token}.ics"
@@ -53,6 +56,8 @@ class SeriesEvent:
 
 
 def _calendar(kind: str, method: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", f"-//therapy-booking-bot//{kind}//RU")
     calendar.add("version", "2.0")
@@ -73,6 +78,8 @@ def _finish(
 
 
 def _event(item: SessionEvent, tz: tzinfo, stamp: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", item.uid)
     event.add("sequence", item.sequence)

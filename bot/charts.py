@@ -2,17 +2,16 @@
 
 Drawn on matplotlib's Agg canvas with an explicit Figure (no pyplot), so nothing global
 is touched and it can run in a worker thread. DejaVu Sans, shipped with matplotlib, has
-Cyrillic letters."""
+Cyrillic letters.
+
+matplotlib (with numpy and Pillow, some 40 MiB) is imported by the first chart, not with
+the bot: most processes never draw one."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 COLORS = ("#9ecae1", "#4292c6", "#08519c")
 FUNNEL_COLOR = "#41ab5d"
@@ -36,6 +35,10 @@ def stats_chart(
         len(values) != len(texts.measures) for values in bookings
     ):
         raise ValueError("one row of values per period, one value per measure")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(11, 4.6), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))

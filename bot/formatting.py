@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Protocol
 
-from bot.i18n import Texts
+from bot.i18n import Texts, Translator
 from bot.rules.timezones import zone
 
 
@@ -14,6 +15,14 @@ def money(amount: int) -> str:
 
 
 def day_label(t: Texts, day: date) -> str:
+    """``Пн 7 дек``: the same few days are labelled on every card, so each is formatted
+    once per language."""
+    return _day_label(t.translator, t.language, day)
+
+
+@lru_cache(maxsize=512)
+def _day_label(translator: Translator, language: str, day: date) -> str:
+    t = translator.for_language(language)
     return t(
         "day-short",
         weekday=t(f"weekday-{day.weekday()}"),

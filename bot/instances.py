@@ -7,12 +7,16 @@ comes from the inbox, `bot.inbox`, not from a lock in Redis.)"""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiogram.fsm.storage.base import DefaultKeyBuilder
-from aiogram.fsm.storage.redis import RedisStorage
-from redis.asyncio import Redis
 
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    # Imported when REDIS_URL asks for them: a process without Redis never loads the client.
+    from aiogram.fsm.storage.redis import RedisStorage
+    from redis.asyncio import Redis
 
 SINGLE_INSTANCE = (
     "webhook on PostgreSQL without REDIS_URL: each instance keeps its own limit of "
@@ -25,6 +29,8 @@ def create_redis(settings: Settings) -> Redis | None:
     """The process's Redis client, or None without REDIS_URL."""
     if not settings.redis_url:
         return None
+    from redis.asyncio import Redis
+
     return Redis.from_url(settings.redis_url)
 
 
@@ -34,6 +40,8 @@ def key_builder() -> DefaultKeyBuilder:
 
 
 def redis_storage(redis: Redis) -> RedisStorage:
+    from aiogram.fsm.storage.redis import RedisStorage
+
     return RedisStorage(redis, key_builder=key_builder())
 
 

@@ -31,7 +31,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
-from alembic.script import ScriptDirectory
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -42,7 +41,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.inbox import Inbox
 from bot.rules.timezones import Clock
-from db.migrate import alembic_config
+from db.migrate import heads
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +111,7 @@ class Readiness:
         self._engine = engine
         self._checks = tuple(extra_checks)
         self._timeout = timeout
-        self.heads = frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+        self.heads = heads()
 
     async def problem(self) -> str | None:
         """None when ready, else what is wrong, in a few words."""

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -39,6 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from bot.rules.matching import (
     ANY,
@@ -80,20 +82,71 @@ def preferences_of(questionnaire: Questionnaire, user: User) -> Preferences:
     )
 
 
+# Built once (a card runs it on every page; building it cost more than running it).
+FREE_SLOTS = (
+    select(Slot)
+    .where(
+        Slot.status == SlotStatus.free,
+        Slot.starts_at >= bindparam("earliest"),
+        Slot.starts_at < bindparam("latest"),
+    )
+    .order_by(Slot.starts_at)
+)
+FREE_SLOTS_OF = FREE_SLOTS.where(Slot.therapist_id.in_(bindparam("ids", expanding=True)))
+FREE_TIMES = (
+    select(Slot.id, Slot.starts_at)
+    .where(
+        Slot.status == SlotStatus.free,
+        Slot.therapist_id == bindparam("therapist_id"),
+        Slot.starts_at >= bindparam("earliest"),
+        Slot.starts_at < bindparam("latest"),
+    )
+    .order_by(Slot.starts_at)
+)
+
+
+class FreeTime(NamedTuple):
+    """A free slot as a card shows it (its id for the button, its start)."""
+
+    id: int
+    starts_at: datetime
+
+
+async def free_times(
+    session: AsyncSession, therapist_id: int, earliest: datetime, latest: datetime
+) -> list[FreeTime]:
+    """A therapist's free slots in the window, soonest first: the rows alone, not the
+    slots (a card reads dozens on every page)."""
+    rows = await session.execute(
+        FREE_TIMES, {"therapist_id": therapist_id, "earliest": earliest, "latest": latest}
+    )
+    return [FreeTime(slot_id, starts_at) for slot_id, starts_at in rows]
+
+
 async def free_slots(
     session: AsyncSession, therapist_ids: list[int] | None, earliest: datetime, latest: datetime
 ) -> dict[int, list[Slot]]:
-    query = (
-        select(Slot)
-        .where(Slot.status == SlotStatus.free, Slot.starts_at >= earliest, Slot.starts_at < latest)
-        .order_by(Slot.starts_at)
-    )
-    if therapist_ids is not None:
-        query = query.where(Slot.therapist_id.in_(therapist_ids))
+    window = {"earliest": earliest, "latest": latest}
+    if therapist_ids is None:
+        slots = await session.scalars(FREE_SLOTS, window)
+    else:
+        slots = await session.scalars(FREE_SLOTS_OF, {**window, "ids": list(therapist_ids)})
     result: dict[int, list[Slot]] = defaultdict(list)
-    for slot in await session.scalars(query):
+    for slot in slots:
         result[slot.therapist_id].append(slot)
     return result
+
+
+# A card shows no topics: the therapist's row alone (`topics` loads with it otherwise, a
+# second query on every page). Built once, as above.
+CARD_THERAPIST = (
+    select(Therapist).options(lazyload(Therapist.topics)).where(Therapist.id == bindparam("id"))
+)
+
+
+async def card_therapist(session: AsyncSession, therapist_id: int) -> Therapist | None:
+    """The therapist a card shows (their topics are not loaded)."""
+    return (await session.scalars(CARD_THERAPIST, {"id": therapist_id})).one_or_none()
 
 
 async def remember_photo(session: AsyncSession, therapist_id: int, file_id: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -40,21 +40,23 @@ async def therapist_link(session: AsyncSession, telegram_id: int) -> tuple[int, 
     return None if row is None else (row.id, row.language)
 
 
+# Built once (every update runs it; building it cost more than running it).
+PERSON = (
+    select(User, Therapist.id, Therapist.language)
+    .outerjoin(Therapist, Therapist.telegram_id == User.telegram_id)
+    # Most of a client's updates read the answers too (`get_questionnaire`).
+    .options(joinedload(User.questionnaire))
+    .where(User.telegram_id == bindparam("telegram_id"), User.deleted_at.is_(None))
+)
+
+
 async def person(
     session: AsyncSession, telegram_id: int
 ) -> tuple[User | None, tuple[int, str | None] | None]:
     """The account's client profile (with its answers) and its therapist link (as
     `therapist_link`), in one query when it has a profile (each update of a client reads
     both)."""
-    row = (
-        await session.execute(
-            select(User, Therapist.id, Therapist.language)
-            .outerjoin(Therapist, Therapist.telegram_id == User.telegram_id)
-            # Most of a client's updates read the answers too (`get_questionnaire`).
-            .options(joinedload(User.questionnaire))
-            .where(User.telegram_id == telegram_id, User.deleted_at.is_(None))
-        )
-    ).first()
+    row = (await session.execute(PERSON, {"telegram_id": telegram_id})).first()
     if row is None:
         return None, await therapist_link(session, telegram_id)
     user, therapist_id, language = row

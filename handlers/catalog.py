@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Router
 from aiogram.types import (
     CallbackQuery,
@@ -11,7 +13,7 @@ from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from db import bookings, requests, users
 from db.models import Therapist
-from handlers.shared.cards import Catalog, caption
+from handlers.shared.cards import Catalog, caption, settle
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import REQUEST, RequestData
 from handlers.shared.refusals import tell
@@ -42,10 +44,15 @@ async def on_page(
         await callback.answer(t("catalog-refreshed"))
         await cards.open()
         return
-    await callback.answer()
-    listing, index = await cards.reach(listing, callback_data.index, prefs)
+    # The answer goes out first; the next card is read and built while it travels.
+    answering = asyncio.ensure_future(callback.answer())
+    try:
+        listing, index = await cards.reach(listing, callback_data.index, prefs)
+    except BaseException:
+        await settle(answering)
+        raise
     day = callback_data.day if isinstance(callback_data, CardDay) else None
-    await cards.show(listing, index, prefs, day=day, edit=screen_of(callback))
+    await cards.show(listing, index, prefs, day=day, edit=screen_of(callback), answering=answering)
 
 
 async def on_more(

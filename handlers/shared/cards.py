@@ -5,12 +5,14 @@ settings alike."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
@@ -38,7 +40,6 @@ from db.models import (
     BookingStatus,
     Payment,
     Series,
-    Slot,
     Therapist,
     User,
 )
@@ -150,8 +151,19 @@ def _shorten(text: str, size: int) -> str:
     return f"{cut}…"
 
 
+class SlotTime(Protocol):
+    """A free slot as a card shows it: a `Slot`, or just its id and start
+    (`db.catalog.FreeTime`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+
 def slots_by_day(
-    slots: list[Slot], timezone: str, days: int = CARD_DAYS
+    slots: Sequence[SlotTime], timezone: str, days: int = CARD_DAYS
 ) -> dict[date, list[tuple[int, datetime]]]:
     """Slot ids and local start times of the first `days` days that have any, by day."""
     tz = zone(timezone)
@@ -285,6 +297,14 @@ async def send_series_file(
     document = series_calendar_file(t, calendar, now)
     caption = "series-ics-cancel-caption" if calendar.gone else "series-ics-caption"
     await bot.send_document(chat_id, document, caption=t(caption))
+
+
+async def settle(pending: asyncio.Future[Any]) -> None:
+    """Let `pending` finish when what ran beside it failed; its own failure is dropped (the
+    other one is the error that is raised)."""
+    await asyncio.wait([pending])
+    if not pending.cancelled():
+        pending.exception()
 
 
 class Catalog:
@@ -479,7 +499,7 @@ class Catalog:
         self, listing: Listing, index: int, prefs: Preferences, day: date | None = None
     ) -> tuple[Therapist | None, str, InlineKeyboardMarkup, bool]:
         therapist_id = listing.ids[index]
-        therapist = await self.session.get(Therapist, therapist_id)
+        therapist = await catalog.card_therapist(self.session, therapist_id)
         if therapist is None:
             return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
         photo = has_portrait(therapist)
@@ -573,10 +593,10 @@ class Catalog:
         )
         await show(self.bot, self.chat_id, text, markup, edit=edit)
 
-    async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[Slot]:
+    async def fitting_slots(self, therapist_id: int, prefs: Preferences) -> list[catalog.FreeTime]:
         earliest, latest = self.rules.booking_window(self.clock.now())
-        slots = await catalog.free_slots(self.session, [therapist_id], earliest, latest)
-        return [slot for slot in slots.get(therapist_id, []) if slot_fits(slot.starts_at, prefs)]
+        slots = await catalog.free_times(self.session, therapist_id, earliest, latest)
+        return [slot for slot in slots if slot_fits(slot.starts_at, prefs)]
 
     async def show(
         self,
@@ -586,8 +606,19 @@ class Catalog:
         *,
         day: date | None = None,
         edit: Message | None = None,
+        answering: asyncio.Future[Any] | None = None,
     ) -> None:
-        therapist, text, markup, photo = await self.card(listing, index, prefs, day)
+        """The card `index` on screen (in place of `edit` when it can be). `answering`: the
+        button's answer, sent while the card is read and built; the card is shown once
+        the answer has gone (and not when it failed)."""
+        try:
+            therapist, text, markup, photo = await self.card(listing, index, prefs, day)
+        except BaseException:
+            if answering is not None:
+                await settle(answering)
+            raise
+        if answering is not None:
+            await answering
         if therapist is None:
             await self.open(notice=self.t("catalog-refreshed"))
             return

@@ -11,7 +11,6 @@ from typing import Any
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Chat, InlineKeyboardMarkup, Message
 from aiogram.types import User as TelegramUser
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -221,7 +220,12 @@ class Flow:
         storage = self.state.storage
         if isinstance(storage, DatabaseStorage):
             await erasure.forget_person(self.session, self.state.key.user_id)
-        elif isinstance(storage, RedisStorage):
+            storage.changed_elsewhere()
+            return
+        # Only a process with REDIS_URL loads the Redis client (`bot.instances`).
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        if isinstance(storage, RedisStorage):
             await instances.forget_person(storage, self.state.key.bot_id, self.state.key.user_id)
         else:
             await self.state.clear()
