@@ -23,14 +23,17 @@ instances storing one person's updates at the same moment cannot both take one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
-    Select,
+    Table,
+    bindparam,
     case,
     delete,
     exists,
@@ -46,6 +49,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import Update
 
 from db import events, outbox
@@ -140,36 +144,24 @@ async def store(
                 ),
                 {"space": PERSON_LOCKS, "keys": keys},
             )
-    insert = pg_insert if _postgres(session) else sqlite_insert
-    other = aliased(InboxUpdate)
+    statement = _store_statement(session.get_bind().dialect.name)
     new: list[int] = []
     taken: list[Taken] = []
     for item in updates:
-        busy = exists().where(
-            other.bot_id == bot_id,
-            other.person == item.person,
-            other.finished_at.is_(None),
-        )
         # Rows are written one by one, so each sees the batch's earlier ones.
         row = (
             await session.execute(
-                insert(InboxUpdate)
-                .from_select(
-                    [
-                        InboxUpdate.bot_id,
-                        InboxUpdate.update_id,
-                        InboxUpdate.person,
-                        InboxUpdate.kind,
-                        InboxUpdate.payload,
-                        InboxUpdate.received_at,
-                        InboxUpdate.taken_until,
-                        InboxUpdate.taken_by,
-                        InboxUpdate.attempts,
-                    ],
-                    _new_row(bot_id, item, now, lease, owner, busy),
-                )
-                .on_conflict_do_nothing(index_elements=[InboxUpdate.bot_id, InboxUpdate.update_id])
-                .returning(InboxUpdate.update_id, InboxUpdate.taken_by)
+                statement,
+                {
+                    "p_bot_id": bot_id,
+                    "p_update_id": item.update_id,
+                    "p_person": item.person,
+                    "p_kind": item.kind,
+                    "p_payload": item.payload,
+                    "p_received_at": now,
+                    "p_taken_until": now + lease,
+                    "p_taken_by": owner,
+                },
             )
         ).first()
         if row is None:
@@ -181,37 +173,105 @@ async def store(
     return Stored(new, taken)
 
 
-def _new_row(
-    bot_id: int,
-    item: Incoming,
-    now: datetime,
-    lease: timedelta,
-    owner: str,
-    busy: ColumnElement[bool],
-) -> Select[*tuple[Any, ...]]:
-    """The row to insert, taken by `owner` unless its person has another open row."""
-    columns = InboxUpdate.__table__.c
+@functools.cache
+def _store_statement(dialect: str) -> Executable:
+    """`INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` of one update, taken by its
+    writer unless its person has another open row; built once per dialect (an update
+    costs its statements' execution, not their building)."""
+    table = cast(Table, InboxUpdate.__table__)
+    columns = table.c
+    other = table.alias("other")
 
-    def value(name: str, given: object) -> ColumnElement[Any]:
-        return literal(given, type_=columns[name].type)
+    def given(name: str) -> BindParameter[Any]:
+        return bindparam(f"p_{name}", type_=columns[name].type)
 
-    until, by, attempts = value("taken_until", now + lease), value("taken_by", owner), 1
-    taken: list[ColumnElement[Any]] = [until, by, value("attempts", attempts)]
-    if item.person is not None:
-        taken = [
-            case((busy, value("taken_until", None)), else_=until),
-            case((busy, value("taken_by", None)), else_=by),
-            case((busy, value("attempts", 0)), else_=value("attempts", attempts)),
-        ]
-    return select(
-        value("bot_id", bot_id),
-        value("update_id", item.update_id),
-        value("person", item.person),
-        value("kind", item.kind),
-        value("payload", item.payload),
-        value("received_at", now),
-        *taken,
+    busy = exists().where(
+        other.c.bot_id == given("bot_id"),
+        other.c.person == given("person"),  # never true for an update without a person
+        other.c.finished_at.is_(None),
+    )
+    none = literal(None, type_=columns["taken_until"].type)
+    row = select(
+        given("bot_id"),
+        given("update_id"),
+        given("person"),
+        given("kind"),
+        given("payload"),
+        given("received_at"),
+        case((busy, none), else_=given("taken_until")),
+        case((busy, literal(None, type_=columns["taken_by"].type)), else_=given("taken_by")),
+        case((busy, literal(0)), else_=literal(1)),
     ).where(true())  # SQLite reads `INSERT … SELECT … ON CONFLICT` only with a WHERE
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .from_select(
+            [
+                columns.bot_id,
+                columns.update_id,
+                columns.person,
+                columns.kind,
+                columns.payload,
+                columns.received_at,
+                columns.taken_until,
+                columns.taken_by,
+                columns.attempts,
+            ],
+            row,
+        )
+        .on_conflict_do_nothing(index_elements=[columns.bot_id, columns.update_id])
+        .returning(columns.update_id, columns.taken_by)
+    )
+
+
+def _finish_statements() -> tuple[Executable, Executable]:
+    """Close a handled row; take the person's next open row (built once)."""
+    table = cast(Table, InboxUpdate.__table__)
+    columns = table.c
+    done = (
+        update(table)
+        .where(
+            columns.bot_id == bindparam("p_bot_id"), columns.update_id == bindparam("p_update_id")
+        )
+        .values(
+            finished_at=bindparam("p_now", type_=columns.finished_at.type),
+            outcome=DONE,
+            payload=None,
+            taken_until=None,
+            failure=None,
+        )
+    )
+    first = (
+        select(func.min(columns.update_id))
+        .where(
+            columns.bot_id == bindparam("p_bot_id"),
+            columns.person == bindparam("p_person"),
+            columns.finished_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    now = bindparam("p_now", type_=columns.taken_until.type)
+    following = (
+        update(table)
+        .where(
+            columns.bot_id == bindparam("p_bot_id"),
+            columns.update_id == first,
+            columns.finished_at.is_(None),
+            or_(columns.taken_until.is_(None), columns.taken_until < now),
+        )
+        .values(
+            taken_until=bindparam("p_until", type_=columns.taken_until.type),
+            taken_by=bindparam("p_owner"),
+            attempts=columns.attempts + 1,
+        )
+        .returning(
+            columns.update_id, columns.person, columns.kind, columns.payload, columns.attempts
+        )
+    )
+    return done, following
+
+
+_FINISH, _TAKE_NEXT = _finish_statements()
 
 
 async def claim(
@@ -334,31 +394,23 @@ async def finish(
     `take_next`, the person's next open row is taken in the same transaction and
     returned (None when there is none, or another instance holds it)."""
     await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id == done.update_id)
-        .values(finished_at=now, outcome=DONE, payload=None, taken_until=None, failure=None)
-        .execution_options(synchronize_session=False)
+        _FINISH, {"p_bot_id": bot_id, "p_update_id": done.update_id, "p_now": now}
     )
     following: Taken | None = None
     if take_next and done.person is not None:
-        first = (
-            select(func.min(InboxUpdate.update_id))
-            .where(
-                InboxUpdate.bot_id == bot_id,
-                InboxUpdate.person == done.person,
-                InboxUpdate.finished_at.is_(None),
+        rows = (
+            await session.execute(
+                _TAKE_NEXT,
+                {
+                    "p_bot_id": bot_id,
+                    "p_person": done.person,
+                    "p_now": now,
+                    "p_until": now + lease,
+                    "p_owner": owner,
+                },
             )
-            .scalar_subquery()
-        )
-        left = await _take(
-            session,
-            bot_id,
-            InboxUpdate.update_id == first,
-            now=now,
-            lease=lease,
-            owner=owner,
-            max_attempts=max_attempts,
-        )
+        ).all()
+        left = await _park_worn(session, bot_id, _taken(rows), now, max_attempts)
         following = left[0] if left else None
     await session.commit()
     return following
