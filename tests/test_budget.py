@@ -118,6 +118,31 @@ async def practice(
     await practice.harness.bot.session.close()
 
 
+def name_on(card: Shown) -> str:
+    return card.text.split("\n")[0]
+
+
+async def test_card_pages(practice: Practice) -> None:
+    """▶ to a card seen for the first time: the conversation's state and data (one query),
+    the person with their answers, the therapist (without topics), their free times, and
+    Telegram's id of the uploaded portrait kept; ◀ back to one seen: reads only."""
+    practice.start()
+    client = practice.harness.user(804, "Анна")
+    await sign_up(client)
+    await client.press("Найти терапевта")
+    card = client.last_with_buttons
+    first = name_on(card)
+    new_card = await practice.cost(lambda: client.press("▶", message=card))
+    assert name_on(client.last_with_buttons) != first
+    practice.within(new_card, 8)
+    seen_card = await practice.cost(lambda: client.press("◀", message=client.last_with_buttons))
+    assert name_on(client.last_with_buttons) == first and client.last_with_buttons.photo
+    practice.within(seen_card, 7, commits=2)  # the inbox's two: stored, finished
+    assert not any("therapist_topics" in sql for sql in seen_card.statements), seen_card
+    handler = [sql for sql in seen_card.statements if " inbox" not in sql]
+    assert not any(sql.startswith(("INSERT", "UPDATE", "DELETE")) for sql in handler), seen_card
+
+
 async def test_booking_with_payments_off(practice: Practice) -> None:
     practice.start()
     client, confirm = await practice.at_confirmation(801)
