@@ -4,7 +4,7 @@ what each accepts (with a clear reason when it does not), and the admin card."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 from aiogram.types import Message
 
@@ -14,24 +14,9 @@ from bot.rules.timezones import parse_offset, utc_offset_label, zone
 from db import admin_catalog
 from db.models import Therapist
 from handlers.admin.common import Admin
-from keyboards.admin import therapist_keyboard
+from keyboards.admin import TherapistField, therapist_keyboard
 
-FIELDS = (
-    "name_ru",
-    "name_en",
-    "gender",
-    "formats",
-    "topics",
-    "price",
-    "session_minutes",
-    "timezone",
-    "about_ru",
-    "about_en",
-    "education_ru",
-    "education_en",
-    "photo",
-    "meeting_link",
-)
+FIELDS: tuple[TherapistField, ...] = get_args(TherapistField)
 TEXT_LIMITS = {
     "name_ru": 128,
     "name_en": 128,
