@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -78,6 +79,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("pool_size", POOL_SIZE)
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+    if parsed.get_backend_name() == "sqlite" and "async_creator" not in kwargs:
+        kwargs["async_creator"] = _sqlite_connector(parsed, kwargs.pop("connect_args", {}))
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -86,6 +89,21 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         for end in ("commit", "rollback"):
             event.listen(engine.sync_engine, end, _sqlite_end)
     return engine
+
+
+def _sqlite_connector(url: URL, connect_args: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+    """Connections to the SQLite database `url` names, made as SQLAlchemy's aiosqlite
+    dialect makes them (the same file and options) but with one trip to aiosqlite's thread
+    per statement (`db.sqlite_driver`)."""
+    args, options = url.get_dialect()().create_connect_args(url)
+    options = {**options, **connect_args}
+
+    async def connect() -> Any:
+        from db.sqlite_driver import Connection, connector
+
+        return await Connection(connector(*args, **options))
+
+    return connect
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
