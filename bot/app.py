@@ -48,6 +48,8 @@ CLIENT_COMMANDS = (
     ("start", "cmd-start"),
     ("my", "cmd-my"),
     ("help", "cmd-help"),
+    ("checkin", "cmd-checkin"),
+    ("progress", "cmd-progress"),
     ("settings", "cmd-settings"),
     ("language", "cmd-language"),
     ("timezone", "cmd-timezone"),

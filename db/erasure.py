@@ -15,6 +15,9 @@ from db.models import (
     AuditEntry,
     Booking,
     BookingRequest,
+    Checkin,
+    CheckinAnswer,
+    CheckinConsent,
     FsmRecord,
     RelayedMessage,
     SlotStatus,
@@ -58,6 +61,11 @@ async def erase_requests(session: AsyncSession, user_id: int, now: datetime) -> 
 
 
 async def erase_traces(session: AsyncSession, user_id: int, telegram_id: int | None) -> None:
+    # Check-ins are health data: every answer, score and the consent to them go.
+    theirs = select(Checkin.id).where(Checkin.user_id == user_id)
+    await session.execute(delete(CheckinAnswer).where(CheckinAnswer.checkin_id.in_(theirs)))
+    await session.execute(delete(Checkin).where(Checkin.user_id == user_id))
+    await session.execute(delete(CheckinConsent).where(CheckinConsent.user_id == user_id))
     # What they wrote about their sessions is theirs; the rating number stays, anonymous.
     await session.execute(
         update(Booking)

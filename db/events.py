@@ -356,6 +356,34 @@ class WaitlistEnded(Event):
     entry_id: int = field(metadata={"key": "entry"})
 
 
+# -- check-ins between sessions (`db.checkins`) ---------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckinFlagged(Event):
+    """A check-in the client's therapist must hear of at once: its risk item answered
+    above 0 (`risk`), or a finished one in the severe band. The letter names the client
+    and the flag, never an answer (the therapist reads those in the bot)."""
+
+    name = "checkin-flagged"
+    to = (To.therapist,)
+    recipient: To = To.therapist
+    checkin_id: int = field(metadata={"key": "checkin"})
+    therapist_id: int = field(metadata={"key": "therapist"})
+    risk: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckinRiskForAdmins(Event):
+    """The admins hear only that a risk flag exists for a client of that therapist: no
+    client, no answers."""
+
+    name = "checkin-risk-admins"
+    to = (To.admins,)
+    recipient: To = To.admins
+    therapist_id: int | None = field(default=None, metadata={"key": "therapist"})
+
+
 AnyEvent = (
     Booked
     | Moved
@@ -386,6 +414,8 @@ AnyEvent = (
     | RequestLapsed
     | WaitlistOffered
     | WaitlistEnded
+    | CheckinFlagged
+    | CheckinRiskForAdmins
 )
 
 KINDS: tuple[type[AnyEvent], ...] = typing.get_args(AnyEvent)

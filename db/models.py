@@ -78,6 +78,10 @@ class User(Base):
     questionnaire: Mapped[Questionnaire | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Read with the person on each update (`db.users.person`), as the questionnaire is.
+    checkin_answer: Mapped[CheckinConsent | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Questionnaire(Base):
@@ -671,3 +675,68 @@ class Notice(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))  # sent, skipped, blocked, failed
+
+
+class CheckinConsent(Base):
+    """A client's answer to check-ins between sessions (PHQ-9, GAD-7): none is asked
+    without `given_at`; a row without it is a "no" (not offered again after a booking).
+    Erased with the client."""
+
+    __tablename__ = "checkin_consents"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    answered_at: Mapped[datetime]
+    given_at: Mapped[datetime | None]
+    # The client lets a therapist they moved to see the check-ins answered before.
+    earlier_shared_at: Mapped[datetime | None]
+
+
+OPEN_CHECKIN_SQL = "finished_at IS NULL AND skipped_at IS NULL"
+
+
+class Checkin(Base):
+    """One questionnaire a client was asked (`bot.rules.checkins`), answered item by item
+    (`CheckinAnswer`): health data, seen only by the client and the therapist it was
+    answered for. One open at a time per client."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("ix_checkins_user_scale", "user_id", "scale", "started_at"),
+        Index(
+            "uq_checkins_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text(OPEN_CHECKIN_SQL),
+            postgresql_where=text(OPEN_CHECKIN_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    scale: Mapped[str] = mapped_column(String(8))  # phq9, gad7
+    version: Mapped[int] = mapped_column(Integer)
+    # The client's therapist when it began: the one therapist who may see it.
+    therapist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("therapists.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(16))  # booked, reminder, therapist, client
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    skipped_at: Mapped[datetime | None]  # "skip this time"
+    total: Mapped[int | None]
+    band: Mapped[str | None] = mapped_column(String(24))
+    risk: Mapped[bool] = mapped_column(Boolean, default=False)  # told once, kept
+
+
+class CheckinAnswer(Base):
+    __tablename__ = "checkin_answers"
+    __table_args__ = (CheckConstraint("value BETWEEN 0 AND 3", name="ck_checkin_answer_value"),)
+
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime]

@@ -45,7 +45,7 @@ PERSON = (
     select(User, Therapist.id, Therapist.language)
     .outerjoin(Therapist, Therapist.telegram_id == User.telegram_id)
     # Most of a client's updates read the answers too (`get_questionnaire`).
-    .options(joinedload(User.questionnaire))
+    .options(joinedload(User.questionnaire), joinedload(User.checkin_answer))
     .where(User.telegram_id == bindparam("telegram_id"), User.deleted_at.is_(None))
 )
 

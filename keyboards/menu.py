@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
 from bot.rules.timezones import COMMON_ZONES, utc_offset_label
+from keyboards.checkins import CheckinSettings
 from keyboards.ids import Number
 
 
@@ -74,6 +75,7 @@ def settings_menu(t: Texts, zone_label: str) -> InlineKeyboardMarkup:
         callback_data=MenuAction(action=MenuItem.timezone),
     )
     builder.button(text=t("settings-my-data"), callback_data=MenuAction(action=MenuItem.my_data))
+    builder.button(text=t("settings-checkins"), callback_data=CheckinSettings(action="open"))
     builder.button(text=t("settings-delete"), callback_data=MenuAction(action=MenuItem.delete))
     builder.button(text=t("btn-menu"), callback_data=MenuAction(action=MenuItem.menu))
     builder.adjust(1)

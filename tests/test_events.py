@@ -84,6 +84,8 @@ EXAMPLES: list[events.AnyEvent] = [
     events.RequestLapsed(recipient=To.client, request_id=8),
     events.WaitlistOffered(offer_id=11),
     events.WaitlistEnded(entry_id=12),
+    events.CheckinFlagged(checkin_id=13, therapist_id=2, risk=True),
+    events.CheckinRiskForAdmins(therapist_id=2),
 ]
 
 

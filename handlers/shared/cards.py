@@ -43,6 +43,7 @@ from db.models import (
     Therapist,
     User,
 )
+from handlers.shared import checkins as checkin_offers
 from handlers.shared.flow import Flow
 from handlers.shared.invoices import hold_text, send_invoice
 from handlers.shared.memory import SEARCH, SearchData
@@ -574,6 +575,9 @@ class Catalog:
             return
         await send_calendar_file(
             self.bot, session, self.chat_id, t, booking, therapist, user.timezone, self.clock.now()
+        )
+        await checkin_offers.after_booking(
+            self.bot, session, self.chat_id, t, user, self.clock.now()
         )
 
     async def request_sent(self, request: BookingRequest, *, edit: Message | None) -> None:

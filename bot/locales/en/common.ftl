@@ -9,7 +9,9 @@ help =
     I match you with a psychotherapist using your questionnaire, show free times and book a session.
 
     /start — start or return to the menu
-    /settings — change your answers, language, time zone
+    /checkin — a short check-in on how you are
+    /progress — the results of your check-ins
+    /settings — change your answers, language, time zone, check-ins
     /language — language
     /timezone — time zone
     /my_data — what data about you is stored
@@ -31,6 +33,7 @@ settings-title = <b>Settings</b>
 settings-edit-answers = 📝 Change my answers
 settings-language = 🌐 Language
 settings-timezone = 🕒 Time zone: { $zone }
+settings-checkins = 📊 Check-ins between sessions
 settings-my-data = 🗂 My data
 settings-delete = 🗑 Erase my data
 btn-menu = ◀ Menu
@@ -73,6 +76,8 @@ slow-down = Too many messages in a row — I will answer them all in turn.
 
 cmd-start = Start / main menu
 cmd-help = Help
+cmd-checkin = A check-in on how you are
+cmd-progress = My check-in results
 cmd-settings = Settings
 cmd-language = Language
 cmd-timezone = Time zone

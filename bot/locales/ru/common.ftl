@@ -9,7 +9,9 @@ help =
     Подбираю психотерапевта по вашей анкете, показываю свободное время и записываю на сессию.
 
     /start — начать или вернуться в меню
-    /settings — изменить анкету, язык, часовой пояс
+    /checkin — короткий опрос о самочувствии
+    /progress — результаты ваших опросов
+    /settings — изменить анкету, язык, часовой пояс, опросы
     /language — язык
     /timezone — часовой пояс
     /my_data — какие данные о вас хранятся
@@ -30,6 +32,7 @@ settings-title = <b>Настройки</b>
 settings-edit-answers = 📝 Изменить анкету
 settings-language = 🌐 Язык
 settings-timezone = 🕒 Часовой пояс: { $zone }
+settings-checkins = 📊 Опросы между сессиями
 settings-my-data = 🗂 Мои данные
 settings-delete = 🗑 Удалить мои данные
 btn-menu = ◀ В меню
@@ -72,6 +75,8 @@ slow-down = Слишком много сообщений подряд — я о�
 
 cmd-start = Начать / главное меню
 cmd-help = Помощь
+cmd-checkin = Опрос о самочувствии
+cmd-progress = Мои результаты опросов
 cmd-settings = Настройки
 cmd-language = Язык
 cmd-timezone = Часовой пояс

@@ -4,7 +4,7 @@ text: it is an event (`db.events`), read back before it comes here.
 
 One render method per kind of event, in a module per family: `practice` (a session's
 changes, for the therapist and the practice's group), `client` (what the practice did to
-a client's session, refunds), `series`, `requests`, `waitlist` and `admins`. `Notices`
+a client's session, refunds), `series`, `requests`, `waitlist`, `checkins` and `admins`. `Notices`
 matches an event to its method; mypy holds the match to every kind (`assert_never`)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.i18n import Translator
 from db import events
 from handlers.shared.notices.admins import AdminLetters
 from handlers.shared.notices.base import Letter, client_topics, find_again, money_line
+from handlers.shared.notices.checkins import CheckinLetters
 from handlers.shared.notices.client import ClientLetters
 from handlers.shared.notices.practice import PracticeLetters
 from handlers.shared.notices.requests import RequestLetters
@@ -39,6 +40,7 @@ class Notices:
     requests: RequestLetters = field(init=False)
     waitlist: WaitlistLetters = field(init=False)
     admins: AdminLetters = field(init=False)
+    checkins: CheckinLetters = field(init=False)
 
     def __post_init__(self) -> None:
         both = (self.translator, self.settings)
@@ -48,6 +50,7 @@ class Notices:
         self.requests = RequestLetters(*both)
         self.waitlist = WaitlistLetters(*both)
         self.admins = AdminLetters(*both)
+        self.checkins = CheckinLetters(*both)
 
     async def letters(
         self, session: AsyncSession, event: events.AnyEvent, written_at: datetime
@@ -98,5 +101,9 @@ class Notices:
                 return await self.waitlist.offered(session, event)
             case events.WaitlistEnded():
                 return await self.waitlist.ended(session, event)
+            case events.CheckinFlagged():
+                return await self.checkins.flagged(session, event)
+            case events.CheckinRiskForAdmins():
+                return await self.checkins.risk_for_admins(session, event)
             case _:
                 assert_never(event)

@@ -1,0 +1,392 @@
+"""Check-ins between sessions (PHQ-9, GAD-7; the scales in `bot.rules.checkins`): the
+client's consent, a questionnaire answered one item at a time and resumed where it
+stopped, its score, and the therapist told at once of a risk answer or a severe total.
+
+Answers are health data: only the client and the therapist a check-in was answered for
+read them (`visible_to_therapist`); the admins hear that a risk flag exists, nothing
+else; `db.erasure` removes every row. Each change here is a use case that owns its
+transaction; the notices it owes go to the outbox in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import delete, func, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.rules.checkins import (
+    SCALES,
+    Scale,
+    ScaleCode,
+    Score,
+    is_risk,
+    may_ask,
+    next_item,
+    score,
+)
+from bot.rules.refusals import Refused
+from db import events, outbox
+from db.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    Checkin,
+    CheckinAnswer,
+    CheckinConsent,
+    User,
+)
+from db.transactions import use_case
+
+ORDER = (ScaleCode.phq9, ScaleCode.gad7)  # asked in this order, one after the other
+
+
+class Reason:
+    """Why a check-in began (`checkins.reason`)."""
+
+    booked: Final = "booked"  # offered after a booking
+    reminder: Final = "reminder"  # from the reminder before a session
+    therapist: Final = "therapist"  # the therapist asked for one
+    client: Final = "client"  # the client began one themselves
+
+
+class CheckinGone(Refused):
+    """The check-in is over, not theirs, or the question was answered meanwhile."""
+
+    key = "checkin-stale"
+
+
+class NoConsent(Refused):
+    key = "checkin-no-consent"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An open check-in and what is answered so far."""
+
+    checkin: Checkin
+    scale: Scale
+    answers: dict[int, int]
+
+    @property
+    def item(self) -> int | None:
+        return next_item(self.scale, self.answers)
+
+
+@dataclass(frozen=True)
+class Answered:
+    progress: Progress
+    score: Score | None  # when this answer finished the questionnaire
+    risk_told: bool  # this answer raised the risk flag (the therapist is being told)
+
+
+# -- consent --------------------------------------------------------------------------
+
+
+async def answer_of(session: AsyncSession, user: User) -> CheckinConsent | None:
+    """The client's answer to check-ins: None when never asked (or never answered). Read
+    with the person on each update (`db.users.person`), else here."""
+    if "checkin_answer" not in inspect(user).unloaded:
+        return user.checkin_answer
+    return await session.get(CheckinConsent, user.id)
+
+
+async def consent_of(session: AsyncSession, user: User) -> CheckinConsent | None:
+    """The client's yes, if they said it."""
+    row = await answer_of(session, user)
+    return row if row is not None and row.given_at is not None else None
+
+
+async def _answered(session: AsyncSession, user: User, now: datetime) -> CheckinConsent:
+    row = await answer_of(session, user)
+    if row is None:
+        row = CheckinConsent(user_id=user.id, answered_at=now)
+        session.add(row)
+        user.checkin_answer = row
+    row.answered_at = now
+    return row
+
+
+async def give_consent(session: AsyncSession, user: User, now: datetime) -> None:
+    async with use_case(session):
+        row = await _answered(session, user, now)
+        row.given_at = row.given_at or now
+
+
+async def decline(session: AsyncSession, user: User, now: datetime) -> bool:
+    """A "no": nothing is asked, nor offered again after a booking (settings can say yes).
+    False when a yes stands (a "no" from an older screen does not undo it)."""
+    async with use_case(session):
+        row = await _answered(session, user, now)
+        return row.given_at is None
+
+
+async def withdraw(session: AsyncSession, user: User, now: datetime) -> None:
+    """No more check-ins, and every answer given goes (as with an erasure)."""
+    async with use_case(session):
+        theirs = select(Checkin.id).where(Checkin.user_id == user.id)
+        await session.execute(delete(CheckinAnswer).where(CheckinAnswer.checkin_id.in_(theirs)))
+        await session.execute(delete(Checkin).where(Checkin.user_id == user.id))
+        row = await _answered(session, user, now)
+        row.given_at = row.earlier_shared_at = None
+
+
+async def share_earlier(session: AsyncSession, user: User, share: bool, now: datetime) -> None:
+    """Whether a therapist the client moved to may see check-ins answered before."""
+    async with use_case(session):
+        consent = await consent_of(session, user)
+        if consent is None:
+            raise NoConsent()
+        consent.earlier_shared_at = now if share else None
+
+
+# -- asking -----------------------------------------------------------------------------
+
+
+async def current_therapist_id(session: AsyncSession, user_id: int, now: datetime) -> int | None:
+    """The therapist of the client's next session, else of their latest one that was
+    not cancelled."""
+    upcoming = await session.scalar(
+        select(Booking.therapist_id)
+        .where(
+            Booking.client_id == user_id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.starts_at > now,
+        )
+        .order_by(Booking.starts_at)
+        .limit(1)
+    )
+    if upcoming is not None:
+        return upcoming
+    return await session.scalar(
+        select(Booking.therapist_id)
+        .where(Booking.client_id == user_id, Booking.status != BookingStatus.cancelled)
+        .order_by(Booking.starts_at.desc())
+        .limit(1)
+    )
+
+
+async def last_asked(session: AsyncSession, user_id: int) -> dict[ScaleCode, datetime]:
+    rows = await session.execute(
+        select(Checkin.scale, func.max(Checkin.started_at))
+        .where(Checkin.user_id == user_id)
+        .group_by(Checkin.scale)
+    )
+    return {ScaleCode(code): when for code, when in rows.all() if code in SCALES}
+
+
+async def due(session: AsyncSession, user_id: int, now: datetime) -> list[Scale]:
+    """The scales that may be asked now (each at most once in seven days), in order."""
+    asked = await last_asked(session, user_id)
+    return [SCALES[code] for code in ORDER if may_ask(asked.get(code), now)]
+
+
+async def next_due(
+    session: AsyncSession, user_id: int, after: ScaleCode, now: datetime
+) -> Scale | None:
+    """The scale due after `after` in the usual order, if any."""
+    later = [scale for scale in await due(session, user_id, now) if _after(scale.code, after)]
+    return later[0] if later else None
+
+
+def _after(code: ScaleCode, after: ScaleCode) -> bool:
+    return ORDER.index(code) > ORDER.index(after)
+
+
+async def may_offer(session: AsyncSession, user: User, now: datetime) -> bool:
+    """Whether to offer a check-in now: consent given, and one open or a scale due."""
+    if await consent_of(session, user) is None:
+        return False
+    if await open_of(session, user.id) is not None:
+        return True  # the open one is offered to be finished
+    return bool(await due(session, user.id, now))
+
+
+async def _progress(session: AsyncSession, checkin: Checkin) -> Progress:
+    rows = await session.execute(
+        select(CheckinAnswer.item, CheckinAnswer.value).where(
+            CheckinAnswer.checkin_id == checkin.id
+        )
+    )
+    answers: dict[int, int] = dict(rows.all())
+    return Progress(checkin, SCALES[ScaleCode(checkin.scale)], answers)
+
+
+async def open_of(session: AsyncSession, user_id: int) -> Progress | None:
+    checkin = await session.scalar(
+        select(Checkin).where(
+            Checkin.user_id == user_id, Checkin.finished_at.is_(None), Checkin.skipped_at.is_(None)
+        )
+    )
+    return await _progress(session, checkin) if checkin is not None else None
+
+
+async def start(
+    session: AsyncSession,
+    user: User,
+    reason: str,
+    now: datetime,
+    *,
+    after: ScaleCode | None = None,
+) -> Progress | None:
+    """The open check-in, else a new one of the next scale due (after `after`, the scale
+    just finished, when given); None when nothing is due. A client who begins one
+    themselves (`Reason.client`) is asked even within the seven days."""
+    async with use_case(session):
+        if await consent_of(session, user) is None:
+            raise NoConsent()
+        progress = await open_of(session, user.id)
+        if progress is not None:
+            return progress
+        scales = await due(session, user.id, now)
+        if reason == Reason.client and after is None and not scales:
+            scales = [SCALES[code] for code in ORDER]
+        if after is not None:
+            scales = [scale for scale in scales if _after(scale.code, after)]
+        if not scales:
+            return None
+        scale = scales[0]
+        checkin = Checkin(
+            user_id=user.id,
+            scale=scale.code,
+            version=scale.version,
+            therapist_id=await current_therapist_id(session, user.id, now),
+            reason=reason,
+            started_at=now,
+            risk=False,
+        )
+        session.add(checkin)
+        await session.flush()
+        return Progress(checkin, scale, {})
+
+
+async def _own_open(session: AsyncSession, user: User, checkin_id: int, item: int) -> Progress:
+    checkin = await session.get(Checkin, checkin_id, populate_existing=True)
+    if (
+        checkin is None
+        or checkin.user_id != user.id
+        or checkin.finished_at is not None
+        or checkin.skipped_at is not None
+    ):
+        raise CheckinGone()
+    progress = await _progress(session, checkin)
+    if progress.item != item:
+        raise CheckinGone()  # answered meanwhile (a double tap, an older screen)
+    return progress
+
+
+async def answer(
+    session: AsyncSession, user: User, checkin_id: int, item: int, value: int, now: datetime
+) -> Answered:
+    """The answer to the question on screen. A risk answer tells the therapist (and the
+    admins that a flag exists) in this transaction; the last answer scores it, and a
+    severe total is told to the therapist too."""
+    async with use_case(session):
+        progress = await _own_open(session, user, checkin_id, item)
+        checkin, scale = progress.checkin, progress.scale
+        session.add(CheckinAnswer(checkin_id=checkin.id, item=item, value=value, answered_at=now))
+        answers = {**progress.answers, item: value}
+        risk_told = False
+        if is_risk(scale, answers) and not checkin.risk:
+            checkin.risk = risk_told = True
+            await _flag(session, checkin, now, risk=True)
+        result = None
+        if next_item(scale, answers) is None:
+            result = score(scale, answers)
+            checkin.total, checkin.band, checkin.finished_at = result.total, result.band, now
+            if result.severe and not checkin.risk:
+                await _flag(session, checkin, now, risk=False)
+        return Answered(Progress(checkin, scale, answers), result, risk_told)
+
+
+async def _flag(session: AsyncSession, checkin: Checkin, now: datetime, *, risk: bool) -> None:
+    if checkin.therapist_id is not None:
+        flagged = events.CheckinFlagged(
+            checkin_id=checkin.id, therapist_id=checkin.therapist_id, risk=risk
+        )
+        await outbox.notify(session, flagged, now)
+    if risk:
+        told = events.CheckinRiskForAdmins(therapist_id=checkin.therapist_id)
+        await outbox.notify(session, told, now)
+
+
+async def back(session: AsyncSession, user: User, checkin_id: int, item: int) -> Progress:
+    """From the question `item` back to the one before it, its answer taken off."""
+    async with use_case(session):
+        progress = await _own_open(session, user, checkin_id, item)
+        if item <= 1:
+            raise CheckinGone()
+        await session.execute(
+            delete(CheckinAnswer).where(
+                CheckinAnswer.checkin_id == checkin_id, CheckinAnswer.item == item - 1
+            )
+        )
+        answers = {key: value for key, value in progress.answers.items() if key != item - 1}
+        return Progress(progress.checkin, progress.scale, answers)
+
+
+async def skip(session: AsyncSession, user: User, checkin_id: int, now: datetime) -> None:
+    """ "Skip this time": the check-in closes as it is (it counts as asked)."""
+    async with use_case(session):
+        checkin = await session.get(Checkin, checkin_id, populate_existing=True)
+        if checkin is None or checkin.user_id != user.id or checkin.finished_at is not None:
+            raise CheckinGone()
+        if checkin.skipped_at is None:
+            checkin.skipped_at = now
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+async def finished_of(session: AsyncSession, user_id: int) -> list[Checkin]:
+    """The client's finished check-ins, oldest first."""
+    return list(
+        await session.scalars(
+            select(Checkin)
+            .where(Checkin.user_id == user_id, Checkin.finished_at.is_not(None))
+            .order_by(Checkin.finished_at, Checkin.id)
+        )
+    )
+
+
+async def answers_of(session: AsyncSession, checkin_ids: list[int]) -> dict[int, dict[int, int]]:
+    if not checkin_ids:
+        return {}
+    rows = await session.execute(
+        select(CheckinAnswer.checkin_id, CheckinAnswer.item, CheckinAnswer.value).where(
+            CheckinAnswer.checkin_id.in_(checkin_ids)
+        )
+    )
+    found: dict[int, dict[int, int]] = {}
+    for checkin_id, item, value in rows.all():
+        found.setdefault(checkin_id, {})[item] = value
+    return found
+
+
+async def all_of(session: AsyncSession, user_id: int) -> list[Checkin]:
+    """Every check-in of the client (for their data), oldest first."""
+    return list(
+        await session.scalars(
+            select(Checkin).where(Checkin.user_id == user_id).order_by(Checkin.started_at)
+        )
+    )
+
+
+async def visible_to_therapist(
+    session: AsyncSession, therapist_id: int, user_id: int, now: datetime
+) -> list[Checkin]:
+    """The client's check-ins their therapist may see (finished, or with a risk answer):
+    only while the client's current therapist, and only those answered for them unless
+    the client shared the earlier ones."""
+    if await current_therapist_id(session, user_id, now) != therapist_id:
+        return []
+    consent = await session.get(CheckinConsent, user_id)
+    if consent is None or consent.given_at is None:
+        return []
+    query = select(Checkin).where(
+        Checkin.user_id == user_id, Checkin.finished_at.is_not(None) | Checkin.risk.is_(True)
+    )
+    if consent.earlier_shared_at is None:
+        query = query.where(Checkin.therapist_id == therapist_id)
+    return list(await session.scalars(query.order_by(Checkin.finished_at, Checkin.id)))
