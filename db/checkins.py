@@ -61,6 +61,14 @@ class NoConsent(Refused):
     key = "checkin-no-consent"
 
 
+class NotYourClient(Refused):
+    key = "checkin-not-your-client"
+
+
+class AskedThisWeek(Refused):
+    key = "checkin-asked-this-week"
+
+
 @dataclass(frozen=True)
 class Progress:
     """An open check-in and what is answered so far."""
@@ -336,6 +344,22 @@ async def skip(session: AsyncSession, user: User, checkin_id: int, now: datetime
             checkin.skipped_at = now
 
 
+async def ask(session: AsyncSession, therapist_id: int, client_id: int, now: datetime) -> None:
+    """The therapist asks their current client for a check-in now: the client is sent its
+    start button (through the outbox). Only with the client's consent, and not while both
+    scales were asked within the week."""
+    async with use_case(session):
+        if await current_therapist_id(session, client_id, now) != therapist_id:
+            raise NotYourClient()
+        consent = await session.get(CheckinConsent, client_id)
+        if consent is None or consent.given_at is None:
+            raise NoConsent().saying("checkin-client-no-consent")
+        if await open_of(session, client_id) is None and not await due(session, client_id, now):
+            raise AskedThisWeek()
+        asked = events.CheckinAsked(client_id=client_id, therapist_id=therapist_id)
+        await outbox.notify(session, asked, now)
+
+
 # -- reading --------------------------------------------------------------------------
 
 
@@ -373,17 +397,35 @@ async def all_of(session: AsyncSession, user_id: int) -> list[Checkin]:
     )
 
 
+@dataclass(frozen=True)
+class TherapistView:
+    checkins: list[Checkin]  # what they may see (`visible_to_therapist`)
+    may_ask: bool  # their current client said yes to check-ins
+
+
+async def therapist_view(
+    session: AsyncSession, therapist_id: int, client_id: int, now: datetime
+) -> TherapistView:
+    if await current_therapist_id(session, client_id, now) != therapist_id:
+        return TherapistView([], False)
+    consent = await session.get(CheckinConsent, client_id)
+    if consent is None or consent.given_at is None:
+        return TherapistView([], False)
+    return TherapistView(await _visible(session, therapist_id, client_id, consent), True)
+
+
 async def visible_to_therapist(
     session: AsyncSession, therapist_id: int, user_id: int, now: datetime
 ) -> list[Checkin]:
     """The client's check-ins their therapist may see (finished, or with a risk answer):
     only while the client's current therapist, and only those answered for them unless
     the client shared the earlier ones."""
-    if await current_therapist_id(session, user_id, now) != therapist_id:
-        return []
-    consent = await session.get(CheckinConsent, user_id)
-    if consent is None or consent.given_at is None:
-        return []
+    return (await therapist_view(session, therapist_id, user_id, now)).checkins
+
+
+async def _visible(
+    session: AsyncSession, therapist_id: int, user_id: int, consent: CheckinConsent
+) -> list[Checkin]:
     query = select(Checkin).where(
         Checkin.user_id == user_id, Checkin.finished_at.is_not(None) | Checkin.risk.is_(True)
     )

@@ -374,6 +374,17 @@ class CheckinFlagged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CheckinAsked(Event):
+    """The client's therapist asks for a check-in now: the client gets its start button."""
+
+    name = "checkin-asked"
+    to = (To.client,)
+    recipient: To = To.client
+    client_id: int = field(metadata={"key": "client"})
+    therapist_id: int = field(metadata={"key": "therapist"})
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckinRiskForAdmins(Event):
     """The admins hear only that a risk flag exists for a client of that therapist: no
     client, no answers."""
@@ -415,6 +426,7 @@ AnyEvent = (
     | WaitlistOffered
     | WaitlistEnded
     | CheckinFlagged
+    | CheckinAsked
     | CheckinRiskForAdmins
 )
 

@@ -24,6 +24,7 @@ from handlers.shared.guards import for_clients, for_therapists
 from handlers.shared.notices.base import client_name
 from handlers.shared.screens import screen_of
 from keyboards.checkins import (
+    CheckinAsk,
     CheckinBack,
     CheckinConsent,
     CheckinNext,
@@ -323,6 +324,19 @@ async def on_client_checkins(
         await callback.bot.send_message(callback.message.chat.id, "\n".join(lines))
 
 
+async def on_ask(
+    callback: CallbackQuery,
+    callback_data: CheckinAsk,
+    therapist_id: int,
+    t: Texts,
+    session: AsyncSession,
+    clock: Clock,
+) -> None:
+    """The therapist asks their client for a check-in now (a refusal says why not)."""
+    await checkins.ask(session, therapist_id, callback_data.client_id, clock.now())
+    await callback.answer(t("checkin-therapist-asked"), show_alert=True)
+
+
 def create_router() -> Router:
     router = Router(name="checkins")
     clients = for_clients("checkins")
@@ -337,5 +351,6 @@ def create_router() -> Router:
     clients.message.register(on_progress, Command("progress"))
     therapists = for_therapists("checkins")
     therapists.callback_query.register(on_client_checkins, ClientCheckins.filter())
+    therapists.callback_query.register(on_ask, CheckinAsk.filter())
     router.include_routers(clients, therapists)
     return router

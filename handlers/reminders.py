@@ -16,6 +16,7 @@ from handlers.shared.flow import ClientFlow, show_where_you_are
 from handlers.shared.guards import for_clients
 from handlers.shared.memory import RATING, RatingData
 from handlers.shared.screens import drop_buttons, screen_of, set_buttons
+from keyboards.checkins import CheckinStart
 from keyboards.reminders import (
     SCORES,
     Attend,
@@ -47,7 +48,15 @@ async def on_attend(
     if booking.attendance_confirmed_at is None:
         await reminders.confirm_attendance(flow.session, user, booking.id, clock.now())
     await callback.answer(t("reminder-attend-thanks"))
-    await set_buttons(screen_of(callback), session_keyboard(t, booking.id, attend=False))
+    screen = screen_of(callback)
+    markup = screen.reply_markup if screen is not None else None
+    offered = markup is not None and any(
+        (button.callback_data or "").startswith(f"{CheckinStart.__prefix__}:")
+        for row in markup.inline_keyboard
+        for button in row
+    )
+    keyboard = session_keyboard(t, booking.id, attend=False, checkin=offered)
+    await set_buttons(screen, keyboard)
 
 
 # -- the rating --------------------------------------------------------------------------

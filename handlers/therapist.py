@@ -32,6 +32,7 @@ from bot.rules.refusals import told
 from bot.rules.timezones import Clock, zone
 from db import bookings, requests, schedule, series, series_booking, series_changes, waitlist
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
+from handlers.shared import checkins as checkin_view
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
 from handlers.shared.memory import HOURS, HoursData
@@ -237,6 +238,11 @@ async def on_session_card(
     if regular is not None:
         pattern = series_pattern(t, regular[1], therapist, therapist.timezone)
         text += "\n" + t("tseries-line", pattern=pattern)
+    scores, buttons = await checkin_view.for_therapist(
+        session, t, therapist_id, client.id, clock.now()
+    )
+    if scores is not None:
+        text += "\n" + scores
     markup = session_card_keyboard(
         t,
         booking.id,
@@ -244,6 +250,7 @@ async def on_session_card(
         started=booking.starts_at <= clock.now(),
         cancellable=booking.status in ACTIVE_BOOKING_STATUSES,
         regular=regular is not None,
+        extra=buttons,
     )
     await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
 

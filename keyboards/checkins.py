@@ -7,7 +7,7 @@ import enum
 from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
@@ -67,6 +67,12 @@ class SettingsItem(enum.StrEnum):
 
 class CheckinSettings(CallbackData, prefix="kt"):
     action: SettingsItem
+
+
+class CheckinAsk(CallbackData, prefix="kq"):
+    """A therapist asks a client (from their session card) for a check-in now."""
+
+    client_id: Id
 
 
 class ClientCheckins(CallbackData, prefix="kv"):
@@ -145,3 +151,17 @@ def therapist_view_button(t: Texts, client_id: int) -> InlineKeyboardMarkup:
         text=t("checkin-therapist-view"), callback_data=ClientCheckins(client_id=client_id)
     )
     return builder.as_markup()
+
+
+def therapist_card_buttons(
+    t: Texts, client_id: int, *, visible: bool, askable: bool
+) -> list[InlineKeyboardButton]:
+    """On a therapist's session card: the client's check-ins, and asking for one now."""
+    buttons = []
+    if visible:
+        data = ClientCheckins(client_id=client_id).pack()
+        buttons.append(InlineKeyboardButton(text=t("checkin-therapist-view"), callback_data=data))
+    if askable:
+        data = CheckinAsk(client_id=client_id).pack()
+        buttons.append(InlineKeyboardButton(text=t("checkin-therapist-ask"), callback_data=data))
+    return buttons

@@ -9,6 +9,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
 from keyboards.cabinet import CancelAsk, MoveDay
+from keyboards.checkins import CheckinStart
 from keyboards.ids import Id, Number
 
 SCORES = (1, 2, 3, 4, 5)
@@ -27,14 +28,19 @@ class SkipComment(CallbackData, prefix="rn"):
     booking_id: Id
 
 
-def session_keyboard(t: Texts, booking_id: int, *, attend: bool = True) -> InlineKeyboardMarkup:
-    """Under the client's first reminder; without "I'll be there" once it was pressed."""
+def session_keyboard(
+    t: Texts, booking_id: int, *, attend: bool = True, checkin: bool = False
+) -> InlineKeyboardMarkup:
+    """Under the client's first reminder; without "I'll be there" once it was pressed;
+    with the start of a check-in when one may be asked."""
     builder = InlineKeyboardBuilder()
     if attend:
         builder.button(text=t("reminder-attend"), callback_data=Attend(booking_id=booking_id))
     builder.button(text=t("reminder-move"), callback_data=MoveDay(booking_id=booking_id, day=None))
     builder.button(text=t("reminder-cancel"), callback_data=CancelAsk(booking_id=booking_id))
-    builder.adjust(*((1, 2) if attend else (2,)))
+    if checkin:
+        builder.button(text=t("checkin-start"), callback_data=CheckinStart(reason="reminder"))
+    builder.adjust(*((1, 2) if attend else (2,)), 1)
     return builder.as_markup()
 
 

@@ -72,8 +72,10 @@ def session_card_keyboard(
     started: bool,
     cancellable: bool = False,
     regular: bool = False,
+    extra: Sequence[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
-    """`regular`: the session belongs to an active regular time, which can be ended."""
+    """`regular`: the session belongs to an active regular time, which can be ended;
+    `extra`: more buttons, one a row (a client's check-ins)."""
     builder = InlineKeyboardBuilder()
     builder.button(text=t("tbooking-write"), callback_data=WriteClient(client_id=client_id))
     if cancellable and not started:
@@ -91,6 +93,8 @@ def session_card_keyboard(
             text=t("tbooking-no-show"),
             callback_data=Outcome(booking_id=booking_id, status="no_show"),
         )
+    for button in extra:
+        builder.add(button)
     builder.adjust(1)
     return builder.as_markup()
 

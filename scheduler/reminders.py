@@ -28,7 +28,7 @@ from bot.i18n import Texts, Translator
 from bot.notify import Outgoing
 from bot.rules.reminders import CLIENT, INVOICE, INVOICE_AGAIN, RATING, THERAPIST, Kind
 from bot.rules.timezones import Clock
-from db import reminders
+from db import checkins, reminders
 from db.models import BookingStatus
 from db.reminders import DueReminder
 from handlers.shared.invoices import invoice_method
@@ -152,6 +152,13 @@ async def _process(
 ) -> Outcome:
     async with sessionmaker() as session:
         due = await reminders.load_due(session, reminder_id)
+        # The first reminder before a session offers a check-in when one may be asked.
+        checkin = (
+            due is not None
+            and due.kind.startswith(f"{CLIENT}:")
+            and due.is_first
+            and await checkins.may_offer(session, due.client, clock.now())
+        )
     if due is None:  # removed with its booking's change after it was claimed
         return "dropped"
     now = clock.now()
@@ -159,7 +166,7 @@ async def _process(
     message = None
     if reason is None:
         try:
-            message = _render(due, translator, settings, now)
+            message = _render(due, translator, settings, now, checkin=checkin)
         except Exception:
             logger.exception("reminder %s (%s): could not be composed", due.id, due.kind)
             async with sessionmaker() as session:
@@ -249,7 +256,12 @@ def _left(t: Texts, start: datetime, now: datetime) -> str:
 
 
 def _render(
-    due: DueReminder, translator: Translator, settings: Settings, now: datetime
+    due: DueReminder,
+    translator: Translator,
+    settings: Settings,
+    now: datetime,
+    *,
+    checkin: bool = False,
 ) -> _Message | None:
     booking, therapist, client = due.booking, due.therapist, due.client
     if due.kind.startswith(f"{THERAPIST}:"):
@@ -308,7 +320,11 @@ def _render(
     markup = None
     if due.is_first:
         lines += ["", t("reminder-client-ask")]
-        markup = session_keyboard(t, booking.id, attend=booking.attendance_confirmed_at is None)
+        if checkin:
+            lines += ["", t("checkin-offer")]
+        markup = session_keyboard(
+            t, booking.id, attend=booking.attendance_confirmed_at is None, checkin=checkin
+        )
     return _Message(client.telegram_id, "\n".join(lines), markup)
 
 

@@ -13,9 +13,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
+from db import checkins
 from db.demo import load_demo
-from db.models import Checkin, CheckinAnswer, CheckinConsent, Slot, Therapist, User
-from keyboards.checkins import Answer, CheckinReply, ClientCheckins
+from db.models import Booking, Checkin, CheckinAnswer, CheckinConsent, Slot, Therapist, User
+from keyboards.checkins import Answer, CheckinAsk, CheckinReply, ClientCheckins
+from keyboards.therapist import SessionCard
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings, outbox_job
 from tests.fake_telegram import Harness, TgUser
 from tests.flows import Profile, book_first_time, sign_up
@@ -276,3 +278,88 @@ async def test_turning_off_and_delete_me_leave_no_answer(
     async with db_sessionmaker() as session:
         for table in (Checkin, CheckinAnswer, CheckinConsent):
             assert await session.scalar(select(func.count()).select_from(table)) == 0, table
+
+
+async def booking_of(sessions: Sessions, telegram_id: int) -> int:
+    async with sessions() as session:
+        found = await session.scalar(
+            select(Booking.id)
+            .join(User, User.id == Booking.client_id)
+            .where(User.telegram_id == telegram_id)
+        )
+    assert found is not None
+    return found
+
+
+async def test_the_therapist_sees_scores_on_the_session_card_and_asks_for_one(
+    practice: Harness,
+    db_sessionmaker: Sessions,
+    clock: ManualClock,
+    translator: Translator,
+    database_url: str,
+) -> None:
+    client = await booked_client(practice)
+    therapist = practice.user(THERAPIST_CHAT, "Терапевт")
+    card_data = SessionCard(booking_id=await booking_of(db_sessionmaker, client.id)).pack()
+    # Before the client's consent: no scores, no buttons for them.
+    await therapist.tap(card_data, practice.telegram.chats[THERAPIST_CHAT][-1])
+    card = therapist.last
+    assert "📈" not in card.text and not any("опрос" in label for label in card.buttons)
+    await client.press("Да, включить")
+    await client.press("Начать опрос")
+    await answer_all(client, *[MORE_THAN_HALF] * 6, NOT_AT_ALL, NOT_AT_ALL, NOT_AT_ALL)
+    await therapist.tap(card_data, card)
+    card = therapist.last
+    assert "Настроение (PHQ-9): 12, умеренный уровень (первый результат)" in card.text
+    # Asking now: GAD-7 is still due this week, so the client is invited.
+    await therapist.press("Попросить пройти опрос", message=card)
+    settings = make_settings(database_url, therapist_chat_id=GROUP)
+    await outbox_job(practice, settings, db_sessionmaker, clock, translator).run()
+    invitation = client.last_with_buttons
+    assert "просит вас пройти короткий опрос" in invitation.text
+    await client.press("Начать опрос", message=invitation)
+    assert "Тревога (GAD-7) · вопрос 1 из 7" in client.last.text
+    await answer_all(client, *[NOT_AT_ALL] * 7)
+    # Both answered this week: asking again is refused, with why.
+    answer = await therapist.press("Попросить пройти опрос", message=card)
+    assert answer.text is not None and "уже отвечал" in answer.text
+    # Another therapist's forged buttons get nothing.
+    other = practice.user(OTHER_THERAPIST_CHAT, "Другой")
+    client_id = ClientCheckins.unpack(str(card.button("Опросы клиента").callback_data)).client_id
+    refused = await other.tap(CheckinAsk(client_id=client_id).pack(), card)
+    assert refused.text is not None and "не ваш текущий клиент" in refused.text
+    refused = await other.tap(SessionCard(booking_id=1).pack(), card)
+    assert refused.text is not None and "Тревога" not in refused.text
+
+
+async def test_a_new_therapist_sees_earlier_answers_only_when_the_client_allows(
+    practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    client = await booked_client(practice)
+    await client.press("Да, включить")
+    await client.press("Начать опрос")
+    await answer_all(client, *[SEVERAL_DAYS] * 8, NOT_AT_ALL)
+    # The client moves to therapist 2: their next session is with them.
+    async with db_sessionmaker() as session:
+        await session.execute(
+            update(Booking)
+            .where(
+                Booking.client_id
+                == select(User.id).where(User.telegram_id == client.id).scalar_subquery()
+            )
+            .values(therapist_id=2)
+        )
+        await session.commit()
+        client_id = await session.scalar(select(User.id).where(User.telegram_id == client.id))
+        assert client_id is not None
+        earlier = await checkins.therapist_view(session, 1, client_id, clock.now())
+        assert earlier.checkins == [] and not earlier.may_ask  # no longer their client
+        new = await checkins.therapist_view(session, 2, client_id, clock.now())
+        assert new.checkins == [] and new.may_ask
+    await client.send("/settings")
+    await client.press("Опросы между сессиями")
+    await client.press("Показывать прежние ответы новому терапевту")
+    assert "✓ Прежние ответы видны" in client.last.buttons[1]
+    async with db_sessionmaker() as session:
+        new = await checkins.therapist_view(session, 2, client_id, clock.now())
+        assert [checkin.total for checkin in new.checkins] == [8]

@@ -85,6 +85,7 @@ EXAMPLES: list[events.AnyEvent] = [
     events.WaitlistOffered(offer_id=11),
     events.WaitlistEnded(entry_id=12),
     events.CheckinFlagged(checkin_id=13, therapist_id=2, risk=True),
+    events.CheckinAsked(client_id=5, therapist_id=2),
     events.CheckinRiskForAdmins(therapist_id=2),
 ]
 

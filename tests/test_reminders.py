@@ -20,9 +20,9 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares import create_outgoing
 from bot.rules.reminders import RATING_AFTER
-from db import bookings
+from db import bookings, checkins
 from db.engine import create_engine, create_sessionmaker
-from db.models import Booking, BookingStatus, Reminder, Slot, Therapist, User
+from db.models import Booking, BookingStatus, Checkin, Reminder, Slot, Therapist, User
 from db.reminders import (
     CLAIM_TIMEOUT,
     MAX_ATTEMPTS,
@@ -755,3 +755,40 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
 def test_an_instance_claims_about_a_seconds_worth_of_reminders_at_a_time() -> None:
     # Several instances share a burst of due reminders instead of one holding them all.
     assert [claim_size(rate) for rate in (0.5, 4, 25, 25.5, 1000)] == [1, 4, 25, 26, 50]
+
+
+# -- a check-in in the reminder (`handlers.checkins`) -----------------------------------
+
+
+async def test_the_first_reminder_offers_a_check_in_at_most_once_a_week(
+    practice: Practice,
+) -> None:
+    client = await practice.setup()
+    async with practice.sessions() as session:
+        user = await session.get_one(User, client.id)
+        await checkins.give_consent(session, user, practice.clock.now())
+    await practice.book(client)
+    await practice.book(client, START + timedelta(days=2))
+    await practice.run_at(START - timedelta(hours=24))
+    reminder = practice.client_chat.last
+    assert "Есть 2 минуты до сессии?" in reminder.text
+    assert reminder.buttons == ["✅ Буду", "🔁 Перенести", "✖ Отменить", "▶ Начать опрос"]
+    # "I'll be there" keeps the check-in's button.
+    await practice.client_chat.press("Буду", message=reminder)
+    assert reminder.buttons == ["🔁 Перенести", "✖ Отменить", "▶ Начать опрос"]
+    await practice.client_chat.press("Начать опрос", message=reminder)
+    assert "Настроение (PHQ-9) · вопрос 1 из 9" in practice.client_chat.last.text
+    for _ in range(9):
+        await practice.client_chat.press("Ни разу")
+    await practice.client_chat.press("Дальше")
+    for _ in range(7):
+        await practice.client_chat.press("Ни разу")
+    assert "0 из 21" in practice.client_chat.last.text
+    async with practice.sessions() as session:
+        reasons = list(await session.scalars(select(Checkin.reason)))
+    assert reasons == ["reminder", "client"]
+    # The next session's reminder, within the week: no check-in offered.
+    await practice.run_at(START + timedelta(days=1))
+    reminder = practice.client_chat.last
+    assert "Напоминание о сессии" in reminder.text and "опрос" not in reminder.text
+    assert "▶ Начать опрос" not in reminder.buttons

@@ -113,6 +113,16 @@ checkin-therapist-title = <b>Check-ins: { $client }</b>
 checkin-therapist-nothing = You cannot see this client's check-ins: they are not your current client, have not answered any, or have not shared them with you.
 checkin-therapist-risk = ⚠️ { $date }: the question about thoughts of death or self-harm — “{ $answer }”
 
+checkin-therapist-ask = 📝 Ask for a check-in
+checkin-therapist-asked = Done: the client will be invited to a check-in.
+checkin-therapist-asks = { $name } asks you to take a short check-in before your session. It takes about 2 minutes.
+checkin-not-your-client = This is not your current client.
+checkin-client-no-consent = The client has not turned check-ins on.
+checkin-asked-this-week = The client already answered the check-ins this week. You can ask again in a week.
+checkin-card-line = 📈 { $scales }
+checkin-card-scale = { $scale }: { $total }, { $band } ({ $trend })
+checkin-card-risk = ⚠️ a risk flag
+
 notice-checkin-risk =
     ⚠️ <b>{ $client }</b> answered in the “{ $scale }” check-in that they have thoughts of death or of hurting themselves.
     They were shown the emergency numbers at once and offered to write to you. Please reach out to them.

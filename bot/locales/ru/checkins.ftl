@@ -113,6 +113,16 @@ checkin-therapist-title = <b>Опросы: { $client }</b>
 checkin-therapist-nothing = Опросов этого клиента вам не видно: он не ваш текущий клиент, не проходил опросы или не открыл их вам.
 checkin-therapist-risk = ⚠️ { $date }: вопрос о мыслях о смерти или самоповреждении — «{ $answer }»
 
+checkin-therapist-ask = 📝 Попросить пройти опрос
+checkin-therapist-asked = Готово: клиент получит приглашение пройти опрос.
+checkin-therapist-asks = { $name } просит вас пройти короткий опрос о самочувствии перед сессией. Это около 2 минут.
+checkin-not-your-client = Это не ваш текущий клиент.
+checkin-client-no-consent = Клиент не включал опросы между сессиями.
+checkin-asked-this-week = На этой неделе клиент уже отвечал на опросы. Следующий можно будет предложить через неделю.
+checkin-card-line = 📈 { $scales }
+checkin-card-scale = { $scale }: { $total }, { $band } ({ $trend })
+checkin-card-risk = ⚠️ отмечен риск
+
 notice-checkin-risk =
     ⚠️ <b>{ $client }</b> в опросе «{ $scale }» ответил(а), что его (её) посещают мысли о смерти или о том, чтобы причинить себе вред.
     Клиенту сразу показаны телефоны экстренной помощи и предложено написать вам. Пожалуйста, свяжитесь с ним (с ней).

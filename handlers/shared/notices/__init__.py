@@ -103,6 +103,8 @@ class Notices:
                 return await self.waitlist.ended(session, event)
             case events.CheckinFlagged():
                 return await self.checkins.flagged(session, event)
+            case events.CheckinAsked():
+                return await self.checkins.asked(session, event)
             case events.CheckinRiskForAdmins():
                 return await self.checkins.risk_for_admins(session, event)
             case _:

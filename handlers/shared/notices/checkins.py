@@ -10,7 +10,7 @@ from bot.formatting import local_name
 from db import events
 from db.models import Checkin, Therapist, User
 from handlers.shared.notices.base import Letter, Writer, client_name
-from keyboards.checkins import therapist_view_button
+from keyboards.checkins import start_keyboard, therapist_view_button
 
 
 class CheckinLetters(Writer):
@@ -36,6 +36,17 @@ class CheckinLetters(Writer):
             )
         markup = therapist_view_button(t, checkin.user_id)
         return [Letter(therapist.telegram_id, text, markup)]
+
+    async def asked(self, session: AsyncSession, event: events.CheckinAsked) -> list[Letter]:
+        client = await session.get(User, event.client_id)
+        therapist = await session.get(Therapist, event.therapist_id)
+        if client is None or client.deleted_at is not None or not client.telegram_id:
+            return []
+        if therapist is None:
+            return []
+        t = self.translator.for_language(client.language)
+        text = t("checkin-therapist-asks", name=local_name(therapist, t.language))
+        return [Letter(client.telegram_id, text, start_keyboard(t, "therapist"))]
 
     async def risk_for_admins(
         self, session: AsyncSession, event: events.CheckinRiskForAdmins
