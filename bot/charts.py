@@ -1,4 +1,5 @@
-"""The /stats picture: bookings by period and the funnel, as PNG bytes.
+"""The /stats picture (bookings by period and the funnel) and the check-ins' progress, as
+PNG bytes.
 
 Drawn on matplotlib's Agg canvas with an explicit Figure (no pyplot), so nothing global
 is touched and it can run in a worker thread. DejaVu Sans, shipped with matplotlib, has
@@ -73,6 +74,68 @@ def stats_chart(
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.spines[["top", "right"]].set_visible(False)
 
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ScaleLine:
+    """One scale's totals over time (oldest first) and its band floors."""
+
+    label: str
+    days: Sequence[str]  # one label per total
+    totals: Sequence[int]
+    most: int
+    bands: Sequence[tuple[int, str]]  # (lowest total, band label), in order
+
+
+BAND_SHADES = ("#edf8e9", "#fff7bc", "#fee391", "#fdae6b", "#fc9272")
+
+
+def progress_chart(title: str, lines: Sequence[ScaleLine]) -> bytes:
+    """Check-in totals over time: one panel per scale, its bands shaded behind (lower is
+    better on both scales)."""
+    if not lines or any(len(line.days) != len(line.totals) for line in lines):
+        raise ValueError("one day label per total, and at least one scale")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 2.8 * len(lines)), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(title)
+    axes = figure.subplots(len(lines), 1, squeeze=False)
+    for (panel,), line in zip(axes, lines, strict=True):
+        floors = [lowest for lowest, _ in line.bands] + [line.most + 1]
+        for index, (lowest, label) in enumerate(line.bands):
+            top = floors[index + 1] - 0.5 if index + 1 < len(line.bands) else line.most
+            last = index == len(line.bands) - 1  # the severe band: the same red on each
+            shade = BAND_SHADES[-1] if last else BAND_SHADES[index % len(BAND_SHADES)]
+            panel.axhspan(max(lowest - 0.5, 0), top, color=shade, zorder=0)
+            panel.text(
+                1.01,
+                (lowest + top) / 2,
+                label,
+                transform=panel.get_yaxis_transform(),
+                fontsize=7,
+                va="center",
+            )
+        positions = list(range(len(line.totals)))
+        panel.plot(positions, list(line.totals), marker="o", color=COLORS[2], zorder=2)
+        for x, total in zip(positions, line.totals, strict=True):
+            panel.annotate(
+                str(total),
+                (x, total),
+                textcoords="offset points",
+                xytext=(0, 6),
+                ha="center",
+                fontsize=8,
+            )
+        panel.set_xticks(positions, list(line.days), fontsize=8)
+        panel.set_ylim(0, line.most)
+        panel.set_xlim(-0.5, max(len(positions) - 0.5, 0.5))
+        panel.set_title(line.label, fontsize=10, loc="left")
+        panel.spines[["top", "right"]].set_visible(False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

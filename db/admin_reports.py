@@ -14,6 +14,7 @@ from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
     BookingStatus,
+    Checkin,
     FunnelEvent,
     Payment,
     Therapist,
@@ -35,6 +36,8 @@ class PeriodStats:
     cancelled: int
     completed: int
     no_show: int
+    checkins: int = 0  # check-ins finished (counted without answers, `db.checkins`)
+    risk_flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ async def period_stats(
         no_show=await _count(
             session, Booking.id, Booking.status == BookingStatus.no_show, within(Booking.starts_at)
         ),
+        checkins=events.get("checkin", 0),
+        risk_flags=events.get("checkin-risk", 0),
     )
     return stats, {kind: events.get(kind, 0) for kind in FUNNEL}
 
@@ -202,22 +207,46 @@ async def export_bookings(
 async def export_users(
     session: AsyncSession, start: datetime | None, end: datetime | None
 ) -> Table:
-    """People who signed up in the period: dates and counts, nothing personal."""
+    """People who signed up in the period: dates and counts, nothing personal (check-ins
+    are counted, never their answers or scores)."""
     counts = (
         select(Booking.client_id, func.count(Booking.id).label("bookings"))
         .group_by(Booking.client_id)
         .subquery()
     )
+    answered = (
+        select(Checkin.user_id, func.count(Checkin.id).label("checkins"))
+        .where(Checkin.finished_at.is_not(None))
+        .group_by(Checkin.user_id)
+        .subquery()
+    )
     query = (
-        select(User, func.coalesce(counts.c.bookings, 0))
+        select(User, func.coalesce(counts.c.bookings, 0), func.coalesce(answered.c.checkins, 0))
         .outerjoin(counts, counts.c.client_id == User.id)
+        .outerjoin(answered, answered.c.user_id == User.id)
         .where(*_within(User.created_at, start, end))
         .order_by(User.id)
     )
-    columns = ("user_id", "registered_at", "consent_at", "erased_at", "blocked_bot_at", "bookings")
+    columns = (
+        "user_id",
+        "registered_at",
+        "consent_at",
+        "erased_at",
+        "blocked_bot_at",
+        "bookings",
+        "checkins",
+    )
     rows = [
-        (user.id, user.created_at, user.consent_at, user.deleted_at, user.blocked_bot_at, count)
-        for user, count in (await session.execute(query)).all()
+        (
+            user.id,
+            user.created_at,
+            user.consent_at,
+            user.deleted_at,
+            user.blocked_bot_at,
+            count,
+            checkins,
+        )
+        for user, count, checkins in (await session.execute(query)).all()
     ]
     return Table(columns, rows)
 

@@ -38,6 +38,7 @@ from db.models import (
     User,
 )
 from db.transactions import use_case
+from db.users import record_event
 
 ORDER = (ScaleCode.phq9, ScaleCode.gad7)  # asked in this order, one after the other
 
@@ -299,10 +300,12 @@ async def answer(
         if is_risk(scale, answers) and not checkin.risk:
             checkin.risk = risk_told = True
             await _flag(session, checkin, now, risk=True)
+            await record_event(session, "checkin-risk", now)
         result = None
         if next_item(scale, answers) is None:
             result = score(scale, answers)
             checkin.total, checkin.band, checkin.finished_at = result.total, result.band, now
+            await record_event(session, "checkin", now)  # counted for /stats, anonymously
             if result.severe and not checkin.risk:
                 await _flag(session, checkin, now, risk=False)
         return Answered(Progress(checkin, scale, answers), result, risk_told)

@@ -8,9 +8,9 @@ half-way, or cut by a restart, goes on at its first unanswered question."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import day_label
@@ -19,10 +19,11 @@ from bot.rules.checkins import SCALES, ScaleCode, Score, trend
 from bot.rules.timezones import Clock, zone
 from db import checkins
 from db.models import Checkin, Therapist, User
+from handlers.shared import checkins as checkin_offers
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients, for_therapists
 from handlers.shared.notices.base import client_name
-from handlers.shared.screens import screen_of
+from handlers.shared.screens import screen_of, send_lines
 from keyboards.checkins import (
     CheckinAsk,
     CheckinBack,
@@ -45,6 +46,9 @@ from keyboards.checkins import (
 )
 from keyboards.menu import to_menu
 from keyboards.messaging import write_therapist_button
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
+
 
 # -- screens ----------------------------------------------------------------------------
 
@@ -277,7 +281,23 @@ async def on_progress(message: Message, flow: ClientFlow) -> None:
         return
     lines = [flow.t("checkin-progress-title"), ""]
     lines += await progress_lines(flow.t, finished, flow.timezone)
-    await message.answer("\n".join(lines))
+    title = flow.t("checkin-chart-title")
+    picture = await checkin_offers.progress_picture(flow.t, title, finished, flow.timezone)
+    await _with_picture(flow.bot, flow.chat_id, picture, lines)
+
+
+async def _with_picture(
+    bot: Bot, chat_id: int, picture: BufferedInputFile | None, lines: list[str]
+) -> None:
+    """The chart with the numbers under it (in a message of their own when too long)."""
+    text = "\n".join(lines)
+    if picture is None:
+        await send_lines(bot, chat_id, lines)
+    elif len(text) <= CAPTION_LIMIT:
+        await bot.send_photo(chat_id, picture, caption=text)
+    else:
+        await bot.send_photo(chat_id, picture)
+        await send_lines(bot, chat_id, lines)
 
 
 # -- the therapist's view ---------------------------------------------------------------
@@ -321,7 +341,9 @@ async def on_client_checkins(
                 )
             )
     if callback.message is not None and callback.bot is not None:
-        await callback.bot.send_message(callback.message.chat.id, "\n".join(lines))
+        title = t("checkin-chart-title-client", client=client_name(t, client))
+        picture = await checkin_offers.progress_picture(t, title, finished, therapist.timezone)
+        await _with_picture(callback.bot, callback.message.chat.id, picture, lines)
 
 
 async def on_ask(

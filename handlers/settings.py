@@ -18,6 +18,7 @@ from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
 from db import bookings, requests, schedule, users, waitlist
 from db.models import Therapist, User
+from handlers.shared import checkins as checkin_data
 from handlers.shared.cards import Catalog, cancel_list
 from handlers.shared.flow import (
     ClientFlow,
@@ -289,6 +290,7 @@ async def _show_my_data(flow: ClientFlow) -> None:
                 note=request.note or "—",
             )
         )
+    lines += await checkin_data.my_data_lines(flow.session, t, user, flow.timezone)
     lines += ["", t("my-data-footer")]
     await send_lines(flow.bot, flow.chat_id, lines)
 

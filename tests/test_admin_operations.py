@@ -451,9 +451,10 @@ async def test_export_csv_columns_and_rows(
         "erased_at",
         "blocked_bot_at",
         "bookings",
+        "checkins",  # a count: never an answer or a score
     ]
     assert [row[0] for row in rows[1:]] == [str(anna_id)]  # Boris signed up in October
-    assert rows[1][5] == "1"
+    assert rows[1][5] == "1" and rows[1][6] == "0"
     assert "anna" not in admin.last.document_bytes.decode("utf-8-sig").lower()  # type: ignore[union-attr]
 
     await admin.send("/export payments 2026-12-01 2026-12-07")

@@ -135,6 +135,7 @@ async def test_consent_then_phq9_to_its_score_and_gad7_after_it(
     assert "19 баллов — высокий уровень" in practice.telegram.chats[THERAPIST_CHAT][-1].text
     # Both were asked this week: a new one is not offered, and /progress shows them.
     await client.send("/progress")
+    assert client.last.photo is not None  # the chart, the numbers under it
     progress = client.last.text
     assert "Настроение (PHQ-9) — первый результат" in progress
     assert "8 из 27, лёгкий уровень" in progress and "19 из 21, высокий уровень" in progress
@@ -218,19 +219,23 @@ async def test_a_risk_answer_brings_help_at_once_and_exactly_one_notice(
             continue
         assert "Вика" not in text and not any(answer in text for answer in answers), (chat_id, text)
     assert not [text for text in sent_to(practice, GROUP) if "риск" in text or "опрос" in text]
+    # /stats counts check-ins and flags, and says nothing else of them.
+    admin = practice.user(ADMIN_ID, "Админ")
+    await admin.send("/stats")
+    assert "Опросов между сессиями пройдено: 1 · отмечено рисков: 1" in admin.shown[-2].text
     assert not sent_to(practice, OTHER_THERAPIST_CHAT)
 
     # The therapist reads the answer in the bot; the other therapist and the admin cannot.
     therapist = practice.user(THERAPIST_CHAT, "Терапевт")
     notice = practice.telegram.chats[THERAPIST_CHAT][-1]
     await therapist.press("Опросы клиента", message=notice)
+    assert therapist.last.photo is not None
     view = therapist.last.text
     assert "Опросы: Вика" in view and "«Несколько дней»" in view
     client_id = ClientCheckins.unpack(str(notice.button("Опросы клиента").callback_data)).client_id
     other = practice.user(OTHER_THERAPIST_CHAT, "Другой")
     answer = await other.tap(ClientCheckins(client_id=client_id).pack(), notice)
     assert answer.text is not None and "не видно" in answer.text
-    admin = practice.user(ADMIN_ID, "Админ")
     before = len(practice.telegram.calls)
     await admin.tap(ClientCheckins(client_id=client_id).pack(), notice)
     for call in practice.telegram.calls[before:]:
@@ -273,6 +278,10 @@ async def test_turning_off_and_delete_me_leave_no_answer(
     await client.press("Начать опрос")
     await answer_all(client, SEVERAL_DAYS)
     assert await stored_answers(db_sessionmaker, client.id) == {"phq9": {1: 1}}
+    await client.send("/my_data")
+    shown = client.last.text
+    assert "Опросы между сессиями: включены" in shown
+    assert "Настроение (PHQ-9)" in shown and "ответы 1 (" in shown and "не закончен" in shown
     await client.send("/delete_me")
     await client.press("Да, удалить")
     async with db_sessionmaker() as session:

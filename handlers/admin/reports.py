@@ -92,6 +92,7 @@ async def on_stats(message: Message, admin: Admin) -> None:
                 completed=period.completed,
                 no_show=period.no_show,
             ),
+            t("adm-stats-checkins", finished=period.checkins, risks=period.risk_flags),
         ]
     funnel = numbers.funnel
     start_count = funnel.get("start", 0)

@@ -4,16 +4,20 @@ is due (or one left half-way)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardButton
+from aiogram.types import BufferedInputFile, InlineKeyboardButton
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts import ScaleLine
+from bot.formatting import day_label
 from bot.i18n import Texts
-from bot.rules.checkins import trend
+from bot.rules.checkins import SCALES, ScaleCode, trend
+from bot.rules.timezones import zone
 from db import checkins
-from db.models import User
+from db.models import Checkin, User
 from keyboards.checkins import (
     StartReason,
     consent_keyboard,
@@ -79,3 +83,72 @@ async def for_therapist(
         t, client_id, visible=bool(view.checkins), askable=view.may_ask
     )
     return line, buttons
+
+
+async def progress_picture(
+    t: Texts, title: str, finished: list[Checkin], timezone: str
+) -> BufferedInputFile | None:
+    """The chart of finished check-ins (one panel per scale answered); None without any."""
+    lines = []
+    for code in checkins.ORDER:
+        mine = [checkin for checkin in finished if checkin.scale == code]
+        if not mine:
+            continue
+        scale = SCALES[ScaleCode(code)]
+        lines.append(
+            ScaleLine(
+                label=t(f"checkin-scale-{code}"),
+                days=[
+                    day_label(t, checkin.started_at.astimezone(zone(timezone)).date())
+                    for checkin in mine[-12:]
+                ],
+                totals=[checkin.total or 0 for checkin in mine[-12:]],
+                most=scale.most,
+                bands=[(lowest, t(f"checkin-band-{band}")) for lowest, band in scale.bands],
+            )
+        )
+    if not lines:
+        return None
+    from bot.charts import progress_chart
+
+    # Drawing takes a fraction of a second of CPU: keep it off the event loop.
+    png = await asyncio.to_thread(progress_chart, title, lines)
+    return BufferedInputFile(png, filename="progress.png")
+
+
+async def my_data_lines(session: AsyncSession, t: Texts, user: User, timezone: str) -> list[str]:
+    """What /my_data shows of check-ins: the consent, and each check-in with every answer."""
+    answer = await checkins.answer_of(session, user)
+    if answer is None:
+        return []
+    lines = [""]
+    if answer.given_at is None:
+        lines.append(t("my-data-checkins-off"))
+    else:
+        given = answer.given_at.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
+        lines.append(t("my-data-checkins-on", date=given))
+        if answer.earlier_shared_at is not None:
+            lines.append(t("my-data-checkins-shared"))
+    asked = await checkins.all_of(session, user.id)
+    answers = await checkins.answers_of(session, [checkin.id for checkin in asked])
+    for checkin in asked:
+        given_answers = answers.get(checkin.id, {})
+        if checkin.finished_at is not None:
+            state = t(
+                "my-data-checkin-score",
+                total=checkin.total or 0,
+                band=t(f"checkin-band-{checkin.band}"),
+            )
+        else:
+            state = t("my-data-checkin-skipped" if checkin.skipped_at else "my-data-checkin-open")
+        lines.append(
+            t(
+                "my-data-checkin",
+                scale=t(f"checkin-scale-{checkin.scale}"),
+                date=day_label(t, checkin.started_at.astimezone(zone(timezone)).date()),
+                answers=", ".join(str(given_answers[item]) for item in sorted(given_answers))
+                or "—",
+                state=state,
+            )
+        )
+    return lines

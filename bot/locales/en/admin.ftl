@@ -216,6 +216,7 @@ adm-period-7d = 7 days
 adm-period-30d = 30 days
 adm-stats-people = New users: { $users } · questionnaires completed: { $questionnaires }
 adm-stats-bookings = Bookings: created { $created }, confirmed { $confirmed }, cancelled { $cancelled }, completed { $completed }, no-shows { $no_show }
+adm-stats-checkins = Check-ins finished: { $finished } · risk flags: { $risks }
 adm-funnel-title = <b>Funnel over 30 days</b> (share of /start)
 adm-funnel-line = { $stage }: { $count } ({ $share })
 adm-funnel-start = /start

@@ -99,6 +99,8 @@ checkin-settings-keep = No, keep them
 checkin-settings-share = Show earlier answers to a new therapist
 checkin-settings-unshare = ✓ Earlier answers are shown to a new therapist (hide)
 
+checkin-chart-title = Your check-ins
+checkin-chart-title-client = Check-ins: { $client }
 checkin-progress-title = <b>Your check-ins</b>
 checkin-progress-none = No check-ins answered yet. Start one: /checkin
 checkin-progress-scale = <b>{ $scale }</b> — { $trend }

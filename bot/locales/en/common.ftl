@@ -54,6 +54,13 @@ my-data-language = Language: { $language }
 my-data-no-questionnaire = The questionnaire is not filled in yet.
 my-data-waiting = Waiting for a time with { $name }: { $days }, { $time }
 my-data-request = Request to { $name } for { $when }, your note: { $note }
+my-data-checkins-on = Check-ins between sessions: on since { $date }
+my-data-checkins-off = Check-ins between sessions: off
+my-data-checkins-shared = Earlier answers are shown to a new therapist
+my-data-checkin = { $scale }, { $date }: answers { $answers } (0 “not at all” … 3 “nearly every day”); { $state }
+my-data-checkin-score = total { $total }, { $band }
+my-data-checkin-open = not finished
+my-data-checkin-skipped = skipped
 my-data-footer = Erase everything: /delete_me
 
 delete-confirm =

@@ -217,6 +217,7 @@ adm-period-7d = 7 дней
 adm-period-30d = 30 дней
 adm-stats-people = Новых пользователей: { $users } · анкет заполнено: { $questionnaires }
 adm-stats-bookings = Записи: создано { $created }, подтверждено { $confirmed }, отменено { $cancelled }, состоялось { $completed }, неявок { $no_show }
+adm-stats-checkins = Опросов между сессиями пройдено: { $finished } · отмечено рисков: { $risks }
 adm-funnel-title = <b>Воронка за 30 дней</b> (доля от /start)
 adm-funnel-line = { $stage }: { $count } ({ $share })
 adm-funnel-start = /start

@@ -99,6 +99,8 @@ checkin-settings-keep = Нет, оставить
 checkin-settings-share = Показывать прежние ответы новому терапевту
 checkin-settings-unshare = ✓ Прежние ответы видны новому терапевту (скрыть)
 
+checkin-chart-title = Ваши опросы
+checkin-chart-title-client = Опросы: { $client }
 checkin-progress-title = <b>Ваши опросы</b>
 checkin-progress-none = Пройденных опросов пока нет. Начать: /checkin
 checkin-progress-scale = <b>{ $scale }</b> — { $trend }

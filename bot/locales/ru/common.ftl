@@ -53,6 +53,13 @@ my-data-language = Язык: { $language }
 my-data-no-questionnaire = Анкета ещё не заполнена.
 my-data-waiting = Ожидание времени у { $name }: { $days }, { $time }
 my-data-request = Запрос к { $name } на { $when }, ваша записка: { $note }
+my-data-checkins-on = Опросы между сессиями: включены { $date }
+my-data-checkins-off = Опросы между сессиями: выключены
+my-data-checkins-shared = Прежние ответы видны новому терапевту
+my-data-checkin = { $scale }, { $date }: ответы { $answers } (0 — «ни разу» … 3 — «почти каждый день»); { $state }
+my-data-checkin-score = сумма { $total }, { $band }
+my-data-checkin-open = не закончен
+my-data-checkin-skipped = пропущен
 my-data-footer = Удалить всё: /delete_me
 
 delete-confirm =
