@@ -139,3 +139,40 @@ def progress_chart(title: str, lines: Sequence[ScaleLine]) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def clients_chart(
+    title: str, scales: Sequence[tuple[str, int]], clients: Sequence[tuple[str, Sequence[int]]]
+) -> bytes:
+    """A therapist's clients' latest check-in totals: `scales` (label, most), `clients`
+    (name, one total per scale, -1 where none), each total as a share of its scale."""
+    if not clients or any(len(totals) != len(scales) for _, totals in clients):
+        raise ValueError("one total per scale for each client, and at least one client")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 1.2 + 0.5 * len(clients)), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    panel = figure.subplots()
+    height = 0.8 / len(scales)
+    rows = range(len(clients))
+    for index, (label, most) in enumerate(scales):
+        offsets = [row + (index - (len(scales) - 1) / 2) * height for row in rows]
+        shares = [max(totals[index], 0) / most for _, totals in clients]
+        bars = panel.barh(offsets, shares, height, label=label, color=COLORS[1 + index % 2])
+        panel.bar_label(
+            bars,
+            labels=[str(totals[index]) if totals[index] >= 0 else "—" for _, totals in clients],
+            fontsize=8,
+            padding=2,
+        )
+    panel.set_yticks(list(rows), [name for name, _ in clients], fontsize=9)
+    panel.invert_yaxis()
+    panel.set_xlim(0, 1.1)
+    panel.set_xticks([])
+    panel.set_title(title, fontsize=10)
+    panel.legend(fontsize=8, loc="lower right")
+    panel.spines[["top", "right", "bottom"]].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

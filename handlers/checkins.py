@@ -283,11 +283,11 @@ async def on_progress(message: Message, flow: ClientFlow) -> None:
     lines += await progress_lines(flow.t, finished, flow.timezone)
     title = flow.t("checkin-chart-title")
     picture = await checkin_offers.progress_picture(flow.t, title, finished, flow.timezone)
-    await _with_picture(flow.bot, flow.chat_id, picture, lines)
+    await _with_picture(flow.bot, flow.chat_id, picture, lines, title)
 
 
 async def _with_picture(
-    bot: Bot, chat_id: int, picture: BufferedInputFile | None, lines: list[str]
+    bot: Bot, chat_id: int, picture: BufferedInputFile | None, lines: list[str], title: str
 ) -> None:
     """The chart with the numbers under it (in a message of their own when too long)."""
     text = "\n".join(lines)
@@ -296,7 +296,7 @@ async def _with_picture(
     elif len(text) <= CAPTION_LIMIT:
         await bot.send_photo(chat_id, picture, caption=text)
     else:
-        await bot.send_photo(chat_id, picture)
+        await bot.send_photo(chat_id, picture, caption=title)
         await send_lines(bot, chat_id, lines)
 
 
@@ -343,7 +343,7 @@ async def on_client_checkins(
     if callback.message is not None and callback.bot is not None:
         title = t("checkin-chart-title-client", client=client_name(t, client))
         picture = await checkin_offers.progress_picture(t, title, finished, therapist.timezone)
-        await _with_picture(callback.bot, callback.message.chat.id, picture, lines)
+        await _with_picture(callback.bot, callback.message.chat.id, picture, lines, title)
 
 
 async def on_ask(

@@ -143,7 +143,7 @@ async def on_help(message: Message, t: Texts) -> None:
 
 
 async def on_schedule(
-    message: Message, t: Texts, session: AsyncSession, therapist_id: int, clock: Clock
+    message: Message, t: Texts, session: AsyncSession, therapist_id: int, clock: Clock, bot: Bot
 ) -> None:
     therapist = await _therapist(session, therapist_id)
     tz = zone(therapist.timezone)
@@ -187,9 +187,15 @@ async def on_schedule(
     if waiting:
         # How many clients wait for a freed time (a cancellation, new hours); not who.
         lines += ["", t("schedule-waiting", count=waiting)]
+    clients = list({item.booking.client_id: item.client_name or "—" for item in items}.items())
+    scores, chart = await checkin_view.for_schedule(session, t, therapist.id, clients, clock.now())
+    if scores:
+        lines += ["", *scores]
     if buttons:
         lines += ["", t("schedule-hint")]
-    await message.answer("\n".join(lines), reply_markup=schedule_keyboard(buttons[:40]))
+    await send_lines(bot, message.chat.id, lines, schedule_keyboard(buttons[:40]))
+    if chart is not None:
+        await bot.send_photo(message.chat.id, chart, caption=t("checkin-schedule-chart"))
 
 
 async def _own_session(

@@ -329,6 +329,11 @@ async def test_the_therapist_sees_scores_on_the_session_card_and_asks_for_one(
     await client.press("Начать опрос", message=invitation)
     assert "Тревога (GAD-7) · вопрос 1 из 7" in client.last.text
     await answer_all(client, *[NOT_AT_ALL] * 7)
+    # /schedule: each client's latest scores with their trend, and a chart of them.
+    await therapist.send("/schedule")
+    schedule_text = "\n".join(shown.text for shown in therapist.shown[-3:])
+    assert "Вика: PHQ-9 12 •, GAD-7 0 •" in schedule_text
+    assert therapist.last.photo is not None
     # Both answered this week: asking again is refused, with why.
     answer = await therapist.press("Попросить пройти опрос", message=card)
     assert answer.text is not None and "уже отвечал" in answer.text

@@ -152,3 +152,44 @@ async def my_data_lines(session: AsyncSession, t: Texts, user: User, timezone: s
             )
         )
     return lines
+
+
+async def for_schedule(
+    session: AsyncSession,
+    t: Texts,
+    therapist_id: int,
+    clients: list[tuple[int, str]],
+    now: datetime,
+) -> tuple[list[str], BufferedInputFile | None]:
+    """/schedule's clients (id, name) with the latest check-in score of each scale they
+    let this therapist see, and its trend; a chart of them when there are any."""
+    lines: list[str] = []
+    rows: list[tuple[str, list[int]]] = []
+    for client_id, name in clients:
+        view = await checkins.therapist_view(session, therapist_id, client_id, now)
+        finished = [checkin for checkin in view.checkins if checkin.finished_at is not None]
+        if not finished:
+            continue
+        latest = []
+        parts = []
+        for code in checkins.ORDER:
+            mine = [checkin.total or 0 for checkin in finished if checkin.scale == code]
+            latest.append(mine[-1] if mine else -1)
+            if mine:
+                trend_text = t(f"checkin-trend-short-{trend(mine)}")
+                parts.append(f"{t(f'checkin-scale-short-{code}')} {mine[-1]} {trend_text}")
+        risk = any(checkin.risk for checkin in view.checkins)
+        lines.append(
+            t("checkin-schedule-client", client=name, scores=", ".join(parts))
+            + (" " + t("checkin-card-risk") if risk else "")
+        )
+        rows.append((name, latest))
+    if not rows:
+        return [], None
+    scales = [
+        (t(f"checkin-scale-short-{code}"), SCALES[ScaleCode(code)].most) for code in checkins.ORDER
+    ]
+    from bot.charts import clients_chart
+
+    png = await asyncio.to_thread(clients_chart, t("checkin-schedule-chart"), scales, rows)
+    return [t("checkin-schedule-title"), *lines], BufferedInputFile(png, filename="clients.png")

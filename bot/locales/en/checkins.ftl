@@ -125,6 +125,16 @@ checkin-card-line = 📈 { $scales }
 checkin-card-scale = { $scale }: { $total }, { $band } ({ $trend })
 checkin-card-risk = ⚠️ a risk flag
 
+checkin-scale-short-phq9 = PHQ-9
+checkin-scale-short-gad7 = GAD-7
+checkin-trend-short-first = •
+checkin-trend-short-better = ↓ better
+checkin-trend-short-same = ≈
+checkin-trend-short-worse = ↑ harder
+checkin-schedule-title = <b>Clients' check-ins</b> (the latest result)
+checkin-schedule-client = { $client }: { $scores }
+checkin-schedule-chart = The latest check-in results (share of the maximum)
+
 notice-checkin-risk =
     ⚠️ <b>{ $client }</b> answered in the “{ $scale }” check-in that they have thoughts of death or of hurting themselves.
     They were shown the emergency numbers at once and offered to write to you. Please reach out to them.

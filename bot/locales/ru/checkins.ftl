@@ -125,6 +125,16 @@ checkin-card-line = 📈 { $scales }
 checkin-card-scale = { $scale }: { $total }, { $band } ({ $trend })
 checkin-card-risk = ⚠️ отмечен риск
 
+checkin-scale-short-phq9 = PHQ-9
+checkin-scale-short-gad7 = GAD-7
+checkin-trend-short-first = •
+checkin-trend-short-better = ↓ лучше
+checkin-trend-short-same = ≈
+checkin-trend-short-worse = ↑ тяжелее
+checkin-schedule-title = <b>Опросы клиентов</b> (последний результат)
+checkin-schedule-client = { $client }: { $scores }
+checkin-schedule-chart = Последние результаты опросов (доля от максимума)
+
 notice-checkin-risk =
     ⚠️ <b>{ $client }</b> в опросе «{ $scale }» ответил(а), что его (её) посещают мысли о смерти или о том, чтобы причинить себе вред.
     Клиенту сразу показаны телефоны экстренной помощи и предложено написать вам. Пожалуйста, свяжитесь с ним (с ней).
