@@ -23,7 +23,7 @@ from handlers.shared import checkins as checkin_offers
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import for_clients, for_therapists
 from handlers.shared.notices.base import client_name
-from handlers.shared.screens import screen_of, send_lines
+from handlers.shared.screens import screen_of, send_lines, set_buttons
 from keyboards.checkins import (
     CheckinAsk,
     CheckinBack,
@@ -158,6 +158,7 @@ async def on_reply(
     await callback.answer()
     edit = screen_of(callback)
     if answered.risk_told:
+        await set_buttons(edit, None)  # the question answered stays, without its buttons
         await _help_now(flow, answered.progress.checkin)
         edit = None  # the help stays on screen; what follows comes below it
     if answered.score is None:
