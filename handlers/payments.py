@@ -32,6 +32,7 @@ from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import bookings
 from db.models import BookingStatus, User
+from handlers.shared import checkins as checkin_offers
 from handlers.shared.cards import Catalog, send_calendar_file
 from handlers.shared.flow import ClientFlow, Flow
 from handlers.shared.guards import for_clients
@@ -215,6 +216,7 @@ async def on_successful_payment(
     await send_calendar_file(
         flow.bot, flow.session, flow.chat_id, t, booking, therapist, user.timezone, clock.now()
     )
+    await checkin_offers.after_booking(flow.bot, flow.session, flow.chat_id, t, user, clock.now())
 
 
 # -- payment state in the cabinet -------------------------------------------------------

@@ -110,8 +110,10 @@ async def test_book_in_two_taps_with_calendar_file(
     assert "24 ч" in confirm.text
     await client.press("Записаться", message=confirm)
     assert "Вы записаны" in confirm.text
-    document = client.last
+    # The calendar file comes right after, then the offer of check-ins (`test_checkins`).
+    document, offer = client.shown[-2:]
     assert document.document == "session.ics" and document.document_bytes
+    assert "Короткие опросы между сессиями" in offer.text
     event = Calendar.from_ical(document.document_bytes).walk("VEVENT")[0]
     async with db_sessionmaker() as session:
         booking = (await session.scalars(select(Booking))).one()
