@@ -90,7 +90,9 @@ async def test_provider_payment_confirms_the_booking(
     await client.pay(invoice.payload, "RUB", booking.price * 100, "tg-charge-1", "yk-1")
     texts = client.texts_since(0)
     assert any("Оплата получена, запись подтверждена" in text for text in texts)
-    assert client.last.document == "session.ics"
+    document, offer = client.shown[-2:]  # the calendar file, then the offer of check-ins
+    assert document.document == "session.ics"
+    assert "Короткие опросы между сессиями" in offer.text
     async with db_sessionmaker() as session:
         stored = await session.get(Booking, booking.id)
         assert stored.status == BookingStatus.confirmed
