@@ -131,12 +131,17 @@ async def decline(session: AsyncSession, user: User, now: datetime) -> bool:
         return row.given_at is None
 
 
+async def erase_answers(session: AsyncSession, user_id: int) -> None:
+    """Every check-in of the client, with its answers (part of a use case)."""
+    theirs = select(Checkin.id).where(Checkin.user_id == user_id)
+    await session.execute(delete(CheckinAnswer).where(CheckinAnswer.checkin_id.in_(theirs)))
+    await session.execute(delete(Checkin).where(Checkin.user_id == user_id))
+
+
 async def withdraw(session: AsyncSession, user: User, now: datetime) -> None:
     """No more check-ins, and every answer given goes (as with an erasure)."""
     async with use_case(session):
-        theirs = select(Checkin.id).where(Checkin.user_id == user.id)
-        await session.execute(delete(CheckinAnswer).where(CheckinAnswer.checkin_id.in_(theirs)))
-        await session.execute(delete(Checkin).where(Checkin.user_id == user.id))
+        await erase_answers(session, user.id)
         row = await _answered(session, user, now)
         row.given_at = row.earlier_shared_at = None
 

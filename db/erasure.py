@@ -9,14 +9,12 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import events, inbox, outbox, slot_states
+from db import checkins, events, inbox, outbox, slot_states
 from db.models import (
     OPEN_REQUEST_STATUSES,
     AuditEntry,
     Booking,
     BookingRequest,
-    Checkin,
-    CheckinAnswer,
     CheckinConsent,
     FsmRecord,
     RelayedMessage,
@@ -62,9 +60,7 @@ async def erase_requests(session: AsyncSession, user_id: int, now: datetime) -> 
 
 async def erase_traces(session: AsyncSession, user_id: int, telegram_id: int | None) -> None:
     # Check-ins are health data: every answer, score and the consent to them go.
-    theirs = select(Checkin.id).where(Checkin.user_id == user_id)
-    await session.execute(delete(CheckinAnswer).where(CheckinAnswer.checkin_id.in_(theirs)))
-    await session.execute(delete(Checkin).where(Checkin.user_id == user_id))
+    await checkins.erase_answers(session, user_id)
     await session.execute(delete(CheckinConsent).where(CheckinConsent.user_id == user_id))
     # What they wrote about their sessions is theirs; the rating number stays, anonymous.
     await session.execute(

@@ -68,6 +68,14 @@ async def booked_client(harness: Harness, user_id: int = 501, name: str = "Ви�
     return client
 
 
+async def checking_in(harness: Harness) -> TgUser:
+    """A booked client who said yes to check-ins and has the first question on screen."""
+    client = await booked_client(harness)
+    await client.press("Да, включить")
+    await client.press("Начать опрос")
+    return client
+
+
 async def answer_all(client: TgUser, *labels: str) -> None:
     for label in labels:
         await client.press(label)
@@ -158,9 +166,7 @@ async def test_a_checkin_resumes_where_it_stopped_after_a_restart(
     translator: Translator,
     database_url: str,
 ) -> None:
-    client = await booked_client(practice)
-    await client.press("Да, включить")
-    await client.press("Начать опрос")
+    client = await checking_in(practice)
     await answer_all(client, NOT_AT_ALL, SEVERAL_DAYS, NOT_AT_ALL, SEVERAL_DAYS)
     assert "вопрос 5 из 9" in client.last.text
     # A new process: its own dispatcher, bot and (empty) memory; the rows are all it has.
@@ -187,9 +193,7 @@ async def test_a_risk_answer_brings_help_at_once_and_exactly_one_notice(
     translator: Translator,
     database_url: str,
 ) -> None:
-    client = await booked_client(practice)
-    await client.press("Да, включить")
-    await client.press("Начать опрос")
+    client = await checking_in(practice)
     calls_before = len(practice.telegram.calls)
     practice.telegram.unwell.add(THERAPIST_CHAT)  # the first try to tell them fails
     await answer_all(client, *[NOT_AT_ALL] * 8, SEVERAL_DAYS)
@@ -264,9 +268,7 @@ async def test_without_consent_nothing_is_asked(
 async def test_turning_off_and_delete_me_leave_no_answer(
     practice: Harness, db_sessionmaker: Sessions
 ) -> None:
-    client = await booked_client(practice)
-    await client.press("Да, включить")
-    await client.press("Начать опрос")
+    client = await checking_in(practice)
     await answer_all(client, SEVERAL_DAYS, SEVERAL_DAYS)
     await client.send("/settings")
     await client.press("Опросы между сессиями")
@@ -349,9 +351,7 @@ async def test_the_therapist_sees_scores_on_the_session_card_and_asks_for_one(
 async def test_a_new_therapist_sees_earlier_answers_only_when_the_client_allows(
     practice: Harness, db_sessionmaker: Sessions, clock: ManualClock
 ) -> None:
-    client = await booked_client(practice)
-    await client.press("Да, включить")
-    await client.press("Начать опрос")
+    client = await checking_in(practice)
     await answer_all(client, *[SEVERAL_DAYS] * 8, NOT_AT_ALL)
     # The client moves to therapist 2: their next session is with them.
     async with db_sessionmaker() as session:
