@@ -165,6 +165,10 @@ class Therapist(Base):
     topic_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Whether the therapist confirms bookings first (`Approval`): auto, first, every.
     approval: Mapped[str] = mapped_column(String(8), default="auto", server_default="auto")
+    # Clients counted for the return rate, and of them those who came back for a second
+    # session (`bot.rules.outcomes`), kept by the outcomes job (`db.outcomes`).
+    rate_clients: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rate_returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     topics: Mapped[list[Topic]] = relationship(secondary="therapist_topics", lazy="selectin")
 

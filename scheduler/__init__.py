@@ -26,6 +26,7 @@ from bot.middlewares import create_outgoing
 from bot.notify import Outgoing
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
+from db import outcomes
 from handlers.shared.notices import Notices
 from scheduler.holds import release_expired_holds
 from scheduler.outbox import OutboxJob
@@ -38,6 +39,9 @@ OUTBOX_JOB_ID = "outbox"
 HOLDS_JOB_ID = "expired-holds"
 SLOTS_JOB_ID = "free-slots"
 WAITLIST_JOB_ID = "waitlist"
+OUTCOMES_JOB_ID = "outcomes"
+# Return rates change as sessions end; an hour late is soon enough for a card.
+OUTCOMES_EVERY_HOURS = 1
 HOLD_POLL_SECONDS = 30
 WAITLIST_POLL_SECONDS = 30  # freed times reach the waitlist within this
 SLOTS_EVERY_HOURS = 6  # the horizon moves a day at a time; a few runs a day keep it full
@@ -97,6 +101,12 @@ class Background:
                 task.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+
+async def refresh_outcomes(*, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    """Every therapist's return rate, recomputed from the bookings (`db.outcomes`)."""
+    async with sessionmaker() as session:
+        return await outcomes.refresh(session, clock.now())
 
 
 def create_scheduler(
@@ -182,6 +192,16 @@ def create_scheduler(
             "clock": clock,
             "rules": rules,
         },
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        background.track(refresh_outcomes),
+        "interval",
+        hours=OUTCOMES_EVERY_HOURS,
+        id=OUTCOMES_JOB_ID,
+        kwargs={"sessionmaker": sessionmaker, "clock": clock},
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),

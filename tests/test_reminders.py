@@ -33,6 +33,7 @@ from db.users import Answers, save_questionnaire
 from scheduler import (
     HOLDS_JOB_ID,
     OUTBOX_JOB_ID,
+    OUTCOMES_JOB_ID,
     REMINDER_JOB_ID,
     SLOTS_JOB_ID,
     WAITLIST_JOB_ID,
@@ -742,7 +743,14 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
     assert "Напоминание о сессии" in practice.client_chat.last.text
     # Every job started at once, and stopping let each finish instead of cancelling it.
     assert sorted(finished) == sorted(
-        [REMINDER_JOB_ID, OUTBOX_JOB_ID, HOLDS_JOB_ID, SLOTS_JOB_ID, WAITLIST_JOB_ID]
+        [
+            REMINDER_JOB_ID,
+            OUTBOX_JOB_ID,
+            HOLDS_JOB_ID,
+            SLOTS_JOB_ID,
+            WAITLIST_JOB_ID,
+            OUTCOMES_JOB_ID,
+        ]
     )
     assert failed == []
     assert not background.scheduler.running

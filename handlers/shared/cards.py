@@ -31,6 +31,7 @@ from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.calendar import series_uid
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
+from bot.rules.outcomes import ReturnRate
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, series_calendar, users
@@ -114,6 +115,9 @@ def caption(
         ),
         t("card-why", matched=why[0], total=why[1]),
     ]
+    came_back = ReturnRate(therapist.rate_clients, therapist.rate_returned).badge()
+    if came_back is not None:
+        head.insert(2, t("card-came-back", count=came_back))
 
     def build(about_text: str, education_text: str) -> str:
         parts = [*head, "", html.escape(about_text)]

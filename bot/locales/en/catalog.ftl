@@ -21,6 +21,7 @@ day-short = { $weekday } { $day } { $month }
 
 card-name = <b>{ $name }</b>
 card-facts = { $format } · { $minutes } min · { $price } ₽
+card-came-back = 🔁 { $count } of 10 clients came back for a second session
 card-format-individual = individual
 card-format-couple = couples
 card-format-both = individual and couples

@@ -21,6 +21,7 @@ day-short = { $weekday } { $day } { $month }
 
 card-name = <b>{ $name }</b>
 card-facts = { $format } · { $minutes } мин · { $price } ₽
+card-came-back = 🔁 { $count } из 10 клиентов пришли на вторую сессию
 card-format-individual = индивидуально
 card-format-couple = пары
 card-format-both = индивидуально и пары

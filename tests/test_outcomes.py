@@ -1,0 +1,197 @@
+"""Whether clients came back: the return rate counted by hand from built histories (SQLite
+and PostgreSQL), the card's "N of 10" from five counted clients on, and the pure rules."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.rules.outcomes import RETURN_WINDOW, ReturnRate, came_back, tally
+from db import outcomes
+from db.demo import load_demo
+from db.models import Booking, BookingStatus, Slot, Therapist, User
+from tests.conftest import ManualClock
+from tests.fake_telegram import Harness
+from tests.flows import Profile, sign_up
+
+Sessions = async_sessionmaker[AsyncSession]
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+_minutes = itertools.count()
+
+
+def at(now: datetime, days_ago: float) -> datetime:
+    """A moment `days_ago` before `now`, a few minutes apart from any other (no overlap)."""
+    return now - days_ago * DAY + next(_minutes) * timedelta(minutes=1)
+
+
+async def client(session: AsyncSession, now: datetime, number: int) -> int:
+    user = User(
+        telegram_id=70_000 + number,
+        first_name=f"Клиент {number}",
+        language="ru",
+        timezone="Europe/Moscow",
+        consent_at=now,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user.id
+
+
+def session_at(
+    therapist_id: int, client_id: int, starts_at: datetime, status: str = BookingStatus.completed
+) -> Booking:
+    return Booking(
+        client_id=client_id,
+        therapist_id=therapist_id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=50),
+        status=status,
+        format="individual",
+        price=3000,
+        created_at=starts_at - 2 * DAY,
+    )
+
+
+async def history(sessions: Sessions, now: datetime) -> tuple[int, int]:
+    """Therapist 1: 10 counted clients, 7 came back; therapist 2: 4 counted clients.
+    Around them, what must not count."""
+    async with sessions() as session:
+        numbers = itertools.count()
+        rows: list[Booking] = []
+        # Therapist 1: seven came back within 30 days (one of them on day 30 exactly).
+        for gap in (7, 7, 14, 14, 21, 28, 30):
+            who = await client(session, now, next(numbers))
+            first = at(now, 90)
+            rows += [session_at(1, who, first), session_at(1, who, first + gap * DAY)]
+        # One came back after 35 days: counted, not returned.
+        who = await client(session, now, next(numbers))
+        first = at(now, 80)
+        rows += [session_at(1, who, first), session_at(1, who, first + 35 * DAY)]
+        # Two had one session, long ago.
+        for _ in range(2):
+            rows.append(session_at(1, await client(session, now, next(numbers)), at(now, 60)))
+        # Too early to tell: a first session 10 days ago, confirmed and over.
+        who = await client(session, now, next(numbers))
+        rows.append(session_at(1, who, at(now, 10), BookingStatus.confirmed))
+        # Never held: a no-show, a cancellation, a session still ahead.
+        who = await client(session, now, next(numbers))
+        rows.append(session_at(1, who, at(now, 70), BookingStatus.no_show))
+        rows.append(session_at(1, who, at(now, 69), BookingStatus.cancelled))
+        rows.append(session_at(1, who, now + 3 * DAY, BookingStatus.confirmed))
+        # Therapist 2: four counted clients, all came back.
+        for _ in range(4):
+            who = await client(session, now, next(numbers))
+            first = at(now, 50)
+            rows += [session_at(2, who, first), session_at(2, who, first + 7 * DAY)]
+        session.add_all(rows)
+        await session.commit()
+    return 1, 2
+
+
+async def test_return_rates_match_a_hand_count(
+    db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    now = clock.now()
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=now)
+        await session.execute(delete(Slot))
+        await session.commit()
+    await history(db_sessionmaker, now)
+    async with db_sessionmaker() as session:
+        rates = await outcomes.return_rates(session, now)
+        assert rates[1] == ReturnRate(clients=10, returned=7)
+        assert rates[2] == ReturnRate(clients=4, returned=4)
+        assert 3 not in rates
+        assert await outcomes.refresh(session, now) == 2
+        assert await outcomes.refresh(session, now) == 0  # nothing changed since
+        kept = dict((await session.execute(select(Therapist.id, Therapist.rate_returned))).all())
+    assert kept[1] == 7 and kept[2] == 4 and kept[3] == 0
+    # Forty days on, the client seen ten days ago has not come back: counted now. So is
+    # the no-show's client, whose session three days ahead is by then held and 37 days old.
+    async with db_sessionmaker() as session:
+        later = await outcomes.return_rates(session, now + 40 * DAY)
+    assert later[1] == ReturnRate(clients=12, returned=7)
+
+
+async def test_the_card_says_how_many_of_ten_came_back_from_five_clients_on(
+    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    now = clock.now()
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=now)
+        await session.execute(update(Therapist).values(rate_clients=0, rate_returned=0))
+        await session.execute(
+            update(Therapist).where(Therapist.id == 1).values(rate_clients=10, rate_returned=7)
+        )
+        await session.execute(
+            update(Therapist).where(Therapist.id == 2).values(rate_clients=4, rate_returned=4)
+        )
+        await session.commit()
+    visitor = harness.user(880, "Ира")
+    await sign_up(visitor, Profile(topics=["Тревога"]))
+    await visitor.press("Найти терапевта")
+    seen: dict[str, str] = {}
+    for _ in range(8):
+        card = visitor.last_with_buttons
+        seen[card.text.split("\n")[0]] = card.text
+        forward = [label for label in card.buttons if "▶" in label]
+        if not forward:
+            break
+        await visitor.press(forward[0], message=card)
+    async with db_sessionmaker() as session:
+        names = dict((await session.execute(select(Therapist.id, Therapist.name_ru))).all())
+    first = next(text for name, text in seen.items() if names[1] in name)
+    assert "🔁 7 из 10 клиентов пришли на вторую сессию" in first
+    second = next((text for name, text in seen.items() if names[2] in name), None)
+    if second is not None:
+        assert "пришли на вторую сессию" not in second  # 4 clients: no badge at all
+
+
+def test_came_back_and_the_tally() -> None:
+    now = datetime(2026, 12, 5, 12, 0)
+    long_ago = now - 60 * DAY
+    assert came_back(long_ago, long_ago + RETURN_WINDOW, now) is True
+    assert came_back(long_ago, long_ago + RETURN_WINDOW + HOUR, now) is False
+    assert came_back(long_ago, None, now) is False
+    assert came_back(now - 10 * DAY, None, now) is None  # too early to tell
+    assert came_back(now - 10 * DAY, now - 3 * DAY, now) is True
+    assert tally([(long_ago, None), (now - DAY, None), (long_ago, long_ago + DAY)], now) == (
+        ReturnRate(clients=2, returned=1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("clients", "returned", "badge"),
+    [
+        (0, 0, None),
+        (4, 4, None),
+        (5, 0, 0),
+        (5, 3, 6),
+        (10, 7, 7),
+        (3, 1, None),
+        (7, 5, 7),
+        (20, 13, 7),
+        (8, 1, 1),
+        (6, 5, 8),
+    ],
+)
+def test_the_badge_rounds_half_up_and_waits_for_five(
+    clients: int, returned: int, badge: int | None
+) -> None:
+    assert ReturnRate(clients, returned).badge() == badge
+
+
+def test_a_few_clients_sit_near_the_catalogues_rate() -> None:
+    prior = Fraction(1, 2)
+    assert ReturnRate(0, 0).shrunk(prior, 10) == prior
+    assert ReturnRate(2, 2).shrunk(prior, 10) == Fraction(7, 12)
+    assert ReturnRate(100, 90).shrunk(prior, 10) == Fraction(95, 110)
+    with pytest.raises(ValueError):
+        ReturnRate(3, 4)
