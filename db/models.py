@@ -744,3 +744,18 @@ class CheckinAnswer(Base):
     item: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
     answered_at: Mapped[datetime]
+
+
+class Rematch(Base):
+    """A client left a therapist for another one (the cabinet's change of therapist):
+    why, from the chips. Part of what happened after a match (`db.outcomes`); the old
+    therapist never sees it."""
+
+    __tablename__ = "rematches"
+    __table_args__ = (Index("ix_rematches_therapist", "therapist_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    reason: Mapped[str] = mapped_column(String(16))  # fit, schedule, price, other, skip
+    created_at: Mapped[datetime]

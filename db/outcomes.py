@@ -1,6 +1,8 @@
-"""What happened after a match, from the bookings the bot already keeps: each therapist's
-return rate (`bot.rules.outcomes`), recomputed by the outcomes job and kept on the
-therapist row, where the card and the catalogue read it at no extra cost."""
+"""What happened after a match: each therapist's return rate (`bot.rules.outcomes`), from
+the bookings the bot already keeps, recomputed by the outcomes job and kept on the
+therapist row, where the card and the catalogue read it at no extra cost; and the
+rematches (a client leaving a therapist for another, with the reason from the chips),
+recorded as they happen."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.outcomes import ReturnRate, tally
-from db.models import Booking, BookingStatus, Therapist
+from db.models import Booking, BookingStatus, Rematch, Therapist
 from db.transactions import use_case
+from db.users import record_event
 
 
 def _held(now: datetime) -> ColumnElement[bool]:
@@ -81,3 +84,25 @@ async def refresh(session: AsyncSession, now: datetime) -> int:
             # SQLAlchemy's bulk UPDATE by primary key: one statement, every changed row.
             await session.execute(update(Therapist), changes)
         return len(changes)
+
+
+async def left_for_another(
+    session: AsyncSession, client_id: int, therapist_id: int, reason: str, now: datetime
+) -> None:
+    """A client changes therapist from the cabinet: the rematch is recorded with its
+    reason, and counted in the funnel as before (`change:<reason>`)."""
+    async with use_case(session):
+        session.add(
+            Rematch(client_id=client_id, therapist_id=therapist_id, reason=reason, created_at=now)
+        )
+        await record_event(session, f"change:{reason}", now)
+
+
+async def rematches_of(session: AsyncSession, therapist_id: int) -> dict[str, int]:
+    """How many clients left a therapist, by reason."""
+    rows = await session.execute(
+        select(Rematch.reason, func.count(Rematch.id))
+        .where(Rematch.therapist_id == therapist_id)
+        .group_by(Rematch.reason)
+    )
+    return {reason: int(count) for reason, count in rows.all()}

@@ -21,12 +21,12 @@ from bot.rules.timezones import Clock
 from db import (
     bookings,
     catalog,
+    outcomes,
     payments,
     requests,
     series,
     series_changes,
     series_move,
-    users,
     waitlist,
 )
 from db.models import Booking, BookingStatus, Therapist
@@ -546,7 +546,9 @@ async def on_change_reason(
         await home(flow, clock, edit=screen_of(callback))
         return
     await callback.answer()
-    await users.count(flow.session, f"change:{callback_data.reason}", clock.now())
+    await outcomes.left_for_another(
+        flow.session, user.id, therapist.id, callback_data.reason, clock.now()
+    )
     await cards.exclude(therapist.id)
     await CHANGE.save(flow.state, ChangeData(therapist.id, callback_data.reason))
     with_old = await bookings.cancellable_of(

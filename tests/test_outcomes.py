@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.rules.outcomes import RETURN_WINDOW, ReturnRate, came_back, tally
 from db import outcomes
 from db.demo import load_demo
-from db.models import Booking, BookingStatus, Slot, Therapist, User
+from db.models import Booking, BookingStatus, Rematch, Slot, Therapist, User
 from tests.conftest import ManualClock
 from tests.fake_telegram import Harness
-from tests.flows import Profile, sign_up
+from tests.flows import Profile, book_session, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = timedelta(days=1)
@@ -195,3 +195,30 @@ def test_a_few_clients_sit_near_the_catalogues_rate() -> None:
     assert ReturnRate(100, 90).shrunk(prior, 10) == Fraction(95, 110)
     with pytest.raises(ValueError):
         ReturnRate(3, 4)
+
+
+async def test_a_change_of_therapist_is_recorded_with_its_reason_the_old_one_never_sees(
+    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        await session.execute(update(Therapist).values(telegram_id=600_000 + Therapist.id))
+        await session.commit()
+    leaving = harness.user(881, "Лена")
+    await book_session(leaving)
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    await leaving.send("/my")
+    cabinet = leaving.last_with_buttons
+    await leaving.press("Сменить терапевта", message=cabinet)
+    await leaving.press("Неудобное расписание", message=cabinet)
+    await leaving.press("Да, отменить", message=cabinet)
+    async with db_sessionmaker() as session:
+        assert await outcomes.rematches_of(session, booking.therapist_id) == {"schedule": 1}
+        client_id = await session.scalar(select(User.id).where(User.telegram_id == 881))
+        rows = (await session.execute(select(Rematch.client_id, Rematch.therapist_id))).all()
+    assert [tuple(row) for row in rows] == [(client_id, booking.therapist_id)]
+    old_chat = harness.telegram.chats[600_000 + booking.therapist_id]
+    assert old_chat, "the old therapist hears of the cancellation"
+    for shown in old_chat:
+        assert "расписание" not in shown.text.lower() and "schedule" not in shown.text
