@@ -31,6 +31,11 @@ def _day_label(translator: Translator, language: str, day: date) -> str:
     )
 
 
+def day_text(t: Texts, moment: datetime, timezone: str) -> str:
+    """The day of `moment` in the reader's zone, as `day_label` writes it."""
+    return day_label(t, moment.astimezone(zone(timezone)).date())
+
+
 def when_text(t: Texts, moment: datetime, timezone: str) -> str:
     """``Пн 7 дек, 21:00`` in the reader's zone."""
     local = moment.astimezone(zone(timezone))

@@ -161,24 +161,7 @@ async def share_earlier(session: AsyncSession, user: User, share: bool, now: dat
 async def current_therapist_id(session: AsyncSession, user_id: int, now: datetime) -> int | None:
     """The therapist of the client's next session, else of their latest one that was
     not cancelled."""
-    upcoming = await session.scalar(
-        select(Booking.therapist_id)
-        .where(
-            Booking.client_id == user_id,
-            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-            Booking.starts_at > now,
-        )
-        .order_by(Booking.starts_at)
-        .limit(1)
-    )
-    if upcoming is not None:
-        return upcoming
-    return await session.scalar(
-        select(Booking.therapist_id)
-        .where(Booking.client_id == user_id, Booking.status != BookingStatus.cancelled)
-        .order_by(Booking.starts_at.desc())
-        .limit(1)
-    )
+    return (await _current_therapists(session, [user_id], now)).get(user_id)
 
 
 async def last_asked(session: AsyncSession, user_id: int) -> dict[ScaleCode, datetime]:
@@ -414,12 +397,72 @@ class TherapistView:
 async def therapist_view(
     session: AsyncSession, therapist_id: int, client_id: int, now: datetime
 ) -> TherapistView:
-    if await current_therapist_id(session, client_id, now) != therapist_id:
-        return TherapistView([], False)
-    consent = await session.get(CheckinConsent, client_id)
-    if consent is None or consent.given_at is None:
-        return TherapistView([], False)
-    return TherapistView(await _visible(session, therapist_id, client_id, consent), True)
+    return (await therapist_views(session, therapist_id, [client_id], now))[client_id]
+
+
+async def therapist_views(
+    session: AsyncSession, therapist_id: int, client_ids: list[int], now: datetime
+) -> dict[int, TherapistView]:
+    """What a therapist may see of each client's check-ins, in at most four queries however
+    many clients: only their current clients who said yes, and only check-ins answered for
+    them unless the client shared the earlier ones."""
+    views = dict.fromkeys(client_ids, TherapistView([], False))
+    current = await _current_therapists(session, client_ids, now)
+    theirs = [client for client in client_ids if current.get(client) == therapist_id]
+    if not theirs:
+        return views
+    consents = {
+        consent.user_id: consent
+        for consent in await session.scalars(
+            select(CheckinConsent).where(
+                CheckinConsent.user_id.in_(theirs), CheckinConsent.given_at.is_not(None)
+            )
+        )
+    }
+    if not consents:
+        return views
+    seen: dict[int, list[Checkin]] = {client: [] for client in consents}
+    rows = await session.scalars(
+        select(Checkin)
+        .where(
+            Checkin.user_id.in_(list(consents)),
+            Checkin.finished_at.is_not(None) | Checkin.risk.is_(True),
+        )
+        .order_by(Checkin.finished_at, Checkin.id)
+    )
+    for checkin in rows:
+        shared = consents[checkin.user_id].earlier_shared_at is not None
+        if shared or checkin.therapist_id == therapist_id:
+            seen[checkin.user_id].append(checkin)
+    views.update({client: TherapistView(found, True) for client, found in seen.items()})
+    return views
+
+
+async def _current_therapists(
+    session: AsyncSession, client_ids: list[int], now: datetime
+) -> dict[int, int]:
+    """`current_therapist_id` of each client, in two queries at most."""
+    if not client_ids:
+        return {}
+    upcoming = await session.execute(
+        select(Booking.client_id, Booking.therapist_id)
+        .where(
+            Booking.client_id.in_(client_ids),
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.starts_at > now,
+        )
+        .order_by(Booking.starts_at.desc())
+    )
+    found: dict[int, int] = dict(upcoming.all())  # the soonest comes last: it wins
+    rest = [client for client in client_ids if client not in found]
+    if rest:
+        latest = await session.execute(
+            select(Booking.client_id, Booking.therapist_id)
+            .where(Booking.client_id.in_(rest), Booking.status != BookingStatus.cancelled)
+            .order_by(Booking.starts_at)
+        )
+        found.update(latest.all())  # the latest comes last: it wins
+    return found
 
 
 async def visible_to_therapist(
@@ -429,14 +472,3 @@ async def visible_to_therapist(
     only while the client's current therapist, and only those answered for them unless
     the client shared the earlier ones."""
     return (await therapist_view(session, therapist_id, user_id, now)).checkins
-
-
-async def _visible(
-    session: AsyncSession, therapist_id: int, user_id: int, consent: CheckinConsent
-) -> list[Checkin]:
-    query = select(Checkin).where(
-        Checkin.user_id == user_id, Checkin.finished_at.is_not(None) | Checkin.risk.is_(True)
-    )
-    if consent.earlier_shared_at is None:
-        query = query.where(Checkin.therapist_id == therapist_id)
-    return list(await session.scalars(query.order_by(Checkin.finished_at, Checkin.id)))

@@ -13,10 +13,10 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import day_label
+from bot.formatting import day_text
 from bot.i18n import Texts
 from bot.rules.checkins import SCALES, ScaleCode, Score, trend
-from bot.rules.timezones import Clock, zone
+from bot.rules.timezones import Clock
 from db import checkins
 from db.models import Checkin, Therapist, User
 from handlers.shared import checkins as checkin_offers
@@ -246,32 +246,24 @@ async def on_settings(
     await settings_screen(flow, edit)
 
 
-async def progress_lines(t: Texts, finished: list[Checkin], timezone: str) -> list[str]:
+def progress_lines(t: Texts, finished: list[Checkin], timezone: str) -> list[str]:
     """Each scale's scores over time, oldest first, and how the latest compares."""
     lines: list[str] = []
-    for code in checkins.ORDER:
-        mine = [checkin for checkin in finished if checkin.scale == code]
-        if not mine:
-            continue
-        totals = [checkin.total or 0 for checkin in mine]
+    for scale, mine in checkin_offers.by_scale(finished):
+        trend_key = f"checkin-trend-{trend(checkin_offers.totals(mine))}"
         lines.append(
-            t(
-                "checkin-progress-scale",
-                scale=t(f"checkin-scale-{code}"),
-                trend=t(f"checkin-trend-{trend(totals)}"),
-            )
+            t("checkin-progress-scale", scale=t(f"checkin-scale-{scale.code}"), trend=t(trend_key))
         )
-        for checkin in mine[-8:]:
-            assert checkin.finished_at is not None
-            lines.append(
-                t(
-                    "checkin-progress-line",
-                    date=day_label(t, checkin.finished_at.astimezone(zone(timezone)).date()),
-                    total=checkin.total or 0,
-                    most=SCALES[ScaleCode(code)].most,
-                    band=t(f"checkin-band-{checkin.band}"),
-                )
+        lines += [
+            t(
+                "checkin-progress-line",
+                date=day_text(t, checkin.finished_at or checkin.started_at, timezone),
+                total=checkin.total or 0,
+                most=scale.most,
+                band=t(f"checkin-band-{checkin.band}"),
             )
+            for checkin in mine[-8:]
+        ]
     return lines
 
 
@@ -281,7 +273,7 @@ async def on_progress(message: Message, flow: ClientFlow) -> None:
         await message.answer(flow.t("checkin-progress-none"))
         return
     lines = [flow.t("checkin-progress-title"), ""]
-    lines += await progress_lines(flow.t, finished, flow.timezone)
+    lines += progress_lines(flow.t, finished, flow.timezone)
     title = flow.t("checkin-chart-title")
     picture = await checkin_offers.progress_picture(flow.t, title, finished, flow.timezone)
     await _with_picture(flow.bot, flow.chat_id, picture, lines, title)
@@ -324,7 +316,7 @@ async def on_client_checkins(
     therapist = await session.get_one(Therapist, therapist_id)
     lines = [t("checkin-therapist-title", client=client_name(t, client)), ""]
     finished = [checkin for checkin in visible if checkin.finished_at is not None]
-    lines += await progress_lines(t, finished, therapist.timezone)
+    lines += progress_lines(t, finished, therapist.timezone)
     answers = await checkins.answers_of(
         session, [checkin.id for checkin in visible if checkin.risk]
     )
@@ -335,9 +327,7 @@ async def on_client_checkins(
             lines.append(
                 t(
                     "checkin-therapist-risk",
-                    date=day_label(
-                        t, checkin.started_at.astimezone(zone(therapist.timezone)).date()
-                    ),
+                    date=day_text(t, checkin.started_at, therapist.timezone),
                     answer=t(f"checkin-answer-{value}") if value is not None else "—",
                 )
             )

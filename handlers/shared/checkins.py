@@ -5,6 +5,7 @@ is due (or one left half-way)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import datetime
 
 from aiogram import Bot
@@ -12,9 +13,9 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import ScaleLine
-from bot.formatting import day_label
+from bot.formatting import day_text
 from bot.i18n import Texts
-from bot.rules.checkins import SCALES, ScaleCode, trend
+from bot.rules.checkins import SCALES, Scale, trend
 from bot.rules.timezones import zone
 from db import checkins
 from db.models import Checkin, User
@@ -55,27 +56,37 @@ async def offer(
     await bot.send_message(chat_id, t(key), reply_markup=start_keyboard(t, reason, resume=resume))
 
 
+def by_scale(found: Iterable[Checkin]) -> list[tuple[Scale, list[Checkin]]]:
+    """Finished check-ins by scale, in the usual order, oldest first; a scale without any
+    is left out."""
+    finished = [checkin for checkin in found if checkin.finished_at is not None]
+    grouped = [
+        (SCALES[code], [checkin for checkin in finished if checkin.scale == code])
+        for code in checkins.ORDER
+    ]
+    return [(scale, mine) for scale, mine in grouped if mine]
+
+
+def totals(mine: list[Checkin]) -> list[int]:
+    return [checkin.total or 0 for checkin in mine]
+
+
 async def for_therapist(
     session: AsyncSession, t: Texts, therapist_id: int, client_id: int, now: datetime
 ) -> tuple[str | None, list[InlineKeyboardButton]]:
     """On a therapist's session card: the client's latest score of each scale with its
     trend (only what the therapist may see), and the buttons to see them and ask for one."""
     view = await checkins.therapist_view(session, therapist_id, client_id, now)
-    finished = [checkin for checkin in view.checkins if checkin.finished_at is not None]
-    parts = []
-    for code in checkins.ORDER:
-        mine = [checkin for checkin in finished if checkin.scale == code]
-        if mine:
-            latest = mine[-1]
-            parts.append(
-                t(
-                    "checkin-card-scale",
-                    scale=t(f"checkin-scale-{code}"),
-                    total=latest.total or 0,
-                    band=t(f"checkin-band-{latest.band}"),
-                    trend=t(f"checkin-trend-{trend([c.total or 0 for c in mine])}"),
-                )
-            )
+    parts = [
+        t(
+            "checkin-card-scale",
+            scale=t(f"checkin-scale-{scale.code}"),
+            total=mine[-1].total or 0,
+            band=t(f"checkin-band-{mine[-1].band}"),
+            trend=t(f"checkin-trend-{trend(totals(mine))}"),
+        )
+        for scale, mine in by_scale(view.checkins)
+    ]
     if any(checkin.risk for checkin in view.checkins):
         parts.append(t("checkin-card-risk"))
     line = t("checkin-card-line", scales="; ".join(parts)) if parts else None
@@ -89,24 +100,16 @@ async def progress_picture(
     t: Texts, title: str, finished: list[Checkin], timezone: str
 ) -> BufferedInputFile | None:
     """The chart of finished check-ins (one panel per scale answered); None without any."""
-    lines = []
-    for code in checkins.ORDER:
-        mine = [checkin for checkin in finished if checkin.scale == code]
-        if not mine:
-            continue
-        scale = SCALES[ScaleCode(code)]
-        lines.append(
-            ScaleLine(
-                label=t(f"checkin-scale-{code}"),
-                days=[
-                    day_label(t, checkin.started_at.astimezone(zone(timezone)).date())
-                    for checkin in mine[-12:]
-                ],
-                totals=[checkin.total or 0 for checkin in mine[-12:]],
-                most=scale.most,
-                bands=[(lowest, t(f"checkin-band-{band}")) for lowest, band in scale.bands],
-            )
+    lines = [
+        ScaleLine(
+            label=t(f"checkin-scale-{scale.code}"),
+            days=[day_text(t, checkin.started_at, timezone) for checkin in mine[-12:]],
+            totals=totals(mine[-12:]),
+            most=scale.most,
+            bands=[(lowest, t(f"checkin-band-{band}")) for lowest, band in scale.bands],
         )
+        for scale, mine in by_scale(finished)
+    ]
     if not lines:
         return None
     from bot.charts import progress_chart
@@ -145,7 +148,7 @@ async def my_data_lines(session: AsyncSession, t: Texts, user: User, timezone: s
             t(
                 "my-data-checkin",
                 scale=t(f"checkin-scale-{checkin.scale}"),
-                date=day_label(t, checkin.started_at.astimezone(zone(timezone)).date()),
+                date=day_text(t, checkin.started_at, timezone),
                 answers=", ".join(str(given_answers[item]) for item in sorted(given_answers))
                 or "—",
                 state=state,
@@ -165,31 +168,27 @@ async def for_schedule(
     let this therapist see, and its trend; a chart of them when there are any."""
     lines: list[str] = []
     rows: list[tuple[str, list[int]]] = []
+    views = await checkins.therapist_views(session, therapist_id, [id_ for id_, _ in clients], now)
     for client_id, name in clients:
-        view = await checkins.therapist_view(session, therapist_id, client_id, now)
-        finished = [checkin for checkin in view.checkins if checkin.finished_at is not None]
-        if not finished:
+        view = views[client_id]
+        scales = {scale.code: totals(mine) for scale, mine in by_scale(view.checkins)}
+        if not scales:
             continue
-        latest = []
-        parts = []
-        for code in checkins.ORDER:
-            mine = [checkin.total or 0 for checkin in finished if checkin.scale == code]
-            latest.append(mine[-1] if mine else -1)
-            if mine:
-                trend_text = t(f"checkin-trend-short-{trend(mine)}")
-                parts.append(f"{t(f'checkin-scale-short-{code}')} {mine[-1]} {trend_text}")
+        parts = [
+            f"{t(f'checkin-scale-short-{code}')} {found[-1]} "
+            + t(f"checkin-trend-short-{trend(found)}")
+            for code, found in scales.items()
+        ]
         risk = any(checkin.risk for checkin in view.checkins)
         lines.append(
             t("checkin-schedule-client", client=name, scores=", ".join(parts))
             + (" " + t("checkin-card-risk") if risk else "")
         )
-        rows.append((name, latest))
+        rows.append((name, [scales[code][-1] if code in scales else -1 for code in checkins.ORDER]))
     if not rows:
         return [], None
-    scales = [
-        (t(f"checkin-scale-short-{code}"), SCALES[ScaleCode(code)].most) for code in checkins.ORDER
-    ]
+    labels = [(t(f"checkin-scale-short-{code}"), SCALES[code].most) for code in checkins.ORDER]
     from bot.charts import clients_chart
 
-    png = await asyncio.to_thread(clients_chart, t("checkin-schedule-chart"), scales, rows)
+    png = await asyncio.to_thread(clients_chart, t("checkin-schedule-chart"), labels, rows)
     return [t("checkin-schedule-title"), *lines], BufferedInputFile(png, filename="clients.png")
