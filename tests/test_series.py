@@ -131,6 +131,16 @@ async def someone_else_books(sessions: Sessions, slot_id: int, clock: ManualCloc
         )
 
 
+async def open_regular_time(client: TgUser) -> Shown:
+    """The cabinet, then the regular time's screen (its button in the cabinet)."""
+    await client.send("/my")
+    cabinet = client.last
+    await client.press(
+        next(b for b in cabinet.buttons if b.startswith("📌 каждую")), message=cabinet
+    )
+    return client.last
+
+
 async def run_slots_job(sessions: Sessions, settings, clock: ManualClock, harness, translator):
     await extend_free_slots(
         sessionmaker=sessions, settings=settings, clock=clock, rules=settings.rules()
@@ -393,12 +403,7 @@ async def test_pause_and_resume(
     client = practice.user(513, "Оля")
     series = await weekly(client, db_sessionmaker, clock)
     first, second = await occurrences(db_sessionmaker, series.id)
-    await client.send("/my")
-    cabinet = client.last
-    await client.press(
-        next(b for b in cabinet.buttons if b.startswith("📌 каждую")), message=cabinet
-    )
-    screen = client.last
+    screen = await open_regular_time(client)
     await client.press("⏸ Пауза", message=screen)
     await client.press("2 недели", message=screen)
     assert "будут отменены" in screen.text
@@ -459,12 +464,7 @@ async def test_end_keeping_sessions_and_move_to_a_series_date_refused(
     answer = await client.tap(MoveConfirm(booking_id=first.id, slot_id=same_day.id, moves=0).pack())
     assert answer.show_alert and "уже есть сессия" in answer.text
     # End it, keeping the booked sessions.
-    await client.send("/my")
-    cabinet = client.last
-    await client.press(
-        next(b for b in cabinet.buttons if b.startswith("📌 каждую")), message=cabinet
-    )
-    screen = client.last
+    screen = await open_regular_time(client)
     await client.press("⏹ Закончить", message=screen)
     assert "можно оставить или отменить" in screen.text
     await client.press("⏹ Закончить, сессии оставить", message=screen)

@@ -13,6 +13,7 @@ from tests.test_series import (
     THERAPIST_CHAT,
     Sessions,
     occurrences,
+    open_regular_time,
     slot_at,
     someone_else_books,
     weekly,
@@ -29,12 +30,7 @@ async def test_a_date_lost_during_a_pause_is_told_on_resume(
     client = practice.user(543, "Ира")
     series = await weekly(client, db_sessionmaker, clock)
     _first, second = await occurrences(db_sessionmaker, series.id)
-    await client.send("/my")
-    cabinet = client.last
-    await client.press(
-        next(b for b in cabinet.buttons if b.startswith("📌 каждую")), message=cabinet
-    )
-    screen = client.last
+    screen = await open_regular_time(client)
     await client.press("⏸ Пауза", message=screen)
     await client.press("2 недели", message=screen)
     await client.press("⏸ Поставить на паузу", message=screen)

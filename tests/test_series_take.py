@@ -9,11 +9,13 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bot.config import Settings
+from bot.i18n import Translator
 from db.models import Booking, BookingStatus, SeriesSkip, TimeOff
 from keyboards.series import SeriesTake
 from tests import test_series
 from tests.conftest import ManualClock, outbox_job
-from tests.fake_telegram import Harness, Shown
+from tests.fake_telegram import Harness, Shown, TgUser
 from tests.flows import sign_up
 from tests.test_series import (
     MOSCOW,
@@ -39,6 +41,36 @@ def takes(shown: Shown) -> list[SeriesTake]:
     ]
 
 
+async def miss_the_third_date(
+    practice: Harness,
+    sessions: Sessions,
+    settings: Settings,
+    clock: ManualClock,
+    translator: Translator,
+    client: TgUser,
+    first: Booking,
+) -> Shown:
+    """The therapist takes the day two weeks after `first` off; a week on, the horizon
+    reaches it and the client is told (the notice, with that week's other times)."""
+    missed_day = (first.starts_at + timedelta(weeks=2)).astimezone(MOSCOW).date()
+    async with sessions() as session:
+        session.add(
+            TimeOff(
+                therapist_id=1, starts_on=missed_day.isoformat(), ends_on=missed_day.isoformat()
+            )
+        )
+        await session.commit()
+    clock.advance(days=7)
+    mark = client.mark()
+    await run_slots_job(sessions, settings, clock, practice, translator)
+    [notice] = [
+        shown
+        for shown in practice.telegram.chats[client.id][mark:]
+        if "не получилось забронировать" in shown.text
+    ]
+    return notice
+
+
 async def test_a_missed_date_taken_at_another_time_of_its_week(
     practice: Harness, db_sessionmaker: Sessions, clock: ManualClock, practice_settings, translator
 ) -> None:
@@ -49,24 +81,11 @@ async def test_a_missed_date_taken_at_another_time_of_its_week(
     week = timedelta(weeks=1)
     missed_at = first.starts_at + 2 * week
     missed_day = missed_at.astimezone(MOSCOW).date()
-    async with db_sessionmaker() as session:
-        session.add(
-            TimeOff(
-                therapist_id=1, starts_on=missed_day.isoformat(), ends_on=missed_day.isoformat()
-            )
-        )
-        await session.commit()
-
     # A week on, the horizon reaches the day off: the client is told, with that week's
     # other times as buttons.
-    clock.advance(days=7)
-    mark = client.mark()
-    await run_slots_job(db_sessionmaker, settings, clock, practice, translator)
-    [notice] = [
-        shown
-        for shown in practice.telegram.chats[531][mark:]
-        if "не получилось забронировать" in shown.text
-    ]
+    notice = await miss_the_third_date(
+        practice, db_sessionmaker, settings, clock, translator, client, first
+    )
     assert "выберите время" in notice.text and notice.buttons, notice.text
     picks = takes(notice)
     assert all(p.series_id == series.id and p.day == missed_day.isoformat() for p in picks)

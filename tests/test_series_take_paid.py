@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from db.models import Booking, BookingStatus, Slot, TimeOff
+from db.models import Booking, BookingStatus, Slot
 from scheduler.holds import release_expired_holds
 from scheduler.reminders import send_due_reminders
 from tests.conftest import ManualClock, make_settings, outbox_job
@@ -18,9 +18,8 @@ from tests.test_series import (
     linked_practice,
     occurrences,
     paid_weekly,
-    run_slots_job,
 )
-from tests.test_series_take import takes
+from tests.test_series_take import miss_the_third_date, takes
 
 
 async def test_a_missed_date_taken_late_is_held_for_its_payment(
@@ -31,23 +30,10 @@ async def test_a_missed_date_taken_late_is_held_for_its_payment(
     client = practice.user(544, "Рита")
     series = await paid_weekly(client, db_sessionmaker, clock)
     first = (await occurrences(db_sessionmaker, series.id))[0]
-    missed_at = first.starts_at + timedelta(weeks=2)
-    missed_day = missed_at.astimezone(MOSCOW).date()
-    async with db_sessionmaker() as session:
-        session.add(
-            TimeOff(
-                therapist_id=1, starts_on=missed_day.isoformat(), ends_on=missed_day.isoformat()
-            )
-        )
-        await session.commit()
-    clock.advance(days=7)
-    mark = client.mark()
-    await run_slots_job(db_sessionmaker, settings, clock, practice, translator)
-    [notice] = [
-        shown
-        for shown in practice.telegram.chats[544][mark:]
-        if "не получилось забронировать" in shown.text
-    ]
+    missed_day = (first.starts_at + timedelta(weeks=2)).astimezone(MOSCOW).date()
+    notice = await miss_the_third_date(
+        practice, db_sessionmaker, settings, clock, translator, client, first
+    )
     picks = takes(notice)
     assert picks
     # Time passes; the client takes one of that week's other times 18 hours before it,
