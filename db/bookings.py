@@ -586,6 +586,26 @@ async def move_within(
         )
 
 
+async def move_target(
+    session: AsyncSession,
+    booking: Booking,
+    slot_id: int,
+    client: User,
+    rules: Rules,
+    now: datetime,
+) -> SlotView:
+    """The slot a session may move to: within the rules for moving it, still free and
+    bookable for the client, with the same therapist. Part of a use case."""
+    refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
+    if refusal is not None:
+        raise OutsideRules(refusal, rules)
+    with told((SlotUnavailable, "book-taken")):  # the time is no longer among the free
+        view = await check_bookable(session, slot_id, client, rules, now, format=booking.format)
+    if view.therapist.id != booking.therapist_id:
+        raise SlotUnavailable("book-taken")
+    return view
+
+
 async def reschedule(
     session: AsyncSession,
     *,
@@ -607,13 +627,7 @@ async def reschedule(
             raise BookingGone
         if booking.reschedule_count != expected_moves:
             raise Conflict
-        refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
-        if refusal is not None:
-            raise OutsideRules(refusal, rules)
-        with told((SlotUnavailable, "book-taken")):  # the time is no longer among the free
-            view = await check_bookable(session, slot_id, client, rules, now, format=booking.format)
-        if view.therapist.id != booking.therapist_id:
-            raise SlotUnavailable("book-taken")
+        view = await move_target(session, booking, slot_id, client, rules, now)
         if await _series_date_taken(session, booking, view):
             raise SeriesDateTaken
         await move_within(session, booking, view.slot, rules=rules, now=now)

@@ -348,11 +348,6 @@ async def try_later(session: AsyncSession, model: Row, row_id: int, due_at: date
     )
 
 
-async def finish_notice(session: AsyncSession, notice_id: int, outcome: str, now: datetime) -> None:
-    """Close a notice (sent, skipped, blocked or failed). Does not commit."""
-    await finish_notices(session, [(notice_id, outcome)], now)
-
-
 async def finish_notices(
     session: AsyncSession, outcomes: Iterable[tuple[int, str]], now: datetime
 ) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import Rules
-from bot.rules.refusals import Refused, told
+from bot.rules.refusals import Refused
 from bot.rules.series import (
     Gap,
     overlaps,
@@ -22,11 +22,9 @@ from db.bookings import (
     BookingGone,
     ClientBusy,
     Conflict,
-    OutsideRules,
     SlotTaken,
-    SlotUnavailable,
-    check_bookable,
     end_series,
+    move_target,
     move_within,
 )
 from db.models import (
@@ -104,14 +102,8 @@ async def plan_following(
     if not sessions or sessions[0].id != booking_id:
         raise BookingGone  # it has started
     this = sessions[0]
-    refusal = rules.can_reschedule(this.starts_at, this.reschedule_count, now)
-    if refusal is not None:
-        raise OutsideRules(refusal, rules)
-    with told((SlotUnavailable, "book-taken")):  # the time is no longer among the free
-        view = await check_bookable(session, slot_id, client, rules, now, format=this.format)
+    view = await move_target(session, this, slot_id, client, rules, now)
     therapist = view.therapist
-    if therapist.id != this.therapist_id:
-        raise SlotUnavailable("book-taken")
     pattern = pattern_of(series, therapist.timezone)
     tz = pattern.tz
     if not pattern.can_shift(stands_for(this, tz), view.slot.starts_at):

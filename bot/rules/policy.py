@@ -55,11 +55,6 @@ class Rules:
         """Whether sessions are paid in the bot (each one held until paid)."""
         return self.payment_hold is not None
 
-    @property
-    def series_invoice(self) -> timedelta | None:
-        """How long before a regular session its invoice comes (None: not paid here)."""
-        return self.reminders.invoice
-
     def answer_due(self, start: datetime, now: datetime) -> datetime:
         """When a booking request for a session at `start`, made now, lapses unanswered."""
         return min(now + self.approval, start - self.min_notice)
