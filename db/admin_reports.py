@@ -36,8 +36,8 @@ class PeriodStats:
     cancelled: int
     completed: int
     no_show: int
-    checkins: int = 0  # check-ins finished (counted without answers, `db.checkins`)
-    risk_flags: int = 0
+    checkins: int  # check-ins finished (counted without answers, `db.checkins`)
+    risk_flags: int
 
 
 @dataclass(frozen=True)

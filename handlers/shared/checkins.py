@@ -12,7 +12,7 @@ from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardButton
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.charts import ScaleLine
+from bot.charts import ScaleLine, clients_chart, progress_chart
 from bot.formatting import day_text
 from bot.i18n import Texts
 from bot.rules.checkins import SCALES, Scale, trend
@@ -103,7 +103,10 @@ async def progress_picture(
     lines = [
         ScaleLine(
             label=t(f"checkin-scale-{scale.code}"),
-            days=[day_text(t, checkin.started_at, timezone) for checkin in mine[-12:]],
+            days=[
+                day_text(t, checkin.finished_at or checkin.started_at, timezone)
+                for checkin in mine[-12:]
+            ],
             totals=totals(mine[-12:]),
             most=scale.most,
             bands=[(lowest, t(f"checkin-band-{band}")) for lowest, band in scale.bands],
@@ -112,8 +115,6 @@ async def progress_picture(
     ]
     if not lines:
         return None
-    from bot.charts import progress_chart
-
     # Drawing takes a fraction of a second of CPU: keep it off the event loop.
     png = await asyncio.to_thread(progress_chart, title, lines)
     return BufferedInputFile(png, filename="progress.png")
@@ -188,7 +189,5 @@ async def for_schedule(
     if not rows:
         return [], None
     labels = [(t(f"checkin-scale-short-{code}"), SCALES[code].most) for code in checkins.ORDER]
-    from bot.charts import clients_chart
-
     png = await asyncio.to_thread(clients_chart, t("checkin-schedule-chart"), labels, rows)
     return [t("checkin-schedule-title"), *lines], BufferedInputFile(png, filename="clients.png")
