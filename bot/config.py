@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.rules.outcomes import Ranking
 from bot.rules.payments import Price, invoice_price
 from bot.rules.policy import Rules
 from bot.rules.reminders import ReminderPlan
@@ -51,6 +52,15 @@ class Settings(BaseSettings):
     max_reschedules: int = Field(default=2, ge=0)
     # A regular time: how many weeks its preview and screens look ahead.
     series_ahead_weeks: int = Field(default=6, ge=1, le=26)
+
+    # Matching: within a topic tier, a therapist's first fitting time counts this many
+    # hours sooner when clients come back to them more than the catalogue's average (as
+    # much later when less), and MATCH_QUICK_HOURS sooner when they answer requests
+    # quickly; the rate is shrunk toward the average as if MATCH_PRIOR_CLIENTS more
+    # clients had returned at it. 0 turns a term off.
+    match_return_hours: float = Field(default=48, ge=0, le=24 * 14)
+    match_quick_hours: float = Field(default=12, ge=0, le=24 * 14)
+    match_prior_clients: int = Field(default=10, ge=0, le=1000)
 
     # Payments.
     payment_provider_token: SecretStr | None = None
@@ -223,6 +233,11 @@ class Settings(BaseSettings):
             offer_hold=timedelta(minutes=self.waitlist_offer_minutes),
             offers_per_day=self.waitlist_max_offers_per_day,
             series_ahead_weeks=self.series_ahead_weeks,
+            ranking=Ranking(
+                return_shift=timedelta(hours=self.match_return_hours),
+                quick_shift=timedelta(hours=self.match_quick_hours),
+                prior_clients=self.match_prior_clients,
+            ),
         )
 
     def payment_hold(self) -> timedelta | None:

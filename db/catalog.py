@@ -1,20 +1,24 @@
 """The therapist catalogue as matching and the cards need it.
 
 `search` ranks therapists in the database the way `bot.rules.matching.find_matches`
-specifies (topic share, then the soonest fitting slot, then id), one page at a time, and
-reads only what it ranks:
+specifies (topic share, then the soonest fitting slot moved by the therapist's ranking
+shift, then id), one page at a time, and reads only what it ranks:
 
 1. the hard filters on the therapist row (active, format, gender, budget, left out) and
    the free-hours summary (`therapist_free_hours`: a therapist with no free slot in any
-   hour of the week the client's spans touch is out) give the size of each tier (therapists
-   with the same number of the client's topics), without reading a slot;
-2. tiers are ranked best first: a small tier by each member's first fitting slot (one
-   indexed aggregate over those therapists' slots); a large one by reading the free slots
-   of its members in time order until the page is full, so the first fitting slot of each
-   therapist is the first of theirs it meets.
+   hour of the week the client's spans touch is out) give the size of each group
+   (therapists with the same number of the client's topics, the same return-rate standing
+   and the same quick-answer mark, so the same shift), without reading a slot;
+2. tiers (the same number of topics) are ranked best first; within a tier each group is
+   ranked by its members' first fitting slots, which, the shift being the group's own,
+   is the order of their keys: a small group by one indexed aggregate over its members'
+   slots, a large one by reading their free slots in time order until the page is full
+   (the first fitting slot of each therapist is the first of theirs it meets) or the
+   slots are too late to beat the page already found in the other groups;
+3. the groups' best are merged by key (first fitting slot + shift, then id).
 
-A page ends with a cursor (tier, first fitting slot, id) the next page starts after, and
-the ids already shown are skipped, so a listing needs to keep only what it has shown.
+A page ends with a cursor (tier, key, id) the next page starts after, and the ids
+already shown are skipped, so a listing needs to keep only what it has shown.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from bot.rules.matching import (
     slot_fits,
     week_hour_mask,
 )
+from bot.rules.outcomes import DEFAULT_RANKING, Ranking
 from db.models import (
     Questionnaire,
     Slot,
@@ -165,6 +170,7 @@ class Ranked:
     therapist_id: int
     matched: int  # of the client's topics
     first_fit: datetime  # the soonest fitting free slot
+    key: datetime  # what it ranks by within the tier: first_fit + the therapist's shift
 
 
 @dataclass(frozen=True)
@@ -172,12 +178,25 @@ class Cursor:
     """Where a listing stopped: the next page starts after this therapist."""
 
     matched: int
-    first_fit: datetime
+    key: datetime
     therapist_id: int
 
     @classmethod
     def after(cls, ranked: Ranked) -> Cursor:
-        return cls(ranked.matched, ranked.first_fit, ranked.therapist_id)
+        return cls(ranked.matched, ranked.key, ranked.therapist_id)
+
+
+class _Start(NamedTuple):
+    """Where a group's ranking starts: after this first fitting slot and id."""
+
+    first_fit: datetime
+    therapist_id: int
+
+
+class _Group(NamedTuple):
+    matched: int
+    standing: int
+    quick: bool
 
 
 @dataclass(frozen=True)
@@ -207,28 +226,48 @@ async def search(
     shown: Collection[int] = (),
     size: int = PAGE,
     filters: Collection[str] = ("format", "gender", "budget", "time"),
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> Page:
     """The next `size` therapists after `after` (from the best when None), skipping
     `shown`. `total` counts every therapist through the hard filters whose free hours touch
     the client's spans; one whose only such slots were taken meanwhile is counted but never
     ranked, so `total` can be a little high until the listing is complete. `filters`: the
-    hard filters to apply (a diagnosis asks with fewer)."""
+    hard filters to apply (a diagnosis asks with fewer); `ranking`: how far each
+    therapist's standing moves them within their tier."""
     query = await _query(session, prefs, earliest, latest, exclude, filters)
     if query is None:
         return Page([], 0, True)
-    tiers = await _tier_sizes(session, query)
-    total = sum(tiers.values())
+    groups = await _group_sizes(session, query)
+    total = sum(groups.values())
+    tiers: defaultdict[int, list[_Group]] = defaultdict(list)
+    for group in sorted(groups, key=groups.__getitem__, reverse=True):  # the largest first
+        tiers[group.matched].append(group)
     found: list[Ranked] = []
     skip = set(shown)
     for matched in sorted(tiers, reverse=True):
         if after is not None and matched > after.matched:
             continue
-        start = after if after is not None and matched == after.matched else None
         need = size - len(found)
-        if tiers[matched] <= SMALL_TIER:
-            found += await _rank_small(session, query, matched, start, skip, need)
-        else:
-            found += await _rank_large(session, query, matched, start, skip, need)
+        best: list[Ranked] = []
+        for group in tiers[matched]:
+            shift = ranking.shift(group.standing, group.quick)
+            start = (
+                _Start(after.key - shift, after.therapist_id)
+                if after is not None and matched == after.matched
+                else None
+            )
+            # A slot later than this cannot beat the page the other groups gave already.
+            until = best[need - 1].key - shift if len(best) >= need else None
+            rank = _rank_small if groups[group] <= SMALL_TIER else _rank_large
+            ranked = await rank(session, query, group, start, until, skip, need)
+            best += (
+                Ranked(each.therapist_id, matched, each.first_fit, each.first_fit + shift)
+                for each in ranked
+            )
+            best.sort(key=lambda each: (each.key, each.therapist_id))
+            del best[need:]
+        skip.update(each.therapist_id for each in best)
+        found += best
         if len(found) >= size:
             return Page(found[:size], total, False)
     return Page(found, total, True)
@@ -313,24 +352,44 @@ async def _query(
     return _Query(prefs, spans, where, matched, check_time)
 
 
-def _members(query: _Query, matched: int) -> Select[int]:
+def _in_group(query: _Query, group: _Group) -> list[ColumnElement[bool]]:
+    return [
+        *query.where,
+        query.matched == group.matched,
+        Therapist.rate_standing == group.standing,
+        Therapist.answers_quickly.is_(group.quick),
+    ]
+
+
+def _members(query: _Query, group: _Group) -> Select[int]:
     return (
         select(Therapist.id)
         .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
-        .where(*query.where, query.matched == matched)
+        .where(*_in_group(query, group))
     )
 
 
-async def _tier_sizes(session: AsyncSession, query: _Query) -> dict[int, int]:
-    tiers = (
-        select(query.matched.label("matched"))
+async def _group_sizes(session: AsyncSession, query: _Query) -> dict[_Group, int]:
+    groups = (
+        select(
+            query.matched.label("matched"),
+            Therapist.rate_standing.label("standing"),
+            Therapist.answers_quickly.label("quick"),
+        )
         .select_from(Therapist)
         .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
         .where(*query.where)
         .subquery()
     )
-    rows = await session.execute(select(tiers.c.matched, func.count()).group_by(tiers.c.matched))
-    return {int(matched): int(count) for matched, count in rows}
+    rows = await session.execute(
+        select(groups.c.matched, groups.c.standing, groups.c.quick, func.count()).group_by(
+            groups.c.matched, groups.c.standing, groups.c.quick
+        )
+    )
+    return {
+        _Group(int(matched), int(standing), bool(quick)): int(count)
+        for matched, standing, quick, count in rows
+    }
 
 
 def _in_spans(spans: Iterable[tuple[datetime, datetime]]) -> ColumnElement[bool]:
@@ -343,21 +402,20 @@ def _fits(query: _Query, start: datetime) -> bool:
     return not query.check_time or slot_fits(start, query.prefs)
 
 
-def _after(start: Cursor | None, ranked: Ranked) -> bool:
-    return start is None or (ranked.first_fit, ranked.therapist_id) > (
-        start.first_fit,
-        start.therapist_id,
-    )
+def _within(start: _Start | None, until: datetime | None, ranked: _Start) -> bool:
+    """After the group's start, and not later than it could still make the page."""
+    return (start is None or ranked > start) and (until is None or ranked.first_fit <= until)
 
 
 async def _rank_small(
     session: AsyncSession,
     query: _Query,
-    matched: int,
-    start: Cursor | None,
+    group: _Group,
+    start: _Start | None,
+    until: datetime | None,
     skip: set[int],
     need: int,
-) -> list[Ranked]:
+) -> list[_Start]:
     """Every member's first fitting slot (a few index lookups each); then sorted."""
     first = (
         select(func.min(Slot.starts_at))
@@ -370,7 +428,7 @@ async def _rank_small(
         .scalar_subquery()
     )
     firsts = await session.execute(
-        _members(query, matched).add_columns(first.label("first")).subquery().select()
+        _members(query, group).add_columns(first.label("first")).subquery().select()
     )
     ranked = []
     for therapist_id, first in firsts:
@@ -380,11 +438,9 @@ async def _rank_small(
         if not _fits(query, first):  # a span a little wider than the clock (a change of clocks)
             fitting = await _first_fitting(session, query, therapist_id)
         if fitting is not None:
-            ranked.append(Ranked(therapist_id, matched, fitting))
-    ranked.sort(key=lambda each: (each.first_fit, each.therapist_id))
-    chosen = [each for each in ranked if _after(start, each)][:need]
-    skip.update(each.therapist_id for each in chosen)
-    return chosen
+            ranked.append(_Start(fitting, therapist_id))
+    ranked.sort()
+    return [each for each in ranked if _within(start, until, each)][:need]
 
 
 async def _first_fitting(
@@ -405,17 +461,18 @@ async def _first_fitting(
 async def _rank_large(
     session: AsyncSession,
     query: _Query,
-    matched: int,
-    start: Cursor | None,
+    group: _Group,
+    start: _Start | None,
+    until: datetime | None,
     skip: set[int],
     need: int,
-) -> list[Ranked]:
+) -> list[_Start]:
     """The members' free slots in time order: each therapist's first is their first fit.
     Membership is asked of each slot read (not gathered first): few are read."""
     members = (
         select(Therapist.id)
         .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
-        .where(Therapist.id == Slot.therapist_id, *query.where, query.matched == matched)
+        .where(Therapist.id == Slot.therapist_id, *_in_group(query, group))
         .correlate(Slot)
         # OFFSET 0 keeps PostgreSQL from turning the test into a join that gathers every
         # member's slots and sorts them (it cannot estimate the topic test, and expects a
@@ -423,20 +480,28 @@ async def _rank_large(
         .offset(0)
         .exists()
     )
-    chosen: list[Ranked] = []
+    chosen: list[_Start] = []
+    seen = set(skip)
     for span_start, span_end in query.spans:
         if start is not None and span_end <= start.first_fit:
             continue
-        position = None if start is None else (start.first_fit, start.therapist_id)
+        if until is not None and span_start > until:
+            break
+        position = start
         while True:
             keyset: list[ColumnElement[bool]] = []
             if position is not None:
                 keyset.append(
                     or_(
-                        Slot.starts_at > position[0],
-                        and_(Slot.starts_at == position[0], Slot.therapist_id > position[1]),
+                        Slot.starts_at > position.first_fit,
+                        and_(
+                            Slot.starts_at == position.first_fit,
+                            Slot.therapist_id > position.therapist_id,
+                        ),
                     )
                 )
+            if until is not None:
+                keyset.append(Slot.starts_at <= until)
             rows = (
                 await session.execute(
                     select(Slot.therapist_id, Slot.starts_at)
@@ -452,15 +517,15 @@ async def _rank_large(
                 )
             ).all()
             for therapist_id, first in rows:
-                if therapist_id in skip or not _fits(query, first):
+                if therapist_id in seen or not _fits(query, first):
                     continue
-                skip.add(therapist_id)
-                chosen.append(Ranked(therapist_id, matched, first))
+                seen.add(therapist_id)
+                chosen.append(_Start(first, therapist_id))
                 if len(chosen) >= need:
                     return chosen
             if len(rows) < SCAN_CHUNK:
                 break
-            position = (rows[-1][1], rows[-1][0])
+            position = _Start(rows[-1][1], rows[-1][0])
     return chosen
 
 

@@ -14,9 +14,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -169,6 +171,11 @@ class Therapist(Base):
     # session (`bot.rules.outcomes`), kept by the outcomes job (`db.outcomes`).
     rate_clients: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rate_returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where the ranking puts them within a topic tier (`bot.rules.outcomes.Ranking`): the
+    # shrunk return rate above (+1), about (0) or below (-1) the catalogue's, and whether
+    # they answer requests quickly; kept by the outcomes job with the rate.
+    rate_standing: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    answers_quickly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     topics: Mapped[list[Topic]] = relationship(secondary="therapist_topics", lazy="selectin")
 
@@ -394,6 +401,8 @@ class BookingRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default=RequestStatus.pending)
     created_at: Mapped[datetime]
     answer_due_at: Mapped[datetime]
+    # When it was first moved on: the therapist's answer (a client's answer to a proposed
+    # time keeps it), or its end without one (withdrawn, lapsed).
     answered_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(String(16))
     # The time the therapist proposed instead (held the same way), and when.
@@ -748,8 +757,9 @@ class CheckinAnswer(Base):
 
 class Rematch(Base):
     """A client left a therapist for another one (the cabinet's change of therapist):
-    why, from the chips. Part of what happened after a match (`db.outcomes`); the old
-    therapist never sees it."""
+    why, from the chips, and in the client's own words if they wrote any (erased with
+    their data, never logged). Part of what happened after a match (`db.outcomes`); the
+    old therapist never sees it."""
 
     __tablename__ = "rematches"
     __table_args__ = (Index("ix_rematches_therapist", "therapist_id", "created_at"),)
@@ -758,4 +768,5 @@ class Rematch(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
     reason: Mapped[str] = mapped_column(String(16))  # fit, schedule, price, other, skip
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

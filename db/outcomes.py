@@ -1,19 +1,36 @@
 """What happened after a match: each therapist's return rate (`bot.rules.outcomes`), from
-the bookings the bot already keeps, recomputed by the outcomes job and kept on the
-therapist row, where the card and the catalogue read it at no extra cost; and the
-rematches (a client leaving a therapist for another, with the reason from the chips),
-recorded as they happen."""
+the bookings the bot already keeps, and where it stands against the catalogue's with how
+quickly they answer requests (what the ranking reads), recomputed by the outcomes job and
+kept on the therapist row, where the card and the catalogue read them at no extra cost;
+and the rematches (a client leaving a therapist for another, with the reason from the
+chips and their own words if any), recorded as they happen."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.rules.outcomes import ReturnRate, tally
-from db.models import Booking, BookingStatus, Rematch, Therapist
+from bot.rules.outcomes import (
+    DEFAULT_RANKING,
+    QUICK_LOOKBACK,
+    Ranking,
+    ReturnRate,
+    answers_quickly,
+    prior,
+    standing,
+    tally,
+)
+from db.models import (
+    Booking,
+    BookingRequest,
+    BookingStatus,
+    Rematch,
+    RequestStatus,
+    Therapist,
+)
 from db.transactions import use_case
 from db.users import record_event
 
@@ -67,19 +84,60 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-async def refresh(session: AsyncSession, now: datetime) -> int:
-    """Keep every therapist's return rate on their row; how many rows changed."""
+async def answer_waits(session: AsyncSession, now: datetime) -> dict[int, list[timedelta | None]]:
+    """How long each therapist's requests of the last `QUICK_LOOKBACK` waited for their
+    answer (accepted, declined or another time proposed; None: it lapsed unanswered).
+    Requests the client withdrew before an answer say nothing about the therapist."""
+    rows = await session.execute(
+        select(
+            BookingRequest.therapist_id,
+            BookingRequest.status,
+            BookingRequest.proposed_slot_id.is_not(None),
+            BookingRequest.created_at,
+            BookingRequest.answered_at,
+        ).where(BookingRequest.created_at >= now - QUICK_LOOKBACK)
+    )
+    answered = (RequestStatus.accepted, RequestStatus.declined, RequestStatus.refused)
+    waits: defaultdict[int, list[timedelta | None]] = defaultdict(list)
+    for therapist_id, status, proposed, created_at, answered_at in rows.all():
+        if answered_at is not None and (proposed or status in answered):
+            # The first move of a request is its answer (`db.requests._close`).
+            waits[therapist_id].append(_utc(answered_at) - _utc(created_at))
+        elif status == RequestStatus.lapsed:
+            waits[therapist_id].append(None)
+    return waits
+
+
+COLUMNS = ("id", "rate_clients", "rate_returned", "rate_standing", "answers_quickly")
+
+
+async def refresh(session: AsyncSession, now: datetime, ranking: Ranking = DEFAULT_RANKING) -> int:
+    """Keep every therapist's return rate, its standing against the catalogue's and
+    whether they answer quickly on their row; how many rows changed."""
     async with use_case(session):
         rates = await return_rates(session, now)
+        waits = await answer_waits(session, now)
+        catalogue = prior(list(rates.values()))
         current = await session.execute(
-            select(Therapist.id, Therapist.rate_clients, Therapist.rate_returned)
+            select(
+                Therapist.id,
+                Therapist.rate_clients,
+                Therapist.rate_returned,
+                Therapist.rate_standing,
+                Therapist.answers_quickly,
+            )
         )
-        changes = [
-            {"id": therapist_id, "rate_clients": rate.clients, "rate_returned": rate.returned}
-            for therapist_id, clients, returned in current.all()
-            for rate in [rates.get(therapist_id, ReturnRate(0, 0))]
-            if (rate.clients, rate.returned) != (clients, returned)
-        ]
+        changes = []
+        for therapist_id, *was in current.all():
+            rate = rates.get(therapist_id, ReturnRate(0, 0))
+            now_is = (
+                rate.clients,
+                rate.returned,
+                standing(rate, catalogue, ranking.prior_clients),
+                answers_quickly(waits.get(therapist_id, [])),
+            )
+            if tuple(was) != now_is:
+                changes.append(dict(zip(COLUMNS, (therapist_id, *now_is), strict=True)))
         if changes:
             # SQLAlchemy's bulk UPDATE by primary key: one statement, every changed row.
             await session.execute(update(Therapist), changes)

@@ -175,11 +175,15 @@ async def _close(
     now: datetime,
     **values: object,
 ) -> None:
-    """Move the request on only from the state it was seen in; else RequestGone."""
+    """Move the request on only from the state it was seen in; else RequestGone. The
+    first move is the answer (`answered_at`): the client's answer to a proposed time
+    leaves the therapist's moment as it was."""
     changed = await session.execute(
         update(BookingRequest)
         .where(BookingRequest.id == request.id, BookingRequest.status == was)
-        .values(status=becomes, answered_at=now, **values)
+        .values(
+            status=becomes, answered_at=func.coalesce(BookingRequest.answered_at, now), **values
+        )
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]

@@ -103,10 +103,12 @@ class Background:
             self.scheduler.shutdown(wait=False)
 
 
-async def refresh_outcomes(*, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> int:
-    """Every therapist's return rate, recomputed from the bookings (`db.outcomes`)."""
+async def refresh_outcomes(
+    *, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, rules: Rules
+) -> int:
+    """Every therapist's return rate and ranking standing, recomputed (`db.outcomes`)."""
     async with sessionmaker() as session:
-        return await outcomes.refresh(session, clock.now())
+        return await outcomes.refresh(session, clock.now(), rules.ranking)
 
 
 def create_scheduler(
@@ -201,7 +203,7 @@ def create_scheduler(
         "interval",
         hours=OUTCOMES_EVERY_HOURS,
         id=OUTCOMES_JOB_ID,
-        kwargs={"sessionmaker": sessionmaker, "clock": clock},
+        kwargs={"sessionmaker": sessionmaker, "clock": clock, "rules": rules},
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),

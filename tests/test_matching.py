@@ -19,6 +19,7 @@ from bot.rules.matching import (
     relax,
     slot_fits,
 )
+from bot.rules.outcomes import Ranking
 from bot.rules.timezones import zone
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # 00:00 UTC, a Monday
@@ -103,8 +104,9 @@ def reference_ids(wanted: Preferences, people: list[Candidate]) -> set[int]:
     return {person.therapist_id for person in people if reference_slots(person, wanted)}
 
 
-def ranked_before(first: Match, second: Match) -> bool:
-    """Whether ``first`` may come before ``second``; shares compared by cross-multiplying."""
+def ranked_before(first: Match, second: Match, shifts: dict[int, timedelta] | None = None) -> bool:
+    """Whether ``first`` may come before ``second``; shares compared by cross-multiplying,
+    then the first fitting slots moved by each one's shift (none without `shifts`)."""
     left = first.topics_matched * max(second.topics_total, 1)
     right = second.topics_matched * max(first.topics_total, 1)
     if first.topics_total == 0:
@@ -113,13 +115,21 @@ def ranked_before(first: Match, second: Match) -> bool:
         right = 0
     if left != right:
         return left > right
-    if first.first_slot != second.first_slot:
-        return first.first_slot < second.first_slot
+    shifts = shifts or {}
+    first_key = first.first_slot + shifts.get(first.therapist_id, timedelta(0))
+    second_key = second.first_slot + shifts.get(second.therapist_id, timedelta(0))
+    if first_key != second_key:
+        return first_key < second_key
     return first.therapist_id < second.therapist_id
 
 
-def matches(wanted: Preferences, people: list[Candidate]) -> list[Match]:
-    return find_matches(wanted, people, earliest=EARLIEST, latest=LATEST)
+def matches(
+    wanted: Preferences, people: list[Candidate], ranking: Ranking | None = None
+) -> list[Match]:
+    if ranking is None:
+        people = [replace(person, standing=0, quick=False) for person in people]
+        ranking = Ranking()
+    return find_matches(wanted, people, earliest=EARLIEST, latest=LATEST, ranking=ranking)
 
 
 # Strategies.
@@ -145,9 +155,20 @@ def candidates(draw: st.DrawFn) -> list[Candidate]:
             active=draw(st.booleans() | st.just(True)),
             topics=draw(st.frozensets(st.sampled_from(TOPICS))),
             free_slots=tuple(draw(st.lists(slot_times, max_size=8))),
+            standing=draw(st.sampled_from([0, 0, 1, -1])),
+            quick=draw(st.booleans()),
         )
         for therapist_id in ids
     ]
+
+
+# The weights, as the settings may give them (0 turns a term off).
+rankings = st.builds(
+    Ranking,
+    return_shift=st.sampled_from([timedelta(0), timedelta(hours=12), timedelta(days=2)]),
+    quick_shift=st.sampled_from([timedelta(0), timedelta(hours=6), timedelta(days=1)]),
+    prior_clients=st.integers(min_value=0, max_value=20),
+)
 
 
 # "any" is drawn more often than a narrow choice, so that a fair share of examples match.
@@ -171,11 +192,12 @@ def relax_everything(wanted: Preferences) -> Preferences:
 
 
 @PROPERTY_SETTINGS
-@given(preferences, candidates())
+@given(preferences, candidates(), rankings)
 def test_matches_are_exactly_those_passing_every_filter(
-    wanted: Preferences, people: list[Candidate]
+    wanted: Preferences, people: list[Candidate], ranking: Ranking
 ) -> None:
-    found = matches(wanted, people)
+    # Whatever the history and the weights: the hard filters stay hard.
+    found = matches(wanted, people, ranking)
     assert {match.therapist_id for match in found} == reference_ids(wanted, people)
     assert len(found) == len({match.therapist_id for match in found})
     by_id = {person.therapist_id: person for person in people}
@@ -197,6 +219,37 @@ def test_ranking_order(wanted: Preferences, people: list[Candidate]) -> None:
         assert ranked_before(first, second)
     # The order does not depend on the order of the catalogue.
     assert matches(wanted, people[::-1]) == found
+
+
+@PROPERTY_SETTINGS
+@given(preferences, candidates(), rankings)
+def test_ranking_with_history(
+    wanted: Preferences, people: list[Candidate], ranking: Ranking
+) -> None:
+    wanted = relax_everything(wanted)
+    found = matches(wanted, people, ranking)
+    by_id = {person.therapist_id: person for person in people}
+    shifts = {
+        match.therapist_id: ranking.shift(
+            by_id[match.therapist_id].standing, by_id[match.therapist_id].quick
+        )
+        for match in found
+    }
+    for first, second in pairwise(found):
+        assert ranked_before(first, second, shifts)
+    assert matches(wanted, people[::-1], ranking) == found
+    # The term is bounded: within a tier nobody is passed by a therapist whose first
+    # fitting time is later by more than the most a shift can differ; one without any
+    # history, by more than the most a shift can lift.
+    widest = 2 * ranking.return_shift + ranking.quick_shift
+    for position, earlier in enumerate(found):
+        for later in found[position + 1 :]:
+            if earlier.topics_matched != later.topics_matched:
+                continue
+            assert later.first_slot >= earlier.first_slot - widest
+            newcomer = by_id[later.therapist_id]
+            if newcomer.standing == 0 and not newcomer.quick:
+                assert later.first_slot >= earlier.first_slot - ranking.lift
 
 
 @PROPERTY_SETTINGS

@@ -1,7 +1,8 @@
 """The catalogue's search in the database (`db.catalog.search`) against the specification
 (`bot.rules.matching.find_matches` and `diagnose`), with hypothesis generating catalogues:
 on SQLite and, with TEST_DATABASE_URL, on PostgreSQL; paged a few at a time, with small
-tiers ranked by their aggregate and large ones read in time order (both forced here)."""
+groups ranked by their aggregate and large ones read in time order (each forced here,
+and both in one search)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from bot.rules.matching import (
     week_hour,
     week_hour_mask,
 )
+from bot.rules.outcomes import Ranking
 from db import catalog
 from db.engine import create_engine, create_sessionmaker
 from db.models import (
@@ -39,7 +41,7 @@ from db.models import (
     TherapistTopic,
     Topic,
 )
-from tests.test_matching import EARLIEST, LATEST, candidates, preferences
+from tests.test_matching import EARLIEST, LATEST, candidates, preferences, rankings
 
 SEARCH_SETTINGS = settings(
     max_examples=40,
@@ -49,10 +51,11 @@ SEARCH_SETTINGS = settings(
 NOW = EARLIEST
 
 
-@pytest.fixture(params=["aggregate", "time order"])
+@pytest.fixture(params=["aggregate", "time order", "both"])
 def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "time order":
-        monkeypatch.setattr(catalog, "SMALL_TIER", 0)
+    if request.param != "aggregate":
+        # "both": groups of one by their aggregate, larger ones in time order, merged.
+        monkeypatch.setattr(catalog, "SMALL_TIER", 0 if request.param == "time order" else 1)
         monkeypatch.setattr(catalog, "SCAN_CHUNK", 2)  # several reads per span
     yield str(request.param)
 
@@ -83,6 +86,8 @@ async def _fill(url: str, people: list[Candidate], taken: set[datetime]) -> None
                         timezone="UTC",
                         active=person.active,
                         created_at=NOW,
+                        rate_standing=person.standing,
+                        answers_quickly=person.quick,
                     )
                 )
             await session.flush()
@@ -118,7 +123,9 @@ def _without(people: list[Candidate], taken: set[datetime]) -> list[Candidate]:
     ]
 
 
-async def _page_through(url: str, prefs: Preferences, exclude: set[int], size: int) -> Any:
+async def _page_through(
+    url: str, prefs: Preferences, exclude: set[int], size: int, ranking: Ranking
+) -> Any:
     engine = create_engine(url)
     try:
         async with create_sessionmaker(engine)() as session:
@@ -135,6 +142,7 @@ async def _page_through(url: str, prefs: Preferences, exclude: set[int], size: i
                     after=after,
                     shown=shown,
                     size=size,
+                    ranking=ranking,
                 )
                 pages.append(page)
                 shown += [ranked.therapist_id for ranked in page.ranked]
@@ -155,6 +163,7 @@ async def _page_through(url: str, prefs: Preferences, exclude: set[int], size: i
     prefs=preferences,
     people=candidates(),
     size=st.integers(min_value=1, max_value=4),
+    ranking=rankings,
     data=st.data(),
 )
 def test_the_search_ranks_exactly_as_specified(
@@ -163,6 +172,7 @@ def test_the_search_ranks_exactly_as_specified(
     prefs: Preferences,
     people: list[Candidate],
     size: int,
+    ranking: Ranking,
     data: st.DataObject,
 ) -> None:
     every_slot = sorted({start for person in people for start in person.free_slots})
@@ -173,10 +183,10 @@ def test_the_search_ranks_exactly_as_specified(
         data.draw(st.lists(st.sampled_from([p.therapist_id for p in people]), max_size=1))
     )
     asyncio.run(_fill(database_url, people, taken))
-    pages, answers = asyncio.run(_page_through(database_url, prefs, exclude, size))
+    pages, answers = asyncio.run(_page_through(database_url, prefs, exclude, size, ranking))
 
     pool = [person for person in _without(people, taken) if person.therapist_id not in exclude]
-    expected = find_matches(prefs, pool, earliest=EARLIEST, latest=LATEST)
+    expected = find_matches(prefs, pool, earliest=EARLIEST, latest=LATEST, ranking=ranking)
     ranked = [each for page in pages for each in page.ranked]
     # The same therapists, in the same order, each once, with the same first fitting slot.
     assert [each.therapist_id for each in ranked] == [match.therapist_id for match in expected]

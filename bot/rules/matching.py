@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from fractions import Fraction
 
+from bot.rules.outcomes import DEFAULT_RANKING, Ranking
 from bot.rules.timezones import zone
 
 # Local start hour in [from, to).
@@ -51,6 +52,10 @@ class Candidate:
     active: bool
     topics: frozenset[str]
     free_slots: tuple[datetime, ...]  # UTC-aware starts
+    # What happened after earlier matches (`bot.rules.outcomes`): the return rate's
+    # standing against the catalogue's (+1, 0, -1), and whether they answer quickly.
+    standing: int = 0
+    quick: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,14 +209,19 @@ def find_matches(
     *,
     earliest: datetime,
     latest: datetime,
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> list[Match]:
     """Therapists passing every hard filter, best first.
 
     Ranked by the share of the client's topics the therapist works with, then by the
-    soonest fitting slot, then by id so that equal candidates keep a stable order.
+    soonest fitting slot moved by the therapist's shift (`Ranking.shift`: sooner for a
+    return rate above the catalogue's and for quick answers, later for one below it,
+    never by more than the shifts' sum), then by id so that equal candidates keep a
+    stable order. The shifts never let anyone past a hard filter.
     """
     _validate(prefs)
     matches = []
+    shifts: dict[int, timedelta] = {}
     for candidate in candidates:
         if not (
             candidate.active
@@ -225,6 +235,7 @@ def find_matches(
         )
         if not fitting:
             continue
+        shifts[candidate.therapist_id] = ranking.shift(candidate.standing, candidate.quick)
         matches.append(
             Match(
                 therapist_id=candidate.therapist_id,
@@ -234,7 +245,13 @@ def find_matches(
                 fitting_slots=fitting,
             )
         )
-    matches.sort(key=lambda match: (-match.topic_share, match.first_slot, match.therapist_id))
+    matches.sort(
+        key=lambda match: (
+            -match.topic_share,
+            match.first_slot + shifts[match.therapist_id],
+            match.therapist_id,
+        )
+    )
     return matches
 
 

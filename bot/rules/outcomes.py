@@ -61,3 +61,78 @@ def tally(pairs: list[tuple[datetime, datetime | None]], now: datetime) -> Retur
     outcomes = [came_back(first, second, now) for first, second in pairs]
     counted = [outcome for outcome in outcomes if outcome is not None]
     return ReturnRate(clients=len(counted), returned=sum(counted))
+
+
+# -- ranking ---------------------------------------------------------------------------
+
+# A therapist "answers quickly" when half their answered-or-lapsed requests of the last
+# `QUICK_LOOKBACK` were answered within `QUICK_ANSWER`, from `QUICK_FROM` requests on.
+QUICK_ANSWER = timedelta(hours=4)
+QUICK_LOOKBACK = timedelta(days=90)
+QUICK_FROM = 3
+# How far the shrunk return rate must stand from the catalogue's to count as above or
+# below it (in the rate's units: 0.1 is ten points).
+RATE_MARGIN = Fraction(1, 10)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How much what happened after earlier matches moves a therapist in the catalogue,
+    within their topic tier: their first fitting free time counts as `return_shift`
+    sooner when their (shrunk) return rate is above the catalogue's, as much later when
+    it is below, and `quick_shift` sooner when they answer requests quickly. The term is
+    bounded: a therapist without history is never passed by one whose free time is later
+    by more than `lift`. `prior_clients`: how many clients at the catalogue's rate the
+    shrinking adds."""
+
+    return_shift: timedelta = timedelta(hours=48)
+    quick_shift: timedelta = timedelta(hours=12)
+    prior_clients: int = 10
+
+    def __post_init__(self) -> None:
+        if self.return_shift < timedelta(0) or self.quick_shift < timedelta(0):
+            raise ValueError("a shift is not negative")
+        if self.prior_clients < 0:
+            raise ValueError("the prior's weight is not negative")
+
+    @property
+    def lift(self) -> timedelta:
+        """The most a therapist can be moved ahead of one without history."""
+        return self.return_shift + self.quick_shift
+
+    def shift(self, standing: int, quick: bool) -> timedelta:
+        """What is added to a therapist's first fitting time (negative: sooner)."""
+        return -(standing * self.return_shift) - (self.quick_shift if quick else timedelta(0))
+
+    def helped(self, standing: int) -> bool:
+        """Whether the return rate moved this therapist up (the card says so)."""
+        return standing > 0 and self.return_shift > timedelta(0)
+
+
+# The settings' defaults (`bot.config`): what the catalogue is ranked by unless told.
+DEFAULT_RANKING = Ranking()
+
+
+def prior(rates: list[ReturnRate]) -> Fraction:
+    """The catalogue's return rate: every counted client of every therapist together."""
+    clients = sum(rate.clients for rate in rates)
+    return Fraction(sum(rate.returned for rate in rates), clients) if clients else Fraction(0)
+
+
+def standing(rate: ReturnRate, catalogue: Fraction, weight: int) -> int:
+    """+1 above the catalogue's rate, -1 below it, 0 about it or without history: the rate
+    shrunk toward the catalogue's first, so two clients never decide it."""
+    gap = rate.shrunk(catalogue, weight) - catalogue
+    if gap >= RATE_MARGIN:
+        return 1
+    if gap <= -RATE_MARGIN:
+        return -1
+    return 0
+
+
+def answers_quickly(waits: list[timedelta | None]) -> bool:
+    """From how long each request waited for its answer (None: it lapsed unanswered)."""
+    if len(waits) < QUICK_FROM:
+        return False
+    quick = sum(1 for wait in waits if wait is not None and wait <= QUICK_ANSWER)
+    return 2 * quick >= len(waits)

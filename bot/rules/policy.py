@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.rules.outcomes import DEFAULT_RANKING, Ranking
 from bot.rules.reminders import ReminderPlan
 
 # How long a client may choose to wait for a therapist's freed time, in days: two weeks or a
@@ -49,6 +50,8 @@ class Rules:
     offers_per_day: int = 3
     # A regular time: how many weeks its preview and screens look ahead.
     series_ahead_weeks: int = 6
+    # How what happened after earlier matches moves therapists in the catalogue.
+    ranking: Ranking = DEFAULT_RANKING
 
     @property
     def paid(self) -> bool:

@@ -31,7 +31,7 @@ from bot.formatting import local_name, money, when_text
 from bot.i18n import Texts
 from bot.rules.calendar import series_uid
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
-from bot.rules.outcomes import ReturnRate
+from bot.rules.outcomes import Ranking, ReturnRate
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
 from db import bookings, catalog, series_calendar, users
@@ -98,10 +98,16 @@ def format_key(therapist: Therapist) -> str:
 
 
 def caption(
-    t: Texts, therapist: Therapist, why: tuple[int, int], limit: int, tail: str = ""
+    t: Texts,
+    therapist: Therapist,
+    why: tuple[int, int],
+    limit: int,
+    tail: str = "",
+    ranking: Ranking | None = None,
 ) -> tuple[str, bool]:
     """The card's text with `tail` (the line under it) within `limit` characters as the
-    reader sees them: the long texts are shortened, the facts kept; True when shortened."""
+    reader sees them: the long texts are shortened, the facts kept; True when shortened.
+    With the `ranking` the card was ranked by, it also says what lifted the therapist."""
     english = t.language == "en"
     about = therapist.about_en if english else therapist.about_ru
     education = therapist.education_en if english else therapist.education_ru
@@ -115,6 +121,10 @@ def caption(
         ),
         t("card-why", matched=why[0], total=why[1]),
     ]
+    if ranking is not None and ranking.helped(therapist.rate_standing):
+        head.append(t("card-why-return"))
+    if ranking is not None and ranking.quick_shift and therapist.answers_quickly:
+        head.append(t("card-why-quick"))
     came_back = ReturnRate(therapist.rate_clients, therapist.rate_returned).badge()
     if came_back is not None:
         head.insert(2, t("card-came-back", count=came_back))
@@ -402,7 +412,12 @@ class Catalog:
         earliest, latest = self.rules.booking_window(self.clock.now())
         search = await self._search_data()
         page = await catalog.search(
-            self.session, prefs, earliest, latest, exclude=set(search.exclude)
+            self.session,
+            prefs,
+            earliest,
+            latest,
+            exclude=set(search.exclude),
+            ranking=self.rules.ranking,
         )
         if not page.ranked:
             await self._dead_end(prefs, set(search.exclude), earliest, latest, notice)
@@ -427,7 +442,7 @@ class Catalog:
         search.listing_next = (
             None
             if cursor is None
-            else [cursor.matched, cursor.first_fit.isoformat(), cursor.therapist_id]
+            else [cursor.matched, cursor.key.isoformat(), cursor.therapist_id]
         )
         await self._save_search(search)
 
@@ -447,6 +462,7 @@ class Catalog:
             exclude=set(search.exclude),
             after=listing.next,
             shown=listing.ids,
+            ranking=self.rules.ranking,
         )
         grown = listing.grown(page, len(prefs.topics))
         await self._keep(grown)
@@ -491,9 +507,9 @@ class Catalog:
         cursor = None
         if search.listing_next is not None:
             try:
-                matched, first_fit, therapist_id = search.listing_next
+                matched, key, therapist_id = search.listing_next
                 cursor = catalog.Cursor(
-                    int(matched), datetime.fromisoformat(first_fit), int(therapist_id)
+                    int(matched), datetime.fromisoformat(key), int(therapist_id)
                 )
             except (TypeError, ValueError):
                 cursor = None  # not a cursor: the listing is what was ranked
@@ -517,6 +533,7 @@ class Catalog:
             listing.why.get(therapist_id, (0, 0)),
             CAPTION_LIMIT if photo else TEXT_LIMIT,
             self.t("card-pick-day", zone=zone_label) if by_day else self.t("card-no-days"),
+            self.rules.ranking,
         )
         chosen = day if day in by_day else None
         markup = card_keyboard(

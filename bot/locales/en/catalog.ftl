@@ -30,6 +30,8 @@ card-why =
         [0] Free times fit your schedule
        *[other] ✨ Works with { $matched } of your { $total } topics
     }
+card-why-return = 🔁 Higher in the list: clients often come back to this therapist
+card-why-quick = ⚡ Higher in the list: answers booking requests quickly
 card-education = <i>Education:</i> { $text }
 card-pick-day = Choose a day to see free times (times in { $zone }).
 card-more = More about this specialist
