@@ -18,6 +18,7 @@ from db.models import (
     CheckinConsent,
     FsmRecord,
     RelayedMessage,
+    Rematch,
     SlotStatus,
 )
 from db.transactions import use_case
@@ -67,6 +68,13 @@ async def erase_traces(session: AsyncSession, user_id: int, telegram_id: int | N
         update(Booking)
         .where(Booking.client_id == user_id)
         .values(rating_comment=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Why they changed therapist in their own words goes; the chip's reason stays counted.
+    await session.execute(
+        update(Rematch)
+        .where(Rematch.client_id == user_id)
+        .values(note=None)
         .execution_options(synchronize_session=False)
     )
     # The relay log keeps who talked to whom (a therapist's reply is then told that the

@@ -144,14 +144,32 @@ async def refresh(session: AsyncSession, now: datetime, ranking: Ranking = DEFAU
         return len(changes)
 
 
+# The most a client's own words about a change of therapist may hold.
+NOTE_LIMIT = 1000
+
+
 async def left_for_another(
-    session: AsyncSession, client_id: int, therapist_id: int, reason: str, now: datetime
+    session: AsyncSession,
+    client_id: int,
+    therapist_id: int,
+    reason: str,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
     """A client changes therapist from the cabinet: the rematch is recorded with its
-    reason, and counted in the funnel as before (`change:<reason>`)."""
+    reason (and their own words, if any), and counted in the funnel as before
+    (`change:<reason>`)."""
+    if note is not None and len(note) > NOTE_LIMIT:
+        raise ValueError("the words are longer than NOTE_LIMIT")
     async with use_case(session):
         session.add(
-            Rematch(client_id=client_id, therapist_id=therapist_id, reason=reason, created_at=now)
+            Rematch(
+                client_id=client_id,
+                therapist_id=therapist_id,
+                reason=reason,
+                note=note,
+                created_at=now,
+            )
         )
         await record_event(session, f"change:{reason}", now)
 

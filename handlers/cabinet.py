@@ -8,7 +8,8 @@ import math
 from datetime import date
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ from handlers.shared.cards import (
     slots_by_day,
 )
 from handlers.shared.flow import ClientFlow
-from handlers.shared.guards import for_clients
+from handlers.shared.guards import NOT_COMMAND, for_clients
 from handlers.shared.memory import CHANGE, ChangeData
 from handlers.shared.notices import money_line
 from handlers.shared.refusals import tell
@@ -105,6 +106,7 @@ def _label(t: Texts, booking: Booking, timezone: str) -> str:
 async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -> None:
     t, user = flow.t, flow.user
     assert user is not None
+    await _stop_asking(flow)
     upcoming = (await bookings.upcoming_of(flow.session, user, clock.now()))[:UPCOMING_SHOWN]
     therapist = await current_therapist(flow, upcoming)
     regular = await series.series_of(flow.session, user, clock.now())
@@ -189,8 +191,12 @@ async def on_cabinet(
 ) -> None:
     await callback.answer()
     if callback_data.action == CabinetItem.change:
+        # The reason is a chip or the client's own words (typed next).
+        await flow.state.set_state(Changing.reason)
         await flow.display(
-            flow.t("change-why"), change_reason_keyboard(flow.t), screen_of(callback)
+            flow.t("change-why", limit=outcomes.NOTE_LIMIT),
+            change_reason_keyboard(flow.t),
+            screen_of(callback),
         )
         return
     await home(flow, clock, edit=screen_of(callback))
@@ -529,6 +535,17 @@ async def on_history(
 # -- changing therapist ------------------------------------------------------------------
 
 
+class Changing(StatesGroup):
+    reason = State()  # the client may write why they change therapist, in their own words
+
+
+async def _stop_asking(flow: ClientFlow) -> None:
+    """The question of why is over (answered, or the client went elsewhere): the next
+    text is not an answer to it."""
+    if await flow.state.get_state() == Changing.reason.state:
+        await flow.state.set_state(None)
+
+
 async def on_change_reason(
     callback: CallbackQuery,
     callback_data: ChangeReason,
@@ -538,19 +555,61 @@ async def on_change_reason(
     settings: Settings,
     rules: Rules,
 ) -> None:
+    await _stop_asking(flow)
+    edit = screen_of(callback)
+    if not await _leave(flow, cards, clock, settings, rules, callback_data.reason, None, edit):
+        await callback.answer(flow.t("stale-button-short"))
+        await home(flow, clock, edit=edit)
+        return
+    await callback.answer()
+
+
+async def on_change_words(
+    message: Message,
+    flow: ClientFlow,
+    cards: Catalog,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+) -> None:
+    """The reason in the client's own words: kept with the rematch, never shown to the
+    therapist they leave."""
+    t = flow.t
+    words = (message.text or "").strip()
+    if len(words) > outcomes.NOTE_LIMIT:
+        # Nothing is cut: the client shortens their own words (still in the chat above).
+        await message.answer(t("change-words-long", limit=outcomes.NOTE_LIMIT, length=len(words)))
+        return
+    await flow.state.set_state(None)
+    if not await _leave(flow, cards, clock, settings, rules, "other", words or None, None):
+        await home(flow, clock)
+
+
+async def on_change_not_words(message: Message, flow: ClientFlow) -> None:
+    await message.answer(flow.t("change-words-text-only"))
+
+
+async def _leave(
+    flow: ClientFlow,
+    cards: Catalog,
+    clock: Clock,
+    settings: Settings,
+    rules: Rules,
+    reason: str,
+    note: str | None,
+    edit: Message | None,
+) -> bool:
+    """The client leaves their current therapist for another one: recorded with why,
+    then either the sessions booked with them are offered to cancel or the search opens
+    without them. False when there is no current therapist (anymore)."""
     user, t = flow.user, flow.t
     upcoming = await bookings.upcoming_of(flow.session, user, clock.now())
     therapist = await current_therapist(flow, upcoming)
     if therapist is None:
-        await callback.answer(t("stale-button-short"))
-        await home(flow, clock, edit=screen_of(callback))
-        return
-    await callback.answer()
-    await outcomes.left_for_another(
-        flow.session, user.id, therapist.id, callback_data.reason, clock.now()
-    )
+        return False
+    await outcomes.left_for_another(flow.session, user.id, therapist.id, reason, clock.now(), note)
     await cards.exclude(therapist.id)
-    await CHANGE.save(flow.state, ChangeData(therapist.id, callback_data.reason))
+    await CHANGE.save(flow.state, ChangeData(therapist.id, reason))
     with_old = await bookings.cancellable_of(
         flow.session, user, clock.now(), therapist_id=therapist.id
     )
@@ -573,12 +632,13 @@ async def on_change_reason(
             )
             for view in regular
         )
-        await flow.display(text, change_cancel_keyboard(t), screen_of(callback))
-        return
+        await flow.display(text, change_cancel_keyboard(t), edit)
+        return True
     if regular:
         await series_changes.end_with(flow.session, user, therapist.id, clock.now())
-    await flow.display(t("change-searching", name=name), None, screen_of(callback))
+    await flow.display(t("change-searching", name=name), None, edit)
     await cards.open()
+    return True
 
 
 async def on_change_cancel(
@@ -632,5 +692,7 @@ def create_router() -> Router:
     router.callback_query.register(on_cancel_confirm, CancelConfirm.filter())
     router.callback_query.register(on_history, HistoryPage.filter())
     router.callback_query.register(on_change_reason, ChangeReason.filter())
+    router.message.register(on_change_words, StateFilter(Changing.reason), F.text, NOT_COMMAND)
+    router.message.register(on_change_not_words, StateFilter(Changing.reason), NOT_COMMAND)
     router.callback_query.register(on_change_cancel, ChangeCancel.filter())
     return router

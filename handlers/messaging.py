@@ -47,7 +47,7 @@ from bot.rules.timezones import Clock
 from db import messages
 from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User
-from handlers.shared.guards import for_clients, for_therapists
+from handlers.shared.guards import NOT_COMMAND, for_clients, for_therapists
 from handlers.shared.memory import WRITING, WritingData
 from keyboards.messaging import (
     RelayDone,
@@ -76,8 +76,8 @@ CAPTIONED = frozenset(
 )
 UNCAPTIONED = frozenset({ContentType.STICKER, ContentType.VIDEO_NOTE})
 URGENT_WORDS = "messaging-urgent-words"
-# A command is never relayed: it belongs to the bot (a later router, or the fallbacks).
-NOT_COMMAND = ~F.text.regexp(r"^/[A-Za-z]")
+# A command is never relayed (`NOT_COMMAND`): it belongs to the bot (a later router, or the
+# fallbacks).
 
 
 class Writing(StatesGroup):

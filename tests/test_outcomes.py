@@ -11,10 +11,28 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.rules.outcomes import RETURN_WINDOW, ReturnRate, came_back, tally
+from bot.rules.outcomes import (
+    RETURN_WINDOW,
+    Ranking,
+    ReturnRate,
+    answers_quickly,
+    came_back,
+    prior,
+    standing,
+    tally,
+)
 from db import outcomes
 from db.demo import load_demo
-from db.models import Booking, BookingStatus, Rematch, Slot, Therapist, User
+from db.models import (
+    Booking,
+    BookingRequest,
+    BookingStatus,
+    Rematch,
+    RequestStatus,
+    Slot,
+    Therapist,
+    User,
+)
 from tests.conftest import ManualClock
 from tests.fake_telegram import Harness
 from tests.flows import Profile, book_session, sign_up
@@ -22,6 +40,7 @@ from tests.flows import Profile, book_session, sign_up
 Sessions = async_sessionmaker[AsyncSession]
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 _minutes = itertools.count()
 
 
@@ -222,3 +241,155 @@ async def test_a_change_of_therapist_is_recorded_with_its_reason_the_old_one_nev
     assert old_chat, "the old therapist hears of the cancellation"
     for shown in old_chat:
         assert "расписание" not in shown.text.lower() and "schedule" not in shown.text
+
+
+async def test_a_change_of_therapist_in_the_clients_own_words_stays_with_the_record(
+    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        await session.execute(update(Therapist).values(telegram_id=600_000 + Therapist.id))
+        await session.commit()
+    leaving = harness.user(882, "Оля")
+    await book_session(leaving)
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+        old = await session.get(Therapist, booking.therapist_id)
+        assert old is not None
+        old_name = old.name_ru
+    await leaving.send("/my")
+    await leaving.press("Сменить терапевта", message=leaving.last_with_buttons)
+    assert "Ваш терапевт этого не увидит" in leaving.last.text
+    # Not words: asked kindly for words, nothing recorded yet.
+    await leaving.send_sticker()
+    assert "словами" in leaving.last.text
+    # Too long: nothing is cut, nothing recorded; the client is asked to shorten it.
+    await leaving.send("очень " * 300)
+    assert "Сократите" in leaving.last.text
+    async with db_sessionmaker() as session:
+        assert (await session.scalars(select(Rematch))).all() == []
+    words = "Мне было тяжело говорить о маме, хочу попробовать другой подход"
+    await leaving.send(words)
+    async with db_sessionmaker() as session:
+        rows = (await session.execute(select(Rematch.reason, Rematch.note))).all()
+    assert [tuple(row) for row in rows] == [("other", words)]
+    # The sessions with the old therapist are offered to cancel; then the search opens
+    # without them.
+    mark = leaving.mark()
+    await leaving.press("Да, отменить", message=leaving.last_with_buttons)
+    after = leaving.texts_since(mark)
+    assert any(f"кроме {old_name}" in shown.text for shown in leaving.shown)
+    assert after, "the search opened"
+    assert not [text for text in after if old_name in text]
+    # The next text is not taken for a reason again.
+    await leaving.send("спасибо")
+    async with db_sessionmaker() as session:
+        assert len((await session.scalars(select(Rematch))).all()) == 1
+    # The old therapist heard of the cancellation, never of the words or the reason.
+    old_chat = harness.telegram.chats[600_000 + booking.therapist_id]
+    assert old_chat
+    for shown in old_chat:
+        assert "маме" not in shown.text and "подход" not in shown.text
+    for call in harness.telegram.calls:
+        if getattr(call, "chat_id", None) == 600_000 + booking.therapist_id:
+            assert words not in repr(call)
+    # Erased with the client's data; the reason stays counted, pointing to no one.
+    await leaving.send("/delete_me")
+    await leaving.press("Да, удалить")
+    async with db_sessionmaker() as session:
+        rows = (await session.execute(select(Rematch.reason, Rematch.note))).all()
+        assert await outcomes.rematches_of(session, booking.therapist_id) == {"other": 1}
+    assert [tuple(row) for row in rows] == [("other", None)]
+
+
+def request_of(
+    therapist_id: int, client_id: int, now: datetime, status: str, waited: timedelta | None
+) -> BookingRequest:
+    created = at(now, 20)
+    return BookingRequest(
+        client_id=client_id,
+        therapist_id=therapist_id,
+        starts_at=created + 5 * DAY,
+        format="individual",
+        status=status,
+        created_at=created,
+        answer_due_at=created + DAY,
+        answered_at=created + (waited if waited is not None else DAY),
+    )
+
+
+async def test_standing_and_quick_answers_match_a_hand_count(
+    db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    now = clock.now()
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=now)
+        await session.execute(delete(Slot))
+        await session.commit()
+    await history(db_sessionmaker, now)
+    async with db_sessionmaker() as session:
+        who = await client(session, now, 500)
+        accepted, declined, refused = (
+            RequestStatus.accepted,
+            RequestStatus.declined,
+            RequestStatus.refused,
+        )
+        session.add_all(
+            [
+                # Therapist 3: two of three answered within four hours: quick.
+                request_of(3, who, now, accepted, HOUR),
+                request_of(3, who, now, declined, 2 * HOUR),
+                request_of(3, who, now, refused, 5 * HOUR),  # another time was proposed
+                # Therapist 4: one quick answer, two lapsed; a withdrawn one says nothing.
+                request_of(4, who, now, accepted, HOUR),
+                request_of(4, who, now, RequestStatus.lapsed, None),
+                request_of(4, who, now, RequestStatus.lapsed, None),
+                request_of(4, who, now, RequestStatus.withdrawn, 10 * MINUTE),
+                request_of(4, who, now, RequestStatus.withdrawn, 20 * MINUTE),
+                # Therapist 5: quick, but two answers are too few to say.
+                request_of(5, who, now, accepted, HOUR),
+                request_of(5, who, now, accepted, HOUR),
+            ]
+        )
+        # Long ago: no longer counted.
+        old = request_of(1, who, now, accepted, HOUR)
+        old.created_at = now - 120 * DAY
+        old.answered_at = old.created_at + HOUR
+        session.add_all([old, request_of(1, who, now, accepted, HOUR)])
+        await session.commit()
+
+    async def kept(ranking: Ranking) -> dict[int, tuple[int, bool]]:
+        async with db_sessionmaker() as session:
+            await outcomes.refresh(session, now, ranking)
+            rows = await session.execute(
+                select(Therapist.id, Therapist.rate_standing, Therapist.answers_quickly)
+            )
+            return {therapist: (standing, quick) for therapist, standing, quick in rows.all()}
+
+    # The catalogue's rate: 11 of 14. Shrunk by 10 clients at it, therapist 1 (7 of 10)
+    # is 0.743 and therapist 2 (4 of 4) 0.847: both within ten points of 0.786.
+    found = await kept(Ranking(prior_clients=10))
+    assert found[1] == (0, False) and found[2] == (0, False)
+    assert found[3] == (0, True) and found[4] == (0, False) and found[5] == (0, False)
+    # Not shrunk: 4 of 4 is 21 points above, 7 of 10 nine below.
+    found = await kept(Ranking(prior_clients=0))
+    assert found[1] == (0, False) and found[2] == (1, False)
+    assert all(standing == 0 for therapist, (standing, _) in found.items() if therapist > 2)
+
+
+def test_standing_against_the_catalogue() -> None:
+    catalogue = Fraction(1, 2)
+    assert standing(ReturnRate(0, 0), catalogue, 10) == 0  # no history: about the average
+    assert standing(ReturnRate(10, 9), catalogue, 10) == 1  # (9 + 5) / 20 = 0.7
+    assert standing(ReturnRate(10, 1), catalogue, 10) == -1  # (1 + 5) / 20 = 0.3
+    assert standing(ReturnRate(2, 2), catalogue, 10) == 0  # (2 + 5) / 12 = 0.58: too few
+    assert prior([ReturnRate(10, 9), ReturnRate(4, 1), ReturnRate(0, 0)]) == Fraction(10, 14)
+    assert prior([]) == 0
+    assert not answers_quickly([timedelta(minutes=5)] * 2)
+    assert answers_quickly([HOUR, HOUR, None, None])
+    assert not answers_quickly([HOUR, None, None, 5 * HOUR])
+    ranking = Ranking(return_shift=2 * DAY, quick_shift=12 * HOUR)
+    assert ranking.shift(1, True) == -(2 * DAY + 12 * HOUR) and ranking.lift == 2 * DAY + 12 * HOUR
+    assert ranking.shift(-1, False) == 2 * DAY and ranking.shift(0, False) == timedelta(0)
+    assert ranking.helped(1) and not ranking.helped(0)
+    assert not Ranking(return_shift=timedelta(0)).helped(1)

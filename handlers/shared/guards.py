@@ -15,6 +15,9 @@ from aiogram.types import TelegramObject
 
 from bot.middlewares import Role
 
+# A message that is not a command (a command in the middle of typing goes to its handler).
+NOT_COMMAND = ~F.text.regexp(r"^/[A-Za-z]")
+
 
 def for_guests(name: str) -> Router:
     """People without a profile: before consent, or after they erased their data."""

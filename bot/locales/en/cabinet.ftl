@@ -59,12 +59,16 @@ history-empty = No past or cancelled sessions yet.
 history-line = • { $when } — { $name }: { $status }
 history-page = Page { $page } of { $pages }
 
-change-why = Why would you like to change therapist? It is optional, but it helps us match better.
+change-why =
+    Why would you like to change therapist? Pick a reason or write it in your own words (up to { $limit } characters).
+    It is optional, but it helps us match better. Your therapist will not see it — neither the reason nor your words.
 change-reason-fit = The approach did not fit
 change-reason-schedule = Inconvenient schedule
 change-reason-price = Price
 change-reason-other = Other
 change-reason-skip = Skip
+change-words-long = That is { $length } characters, and { $limit } fit. Please shorten it and send it again — your text is still in the chat above. Or just pick a reason with a button.
+change-words-text-only = Please write the reason in words — or pick it with a button above.
 change-cancel-ask =
     You have { $count ->
         [one] { $count } session
