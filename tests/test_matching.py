@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -432,3 +433,56 @@ def test_no_topics_chosen_ranks_by_soonest_slot() -> None:
     found = matches(prefs(topics=frozenset()), people)
     assert [match.therapist_id for match in found] == [2, 1]
     assert found[0].topics_total == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_therapists_without_history_keep_their_share_of_first_pages(seed: int) -> None:
+    """A catalogue where a third have a return rate above the average and some answer
+    quickly: across many clients, those without any history still make up at least two
+    thirds of the share of first pages they have of the matches (a new therapist is
+    passed only by a bounded amount, never buried). With shifts of ten days and more,
+    their share falls below that."""
+    rng = random.Random(seed)
+    people = [
+        Candidate(
+            therapist_id=number,
+            gender=rng.choice(["female", "female", "male"]),
+            offers_individual=True,
+            offers_couple=rng.random() < 0.3,
+            price=rng.choice([2000, 3000, 4000, 6000]),
+            active=True,
+            topics=frozenset(rng.sample(TOPICS, rng.randint(1, 3))),
+            free_slots=tuple(
+                MONDAY + timedelta(hours=rng.randrange(8, 14 * 24)) for _ in range(12)
+            ),
+            standing=rng.choices([1, 0, -1], weights=[3, 6, 1])[0],
+            quick=rng.random() < 0.2,
+        )
+        for number in range(1, 81)
+    ]
+    newcomers = {p.therapist_id for p in people if p.standing == 0 and not p.quick}
+    ranking = Ranking()  # the settings' defaults
+    on_first_pages = matched = first_newcomers = matched_newcomers = 0
+    for _ in range(300):
+        wanted = Preferences(
+            format="individual",
+            topics=frozenset(rng.sample(TOPICS, rng.randint(1, 2))),
+            gender=rng.choice(["any", "any", "female"]),
+            days=rng.choice(["any", "weekdays"]),
+            time_of_day=rng.choice(["any", "evening", "morning"]),
+            budget=rng.choice([None, 4000]),
+            timezone="Europe/Moscow",
+        )
+        found = matches(wanted, people, ranking)
+        first_page = found[:10]
+        matched += len(found)
+        matched_newcomers += sum(m.therapist_id in newcomers for m in found)
+        on_first_pages += len(first_page)
+        first_newcomers += sum(m.therapist_id in newcomers for m in first_page)
+    assert matched_newcomers and on_first_pages
+    share_of_matches = matched_newcomers / matched
+    share_of_first_pages = first_newcomers / on_first_pages
+    assert share_of_first_pages >= 2 / 3 * share_of_matches, (
+        share_of_first_pages,
+        share_of_matches,
+    )

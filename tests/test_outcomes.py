@@ -147,7 +147,9 @@ async def test_the_card_says_how_many_of_ten_came_back_from_five_clients_on(
         await load_demo(session, now=now)
         await session.execute(update(Therapist).values(rate_clients=0, rate_returned=0))
         await session.execute(
-            update(Therapist).where(Therapist.id == 1).values(rate_clients=10, rate_returned=7)
+            update(Therapist)
+            .where(Therapist.id == 1)
+            .values(rate_clients=10, rate_returned=7, rate_standing=1)
         )
         await session.execute(
             update(Therapist).where(Therapist.id == 2).values(rate_clients=4, rate_returned=4)
@@ -168,6 +170,9 @@ async def test_the_card_says_how_many_of_ten_came_back_from_five_clients_on(
         names = dict((await session.execute(select(Therapist.id, Therapist.name_ru))).all())
     first = next(text for name, text in seen.items() if names[1] in name)
     assert "🔁 7 из 10 клиентов пришли на вторую сессию" in first
+    # Why matched: the return rate lifted them, and only them.
+    assert "Выше в списке: клиенты часто возвращаются" in first
+    assert sum("клиенты часто возвращаются" in text for text in seen.values()) == 1
     second = next((text for name, text in seen.items() if names[2] in name), None)
     if second is not None:
         assert "пришли на вторую сессию" not in second  # 4 clients: no badge at all
