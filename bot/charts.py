@@ -176,3 +176,42 @@ def clients_chart(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def practice_chart(
+    title: str,
+    measures: Sequence[str],
+    periods: Sequence[str],
+    shares: Sequence[Sequence[float | None]],
+) -> bytes:
+    """The practice's rates (`shares[p][m]`: measure m over period p, 0–1, None where
+    there was nothing to count) as grouped bars in per cent."""
+    if len(shares) != len(periods) or any(len(row) != len(measures) for row in shares):
+        raise ValueError("one row of shares per period, one share per measure")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    panel = figure.subplots()
+    width = 0.8 / max(len(periods), 1)
+    positions = range(len(measures))
+    for index, (label, row) in enumerate(zip(periods, shares, strict=True)):
+        offsets = [x + (index - (len(periods) - 1) / 2) * width for x in positions]
+        values = [0.0 if share is None else 100 * share for share in row]
+        bars = panel.bar(offsets, values, width, label=label, color=COLORS[index % len(COLORS)])
+        panel.bar_label(
+            bars,
+            labels=["—" if share is None else f"{round(100 * share)}%" for share in row],
+            fontsize=8,
+            padding=1,
+        )
+    panel.set_xticks(list(positions), list(measures), fontsize=9)
+    panel.set_ylim(0, 110)
+    panel.set_ylabel("%")
+    panel.set_title(title)
+    panel.legend(fontsize=8)
+    panel.spines[["top", "right"]].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

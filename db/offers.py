@@ -424,14 +424,15 @@ async def leave_waiting(
     return True
 
 
-async def offer_counts(session: AsyncSession, since: datetime) -> tuple[int, int]:
-    """Offers made and offers booked since a moment, for /stats (anonymous counts that
-    stay after an erasure)."""
+async def offer_counts(session: AsyncSession, start: datetime, end: datetime) -> tuple[int, int]:
+    """Offers made and offers booked in [start, end], for the practice's numbers
+    (anonymous counts that stay after an erasure)."""
     rows = await session.execute(
         select(FunnelEvent.kind, func.count())
         .where(
             FunnelEvent.kind.in_((OFFERED_EVENT, TAKEN_EVENT)),
-            FunnelEvent.created_at >= since,
+            FunnelEvent.created_at >= start,
+            FunnelEvent.created_at <= end,
         )
         .group_by(FunnelEvent.kind)
     )

@@ -35,7 +35,7 @@ from db.transactions import use_case
 from db.users import record_event
 
 
-def _held(now: datetime) -> ColumnElement[bool]:
+def held(now: datetime) -> ColumnElement[bool]:
     """A session that took place: completed, or confirmed and over (not a no-show)."""
     return or_(
         Booking.status == BookingStatus.completed,
@@ -43,24 +43,29 @@ def _held(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def return_rates(session: AsyncSession, now: datetime) -> dict[int, ReturnRate]:
-    """Every therapist's return rate now (therapists without a held session are left out):
-    each client's first held session with them and the next one, one row per pair."""
-    held = (
+async def first_sessions(
+    session: AsyncSession, now: datetime, therapist_id: int | None = None
+) -> list[tuple[int, int, datetime, datetime | None]]:
+    """Each client's first held session with each therapist (or with `therapist_id`) and
+    the next held one, if any: (therapist, client, first, second), one row per pair."""
+    conditions = [held(now)]
+    if therapist_id is not None:
+        conditions.append(Booking.therapist_id == therapist_id)
+    sessions = (
         select(Booking.therapist_id, Booking.client_id, Booking.starts_at)
-        .where(_held(now))
+        .where(*conditions)
         .subquery()
     )
     firsts = (
         select(
-            held.c.therapist_id,
-            held.c.client_id,
-            func.min(held.c.starts_at).label("first_at"),
+            sessions.c.therapist_id,
+            sessions.c.client_id,
+            func.min(sessions.c.starts_at).label("first_at"),
         )
-        .group_by(held.c.therapist_id, held.c.client_id)
+        .group_by(sessions.c.therapist_id, sessions.c.client_id)
         .subquery()
     )
-    later = held.alias("later")
+    later = sessions.alias("later")
     second = (
         select(func.min(later.c.starts_at))
         .where(
@@ -71,15 +76,23 @@ async def return_rates(session: AsyncSession, now: datetime) -> dict[int, Return
         .scalar_subquery()
     )
     rows = await session.execute(
-        select(firsts.c.therapist_id, firsts.c.first_at, second.label("second_at"))
+        select(firsts.c.therapist_id, firsts.c.client_id, firsts.c.first_at, second)
     )
+    return [
+        (therapist, client, as_utc(first_at), None if second_at is None else as_utc(second_at))
+        for therapist, client, first_at, second_at in rows.all()
+    ]
+
+
+async def return_rates(session: AsyncSession, now: datetime) -> dict[int, ReturnRate]:
+    """Every therapist's return rate now (therapists without a held session are left out)."""
     pairs: defaultdict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    for therapist_id, first_at, second_at in rows.all():
-        pairs[therapist_id].append((_utc(first_at), None if second_at is None else _utc(second_at)))
+    for therapist_id, _, first_at, second_at in await first_sessions(session, now):
+        pairs[therapist_id].append((first_at, second_at))
     return {therapist_id: tally(found, now) for therapist_id, found in pairs.items()}
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """Stored in UTC (`db.types.UTCDateTime`); an aggregate may come back naive."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -102,7 +115,7 @@ async def answer_waits(session: AsyncSession, now: datetime) -> dict[int, list[t
     for therapist_id, status, proposed, created_at, answered_at in rows.all():
         if answered_at is not None and (proposed or status in answered):
             # The first move of a request is its answer (`db.requests._close`).
-            waits[therapist_id].append(_utc(answered_at) - _utc(created_at))
+            waits[therapist_id].append(as_utc(answered_at) - as_utc(created_at))
         elif status == RequestStatus.lapsed:
             waits[therapist_id].append(None)
     return waits

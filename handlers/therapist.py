@@ -30,15 +30,26 @@ from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.refusals import told
 from bot.rules.timezones import Clock, zone
-from db import bookings, requests, schedule, series, series_booking, series_changes, waitlist
+from db import (
+    bookings,
+    practice,
+    requests,
+    schedule,
+    series,
+    series_booking,
+    series_changes,
+    waitlist,
+)
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared import checkins as checkin_view
+from handlers.shared import practice as practice_screens
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
 from handlers.shared.memory import HOURS, HoursData
 from handlers.shared.notices import client_topics
-from handlers.shared.screens import pieces, screen_of, send_lines
+from handlers.shared.screens import pieces, screen_of, send_lines, show, text_screen
 from handlers.shared.series import series_pattern
+from keyboards.practice import MyPeriod, period_keyboard
 from keyboards.therapist import (
     PAUSES,
     SESSION_LENGTHS,
@@ -66,6 +77,7 @@ THERAPIST_COMMANDS = (
     ("clients", "tcmd-clients"),
     ("calendar", "tcmd-calendar"),
     ("confirmations", "tcmd-confirmations"),
+    ("mystats", "tcmd-mystats"),
     ("language", "tcmd-language"),
     ("help", "tcmd-help"),
 )
@@ -774,6 +786,53 @@ async def on_hours_not_text(message: Message, t: Texts) -> None:
 # -- clients -----------------------------------------------------------------------------
 
 
+async def on_mystats(
+    message: Message, t: Texts, session: AsyncSession, therapist_id: int, clock: Clock, bot: Bot
+) -> None:
+    """The therapist's own numbers over the default period, with the period buttons, and
+    the chart of their rates over every period."""
+    therapist = await _therapist(session, therapist_id)
+    whom = local_name(therapist, t.language)
+    periods = await practice_screens.by_period(session, clock.now(), therapist.id)
+    days = practice.DEFAULT_PERIOD
+    await message.answer(
+        practice_screens.practice_text(t, periods[days], days, whom),
+        reply_markup=period_keyboard(t, days),
+    )
+    await practice_screens.send_chart(bot, message.chat.id, t, periods, whom)
+
+
+async def on_my_period(
+    callback: CallbackQuery,
+    callback_data: MyPeriod,
+    t: Texts,
+    session: AsyncSession,
+    therapist_id: int,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """Another period of the therapist's own numbers (whose: the presser's, never the
+    button's)."""
+    if callback_data.days not in practice.PERIODS:
+        await callback.answer(t("stale-button-short"))
+        return
+    therapist = await _therapist(session, therapist_id)
+    await callback.answer()
+    now = clock.now()
+    numbers = await practice.numbers(
+        session, now - timedelta(days=callback_data.days), now, therapist.id
+    )
+    await show(
+        bot,
+        callback.from_user.id,
+        practice_screens.practice_text(
+            t, numbers, callback_data.days, local_name(therapist, t.language)
+        ),
+        period_keyboard(t, callback_data.days),
+        edit=text_screen(screen_of(callback)),
+    )
+
+
 async def on_clients(
     message: Message, t: Texts, session: AsyncSession, therapist_id: int, clock: Clock
 ) -> None:
@@ -812,6 +871,8 @@ def create_router() -> Router:
     therapists.message.register(on_schedule, Command("schedule"))
     therapists.message.register(on_availability, Command("availability"))
     therapists.message.register(on_clients, Command("clients"))
+    therapists.message.register(on_mystats, Command("mystats"))
+    therapists.callback_query.register(on_my_period, MyPeriod.filter())
     therapists.message.register(on_window_typed, HoursInput.window, F.text)
     therapists.message.register(on_time_off_typed, HoursInput.time_off, F.text)
     therapists.message.register(

@@ -268,7 +268,7 @@ async def test_an_admin_uses_client_flows_alongside_admin_dialogs(
 
     # An admin command in the middle of the questionnaire, then back to the question.
     await admin.send("/stats")
-    assert any("Статистика" in m.text for m in admin.shown[-2:])
+    assert any("Статистика" in m.text for m in admin.shown[-4:])
     await admin.send("34")
     assert "Вопрос 2 из 8" in admin.last.text
     question = admin.last
@@ -320,6 +320,7 @@ async def test_admin_screens_in_english(harness: Harness, demo: None) -> None:
         await admin.send(command)
         assert expected in admin.last.text, command
     await admin.send("/stats")
-    assert "Statistics" in admin.shown[-2].text and admin.last.photo is not None
+    assert "Statistics" in admin.shown[-4].text and admin.shown[-3].photo is not None
+    assert "Numbers over 30 days" in admin.shown[-2].text and admin.last.photo is not None
     await admin.send("/export users")
     assert "Export of users" in admin.last.text and admin.last.document == "users_start_now.csv"

@@ -317,7 +317,7 @@ async def test_stats_count_what_happened(
 
     admin = admin_in(practice)
     await admin.send("/stats")
-    report, chart = admin.shown[-2], admin.shown[-1]
+    report, chart, numbers, rates = admin.shown[-4:]
     lines = report.text.splitlines()
     assert "Пользователей с профилем: 2" in lines
 
@@ -350,12 +350,18 @@ async def test_stats_count_what_happened(
         "",
         "Лист ожидания",
         "Ждут свободного времени сейчас: 0",
-        "За 30 дней предложено освободившихся времён: 0, записались: 0 (—)",
     ]
+    # Then the practice's numbers over 30 days, with the period buttons, and their chart.
+    assert "Показатели за 30 дн." in numbers.text
+    assert "Сессий состоялось: 2 · неявок: 1 (33% от назначенных)" in numbers.text
+    assert "Лист ожидания: предложено времён 0, записались 0 (—)" in numbers.text
+    assert rates.photo is not None and "Неявки" in rates.text
     assert chart.photo is not None and "воронка" in chart.text
-    [sent] = [c for c in practice.telegram.calls if isinstance(c, SendPhoto)]
-    assert isinstance(sent.photo, BufferedInputFile)
-    assert sent.photo.data.startswith(b"\x89PNG\r\n\x1a\n")
+    sent = [c for c in practice.telegram.calls if isinstance(c, SendPhoto)]
+    assert len(sent) == 2
+    for each in sent:
+        assert isinstance(each.photo, BufferedInputFile)
+        assert each.photo.data.startswith(b"\x89PNG\r\n\x1a\n")
 
 
 # -- /export -----------------------------------------------------------------------------

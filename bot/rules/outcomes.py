@@ -56,6 +56,15 @@ def came_back(first: datetime, second: datetime | None, now: datetime) -> bool |
     return False
 
 
+def decided_at(first: datetime, second: datetime | None, now: datetime) -> datetime:
+    """When it became clear whether the client came back: their second session, if it
+    came within the window, else the window's end (still ahead while too early)."""
+    if came_back(first, second, now):
+        assert second is not None
+        return second
+    return first + RETURN_WINDOW
+
+
 def tally(pairs: list[tuple[datetime, datetime | None]], now: datetime) -> ReturnRate:
     """One therapist's return rate from each client's (first, second) held sessions."""
     outcomes = [came_back(first, second, now) for first, second in pairs]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta
@@ -15,14 +16,26 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import ChartTexts, stats_chart
 from bot.formatting import local_name, when_text
 from bot.rules.timezones import zone
-from db import admin_reports, audit, offers, waitlist
-from handlers.admin.common import TEXT_LIMIT, Admin, fit, local_midnight, parse_day
+from db import admin_catalog, admin_reports, audit, practice, waitlist
+from handlers.admin.common import (
+    TEXT_LIMIT,
+    Admin,
+    fit,
+    local_midnight,
+    parse_day,
+    pressed_therapist,
+    refused,
+    therapist_id_arg,
+)
+from handlers.shared import practice as practice_screens
+from handlers.shared.screens import screen_of
+from keyboards.practice import PracticePeriod, period_keyboard
 
 AUDIT_SHOWN = 30
 REFUSAL_DAYS = 30
@@ -51,25 +64,24 @@ def _share(count: int, base: int) -> str:
     return f"{count * 100 // base}%" if base else "—"
 
 
-async def _waitlist_lines(admin: Admin, since: datetime) -> list[str]:
-    """How many wait now (the longest lines), and how many offers turned into bookings."""
+async def _waitlist_lines(admin: Admin) -> list[str]:
+    """How many wait now (the longest lines; the offers are in the practice's numbers)."""
     t = admin.t
     sizes = await waitlist.sizes(admin.session)
-    offered, booked = await offers.offer_counts(admin.session, since)
     lines = [t("adm-waitlist-title"), t("adm-waitlist-size", count=sizes.waiting)]
     lines += [
         t("adm-waitlist-line", name=local_name(therapist, t.language), count=count)
         for therapist, count in sizes.therapists
     ]
-    lines.append(
-        t("adm-waitlist-offers", offered=offered, booked=booked, share=_share(booked, offered))
-    )
     return lines
 
 
-async def on_stats(message: Message, admin: Admin) -> None:
+async def on_stats(message: Message, command: CommandObject, admin: Admin) -> None:
     await admin.begin()
     t, now = admin.t, admin.now()
+    if (command.args or "").strip():
+        await _therapist_stats(admin, command)
+        return
     today = local_midnight(now.astimezone(zone(admin.timezone)).date(), admin.timezone)
     starts = {name: today if days is None else now - timedelta(days=days) for name, days in PERIODS}
     numbers = await admin_reports.stats(admin.session, starts, now)
@@ -113,7 +125,7 @@ async def on_stats(message: Message, admin: Admin) -> None:
         t("adm-source-line", source=source, count=count, share=_share(count, start_count))
         for source, count in numbers.sources
     ]
-    lines += ["", *await _waitlist_lines(admin, now - timedelta(days=30))]
+    lines += ["", *await _waitlist_lines(admin)]
     await admin.send("\n".join(lines))
 
     texts = ChartTexts(
@@ -132,6 +144,63 @@ async def on_stats(message: Message, admin: Admin) -> None:
         admin.chat_id,
         BufferedInputFile(png, filename="stats.png"),
         caption=t("adm-stats-chart-caption"),
+    )
+    await _practice(admin, None, t("practice-whom-all"))
+
+
+async def _therapist_stats(admin: Admin, command: CommandObject) -> None:
+    """`/stats <therapist>`: one therapist's numbers."""
+    t = admin.t
+    therapist_id = therapist_id_arg(command)
+    therapist = (
+        None
+        if therapist_id is None
+        else await admin_catalog.get_therapist(admin.session, therapist_id)
+    )
+    if therapist is None:
+        await admin.send(t("adm-stats-usage", args=html.escape((command.args or "")[:40])))
+        return
+    await _practice(admin, therapist.id, local_name(therapist, t.language))
+
+
+async def _practice(admin: Admin, therapist_id: int | None, whom: str) -> None:
+    """The practice's numbers over the default period, with the period buttons, and the
+    chart of its rates over every period."""
+    t = admin.t
+    periods = await practice_screens.by_period(admin.session, admin.now(), therapist_id)
+    days = practice.DEFAULT_PERIOD
+    await admin.send(
+        practice_screens.practice_text(t, periods[days], days, whom),
+        period_keyboard(t, days, therapist_id or 0),
+    )
+    await practice_screens.send_chart(admin.bot, admin.chat_id, t, periods, whom)
+
+
+async def on_practice_period(
+    callback: CallbackQuery, callback_data: PracticePeriod, admin: Admin
+) -> None:
+    if await refused(callback, admin):
+        return
+    t = admin.t
+    if callback_data.days not in practice.PERIODS:
+        await callback.answer(t("stale-button-short"))
+        return
+    whom = t("practice-whom-all")
+    therapist_id = callback_data.therapist_id or None
+    if therapist_id is not None:
+        therapist = await pressed_therapist(callback, admin, therapist_id)
+        if therapist is None:
+            return
+        whom = local_name(therapist, t.language)
+    await callback.answer()
+    now = admin.now()
+    numbers = await practice.numbers(
+        admin.session, now - timedelta(days=callback_data.days), now, therapist_id
+    )
+    await admin.show(
+        practice_screens.practice_text(t, numbers, callback_data.days, whom),
+        period_keyboard(t, callback_data.days, callback_data.therapist_id),
+        screen_of(callback),
     )
 
 
@@ -296,6 +365,7 @@ async def on_audit(message: Message, admin: Admin) -> None:
 def create_router() -> Router:
     router = Router(name="admin-reports")
     router.message.register(on_stats, Command("stats"))
+    router.callback_query.register(on_practice_period, PracticePeriod.filter())
     router.message.register(on_export, Command("export"))
     router.message.register(on_audit, Command("audit"))
     return router

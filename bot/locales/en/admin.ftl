@@ -239,7 +239,6 @@ adm-stats-chart-caption = Bookings by period and the funnel over 30 days.
 adm-waitlist-title = <b>Waitlist</b>
 adm-waitlist-size = Waiting for a free time now: { $count }
 adm-waitlist-line = • { $name }: { $count }
-adm-waitlist-offers = In 30 days, freed times offered: { $offered }, booked: { $booked } ({ $share })
 
 ## Export
 

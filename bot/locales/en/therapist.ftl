@@ -7,6 +7,7 @@ invite-linked =
     /clients — your clients
     /calendar — your sessions in your phone's calendar
     /confirmations — confirming bookings
+    /mystats — your numbers: no-shows, second sessions, changes of therapist, requests (7, 30, 90 days)
     /language — language
     /help — help
 invite-invalid = This link is not valid: it has expired or has already been used. Please ask an administrator for a new one.
@@ -26,6 +27,7 @@ tcmd-availability = Working hours
 tcmd-clients = Clients
 tcmd-calendar = Calendar
 tcmd-confirmations = Confirming bookings
+tcmd-mystats = My numbers
 tcmd-language = Language
 tcmd-help = Help
 

@@ -240,7 +240,6 @@ adm-stats-chart-caption = Записи по периодам и воронка �
 adm-waitlist-title = <b>Лист ожидания</b>
 adm-waitlist-size = Ждут свободного времени сейчас: { $count }
 adm-waitlist-line = • { $name }: { $count }
-adm-waitlist-offers = За 30 дней предложено освободившихся времён: { $offered }, записались: { $booked } ({ $share })
 
 ## Export
 

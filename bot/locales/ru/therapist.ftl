@@ -7,6 +7,7 @@ invite-linked =
     /clients — ваши клиенты
     /calendar — ваши сессии в календаре телефона
     /confirmations — подтверждение записей
+    /mystats — ваши показатели: неявки, вторые сессии, смены терапевта, запросы (7, 30, 90 дней)
     /language — язык
     /help — справка
 invite-invalid = Эта ссылка недействительна: она устарела или уже использована. Попросите у администратора новую.
@@ -26,6 +27,7 @@ tcmd-availability = Рабочие часы
 tcmd-clients = Клиенты
 tcmd-calendar = Календарь
 tcmd-confirmations = Подтверждение записей
+tcmd-mystats = Мои показатели
 tcmd-language = Язык
 tcmd-help = Справка
 

@@ -1,0 +1,31 @@
+## The practice's numbers: /stats (admins, the whole practice or /stats <number>) and /mystats (a therapist's own)
+
+practice-title = <b>Numbers over { $days } days</b> — { $whom }
+practice-whom-all = the whole practice
+practice-period = { $days } days
+practice-sessions = Sessions held: { $held } · no-shows: { $no_shows } ({ $rate } of those due)
+practice-confirmed = Bookings confirmed: { $count }
+practice-cancelled = Cancelled: { $list }
+practice-cancelled-none = No cancellations
+practice-cancelled-client = by the client { $count }
+practice-cancelled-therapist = by the therapist { $count }
+practice-cancelled-admin = by an admin { $count }
+practice-cancelled-erasure = on erasing their data { $count }
+practice-cancelled-hold_expired = not paid in time { $count }
+practice-firsts = First sessions with a therapist: { $count }
+practice-second = Came back for a second session within 30 days: { $returned } of { $clients } ({ $rate }) — of the clients for whom it became clear in the period
+practice-to-first = From signing up to the first session (median): { $time }
+practice-days-hours = { $days } d { $hours } h
+practice-rematch = Changed therapist: { $count } of { $seen } clients ({ $rate })
+practice-reasons = Reasons: { $list }
+practice-reason = { $reason } — { $count }
+practice-offers = Waitlist: times offered { $offered }, booked { $taken } ({ $rate })
+practice-requests = Booking requests: { $total }; accepted { $accepted }, declined { $declined }, lapsed unanswered { $lapsed }
+practice-revenue = Paid in the bot: { $total } · per client: { $per_client }
+practice-revenue-none = Nothing was paid in the bot in this period
+practice-chart-title = Numbers — { $whom }
+practice-chart-caption = No-shows, second sessions and changes of therapist over 7, 30 and 90 days.
+practice-measure-no_show_rate = no-shows
+practice-measure-return_rate = second session
+practice-measure-rematch_rate = change of therapist
+adm-stats-usage = There is no therapist "{ $args }". Give a number from /therapists, e.g. /stats 3. Without a number: the whole practice's numbers.

@@ -1,0 +1,31 @@
+## The practice's numbers: /stats (admins, the whole practice or /stats <номер>) and /mystats (a therapist's own)
+
+practice-title = <b>Показатели за { $days } дн.</b> — { $whom }
+practice-whom-all = вся практика
+practice-period = { $days } дн.
+practice-sessions = Сессий состоялось: { $held } · неявок: { $no_shows } ({ $rate } от назначенных)
+practice-confirmed = Записей подтверждено: { $count }
+practice-cancelled = Отменено: { $list }
+practice-cancelled-none = Отмен не было
+practice-cancelled-client = клиентом { $count }
+practice-cancelled-therapist = терапевтом { $count }
+practice-cancelled-admin = администратором { $count }
+practice-cancelled-erasure = при удалении данных { $count }
+practice-cancelled-hold_expired = не оплачено вовремя { $count }
+practice-firsts = Первых сессий с терапевтом: { $count }
+practice-second = Пришли на вторую сессию в течение 30 дней: { $returned } из { $clients } ({ $rate }) — из клиентов, о ком это стало ясно за период
+practice-to-first = От регистрации до первой сессии (медиана): { $time }
+practice-days-hours = { $days } дн. { $hours } ч
+practice-rematch = Сменили терапевта: { $count } из { $seen } клиентов ({ $rate })
+practice-reasons = Причины: { $list }
+practice-reason = { $reason } — { $count }
+practice-offers = Лист ожидания: предложено времён { $offered }, записались { $taken } ({ $rate })
+practice-requests = Запросы на запись: { $total }; приняты { $accepted }, отклонены { $declined }, истекли без ответа { $lapsed }
+practice-revenue = Оплачено в боте: { $total } · на клиента: { $per_client }
+practice-revenue-none = Оплат в боте за этот период не было
+practice-chart-title = Показатели — { $whom }
+practice-chart-caption = Неявки, вторые сессии и смены терапевта за 7, 30 и 90 дней.
+practice-measure-no_show_rate = неявки
+practice-measure-return_rate = вторая сессия
+practice-measure-rematch_rate = смена терапевта
+adm-stats-usage = Терапевта «{ $args }» нет. Напишите номер из /therapists: например, /stats 3. Без номера — показатели всей практики.
