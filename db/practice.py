@@ -22,7 +22,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -38,6 +38,7 @@ from db.models import (
     Payment,
     PaymentStatus,
     Rematch,
+    Therapist,
     User,
     WaitlistOffer,
 )
@@ -132,7 +133,9 @@ async def numbers(
         (client, first, second)
         for _, client, first, second in await first_sessions(session, end, therapist_id)
     ]
-    firsts_in = [(client, first, second) for client, first, second in pairs if start <= first <= end]
+    firsts_in = [
+        (client, first, second) for client, first, second in pairs if start <= first <= end
+    ]
     decided = [
         (first, second)
         for _, first, second in pairs
@@ -213,3 +216,94 @@ async def numbers(
 
 async def _count(session: AsyncSession, *conditions: ColumnElement[bool]) -> int:
     return int(await session.scalar(select(func.count(Booking.id)).where(*conditions)) or 0)
+
+
+# The practice's beginning, for an export without a "from" date.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+EXPORT_COLUMNS = (
+    "therapist_id",
+    "therapist",
+    "sessions_held",
+    "no_shows",
+    "no_show_percent",
+    "confirmed",
+    "cancelled_by_client",
+    "cancelled_by_therapist",
+    "cancelled_by_admin",
+    "cancelled_other",
+    "first_sessions",
+    "return_decided",
+    "returned",
+    "return_percent",
+    "clients_seen",
+    "rematches",
+    "rematch_percent",
+    "rematch_reasons",
+    "median_days_to_first_session",
+    "waitlist_offered",
+    "waitlist_booked",
+    "requests",
+    "requests_accepted",
+    "requests_declined",
+    "requests_lapsed",
+    "paid",
+    "paid_per_client",
+)
+
+
+def _percent(rate: Fraction | None) -> int | str:
+    return "" if rate is None else round(100 * rate)
+
+
+def _totals(totals: dict[str, int]) -> str:
+    return " ".join(f"{currency}:{amount}" for currency, amount in sorted(totals.items()))
+
+
+def export_row(therapist_id: int | str, name: str, found: Numbers) -> tuple[Any, ...]:
+    by = found.cancelled
+    return (
+        therapist_id,
+        name,
+        found.held,
+        found.no_shows,
+        _percent(found.no_show_rate),
+        found.confirmed,
+        by.get("client", 0),
+        by.get("therapist", 0),
+        by.get("admin", 0),
+        sum(count for who, count in by.items() if who not in ("client", "therapist", "admin")),
+        found.firsts,
+        found.returning.clients,
+        found.returning.returned,
+        _percent(found.return_rate),
+        found.seen,
+        found.rematches,
+        _percent(found.rematch_rate),
+        " ".join(f"{reason}:{count}" for reason, count in found.reasons),
+        "" if found.to_first is None else round(found.to_first / timedelta(days=1), 1),
+        found.offered,
+        found.offers_taken,
+        sum(found.requests.values()),
+        found.requests.get("accepted", 0),
+        found.requests.get("declined", 0),
+        found.requests.get("lapsed", 0),
+        _totals(found.revenue),
+        _totals(found.per_client()),
+    )
+
+
+async def export(
+    session: AsyncSession, start: datetime | None, end: datetime
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """The numbers of [start, end] as a table: the whole practice first ("all"), then one
+    row per therapist. Amounts in the currency's smallest unit, like the payments."""
+    first = start or EPOCH
+    rows = [export_row("all", "", await numbers(session, first, end))]
+    therapists = await session.execute(
+        select(Therapist.id, Therapist.name_ru).order_by(Therapist.id)
+    )
+    for therapist_id, name in therapists.all():
+        rows.append(
+            export_row(therapist_id, name, await numbers(session, first, end, therapist_id))
+        )
+    return EXPORT_COLUMNS, rows

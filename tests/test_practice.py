@@ -4,6 +4,8 @@ for one therapist, /mystats for a therapist, the period buttons, the export."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -329,3 +331,40 @@ async def test_admins_and_therapists_read_the_numbers_in_their_chats(
     # A period that is not one of the buttons (forged) changes nothing either.
     answer = await therapist.tap(MyPeriod(days=3650).pack(), message=own)
     assert answer.text and "Показатели за 7 дн." in own.text
+
+
+async def test_the_export_has_a_row_for_the_practice_and_each_therapist(
+    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    now = clock.now()
+    await history(db_sessionmaker, now)
+    admin = harness.user(ADMIN_ID, "Админ")
+    await admin.send("/export practice")
+    data = admin.last.document_bytes
+    assert data is not None and data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    header, rows = table[0], {row[0]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
+    assert header[:3] == ["therapist_id", "therapist", "sessions_held"]
+    everyone, first, second = rows["all"], rows["1"], rows["2"]
+    # Since the beginning: A twice, B twice, C, D, H twice.
+    assert (everyone["sessions_held"], everyone["no_shows"], everyone["no_show_percent"]) == (
+        "8",
+        "1",
+        "11",
+    )
+    assert (everyone["rematches"], everyone["rematch_reasons"]) == (
+        "3",
+        "fit:1 price:1 schedule:1",
+    )
+    assert everyone["paid"] == "RUB:1150000"
+    # Therapist 1: A and B came back, C did not, D too early; therapist 2: H came back.
+    assert (first["return_decided"], first["returned"], first["return_percent"]) == ("3", "2", "67")
+    assert (second["sessions_held"], second["return_decided"], second["returned"]) == (
+        "2",
+        "1",
+        "1",
+    )
+    assert (first["requests"], first["requests_lapsed"]) == ("5", "1")
+    assert first["median_days_to_first_session"] == "10.0"  # A 10 days, B 2, C 15, D 10
+    # A therapist without any session: a row of zeros, no rate.
+    assert rows["3"]["sessions_held"] == "0" and rows["3"]["return_percent"] == ""

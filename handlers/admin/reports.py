@@ -55,6 +55,8 @@ EXPORTS: dict[str, Exporter] = {
     "users": admin_reports.export_users,
     "payments": admin_reports.export_payments,
 }
+# The practice's numbers per therapist (`db.practice`): counted up to now at the latest.
+PRACTICE_EXPORT = "practice"
 
 
 # -- /stats ------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ def to_csv(table: admin_reports.Table, timezone: str) -> bytes:
 def parse_export(args: str) -> tuple[str, date | None, date | None] | None:
     """`kind [from] [to]`; None when it cannot be read."""
     parts = args.split()
-    if not parts or parts[0].lower() not in EXPORTS or len(parts) > 3:
+    if not parts or parts[0].lower() not in (*EXPORTS, PRACTICE_EXPORT) or len(parts) > 3:
         return None
     days = [parse_day(part) for part in parts[1:]]
     if any(day is None for day in days):
@@ -254,7 +256,12 @@ async def on_export(message: Message, command: CommandObject, admin: Admin) -> N
         return
     start = local_midnight(first, admin.timezone) if first else None
     end = local_midnight(last + timedelta(days=1), admin.timezone) if last else None
-    table = await EXPORTS[kind](admin.session, start, end)
+    if kind == PRACTICE_EXPORT:
+        now = admin.now()
+        columns, rows = await practice.export(admin.session, start, min(end or now, now))
+        table = admin_reports.Table(columns, rows)
+    else:
+        table = await EXPORTS[kind](admin.session, start, end)
     await audit.write(
         admin.session,
         actor=admin.actor,

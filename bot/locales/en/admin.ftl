@@ -243,7 +243,7 @@ adm-waitlist-line = • { $name }: { $count }
 ## Export
 
 adm-export-usage =
-    Format: <code>/export bookings|users|payments [from] [to]</code>
+    Format: <code>/export bookings|users|payments|practice [from] [to]</code>
     Dates are <code>YYYY-MM-DD</code>, inclusive, in your time zone; without dates, everything.
     For example: <code>/export payments 2026-12-01 2026-12-31</code>
 adm-export-order = The "from" date is after the "to" date. Swap them.

@@ -244,7 +244,7 @@ adm-waitlist-line = • { $name }: { $count }
 ## Export
 
 adm-export-usage =
-    Формат: <code>/export bookings|users|payments [с] [по]</code>
+    Формат: <code>/export bookings|users|payments|practice [с] [по]</code>
     Даты — <code>ГГГГ-ММ-ДД</code>, включительно, по вашему часовому поясу; без дат — всё.
     Например: <code>/export payments 2026-12-01 2026-12-31</code>
 adm-export-order = Дата «с» позже даты «по». Поменяйте их местами.
