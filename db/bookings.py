@@ -19,8 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
@@ -31,6 +29,7 @@ from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.refusals import Refused, told
 from bot.rules.timezones import zone
 from db import audit, erasure, events, outbox, reminders, slot_states, waitlist
+from db.dialects import insert_for
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -942,10 +941,8 @@ async def settle(
         duplicate = Settlement(Settled.duplicate, booking, MoneyBack.nothing)
         # The charge id is unique: a payment delivered twice (or twice at once) is
         # recorded by one delivery only, the other inserts nothing.
-        postgres = session.get_bind().dialect.name == "postgresql"
-        insert_into = pg_insert if postgres else sqlite_insert
         payment = await session.scalar(
-            insert_into(Payment)
+            insert_for(session, Payment)
             .values(
                 booking_id=booking.id,
                 amount=amount,

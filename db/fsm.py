@@ -17,11 +17,10 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rules.timezones import utcnow
+from db.dialects import insert_for
 from db.models import FsmRecord
 
 # Built once: building a statement costs more than running it from SQLAlchemy's cache.
@@ -45,14 +44,13 @@ class DatabaseStorage(BaseStorage):
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
         self._writes += 1
         async with self._sessionmaker() as session:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
             row: dict[str, Any] = {
                 "key": self.key_of(key),
                 "state": None,
                 "data": {},
                 "updated_at": utcnow(),
             }
-            statement = insert(FsmRecord).values(**(row | values))
+            statement = insert_for(session, FsmRecord).values(**(row | values))
             statement = statement.on_conflict_do_update(
                 index_elements=[FsmRecord.key],
                 set_={name: statement.excluded[name] for name in (*values, "updated_at")},

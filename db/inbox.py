@@ -53,6 +53,7 @@ from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import Update
 
 from db import events, outbox
+from db.dialects import is_postgres
 from db.models import InboxUpdate
 
 # How long a finished row is kept: Telegram gives up redelivering an update well before.
@@ -88,10 +89,6 @@ class Taken:
 class Stored:
     new: list[int]  # update ids written now (the others were there already)
     taken: list[Taken]  # of those, the ones taken at once
-
-
-def _postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _lock_key(person: int) -> int:
@@ -134,7 +131,7 @@ async def store(
     open row; committed before it returns."""
     if not updates:
         return Stored([], [])
-    if _postgres(session):
+    if is_postgres(session):
         keys = sorted({_lock_key(item.person) for item in updates if item.person is not None})
         if keys:
             await session.execute(
@@ -304,7 +301,7 @@ async def claim(
         await session.rollback()
         return []
     candidates = waiting.order_by(row.update_id).limit(limit)
-    if _postgres(session):
+    if is_postgres(session):
         candidates = candidates.with_for_update(skip_locked=True)
     taken = await _take(
         session,
@@ -462,7 +459,7 @@ async def release(
             taken_until=None,
             taken_by=None,
             attempts=func.max(InboxUpdate.attempts - 1, 0)
-            if not _postgres(session)
+            if not is_postgres(session)
             else func.greatest(InboxUpdate.attempts - 1, 0),
         )
         .execution_options(synchronize_session=False)

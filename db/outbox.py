@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
+from db.dialects import is_postgres
 from db.events import AnyEvent, RefundNeeded, To, stored
 from db.models import Booking, Notice, Payment, PaymentStatus, Refund, Therapist
 
@@ -305,7 +306,7 @@ async def claim_due(
         .values(claimed_at=now, attempts=model.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         ids = list(await session.scalars(due.with_for_update(skip_locked=True)))
         claimed = (
             list(await session.scalars(claim.where(model.id.in_(ids)).returning(model.id)))

@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.reminders import CLIENT, INVOICE, RATING, Kind, ReminderPlan
+from db.dialects import is_postgres
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Reminder, Therapist, User
 
 MAX_ATTEMPTS = 3
@@ -163,7 +164,7 @@ async def claim_due(
         .values(claimed_at=now, attempts=Reminder.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         # Rows another process has locked are skipped rather than waited for.
         ids = list(await session.scalars(due.with_for_update(skip_locked=True)))
         claimed = (
