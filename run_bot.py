@@ -156,6 +156,7 @@ async def run(
         translator=translator,
         rules=rules,
         outgoing=outgoing,
+        views=dispatcher["views"],
     )
     updates_inbox = Inbox(dispatcher, bot, sessionmaker, settings)
     stop = asyncio.Event()
@@ -197,6 +198,10 @@ async def run(
     finally:
         log.info("stopping: finishing the updates in hand")
         await updates_inbox.stop(settings.shutdown_grace_seconds)
+        try:
+            await dispatcher["views"].flush(sessionmaker)
+        except Exception as error:
+            log.warning("the cards shown could not be saved: %s", type(error).__name__)
         try:
             await dispatcher.emit_shutdown(bot=bot, **workflow)
         except Exception as error:

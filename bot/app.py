@@ -38,6 +38,7 @@ from bot.rules.timezones import Clock
 from db.engine import UPDATE_CONCURRENCY
 from db.fsm import DatabaseStorage
 from db.models import Notice
+from db.outcomes import CardViews
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -119,6 +120,8 @@ def create_dispatcher(
         translator=translator,
         clock=clock,
         sessionmaker=sessionmaker,
+        # Cards shown, counted in memory and added to the database by a job (`run_bot`).
+        views=CardViews(),
     )
     # The bot's own, after aiogram's context and FSM middlewares.
     dispatcher.update.outer_middleware(TypedInputMiddleware())

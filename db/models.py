@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -770,3 +771,17 @@ class Rematch(Base):
     reason: Mapped[str] = mapped_column(String(16))  # fit, schedule, price, other, skip
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class CardView(Base):
+    """How many times a therapist's card was shown in a day (UTC): counted in memory and
+    added here every minute (`db.outcomes.CardViews`), so showing a card writes nothing.
+    Anonymous: who saw it is not kept."""
+
+    __tablename__ = "card_views"
+
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    shown: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,11 +7,11 @@ chips and their own words if any), recorded as they happen."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rules.outcomes import (
     DEFAULT_RANKING,
@@ -23,10 +23,12 @@ from bot.rules.outcomes import (
     standing,
     tally,
 )
+from db.dialects import insert_for
 from db.models import (
     Booking,
     BookingRequest,
     BookingStatus,
+    CardView,
     Rematch,
     RequestStatus,
     Therapist,
@@ -195,3 +197,56 @@ async def rematches_of(session: AsyncSession, therapist_id: int) -> dict[str, in
         .group_by(Rematch.reason)
     )
     return {reason: int(count) for reason, count in rows.all()}
+
+
+class CardViews:
+    """Cards shown, counted in memory per therapist and day (UTC) and added to the
+    `card_views` rows every minute and when the bot stops (`flush`): a card page writes
+    nothing, and a process that dies loses at most a minute of counts."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[int, date]] = Counter()
+
+    def seen(self, therapist_id: int, now: datetime) -> None:
+        self._counts[(therapist_id, now.astimezone(UTC).date())] += 1
+
+    @property
+    def pending(self) -> int:
+        return sum(self._counts.values())
+
+    async def flush(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+        """Add the counts kept since the last flush; they stay kept if writing fails."""
+        counts, self._counts = self._counts, Counter()
+        if not counts:
+            return 0
+        try:
+            async with sessionmaker() as session, use_case(session):
+                statement = insert_for(session, CardView).values(
+                    [
+                        {"therapist_id": therapist_id, "day": day, "shown": shown}
+                        for (therapist_id, day), shown in sorted(counts.items())
+                    ]
+                )
+                await session.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[CardView.therapist_id, CardView.day],
+                        set_={"shown": CardView.shown + statement.excluded.shown},
+                    )
+                )
+        except BaseException:
+            self._counts.update(counts)
+            raise
+        return sum(counts.values())
+
+
+async def shown(
+    session: AsyncSession, start: datetime, end: datetime, therapist_id: int | None = None
+) -> int:
+    """Cards shown on the days of [start, end] (UTC days, the first and last whole)."""
+    conditions = [
+        CardView.day >= start.astimezone(UTC).date(),
+        CardView.day <= end.astimezone(UTC).date(),
+    ]
+    if therapist_id is not None:
+        conditions.append(CardView.therapist_id == therapist_id)
+    return int(await session.scalar(select(func.sum(CardView.shown)).where(*conditions)) or 0)

@@ -1,7 +1,8 @@
 """The practice's numbers that matter, for a period (the whole practice, or one
 therapist's): what happened after each match, from the rows the bot keeps.
 
-- sessions held, no-shows (and their rate), cancellations by whom, bookings confirmed;
+- cards shown, bookings confirmed, sessions held, no-shows (and their rate),
+  cancellations by whom;
 - clients whose first session (with a therapist) was held in the period; and the clients
   whose return was decided in the period (they came back for a second session in it,
   or the 30 days after their first one ran out in it), with how many came back
@@ -43,7 +44,7 @@ from db.models import (
     WaitlistOffer,
 )
 from db.offers import offer_counts
-from db.outcomes import as_utc, first_sessions, held
+from db.outcomes import as_utc, first_sessions, held, shown
 
 PERIODS = (7, 30, 90)  # days a period may last (/stats, /mystats)
 DEFAULT_PERIOD = 30
@@ -54,6 +55,7 @@ REASONS_SHOWN = 3
 class Numbers:
     start: datetime
     end: datetime
+    shown: int  # cards shown (on the UTC days the period touches)
     held: int  # sessions that took place
     no_shows: int
     confirmed: int  # bookings confirmed in the period
@@ -197,6 +199,7 @@ async def numbers(
     return Numbers(
         start=start,
         end=end,
+        shown=await shown(session, start, end, therapist_id),
         held=sum(held_by_client.values()),
         no_shows=no_shows,
         confirmed=confirmed,
@@ -223,6 +226,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 EXPORT_COLUMNS = (
     "therapist_id",
     "therapist",
+    "cards_shown",
     "sessions_held",
     "no_shows",
     "no_show_percent",
@@ -264,6 +268,7 @@ def export_row(therapist_id: int | str, name: str, found: Numbers) -> tuple[Any,
     return (
         therapist_id,
         name,
+        found.shown,
         found.held,
         found.no_shows,
         _percent(found.no_show_rate),

@@ -27,6 +27,7 @@ from bot.notify import Outgoing
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import outcomes
+from db.outcomes import CardViews
 from handlers.shared.notices import Notices
 from scheduler.holds import release_expired_holds
 from scheduler.outbox import OutboxJob
@@ -42,6 +43,8 @@ WAITLIST_JOB_ID = "waitlist"
 OUTCOMES_JOB_ID = "outcomes"
 # Return rates change as sessions end; an hour late is soon enough for a card.
 OUTCOMES_EVERY_HOURS = 1
+VIEWS_JOB_ID = "card-views"
+VIEWS_EVERY_SECONDS = 60
 HOLD_POLL_SECONDS = 30
 WAITLIST_POLL_SECONDS = 30  # freed times reach the waitlist within this
 SLOTS_EVERY_HOURS = 6  # the horizon moves a day at a time; a few runs a day keep it full
@@ -120,7 +123,10 @@ def create_scheduler(
     translator: Translator,
     rules: Rules,
     outgoing: Outgoing | None = None,
+    views: CardViews | None = None,
 ) -> Background:
+    """The background jobs; with `views` (the dispatcher's), the cards shown are added to
+    the database every minute."""
     outgoing = outgoing or create_outgoing(bot, settings, sessionmaker, clock)
     reminders = ReminderJob(
         sessionmaker=sessionmaker,
@@ -208,6 +214,16 @@ def create_scheduler(
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
+    if views is not None:
+        scheduler.add_job(
+            background.track(views.flush),
+            "interval",
+            seconds=VIEWS_EVERY_SECONDS,
+            id=VIEWS_JOB_ID,
+            args=[sessionmaker],
+            max_instances=1,
+            coalesce=True,
+        )
     # "Running job ..." every poll says nothing; failures are still logged.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     return background

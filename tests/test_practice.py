@@ -9,16 +9,19 @@ import io
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-from sqlalchemy import delete, update
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rules.outcomes import ReturnRate
-from db import practice
+from db import outcomes, practice
 from db.demo import load_demo
 from db.models import (
     Booking,
     BookingRequest,
     BookingStatus,
+    CardView,
     FunnelEvent,
     Payment,
     Rematch,
@@ -29,9 +32,11 @@ from db.models import (
     WaitlistOffer,
 )
 from db.offers import OFFERED_EVENT, TAKEN_EVENT
+from db.outcomes import CardViews
 from keyboards.practice import MyPeriod, PracticePeriod
 from tests.conftest import ADMIN_ID, ManualClock
 from tests.fake_telegram import Harness
+from tests.flows import Profile, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = timedelta(days=1)
@@ -344,7 +349,7 @@ async def test_the_export_has_a_row_for_the_practice_and_each_therapist(
     assert data is not None and data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     header, rows = table[0], {row[0]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
-    assert header[:3] == ["therapist_id", "therapist", "sessions_held"]
+    assert header[:4] == ["therapist_id", "therapist", "cards_shown", "sessions_held"]
     everyone, first, second = rows["all"], rows["1"], rows["2"]
     # Since the beginning: A twice, B twice, C, D, H twice.
     assert (everyone["sessions_held"], everyone["no_shows"], everyone["no_show_percent"]) == (
@@ -368,3 +373,60 @@ async def test_the_export_has_a_row_for_the_practice_and_each_therapist(
     assert first["median_days_to_first_session"] == "10.0"  # A 10 days, B 2, C 15, D 10
     # A therapist without any session: a row of zeros, no rate.
     assert rows["3"]["sessions_held"] == "0" and rows["3"]["return_percent"] == ""
+
+
+async def test_cards_shown_are_counted_per_therapist_and_day(
+    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    now = clock.now()
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=now)
+    visitor = harness.user(884, "Вера")
+    await sign_up(visitor, Profile(topics=["Тревога"]))
+    views: CardViews = harness.dispatcher["views"]
+    await views.flush(db_sessionmaker)  # the cards the sign-up ended with
+    async with db_sessionmaker() as session:
+        before = await outcomes.shown(session, now, now)
+    await visitor.press("Найти терапевта")
+    first = visitor.last_with_buttons
+    await visitor.press("▶", message=first)
+    await visitor.press("◀", message=first)
+    assert views.pending == 3
+    async with db_sessionmaker() as session:
+        assert await outcomes.shown(session, now, now) == before  # a card page writes nothing
+    assert await views.flush(db_sessionmaker) == 3
+    assert views.pending == 0 and await views.flush(db_sessionmaker) == 0
+    # Counts are added to the day's row, not written over.
+    async with db_sessionmaker() as session:
+        rows = (await session.execute(select(CardView.therapist_id, CardView.shown))).all()
+        [therapist_id] = [therapist for therapist, shown in rows if shown >= 2]
+        again = await outcomes.shown(session, now, now, therapist_id)
+    views.seen(therapist_id, now)
+    await views.flush(db_sessionmaker)
+    async with db_sessionmaker() as session:
+        assert await outcomes.shown(session, now, now, therapist_id) == again + 1
+        assert await outcomes.shown(session, now, now) == before + 4
+        assert (
+            await practice.numbers(session, now - 7 * DAY, now, therapist_id)
+        ).shown == again + 1
+        assert await outcomes.shown(session, now - 7 * DAY, now - DAY) == 0
+
+
+async def test_counts_that_could_not_be_written_are_kept_for_the_next_flush(
+    db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    now = clock.now()
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=now)
+    views = CardViews()
+    views.seen(1, now)
+    views.seen(999_999, now)  # no such therapist: the write fails
+    with pytest.raises(IntegrityError):
+        await views.flush(db_sessionmaker)
+    assert views.pending == 2
+    views = CardViews()
+    views.seen(1, now)
+    views.seen(1, now + DAY)
+    assert await views.flush(db_sessionmaker) == 2
+    async with db_sessionmaker() as session:
+        assert await outcomes.shown(session, now, now + DAY, 1) == 2

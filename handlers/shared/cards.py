@@ -44,6 +44,7 @@ from db.models import (
     Therapist,
     User,
 )
+from db.outcomes import CardViews
 from handlers.shared import checkins as checkin_offers
 from handlers.shared.flow import Flow
 from handlers.shared.invoices import hold_text, send_invoice
@@ -340,6 +341,7 @@ class Catalog:
             settings=data["settings"],
             rules=data["rules"],
             clock=data["clock"],
+            views=data.get("views"),
         )
 
     def __init__(
@@ -353,8 +355,10 @@ class Catalog:
         settings: Settings,
         rules: Rules,
         clock: Clock,
+        views: CardViews | None = None,
     ) -> None:
         self.bot = bot
+        self.views = views
         self.state = state
         self.t = t
         self.session = session
@@ -523,6 +527,8 @@ class Catalog:
         therapist = await catalog.card_therapist(self.session, therapist_id)
         if therapist is None:
             return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
+        if self.views is not None:
+            self.views.seen(therapist_id, self.clock.now())
         photo = has_portrait(therapist)
         slots = await self.fitting_slots(therapist_id, prefs)
         by_day = slots_by_day(slots, self.user.timezone)

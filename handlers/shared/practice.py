@@ -47,7 +47,7 @@ def practice_text(t: Texts, numbers: Numbers, days: int, whom: str) -> str:
             no_shows=numbers.no_shows,
             rate=share(numbers.no_show_rate),
         ),
-        t("practice-confirmed", count=numbers.confirmed),
+        t("practice-confirmed", count=numbers.confirmed, shown=numbers.shown),
     ]
     cancelled = [
         t(f"practice-cancelled-{by}", count=numbers.cancelled[by])
