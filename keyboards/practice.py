@@ -9,19 +9,20 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
 from db.practice import PERIODS
+from keyboards.ids import Id, Number
 
 
 class PracticePeriod(CallbackData, prefix="pn"):
     """An admin's: `therapist_id` 0 is the whole practice."""
 
-    days: int
-    therapist_id: int
+    days: Number
+    therapist_id: Id
 
 
 class MyPeriod(CallbackData, prefix="mn"):
     """A therapist's own numbers."""
 
-    days: int
+    days: Number
 
 
 def period_keyboard(t: Texts, days: int, therapist_id: int | None = None) -> InlineKeyboardMarkup:

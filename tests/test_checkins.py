@@ -226,7 +226,7 @@ async def test_a_risk_answer_brings_help_at_once_and_exactly_one_notice(
     # /stats counts check-ins and flags, and says nothing else of them.
     admin = practice.user(ADMIN_ID, "Админ")
     await admin.send("/stats")
-    assert "Опросов между сессиями пройдено: 1 · отмечено рисков: 1" in admin.shown[-2].text
+    assert "Опросов между сессиями пройдено: 1 · отмечено рисков: 1" in admin.shown[-4].text
     assert not sent_to(practice, OTHER_THERAPIST_CHAT)
 
     # The therapist reads the answer in the bot; the other therapist and the admin cannot.

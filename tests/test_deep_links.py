@@ -86,15 +86,15 @@ async def test_admins_see_the_top_sources_of_30_days(
 
     admin = harness.user(ADMIN_ID, "Админ")
     await admin.send("/stats")
-    lines = admin.shown[-2].text.splitlines()
+    lines = admin.shown[-4].text.splitlines()
     title = "Откуда пришли за 30 дней (метка ссылки /start, доля от /start)"
     at = lines.index(title)
     assert lines[at + 1 : at + 3] == ["ad_vk_dec: 2 (50%)", "ref_42: 1 (25%)"]
-    assert "ad_old" not in admin.shown[-2].text
+    assert "ad_old" not in admin.shown[-4].text
 
     english = harness.user(ADMIN_ID, "Admin", language_code="en")
     await english.send("/stats")
-    assert "Where people came from over 30 days" in english.shown[-2].text
+    assert "Where people came from over 30 days" in english.shown[-4].text
 
 
 async def test_a_real_invite_code_still_links_a_therapist(
@@ -158,7 +158,7 @@ async def test_odd_payloads_are_stored_safely_or_ignored(
 
     admin = harness.user(ADMIN_ID, "Админ")
     await admin.send("/stats")
-    report = admin.shown[-2].text
+    report = admin.shown[-4].text
     assert "Откуда пришли за 30 дней" in report
     if stored:
         assert f"{stored.removeprefix('source:')}: 1 (50%)" in report
