@@ -34,7 +34,7 @@ from db.models import (
     User,
 )
 from tests.conftest import ManualClock
-from tests.fake_telegram import Harness
+from tests.fake_telegram import Harness, TgUser
 from tests.flows import Profile, book_session, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -49,14 +49,17 @@ def at(now: datetime, days_ago: float) -> datetime:
     return now - days_ago * DAY + next(_minutes) * timedelta(minutes=1)
 
 
-async def client(session: AsyncSession, now: datetime, number: int) -> int:
+async def client(
+    session: AsyncSession, now: datetime, number: int, signed_up: timedelta = timedelta(0)
+) -> int:
+    """A client who signed up `signed_up` before `now`."""
     user = User(
         telegram_id=70_000 + number,
         first_name=f"Клиент {number}",
         language="ru",
         timezone="Europe/Moscow",
-        consent_at=now,
-        created_at=now,
+        consent_at=now - signed_up,
+        created_at=now - signed_up,
     )
     session.add(user)
     await session.flush()
@@ -221,17 +224,25 @@ def test_a_few_clients_sit_near_the_catalogues_rate() -> None:
         ReturnRate(3, 4)
 
 
-async def test_a_change_of_therapist_is_recorded_with_its_reason_the_old_one_never_sees(
-    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
-) -> None:
-    async with db_sessionmaker() as session:
+async def booked_client(
+    harness: Harness, sessions: Sessions, clock: ManualClock, telegram_id: int, name: str
+) -> tuple[TgUser, Booking]:
+    """The demo catalogue with each therapist's chat at 600 000 + their id, and a client
+    who booked one session."""
+    async with sessions() as session:
         await load_demo(session, now=clock.now())
         await session.execute(update(Therapist).values(telegram_id=600_000 + Therapist.id))
         await session.commit()
-    leaving = harness.user(881, "Лена")
+    leaving = harness.user(telegram_id, name)
     await book_session(leaving)
-    async with db_sessionmaker() as session:
-        booking = (await session.scalars(select(Booking))).one()
+    async with sessions() as session:
+        return leaving, (await session.scalars(select(Booking))).one()
+
+
+async def test_a_change_of_therapist_is_recorded_with_its_reason_the_old_one_never_sees(
+    harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
+) -> None:
+    leaving, booking = await booked_client(harness, db_sessionmaker, clock, 881, "Лена")
     await leaving.send("/my")
     cabinet = leaving.last_with_buttons
     await leaving.press("Сменить терапевта", message=cabinet)
@@ -251,14 +262,8 @@ async def test_a_change_of_therapist_is_recorded_with_its_reason_the_old_one_nev
 async def test_a_change_of_therapist_in_the_clients_own_words_stays_with_the_record(
     harness: Harness, db_sessionmaker: Sessions, clock: ManualClock
 ) -> None:
+    leaving, booking = await booked_client(harness, db_sessionmaker, clock, 882, "Оля")
     async with db_sessionmaker() as session:
-        await load_demo(session, now=clock.now())
-        await session.execute(update(Therapist).values(telegram_id=600_000 + Therapist.id))
-        await session.commit()
-    leaving = harness.user(882, "Оля")
-    await book_session(leaving)
-    async with db_sessionmaker() as session:
-        booking = (await session.scalars(select(Booking))).one()
         old = await session.get(Therapist, booking.therapist_id)
         assert old is not None
         old_name = old.name_ru

@@ -27,7 +27,6 @@ from db.models import (
     Rematch,
     Slot,
     Therapist,
-    User,
     WaitlistEntry,
     WaitlistOffer,
 )
@@ -37,25 +36,12 @@ from keyboards.practice import MyPeriod, PracticePeriod
 from tests.conftest import ADMIN_ID, ManualClock
 from tests.fake_telegram import Harness
 from tests.flows import Profile, sign_up
+from tests.test_outcomes import client
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 T1_CHAT, T2_CHAT = 610_001, 610_002
-
-
-async def person(session: AsyncSession, now: datetime, name: str, signed_up: float) -> int:
-    user = User(
-        telegram_id=None,
-        first_name=name,
-        language="ru",
-        timezone="Europe/Moscow",
-        consent_at=now - signed_up * DAY,
-        created_at=now - signed_up * DAY,
-    )
-    session.add(user)
-    await session.flush()
-    return user.id
 
 
 def booking(
@@ -124,14 +110,14 @@ async def history(sessions: Sessions, now: datetime) -> None:
         await session.execute(
             update(Therapist).where(Therapist.id == 2).values(telegram_id=T2_CHAT)
         )
-        a = await person(session, now, "A", 50)
-        b = await person(session, now, "B", 27)
-        c = await person(session, now, "C", 60)
-        d = await person(session, now, "D", 20)
-        e = await person(session, now, "E", 15)
-        f = await person(session, now, "F", 12)
-        g = await person(session, now, "G", 5)
-        h = await person(session, now, "H", 100)
+        a = await client(session, now, 800, 50 * DAY)
+        b = await client(session, now, 801, 27 * DAY)
+        c = await client(session, now, 802, 60 * DAY)
+        d = await client(session, now, 803, 20 * DAY)
+        e = await client(session, now, 804, 15 * DAY)
+        f = await client(session, now, 805, 12 * DAY)
+        g = await client(session, now, 806, 5 * DAY)
+        h = await client(session, now, 807, 100 * DAY)
         rows = [
             # A: came back 35 days ago (decided before the period).
             booking(now, 1, a, 40),
