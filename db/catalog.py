@@ -9,13 +9,13 @@ shift, then id), one page at a time, and reads only what it ranks:
    hour of the week the client's spans touch is out) give the size of each group
    (therapists with the same number of the client's topics, the same return-rate standing
    and the same quick-answer mark, so the same shift), without reading a slot;
-2. tiers (the same number of topics) are ranked best first; within a tier each group is
-   ranked by its members' first fitting slots, which, the shift being the group's own,
-   is the order of their keys: a small group by one indexed aggregate over its members'
-   slots, a large one by reading their free slots in time order until the page is full
-   (the first fitting slot of each therapist is the first of theirs it meets) or the
-   slots are too late to beat the page already found in the other groups;
-3. the groups' best are merged by key (first fitting slot + shift, then id).
+2. tiers (the same number of topics) are ranked best first; within a tier the small
+   groups together by one indexed aggregate over their members' slots (each member's
+   first fitting slot, then its key: + the member's shift); each large group by reading
+   its members' free slots in time order (the group's shift is one, so time order is key
+   order) until the page is full (the first fitting slot of each therapist is the first
+   of theirs it meets) or the slots are too late to beat the page already found;
+3. the best of each are merged by key (first fitting slot + shift, then id).
 
 A page ends with a cursor (tier, key, id) the next page starts after, and the ids
 already shown are skipped, so a listing needs to keep only what it has shown.
@@ -31,7 +31,6 @@ from typing import NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     bindparam,
     false,
@@ -248,18 +247,18 @@ async def search(
         if after is not None and matched > after.matched:
             continue
         need = size - len(found)
-        best: list[Ranked] = []
+        cursor = after if after is not None and matched == after.matched else None
+        # The small groups together, by one aggregate (their members read once).
+        small = [group for group in tiers[matched] if groups[group] <= SMALL_TIER]
+        best = await _rank_small(session, query, small, ranking, cursor, skip, need)
         for group in tiers[matched]:
+            if groups[group] <= SMALL_TIER:
+                continue
             shift = ranking.shift(group.standing, group.quick)
-            start = (
-                _Start(after.key - shift, after.therapist_id)
-                if after is not None and matched == after.matched
-                else None
-            )
+            start = None if cursor is None else _Start(cursor.key - shift, cursor.therapist_id)
             # A slot later than this cannot beat the page the other groups gave already.
             until = best[need - 1].key - shift if len(best) >= need else None
-            rank = _rank_small if groups[group] <= SMALL_TIER else _rank_large
-            ranked = await rank(session, query, group, start, until, skip, need)
+            ranked = await _rank_large(session, query, group, start, until, skip, need)
             best += (
                 Ranked(each.therapist_id, matched, each.first_fit, each.first_fit + shift)
                 for each in ranked
@@ -352,21 +351,15 @@ async def _query(
     return _Query(prefs, spans, where, matched, check_time)
 
 
-def _in_group(query: _Query, group: _Group) -> list[ColumnElement[bool]]:
-    return [
-        *query.where,
-        query.matched == group.matched,
+def _is_group(group: _Group) -> ColumnElement[bool]:
+    return and_(
         Therapist.rate_standing == group.standing,
         Therapist.answers_quickly.is_(group.quick),
-    ]
-
-
-def _members(query: _Query, group: _Group) -> Select[int]:
-    return (
-        select(Therapist.id)
-        .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
-        .where(*_in_group(query, group))
     )
+
+
+def _in_group(query: _Query, group: _Group) -> list[ColumnElement[bool]]:
+    return [*query.where, query.matched == group.matched, _is_group(group)]
 
 
 async def _group_sizes(session: AsyncSession, query: _Query) -> dict[_Group, int]:
@@ -402,21 +395,20 @@ def _fits(query: _Query, start: datetime) -> bool:
     return not query.check_time or slot_fits(start, query.prefs)
 
 
-def _within(start: _Start | None, until: datetime | None, ranked: _Start) -> bool:
-    """After the group's start, and not later than it could still make the page."""
-    return (start is None or ranked > start) and (until is None or ranked.first_fit <= until)
-
-
 async def _rank_small(
     session: AsyncSession,
     query: _Query,
-    group: _Group,
-    start: _Start | None,
-    until: datetime | None,
+    groups: list[_Group],
+    ranking: Ranking,
+    cursor: Cursor | None,
     skip: set[int],
     need: int,
-) -> list[_Start]:
-    """Every member's first fitting slot (a few index lookups each); then sorted."""
+) -> list[Ranked]:
+    """Every member's first fitting slot (a few index lookups each), for the groups of one
+    tier together; then ranked by key."""
+    if not groups:
+        return []
+    matched = groups[0].matched
     first = (
         select(func.min(Slot.starts_at))
         .where(
@@ -427,20 +419,32 @@ async def _rank_small(
         .correlate(Therapist)
         .scalar_subquery()
     )
-    firsts = await session.execute(
-        _members(query, group).add_columns(first.label("first")).subquery().select()
+    members = (
+        select(Therapist.id, Therapist.rate_standing, Therapist.answers_quickly)
+        .join(TherapistFreeHours, TherapistFreeHours.therapist_id == Therapist.id)
+        .where(
+            *query.where,
+            query.matched == matched,
+            or_(*(_is_group(group) for group in groups)),
+        )
+        .add_columns(first.label("first"))
+        .subquery()
     )
     ranked = []
-    for therapist_id, first in firsts:
-        if therapist_id in skip or first is None:
+    for therapist_id, standing, quick, first_at in await session.execute(members.select()):
+        if therapist_id in skip or first_at is None:
             continue
-        fitting: datetime | None = first
-        if not _fits(query, first):  # a span a little wider than the clock (a change of clocks)
+        fitting: datetime | None = first_at
+        if not _fits(query, first_at):  # a span a little wider than the clock (a change of clocks)
             fitting = await _first_fitting(session, query, therapist_id)
         if fitting is not None:
-            ranked.append(_Start(fitting, therapist_id))
-    ranked.sort()
-    return [each for each in ranked if _within(start, until, each)][:need]
+            key = fitting + ranking.shift(int(standing), bool(quick))
+            ranked.append(Ranked(therapist_id, matched, fitting, key))
+    ranked.sort(key=lambda each: (each.key, each.therapist_id))
+    if cursor is not None:
+        position = (cursor.key, cursor.therapist_id)
+        ranked = [each for each in ranked if (each.key, each.therapist_id) > position]
+    return ranked[:need]
 
 
 async def _first_fitting(
