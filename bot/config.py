@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     payment_currency: str = "RUB"
     stars_per_rub: float = Field(default=0.5, gt=0)
     payment_hold_minutes: int = Field(default=15, ge=1)
+    # Fiscal receipts (54-FZ) with a provider token: every invoice carries one for the
+    # provider (ЮKassa's format) and asks for the client's e-mail when none is stored.
+    receipts: bool = False
+    receipt_vat_code: int = Field(default=1, ge=1, le=12)
+    receipt_tax_system: int | None = Field(default=None, ge=1, le=6)
     # A regular time's sessions are paid one by one: the invoice comes this long before.
     series_invoice_hours_before: int = Field(default=72, ge=1)
 

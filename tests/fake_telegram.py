@@ -55,6 +55,8 @@ from aiogram.types import (
     Voice,
 )
 
+from bot.rules import receipts
+
 BOT_ID = 4242
 BOT_USER = User(id=BOT_ID, is_bot=True, first_name="Terapia", username="terapia_test_bot")
 ALLOWED_TAGS = {
@@ -75,6 +77,23 @@ ALLOWED_TAGS = {
     "blockquote",
     "tg-emoji",
 }
+
+
+def check_receipt(method: SendInvoice) -> None:
+    """Every invoice the tests send: a Stars one carries no provider data; a provider's
+    `provider_data`, when there is one, is JSON whose receipt lines add up to the total."""
+    if method.currency == "XTR":
+        assert method.provider_data is None, "Telegram receipts Stars itself"
+        return
+    if method.provider_data is None:
+        return
+    data = json.loads(method.provider_data)
+    assert set(data) == {"receipt"}, data
+    assert receipts.total(data["receipt"]) == sum(price.amount for price in method.prices), data
+    for item in data["receipt"]["items"]:
+        assert item["amount"]["currency"] == method.currency
+        assert 0 < len(item["description"]) <= receipts.DESCRIPTION_LIMIT
+        assert item["payment_subject"] == "service"
 
 
 class _TelegramHtml(HTMLParser):
@@ -351,6 +370,7 @@ class FakeTelegram(BaseSession):
         )
 
     def _do_SendInvoice(self, bot: Bot, method: SendInvoice) -> Message:
+        check_receipt(method)
         shown = Shown(next(self._ids), int(method.chat_id), method.title, invoice=method)
         self.chats[shown.chat_id].append(shown)
         return Message(

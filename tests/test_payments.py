@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from datetime import timedelta
@@ -28,7 +29,12 @@ CARD = "4111 1111 1111 1111"
 def harness_for(mode: str, sessions: Sessions, database_url: str, clock, translator) -> Harness:
     """The production dispatcher with payments in `mode`."""
     overrides: dict[str, Any] = {
-        "provider": {"payment_provider_token": "provider:TEST", "payment_currency": "RUB"},
+        "provider": {
+            "payment_provider_token": "provider:TEST",
+            "payment_currency": "RUB",
+            "receipts": True,
+            "receipt_tax_system": 2,
+        },
         "stars": {"payment_currency": "XTR", "stars_per_rub": 0.5},
     }[mode]
     return make_harness(make_settings(database_url, **overrides), sessions, clock, translator)
@@ -78,7 +84,15 @@ async def test_provider_payment_confirms_the_booking(
     assert invoice.currency == "RUB" and invoice.prices[0].amount == booking.price * 100
     assert invoice.provider_token == "provider:TEST"
     assert invoice.send_email_to_provider and not invoice.need_email
-    assert "anna@example.com" in (invoice.provider_data or "")
+    # The fiscal receipt: one line, a full prepayment of a service, to the stored e-mail.
+    receipt = json.loads(invoice.provider_data or "{}")["receipt"]
+    assert receipt["customer"] == {"email": "anna@example.com"}
+    assert receipt["tax_system_code"] == 2
+    [line] = receipt["items"]
+    assert line["amount"] == {"value": f"{booking.price}.00", "currency": "RUB"}
+    assert (line["quantity"], line["vat_code"]) == ("1.00", 1)
+    assert (line["payment_subject"], line["payment_mode"]) == ("service", "full_prepayment")
+    assert line["description"].startswith("Психологическая консультация: ")
     async with db_sessionmaker() as session:
         slot = await session.get(Slot, booking.slot_id)
         assert slot.status == SlotStatus.held

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from aiogram import Bot
 from aiogram.methods import SendInvoice
 from aiogram.types import LabeledPrice
@@ -11,6 +9,7 @@ from aiogram.types import LabeledPrice
 from bot.config import Settings
 from bot.formatting import local_name, when_text
 from bot.i18n import Markup, Texts
+from bot.rules import receipts
 from db.models import Booking, Therapist, User
 
 PAYLOAD_PREFIX = "booking:"
@@ -51,11 +50,29 @@ def invoice_method(
     outgoing path)."""
     price = settings.invoice_price(booking.price)
     provider = settings.payments_mode == "provider"
+    when = when_text(t, booking.starts_at, client.timezone)
     provider_data = None
-    if provider and client.email:
-        # A fiscal receipt goes to the client's stored e-mail (YooKassa's format).
-        receipt = {"customer": {"email": client.email}}
-        provider_data = json.dumps({"receipt": receipt}, ensure_ascii=False)
+    if provider and settings.receipts:
+        # A fiscal receipt for the provider (`bot.rules.receipts`), sent to the client's
+        # stored e-mail, or to the one the invoice asks for.
+        line = receipts.Line(
+            t(
+                "receipt-session",
+                name=local_name(therapist, t.language),
+                when=when,
+                minutes=therapist.session_minutes,
+            ),
+            price.amount,
+        )
+        provider_data = receipts.provider_data(
+            receipts.receipt(
+                [line],
+                price.currency,
+                vat_code=settings.receipt_vat_code,
+                tax_system=settings.receipt_tax_system,
+                email=client.email,
+            )
+        )
     secret = settings.payment_provider_token
     token = secret.get_secret_value() if provider and secret is not None else None
     return SendInvoice(
@@ -64,7 +81,7 @@ def invoice_method(
         description=t(
             "invoice-description",
             name=Markup(local_name(therapist, t.language)),
-            when=when_text(t, booking.starts_at, client.timezone),
+            when=when,
             zone=client.timezone,
             minutes=therapist.session_minutes,
         ),

@@ -6,6 +6,7 @@ pay-hold-card = Card details are entered only in Telegram's secure form.
 invoice-title = Session with a psychotherapist
 invoice-description = { $name }, { $when } ({ $zone }), { $minutes } min.
 invoice-label = Session { $minutes } min
+receipt-session = Psychological consultation: { $name }, { $when }, { $minutes } min
 pay-button = 💳 Pay
 pay-expired = The hold has expired — please choose a time again.
 pay-gone = This booking has already been cancelled or paid.

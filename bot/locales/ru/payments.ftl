@@ -6,6 +6,7 @@ pay-hold-card = Данные карты вводятся только в защ�
 invoice-title = Сессия с психотерапевтом
 invoice-description = { $name }, { $when } ({ $zone }), { $minutes } мин.
 invoice-label = Сессия { $minutes } мин
+receipt-session = Психологическая консультация: { $name }, { $when }, { $minutes } мин
 pay-button = 💳 Оплатить
 pay-expired = Время брони истекло — выберите время заново.
 pay-gone = Эта запись уже отменена или оплачена.
