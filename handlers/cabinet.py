@@ -191,7 +191,8 @@ async def on_cabinet(
 ) -> None:
     await callback.answer()
     if callback_data.action == CabinetItem.change:
-        # The reason is a chip or the client's own words (typed next).
+        # The reason is a chip, after the client's own words if they write any.
+        await CHANGE.clear(flow.state)
         await flow.state.set_state(Changing.reason)
         await flow.display(
             flow.t("change-why", limit=outcomes.NOTE_LIMIT),
@@ -556,33 +557,27 @@ async def on_change_reason(
     rules: Rules,
 ) -> None:
     await _stop_asking(flow)
+    words = (await CHANGE.load(flow.state)).words
     edit = screen_of(callback)
-    if not await _leave(flow, cards, clock, settings, rules, callback_data.reason, None, edit):
+    if not await _leave(flow, cards, clock, settings, rules, callback_data.reason, words, edit):
         await callback.answer(flow.t("stale-button-short"))
         await home(flow, clock, edit=edit)
         return
     await callback.answer()
 
 
-async def on_change_words(
-    message: Message,
-    flow: ClientFlow,
-    cards: Catalog,
-    clock: Clock,
-    settings: Settings,
-    rules: Rules,
-) -> None:
-    """The reason in the client's own words: kept with the rematch, never shown to the
-    therapist they leave."""
+async def on_change_words(message: Message, flow: ClientFlow) -> None:
+    """Why, in the client's own words: kept until a chip says the reason (nothing is
+    decided by a text alone, so words typed much later change nothing by themselves);
+    recorded with the rematch, never shown to the therapist they leave."""
     t = flow.t
     words = (message.text or "").strip()
     if len(words) > outcomes.NOTE_LIMIT:
         # Nothing is cut: the client shortens their own words (still in the chat above).
         await message.answer(t("change-words-long", limit=outcomes.NOTE_LIMIT, length=len(words)))
         return
-    await flow.state.set_state(None)
-    if not await _leave(flow, cards, clock, settings, rules, "other", words or None, None):
-        await home(flow, clock)
+    await CHANGE.save(flow.state, ChangeData(words=words or None))
+    await flow.display(t("change-words-kept"), change_reason_keyboard(t))
 
 
 async def on_change_not_words(message: Message, flow: ClientFlow) -> None:
@@ -609,7 +604,7 @@ async def _leave(
         return False
     await outcomes.left_for_another(flow.session, user.id, therapist.id, reason, clock.now(), note)
     await cards.exclude(therapist.id)
-    await CHANGE.save(flow.state, ChangeData(therapist.id, reason))
+    await CHANGE.save(flow.state, ChangeData(therapist.id, reason))  # the words are recorded
     with_old = await bookings.cancellable_of(
         flow.session, user, clock.now(), therapist_id=therapist.id
     )

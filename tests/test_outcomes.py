@@ -279,10 +279,15 @@ async def test_a_change_of_therapist_in_the_clients_own_words_stays_with_the_rec
     async with db_sessionmaker() as session:
         assert (await session.scalars(select(Rematch))).all() == []
     words = "Мне было тяжело говорить о маме, хочу попробовать другой подход"
-    await leaving.send(words)
+    await leaving.send("сначала так")
+    await leaving.send(words)  # the latest words count
+    assert "записал ваши слова" in leaving.last.text
+    async with db_sessionmaker() as session:  # nothing is decided by a text alone
+        assert (await session.scalars(select(Rematch))).all() == []
+    await leaving.press("Не подошёл подход")
     async with db_sessionmaker() as session:
         rows = (await session.execute(select(Rematch.reason, Rematch.note))).all()
-    assert [tuple(row) for row in rows] == [("other", words)]
+    assert [tuple(row) for row in rows] == [("fit", words)]
     # The sessions with the old therapist are offered to cancel; then the search opens
     # without them.
     mark = leaving.mark()
@@ -308,8 +313,8 @@ async def test_a_change_of_therapist_in_the_clients_own_words_stays_with_the_rec
     await leaving.press("Да, удалить")
     async with db_sessionmaker() as session:
         rows = (await session.execute(select(Rematch.reason, Rematch.note))).all()
-        assert await outcomes.rematches_of(session, booking.therapist_id) == {"other": 1}
-    assert [tuple(row) for row in rows] == [("other", None)]
+        assert await outcomes.rematches_of(session, booking.therapist_id) == {"fit": 1}
+    assert [tuple(row) for row in rows] == [("fit", None)]
 
 
 def request_of(

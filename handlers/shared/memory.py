@@ -82,10 +82,12 @@ class SearchData:
 
 @dataclass
 class ChangeData:
-    """A change of therapist between its two questions."""
+    """A change of therapist between its two questions; `words`: why, in the client's
+    own words, typed before the reason's chip (erased with the conversation)."""
 
     therapist_id: int | None = None
     reason: str | None = None
+    words: str | None = None
 
 
 @dataclass

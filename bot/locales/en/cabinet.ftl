@@ -60,13 +60,14 @@ history-line = • { $when } — { $name }: { $status }
 history-page = Page { $page } of { $pages }
 
 change-why =
-    Why would you like to change therapist? Pick a reason or write it in your own words (up to { $limit } characters).
+    Why would you like to change therapist? Pick a reason with a button. If you like, first write it in your own words (up to { $limit } characters).
     It is optional, but it helps us match better. Your therapist will not see it — neither the reason nor your words.
 change-reason-fit = The approach did not fit
 change-reason-schedule = Inconvenient schedule
 change-reason-price = Price
 change-reason-other = Other
 change-reason-skip = Skip
+change-words-kept = Thank you, your words are noted. Now pick the reason closest to them — or "Skip".
 change-words-long = That is { $length } characters, and { $limit } fit. Please shorten it and send it again — your text is still in the chat above. Or just pick a reason with a button.
 change-words-text-only = Please write the reason in words — or pick it with a button above.
 change-cancel-ask =
