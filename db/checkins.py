@@ -29,16 +29,13 @@ from bot.rules.checkins import (
 from bot.rules.refusals import Refused
 from db import events, outbox
 from db.models import (
-    ACTIVE_BOOKING_STATUSES,
-    Booking,
-    BookingStatus,
     Checkin,
     CheckinAnswer,
     CheckinConsent,
     User,
 )
 from db.transactions import use_case
-from db.users import record_event
+from db.users import current_therapists, record_event
 
 ORDER = (ScaleCode.phq9, ScaleCode.gad7)  # asked in this order, one after the other
 
@@ -159,9 +156,8 @@ async def share_earlier(session: AsyncSession, user: User, share: bool, now: dat
 
 
 async def current_therapist_id(session: AsyncSession, user_id: int, now: datetime) -> int | None:
-    """The therapist of the client's next session, else of their latest one that was
-    not cancelled."""
-    return (await _current_therapists(session, [user_id], now)).get(user_id)
+    """The client's current therapist (`db.users.current_therapists`)."""
+    return (await current_therapists(session, [user_id], now)).get(user_id)
 
 
 async def last_asked(session: AsyncSession, user_id: int) -> dict[ScaleCode, datetime]:
@@ -407,7 +403,7 @@ async def therapist_views(
     many clients: only their current clients who said yes, and only check-ins answered for
     them unless the client shared the earlier ones."""
     views = dict.fromkeys(client_ids, TherapistView([], False))
-    current = await _current_therapists(session, client_ids, now)
+    current = await current_therapists(session, client_ids, now)
     theirs = [client for client in client_ids if current.get(client) == therapist_id]
     if not theirs:
         return views
@@ -436,33 +432,6 @@ async def therapist_views(
             seen[checkin.user_id].append(checkin)
     views.update({client: TherapistView(found, True) for client, found in seen.items()})
     return views
-
-
-async def _current_therapists(
-    session: AsyncSession, client_ids: list[int], now: datetime
-) -> dict[int, int]:
-    """`current_therapist_id` of each client, in two queries at most."""
-    if not client_ids:
-        return {}
-    upcoming = await session.execute(
-        select(Booking.client_id, Booking.therapist_id)
-        .where(
-            Booking.client_id.in_(client_ids),
-            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-            Booking.starts_at > now,
-        )
-        .order_by(Booking.starts_at.desc())
-    )
-    found: dict[int, int] = dict(upcoming.all())  # the soonest comes last: it wins
-    rest = [client for client in client_ids if client not in found]
-    if rest:
-        latest = await session.execute(
-            select(Booking.client_id, Booking.therapist_id)
-            .where(Booking.client_id.in_(rest), Booking.status != BookingStatus.cancelled)
-            .order_by(Booking.starts_at)
-        )
-        found.update(latest.all())  # the latest comes last: it wins
-    return found
 
 
 async def visible_to_therapist(

@@ -13,6 +13,9 @@ from sqlalchemy.orm import joinedload
 
 from db import waitlist
 from db.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
     FunnelEvent,
     OfferStatus,
     Questionnaire,
@@ -216,3 +219,38 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -
 async def mark_unblocked(session: AsyncSession, user: User) -> None:
     user.blocked_bot_at = None
     await session.commit()
+
+
+async def current_therapists(
+    session: AsyncSession, client_ids: list[int], now: datetime
+) -> dict[int, int]:
+    """Each client's current therapist: the one of their next session (or the one in
+    progress), else of their latest session that was not cancelled; in two queries at
+    most. The cabinet, a change of therapist and the check-ins all go by it."""
+    if not client_ids:
+        return {}
+    upcoming = await session.execute(
+        select(Booking.client_id, Booking.therapist_id)
+        .where(
+            Booking.client_id.in_(client_ids),
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.ends_at > now,
+        )
+        .order_by(Booking.starts_at.desc())
+    )
+    found: dict[int, int] = dict(upcoming.all())  # the soonest comes last: it wins
+    rest = [client for client in client_ids if client not in found]
+    return found | await latest_therapists(session, rest)
+
+
+async def latest_therapists(session: AsyncSession, client_ids: list[int]) -> dict[int, int]:
+    """Each client's therapist of their latest session that was not cancelled (for those
+    without a session ahead: `current_therapists`)."""
+    if not client_ids:
+        return {}
+    latest = await session.execute(
+        select(Booking.client_id, Booking.therapist_id)
+        .where(Booking.client_id.in_(client_ids), Booking.status != BookingStatus.cancelled)
+        .order_by(Booking.starts_at)
+    )
+    return dict(latest.all())  # the latest comes last: it wins

@@ -11,7 +11,6 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy import select
 
 from bot.config import Settings
 from bot.formatting import local_name, money, when_text
@@ -28,6 +27,7 @@ from db import (
     series,
     series_changes,
     series_move,
+    users,
     waitlist,
 )
 from db.models import Booking, BookingStatus, Therapist
@@ -85,16 +85,12 @@ UPCOMING_SHOWN = 8
 
 
 async def current_therapist(flow: ClientFlow, upcoming: list[Booking]) -> Therapist | None:
-    """The therapist of the next session, else of the latest session that took place."""
+    """The client's current therapist (`db.users.current_therapists`), from their
+    upcoming sessions (soonest first) when they have any."""
     if upcoming:
         return upcoming[0].therapist
-    return await flow.session.scalar(
-        select(Therapist)
-        .join(Booking, Booking.therapist_id == Therapist.id)
-        .where(Booking.client_id == flow.user.id, Booking.status != BookingStatus.cancelled)
-        .order_by(Booking.starts_at.desc())
-        .limit(1)
-    )
+    found = (await users.latest_therapists(flow.session, [flow.user.id])).get(flow.user.id)
+    return None if found is None else await flow.session.get(Therapist, found)
 
 
 def _label(t: Texts, booking: Booking, timezone: str) -> str:
