@@ -117,6 +117,9 @@ async def test_a_request_with_a_note_is_accepted_and_a_second_booking_needs_none
     texts = client.texts_since(mark)
     assert any("подтвердил(а) вашу запись" in text for text in texts), texts
     assert any(s.document_bytes for s in client.shown[mark:])
+    # Check-ins are offered as after any booking, the client never having answered.
+    assert "Короткие опросы между сессиями" in client.last.text
+    await client.press("Нет, спасибо")
     async with db_sessionmaker() as session:
         booking = (await session.scalars(select(Booking))).one()
     assert booking.status == BookingStatus.confirmed and booking.slot_id == slot.id

@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import local_name, when_text
 from bot.i18n import Texts
-from db import events, series_calendar
+from db import checkins, events, series_calendar
 from db.events import To
 from db.models import Booking, BookingRequest, BookingStatus, RequestStatus, Therapist, User
 from handlers.shared.cards import calendar_file
 from handlers.shared.invoices import invoice_method
 from handlers.shared.notices.base import Letter, Writer, client_name, client_topics, reachable
 from keyboards.catalog import find_others_keyboard
+from keyboards.checkins import consent_keyboard
 from keyboards.requests import proposal_keyboard, request_card_keyboard
 
 # What the therapist hears of a request's end: one line each.
@@ -112,7 +113,11 @@ class RequestLetters(Writer):
         place = await series_calendar.calendar_place(session, booking)
         document = calendar_file(t, booking, therapist, client.timezone, now, place)
         text = t("notice-request-accepted", **asked.values)
-        return [Letter(asked.chat_id, text, None, document, t("book-ics-caption"))]
+        letters = [Letter(asked.chat_id, text, None, document, t("book-ics-caption"))]
+        if await checkins.answer_of(session, client) is None:
+            # As after any booking: check-ins are offered until the client answers.
+            letters.append(Letter(asked.chat_id, t("checkin-consent"), consent_keyboard(t)))
+        return letters
 
     async def proposed(self, session: AsyncSession, event: events.RequestProposed) -> list[Letter]:
         asked = await self._asked(session, event.request_id, event.recipient)
