@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, Literal
 
 from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -187,13 +187,16 @@ def _after(code: ScaleCode, after: ScaleCode) -> bool:
     return ORDER.index(code) > ORDER.index(after)
 
 
-async def may_offer(session: AsyncSession, user: User, now: datetime) -> bool:
-    """Whether to offer a check-in now: consent given, and one open or a scale due."""
+async def offer_kind(
+    session: AsyncSession, user: User, now: datetime
+) -> Literal["resume", "start"] | None:
+    """What to offer now, with consent given: to finish the open check-in ("resume"), to
+    start one when a scale is due ("start"), or nothing."""
     if await consent_of(session, user) is None:
-        return False
+        return None
     if await open_of(session, user.id) is not None:
-        return True  # the open one is offered to be finished
-    return bool(await due(session, user.id, now))
+        return "resume"
+    return "start" if await due(session, user.id, now) else None
 
 
 async def _progress(session: AsyncSession, checkin: Checkin) -> Progress:

@@ -5,6 +5,8 @@ handler loads the booking as this client's own and checks it again."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiogram import F, Router
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -50,12 +52,17 @@ async def on_attend(
     await callback.answer(t("reminder-attend-thanks"))
     screen = screen_of(callback)
     markup = screen.reply_markup if screen is not None else None
-    offered = markup is not None and any(
-        (button.callback_data or "").startswith(f"{CheckinStart.__prefix__}:")
-        for row in markup.inline_keyboard
+    # The check-in button stays as it was offered (to start, or to go on).
+    offered = [
+        button.text
+        for row in (markup.inline_keyboard if markup is not None else [])
         for button in row
-    )
-    keyboard = session_keyboard(t, booking.id, attend=False, checkin=offered)
+        if (button.callback_data or "").startswith(f"{CheckinStart.__prefix__}:")
+    ]
+    checkin: Literal["resume", "start"] | None = None
+    if offered:
+        checkin = "resume" if offered[0] == t("checkin-resume") else "start"
+    keyboard = session_keyboard(t, booking.id, attend=False, checkin=checkin)
     await set_buttons(screen, keyboard)
 
 

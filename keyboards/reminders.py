@@ -3,6 +3,8 @@ its handlers and rules apply), and the rating after a session."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -29,17 +31,22 @@ class SkipComment(CallbackData, prefix="rn"):
 
 
 def session_keyboard(
-    t: Texts, booking_id: int, *, attend: bool = True, checkin: bool = False
+    t: Texts,
+    booking_id: int,
+    *,
+    attend: bool = True,
+    checkin: Literal["resume", "start"] | None = None,
 ) -> InlineKeyboardMarkup:
     """Under the client's first reminder; without "I'll be there" once it was pressed;
-    with the start of a check-in when one may be asked."""
+    with the start of a check-in (or its continuation) when one is offered."""
     builder = InlineKeyboardBuilder()
     if attend:
         builder.button(text=t("reminder-attend"), callback_data=Attend(booking_id=booking_id))
     builder.button(text=t("reminder-move"), callback_data=MoveDay(booking_id=booking_id, day=None))
     builder.button(text=t("reminder-cancel"), callback_data=CancelAsk(booking_id=booking_id))
-    if checkin:
-        builder.button(text=t("checkin-start"), callback_data=CheckinStart(reason="reminder"))
+    if checkin is not None:
+        label = t("checkin-resume" if checkin == "resume" else "checkin-start")
+        builder.button(text=label, callback_data=CheckinStart(reason="reminder"))
     builder.adjust(*((1, 2) if attend else (2,)), 1)
     return builder.as_markup()
 

@@ -154,10 +154,9 @@ async def _process(
         due = await reminders.load_due(session, reminder_id)
         # The first reminder before a session offers a check-in when one may be asked.
         checkin = (
-            due is not None
-            and due.kind.startswith(f"{CLIENT}:")
-            and due.is_first
-            and await checkins.may_offer(session, due.client, clock.now())
+            await checkins.offer_kind(session, due.client, clock.now())
+            if due is not None and due.kind.startswith(f"{CLIENT}:") and due.is_first
+            else None
         )
     if due is None:  # removed with its booking's change after it was claimed
         return "dropped"
@@ -261,7 +260,7 @@ def _render(
     settings: Settings,
     now: datetime,
     *,
-    checkin: bool = False,
+    checkin: Literal["resume", "start"] | None = None,
 ) -> _Message | None:
     booking, therapist, client = due.booking, due.therapist, due.client
     if due.kind.startswith(f"{THERAPIST}:"):
@@ -320,8 +319,8 @@ def _render(
     markup = None
     if due.is_first:
         lines += ["", t("reminder-client-ask")]
-        if checkin:
-            lines += ["", t("checkin-offer")]
+        if checkin is not None:
+            lines += ["", t("checkin-offer-resume" if checkin == "resume" else "checkin-offer")]
         markup = session_keyboard(
             t, booking.id, attend=booking.attendance_confirmed_at is None, checkin=checkin
         )

@@ -800,3 +800,25 @@ async def test_the_first_reminder_offers_a_check_in_at_most_once_a_week(
     reminder = practice.client_chat.last
     assert "Напоминание о сессии" in reminder.text and "опрос" not in reminder.text
     assert "▶ Начать опрос" not in reminder.buttons
+
+
+async def test_an_unfinished_check_in_is_offered_to_go_on_in_the_reminder(
+    practice: Practice,
+) -> None:
+    client = await practice.setup()
+    async with practice.sessions() as session:
+        user = await session.get_one(User, client.id)
+        await checkins.give_consent(session, user, practice.clock.now())
+    await practice.book(client)
+    await practice.client_chat.send("/checkin")
+    await practice.client_chat.press("Ни разу")
+    await practice.client_chat.press("Ни разу")
+    assert "вопрос 3 из 9" in practice.client_chat.last.text
+    await practice.run_at(START - timedelta(hours=24))
+    reminder = practice.client_chat.last
+    assert "Вы не закончили опрос" in reminder.text
+    assert reminder.buttons == ["✅ Буду", "🔁 Перенести", "✖ Отменить", "▶ Продолжить опрос"]
+    await practice.client_chat.press("Буду", message=reminder)
+    assert reminder.buttons == ["🔁 Перенести", "✖ Отменить", "▶ Продолжить опрос"]
+    await practice.client_chat.press("Продолжить опрос", message=reminder)
+    assert "вопрос 3 из 9" in practice.client_chat.last.text

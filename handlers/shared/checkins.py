@@ -49,9 +49,10 @@ async def offer(
     reason: StartReason,
 ) -> None:
     """Offer a check-in when one may be asked now (consent given, one due or open)."""
-    if not await checkins.may_offer(session, user, now):
+    kind = await checkins.offer_kind(session, user, now)
+    if kind is None:
         return
-    resume = await checkins.open_of(session, user.id) is not None
+    resume = kind == "resume"
     key = "checkin-offer-resume" if resume else "checkin-offer"
     await bot.send_message(chat_id, t(key), reply_markup=start_keyboard(t, reason, resume=resume))
 
