@@ -785,3 +785,87 @@ class CardView(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     shown: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Package(Base):
+    """A package of sessions an admin offers: with one therapist or, without
+    `therapist_id`, with any; its price, or a discount on the therapist's price
+    (`bot.rules.packages.package_price`), and how many weeks it is valid."""
+
+    __tablename__ = "packages"
+    __table_args__ = (
+        CheckConstraint("sessions BETWEEN 1 AND 100", name="package_sessions_range"),
+        CheckConstraint("weeks BETWEEN 1 AND 104", name="package_weeks_range"),
+        CheckConstraint(
+            "(price IS NULL) <> (discount_percent IS NULL)", name="package_price_or_discount"
+        ),
+        CheckConstraint("price IS NULL OR price > 0", name="package_price_positive"),
+        CheckConstraint(
+            "discount_percent IS NULL OR discount_percent BETWEEN 0 AND 90",
+            name="package_discount_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("therapists.id", ondelete="CASCADE")
+    )
+    sessions: Mapped[int]
+    price: Mapped[int | None]  # roubles, for the whole package
+    discount_percent: Mapped[int | None]
+    weeks: Mapped[int]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class CreditKind(enum.StrEnum):
+    bought = "bought"  # +sessions: the package was paid
+    held = "held"  # -1: a booking holds a credit
+    spent = "spent"  # 0: the held credit paid for its session
+    returned = "returned"  # +1: the held credit came back (free cancellation, a move, …)
+    refunded = "refunded"  # -unused: the unused credits were refunded
+    expired = "expired"  # -unused: the package ran out (refunded by policy, see below)
+
+
+class PackagePurchase(Base):
+    """A package a client bought with one therapist, with what it cost. `balance` is the
+    credits free to book with, always the sum of its `credit_moves`; the database refuses
+    it below zero or above the package's sessions, and every movement changes it with a
+    guarded UPDATE, so two taps at once cannot spend one credit twice."""
+
+    __tablename__ = "package_purchases"
+    __table_args__ = (
+        CheckConstraint("balance >= 0 AND balance <= sessions", name="purchase_balance_range"),
+        Index("ix_purchases_client", "client_id", "therapist_id", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id", ondelete="SET NULL"))
+    sessions: Mapped[int]
+    amount: Mapped[int]  # paid, in the currency's smallest unit
+    currency: Mapped[str] = mapped_column(String(8))
+    telegram_charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    provider_charge_id: Mapped[str | None] = mapped_column(String(255))
+    bought_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    balance: Mapped[int]
+    closed_at: Mapped[datetime | None]  # expired or refunded: no credit left to use
+
+
+class CreditMove(Base):
+    """One movement of a package's credits, with the booking it belongs to."""
+
+    __tablename__ = "credit_moves"
+    __table_args__ = (
+        Index("ix_credit_moves_purchase", "purchase_id"),
+        Index("ix_credit_moves_booking", "booking_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("package_purchases.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int]
+    created_at: Mapped[datetime]
