@@ -318,9 +318,15 @@ async def test_a_change_of_therapist_in_the_clients_own_words_stays_with_the_rec
 
 
 def request_of(
-    therapist_id: int, client_id: int, now: datetime, status: str, waited: timedelta | None
+    therapist_id: int,
+    client_id: int,
+    now: datetime,
+    status: str,
+    waited: timedelta | None,
+    days_ago: float = 20,
 ) -> BookingRequest:
-    created = at(now, 20)
+    """A request made `days_ago` and answered after `waited` (None: it lapsed)."""
+    created = at(now, days_ago)
     return BookingRequest(
         client_id=client_id,
         therapist_id=therapist_id,

@@ -19,7 +19,6 @@ from db import outcomes, practice
 from db.demo import load_demo
 from db.models import (
     Booking,
-    BookingRequest,
     BookingStatus,
     CardView,
     FunnelEvent,
@@ -36,7 +35,7 @@ from keyboards.practice import MyPeriod, PracticePeriod
 from tests.conftest import ADMIN_ID, ManualClock
 from tests.fake_telegram import Harness
 from tests.flows import Profile, sign_up
-from tests.test_outcomes import client
+from tests.test_outcomes import client, request_of
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = timedelta(days=1)
@@ -79,22 +78,6 @@ def paid(booking_id: int, amount: int, now: datetime, days_ago: float, status: s
         telegram_charge_id=f"charge-{booking_id}-{days_ago}",
         status=status,
         created_at=now - days_ago * DAY,
-    )
-
-
-def request(
-    now: datetime, therapist_id: int, client_id: int, status: str, days_ago: float
-) -> BookingRequest:
-    created = now - days_ago * DAY
-    return BookingRequest(
-        client_id=client_id,
-        therapist_id=therapist_id,
-        starts_at=created + 3 * DAY,
-        format="individual",
-        status=status,
-        created_at=created,
-        answer_due_at=created + DAY,
-        answered_at=created + HOUR,
     )
 
 
@@ -181,11 +164,11 @@ async def history(sessions: Sessions, now: datetime) -> None:
         )
         session.add_all(
             [
-                request(now, 1, g, "accepted", 4),
-                request(now, 1, g, "accepted", 9),
-                request(now, 1, e, "declined", 14),
-                request(now, 1, f, "lapsed", 8),
-                request(now, 1, f, "accepted", 40),  # before the period
+                request_of(1, g, now, "accepted", HOUR, 4),
+                request_of(1, g, now, "accepted", HOUR, 9),
+                request_of(1, e, now, "declined", HOUR, 14),
+                request_of(1, f, now, "lapsed", HOUR, 8),
+                request_of(1, f, now, "accepted", HOUR, 40),  # before the period
             ]
         )
         entry = WaitlistEntry(
