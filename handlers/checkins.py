@@ -42,6 +42,7 @@ from keyboards.checkins import (
     question_keyboard,
     settings_keyboard,
     start_keyboard,
+    start_reason,
     turn_off_keyboard,
 )
 from keyboards.menu import to_menu
@@ -135,7 +136,7 @@ async def on_next(
     callback: CallbackQuery, callback_data: CheckinNext, flow: ClientFlow, clock: Clock
 ) -> None:
     await callback.answer()
-    await begin(flow, clock, checkins.Reason.client, screen_of(callback), after=callback_data.after)
+    await begin(flow, clock, callback_data.reason, screen_of(callback), after=callback_data.after)
 
 
 async def on_reply(
@@ -170,7 +171,7 @@ async def on_reply(
     markup: InlineKeyboardMarkup | None = None
     if following is not None:
         label = flow.t("checkin-next", scale=flow.t(f"checkin-scale-{following.code}"))
-        markup = next_keyboard(flow.t, code, label)
+        markup = next_keyboard(flow.t, code, label, start_reason(answered.progress.checkin.reason))
     await flow.display(text, markup, edit)
 
 

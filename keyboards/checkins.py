@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Literal
+from typing import Literal, get_args
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,6 +15,12 @@ from bot.rules.checkins import ANSWERS, ScaleCode
 from keyboards.ids import Id, Number
 
 StartReason = Literal["booked", "reminder", "therapist", "client"]
+_REASONS: dict[str, StartReason] = {reason: reason for reason in get_args(StartReason)}
+
+
+def start_reason(stored: str) -> StartReason:
+    """A check-in's stored reason as a button carries it ("client" for anything else)."""
+    return _REASONS.get(stored, "client")
 
 
 class ConsentChoice(enum.StrEnum):
@@ -54,6 +60,8 @@ class CheckinSkip(CallbackData, prefix="kx"):
 
 class CheckinNext(CallbackData, prefix="kn"):
     after: ScaleCode
+    # Why the check-in before it began: the next scale goes on for the same reason.
+    reason: StartReason = "client"
 
 
 class SettingsItem(enum.StrEnum):
@@ -112,9 +120,11 @@ def question_keyboard(t: Texts, checkin_id: int, item: int) -> InlineKeyboardMar
     return builder.as_markup()
 
 
-def next_keyboard(t: Texts, after: ScaleCode, label: str) -> InlineKeyboardMarkup:
+def next_keyboard(
+    t: Texts, after: ScaleCode, label: str, reason: StartReason
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=label, callback_data=CheckinNext(after=after))
+    builder.button(text=label, callback_data=CheckinNext(after=after, reason=reason))
     builder.button(text=t("checkin-not-now"), callback_data=CheckinSettings(action="open"))
     builder.adjust(1)
     return builder.as_markup()
