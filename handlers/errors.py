@@ -11,18 +11,25 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.i18n import Texts
+from bot.middlewares import Role
 from handlers.shared.flow import Flow, show_where_you_are
 from handlers.shared.screens import not_modified, screen_of
 
 log = logging.getLogger(__name__)
 
 
-async def on_unknown_button(callback: CallbackQuery, flow: Flow) -> None:
+async def on_unknown_button(callback: CallbackQuery, flow: Flow, role: Role) -> None:
     await callback.answer(flow.t("stale-button"))
+    if flow.user is None and role.therapist_id is not None:
+        return  # a therapist without a client profile is not asked to sign up as one
     await show_where_you_are(flow)
 
 
-async def on_unexpected_message(message: Message, flow: Flow) -> None:
+async def on_unexpected_message(message: Message, flow: Flow, role: Role) -> None:
+    if flow.user is None and role.therapist_id is not None:
+        # A therapist without a client profile: their own commands, not the consent.
+        await message.answer(flow.t("therapist-help"))
+        return
     if message.text is None:
         notice = "unsupported-content"
     else:

@@ -300,8 +300,11 @@ async def test_admins_and_therapists_read_the_numbers_in_their_chats(
     mark = therapist.mark()
     answer = await therapist.tap(PracticePeriod(days=30, therapist_id=0).pack(), message=own)
     assert answer.text
-    assert "Показатели за 7 дн." in own.text
-    assert not [text for text in therapist.texts_since(mark) if "Показатели" in text]
+    assert "Показатели за 7 дн." in own.text and therapist.texts_since(mark) == []
+    # Text a therapist sends with nothing to answer: their own commands, not a client's
+    # sign-up.
+    await therapist.send("привет")
+    assert "Вы — специалист" in therapist.last.text and "/mystats" in therapist.last.text
     # A period that is not one of the buttons (forged) changes nothing either.
     answer = await therapist.tap(MyPeriod(days=3650).pack(), message=own)
     assert answer.text and "Показатели за 7 дн." in own.text

@@ -7,7 +7,7 @@ invite-linked =
     /clients — your clients
     /calendar — your sessions in your phone's calendar
     /confirmations — confirming bookings
-    /mystats — your numbers: no-shows, second sessions, changes of therapist, requests (7, 30, 90 days)
+    /mystats — your numbers
     /language — language
     /help — help
 invite-invalid = This link is not valid: it has expired or has already been used. Please ask an administrator for a new one.
@@ -20,6 +20,7 @@ therapist-help =
     /clients — your clients; write to a client
     /calendar — a link to subscribe your calendar (Google, Apple) to your sessions
     /confirmations — confirm bookings yourself: new clients' first ones, all or none
+    /mystats — your numbers: no-shows, second sessions, changes of therapist, requests (7, 30, 90 days)
     /language — the language of notices, reminders and these screens
     To answer a client: reply to their message or tap "Reply" under it.
 tcmd-schedule = Schedule
