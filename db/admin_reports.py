@@ -20,6 +20,7 @@ from db.models import (
     Therapist,
     User,
 )
+from db.outcomes import held
 from db.users import SOURCE_PREFIX
 
 FUNNEL = ("start", "consent", "questionnaire", "booking", "payment")
@@ -50,7 +51,7 @@ class Stats:
     sources: list[tuple[str, int]] = field(default_factory=list)
 
 
-async def _count(session: AsyncSession, column: Any, *conditions: ColumnElement[bool]) -> int:
+async def count(session: AsyncSession, column: Any, *conditions: ColumnElement[bool]) -> int:
     return int(await session.scalar(select(func.count(column)).where(*conditions)) or 0)
 
 
@@ -77,22 +78,20 @@ async def period_stats(
         condition: ColumnElement[bool] = (column >= start) & (column <= now)
         return condition
 
-    completed = (Booking.status == BookingStatus.completed) | (
-        (Booking.status == BookingStatus.confirmed) & (Booking.ends_at <= now)
-    )
+    completed = held(now)
     stats = PeriodStats(
         new_users=events.get("consent", 0),
         questionnaires=events.get("questionnaire", 0),
-        created=await _count(session, Booking.id, within(Booking.created_at)),
-        confirmed=await _count(session, Booking.id, within(Booking.confirmed_at)),
-        cancelled=await _count(
+        created=await count(session, Booking.id, within(Booking.created_at)),
+        confirmed=await count(session, Booking.id, within(Booking.confirmed_at)),
+        cancelled=await count(
             session,
             Booking.id,
             Booking.status == BookingStatus.cancelled,
             within(Booking.cancelled_at),
         ),
-        completed=await _count(session, Booking.id, completed, within(Booking.ends_at)),
-        no_show=await _count(
+        completed=await count(session, Booking.id, completed, within(Booking.ends_at)),
+        no_show=await count(
             session, Booking.id, Booking.status == BookingStatus.no_show, within(Booking.starts_at)
         ),
         checkins=events.get("checkin", 0),
@@ -132,7 +131,7 @@ async def stats(session: AsyncSession, starts: dict[str, datetime], now: datetim
     for name, start in starts.items():
         periods[name], funnel = await period_stats(session, start, now)
         longest = start
-    users = await _count(session, User.id, User.deleted_at.is_(None))
+    users = await count(session, User.id, User.deleted_at.is_(None))
     sources = await top_sources(session, longest, now)
     return Stats(users=users, periods=periods, funnel=funnel, sources=sources)
 

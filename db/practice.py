@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.outcomes import ReturnRate, decided_at, tally
+from db.admin_reports import count
 from db.models import (
     Booking,
     BookingRequest,
@@ -111,13 +112,16 @@ async def numbers(
         .group_by(Booking.client_id)
     )
     held_by_client = {client: int(count) for client, count in held_rows.all()}
-    no_shows = await _count(
+    no_shows = await count(
         session,
+        Booking.id,
         Booking.status == BookingStatus.no_show,
         *within(Booking.starts_at),
         *mine(Booking.therapist_id),
     )
-    confirmed = await _count(session, *within(Booking.confirmed_at), *mine(Booking.therapist_id))
+    confirmed = await count(
+        session, Booking.id, *within(Booking.confirmed_at), *mine(Booking.therapist_id)
+    )
     cancelled_rows = await session.execute(
         select(Booking.cancelled_by, func.count())
         .where(
@@ -215,10 +219,6 @@ async def numbers(
         requests={status: int(count) for status, count in request_rows.all()},
         revenue={currency: int(total) for currency, total in revenue_rows.all() if total},
     )
-
-
-async def _count(session: AsyncSession, *conditions: ColumnElement[bool]) -> int:
-    return int(await session.scalar(select(func.count(Booking.id)).where(*conditions)) or 0)
 
 
 # The practice's beginning, for an export without a "from" date.

@@ -793,13 +793,9 @@ async def on_mystats(
     the chart of their rates over every period."""
     therapist = await _therapist(session, therapist_id)
     whom = local_name(therapist, t.language)
-    periods = await practice_screens.by_period(session, clock.now(), therapist.id)
-    days = practice.DEFAULT_PERIOD
-    await message.answer(
-        practice_screens.practice_text(t, periods[days], days, whom),
-        reply_markup=period_keyboard(t, days),
+    await practice_screens.send_numbers(
+        bot, message.chat.id, t, session, clock.now(), therapist.id, whom, button_therapist=None
     )
-    await practice_screens.send_chart(bot, message.chat.id, t, periods, whom)
 
 
 async def on_my_period(

@@ -82,8 +82,12 @@ def session_at(
 
 
 async def history(sessions: Sessions, now: datetime) -> tuple[int, int]:
-    """Therapist 1: 10 counted clients, 7 came back; therapist 2: 4 counted clients.
-    Around them, what must not count."""
+    """The demo catalogue without its slots, and its therapist 1: 10 counted clients, 7
+    came back; therapist 2: 4 counted clients. Around them, what must not count."""
+    async with sessions() as session:
+        await load_demo(session, now=now)
+        await session.execute(delete(Slot))
+        await session.commit()
     async with sessions() as session:
         numbers = itertools.count()
         rows: list[Booking] = []
@@ -121,10 +125,6 @@ async def test_return_rates_match_a_hand_count(
     db_sessionmaker: Sessions, clock: ManualClock
 ) -> None:
     now = clock.now()
-    async with db_sessionmaker() as session:
-        await load_demo(session, now=now)
-        await session.execute(delete(Slot))
-        await session.commit()
     await history(db_sessionmaker, now)
     async with db_sessionmaker() as session:
         rates = await outcomes.return_rates(session, now)
@@ -343,10 +343,6 @@ async def test_standing_and_quick_answers_match_a_hand_count(
     db_sessionmaker: Sessions, clock: ManualClock
 ) -> None:
     now = clock.now()
-    async with db_sessionmaker() as session:
-        await load_demo(session, now=now)
-        await session.execute(delete(Slot))
-        await session.commit()
     await history(db_sessionmaker, now)
     async with db_sessionmaker() as session:
         who = await client(session, now, 500)

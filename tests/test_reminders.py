@@ -768,13 +768,19 @@ def test_an_instance_claims_about_a_seconds_worth_of_reminders_at_a_time() -> No
 # -- a check-in in the reminder (`handlers.checkins`) -----------------------------------
 
 
-async def test_the_first_reminder_offers_a_check_in_at_most_once_a_week(
-    practice: Practice,
-) -> None:
+async def consenting_client(practice: Practice) -> User:
+    """A client who agreed to check-ins."""
     client = await practice.setup()
     async with practice.sessions() as session:
         user = await session.get_one(User, client.id)
         await checkins.give_consent(session, user, practice.clock.now())
+    return client
+
+
+async def test_the_first_reminder_offers_a_check_in_at_most_once_a_week(
+    practice: Practice,
+) -> None:
+    client = await consenting_client(practice)
     await practice.book(client)
     await practice.book(client, START + timedelta(days=2))
     await practice.run_at(START - timedelta(hours=24))
@@ -805,10 +811,7 @@ async def test_the_first_reminder_offers_a_check_in_at_most_once_a_week(
 async def test_an_unfinished_check_in_is_offered_to_go_on_in_the_reminder(
     practice: Practice,
 ) -> None:
-    client = await practice.setup()
-    async with practice.sessions() as session:
-        user = await session.get_one(User, client.id)
-        await checkins.give_consent(session, user, practice.clock.now())
+    client = await consenting_client(practice)
     await practice.book(client)
     await practice.client_chat.send("/checkin")
     await practice.client_chat.press("Ни разу")

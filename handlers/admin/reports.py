@@ -168,14 +168,16 @@ async def _therapist_stats(admin: Admin, command: CommandObject) -> None:
 async def _practice(admin: Admin, therapist_id: int | None, whom: str) -> None:
     """The practice's numbers over the default period, with the period buttons, and the
     chart of its rates over every period."""
-    t = admin.t
-    periods = await practice_screens.by_period(admin.session, admin.now(), therapist_id)
-    days = practice.DEFAULT_PERIOD
-    await admin.send(
-        practice_screens.practice_text(t, periods[days], days, whom),
-        period_keyboard(t, days, therapist_id or 0),
+    await practice_screens.send_numbers(
+        admin.bot,
+        admin.chat_id,
+        admin.t,
+        admin.session,
+        admin.now(),
+        therapist_id,
+        whom,
+        button_therapist=therapist_id or 0,
     )
-    await practice_screens.send_chart(admin.bot, admin.chat_id, t, periods, whom)
 
 
 async def on_practice_period(

@@ -17,6 +17,7 @@ from bot.i18n import Texts
 from bot.rules.payments import amount_text
 from db import practice
 from db.practice import Numbers
+from keyboards.practice import period_keyboard
 
 CANCELLED_BY = ("client", "therapist", "admin", "erasure", "hold_expired")
 REQUEST_ENDS = ("accepted", "declined", "lapsed")
@@ -122,7 +123,31 @@ async def by_period(
     }
 
 
-async def send_chart(
+async def send_numbers(
+    bot: Bot,
+    chat_id: int,
+    t: Texts,
+    session: AsyncSession,
+    now: datetime,
+    therapist_id: int | None,
+    whom: str,
+    *,
+    button_therapist: int | None,
+) -> None:
+    """The numbers over the default period with the period buttons (an admin's for
+    `button_therapist`, 0 for the whole practice; a therapist's own when None), then the
+    chart of the rates over every period."""
+    periods = await by_period(session, now, therapist_id)
+    days = practice.DEFAULT_PERIOD
+    await bot.send_message(
+        chat_id,
+        practice_text(t, periods[days], days, whom),
+        reply_markup=period_keyboard(t, days, button_therapist),
+    )
+    await _send_chart(bot, chat_id, t, periods, whom)
+
+
+async def _send_chart(
     bot: Bot, chat_id: int, t: Texts, periods: dict[int, Numbers], whom: str
 ) -> None:
     shares = [
