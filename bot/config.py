@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     receipts: bool = False
     receipt_vat_code: int = Field(default=1, ge=1, le=12)
     receipt_tax_system: int | None = Field(default=None, ge=1, le=6)
+    # Packages of sessions: when one expires, its unused credits are refunded pro rata
+    # (off: they expire, and the client is told).
+    package_expiry_refund: bool = True
     # A regular time's sessions are paid one by one: the invoice comes this long before.
     series_invoice_hours_before: int = Field(default=72, ge=1)
 

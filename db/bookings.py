@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
@@ -28,7 +28,7 @@ from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.refusals import Refused, told
 from bot.rules.timezones import zone
-from db import audit, erasure, events, outbox, reminders, slot_states, waitlist
+from db import audit, erasure, events, outbox, packages, reminders, slot_states, waitlist
 from db.dialects import insert_for
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -130,6 +130,8 @@ class MoneyBack(enum.StrEnum):
     kept = "kept"  # paid, cancelled late by the client: not returned
     stars = "stars"  # Stars, returned automatically
     manual = "manual"  # a provider payment: the admins return it
+    credit = "credit"  # paid with a package's credit: it comes back to the package
+    spent = "spent"  # paid with a package's credit, cancelled late: the credit is spent
 
 
 class Settled(enum.StrEnum):
@@ -148,20 +150,29 @@ class Settled(enum.StrEnum):
 class SlotView:
     slot: Slot
     therapist: Therapist
+    credits: int = 0  # the client's package credits with the therapist for this time
 
 
-async def slot_for_booking(session: AsyncSession, slot_id: int) -> SlotView | None:
+async def slot_for_booking(
+    session: AsyncSession, slot_id: int, *, client_id: int | None = None
+) -> SlotView | None:
     """The slot and its therapist, in one read (the therapist's topics are not loaded:
-    nothing on a booking's path reads them)."""
+    nothing on a booking's path reads them); with `client_id`, the client's package
+    credits that could pay for it, in the same read."""
+    credits = (
+        packages.credits_for(client_id, Slot.therapist_id, Slot.starts_at)
+        if client_id is not None
+        else literal(0)
+    )
     row = (
         await session.execute(
-            select(Slot, Therapist)
+            select(Slot, Therapist, credits)
             .join(Therapist, Therapist.id == Slot.therapist_id)
             .where(Slot.id == slot_id)
             .options(lazyload(Therapist.topics))
         )
     ).first()
-    return SlotView(row[0], row[1]) if row else None
+    return SlotView(row[0], row[1], int(row[2] or 0)) if row else None
 
 
 async def check_bookable(
@@ -176,9 +187,10 @@ async def check_bookable(
 ) -> SlotView:
     """Everything that can be said before trying: raises when the slot cannot be booked.
     The slot id comes from a button, so the therapist's hard filters are checked again.
-    `view`: the slot as the caller has just read it in this session (not read again)."""
+    `view`: the slot as the caller has just read it in this session with the client's
+    credits (not read again)."""
     if view is None or view.slot.id != slot_id:
-        view = await slot_for_booking(session, slot_id)
+        view = await slot_for_booking(session, slot_id, client_id=client.id)
     if view is None or not view.therapist.active or view.slot.status == SlotStatus.blocked:
         raise SlotUnavailable
     if format is not None and not waitlist.offers_format(view.therapist, format):
@@ -292,7 +304,13 @@ class CancelTermsView:
     money: MoneyBack
 
 
-def money_back(payment: Payment | None, by: CancelledBy, terms: CancelTerms) -> MoneyBack:
+def money_back(
+    payment: Payment | None, by: CancelledBy, terms: CancelTerms, *, credit: bool = False
+) -> MoneyBack:
+    """`credit`: the session is paid with a package's credit (`db.packages`)."""
+    if credit:
+        late = by not in PRACTICE and terms is CancelTerms.late
+        return MoneyBack.spent if late else MoneyBack.credit
     if payment is None or payment.status != PaymentStatus.paid:
         return MoneyBack.nothing
     if by not in PRACTICE and terms is CancelTerms.late:
@@ -304,6 +322,8 @@ async def cancel_terms(
     session: AsyncSession, booking: Booking, by: CancelledBy, rules: Rules, now: datetime
 ) -> CancelTermsView:
     terms = rules.cancel_terms(booking.starts_at, now)
+    if booking.purchase_id is not None:
+        return CancelTermsView(booking, terms, money_back(None, by, terms, credit=True))
     money = money_back(await payment_of(session, booking.id), by, terms)
     return CancelTermsView(booking, terms, money)
 
@@ -371,6 +391,9 @@ class Draft:
     series_id: int | None = None
     series_day: str | None = None
     ends_wait: bool = True  # the client's wait for the therapist ends (`db.waitlist`)
+    # A session to be paid may be paid with a package's credit instead (`db.packages`):
+    # None, do not try; False, try once; True, the client was just seen to have credits.
+    credit: bool | None = None
     counted: bool = True  # a `booking` in the funnel
     tells_practice: bool = True  # a confirmed one: the therapist and the group are told
 
@@ -381,8 +404,17 @@ async def place(session: AsyncSession, draft: Draft, *, rules: Rules, now: datet
     inserted, its reminders written, and, as the draft says, the wait ended, the funnel
     counted and the practice told. Raises SlotTaken (the slot went, or the database refused
     the booking for the slot) or ClientBusy (the client has a session then); the caller's
-    transaction, or its savepoint, is then to be rolled back."""
+    transaction, or its savepoint, is then to be rolled back.
+
+    A session to be paid that the client's package can pay for is confirmed at once with
+    one of its credits held (`db.packages.take`), instead of waiting for an invoice."""
     held = draft.status == BookingStatus.pending_payment
+    purchase_id = None
+    if held and draft.credit is not None:
+        purchase_id = await packages.take(
+            session, draft.client_id, draft.therapist_id, draft.starts_at, seen=draft.credit
+        )
+        held = purchase_id is None
     if not await slot_states.take(
         session, draft.slot_id, SlotStatus.held if held else SlotStatus.booked
     ):
@@ -396,7 +428,7 @@ async def place(session: AsyncSession, draft: Draft, *, rules: Rules, now: datet
                 slot_id=draft.slot_id,
                 starts_at=draft.starts_at,
                 ends_at=draft.ends_at,
-                status=draft.status,
+                status=BookingStatus.pending_payment if held else BookingStatus.confirmed,
                 format=draft.format,
                 price=draft.price,
                 created_at=now,
@@ -405,6 +437,7 @@ async def place(session: AsyncSession, draft: Draft, *, rules: Rules, now: datet
                 reschedule_count=0,
                 series_id=draft.series_id,
                 series_day=draft.series_day,
+                purchase_id=purchase_id,
             )
             .returning(Booking)
         )
@@ -415,6 +448,8 @@ async def place(session: AsyncSession, draft: Draft, *, rules: Rules, now: datet
             raise ClientBusy from error
         raise SlotTaken from error
     assert isinstance(booking, Booking)
+    if purchase_id is not None:
+        packages.held(session, purchase_id, booking.id, now)
     await reminders.for_new_booking(session, booking, rules.reminders, now)
     if draft.counted:
         await record_event(session, "booking", now)
@@ -484,6 +519,7 @@ async def book_within(
         price=view.therapist.price,
         status=BookingStatus.pending_payment if hold else BookingStatus.confirmed,
         hold_expires_at=now + hold if hold else None,
+        credit=True if view.credits > 0 else None,
     )
     return await place(session, draft, rules=rules, now=now)
 
@@ -678,7 +714,9 @@ async def _cancel(
                 cancel_reason=reason,
                 hold_expires_at=None,
             )
-            .returning(Booking.slot_id, Booking.starts_at, Booking.confirmed_at)
+            .returning(
+                Booking.slot_id, Booking.starts_at, Booking.confirmed_at, Booking.purchase_id
+            )
             .execution_options(synchronize_session=False)
         )
     ).first()
@@ -694,8 +732,18 @@ async def _cancel(
         await _free_slot(session, row.slot_id)
     await reminders.follow_booking(session, booking.id, rules.reminders, now)
     terms = rules.cancel_terms(row.starts_at, now)
-    payment = await payment_of(session, booking.id)
-    money = money_back(payment, by, terms)
+    payment = None if row.purchase_id is not None else await payment_of(session, booking.id)
+    money = money_back(payment, by, terms, credit=row.purchase_id is not None)
+    if money is MoneyBack.spent:
+        await packages.spend(session, booking.id, now)
+    elif money is MoneyBack.credit:
+        back = await packages.give_back(session, booking.id, now)
+        if back is not None and back.refund is not None:
+            # The package was closed meanwhile: the credit goes back as money.
+            await packages.refund(
+                session, back.refund, RefundReason.package_returned, now, booking_id=booking.id
+            )
+            money = MoneyBack.manual
     if payment is not None and money in (MoneyBack.stars, MoneyBack.manual):
         payer = await session.scalar(select(User.telegram_id).where(User.id == booking.client_id))
         await outbox.refund_payment(
@@ -856,8 +904,9 @@ async def erase_client(
     session: AsyncSession, client: User, *, rules: Rules, now: datetime
 ) -> list[Cancelled]:
     """Erasure: the client's sessions that have not started are cancelled by the usual
-    rules (the confirmation said what happens to each payment), then the profile is
-    emptied and every trace of the person removed (`db.erasure`), in one transaction."""
+    rules (the confirmation said what happens to each payment), their packages closed and
+    the unused credits refunded, then the profile is emptied and every trace of the person
+    removed (`db.erasure`), in one transaction."""
     telegram_id = client.telegram_id
     async with use_case(session):
         await end_series(session, client.id, by=SeriesEnd.erasure, now=now)
@@ -870,6 +919,9 @@ async def erase_client(
                 )
             )
         ]
+        # The packages close after the cancellations gave their credits back; the unused
+        # credits are refunded pro rata (`db.packages`).
+        await packages.close_all(session, client.id, RefundReason.package_erased, now)
         await waitlist.erase(session, client.id, now)
         await erasure.erase_requests(session, client.id, now)
         await empty_profile(session, client, now)
@@ -1111,5 +1163,7 @@ async def mark_outcome(
         )
         if marked.rowcount != 1:  # type: ignore[attr-defined]
             raise OutcomeRefused
+        if booking.purchase_id is not None:
+            await packages.spend(session, booking_id, now)  # once, whatever the mark
     await session.refresh(booking)
     return booking

@@ -57,6 +57,7 @@ from bot.rules.matching import (
 )
 from bot.rules.outcomes import DEFAULT_RANKING, Ranking
 from db.models import (
+    Package,
     Questionnaire,
     Slot,
     SlotStatus,
@@ -66,6 +67,7 @@ from db.models import (
     Topic,
     User,
 )
+from db.packages import applies_to
 from db.types import UTCDateTime
 
 PAGE = 10  # therapists ranked per page
@@ -144,13 +146,17 @@ async def free_slots(
 # A card shows no topics: the therapist's row alone (`topics` loads with it otherwise, a
 # second query on every page). Built once, as above.
 CARD_THERAPIST = (
-    select(Therapist).options(lazyload(Therapist.topics)).where(Therapist.id == bindparam("id"))
+    select(Therapist, select(Package.id).where(applies_to(Therapist.id)).exists())
+    .options(lazyload(Therapist.topics))
+    .where(Therapist.id == bindparam("id"))
 )
 
 
-async def card_therapist(session: AsyncSession, therapist_id: int) -> Therapist | None:
-    """The therapist a card shows (their topics are not loaded)."""
-    return (await session.scalars(CARD_THERAPIST, {"id": therapist_id})).one_or_none()
+async def card_therapist(session: AsyncSession, therapist_id: int) -> tuple[Therapist, bool] | None:
+    """The therapist a card shows (their topics are not loaded), and whether packages of
+    sessions are offered with them (`db.packages`), in the same read."""
+    row = (await session.execute(CARD_THERAPIST, {"id": therapist_id})).first()
+    return (row[0], bool(row[1])) if row else None
 
 
 async def remember_photo(session: AsyncSession, therapist_id: int, file_id: str) -> None:

@@ -395,6 +395,19 @@ class CheckinRiskForAdmins(Event):
     therapist_id: int | None = field(default=None, metadata={"key": "therapist"})
 
 
+@dataclass(frozen=True, kw_only=True)
+class PackageClosed(Event):
+    """A client's package closed with credits unused (it expired, or the client changed
+    therapist): how many, and what goes back (`db.packages`)."""
+
+    name = "package-closed"
+    to = (To.client,)
+    recipient: To = To.client
+    purchase_id: int = field(metadata={"key": "purchase"})
+    credits: int
+    refund: int  # in the purchase's currency's smallest unit; 0 when nothing goes back
+
+
 AnyEvent = (
     Booked
     | Moved
@@ -428,6 +441,7 @@ AnyEvent = (
     | CheckinFlagged
     | CheckinAsked
     | CheckinRiskForAdmins
+    | PackageClosed
 )
 
 KINDS: tuple[type[AnyEvent], ...] = typing.get_args(AnyEvent)

@@ -297,6 +297,10 @@ class Booking(Base):
     # moved or cancelled, so the series never books that week again.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     series_day: Mapped[str | None] = mapped_column(String(10))
+    # Paid with a credit of this package (`db.packages`), not by an invoice.
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("package_purchases.id", name="fk_bookings_purchase")
+    )
 
     therapist: Mapped[Therapist] = relationship(lazy="joined")
 
@@ -645,15 +649,30 @@ class Refund(Base):
     (`status` manual) until one of them marks it done in /refunds."""
 
     __tablename__ = "refunds"
-    __table_args__ = (Index("ix_refunds_due", "finished_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_refunds_due", "finished_at", "due_at"),
+        # A session's payment goes back once; a package's may in parts (`purchase_id`).
+        Index(
+            "uq_refunds_charge",
+            "telegram_charge_id",
+            unique=True,
+            sqlite_where=text("purchase_id IS NULL"),
+            postgresql_where=text("purchase_id IS NULL"),
+        ),
+        Index("ix_refunds_purchase", "purchase_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
     amount: Mapped[int]  # in the currency's smallest unit
     currency: Mapped[str] = mapped_column(String(8))
-    telegram_charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    telegram_charge_id: Mapped[str] = mapped_column(String(255))
     provider_charge_id: Mapped[str | None] = mapped_column(String(255))
+    # Unused credits of a package (`db.packages`), not a session's payment.
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("package_purchases.id", name="fk_refunds_purchase")
+    )
     # Who paid, for refundStarPayment; emptied once the refund is settled.
     payer_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(16))  # cancelled, lost, mismatch, unmatched

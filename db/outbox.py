@@ -58,6 +58,13 @@ class RefundReason(enum.StrEnum):
     mismatch = "mismatch"  # the amount or currency is not the booking's price
     twice = "twice"  # the session was paid already
     unmatched = "unmatched"  # the payment names no booking of its payer
+    # A package's unused credits (`db.packages`): the client changed therapist, the
+    # package expired, the client erased their data, or a held credit came back to a
+    # package closed meanwhile.
+    package_changed = "package_changed"
+    package_expired = "package_expired"
+    package_erased = "package_erased"
+    package_returned = "package_returned"
 
 
 def _remember(session: AsyncSession, key: str, row_id: int) -> None:
@@ -246,15 +253,18 @@ async def refund(
     provider_charge_id: str | None,
     payer_telegram_id: int | None,
     stars: bool,
+    purchase_id: int | None = None,
 ) -> int:
     """Money to give back. Stars with a known payer go back automatically; anything else
-    is the admins' to return, and they are told in the same transaction."""
+    is the admins' to return, and they are told in the same transaction. `purchase_id`:
+    a package's credits, refunded in parts (a charge id may then have several)."""
     automatic = stars and payer_telegram_id is not None
     refund_id = await session.scalar(
         insert(Refund)
         .values(
             payment_id=payment_id,
             booking_id=booking_id,
+            purchase_id=purchase_id,
             amount=amount,
             currency=currency,
             telegram_charge_id=telegram_charge_id,

@@ -431,6 +431,7 @@ async def _book_occurrence(
         hold_expires_at=rules.pay_by(starts_at, now) if pay_each else None,
         series_id=series.id,
         series_day=day.isoformat(),
+        credit=False if pay_each else None,  # each date drawn from a package first
         ends_wait=False,
         counted=False,
         tells_practice=tells_practice,

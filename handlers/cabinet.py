@@ -22,6 +22,7 @@ from db import (
     bookings,
     catalog,
     outcomes,
+    packages,
     payments,
     requests,
     series,
@@ -45,6 +46,7 @@ from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import NOT_COMMAND, for_clients
 from handlers.shared.memory import CHANGE, ChangeData
 from handlers.shared.notices import money_line
+from handlers.shared.packages import package_line, refund_lines
 from handlers.shared.refusals import tell
 from handlers.shared.screens import screen_of
 from handlers.shared.series import series_pattern
@@ -70,6 +72,7 @@ from keyboards.cabinet import (
     move_keyboard,
 )
 from keyboards.menu import MenuAction, MenuItem
+from keyboards.packages import PackageRefund, offers_button, refund_keyboard
 from keyboards.requests import withdraw_button
 from keyboards.series import (
     SeriesCancelScope,
@@ -132,6 +135,11 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     if waits:
         names = ", ".join(local_name(item.therapist, t.language) for item in waits)
         lines.append(t("cabinet-waiting", names=names))
+    held = await packages.holdings(flow.session, user.id, clock.now())
+    lines += [package_line(t, item, flow.timezone) for item in held]
+    extra = []
+    if therapist is not None and await packages.offers_for(flow.session, therapist):
+        extra.append(offers_button(t, therapist.id))
     waiting = [*withdraws, *([waits_button(t, len(waits))] if waits else [])]
     if (
         therapist is not None
@@ -160,6 +168,7 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
         therapist_id=therapist.id if therapist is not None else None,
         series=series_buttons(t, patterns),
         waiting=waiting,
+        extra=extra,
     )
     if edit is None and therapist is not None and has_portrait(therapist):
         sent = await flow.bot.send_photo(
@@ -627,9 +636,51 @@ async def _leave(
         return True
     if regular:
         await series_changes.end_with(flow.session, user, therapist.id, clock.now())
+    if await _ask_package_refund(flow, therapist, clock, [], edit):
+        return True
     await flow.display(t("change-searching", name=name), None, edit)
     await cards.open()
     return True
+
+
+async def _ask_package_refund(
+    flow: ClientFlow, therapist: Therapist, clock: Clock, lines: list[str], edit: Message | None
+) -> bool:
+    """Leaving a therapist with a package of theirs: what is left of it, and whether to
+    have it back (pro rata) or keep it; False when there is nothing left to ask about."""
+    t = flow.t
+    closing = await packages.closing_for(
+        flow.session, flow.user.id, None, therapist_id=therapist.id
+    )
+    refunds = await refund_lines(t, flow.session, closing)
+    if not refunds:
+        return False
+    text = "\n".join([*lines, t("package-refund-ask"), *refunds])
+    await flow.display(text, refund_keyboard(t, therapist.id), edit)
+    return True
+
+
+async def on_package_refund(
+    callback: CallbackQuery,
+    callback_data: PackageRefund,
+    flow: ClientFlow,
+    cards: Catalog,
+    clock: Clock,
+) -> None:
+    """What is left of a package with the therapist the client leaves: refunded pro rata,
+    or kept. The button's therapist only narrows the presser's own packages."""
+    t = flow.t
+    await callback.answer()
+    if callback_data.refund:
+        closed = await packages.refund_unused(
+            flow.session, flow.user.id, callback_data.therapist_id, clock.now()
+        )
+        lines = await refund_lines(t, flow.session, closed)
+        text = "\n".join([t("package-refunded"), *lines]) if lines else t("package-refund-none")
+    else:
+        text = t("package-kept")
+    await flow.display(text, None, screen_of(callback))
+    await cards.open()
 
 
 async def on_change_cancel(
@@ -664,6 +715,10 @@ async def on_change_cancel(
         )
         lines.append(t("change-cancelled", count=len(cancelled)))
         lines += [line for item in cancelled if (line := money_line(t, item.money))]
+    if therapist is not None and await _ask_package_refund(
+        flow, therapist, clock, lines, screen_of(callback)
+    ):
+        return
     if therapist is not None:
         lines.append(t("change-searching", name=local_name(therapist, t.language)))
     await flow.display("\n".join(lines) or t("menu-title"), None, screen_of(callback))
@@ -686,4 +741,5 @@ def create_router() -> Router:
     router.message.register(on_change_words, StateFilter(Changing.reason), F.text, NOT_COMMAND)
     router.message.register(on_change_not_words, StateFilter(Changing.reason), NOT_COMMAND)
     router.callback_query.register(on_change_cancel, ChangeCancel.filter())
+    router.callback_query.register(on_package_refund, PackageRefund.filter())
     return router

@@ -120,6 +120,8 @@ async def on_slot(
         price=money(therapist.price),
         hours=settings.free_cancel_hours,
     )
+    if view.credits and cards.rules.paid:
+        text += "\n" + t("slot-confirm-package", count=view.credits)
     await cards.bot.send_message(
         cards.chat_id, text, reply_markup=confirm_keyboard(t, view.slot.id)
     )
@@ -133,7 +135,7 @@ async def on_book(
 ) -> None:
     session, user = cards.session, cards.user
     questionnaire = await users.get_questionnaire(session, user)
-    view = await bookings.slot_for_booking(session, callback_data.slot_id)
+    view = await bookings.slot_for_booking(session, callback_data.slot_id, client_id=user.id)
     therapist_id = view.therapist.id if view else None
     if view is not None and await requests.needs_approval(session, view.therapist, user):
         # The therapist started confirming bookings since this screen was shown.

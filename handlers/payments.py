@@ -24,19 +24,21 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import day_text, local_name, when_text
 from bot.i18n import Markup, Texts, Translator
 from bot.notify import Outgoing
+from bot.rules.packages import expires_at as valid_until
 from bot.rules.payments import looks_like_card_number
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
-from db import bookings
-from db.models import BookingStatus, User
+from db import bookings, packages
+from db.models import BookingStatus, Therapist, User
 from handlers.shared import checkins as checkin_offers
 from handlers.shared.cards import Catalog, send_calendar_file
 from handlers.shared.flow import ClientFlow, Flow
 from handlers.shared.guards import for_clients
-from handlers.shared.invoices import booking_id_of, send_invoice
+from handlers.shared.invoices import booking_id_of, package_of, send_invoice
+from keyboards.packages import find_button
 from keyboards.payments import PayBooking
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,11 @@ async def on_pre_checkout(
     clock: Clock,
 ) -> None:
     """Answered within Telegram's 10 seconds: yes only for this client's live hold at the
-    invoiced price."""
+    invoiced price, or a package still offered at its price."""
+    bought = package_of(query.invoice_payload)
+    if bought is not None:
+        await _package_pre_checkout(query, session, t, user, settings, *bought)
+        return
     booking_id = booking_id_of(query.invoice_payload)
     booking = (
         await bookings.own_booking(session, user, booking_id)
@@ -142,6 +148,10 @@ async def on_successful_payment(
     paid = message.successful_payment
     user, t = flow.user, flow.t
     assert paid is not None and message.from_user is not None
+    bought = package_of(paid.invoice_payload)
+    if bought is not None and user is not None:
+        await _package_paid(message, flow, user, settings, clock, *bought)
+        return
     booking_id = booking_id_of(paid.invoice_payload)
     booking = (
         await bookings.own_booking(flow.session, user, booking_id)
@@ -217,6 +227,87 @@ async def on_successful_payment(
         flow.bot, flow.session, flow.chat_id, t, booking, therapist, user.timezone, clock.now()
     )
     await checkin_offers.after_booking(flow.bot, flow.session, flow.chat_id, t, user, clock.now())
+
+
+# -- packages ----------------------------------------------------------------------------
+
+
+async def _package_pre_checkout(
+    query: PreCheckoutQuery,
+    session: AsyncSession,
+    t: Texts,
+    user: User | None,
+    settings: Settings,
+    package_id: int,
+    therapist_id: int,
+) -> None:
+    offer = await packages.offer(session, package_id, therapist_id) if user else None
+    if offer is None:
+        await query.answer(ok=False, error_message=t("package-gone"))
+        return
+    price = settings.invoice_price(offer.price)
+    if (query.total_amount, query.currency) != (price.amount, price.currency):
+        await query.answer(ok=False, error_message=t("pay-mismatch"))
+        return
+    await query.answer(ok=True)
+
+
+async def _package_paid(
+    message: Message,
+    flow: Flow,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+    package_id: int,
+    therapist_id: int,
+) -> None:
+    """A package paid: its credits recorded once (the charge id is unique). Money for a
+    package no longer offered at that price goes back, as any payment that matches
+    nothing."""
+    paid = message.successful_payment
+    assert paid is not None and message.from_user is not None
+    t, now = flow.t, clock.now()
+    offer = await packages.offer(flow.session, package_id, therapist_id)
+    asked = settings.invoice_price(offer.price) if offer else None
+    if asked is None or (paid.total_amount, paid.currency) != (asked.amount, asked.currency):
+        log.error("package payment %s matches no offer", paid.telegram_payment_charge_id)
+        money = await bookings.refund_unmatched(
+            flow.session,
+            payer_telegram_id=message.from_user.id,
+            amount=paid.total_amount,
+            currency=paid.currency,
+            telegram_charge_id=paid.telegram_payment_charge_id,
+            provider_charge_id=paid.provider_payment_charge_id,
+            now=now,
+        )
+        if money is not bookings.MoneyBack.nothing:
+            await message.answer(t(f"pay-unmatched-{money}"))
+        return
+    assert offer is not None
+    purchase = await packages.record_purchase(
+        flow.session,
+        client_id=user.id,
+        therapist_id=offer.therapist_id,
+        package_id=offer.package_id,
+        sessions=offer.sessions,
+        amount=paid.total_amount,
+        currency=paid.currency,
+        telegram_charge_id=paid.telegram_payment_charge_id,
+        provider_charge_id=paid.provider_payment_charge_id,
+        expires_at=valid_until(now, offer.weeks),
+        now=now,
+    )
+    if purchase is None:
+        await message.answer(t("pay-duplicate"))
+        return
+    therapist = await flow.session.get_one(Therapist, offer.therapist_id)
+    text = t(
+        "package-bought",
+        sessions=offer.sessions,
+        name=local_name(therapist, t.language),
+        until=day_text(t, purchase.expires_at, user.timezone),
+    )
+    await message.answer(text, reply_markup=find_button(t))
 
 
 # -- payment state in the cabinet -------------------------------------------------------

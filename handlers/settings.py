@@ -16,7 +16,7 @@ from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
-from db import bookings, requests, schedule, users, waitlist
+from db import bookings, packages, requests, schedule, users, waitlist
 from db.models import Therapist, User
 from handlers.shared import checkins as checkin_data
 from handlers.shared.cards import Catalog, cancel_list
@@ -31,6 +31,7 @@ from handlers.shared.flow import (
 )
 from handlers.shared.guards import for_clients, for_guests
 from handlers.shared.memory import ZONE, ZoneData
+from handlers.shared.packages import refund_lines
 from handlers.shared.screens import screen_of, send_lines, set_buttons, text_screen
 from keyboards.menu import (
     DeleteChoice,
@@ -310,10 +311,13 @@ async def _delete_prompt(flow: Flow, clock: Clock, settings: Settings, rules: Ru
         return flow.t("delete-confirm")
     now = clock.now()
     upcoming = await bookings.cancellable_of(flow.session, flow.user, now)
+    closing = await packages.closing_for(flow.session, flow.user.id, now + rules.free_cancel)
+    refunds = await refund_lines(flow.t, flow.session, closing)
+    tail = "\n\n" + "\n".join([flow.t("delete-packages"), *refunds]) if refunds else ""
     if not upcoming:
-        return flow.t("delete-confirm")
+        return flow.t("delete-confirm") + tail
     listed = await cancel_list(flow, upcoming, bookings.CancelledBy.erasure, settings, now, rules)
-    return flow.t("delete-confirm-bookings", count=len(upcoming)) + "\n\n" + listed
+    return flow.t("delete-confirm-bookings", count=len(upcoming)) + "\n\n" + listed + tail
 
 
 async def on_delete_me(

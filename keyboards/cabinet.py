@@ -94,14 +94,16 @@ def cabinet_keyboard(
     therapist_id: int | None = None,
     series: Sequence[InlineKeyboardButton] = (),
     waiting: Sequence[InlineKeyboardButton] = (),
+    extra: Sequence[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
     """`bookings`: (id, label) of upcoming sessions; `therapist_id`: the current therapist;
-    `series`: a button for each regular time; `waiting`: the waitlist's buttons."""
+    `series`: a button for each regular time; `waiting`: the waitlist's buttons; `extra`:
+    more (the current therapist's packages)."""
     builder = InlineKeyboardBuilder()
     for booking_id, label in bookings:
         builder.button(text=label, callback_data=OpenBooking(booking_id=booking_id))
     builder.adjust(1)
-    for button in (*series, *waiting):
+    for button in (*series, *waiting, *extra):
         builder.row(button)
     if therapist_id is not None:
         builder.row(write_therapist_button(t, therapist_id))

@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.formatting import day_label
 from bot.i18n import Texts
 from keyboards.ids import Day, Id, Number
+from keyboards.packages import offers_button
 from keyboards.waitlist import wait_button
 
 
@@ -106,8 +107,10 @@ def card_keyboard(
     times: Sequence[tuple[int, datetime]],
     more_of: int | None,
     wait_for: int | None = None,
+    packages_of: int | None = None,
 ) -> InlineKeyboardMarkup:
-    """A card's buttons; `wait_for`: the therapist a client may wait for a freed time of."""
+    """A card's buttons; `wait_for`: the therapist a client may wait for a freed time of;
+    `packages_of`: the therapist whose packages of sessions may be bought."""
     rows = days_and_times(
         t,
         days=days,
@@ -126,6 +129,8 @@ def card_keyboard(
         )
     if wait_for is not None:
         rows.append([wait_button(t, wait_for)])
+    if packages_of is not None:
+        rows.append([offers_button(t, packages_of)])
     if total > 1:
         # Round the list once it is all ranked; before that, ▶ ranks the next page and ◀
         # stops at the first card.

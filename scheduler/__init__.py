@@ -31,6 +31,7 @@ from db.outcomes import CardViews
 from handlers.shared.notices import Notices
 from scheduler.holds import release_expired_holds
 from scheduler.outbox import OutboxJob
+from scheduler.packages import settle_packages
 from scheduler.reminders import ReminderJob
 from scheduler.slots import extend_free_slots
 from scheduler.waitlist import offer_freed_times
@@ -43,6 +44,9 @@ WAITLIST_JOB_ID = "waitlist"
 OUTCOMES_JOB_ID = "outcomes"
 # Return rates change as sessions end; an hour late is soon enough for a card.
 OUTCOMES_EVERY_HOURS = 1
+PACKAGES_JOB_ID = "packages"
+# A session's credit is spent once it has ended; a few minutes later is soon enough.
+PACKAGES_EVERY_MINUTES = 10
 VIEWS_JOB_ID = "card-views"
 VIEWS_EVERY_SECONDS = 60
 HOLD_POLL_SECONDS = 30
@@ -210,6 +214,21 @@ def create_scheduler(
         hours=OUTCOMES_EVERY_HOURS,
         id=OUTCOMES_JOB_ID,
         kwargs={"sessionmaker": sessionmaker, "clock": clock, "rules": rules},
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        background.track(settle_packages),
+        "interval",
+        minutes=PACKAGES_EVERY_MINUTES,
+        id=PACKAGES_JOB_ID,
+        kwargs={
+            "sessionmaker": sessionmaker,
+            "settings": settings,
+            "clock": clock,
+            "outbox": outbox,
+        },
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),

@@ -87,6 +87,7 @@ EXAMPLES: list[events.AnyEvent] = [
     events.CheckinFlagged(checkin_id=13, therapist_id=2, risk=True),
     events.CheckinAsked(client_id=5, therapist_id=2),
     events.CheckinRiskForAdmins(therapist_id=2),
+    events.PackageClosed(purchase_id=4, credits=2, refund=550_000),
 ]
 
 

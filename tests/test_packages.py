@@ -74,6 +74,16 @@ async def _setup(sessions: Sessions, clock: ManualClock) -> tuple[int, list[int]
     return who, booking_ids, purchase.id
 
 
+async def _hold(
+    session: AsyncSession, who: int, therapist_id: int, booking_id: int, starts_at: datetime
+) -> int | None:
+    """A credit taken for a session at `starts_at` and recorded as the booking's."""
+    purchase_id = await packages.take(session, who, therapist_id, starts_at)
+    if purchase_id is not None:
+        packages.held(session, purchase_id, booking_id, starts_at)
+    return purchase_id
+
+
 async def _state(sessions: Sessions, purchase_id: int) -> tuple[int, int]:
     """The balance, and the sum of the moves (always equal)."""
     async with sessions() as session:
@@ -97,7 +107,7 @@ async def test_credits_are_held_spent_and_given_back(
 
     # Three sessions booked with the package.
     for booking_id in (first, second, third):
-        held = await step(lambda s, b=booking_id: packages.hold(s, who, 1, b, now))
+        held = await step(lambda s, b=booking_id: _hold(s, who, 1, b, now))
         assert held == purchase_id
     assert await _state(db_sessionmaker, purchase_id) == (1, 1)
     async with db_sessionmaker() as session:
@@ -117,13 +127,13 @@ async def test_credits_are_held_spent_and_given_back(
     assert await step(lambda s: packages.give_back(s, first, now)) is None
     # The fourth session holds one; then the client changes therapist: the one free
     # credit is refunded pro rata (a quarter of what was paid), once.
-    assert await step(lambda s: packages.hold(s, who, 1, fourth, now)) == purchase_id
+    assert await step(lambda s: _hold(s, who, 1, fourth, now)) == purchase_id
     closed = await step(lambda s: packages.close(s, purchase_id, CreditKind.refunded, now))
     assert closed == packages.Closed(purchase_id, 1, PAID // 4, "RUB")
     assert await step(lambda s: packages.close(s, purchase_id, CreditKind.refunded, now)) is None
     assert await _state(db_sessionmaker, purchase_id) == (0, 0)
     # No credit to hold now: the next booking is paid as usual.
-    assert await step(lambda s: packages.hold(s, who, 1, first, now)) is None
+    assert await step(lambda s: _hold(s, who, 1, first, now)) is None
     # The fourth session cancelled free after that: its credit comes back as money.
     back = await step(lambda s: packages.give_back(s, fourth, now))
     assert back == packages.GivenBack(
@@ -152,7 +162,7 @@ async def test_an_expired_package_holds_nothing_and_closes_once(
     who, (first, *_), purchase_id = await _setup(db_sessionmaker, clock)
     later = clock.now() + 9 * 7 * DAY
     async with db_sessionmaker() as session, use_case(session):
-        assert await packages.hold(session, who, 1, first, later) is None
+        assert await _hold(session, who, 1, first, later) is None
         closed = await packages.close(session, purchase_id, CreditKind.expired, later)
     assert closed == packages.Closed(purchase_id, 4, PAID, "RUB")
     assert await _state(db_sessionmaker, purchase_id) == (0, 0)
@@ -168,12 +178,12 @@ async def test_one_credit_tapped_twice_at_once_is_held_once(
     who, (first, second, third, _), purchase_id = await _setup(db_sessionmaker, clock)
     for booking_id in (first, second, third):
         async with db_sessionmaker() as session, use_case(session):
-            await packages.hold(session, who, 1, booking_id, now)
+            await _hold(session, who, 1, booking_id, now)
     assert await _state(db_sessionmaker, purchase_id) == (1, 1)
 
     async def tap(booking_id: int) -> int | None:
         async with db_sessionmaker() as session, use_case(session):
-            return await packages.hold(session, who, 1, booking_id, now)
+            return await _hold(session, who, 1, booking_id, now)
 
     results = await asyncio.gather(tap(first), tap(second), return_exceptions=True)
     held = [result for result in results if result == purchase_id]

@@ -34,6 +34,7 @@ from scheduler import (
     HOLDS_JOB_ID,
     OUTBOX_JOB_ID,
     OUTCOMES_JOB_ID,
+    PACKAGES_JOB_ID,
     REMINDER_JOB_ID,
     SLOTS_JOB_ID,
     WAITLIST_JOB_ID,
@@ -750,6 +751,7 @@ async def test_the_scheduler_runs_the_job_and_stops_cleanly(practice: Practice) 
             SLOTS_JOB_ID,
             WAITLIST_JOB_ID,
             OUTCOMES_JOB_ID,
+            PACKAGES_JOB_ID,
         ]
     )
     assert failed == []

@@ -102,3 +102,10 @@ def _digit_runs(text: str) -> Iterator[list[str]]:
 def amount_text(amount: int, currency: str) -> str:
     """An amount as Telegram counts it, in the currency's units."""
     return str(amount) if currency == STARS else f"{amount / 100:.2f}"
+
+
+def amount_label(amount: int, currency: str) -> str:
+    """An amount with its currency, for a person to read: «550.00 RUB», «50 ⭐»."""
+    if currency == STARS:
+        return f"{amount} ⭐"
+    return f"{amount_text(amount, currency)} {currency}"

@@ -5,7 +5,9 @@ receipt for it, and sends it to the client's e-mail.
 One line per item: its description (at most 128 characters), quantity, price per unit in
 roubles with kopecks, VAT code, payment subject (`service`: therapy is a service) and
 payment mode. A session paid before it takes place is a full prepayment
-(`full_prepayment`, «предоплата 100 %»): the service is known and is provided later.
+(`full_prepayment`, «предоплата 100 %»): the service is known and is provided later. A
+package of sessions is an advance (`advance`, «аванс»): paid before its sessions are
+chosen.
 Stars invoices carry none: Telegram itself sells the Stars."""
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import Any
 DESCRIPTION_LIMIT = 128
 SUBJECT = "service"
 SESSION_MODE = "full_prepayment"
+# A package is paid before its sessions are chosen or dated: an advance («аванс»), the
+# mode 54-FZ's rules give a payment whose services cannot yet be identified one by one.
+PACKAGE_MODE = "advance"
 # ЮKassa's VAT codes: 1 no VAT, 2 0 %, 3 10 %, 4 20 %, 5 10/110, 6 20/120, 7 5 %, 8 7 %,
 # 9 5/105, 10 7/107, 11 22 %, 12 22/122.
 VAT_CODES = range(1, 13)

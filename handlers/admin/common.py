@@ -42,6 +42,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("slots", "adm-cmd-slots"),
     ("bookings", "adm-cmd-bookings"),
     ("refunds", "adm-cmd-refunds"),
+    ("packages", "adm-cmd-packages"),
     ("stats", "adm-cmd-stats"),
     ("export", "adm-cmd-export"),
     ("broadcast", "adm-cmd-broadcast"),

@@ -34,7 +34,7 @@ from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, re
 from bot.rules.outcomes import Ranking, ReturnRate
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
-from db import bookings, catalog, series_calendar, users
+from db import bookings, catalog, packages, series_calendar, users
 from db.models import (
     Booking,
     BookingRequest,
@@ -524,9 +524,10 @@ class Catalog:
         self, listing: Listing, index: int, prefs: Preferences, day: date | None = None
     ) -> tuple[Therapist | None, str, InlineKeyboardMarkup, bool]:
         therapist_id = listing.ids[index]
-        therapist = await catalog.card_therapist(self.session, therapist_id)
-        if therapist is None:
+        found = await catalog.card_therapist(self.session, therapist_id)
+        if found is None:
             return None, "", InlineKeyboardMarkup(inline_keyboard=[]), False
+        therapist, offers_packages = found
         if self.views is not None:
             self.views.seen(therapist_id, self.clock.now())
         photo = has_portrait(therapist)
@@ -553,6 +554,7 @@ class Catalog:
             times=by_day.get(chosen, []) if chosen else [],
             more_of=therapist_id if shortened else None,
             wait_for=therapist_id,
+            packages_of=therapist_id if offers_packages and self.rules.paid else None,
         )
         return therapist, text, markup, photo
 
@@ -588,12 +590,15 @@ class Catalog:
             done = hold_text(t, booking, user, settings)
         else:
             done = t(
-                "book-done",
+                "book-done-package" if booking.purchase_id else "book-done",
                 name=local_name(therapist, t.language),
                 when=when_text(t, booking.starts_at, user.timezone),
                 zone=user.timezone,
                 minutes=therapist.session_minutes,
             )
+        if booking.purchase_id is not None:
+            left = await packages.balance(session, user.id, therapist.id, self.clock.now())
+            done += "\n" + t("package-left", count=left)
         # Once confirmed, the time can become a regular one (a hold first needs paying).
         markup = None if paid_online else after_booking_keyboard(t, booking.id)
         await show(self.bot, self.chat_id, done, markup, edit=edit)
@@ -693,6 +698,8 @@ class Catalog:
 
 
 def payment_state(t: Texts, booking: Booking, payment: Payment | None, timezone: str) -> str:
+    if booking.purchase_id is not None:
+        return t("payment-state-package")
     if payment is not None:
         return t(f"payment-state-{payment.status}")
     if booking.status == BookingStatus.pending_payment and booking.hold_expires_at:

@@ -10,9 +10,12 @@ from bot.config import Settings
 from bot.formatting import local_name, when_text
 from bot.i18n import Markup, Texts
 from bot.rules import receipts
+from bot.rules.payments import Price
 from db.models import Booking, Therapist, User
+from db.packages import Offer
 
 PAYLOAD_PREFIX = "booking:"
+PACKAGE_PREFIX = "package:"
 
 
 def payload_of(booking: Booking) -> str:
@@ -24,6 +27,20 @@ def booking_id_of(payload: str) -> int | None:
         return None
     tail = payload.removeprefix(PAYLOAD_PREFIX)
     return int(tail) if tail.isdigit() else None
+
+
+def package_payload(package_id: int, therapist_id: int) -> str:
+    return f"{PACKAGE_PREFIX}{package_id}:{therapist_id}"
+
+
+def package_of(payload: str) -> tuple[int, int] | None:
+    """The package and therapist an invoice's payload names; None for anything else."""
+    if not payload.startswith(PACKAGE_PREFIX):
+        return None
+    package, _, therapist = payload.removeprefix(PACKAGE_PREFIX).partition(":")
+    if not (package.isdigit() and therapist.isdigit()):
+        return None
+    return int(package), int(therapist)
 
 
 async def send_invoice(
@@ -49,21 +66,73 @@ def invoice_method(
     """The invoice for a held session, as a Bot API call (sent directly or by the
     outgoing path)."""
     price = settings.invoice_price(booking.price)
-    provider = settings.payments_mode == "provider"
     when = when_text(t, booking.starts_at, client.timezone)
+    name = local_name(therapist, t.language)
+    item = t("receipt-session", name=name, when=when, minutes=therapist.session_minutes)
+    return _invoice(
+        chat_id,
+        client,
+        settings,
+        title=t("invoice-title"),
+        description=t(
+            "invoice-description",
+            name=Markup(name),
+            when=when,
+            zone=client.timezone,
+            minutes=therapist.session_minutes,
+        ),
+        payload=payload_of(booking),
+        label=t("invoice-label", minutes=therapist.session_minutes),
+        price=price,
+        line=receipts.Line(item, price.amount),
+    )
+
+
+def package_invoice(
+    chat_id: int, t: Texts, offer: Offer, therapist: Therapist, client: User, settings: Settings
+) -> SendInvoice:
+    """The invoice for a package of sessions: one line, paid before its sessions are
+    chosen (an advance, `bot.rules.receipts.PACKAGE_MODE`)."""
+    price = settings.invoice_price(offer.price)
+    name = local_name(therapist, t.language)
+    values = {
+        "sessions": offer.sessions,
+        "minutes": therapist.session_minutes,
+        "weeks": offer.weeks,
+    }
+    return _invoice(
+        chat_id,
+        client,
+        settings,
+        title=t("package-invoice-title", sessions=offer.sessions),
+        description=t("package-invoice-description", name=Markup(name), **values),
+        payload=package_payload(offer.package_id, offer.therapist_id),
+        label=t("package-invoice-label", sessions=offer.sessions),
+        price=price,
+        line=receipts.Line(
+            t("receipt-package", name=name, **values), price.amount, mode=receipts.PACKAGE_MODE
+        ),
+    )
+
+
+def _invoice(
+    chat_id: int,
+    client: User,
+    settings: Settings,
+    *,
+    title: str,
+    description: str,
+    payload: str,
+    label: str,
+    price: Price,
+    line: receipts.Line,
+) -> SendInvoice:
+    """One priced item, by Stars or the provider; with a provider and receipts on, its
+    fiscal receipt (`bot.rules.receipts`) sent to the client's stored e-mail, or to the
+    one the invoice asks for."""
+    provider = settings.payments_mode == "provider"
     provider_data = None
     if provider and settings.receipts:
-        # A fiscal receipt for the provider (`bot.rules.receipts`), sent to the client's
-        # stored e-mail, or to the one the invoice asks for.
-        line = receipts.Line(
-            t(
-                "receipt-session",
-                name=local_name(therapist, t.language),
-                when=when,
-                minutes=therapist.session_minutes,
-            ),
-            price.amount,
-        )
         provider_data = receipts.provider_data(
             receipts.receipt(
                 [line],
@@ -77,21 +146,11 @@ def invoice_method(
     token = secret.get_secret_value() if provider and secret is not None else None
     return SendInvoice(
         chat_id=chat_id,
-        title=t("invoice-title"),
-        description=t(
-            "invoice-description",
-            name=Markup(local_name(therapist, t.language)),
-            when=when,
-            zone=client.timezone,
-            minutes=therapist.session_minutes,
-        ),
-        payload=payload_of(booking),
+        title=title,
+        description=description,
+        payload=payload,
         currency=price.currency,
-        prices=[
-            LabeledPrice(
-                label=t("invoice-label", minutes=therapist.session_minutes), amount=price.amount
-            )
-        ],
+        prices=[LabeledPrice(label=label, amount=price.amount)],
         provider_token=token,
         need_email=provider and not client.email,
         send_email_to_provider=provider,

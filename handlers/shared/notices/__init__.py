@@ -22,6 +22,7 @@ from handlers.shared.notices.admins import AdminLetters
 from handlers.shared.notices.base import Letter, client_topics, find_again, money_line
 from handlers.shared.notices.checkins import CheckinLetters
 from handlers.shared.notices.client import ClientLetters
+from handlers.shared.notices.packages import PackageLetters
 from handlers.shared.notices.practice import PracticeLetters
 from handlers.shared.notices.requests import RequestLetters
 from handlers.shared.notices.series import SeriesLetters
@@ -41,6 +42,7 @@ class Notices:
     waitlist: WaitlistLetters = field(init=False)
     admins: AdminLetters = field(init=False)
     checkins: CheckinLetters = field(init=False)
+    packages: PackageLetters = field(init=False)
 
     def __post_init__(self) -> None:
         both = (self.translator, self.settings)
@@ -51,6 +53,7 @@ class Notices:
         self.waitlist = WaitlistLetters(*both)
         self.admins = AdminLetters(*both)
         self.checkins = CheckinLetters(*both)
+        self.packages = PackageLetters(*both)
 
     async def letters(
         self, session: AsyncSession, event: events.AnyEvent, written_at: datetime
@@ -107,5 +110,7 @@ class Notices:
                 return await self.checkins.asked(session, event)
             case events.CheckinRiskForAdmins():
                 return await self.checkins.risk_for_admins(session, event)
+            case events.PackageClosed():
+                return await self.packages.closed(session, event)
             case _:
                 assert_never(event)

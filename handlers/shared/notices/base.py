@@ -90,6 +90,8 @@ def money_line(t: Texts, money: str) -> str | None:
         "kept": "cancel-no-refund",
         "stars": "cancel-refund-stars",
         "manual": "cancel-refund-provider",
+        "credit": "cancel-credit-back",
+        "spent": "cancel-credit-spent",
     }.get(money)
     return t(key) if key else None
 
