@@ -32,6 +32,7 @@ from db.models import (
     CreditMove,
     Package,
     PackagePurchase,
+    Refund,
     Therapist,
     User,
 )
@@ -635,3 +636,107 @@ async def refund_unused(
         return await close_all(
             session, client_id, RefundReason.package_changed, now, therapist_id=therapist_id
         )
+
+
+# -- the practice's numbers -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageNumbers:
+    """Packages in a period, for the whole practice or one therapist (`db.practice`):
+    sold, their credits spent, money refunded; and what is outstanding at its end (the
+    credits paid for and not yet used, free or held by sessions to come: the practice
+    owes them), with their worth pro rata. Amounts by currency, in its smallest unit."""
+
+    sold: int
+    sold_amount: dict[str, int]
+    spent: int
+    refunded: dict[str, int]
+    outstanding: int
+    outstanding_amount: dict[str, int]
+
+
+async def numbers(
+    session: AsyncSession, start: datetime, end: datetime, therapist_id: int | None = None
+) -> PackageNumbers:
+    def mine(column: Any) -> list[Any]:
+        return [] if therapist_id is None else [column == therapist_id]
+
+    sold_rows = (
+        await session.execute(
+            select(PackagePurchase.currency, func.count(), func.sum(PackagePurchase.amount))
+            .where(
+                PackagePurchase.bought_at >= start,
+                PackagePurchase.bought_at <= end,
+                *mine(PackagePurchase.therapist_id),
+            )
+            .group_by(PackagePurchase.currency)
+        )
+    ).all()
+    spent = await session.scalar(
+        select(func.count(CreditMove.id))
+        .join(PackagePurchase, PackagePurchase.id == CreditMove.purchase_id)
+        .where(
+            CreditMove.kind == CreditKind.spent,
+            CreditMove.created_at >= start,
+            CreditMove.created_at <= end,
+            *mine(PackagePurchase.therapist_id),
+        )
+    )
+    refunded_rows = (
+        await session.execute(
+            select(Refund.currency, func.sum(Refund.amount))
+            .join(PackagePurchase, PackagePurchase.id == Refund.purchase_id)
+            .where(Refund.created_at >= start, Refund.created_at <= end)
+            .where(*mine(PackagePurchase.therapist_id))
+            .group_by(Refund.currency)
+        )
+    ).all()
+    # Outstanding: every purchase's credits bought, less those spent and those taken off
+    # (refunded or expired), as of the end.
+    used = (
+        select(func.count(CreditMove.id))
+        .where(
+            CreditMove.purchase_id == PackagePurchase.id,
+            CreditMove.created_at <= end,
+            CreditMove.kind.in_((CreditKind.spent, CreditKind.refunded)),
+            CreditMove.delta == 0,
+        )
+        .scalar_subquery()
+    )
+    taken_off = (
+        select(func.coalesce(func.sum(-CreditMove.delta), 0))
+        .where(
+            CreditMove.purchase_id == PackagePurchase.id,
+            CreditMove.created_at <= end,
+            CreditMove.kind.in_((CreditKind.refunded, CreditKind.expired)),
+            CreditMove.delta < 0,
+        )
+        .scalar_subquery()
+    )
+    open_rows = (
+        await session.execute(
+            select(
+                PackagePurchase.currency,
+                PackagePurchase.amount,
+                PackagePurchase.sessions,
+                used,
+                taken_off,
+            ).where(PackagePurchase.bought_at <= end, *mine(PackagePurchase.therapist_id))
+        )
+    ).all()
+    outstanding = 0
+    worth: dict[str, int] = {}
+    for currency, amount, sessions, used_count, off in open_rows:
+        left = max(sessions - int(used_count or 0) - int(off or 0), 0)
+        if left:
+            outstanding += left
+            worth[currency] = worth.get(currency, 0) + refund_for(amount, sessions, left)
+    return PackageNumbers(
+        sold=sum(int(count) for _, count, _ in sold_rows),
+        sold_amount={currency: int(total) for currency, _, total in sold_rows if total},
+        spent=int(spent or 0),
+        refunded={currency: int(total) for currency, total in refunded_rows if total},
+        outstanding=outstanding,
+        outstanding_amount=worth,
+    )

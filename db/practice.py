@@ -11,7 +11,9 @@ therapist's): what happened after each match, from the rows the bot keeps.
   and the reasons they gave (the chips; never their own words);
 - the median time from signing up to the first session held;
 - waitlist offers made and booked; booking requests made, by how they ended;
-- money paid in the bot and not returned, by currency, and per client seen.
+- money paid in the bot and not returned, by currency, and per client seen;
+- packages of sessions sold, their credits spent, money refunded, and the credits
+  outstanding at the period's end (`db.packages.numbers`).
 
 Everything is counted from bookings, payments, requests, offers and rematches as they
 are now: an erased client's sessions stay counted (their rows stay, emptied), their
@@ -31,6 +33,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.outcomes import ReturnRate, decided_at, tally
+from db import packages
 from db.admin_reports import count
 from db.models import (
     Booking,
@@ -46,6 +49,7 @@ from db.models import (
 )
 from db.offers import offer_counts
 from db.outcomes import as_utc, first_sessions, held, shown
+from db.packages import PackageNumbers
 
 PERIODS = (7, 30, 90)  # days a period may last (/stats, /mystats)
 DEFAULT_PERIOD = 30
@@ -73,6 +77,7 @@ class Numbers:
     offers_taken: int
     requests: dict[str, int]  # made in the period, by status (`RequestStatus`)
     revenue: dict[str, int]  # currency -> paid and not returned, in its smallest unit
+    packages: PackageNumbers
 
     @property
     def no_show_rate(self) -> Fraction | None:
@@ -218,6 +223,7 @@ async def numbers(
         offers_taken=offers_taken,
         requests={status: int(count) for status, count in request_rows.all()},
         revenue={currency: int(total) for currency, total in revenue_rows.all() if total},
+        packages=await packages.numbers(session, start, end, therapist_id),
     )
 
 
@@ -252,6 +258,12 @@ EXPORT_COLUMNS = (
     "requests_lapsed",
     "paid",
     "paid_per_client",
+    "packages_sold",
+    "packages_sold_amount",
+    "package_sessions_spent",
+    "packages_refunded",
+    "package_sessions_outstanding",
+    "packages_outstanding_amount",
 )
 
 
@@ -294,6 +306,12 @@ def export_row(therapist_id: int | str, name: str, found: Numbers) -> tuple[Any,
         found.requests.get("lapsed", 0),
         _totals(found.revenue),
         _totals(found.per_client()),
+        found.packages.sold,
+        _totals(found.packages.sold_amount),
+        found.packages.spent,
+        _totals(found.packages.refunded),
+        found.packages.outstanding,
+        _totals(found.packages.outstanding_amount),
     )
 
 

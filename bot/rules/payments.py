@@ -105,7 +105,12 @@ def amount_text(amount: int, currency: str) -> str:
 
 
 def amount_label(amount: int, currency: str) -> str:
-    """An amount with its currency, for a person to read: «550.00 RUB», «50 ⭐»."""
+    """An amount with its currency, for a person to read: «12 600 ₽», «550,50 ₽», «50 ⭐»,
+    «12.00 USD»."""
     if currency == STARS:
         return f"{amount} ⭐"
-    return f"{amount_text(amount, currency)} {currency}"
+    if currency != "RUB":
+        return f"{amount_text(amount, currency)} {currency}"
+    roubles = f"{amount // 100:,}".replace(",", "\u00a0")
+    kopecks = amount % 100
+    return f"{roubles},{kopecks:02d} ₽" if kopecks else f"{roubles} ₽"

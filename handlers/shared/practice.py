@@ -110,6 +110,19 @@ def practice_text(t: Texts, numbers: Numbers, days: int, whom: str) -> str:
         if numbers.revenue
         else t("practice-revenue-none"),
     ]
+    bought = numbers.packages
+    if bought.sold or bought.outstanding or bought.spent or bought.refunded:
+        lines.append(
+            t(
+                "practice-packages",
+                sold=bought.sold,
+                amount=_money(bought.sold_amount) or "—",
+                spent=bought.spent,
+                refunded=_money(bought.refunded) or "—",
+                outstanding=bought.outstanding,
+                owed=_money(bought.outstanding_amount) or "—",
+            )
+        )
     return "\n".join(lines)
 
 

@@ -29,3 +29,4 @@ practice-measure-no_show_rate = no-shows
 practice-measure-return_rate = second session
 practice-measure-rematch_rate = change of therapist
 adm-stats-usage = There is no therapist "{ $args }". Give a number from /therapists, e.g. /stats 3. Without a number: the whole practice's numbers.
+practice-packages = Session packages: { $sold } sold for { $amount } · package sessions used { $spent } · refunded { $refunded } · unused now { $outstanding } worth { $owed } (owed by the practice)

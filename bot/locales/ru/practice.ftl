@@ -29,3 +29,4 @@ practice-measure-no_show_rate = неявки
 practice-measure-return_rate = вторая сессия
 practice-measure-rematch_rate = смена терапевта
 adm-stats-usage = Терапевта «{ $args }» нет. Напишите номер из /therapists: например, /stats 3. Без номера — показатели всей практики.
+practice-packages = Пакеты сессий: продано { $sold } на { $amount } · сессий из пакетов списано { $spent } · возвращено { $refunded } · не использовано сейчас { $outstanding } на { $owed } (обязательство практики)
