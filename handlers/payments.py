@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
@@ -28,7 +29,7 @@ from bot.formatting import day_text, local_name, when_text
 from bot.i18n import Markup, Texts, Translator
 from bot.notify import Outgoing
 from bot.rules.packages import expires_at as valid_until
-from bot.rules.payments import looks_like_card_number
+from bot.rules.payments import Price, looks_like_card_number
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import bookings, packages
@@ -130,11 +131,35 @@ async def on_pre_checkout(
     if booking.hold_expires_at is None or booking.hold_expires_at <= clock.now():
         await query.answer(ok=False, error_message=t("pay-expired"))
         return
-    price = settings.invoice_price(booking.price)
+    await _answer_for(query, t, settings.invoice_price(booking.price))
+
+
+async def _answer_for(query: PreCheckoutQuery, t: Texts, price: Price) -> None:
+    """Yes only for the amount and currency the invoice asked."""
     if (query.total_amount, query.currency) != (price.amount, price.currency):
         await query.answer(ok=False, error_message=t("pay-mismatch"))
         return
     await query.answer(ok=True)
+
+
+async def _refund_unmatched(
+    message: Message, t: Texts, session: AsyncSession, now: datetime
+) -> None:
+    """Money for something we cannot match goes back (the admins see the charge ids)."""
+    paid = message.successful_payment
+    assert paid is not None and message.from_user is not None
+    log.error("payment %s matches nothing of its payer", paid.telegram_payment_charge_id)
+    money = await bookings.refund_unmatched(
+        session,
+        payer_telegram_id=message.from_user.id,
+        amount=paid.total_amount,
+        currency=paid.currency,
+        telegram_charge_id=paid.telegram_payment_charge_id,
+        provider_charge_id=paid.provider_payment_charge_id,
+        now=now,
+    )
+    if money is not bookings.MoneyBack.nothing:
+        await message.answer(t(f"pay-unmatched-{money}"))
 
 
 async def on_successful_payment(
@@ -159,19 +184,7 @@ async def on_successful_payment(
         else None
     )
     if user is None or booking is None:
-        # Money for something we cannot match goes back (the admins see the charge ids).
-        log.error("payment %s matches no booking of its payer", paid.telegram_payment_charge_id)
-        money = await bookings.refund_unmatched(
-            flow.session,
-            payer_telegram_id=message.from_user.id,
-            amount=paid.total_amount,
-            currency=paid.currency,
-            telegram_charge_id=paid.telegram_payment_charge_id,
-            provider_charge_id=paid.provider_payment_charge_id,
-            now=clock.now(),
-        )
-        if money is not bookings.MoneyBack.nothing:
-            await message.answer(t(f"pay-unmatched-{money}"))
+        await _refund_unmatched(message, t, flow.session, clock.now())
         return
     settled = await bookings.settle(
         flow.session,
@@ -245,11 +258,7 @@ async def _package_pre_checkout(
     if offer is None:
         await query.answer(ok=False, error_message=t("package-gone"))
         return
-    price = settings.invoice_price(offer.price)
-    if (query.total_amount, query.currency) != (price.amount, price.currency):
-        await query.answer(ok=False, error_message=t("pay-mismatch"))
-        return
-    await query.answer(ok=True)
+    await _answer_for(query, t, settings.invoice_price(offer.price))
 
 
 async def _package_paid(
@@ -270,18 +279,7 @@ async def _package_paid(
     offer = await packages.offer(flow.session, package_id, therapist_id)
     asked = settings.invoice_price(offer.price) if offer else None
     if asked is None or (paid.total_amount, paid.currency) != (asked.amount, asked.currency):
-        log.error("package payment %s matches no offer", paid.telegram_payment_charge_id)
-        money = await bookings.refund_unmatched(
-            flow.session,
-            payer_telegram_id=message.from_user.id,
-            amount=paid.total_amount,
-            currency=paid.currency,
-            telegram_charge_id=paid.telegram_payment_charge_id,
-            provider_charge_id=paid.provider_payment_charge_id,
-            now=now,
-        )
-        if money is not bookings.MoneyBack.nothing:
-            await message.answer(t(f"pay-unmatched-{money}"))
+        await _refund_unmatched(message, t, flow.session, now)
         return
     assert offer is not None
     purchase = await packages.record_purchase(

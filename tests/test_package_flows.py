@@ -76,11 +76,16 @@ class Practice:
         await admin.send(f"/packages add {command}")
         assert "добавлен" in admin.last.text, admin.last.text
 
-    async def buy(self, client: TgUser, charge: str) -> tuple[PackagePurchase, SendInvoice]:
-        """From the first card: its packages, the first one bought."""
-        await client.press("Найти терапевта")
-        card = client.last_with_buttons
-        await client.press("Пакет сессий", message=card)
+    async def buy(
+        self, client: TgUser, charge: str, therapist_id: int | None = None
+    ) -> tuple[PackagePurchase, SendInvoice]:
+        """The first card's packages (or a therapist's, as the cabinet's button opens them),
+        the first one bought."""
+        if therapist_id is None:
+            await client.press("Найти терапевта")
+            await client.press("Пакет сессий", message=client.last_with_buttons)
+        else:
+            await client.tap(PackageOffers(therapist_id=therapist_id).pack())
         offers = client.last
         assert "Пакеты сессий с" in offers.text and "выгода" in offers.text, offers.text
         await client.press("Купить", message=offers)
@@ -97,6 +102,14 @@ class Practice:
             )
         assert purchase is not None
         return purchase, invoice
+
+    async def client_with(self, user_id: int, offer: str) -> tuple[TgUser, PackagePurchase]:
+        """An admin offers a package; a client signs up and buys it from the first card."""
+        client = self.harness.user(user_id, "Анна")
+        await self.offer(offer)
+        await sign_up(client)
+        purchase, _ = await self.buy(client, f"charge-{user_id}")
+        return client, purchase
 
     async def free_slots(self, therapist_id: int, count: int) -> list[Slot]:
         """Free times of one therapist more than a day apart, a few days ahead."""
@@ -269,10 +282,7 @@ async def test_buy_book_three_cancel_free_and_late_and_miss_one(practice: Practi
 
 
 async def test_a_held_session_is_spent_by_the_job_once_it_has_ended(practice: Practice) -> None:
-    client = practice.harness.user(1802, "Анна")
-    await practice.offer("all 2 5000 4")
-    await sign_up(client)
-    purchase, _ = await practice.buy(client, "charge-pkg-2")
+    client, purchase = await practice.client_with(1802, "all 2 5000 4")
     [slot] = await practice.free_slots(purchase.therapist_id, 1)
     await book(client, slot)
     session_row = await booked(practice, slot)
@@ -283,10 +293,7 @@ async def test_a_held_session_is_spent_by_the_job_once_it_has_ended(practice: Pr
 
 
 async def test_one_credit_tapped_twice_at_once_books_once(practice: Practice) -> None:
-    client = practice.harness.user(1803, "Анна")
-    await practice.offer("all 1 2500 4")
-    await sign_up(client)
-    purchase, _ = await practice.buy(client, "charge-pkg-3")
+    client, purchase = await practice.client_with(1803, "all 1 2500 4")
     one, other = await practice.free_slots(purchase.therapist_id, 2)
     card = client.last
     # The same time twice at once, and two times at once: one credit, one booking with it.
@@ -308,10 +315,7 @@ async def test_one_credit_tapped_twice_at_once_books_once(practice: Practice) ->
 
 
 async def test_expiry_refunds_the_unused_credits_once(practice: Practice) -> None:
-    client = practice.harness.user(1804, "Анна")
-    await practice.offer("all 4 10% 2")
-    await sign_up(client)
-    purchase, _ = await practice.buy(client, "charge-pkg-4")
+    client, purchase = await practice.client_with(1804, "all 4 10% 2")
     [slot] = await practice.free_slots(purchase.therapist_id, 1)
     await book(client, slot)
     practice.clock.current = purchase.expires_at + timedelta(minutes=1)
@@ -336,10 +340,7 @@ async def test_changing_therapist_refunds_a_whole_package_through_the_outbox(
 ) -> None:
     """No credit used: the whole payment comes back; Stars through refundStarPayment by the
     outbox (a failed attempt tried again), a provider's in /refunds."""
-    client = practice.harness.user(1805, "Анна")
-    await practice.offer("all 4 10% 8")
-    await sign_up(client)
-    purchase, _ = await practice.buy(client, "charge-pkg-5")
+    client, purchase = await practice.client_with(1805, "all 4 10% 8")
     [slot] = await practice.free_slots(purchase.therapist_id, 1)
     await book(client, slot)
     practice.harness.telegram.refund_errors = [(502, "Bad Gateway")]
@@ -371,7 +372,7 @@ async def test_changing_therapist_refunds_a_whole_package_through_the_outbox(
         [refund] = await practice.refunds()
         assert refund.status == "done"
         calls = [c for c in practice.harness.telegram.calls if isinstance(c, RefundStarPayment)]
-        assert [c.telegram_payment_charge_id for c in calls] == ["charge-pkg-5"] * 2
+        assert [c.telegram_payment_charge_id for c in calls] == ["charge-1805"] * 2
     else:
         assert refund.status == "manual"
     async with practice.sessions() as session:
@@ -385,10 +386,7 @@ async def test_changing_therapist_refunds_a_whole_package_through_the_outbox(
 
 
 async def test_delete_me_mid_package_refunds_what_is_left(practice: Practice) -> None:
-    client = practice.harness.user(1806, "Анна")
-    await practice.offer("all 4 20000 8")
-    await sign_up(client)
-    purchase, _ = await practice.buy(client, "charge-pkg-6")
+    client, purchase = await practice.client_with(1806, "all 4 20000 8")
     first, second = await practice.free_slots(purchase.therapist_id, 2)
     await book(client, first)
     await book(client, second)
@@ -423,17 +421,8 @@ async def test_a_regular_time_draws_from_the_package_then_falls_back_to_invoices
     client = practice.harness.user(1807, "Анна")
     await practice.offer("1 3 9000 8")
     await sign_up(client)
-    await client.tap(PackageOffers(therapist_id=1).pack(), client.last_with_buttons)
-    offers = client.last
-    await client.press("Купить", message=offers)
-    invoice = client.last.invoice
-    assert invoice is not None
-    amount = invoice.prices[0].amount
-    await client.pre_checkout(invoice.payload, invoice.currency, amount)
-    await client.pay(invoice.payload, invoice.currency, amount, "charge-pkg-7")
-    async with practice.sessions() as session:
-        purchase = await session.scalar(select(PackagePurchase))
-    assert purchase is not None and purchase.therapist_id == 1
+    purchase, _ = await practice.buy(client, "charge-pkg-7", therapist_id=1)
+    assert purchase.therapist_id == 1
     [first] = await practice.free_slots(1, 1)
     await client.tap(SlotPick(slot_id=first.id).pack(), client.last_with_buttons)
     confirm = client.last
