@@ -28,7 +28,17 @@ from bot.rules.payments import STARS, Price
 from bot.rules.policy import CancelTerms, Refusal, Rules
 from bot.rules.refusals import Refused, told
 from bot.rules.timezones import zone
-from db import audit, erasure, events, outbox, packages, reminders, slot_states, waitlist
+from db import (
+    audit,
+    couples,
+    erasure,
+    events,
+    outbox,
+    packages,
+    reminders,
+    slot_states,
+    waitlist,
+)
 from db.dialects import insert_for
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -922,6 +932,8 @@ async def erase_client(
         # The packages close after the cancellations gave their credits back; the unused
         # credits are refunded pro rata (`db.packages`).
         await packages.close_all(session, client.id, RefundReason.package_erased, now)
+        # A couple: only this person's part goes; the other one's sessions stay theirs.
+        await couples.erase(session, client.id, now)
         await waitlist.erase(session, client.id, now)
         await erasure.erase_requests(session, client.id, now)
         await empty_profile(session, client, now)

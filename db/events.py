@@ -25,7 +25,7 @@ from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.rules.series import Gap
-from db.models import SeriesEnd
+from db.models import PartnerEnd, SeriesEnd
 
 if TYPE_CHECKING:
     # Defined by db.bookings, which writes these events: imported when first parsed.
@@ -408,6 +408,40 @@ class PackageClosed(Event):
     refund: int  # in the purchase's currency's smallest unit; 0 when nothing goes back
 
 
+# -- couples ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerJoined(Event):
+    """The partner the booker invited has joined (`db.couples`)."""
+
+    name = "partner-joined"
+    to = (To.client,)
+    recipient: To = To.client
+    partnership_id: int = field(metadata={"key": "partnership"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerSkipped(Event):
+    """The partner will not come to one couple session: the booker and the therapist."""
+
+    name = "partner-skipped"
+    to = CLIENT_AND_THERAPIST
+    booking_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerLeft(Event):
+    """A partnership ended: told to the one who did not end it (`told_id`, a users.id)."""
+
+    name = "partner-left"
+    to = (To.client,)
+    recipient: To = To.client
+    partnership_id: int = field(metadata={"key": "partnership"})
+    told_id: int = field(metadata={"key": "told"})
+    by: PartnerEnd
+
+
 AnyEvent = (
     Booked
     | Moved
@@ -442,6 +476,9 @@ AnyEvent = (
     | CheckinAsked
     | CheckinRiskForAdmins
     | PackageClosed
+    | PartnerJoined
+    | PartnerSkipped
+    | PartnerLeft
 )
 
 KINDS: tuple[type[AnyEvent], ...] = typing.get_args(AnyEvent)

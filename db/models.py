@@ -888,3 +888,58 @@ class CreditMove(Base):
     kind: Mapped[str] = mapped_column(String(16))
     delta: Mapped[int]
     created_at: Mapped[datetime]
+
+
+class PartnerEnd(enum.StrEnum):
+    booker = "booker"  # the one who books ended it (or invited someone else)
+    partner = "partner"
+    erasure = "erasure"  # either erased their data
+
+
+class Partnership(Base):
+    """A couple: the client who books and pays couple sessions (`booker_id`) and the
+    partner they invited with a one-time link. Until the partner joins, only the code's
+    SHA-256 is kept (valid 7 days); once joined, the partner shares the booker's couple
+    sessions (`db.couples`). One open partnership per person, either side: partial
+    unique indexes."""
+
+    __tablename__ = "partnerships"
+    __table_args__ = (
+        Index(
+            "uq_partnerships_booker_open",
+            "booker_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index(
+            "uq_partnerships_partner_open",
+            "partner_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("uq_partnerships_code", "code_hash", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # emptied once used or ended
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    joined_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(16))  # `PartnerEnd`
+
+
+class PartnerAbsence(Base):
+    """The partner will not come to one couple session (the session stays the booker's)."""
+
+    __tablename__ = "partner_absences"
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime]

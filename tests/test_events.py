@@ -22,7 +22,7 @@ from bot.rules.series import Gap
 from db import events
 from db.bookings import CancelledBy, MoneyBack
 from db.events import To
-from db.models import Notice, SeriesEnd
+from db.models import Notice, PartnerEnd, SeriesEnd
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings, outbox_job
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -88,6 +88,10 @@ EXAMPLES: list[events.AnyEvent] = [
     events.CheckinAsked(client_id=5, therapist_id=2),
     events.CheckinRiskForAdmins(therapist_id=2),
     events.PackageClosed(purchase_id=4, credits=2, refund=550_000),
+    events.PartnerJoined(partnership_id=3),
+    events.PartnerSkipped(recipient=To.client, booking_id=6),
+    events.PartnerSkipped(recipient=To.therapist, booking_id=6),
+    events.PartnerLeft(partnership_id=3, told_id=8, by=PartnerEnd.erasure),
 ]
 
 

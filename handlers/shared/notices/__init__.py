@@ -22,6 +22,7 @@ from handlers.shared.notices.admins import AdminLetters
 from handlers.shared.notices.base import Letter, client_topics, find_again, money_line
 from handlers.shared.notices.checkins import CheckinLetters
 from handlers.shared.notices.client import ClientLetters
+from handlers.shared.notices.couples import CoupleLetters
 from handlers.shared.notices.packages import PackageLetters
 from handlers.shared.notices.practice import PracticeLetters
 from handlers.shared.notices.requests import RequestLetters
@@ -43,6 +44,7 @@ class Notices:
     admins: AdminLetters = field(init=False)
     checkins: CheckinLetters = field(init=False)
     packages: PackageLetters = field(init=False)
+    couples: CoupleLetters = field(init=False)
 
     def __post_init__(self) -> None:
         both = (self.translator, self.settings)
@@ -54,6 +56,7 @@ class Notices:
         self.admins = AdminLetters(*both)
         self.checkins = CheckinLetters(*both)
         self.packages = PackageLetters(*both)
+        self.couples = CoupleLetters(*both)
 
     async def letters(
         self, session: AsyncSession, event: events.AnyEvent, written_at: datetime
@@ -112,5 +115,11 @@ class Notices:
                 return await self.checkins.risk_for_admins(session, event)
             case events.PackageClosed():
                 return await self.packages.closed(session, event)
+            case events.PartnerJoined():
+                return await self.couples.joined(session, event)
+            case events.PartnerSkipped():
+                return await self.couples.skipped(session, event)
+            case events.PartnerLeft():
+                return await self.couples.left(session, event)
             case _:
                 assert_never(event)

@@ -1,0 +1,12 @@
+## Couples: the partner the client invites to their couple sessions.
+
+couple-invite-gone = This invitation no longer works: it was used, withdrawn or is older than 7 days. Please ask your partner for a new one.
+couple-invite-own = This is your own invitation — send the link to your partner.
+couple-already-paired = You are already paired with someone else. To accept a new invitation, end the current pairing first.
+couple-session-gone = This couple session is no longer available: it was cancelled, has started, or you already said you cannot come.
+notice-partner-joined = 👥 { $name } accepted your invitation: your couple sessions are now visible to your partner too, and both of you get reminders. Only you can move or cancel sessions.
+notice-partner-skipped = 👥 Your partner cannot come to the couple session on { $when }. The session stays booked — you can move or cancel it in "My sessions" if needed.
+notice-partner-skipped-therapist = 👥 Couple session on { $when } with { $client }: the client's partner cannot come; the session stays booked.
+notice-partner-left-booker = 👥 Your partner ended your shared couple sessions in the bot — their sessions are no longer shown to you.
+notice-partner-left-partner = 👥 Your partner left your shared couple sessions in the bot. The sessions stay yours.
+notice-partner-left-erasure = 👥 Your partner erased their data from the bot, so your shared couple sessions have ended. Your sessions and data stay as they are.

@@ -1,0 +1,54 @@
+"""Couple notices: the booker hears that their partner joined, skips a session or left;
+the therapist that only one of the two comes; the partner that the booker ended it. Each
+reads only the other person's first name: nothing else of either reaches the other."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.formatting import when_text
+from db import events
+from db.events import To
+from db.models import Partnership, Therapist, User
+from handlers.shared.notices.base import Letter, Writer, booking_of, client_name, reachable
+
+
+class CoupleLetters(Writer):
+    async def joined(self, session: AsyncSession, event: events.PartnerJoined) -> list[Letter]:
+        partnership = await session.get(Partnership, event.partnership_id)
+        if partnership is None or partnership.partner_id is None:
+            return []
+        booker = await session.get_one(User, partnership.booker_id)
+        partner = await session.get_one(User, partnership.partner_id)
+        chat = reachable(booker)
+        if chat is None or partnership.ended_at is not None:
+            return []
+        t = self.translator.for_language(booker.language)
+        return [Letter(chat, t("notice-partner-joined", name=client_name(t, partner)))]
+
+    async def skipped(self, session: AsyncSession, event: events.PartnerSkipped) -> list[Letter]:
+        booking = await booking_of(session, event.booking_id)
+        if booking is None:
+            return []
+        booker = await session.get_one(User, booking.client_id)
+        if event.recipient is To.therapist:
+            therapist = await session.get_one(Therapist, booking.therapist_id)
+            if not therapist.telegram_id:
+                return []
+            t = self.therapist_texts(therapist)
+            when = when_text(t, booking.starts_at, therapist.timezone)
+            text = t("notice-partner-skipped-therapist", client=client_name(t, booker), when=when)
+            return [Letter(therapist.telegram_id, text)]
+        chat = reachable(booker)
+        if chat is None:
+            return []
+        t = self.translator.for_language(booker.language)
+        text = t("notice-partner-skipped", when=when_text(t, booking.starts_at, booker.timezone))
+        return [Letter(chat, text)]
+
+    async def left(self, session: AsyncSession, event: events.PartnerLeft) -> list[Letter]:
+        told = await session.get(User, event.told_id)
+        if told is None or (chat := reachable(told)) is None:
+            return []
+        t = self.translator.for_language(told.language)
+        return [Letter(chat, t(f"notice-partner-left-{event.by}"))]
