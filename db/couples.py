@@ -73,6 +73,22 @@ async def current(session: AsyncSession, user_id: int) -> Partnership | None:
     return await session.scalar(select(Partnership).where(_open_with(user_id)))
 
 
+async def inviter(session: AsyncSession, code: str, now: datetime) -> User | None:
+    """Who invites with this code while it works (a read: the person who opened the link
+    has stored nothing yet)."""
+    return await session.scalar(
+        select(User)
+        .join(Partnership, Partnership.booker_id == User.id)
+        .where(
+            Partnership.code_hash == code_hash(code),
+            Partnership.ended_at.is_(None),
+            Partnership.partner_id.is_(None),
+            Partnership.expires_at > now,
+            User.deleted_at.is_(None),
+        )
+    )
+
+
 async def invite(session: AsyncSession, booker: User, now: datetime) -> str:
     """A new one-time code for the booker's partner; an invitation not used yet is
     withdrawn. Refused when a partner has joined (end that first) or the booker is

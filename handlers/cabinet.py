@@ -21,6 +21,7 @@ from bot.rules.timezones import Clock
 from db import (
     bookings,
     catalog,
+    couples,
     outcomes,
     packages,
     payments,
@@ -71,6 +72,7 @@ from keyboards.cabinet import (
     move_confirm_keyboard,
     move_keyboard,
 )
+from keyboards.couples import invite_button, shared_button
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.packages import PackageRefund, offers_button, refund_keyboard
 from keyboards.requests import withdraw_button
@@ -138,6 +140,14 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     held = await packages.holdings(flow.session, user.id, clock.now())
     lines += [package_line(t, item, flow.timezone) for item in held]
     extra = []
+    shared = await couples.shared_sessions(flow.session, user, clock.now())
+    if shared:
+        # The partner's side of a couple: the booker's couple sessions, theirs to attend.
+        lines.append(t("cabinet-shared", zone=flow.timezone))
+        for booking in shared:
+            label = _label(t, booking, flow.timezone)
+            lines.append(t("cabinet-shared-line", when=label))
+            extra.append(shared_button(t, booking.id, label))
     if therapist is not None and await packages.offers_for(flow.session, therapist):
         extra.append(offers_button(t, therapist.id))
     waiting = [*withdraws, *([waits_button(t, len(waits))] if waits else [])]
@@ -268,7 +278,17 @@ async def on_open_booking(
         cancel = SeriesCancelScope(booking_id=booking.id)
     elif booking.starts_at > clock.now():
         extra = start_button(t, booking.id)
-    markup = booking_keyboard(t, booking.id, payable=payable, extra=extra, cancel=cancel)
+    partner_button = None
+    if booking.format == couples.COUPLE:
+        # A couple session: who shares it, or a link for the partner to join.
+        partner = await couples.partner_of(flow.session, flow.user.id)
+        if partner is not None:
+            lines.append(t("booking-partner", name=partner.first_name or ""))
+        elif booking.starts_at > clock.now():
+            partner_button = invite_button(t, booking.id)
+    markup = booking_keyboard(
+        t, booking.id, payable=payable, extra=extra, cancel=cancel, partner=partner_button
+    )
     await flow.display("\n".join(lines), markup, screen_of(callback))
 
 

@@ -134,9 +134,11 @@ def booking_keyboard(
     payable: bool,
     extra: InlineKeyboardButton | None = None,
     cancel: CallbackData | None = None,
+    partner: InlineKeyboardButton | None = None,
 ) -> InlineKeyboardMarkup:
     """One session's screen; `extra`: its regular time (make it one, or open it);
-    `cancel`: what «Отменить» asks first (a regular session: only this one, or on)."""
+    `cancel`: what «Отменить» asks first (a regular session: only this one, or on);
+    `partner`: a couple session's invitation for the partner."""
     builder = InlineKeyboardBuilder()
     if payable:
         builder.button(text=t("pay-button"), callback_data=PayBooking(booking_id=booking_id))
@@ -147,8 +149,9 @@ def booking_keyboard(
         text=t("booking-cancel"), callback_data=cancel or CancelAsk(booking_id=booking_id)
     )
     builder.adjust(*([1] if payable else []), 2)
-    if extra is not None:
-        builder.row(extra)
+    for button in (extra, partner):
+        if button is not None:
+            builder.row(button)
     builder.row(_back_home(t))
     return builder.as_markup()
 

@@ -21,7 +21,7 @@ from bot.formatting import local_name
 from bot.i18n import Texts
 from bot.rules.timezones import utc_offset_label
 from bot.text import visible_name
-from db import erasure, users
+from db import couples, erasure, users
 from db.fsm import DatabaseStorage
 from db.models import Questionnaire, User
 from handlers.shared import screens
@@ -340,7 +340,12 @@ async def show_where_you_are(flow: Flow, *, notice: str | None = None) -> None:
     if step is not None:
         await flow.show(step, notice=notice)
         return
-    if await users.get_questionnaire(flow.session, flow.user) is None:
+    # A partner who joined a couple needs no questionnaire (until they look for a
+    # therapist of their own).
+    if (
+        await users.get_questionnaire(flow.session, flow.user) is None
+        and await couples.booker_of(flow.session, flow.user) is None
+    ):
         await start_questionnaire(flow)
         return
     text = t("menu-title") if notice is None else f"{notice}\n\n{t('menu-title')}"

@@ -10,3 +10,28 @@ notice-partner-skipped-therapist = 👥 Couple session on { $when } with { $clie
 notice-partner-left-booker = 👥 Your partner ended your shared couple sessions in the bot — their sessions are no longer shown to you.
 notice-partner-left-partner = 👥 Your partner left your shared couple sessions in the bot. The sessions stay yours.
 notice-partner-left-erasure = 👥 Your partner erased their data from the bot, so your shared couple sessions have ended. Your sessions and data stay as they are.
+
+couple-invite-button = 👥 Invite your partner
+couple-invite-link =
+    <b>An invitation for your partner</b>
+    Forward this link to the person you attend couple sessions with:
+    { $link }
+
+    It works once and for { $days } days. Your partner gives their own consent (no questionnaire), sees your couple sessions and gets their own reminders. Only you keep moving, cancelling and paying for sessions.
+couple-consent =
+    <b>{ $name } invites you to couple sessions</b>
+
+    So that you see these sessions and get reminders, I will keep your Telegram name, language and time zone. No questionnaire is needed. What you write to the therapist is seen only by the therapist. You can erase your data at any time with /delete_me — your partner's sessions stay.
+
+    Do you agree to this processing of your data?
+couple-joined = 👥 Done: you and { $name } share couple sessions now. They are in "My sessions"; { $name } moves and cancels them.
+couple-shared-line = • { $when } — { $name }
+couple-shared-button = 👥 { $when }
+couple-shared-screen =
+    <b>Couple session</b>: { $when } ({ $zone }), { $name }.
+    { $booker } moves and cancels it. If you cannot come, say so — the session stays booked, and { $booker } and the therapist are told.
+couple-skip-button = I cannot come
+couple-skipped = Passed on: you will not come to the session on { $when }. The session stays booked.
+cabinet-shared = 👥 Couple sessions (time { $zone }):
+cabinet-shared-line = • { $when }
+booking-partner = 👥 Partner: { $name }

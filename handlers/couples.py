@@ -1,0 +1,184 @@
+"""Couples in the chat: the booker invites their partner from a couple session's screen
+(a one-time link), the partner opens it, gives their own consent (no questionnaire) and
+joins; the partner's cabinet lists the shared sessions (`handlers.cabinet`), and the
+partner may say they cannot come to one (`db.couples`)."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+
+from bot.config import Settings
+from bot.formatting import local_name, when_text
+from bot.rules.refusals import Refused
+from bot.rules.timezones import Clock
+from db import bookings, couples, users
+from db.models import User
+from handlers.shared.flow import ClientFlow, Flow, show_where_you_are
+from handlers.shared.guards import for_clients
+from handlers.shared.screens import screen_of, set_buttons
+from keyboards.cabinet import CabinetAction, CabinetItem
+from keyboards.couples import (
+    PartnerConsent,
+    PartnerInvite,
+    PartnerSkip,
+    PartnerSkipAsk,
+    consent_keyboard,
+    skip_keyboard,
+)
+
+LINK_PREFIX = "p_"
+PARTNER_LINK = re.compile(r"p_[A-Za-z0-9_-]{16,43}")
+
+
+def _cabinet_button(flow: Flow) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=flow.t("cabinet-back"), callback_data=CabinetAction(action=CabinetItem.home).pack()
+    )
+
+
+async def on_invite(
+    callback: CallbackQuery, callback_data: PartnerInvite, flow: ClientFlow, clock: Clock
+) -> None:
+    """A link for the partner, from one of the booker's couple sessions."""
+    t = flow.t
+    booking = await bookings.own_booking(flow.session, flow.user, callback_data.booking_id)
+    if booking is None or booking.format != couples.COUPLE or booking.ends_at <= clock.now():
+        await callback.answer(t("couple-session-gone"), show_alert=True)
+        return
+    try:
+        code = await couples.invite(flow.session, flow.user, clock.now())
+    except Refused as refused:
+        await callback.answer(t(refused.key, **refused.values), show_alert=True)
+        return
+    await callback.answer()
+    me = await flow.bot.me()
+    link = f"https://t.me/{me.username}?start={LINK_PREFIX}{code}"
+    await flow.bot.send_message(
+        flow.chat_id, t("couple-invite-link", link=link, days=couples.INVITE_TTL.days)
+    )
+
+
+async def on_link(message: Message, command: CommandObject, flow: Flow, clock: Clock) -> None:
+    """`/start p_<code>`: a person with a profile joins at once; anyone else is asked for
+    their consent first, the code travelling only in the buttons."""
+    code = (command.args or "").removeprefix(LINK_PREFIX)
+    t = flow.t
+    booker = await couples.inviter(flow.session, code, clock.now())
+    if booker is None:
+        await show_where_you_are(flow, notice=t("couple-invite-gone"))
+        return
+    if isinstance(flow, ClientFlow):
+        await _join(flow, code, clock)
+        return
+    await message.answer(
+        t("couple-consent", name=booker.first_name or t("notice-client-erased")),
+        reply_markup=consent_keyboard(t, code),
+    )
+
+
+async def on_consent(
+    callback: CallbackQuery,
+    callback_data: PartnerConsent,
+    flow: Flow,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    t = flow.t
+    await callback.answer()
+    await set_buttons(screen_of(callback), None)
+    if not callback_data.agree:
+        if flow.user is None:
+            await flow.forget()  # nothing is kept
+        await flow.bot.send_message(flow.chat_id, t("consent-declined"))
+        return
+    user = flow.user
+    if user is None:
+        user = await users.register(
+            flow.session,
+            telegram_id=callback.from_user.id,
+            language=t.language,
+            timezone=settings.default_timezone,
+            now=clock.now(),
+        )
+        if flow.telegram_name:
+            await users.update_profile(flow.session, user, first_name=flow.telegram_name[:64])
+    await _join(ClientFlow.of(flow, user), callback_data.code, clock)
+
+
+async def _join(flow: ClientFlow, code: str, clock: Clock) -> None:
+    t = flow.t
+    try:
+        partnership = await couples.join(flow.session, code, flow.user, clock.now())
+    except Refused as refused:
+        await show_where_you_are(flow, notice=t(refused.key, **refused.values))
+        return
+    booker = await flow.session.get_one(User, partnership.booker_id)
+    shared = await couples.shared_sessions(flow.session, flow.user, clock.now())
+    lines = [t("couple-joined", name=booker.first_name or "")]
+    lines += [
+        t(
+            "couple-shared-line",
+            when=when_text(t, booking.starts_at, flow.timezone),
+            name=local_name(booking.therapist, t.language),
+        )
+        for booking in shared
+    ]
+    await flow.bot.send_message(flow.chat_id, "\n".join(lines))
+    await show_where_you_are(flow)
+
+
+async def on_skip_ask(
+    callback: CallbackQuery, callback_data: PartnerSkipAsk, flow: ClientFlow, clock: Clock
+) -> None:
+    """A shared session: when, with whom, and «Я не смогу прийти»."""
+    t = flow.t
+    shared = await couples.shared_sessions(flow.session, flow.user, clock.now())
+    booking = next((b for b in shared if b.id == callback_data.booking_id), None)
+    if booking is None:
+        await callback.answer(t("couple-session-gone"), show_alert=True)
+        return
+    await callback.answer()
+    booker = await couples.booker_of(flow.session, flow.user)
+    text = t(
+        "couple-shared-screen",
+        when=when_text(t, booking.starts_at, flow.timezone),
+        zone=flow.timezone,
+        name=local_name(booking.therapist, t.language),
+        booker=(booker.first_name if booker else None) or "",
+    )
+    markup = skip_keyboard(t, booking.id, _cabinet_button(flow))
+    await flow.display(text, markup, screen_of(callback))
+
+
+async def on_skip(
+    callback: CallbackQuery, callback_data: PartnerSkip, flow: ClientFlow, clock: Clock
+) -> None:
+    t = flow.t
+    try:
+        booking = await couples.skip(flow.session, flow.user, callback_data.booking_id, clock.now())
+    except Refused as refused:
+        await callback.answer(t(refused.key), show_alert=True)
+        return
+    await callback.answer()
+    when = when_text(t, booking.starts_at, flow.timezone)
+    text = t("couple-skipped", when=when)
+    markup = skip_keyboard(t, booking.id, _cabinet_button(flow))
+    markup.inline_keyboard.pop(0)  # said once; only the way back stays
+    await flow.display(text, markup, screen_of(callback))
+
+
+def create_router() -> Router:
+    router = Router(name="couples")
+    link = CommandStart(deep_link=True, magic=F.args.regexp(PARTNER_LINK, mode="fullmatch"))
+    router.message.register(on_link, link)
+    router.callback_query.register(on_consent, PartnerConsent.filter())
+    clients = for_clients("couples")
+    clients.callback_query.register(on_invite, PartnerInvite.filter())
+    clients.callback_query.register(on_skip_ask, PartnerSkipAsk.filter())
+    clients.callback_query.register(on_skip, PartnerSkip.filter())
+    router.include_router(clients)
+    return router

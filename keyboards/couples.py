@@ -1,0 +1,79 @@
+"""Couples: inviting a partner, the partner's consent to join, and a partner's answer
+that they cannot come to a shared session."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
+
+from bot.i18n import Texts
+from keyboards.ids import Id
+
+# The shape of `db.couples.invite`'s codes (`secrets.token_urlsafe(16)`): anything else in
+# a button fails parsing.
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{16,43}$")]
+
+
+class PartnerInvite(CallbackData, prefix="pi"):
+    booking_id: Id
+
+
+class PartnerConsent(CallbackData, prefix="pj"):
+    code: Code
+    agree: bool
+
+
+class PartnerSkipAsk(CallbackData, prefix="pk"):
+    booking_id: Id
+
+
+class PartnerSkip(CallbackData, prefix="pq"):
+    booking_id: Id
+
+
+def invite_button(t: Texts, booking_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("couple-invite-button"),
+        callback_data=PartnerInvite(booking_id=booking_id).pack(),
+    )
+
+
+def consent_keyboard(t: Texts, code: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("consent-agree"),
+                    callback_data=PartnerConsent(code=code, agree=True).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("consent-decline"),
+                    callback_data=PartnerConsent(code=code, agree=False).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def shared_button(t: Texts, booking_id: int, label: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("couple-shared-button", when=label),
+        callback_data=PartnerSkipAsk(booking_id=booking_id).pack(),
+    )
+
+
+def skip_keyboard(t: Texts, booking_id: int, back: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("couple-skip-button"),
+                    callback_data=PartnerSkip(booking_id=booking_id).pack(),
+                )
+            ],
+            [back],
+        ]
+    )

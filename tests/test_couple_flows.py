@@ -1,0 +1,103 @@
+"""Couples in conversation (SQLite and PostgreSQL): the booker invites their partner from a
+couple session's screen, the partner opens the link, consents and joins (no
+questionnaire), sees the session in their cabinet and says they cannot come; the booker
+and the therapist are told. Every message the bot sends is checked: the partner's name
+reaches only the booker, and nothing of the booker's beyond their name reaches the
+partner."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.demo import load_demo
+from db.models import Booking, Partnership, Therapist
+from tests.conftest import ManualClock, make_harness, make_settings
+from tests.flows import Profile, book_first_time, sign_up
+
+Sessions = async_sessionmaker[AsyncSession]
+THERAPIST_CHAT = 7100
+
+
+async def test_a_partner_joins_sees_the_session_and_skips_it(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        await session.execute(update(Therapist).values(telegram_id=THERAPIST_CHAT + Therapist.id))
+        await session.commit()
+    harness = make_harness(make_settings(database_url), db_sessionmaker, clock, translator)
+    booker = harness.user(2101, "Анна")
+    partner = harness.user(2102, "Борис")
+    await sign_up(booker, Profile(format="Парная"))
+    await booker.press("Найти терапевта")
+    confirm = await book_first_time(booker)
+    await booker.press("Записаться", message=confirm)
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    assert booking.format == "couple"
+    therapist_chat = THERAPIST_CHAT + booking.therapist_id
+
+    # The booker's session screen: a link for the partner.
+    await booker.send("/my")
+    await booker.press(booker.last.buttons[0])
+    await booker.press("Пригласить партнёра")
+    link = booker.last.text
+    assert "Ссылка сработает один раз" in link
+    found = re.search(r"https://t\.me/\w+\?start=(p_[A-Za-z0-9_-]+)", link)
+    assert found is not None
+    payload = found.group(1)
+    async with db_sessionmaker() as session:
+        stored = list(await session.scalars(select(Partnership.code_hash)))
+    assert payload[2:] not in stored  # only its hash is kept
+
+    # The partner: consent first (naming who invites), then joined, no questionnaire.
+    await partner.send(f"/start {payload}")
+    assert "Анна приглашает вас на парные сессии" in partner.last.text
+    booker_mark = booker.mark()
+    await partner.press("Согласен")
+    texts = [shown.text for shown in partner.shown]
+    assert any("вы вместе с Анна" in text for text in texts), texts
+    assert "Главное меню" in partner.last.text
+    assert not any("Сколько вам лет" in text for text in texts)
+    assert any(
+        "Борис принял(а) ваше приглашение" in text for text in booker.texts_since(booker_mark)
+    )
+    # The link works once.
+    late = harness.user(2103, "Вера")
+    await late.send(f"/start {payload}")
+    assert "приглашение уже не действует" in late.last.text
+
+    # The partner's cabinet lists the session; they cannot come to it.
+    await partner.send("/my")
+    cabinet = partner.last
+    assert "Парные сессии" in cabinet.text
+    await partner.press("👥", message=cabinet)
+    screen = partner.last
+    assert "Переносит и отменяет её Анна" in screen.text
+    booker_mark = booker.mark()
+    therapist_mark = len(harness.telegram.chats.get(therapist_chat, []))
+    await partner.press("Я не смогу прийти", message=screen)
+    assert "Сессия остаётся в силе" in screen.text
+    assert any("партнёр не сможет прийти" in t.lower() for t in booker.texts_since(booker_mark))
+    to_therapist = [s.text for s in harness.telegram.chats[therapist_chat][therapist_mark:]]
+    assert any("партнёр клиента не сможет прийти" in text for text in to_therapist)
+    # Said once: the button is gone, and the session stays the booker's, confirmed.
+    assert not any("не смогу" in label for label in screen.buttons)
+    await partner.send("/my")
+    assert "Парные сессии" not in partner.last.text
+    async with db_sessionmaker() as session:
+        stored_booking = await session.get_one(Booking, booking.id)
+    assert stored_booking.status == "confirmed" and stored_booking.client_id != 0
+
+    # No message to anyone but the booker names the partner; the therapist never gets
+    # the partner's name or chat.
+    for chat, shown in harness.telegram.chats.items():
+        for message in shown:
+            if chat != booker.id and chat != partner.id:
+                assert "Борис" not in message.text, (chat, message.text)
+            if chat == partner.id:
+                assert str(booker.id) not in message.text
