@@ -629,6 +629,9 @@ async def move_within(
         await tell_practice(
             session, events.Moved(booking_id=booking.id, old_starts_at=moved.starts_at), now
         )
+        if booking.format == couples.COUPLE:
+            changed = events.PartnerChanged(booking_id=booking.id, change="moved")
+            await outbox.notify(session, changed, now)
 
 
 async def move_target(
@@ -766,6 +769,9 @@ async def _cancel(
         )
     if row.confirmed_at is not None:  # the therapist knew of it
         await tell_practice(session, events.Cancelled(booking_id=booking.id, by=by), now)
+        if booking.format == couples.COUPLE:  # and the partner, when there is one
+            changed = events.PartnerChanged(booking_id=booking.id, change="cancelled")
+            await outbox.notify(session, changed, now)
     if by in PRACTICE:
         told = events.CancelledByAdmin if by is CancelledBy.admin else events.CancelledByTherapist
         await outbox.notify(session, told(booking_id=booking.id, money=money), now)

@@ -177,6 +177,28 @@ async def partner_of(session: AsyncSession, booker_id: int) -> User | None:
     )
 
 
+async def attending_partner(session: AsyncSession, booking: Booking) -> User | None:
+    """The partner who comes to this couple session with its booker (joined, not erased,
+    and not saying they cannot come); None for any other session."""
+    if booking.format != COUPLE:
+        return None
+    skipped = (
+        select(PartnerAbsence.booking_id)
+        .where(PartnerAbsence.booking_id == booking.id, PartnerAbsence.partner_id == User.id)
+        .exists()
+    )
+    return await session.scalar(
+        select(User)
+        .join(Partnership, Partnership.partner_id == User.id)
+        .where(
+            Partnership.booker_id == booking.client_id,
+            Partnership.ended_at.is_(None),
+            User.deleted_at.is_(None),
+            ~skipped,
+        )
+    )
+
+
 async def shared_sessions(session: AsyncSession, partner: User, now: datetime) -> list[Booking]:
     """The booker's couple sessions still to come that the partner shares (not skipped)."""
     skipped = (

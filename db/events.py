@@ -431,6 +431,18 @@ class PartnerSkipped(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PartnerChanged(Event):
+    """A couple session the partner shares was moved or cancelled (by its booker, the
+    therapist or an admin): the partner is told."""
+
+    name = "partner-changed"
+    to = (To.client,)
+    recipient: To = To.client
+    booking_id: int
+    change: str  # moved, cancelled
+
+
+@dataclass(frozen=True, kw_only=True)
 class PartnerLeft(Event):
     """A partnership ended: told to the one who did not end it (`told_id`, a users.id)."""
 
@@ -479,6 +491,7 @@ AnyEvent = (
     | PartnerJoined
     | PartnerSkipped
     | PartnerLeft
+    | PartnerChanged
 )
 
 KINDS: tuple[type[AnyEvent], ...] = typing.get_args(AnyEvent)

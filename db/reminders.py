@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.reminders import CLIENT, INVOICE, RATING, Kind, ReminderPlan
+from db import couples
 from db.dialects import is_postgres
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Reminder, Therapist, User
 
@@ -196,6 +197,8 @@ class DueReminder:
     therapist: Therapist
     client: User
     client_kinds: tuple[str, ...]  # the booking's client reminders, first to last
+    # A couple session's partner who comes too: a client reminder goes to them as well.
+    partner: User | None = None
 
     @property
     def is_first(self) -> bool:
@@ -228,6 +231,7 @@ async def load_due(session: AsyncSession, reminder_id: int) -> DueReminder | Non
         and parsed.audience == CLIENT
         and parsed.offset is not None
     ]
+    is_client = reminder.kind.startswith(f"{CLIENT}:")
     return DueReminder(
         id=reminder.id,
         kind=reminder.kind,
@@ -237,6 +241,7 @@ async def load_due(session: AsyncSession, reminder_id: int) -> DueReminder | Non
         therapist=booking.therapist,
         client=client,
         client_kinds=tuple(kind for _, kind in sorted(kinds, reverse=True)),
+        partner=await couples.attending_partner(session, booking) if is_client else None,
     )
 
 

@@ -17,6 +17,7 @@ from bot.rules.refusals import Refused
 from bot.rules.timezones import Clock
 from db import bookings, couples, users
 from db.models import User
+from handlers.shared.cards import send_calendar_file
 from handlers.shared.flow import ClientFlow, Flow, show_where_you_are
 from handlers.shared.guards import for_clients
 from handlers.shared.screens import screen_of, set_buttons
@@ -128,6 +129,17 @@ async def _join(flow: ClientFlow, code: str, clock: Clock) -> None:
         for booking in shared
     ]
     await flow.bot.send_message(flow.chat_id, "\n".join(lines))
+    for booking in shared:  # each session for their own calendar
+        await send_calendar_file(
+            flow.bot,
+            flow.session,
+            flow.chat_id,
+            t,
+            booking,
+            booking.therapist,
+            flow.timezone,
+            clock.now(),
+        )
     await show_where_you_are(flow)
 
 

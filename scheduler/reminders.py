@@ -29,7 +29,7 @@ from bot.notify import Outgoing
 from bot.rules.reminders import CLIENT, INVOICE, INVOICE_AGAIN, RATING, THERAPIST, Kind
 from bot.rules.timezones import Clock
 from db import checkins, reminders
-from db.models import BookingStatus
+from db.models import BookingStatus, User
 from db.reminders import DueReminder
 from handlers.shared.invoices import invoice_method
 from keyboards.payments import PayBooking
@@ -187,6 +187,14 @@ async def _process(
         invoiced = await outgoing.call(message.invoice)
         if not invoiced.sent:
             logger.warning("reminder %s: the invoice after it was not delivered", due.id)
+    if delivery.sent and due.partner is not None:
+        # A couple session: the partner gets their own copy, in their language and zone
+        # (once: a copy that fails is logged, the booker's reminder stands).
+        copy = _render_partner(due, due.partner, translator, now)
+        if copy is not None:
+            copied = await outgoing.send_message(copy.chat_id, copy.text)
+            if not copied.sent:
+                logger.warning("reminder %s: the partner's copy was not delivered", due.id)
     async with sessionmaker() as session:
         if delivery.sent:
             await reminders.mark_sent(session, due.id, clock.now())
@@ -325,6 +333,27 @@ def _render(
             t, booking.id, attend=booking.attendance_confirmed_at is None, checkin=checkin
         )
     return _Message(client.telegram_id, "\n".join(lines), markup)
+
+
+def _render_partner(
+    due: DueReminder, partner: User, translator: Translator, now: datetime
+) -> _Message | None:
+    if partner.telegram_id is None or partner.blocked_bot_at is not None:
+        return None
+    t = translator.for_language(partner.language)
+    booking, therapist = due.booking, due.therapist
+    lines = [
+        t(
+            "reminder-partner",
+            when=when_text(t, booking.starts_at, partner.timezone),
+            zone=partner.timezone,
+            left=_left(t, booking.starts_at, now),
+            name=local_name(therapist, t.language),
+        )
+    ]
+    if due.is_last and therapist.meeting_link:
+        lines.append(t("reminder-client-link", link=therapist.meeting_link))
+    return _Message(partner.telegram_id, "\n".join(lines), None)
 
 
 class ReminderJob:

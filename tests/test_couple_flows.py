@@ -8,14 +8,18 @@ partner."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import couples
 from db.demo import load_demo
-from db.models import Booking, Partnership, Therapist
-from tests.conftest import ManualClock, make_harness, make_settings
+from db.models import Booking, Partnership, Therapist, User
+from keyboards.cabinet import CancelAsk, CancelConfirm
+from scheduler.reminders import send_due_reminders
+from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
 from tests.flows import Profile, book_first_time, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -101,3 +105,46 @@ async def test_a_partner_joins_sees_the_session_and_skips_it(
                 assert "Борис" not in message.text, (chat, message.text)
             if chat == partner.id:
                 assert str(booker.id) not in message.text
+
+
+async def test_the_partner_gets_the_calendar_file_reminders_and_the_cancellation(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    settings = make_settings(database_url)
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
+    booker = harness.user(2201, "Анна")
+    partner = harness.user(2202, "Борис", language_code="en")
+    await sign_up(booker, Profile(format="Парная"))
+    await booker.press("Найти терапевта")
+    confirm = await book_first_time(booker)
+    await booker.press("Записаться", message=confirm)
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+        code = await couples.invite(
+            session, await session.get_one(User, booking.client_id), clock.now()
+        )
+    await partner.send(f"/start p_{code}")
+    await partner.press("agree")
+    # Their own calendar file of the session, with its one UID.
+    files = [shown for shown in partner.shown if shown.document_bytes]
+    assert len(files) == 1 and b"BEGIN:VEVENT" in (files[0].document_bytes or b"")
+
+    # The reminder a day before goes to both, each in their own language.
+    clock.current = booking.starts_at - timedelta(hours=24)
+    outbox = outbox_job(harness, settings, db_sessionmaker, clock, translator)
+    await send_due_reminders(
+        sessionmaker=db_sessionmaker,
+        outgoing=outbox.outgoing,
+        translator=translator,
+        settings=settings,
+        clock=clock,
+    )
+    assert "Напоминание о сессии" in booker.last.text
+    assert "Couple session reminder" in partner.last.text
+
+    # The booker cancels: the partner is told.
+    await booker.tap(CancelAsk(booking_id=booking.id).pack())
+    await booker.tap(CancelConfirm(booking_id=booking.id).pack(), booker.last)
+    assert "was cancelled" in partner.last.text, partner.last.text

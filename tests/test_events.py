@@ -92,6 +92,7 @@ EXAMPLES: list[events.AnyEvent] = [
     events.PartnerSkipped(recipient=To.client, booking_id=6),
     events.PartnerSkipped(recipient=To.therapist, booking_id=6),
     events.PartnerLeft(partnership_id=3, told_id=8, by=PartnerEnd.erasure),
+    events.PartnerChanged(booking_id=6, change="moved"),
 ]
 
 

@@ -35,3 +35,9 @@ couple-skipped = Passed on: you will not come to the session on { $when }. The s
 cabinet-shared = 👥 Couple sessions (time { $zone }):
 cabinet-shared-line = • { $when }
 booking-partner = 👥 Partner: { $name }
+reminder-partner =
+    ⏰ <b>Couple session reminder</b>
+    { $when } ({ $zone }), in { $left }
+    Specialist: { $name }
+notice-partner-moved = 👥 Your couple session was moved: now { $when } ({ $zone }), { $name }.
+notice-partner-cancelled = 👥 Your couple session on { $when } ({ $zone }) with { $name } was cancelled.

@@ -35,3 +35,9 @@ couple-skipped = Передали: вы не придёте на сессию { 
 cabinet-shared = 👥 Парные сессии (время { $zone }):
 cabinet-shared-line = • { $when }
 booking-partner = 👥 Партнёр: { $name }
+reminder-partner =
+    ⏰ <b>Напоминание о парной сессии</b>
+    { $when } ({ $zone }), через { $left }
+    Специалист: { $name }
+notice-partner-moved = 👥 Парную сессию перенесли: теперь { $when } ({ $zone }), { $name }.
+notice-partner-cancelled = 👥 Парная сессия { $when } ({ $zone }) с { $name } отменена.

@@ -121,5 +121,7 @@ class Notices:
                 return await self.couples.skipped(session, event)
             case events.PartnerLeft():
                 return await self.couples.left(session, event)
+            case events.PartnerChanged():
+                return await self.couples.changed(session, event)
             case _:
                 assert_never(event)

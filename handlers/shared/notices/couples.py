@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import when_text
-from db import events
+from bot.formatting import local_name, when_text
+from db import couples, events
 from db.events import To
 from db.models import Partnership, Therapist, User
 from handlers.shared.notices.base import Letter, Writer, booking_of, client_name, reachable
@@ -44,6 +44,23 @@ class CoupleLetters(Writer):
             return []
         t = self.translator.for_language(booker.language)
         text = t("notice-partner-skipped", when=when_text(t, booking.starts_at, booker.timezone))
+        return [Letter(chat, text)]
+
+    async def changed(self, session: AsyncSession, event: events.PartnerChanged) -> list[Letter]:
+        booking = await booking_of(session, event.booking_id)
+        if booking is None:
+            return []
+        partner = await couples.partner_of(session, booking.client_id)
+        if partner is None or (chat := reachable(partner)) is None:
+            return []
+        t = self.translator.for_language(partner.language)
+        therapist = await session.get_one(Therapist, booking.therapist_id)
+        text = t(
+            f"notice-partner-{event.change}",
+            when=when_text(t, booking.starts_at, partner.timezone),
+            zone=partner.timezone,
+            name=local_name(therapist, t.language),
+        )
         return [Letter(chat, text)]
 
     async def left(self, session: AsyncSession, event: events.PartnerLeft) -> list[Letter]:
