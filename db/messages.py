@@ -5,13 +5,14 @@ other."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import couples
 from db.models import Booking, BookingStatus, RelayedMessage, Therapist, User
 
 Direction = Literal["to_therapist", "to_client"]
@@ -27,6 +28,8 @@ class Pair:
     therapist: Therapist
     booking: Booking  # the next session when there is one, else the latest
     upcoming: bool
+    # `client` is the partner of this booker, linked by the booker's couple sessions.
+    booker: User | None = None
 
     @property
     def client_reachable(self) -> bool:
@@ -38,14 +41,36 @@ async def pair(
     session: AsyncSession, *, client_id: int, therapist_id: int, now: datetime
 ) -> Pair | None:
     """The two of them, if a real session links them (one that was confirmed, or a hold
-    that still lasts); None otherwise. An unpaid hold that lapsed links nobody."""
+    that still lasts); None otherwise. An unpaid hold that lapsed links nobody. A partner
+    who joined a couple is linked by the booker's couple sessions (`db.couples`)."""
     client = await session.get(User, client_id)
     therapist = await session.get(Therapist, therapist_id)
     if client is None or therapist is None:
         return None
+    found = await _linked(session, client, therapist, client_id, now)
+    if found is not None:
+        return found
+    booker = await couples.booker_of(session, client)
+    if booker is None:
+        return None
+    found = await _linked(session, client, therapist, booker.id, now, format=couples.COUPLE)
+    return replace(found, booker=booker) if found is not None else None
+
+
+async def _linked(
+    session: AsyncSession,
+    client: User,
+    therapist: Therapist,
+    booker_id: int,
+    now: datetime,
+    *,
+    format: str | None = None,
+) -> Pair | None:
     between = select(Booking).where(
-        Booking.client_id == client_id, Booking.therapist_id == therapist_id
+        Booking.client_id == booker_id, Booking.therapist_id == therapist.id
     )
+    if format is not None:
+        between = between.where(Booking.format == format)
     live_hold = (Booking.status == BookingStatus.pending_payment) & (Booking.hold_expires_at > now)
     upcoming = await session.scalar(
         between.where(

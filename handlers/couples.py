@@ -30,6 +30,7 @@ from keyboards.couples import (
     consent_keyboard,
     skip_keyboard,
 )
+from keyboards.messaging import write_therapist_button
 
 LINK_PREFIX = "p_"
 PARTNER_LINK = re.compile(r"p_[A-Za-z0-9_-]{16,43}")
@@ -163,6 +164,7 @@ async def on_skip_ask(
         booker=(booker.first_name if booker else None) or "",
     )
     markup = skip_keyboard(t, booking.id, _cabinet_button(flow))
+    markup.inline_keyboard.insert(1, [write_therapist_button(t, booking.therapist_id)])
     await flow.display(text, markup, screen_of(callback))
 
 

@@ -179,10 +179,14 @@ class Courier:
             return
         theirs = self.translator.for_language(therapist.language or self.settings.default_language)
         lines = [theirs("messaging-urgent-marker")] if urgent else []
+        writer = pair.client.first_name or theirs("messaging-client-unnamed")
+        if pair.booker is not None:  # which of the two wrote
+            booker = pair.booker.first_name or theirs("messaging-client-unnamed")
+            writer = theirs("messaging-partner-of", name=writer, booker=booker)
         lines.append(
             theirs(
                 "messaging-header-next" if pair.upcoming else "messaging-header-last",
-                client=pair.client.first_name or theirs("messaging-client-unnamed"),
+                client=writer,
                 when=when_text(theirs, pair.booking.starts_at, therapist.timezone),
             )
         )

@@ -18,6 +18,7 @@ from db import couples
 from db.demo import load_demo
 from db.models import Booking, Partnership, Therapist, User
 from keyboards.cabinet import CancelAsk, CancelConfirm
+from keyboards.messaging import WriteTherapist
 from scheduler.reminders import send_due_reminders
 from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
 from tests.flows import Profile, book_first_time, sign_up
@@ -148,3 +149,44 @@ async def test_the_partner_gets_the_calendar_file_reminders_and_the_cancellation
     await booker.tap(CancelAsk(booking_id=booking.id).pack())
     await booker.tap(CancelConfirm(booking_id=booking.id).pack(), booker.last)
     assert "was cancelled" in partner.last.text, partner.last.text
+
+
+async def test_the_partner_writes_to_the_therapist_who_sees_which_of_the_two_wrote(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        await session.execute(update(Therapist).values(telegram_id=THERAPIST_CHAT + Therapist.id))
+        await session.commit()
+    harness = make_harness(make_settings(database_url), db_sessionmaker, clock, translator)
+    booker = harness.user(2301, "Анна")
+    partner = harness.user(2302, "Борис")
+    outsider = harness.user(2303, "Вера")
+    await sign_up(booker, Profile(format="Парная"))
+    await booker.press("Найти терапевта")
+    confirm = await book_first_time(booker)
+    await booker.press("Записаться", message=confirm)
+    async with db_sessionmaker() as session:
+        booking = (await session.scalars(select(Booking))).one()
+        code = await couples.invite(
+            session, await session.get_one(User, booking.client_id), clock.now()
+        )
+    therapist = harness.user(THERAPIST_CHAT + booking.therapist_id, "Терапевт")
+    await partner.send(f"/start p_{code}")
+    await partner.press("Согласен")
+    await partner.send("/my")
+    await partner.press("👥", message=partner.last)
+    await partner.press("Написать терапевту", message=partner.last)
+    await partner.send("Можно начать с темы доверия?")
+    relayed = therapist.last
+    assert "Борис (партнёр клиента Анна)" in relayed.text, relayed.text
+    assert "Можно начать с темы доверия?" in relayed.text
+    # The therapist's reply goes to the one who wrote, not to the booker.
+    booker_mark = booker.mark()
+    await therapist.send("Да, конечно", reply_to_message=harness.telegram.as_message(relayed))
+    assert "Да, конечно" in partner.last.text
+    assert not any("Да, конечно" in text for text in booker.texts_since(booker_mark))
+    # Someone who is nobody's partner cannot write to that therapist.
+    await sign_up(outsider)
+    answer = await outsider.tap(WriteTherapist(therapist_id=booking.therapist_id).pack())
+    assert answer.text and "терапевт" in answer.text.lower()

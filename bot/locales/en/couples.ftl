@@ -41,3 +41,4 @@ reminder-partner =
     Specialist: { $name }
 notice-partner-moved = 👥 Your couple session was moved: now { $when } ({ $zone }), { $name }.
 notice-partner-cancelled = 👥 Your couple session on { $when } ({ $zone }) with { $name } was cancelled.
+messaging-partner-of = { $name } (partner of your client { $booker })

@@ -41,3 +41,4 @@ reminder-partner =
     Специалист: { $name }
 notice-partner-moved = 👥 Парную сессию перенесли: теперь { $when } ({ $zone }), { $name }.
 notice-partner-cancelled = 👥 Парная сессия { $when } ({ $zone }) с { $name } отменена.
+messaging-partner-of = { $name } (партнёр клиента { $booker })
