@@ -114,13 +114,68 @@ async def invite(session: AsyncSession, booker: User, now: datetime) -> str:
     return code
 
 
-async def join(session: AsyncSession, code: str, partner: User, now: datetime) -> Partnership:
-    """The invited person (with a profile: they consented) joins; the booker is told. The
-    code works once: the update that takes it is guarded, and it is emptied."""
+async def invite_known(
+    session: AsyncSession, booker: User, picked_telegram_id: int, now: datetime
+) -> User | None:
+    """The booker picked their partner in Telegram: when that person uses the bot (has a
+    profile), a new invitation names them and they are sent its button (the link's code
+    is withdrawn: one invitation at a time); None when they do not, and nothing is kept
+    of them (the booker forwards the link instead)."""
+    async with use_case(session):
+        picked = await session.scalar(
+            select(User).where(
+                User.telegram_id == picked_telegram_id,
+                User.deleted_at.is_(None),
+                User.consent_at.is_not(None),
+            )
+        )
+        if picked is None:
+            return None
+        if picked.id == booker.id:
+            raise OwnInvite
+        found = await current(session, booker.id)
+        if found is not None and (found.partner_id is not None or found.booker_id != booker.id):
+            raise AlreadyPaired
+        if found is not None:
+            await _end(session, found.id, PartnerEnd.booker, now)
+        try:
+            partnership_id = await session.scalar(
+                insert(Partnership)
+                .values(
+                    booker_id=booker.id,
+                    invited_id=picked.id,
+                    created_at=now,
+                    expires_at=now + INVITE_TTL,
+                )
+                .returning(Partnership.id)
+            )
+        except IntegrityError as error:
+            raise AlreadyPaired from error
+        assert partnership_id is not None
+        await outbox.notify(session, events.PartnerInvited(partnership_id=partnership_id), now)
+    return picked
+
+
+async def join(
+    session: AsyncSession,
+    code: str | None,
+    partner: User,
+    now: datetime,
+    *,
+    partnership_id: int | None = None,
+) -> Partnership:
+    """The invited person (with a profile: they consented) joins, by the link's `code`
+    or by the button sent to them (`partnership_id`, which must name them); the booker is
+    told. An invitation works once: the update that takes it is guarded, and the code is
+    emptied."""
+    if code is not None:
+        which = Partnership.code_hash == code_hash(code)
+    else:
+        which = (Partnership.id == (partnership_id or 0)) & (Partnership.invited_id == partner.id)
     async with use_case(session):
         found = await session.scalar(
             select(Partnership).where(
-                Partnership.code_hash == code_hash(code),
+                which,
                 Partnership.ended_at.is_(None),
                 Partnership.partner_id.is_(None),
             )

@@ -422,6 +422,16 @@ class PartnerJoined(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PartnerInvited(Event):
+    """The booker picked their partner, who uses the bot: the invitation, with its button."""
+
+    name = "partner-invited"
+    to = (To.client,)
+    recipient: To = To.client
+    partnership_id: int = field(metadata={"key": "partnership"})
+
+
+@dataclass(frozen=True, kw_only=True)
 class PartnerSkipped(Event):
     """The partner will not come to one couple session: the booker and the therapist."""
 
@@ -489,6 +499,7 @@ AnyEvent = (
     | CheckinRiskForAdmins
     | PackageClosed
     | PartnerJoined
+    | PartnerInvited
     | PartnerSkipped
     | PartnerLeft
     | PartnerChanged

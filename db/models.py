@@ -926,6 +926,9 @@ class Partnership(Base):
     booker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     code_hash: Mapped[str | None] = mapped_column(String(64))  # emptied once used or ended
+    # Picked in Telegram's user picker (a person who uses the bot already): they may join
+    # with the button the bot sent them, without the link.
+    invited_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     joined_at: Mapped[datetime | None]

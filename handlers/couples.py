@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 
 from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.filters import BaseFilter, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message, ReplyKeyboardRemove
 
 from bot.config import Settings
 from bot.formatting import local_name, when_text
+from bot.i18n import Texts
 from bot.rules.refusals import Refused
 from bot.rules.timezones import Clock
 from db import bookings, couples, users
@@ -23,16 +24,19 @@ from handlers.shared.guards import for_clients
 from handlers.shared.screens import screen_of, set_buttons
 from keyboards.cabinet import CabinetAction, CabinetItem
 from keyboards.couples import (
+    PartnerAccept,
     PartnerConsent,
     PartnerInvite,
     PartnerSkip,
     PartnerSkipAsk,
     consent_keyboard,
+    pick_keyboard,
     skip_keyboard,
 )
 from keyboards.messaging import write_therapist_button
 
 LINK_PREFIX = "p_"
+PICK_REQUEST = 1  # the user picker's request id: a partner
 PARTNER_LINK = re.compile(r"p_[A-Za-z0-9_-]{16,43}")
 
 
@@ -60,8 +64,55 @@ async def on_invite(
     me = await flow.bot.me()
     link = f"https://t.me/{me.username}?start={LINK_PREFIX}{code}"
     await flow.bot.send_message(
-        flow.chat_id, t("couple-invite-link", link=link, days=couples.INVITE_TTL.days)
+        flow.chat_id,
+        t("couple-invite-link", link=link, days=couples.INVITE_TTL.days),
+        reply_markup=pick_keyboard(t, PICK_REQUEST),
     )
+
+
+async def on_picked(message: Message, flow: ClientFlow, clock: Clock) -> None:
+    """The partner picked in Telegram: invited with a button when they use the bot,
+    otherwise the link is theirs to forward (nothing is kept of the person picked)."""
+    t = flow.t
+    shared = message.users_shared
+    picked = shared.users[0] if shared is not None and shared.users else None
+    if picked is None:
+        await message.answer(t("couple-pick-closed"), reply_markup=ReplyKeyboardRemove())
+        return
+    try:
+        partner = await couples.invite_known(flow.session, flow.user, picked.user_id, clock.now())
+    except Refused as refused:
+        await message.answer(t(refused.key), reply_markup=ReplyKeyboardRemove())
+        return
+    if partner is None:
+        name = picked.first_name or t("couple-pick-someone")
+        text = t("couple-pick-not-user", name=name)
+    else:
+        text = t("couple-pick-sent", name=partner.first_name or t("couple-pick-someone"))
+    await message.answer(text, reply_markup=ReplyKeyboardRemove())
+
+
+class PickNone(BaseFilter):
+    """«Не нужно» under the user picker, in the reader's language."""
+
+    async def __call__(self, message: Message, t: Texts) -> bool:
+        return message.text == t("couple-pick-none")
+
+
+async def on_pick_none(message: Message, flow: ClientFlow) -> None:
+    await message.answer(flow.t("couple-pick-closed"), reply_markup=ReplyKeyboardRemove())
+
+
+async def on_accept(
+    callback: CallbackQuery, callback_data: PartnerAccept, flow: ClientFlow, clock: Clock
+) -> None:
+    """The answer of someone the booker picked; the id is checked to name them."""
+    await callback.answer()
+    await set_buttons(screen_of(callback), None)
+    if not callback_data.agree:
+        await flow.bot.send_message(flow.chat_id, flow.t("couple-accept-declined"))
+        return
+    await _join(flow, None, clock, partnership_id=callback_data.partnership_id)
 
 
 async def on_link(message: Message, command: CommandObject, flow: Flow, clock: Clock) -> None:
@@ -111,10 +162,14 @@ async def on_consent(
     await _join(ClientFlow.of(flow, user), callback_data.code, clock)
 
 
-async def _join(flow: ClientFlow, code: str, clock: Clock) -> None:
+async def _join(
+    flow: ClientFlow, code: str | None, clock: Clock, *, partnership_id: int | None = None
+) -> None:
     t = flow.t
     try:
-        partnership = await couples.join(flow.session, code, flow.user, clock.now())
+        partnership = await couples.join(
+            flow.session, code, flow.user, clock.now(), partnership_id=partnership_id
+        )
     except Refused as refused:
         await show_where_you_are(flow, notice=t(refused.key, **refused.values))
         return
@@ -192,6 +247,9 @@ def create_router() -> Router:
     router.callback_query.register(on_consent, PartnerConsent.filter())
     clients = for_clients("couples")
     clients.callback_query.register(on_invite, PartnerInvite.filter())
+    clients.message.register(on_picked, F.users_shared.request_id == PICK_REQUEST)
+    clients.message.register(on_pick_none, PickNone())
+    clients.callback_query.register(on_accept, PartnerAccept.filter())
     clients.callback_query.register(on_skip_ask, PartnerSkipAsk.filter())
     clients.callback_query.register(on_skip, PartnerSkip.filter())
     router.include_router(clients)

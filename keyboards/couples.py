@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestUsers,
+    ReplyKeyboardMarkup,
+)
 from pydantic import Field
 
 from bot.i18n import Texts
@@ -23,6 +29,13 @@ class PartnerInvite(CallbackData, prefix="pi"):
 
 class PartnerConsent(CallbackData, prefix="pj"):
     code: Code
+    agree: bool
+
+
+class PartnerAccept(CallbackData, prefix="pa"):
+    """The answer of a person the booker picked in Telegram (they use the bot already)."""
+
+    partnership_id: Id
     agree: bool
 
 
@@ -55,6 +68,42 @@ def consent_keyboard(t: Texts, code: str) -> InlineKeyboardMarkup:
                 ),
             ]
         ]
+    )
+
+
+def accept_keyboard(t: Texts, partnership_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("couple-accept"),
+                    callback_data=PartnerAccept(partnership_id=partnership_id, agree=True).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("couple-decline"),
+                    callback_data=PartnerAccept(partnership_id=partnership_id, agree=False).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def pick_keyboard(t: Texts, request_id: int) -> ReplyKeyboardMarkup:
+    """Telegram's user picker, for a partner who uses the bot already; and a way out."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [
+                KeyboardButton(
+                    text=t("couple-pick"),
+                    request_users=KeyboardButtonRequestUsers(
+                        request_id=request_id, user_is_bot=False, max_quantity=1, request_name=True
+                    ),
+                )
+            ],
+            [KeyboardButton(text=t("couple-pick-none"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
     )
 
 

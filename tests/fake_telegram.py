@@ -48,10 +48,13 @@ from aiogram.types import (
     Message,
     PhotoSize,
     PreCheckoutQuery,
+    ReplyKeyboardMarkup,
+    SharedUser,
     Sticker,
     SuccessfulPayment,
     Update,
     User,
+    UsersShared,
     Voice,
 )
 
@@ -143,6 +146,7 @@ class Shown:
     invoice: SendInvoice | None = None
     deleted: bool = False
     reply_to: int | None = None
+    keyboard: ReplyKeyboardMarkup | None = None  # a reply keyboard sent with the message
 
     @property
     def text(self) -> str:
@@ -331,6 +335,8 @@ class FakeTelegram(BaseSession):
         )
         reply_to = method.reply_parameters.message_id if method.reply_parameters else None
         shown = Shown(next(self._ids), int(method.chat_id), method.text, markup, reply_to=reply_to)
+        if isinstance(method.reply_markup, ReplyKeyboardMarkup):
+            shown.keyboard = method.reply_markup
         return self._store(shown.chat_id, shown)
 
     def _do_SendPhoto(self, bot: Bot, method: SendPhoto) -> Message:
@@ -526,6 +532,13 @@ class TgUser:
     async def send(self, text: str, **extra: Any) -> None:
         self.actions += 1
         await self.harness.feed(message=self._message(self.harness.next_id(), text=text, **extra))
+
+    async def share_user(self, request_id: int, user_id: int, first_name: str) -> None:
+        """Pick someone with a reply keyboard's user picker (`KeyboardButtonRequestUsers`)."""
+        shared = UsersShared(
+            request_id=request_id, users=[SharedUser(user_id=user_id, first_name=first_name)]
+        )
+        await self.harness.feed(message=self._message(self.harness.next_id(), users_shared=shared))
 
     async def send_sticker(self) -> None:
         sticker = Sticker(

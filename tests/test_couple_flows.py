@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import couples
 from db.demo import load_demo
 from db.models import Booking, Partnership, Therapist, User
+from handlers.couples import PICK_REQUEST
 from keyboards.cabinet import CancelAsk, CancelConfirm
+from keyboards.couples import PartnerAccept
 from keyboards.messaging import WriteTherapist
 from scheduler.reminders import send_due_reminders
 from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
@@ -190,3 +192,52 @@ async def test_the_partner_writes_to_the_therapist_who_sees_which_of_the_two_wro
     await sign_up(outsider)
     answer = await outsider.tap(WriteTherapist(therapist_id=booking.therapist_id).pack())
     assert answer.text and "терапевт" in answer.text.lower()
+
+
+async def test_a_partner_picked_in_telegram_is_invited_with_a_button(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    harness = make_harness(make_settings(database_url), db_sessionmaker, clock, translator)
+    booker = harness.user(2401, "Анна")
+    partner = harness.user(2402, "Борис")
+    stranger_id = 2499  # never opened the bot
+    await sign_up(booker, Profile(format="Парная"))
+    await sign_up(partner)  # uses the bot already
+    await booker.press("Найти терапевта")
+    confirm = await book_first_time(booker)
+    await booker.press("Записаться", message=confirm)
+    await booker.send("/my")
+    await booker.press(booker.last.buttons[0])
+    await booker.press("Пригласить партнёра")
+    link_message = booker.last
+    # Telegram's user picker comes with the link, as a reply keyboard.
+    assert link_message.keyboard is not None
+    picker = link_message.keyboard.keyboard[0][0].request_users
+    assert picker is not None and picker.request_id == PICK_REQUEST and picker.max_quantity == 1
+
+    # Someone who never opened the bot: nothing is kept, the link is to be forwarded.
+    await booker.share_user(PICK_REQUEST, stranger_id, "Глеб")
+    assert "ещё не пользуется ботом" in booker.last.text and "Глеб" in booker.last.text
+    async with db_sessionmaker() as session:
+        assert await session.scalar(select(User).where(User.telegram_id == stranger_id)) is None
+
+    # The partner, who uses the bot: an invitation with a button; they join with it.
+    await booker.share_user(PICK_REQUEST, partner.id, "Борис")
+    assert "Отправил приглашение" in booker.last.text
+    invitation = partner.last
+    assert "Анна приглашает вас на парные сессии" in invitation.text
+    # Only the person picked can use it.
+    async with db_sessionmaker() as session:
+        partnership = (await session.scalars(select(Partnership))).all()[-1]
+    outsider = harness.user(2403, "Вера")
+    await sign_up(outsider)
+    await outsider.tap(
+        PartnerAccept(partnership_id=partnership.id, agree=True).pack(), outsider.last
+    )
+    assert "приглашение уже не действует" in outsider.last.text
+    await partner.press("Присоединиться", message=invitation)
+    assert any("вы вместе с Анна" in shown.text for shown in partner.shown)
+    await partner.send("/my")
+    assert "Парные сессии" in partner.last.text

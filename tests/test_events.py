@@ -89,6 +89,7 @@ EXAMPLES: list[events.AnyEvent] = [
     events.CheckinRiskForAdmins(therapist_id=2),
     events.PackageClosed(purchase_id=4, credits=2, refund=550_000),
     events.PartnerJoined(partnership_id=3),
+    events.PartnerInvited(partnership_id=3),
     events.PartnerSkipped(recipient=To.client, booking_id=6),
     events.PartnerSkipped(recipient=To.therapist, booking_id=6),
     events.PartnerLeft(partnership_id=3, told_id=8, by=PartnerEnd.erasure),

@@ -42,3 +42,15 @@ reminder-partner =
 notice-partner-moved = 👥 Your couple session was moved: now { $when } ({ $zone }), { $name }.
 notice-partner-cancelled = 👥 Your couple session on { $when } ({ $zone }) with { $name } was cancelled.
 messaging-partner-of = { $name } (partner of your client { $booker })
+couple-pick = 👤 Pick your partner in Telegram
+couple-pick-none = No need
+couple-pick-closed = All right. The link above works if you want to forward it.
+couple-pick-someone = This person
+couple-pick-not-user = { $name } does not use the bot yet, so I cannot write first. Forward them the link above — it works.
+couple-pick-sent = Invitation sent: { $name } will see it in their chat with me. The link above is no longer needed and no longer works.
+couple-invited =
+    👥 <b>{ $name } invites you to couple sessions</b>
+    You will see these sessions, get reminders and be able to write to the therapist. { $name } moves, cancels and pays for the sessions.
+couple-accept = ✅ Join
+couple-decline = Not now
+couple-accept-declined = All right, nothing changes.

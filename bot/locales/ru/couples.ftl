@@ -42,3 +42,15 @@ reminder-partner =
 notice-partner-moved = 👥 Парную сессию перенесли: теперь { $when } ({ $zone }), { $name }.
 notice-partner-cancelled = 👥 Парная сессия { $when } ({ $zone }) с { $name } отменена.
 messaging-partner-of = { $name } (партнёр клиента { $booker })
+couple-pick = 👤 Выбрать партнёра в Telegram
+couple-pick-none = Не нужно
+couple-pick-closed = Хорошо. Ссылка выше действует, если захотите переслать её.
+couple-pick-someone = Этот человек
+couple-pick-not-user = { $name } ещё не пользуется ботом, поэтому написать первым я не могу. Перешлите ему ссылку выше — она действует.
+couple-pick-sent = Отправил приглашение: { $name } увидит его в чате со мной. Ссылка выше больше не нужна и не действует.
+couple-invited =
+    👥 <b>{ $name } приглашает вас на парные сессии</b>
+    Вы будете видеть эти сессии, получать напоминания и сможете написать терапевту. Переносит, отменяет и оплачивает сессии { $name }.
+couple-accept = ✅ Присоединиться
+couple-decline = Не сейчас
+couple-accept-declined = Хорошо, ничего не меняю.

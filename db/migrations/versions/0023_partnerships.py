@@ -1,7 +1,8 @@
 """partnerships, partner_absences: couples
 
 The client who books couple sessions invites their partner with a one-time link (only
-its SHA-256 is kept, valid 7 days); once joined, the partner shares the booker's couple
+its SHA-256 is kept, valid 7 days), or picks them in Telegram when they use the bot
+already (`invited_id`); once joined, the partner shares the booker's couple
 sessions and may skip one of them (`partner_absences`). One open partnership per person
 on either side (partial unique indexes).
 
@@ -38,6 +39,7 @@ def upgrade() -> None:
         sa.Column("booker_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
         sa.Column("partner_id", sa.Integer(), sa.ForeignKey("users.id")),
         sa.Column("code_hash", sa.String(64)),
+        sa.Column("invited_id", sa.Integer(), sa.ForeignKey("users.id")),
         _when("created_at", False),
         _when("expires_at", False),
         _when("joined_at", True),

@@ -117,6 +117,8 @@ class Notices:
                 return await self.packages.closed(session, event)
             case events.PartnerJoined():
                 return await self.couples.joined(session, event)
+            case events.PartnerInvited():
+                return await self.couples.invited(session, event)
             case events.PartnerSkipped():
                 return await self.couples.skipped(session, event)
             case events.PartnerLeft():

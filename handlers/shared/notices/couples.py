@@ -11,6 +11,7 @@ from db import couples, events
 from db.events import To
 from db.models import Partnership, Therapist, User
 from handlers.shared.notices.base import Letter, Writer, booking_of, client_name, reachable
+from keyboards.couples import accept_keyboard
 
 
 class CoupleLetters(Writer):
@@ -25,6 +26,21 @@ class CoupleLetters(Writer):
             return []
         t = self.translator.for_language(booker.language)
         return [Letter(chat, t("notice-partner-joined", name=client_name(t, partner)))]
+
+    async def invited(self, session: AsyncSession, event: events.PartnerInvited) -> list[Letter]:
+        partnership = await session.get(Partnership, event.partnership_id)
+        if partnership is None or partnership.invited_id is None:
+            return []
+        if partnership.ended_at is not None or partnership.partner_id is not None:
+            return []  # withdrawn or answered meanwhile
+        invited = await session.get_one(User, partnership.invited_id)
+        booker = await session.get_one(User, partnership.booker_id)
+        chat = reachable(invited)
+        if chat is None:
+            return []
+        t = self.translator.for_language(invited.language)
+        text = t("couple-invited", name=client_name(t, booker))
+        return [Letter(chat, text, accept_keyboard(t, partnership.id))]
 
     async def skipped(self, session: AsyncSession, event: events.PartnerSkipped) -> list[Letter]:
         booking = await booking_of(session, event.booking_id)
