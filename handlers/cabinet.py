@@ -72,7 +72,7 @@ from keyboards.cabinet import (
     move_confirm_keyboard,
     move_keyboard,
 )
-from keyboards.couples import invite_button, shared_button
+from keyboards.couples import end_button, invite_button, shared_button
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.packages import PackageRefund, offers_button, refund_keyboard
 from keyboards.requests import withdraw_button
@@ -140,14 +140,16 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     held = await packages.holdings(flow.session, user.id, clock.now())
     lines += [package_line(t, item, flow.timezone) for item in held]
     extra = []
-    shared = await couples.shared_sessions(flow.session, user, clock.now())
-    if shared:
+    couple = await couples.current(flow.session, user.id)
+    if couple is not None and couple.partner_id == user.id:
         # The partner's side of a couple: the booker's couple sessions, theirs to attend.
+        shared = await couples.shared_sessions(flow.session, user, clock.now())
         lines.append(t("cabinet-shared", zone=flow.timezone))
         for booking in shared:
             label = _label(t, booking, flow.timezone)
             lines.append(t("cabinet-shared-line", when=label))
             extra.append(shared_button(t, booking.id, label))
+        extra.append(end_button(t))
     if therapist is not None and await packages.offers_for(flow.session, therapist):
         extra.append(offers_button(t, therapist.id))
     waiting = [*withdraws, *([waits_button(t, len(waits))] if waits else [])]
@@ -284,6 +286,7 @@ async def on_open_booking(
         partner = await couples.partner_of(flow.session, flow.user.id)
         if partner is not None:
             lines.append(t("booking-partner", name=partner.first_name or ""))
+            partner_button = end_button(t)
         elif booking.starts_at > clock.now():
             partner_button = invite_button(t, booking.id)
     markup = booking_keyboard(

@@ -9,7 +9,13 @@ import re
 
 from aiogram import F, Router
 from aiogram.filters import BaseFilter, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message, ReplyKeyboardRemove
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+)
 
 from bot.config import Settings
 from bot.formatting import local_name, when_text
@@ -24,6 +30,7 @@ from handlers.shared.guards import for_clients
 from handlers.shared.screens import screen_of, set_buttons
 from keyboards.cabinet import CabinetAction, CabinetItem
 from keyboards.couples import (
+    CoupleEnd,
     PartnerAccept,
     PartnerConsent,
     PartnerInvite,
@@ -240,6 +247,36 @@ async def on_skip(
     await flow.display(text, markup, screen_of(callback))
 
 
+async def on_end(
+    callback: CallbackQuery, callback_data: CoupleEnd, flow: ClientFlow, clock: Clock
+) -> None:
+    """Ending the couple: asked once more, then the other one is told."""
+    t = flow.t
+    if not callback_data.confirmed:
+        if await couples.current(flow.session, flow.user.id) is None:
+            await callback.answer(t("couple-end-none"), show_alert=True)
+            return
+        await callback.answer()
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=t("couple-end-yes"), callback_data=CoupleEnd(confirmed=True).pack()
+                    )
+                ],
+                [_cabinet_button(flow)],
+            ]
+        )
+        await flow.display(t("couple-end-ask"), markup, screen_of(callback))
+        return
+    ended = await couples.end(flow.session, flow.user, clock.now())
+    await callback.answer()
+    text = t("couple-ended") if ended else t("couple-end-none")
+    await flow.display(
+        text, InlineKeyboardMarkup(inline_keyboard=[[_cabinet_button(flow)]]), screen_of(callback)
+    )
+
+
 def create_router() -> Router:
     router = Router(name="couples")
     link = CommandStart(deep_link=True, magic=F.args.regexp(PARTNER_LINK, mode="fullmatch"))
@@ -250,6 +287,7 @@ def create_router() -> Router:
     clients.message.register(on_picked, F.users_shared.request_id == PICK_REQUEST)
     clients.message.register(on_pick_none, PickNone())
     clients.callback_query.register(on_accept, PartnerAccept.filter())
+    clients.callback_query.register(on_end, CoupleEnd.filter())
     clients.callback_query.register(on_skip_ask, PartnerSkipAsk.filter())
     clients.callback_query.register(on_skip, PartnerSkip.filter())
     router.include_router(clients)

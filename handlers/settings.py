@@ -16,7 +16,7 @@ from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
-from db import bookings, packages, requests, schedule, users, waitlist
+from db import bookings, couples, packages, requests, schedule, users, waitlist
 from db.models import Therapist, User
 from handlers.shared import checkins as checkin_data
 from handlers.shared.cards import Catalog, cancel_list
@@ -292,6 +292,12 @@ async def _show_my_data(flow: ClientFlow) -> None:
             )
         )
     lines += await checkin_data.my_data_lines(flow.session, t, user, flow.timezone)
+    booker = await couples.booker_of(flow.session, user)
+    partner = await couples.partner_of(flow.session, user.id)
+    if booker is not None:
+        lines.append(t("my-data-couple-partner", name=booker.first_name or "—"))
+    if partner is not None:
+        lines.append(t("my-data-couple-booker", name=partner.first_name or "—"))
     lines += ["", t("my-data-footer")]
     await send_lines(flow.bot, flow.chat_id, lines)
 

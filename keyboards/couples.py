@@ -39,6 +39,18 @@ class PartnerAccept(CallbackData, prefix="pa"):
     agree: bool
 
 
+class CoupleEnd(CallbackData, prefix="pe"):
+    """Either of the two ends the couple (asked once more first)."""
+
+    confirmed: bool
+
+
+def end_button(t: Texts) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("couple-end-button"), callback_data=CoupleEnd(confirmed=False).pack()
+    )
+
+
 class PartnerSkipAsk(CallbackData, prefix="pk"):
     booking_id: Id
 

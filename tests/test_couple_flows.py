@@ -95,7 +95,19 @@ async def test_a_partner_joins_sees_the_session_and_skips_it(
     # Said once: the button is gone, and the session stays the booker's, confirmed.
     assert not any("не смогу" in label for label in screen.buttons)
     await partner.send("/my")
-    assert "Парные сессии" not in partner.last.text
+    cabinet = partner.last
+    assert not any(
+        label.startswith("👥 ") and "Завершить" not in label for label in cabinet.buttons
+    )
+    await partner.send("/my_data")
+    assert "Пара: вы видите парные сессии, которые записывает Анна" in partner.last.text
+
+    # The partner ends it (asked once more); the booker is told; the session stays theirs.
+    booker_mark = booker.mark()
+    await partner.press("Завершить совместные сессии", message=cabinet)
+    await partner.press("Да, завершить", message=cabinet)
+    assert "завершены" in cabinet.text
+    assert any("вышел из совместных" in text for text in booker.texts_since(booker_mark))
     async with db_sessionmaker() as session:
         stored_booking = await session.get_one(Booking, booking.id)
     assert stored_booking.status == "confirmed" and stored_booking.client_id != 0
