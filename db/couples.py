@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -206,29 +207,27 @@ async def join(
     return found
 
 
+def _other_side(mine: Any, theirs: Any, user_id: int) -> Select[User]:
+    """The person on the other side of an open partnership whose `mine` column is
+    `user_id` (not erased)."""
+    return (
+        select(User)
+        .join(Partnership, theirs == User.id)
+        .where(mine == user_id, Partnership.ended_at.is_(None), User.deleted_at.is_(None))
+    )
+
+
 async def booker_of(session: AsyncSession, partner: User) -> User | None:
     """Whose couple sessions the partner shares; None when they share none."""
     return await session.scalar(
-        select(User)
-        .join(Partnership, Partnership.booker_id == User.id)
-        .where(
-            Partnership.partner_id == partner.id,
-            Partnership.ended_at.is_(None),
-            User.deleted_at.is_(None),
-        )
+        _other_side(Partnership.partner_id, Partnership.booker_id, partner.id)
     )
 
 
 async def partner_of(session: AsyncSession, booker_id: int) -> User | None:
     """The booker's joined partner, if any (and not erased)."""
     return await session.scalar(
-        select(User)
-        .join(Partnership, Partnership.partner_id == User.id)
-        .where(
-            Partnership.booker_id == booker_id,
-            Partnership.ended_at.is_(None),
-            User.deleted_at.is_(None),
-        )
+        _other_side(Partnership.booker_id, Partnership.partner_id, booker_id)
     )
 
 
@@ -242,16 +241,8 @@ async def attending_partner(session: AsyncSession, booking: Booking) -> User | N
         .where(PartnerAbsence.booking_id == booking.id, PartnerAbsence.partner_id == User.id)
         .exists()
     )
-    return await session.scalar(
-        select(User)
-        .join(Partnership, Partnership.partner_id == User.id)
-        .where(
-            Partnership.booker_id == booking.client_id,
-            Partnership.ended_at.is_(None),
-            User.deleted_at.is_(None),
-            ~skipped,
-        )
-    )
+    query = _other_side(Partnership.booker_id, Partnership.partner_id, booking.client_id)
+    return await session.scalar(query.where(~skipped))
 
 
 async def shared_sessions(session: AsyncSession, partner: User, now: datetime) -> list[Booking]:
@@ -302,30 +293,32 @@ async def _end(session: AsyncSession, partnership_id: int, by: PartnerEnd, now: 
     return bool(ended.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def end(session: AsyncSession, user: User, now: datetime) -> bool:
-    """Either of the two ends the partnership (an invitation not used is withdrawn); the
-    other one is told when a partner had joined. False when there was none."""
-    async with use_case(session):
-        found = await current(session, user.id)
-        if found is None:
-            return False
-        by = PartnerEnd.booker if found.booker_id == user.id else PartnerEnd.partner
-        if not await _end(session, found.id, by, now):
-            return False
-        if found.partner_id is not None:
-            other = found.partner_id if by is PartnerEnd.booker else found.booker_id
-            ended = events.PartnerLeft(partnership_id=found.id, told_id=other, by=by)
-            await outbox.notify(session, ended, now)
+async def _leave(session: AsyncSession, user_id: int, now: datetime, erased: bool = False) -> bool:
+    """The person's open partnership ends (an invitation not used is withdrawn); the other
+    one is told when a partner had joined. False when there was none to end."""
+    found = await current(session, user_id)
+    if found is None:
+        return False
+    by = PartnerEnd.booker if found.booker_id == user_id else PartnerEnd.partner
+    if not await _end(session, found.id, PartnerEnd.erasure if erased else by, now):
+        return False
+    if found.partner_id is not None:
+        other = found.partner_id if by is PartnerEnd.booker else found.booker_id
+        told = events.PartnerLeft(
+            partnership_id=found.id, told_id=other, by=PartnerEnd.erasure if erased else by
+        )
+        await outbox.notify(session, told, now)
     return True
+
+
+async def end(session: AsyncSession, user: User, now: datetime) -> bool:
+    """Either of the two ends the partnership; False when there was none."""
+    async with use_case(session):
+        return await _leave(session, user.id, now)
 
 
 async def erase(session: AsyncSession, user_id: int, now: datetime) -> None:
     """Part of an erasure (`db.bookings.erase_client`): the person's partnership ends and
     their skips go; the other one's sessions stay theirs, and they are told."""
-    found = await current(session, user_id)
-    ended_now = found is not None and await _end(session, found.id, PartnerEnd.erasure, now)
-    if found is not None and ended_now and found.partner_id is not None:
-        other = found.partner_id if found.booker_id == user_id else found.booker_id
-        ended = events.PartnerLeft(partnership_id=found.id, told_id=other, by=PartnerEnd.erasure)
-        await outbox.notify(session, ended, now)
+    await _leave(session, user_id, now, erased=True)
     await session.execute(delete(PartnerAbsence).where(PartnerAbsence.partner_id == user_id))

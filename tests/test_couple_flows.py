@@ -23,29 +23,41 @@ from keyboards.couples import PartnerAccept
 from keyboards.messaging import WriteTherapist
 from scheduler.reminders import send_due_reminders
 from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
+from tests.fake_telegram import Harness, TgUser
 from tests.flows import Profile, book_first_time, sign_up
 
 Sessions = async_sessionmaker[AsyncSession]
 THERAPIST_CHAT = 7100
 
 
-async def test_a_partner_joins_sees_the_session_and_skips_it(
-    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
-) -> None:
-    async with db_sessionmaker() as session:
+async def couple_booked(
+    sessions: Sessions, database_url: str, clock: ManualClock, translator: Any, booker_id: int
+) -> tuple[Harness, TgUser, Booking]:
+    """The demo catalogue with its therapists linked, and a client («Анна») who has booked
+    a couple session."""
+    async with sessions() as session:
         await load_demo(session, now=clock.now())
         await session.execute(update(Therapist).values(telegram_id=THERAPIST_CHAT + Therapist.id))
         await session.commit()
-    harness = make_harness(make_settings(database_url), db_sessionmaker, clock, translator)
-    booker = harness.user(2101, "Анна")
-    partner = harness.user(2102, "Борис")
+    harness = make_harness(make_settings(database_url), sessions, clock, translator)
+    booker = harness.user(booker_id, "Анна")
     await sign_up(booker, Profile(format="Парная"))
     await booker.press("Найти терапевта")
     confirm = await book_first_time(booker)
     await booker.press("Записаться", message=confirm)
-    async with db_sessionmaker() as session:
+    async with sessions() as session:
         booking = (await session.scalars(select(Booking))).one()
     assert booking.format == "couple"
+    return harness, booker, booking
+
+
+async def test_a_partner_joins_sees_the_session_and_skips_it(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
+) -> None:
+    harness, booker, booking = await couple_booked(
+        db_sessionmaker, database_url, clock, translator, 2101
+    )
+    partner = harness.user(2102, "Борис")
     therapist_chat = THERAPIST_CHAT + booking.therapist_id
 
     # The booker's session screen: a link for the partner.
@@ -125,18 +137,12 @@ async def test_a_partner_joins_sees_the_session_and_skips_it(
 async def test_the_partner_gets_the_calendar_file_reminders_and_the_cancellation(
     db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
 ) -> None:
-    async with db_sessionmaker() as session:
-        await load_demo(session, now=clock.now())
-    settings = make_settings(database_url)
-    harness = make_harness(settings, db_sessionmaker, clock, translator)
-    booker = harness.user(2201, "Анна")
+    harness, booker, booking = await couple_booked(
+        db_sessionmaker, database_url, clock, translator, 2201
+    )
+    settings = harness.dispatcher["settings"]
     partner = harness.user(2202, "Борис", language_code="en")
-    await sign_up(booker, Profile(format="Парная"))
-    await booker.press("Найти терапевта")
-    confirm = await book_first_time(booker)
-    await booker.press("Записаться", message=confirm)
     async with db_sessionmaker() as session:
-        booking = (await session.scalars(select(Booking))).one()
         code = await couples.invite(
             session, await session.get_one(User, booking.client_id), clock.now()
         )
@@ -168,20 +174,12 @@ async def test_the_partner_gets_the_calendar_file_reminders_and_the_cancellation
 async def test_the_partner_writes_to_the_therapist_who_sees_which_of_the_two_wrote(
     db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
 ) -> None:
-    async with db_sessionmaker() as session:
-        await load_demo(session, now=clock.now())
-        await session.execute(update(Therapist).values(telegram_id=THERAPIST_CHAT + Therapist.id))
-        await session.commit()
-    harness = make_harness(make_settings(database_url), db_sessionmaker, clock, translator)
-    booker = harness.user(2301, "Анна")
+    harness, booker, booking = await couple_booked(
+        db_sessionmaker, database_url, clock, translator, 2301
+    )
     partner = harness.user(2302, "Борис")
     outsider = harness.user(2303, "Вера")
-    await sign_up(booker, Profile(format="Парная"))
-    await booker.press("Найти терапевта")
-    confirm = await book_first_time(booker)
-    await booker.press("Записаться", message=confirm)
     async with db_sessionmaker() as session:
-        booking = (await session.scalars(select(Booking))).one()
         code = await couples.invite(
             session, await session.get_one(User, booking.client_id), clock.now()
         )
@@ -209,17 +207,10 @@ async def test_the_partner_writes_to_the_therapist_who_sees_which_of_the_two_wro
 async def test_a_partner_picked_in_telegram_is_invited_with_a_button(
     db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
 ) -> None:
-    async with db_sessionmaker() as session:
-        await load_demo(session, now=clock.now())
-    harness = make_harness(make_settings(database_url), db_sessionmaker, clock, translator)
-    booker = harness.user(2401, "Анна")
+    harness, booker, _ = await couple_booked(db_sessionmaker, database_url, clock, translator, 2401)
     partner = harness.user(2402, "Борис")
     stranger_id = 2499  # never opened the bot
-    await sign_up(booker, Profile(format="Парная"))
     await sign_up(partner)  # uses the bot already
-    await booker.press("Найти терапевта")
-    confirm = await book_first_time(booker)
-    await booker.press("Записаться", message=confirm)
     await booker.send("/my")
     await booker.press(booker.last.buttons[0])
     await booker.press("Пригласить партнёра")
