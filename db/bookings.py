@@ -753,10 +753,10 @@ async def _cancel(
         back = await packages.give_back(session, booking.id, now)
         if back is not None and back.refund is not None:
             # The package was closed meanwhile: the credit goes back as money.
-            await packages.refund(
+            automatic = await packages.refund(
                 session, back.refund, RefundReason.package_returned, now, booking_id=booking.id
             )
-            money = MoneyBack.manual
+            money = MoneyBack.stars if automatic else MoneyBack.manual
     if payment is not None and money in (MoneyBack.stars, MoneyBack.manual):
         payer = await session.scalar(select(User.telegram_id).where(User.id == booking.client_id))
         await outbox.refund_payment(

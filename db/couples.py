@@ -90,28 +90,32 @@ async def inviter(session: AsyncSession, code: str, now: datetime) -> User | Non
     )
 
 
+async def _invitation(session: AsyncSession, booker: User, now: datetime, **whom: Any) -> int:
+    """A new invitation of the booker's (`code_hash` for a link, or `invited_id` for a
+    person picked), inside the caller's use case; one not used yet is withdrawn. Refused
+    when a partner has joined (end that first) or the booker is someone's partner."""
+    found = await current(session, booker.id)
+    if found is not None and (found.partner_id is not None or found.booker_id != booker.id):
+        raise AlreadyPaired
+    if found is not None:
+        await _end(session, found.id, PartnerEnd.booker, now)
+    try:
+        made = await session.scalar(
+            insert(Partnership)
+            .values(booker_id=booker.id, created_at=now, expires_at=now + INVITE_TTL, **whom)
+            .returning(Partnership.id)
+        )
+    except IntegrityError as error:  # another invitation made at the same moment
+        raise AlreadyPaired from error
+    assert made is not None
+    return int(made)
+
+
 async def invite(session: AsyncSession, booker: User, now: datetime) -> str:
-    """A new one-time code for the booker's partner; an invitation not used yet is
-    withdrawn. Refused when a partner has joined (end that first) or the booker is
-    someone's partner."""
+    """A new one-time code for the booker's partner (`_invitation`)."""
     code = secrets.token_urlsafe(16)
     async with use_case(session):
-        found = await current(session, booker.id)
-        if found is not None and (found.partner_id is not None or found.booker_id != booker.id):
-            raise AlreadyPaired
-        if found is not None:
-            await _end(session, found.id, PartnerEnd.booker, now)
-        try:
-            await session.execute(
-                insert(Partnership).values(
-                    booker_id=booker.id,
-                    code_hash=code_hash(code),
-                    created_at=now,
-                    expires_at=now + INVITE_TTL,
-                )
-            )
-        except IntegrityError as error:  # another invitation made at the same moment
-            raise AlreadyPaired from error
+        await _invitation(session, booker, now, code_hash=code_hash(code))
     return code
 
 
@@ -134,26 +138,8 @@ async def invite_known(
             return None
         if picked.id == booker.id:
             raise OwnInvite
-        found = await current(session, booker.id)
-        if found is not None and (found.partner_id is not None or found.booker_id != booker.id):
-            raise AlreadyPaired
-        if found is not None:
-            await _end(session, found.id, PartnerEnd.booker, now)
-        try:
-            partnership_id = await session.scalar(
-                insert(Partnership)
-                .values(
-                    booker_id=booker.id,
-                    invited_id=picked.id,
-                    created_at=now,
-                    expires_at=now + INVITE_TTL,
-                )
-                .returning(Partnership.id)
-            )
-        except IntegrityError as error:
-            raise AlreadyPaired from error
-        assert partnership_id is not None
-        await outbox.notify(session, events.PartnerInvited(partnership_id=partnership_id), now)
+        made = await _invitation(session, booker, now, invited_id=picked.id)
+        await outbox.notify(session, events.PartnerInvited(partnership_id=made), now)
     return picked
 
 

@@ -6,9 +6,9 @@ with a guarded UPDATE in the same statement order, so the balance is always the 
 the moves and two taps at once cannot spend one credit twice: the second UPDATE finds
 no credit and changes nothing (the database also refuses a balance below zero).
 
-`record_purchase` is a use case of its own (a payment arrives); `hold`, `spend`,
-`give_back` and `close` move credits inside the use case of the booking change they
-belong to (they never commit)."""
+`record_purchase` is a use case of its own (a payment arrives); `take` and `held`,
+`spend`, `give_back` and `close` move credits inside the use case of the booking change
+they belong to (they never commit)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.packages import expires_at as valid_until
-from bot.rules.packages import package_price, refund_for
-from bot.rules.payments import STARS
+from bot.rules.packages import package_price, refund_for, refunded_by_telegram
 from db import audit, events, outbox
 from db.dialects import insert_for
 from db.models import (
@@ -225,8 +224,9 @@ class GivenBack:
 
 
 async def give_back(session: AsyncSession, booking_id: int, now: datetime) -> GivenBack | None:
-    """The held credit comes back (a free cancellation, a move, the practice cancelling,
-    a lapsed request); None when the booking holds none. A package closed meanwhile
+    """The held credit comes back (a free cancellation, the practice cancelling); None
+    when the booking holds none (a move keeps it with its booking, a request holds none
+    until it is accepted). A package closed meanwhile
     (refunded, expired) cannot take it: the credit is refunded instead."""
     purchase_id = await held_for(session, booking_id)
     if purchase_id is None:
@@ -286,21 +286,18 @@ async def refund(
     now: datetime,
     *,
     booking_id: int | None = None,
-) -> int | None:
+) -> bool | None:
     """The money for credits taken off a purchase goes back through the outbox, in the
-    same transaction; None when they are worth nothing. A provider's payment is listed in
-    /refunds for the admins, as every provider refund. Telegram returns a Stars payment
-    only whole (`refundStarPayment`), so a package whose every credit is unused goes back
-    automatically and a part of one is the admins' to settle, in /refunds too."""
+    same transaction: whether Telegram returns it by itself (`refunded_by_telegram`; else
+    it is listed in /refunds for the admins), None when the credits are worth nothing."""
     if closed.refund <= 0:
         return None
     purchase = await session.get_one(PackagePurchase, closed.purchase_id)
-    whole = closed.refund == purchase.amount
-    stars = purchase.currency == STARS and whole
+    stars = refunded_by_telegram(purchase.currency, closed.refund, purchase.amount)
     payer = None
     if stars:
         payer = await session.scalar(select(User.telegram_id).where(User.id == purchase.client_id))
-    return await outbox.refund(
+    await outbox.refund(
         session,
         reason,
         now,
@@ -314,6 +311,7 @@ async def refund(
         stars=stars,
         purchase_id=purchase.id,
     )
+    return stars
 
 
 async def spend_ended(session: AsyncSession, now: datetime, *, limit: int = 200) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.rules.packages import expires_at, package_price, refund_for
+from bot.rules.packages import expires_at, package_price, refund_for, refunded_by_telegram
 from db import packages
 from db.demo import load_demo
 from db.models import CreditKind, CreditMove, PackagePurchase
@@ -43,6 +43,10 @@ def test_what_a_package_costs_and_gives_back() -> None:
     assert refund_for(1000, 3, 3) == 1000
     with pytest.raises(ValueError):
         refund_for(PAID, 4, 5)
+    # Telegram returns Stars only whole; a part of them, or a provider's money, an admin.
+    assert refunded_by_telegram("XTR", 500, 500)
+    assert not refunded_by_telegram("XTR", 250, 500)
+    assert not refunded_by_telegram("RUB", PAID, PAID)
     with pytest.raises(ValueError):
         expires_at(datetime(2026, 12, 5, tzinfo=UTC), 0)
 

@@ -4,14 +4,17 @@ when it is valid, and how much of it goes back when unused credits are refunded.
 A package holds `sessions` credits with one therapist. Booking with a balance holds one
 credit instead of an invoice; the credit is spent when the session is held, completed
 or a no-show (and by a late cancellation, by the usual rule), and comes back on a free
-cancellation, a move, a cancellation by the practice and a lapsed request. Credits left
-when the package expires, the client changes therapist or erases their data are refunded
+cancellation and a cancellation by the practice (a move keeps it with its booking; a
+request takes one only when accepted). Credits left when the package expires (by the
+practice's policy), the client changes therapist or erases their data are refunded
 pro rata: each unused credit is worth what the package cost divided by its sessions,
 rounded down to the smallest unit, so a refund never exceeds what was paid."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from bot.rules.payments import STARS
 
 MAX_DISCOUNT_PERCENT = 90
 
@@ -43,6 +46,13 @@ def expires_at(bought_at: datetime, weeks: int) -> datetime:
     if weeks < 1:
         raise ValueError("a package is valid for at least a week")
     return bought_at + timedelta(weeks=weeks)
+
+
+def refunded_by_telegram(currency: str, refund: int, paid: int) -> bool:
+    """Whether a package's refund goes back automatically: Telegram returns a Stars
+    payment only whole (`refundStarPayment`); a part of one, and any provider payment,
+    is an admin's to return (/refunds)."""
+    return currency == STARS and refund == paid
 
 
 def refund_for(paid: int, sessions: int, unused: int) -> int:

@@ -9,9 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import day_text, local_name
 from bot.i18n import Texts
-from bot.rules.payments import STARS, amount_label
+from bot.rules.packages import refunded_by_telegram
+from bot.rules.payments import amount_label
 from db.models import PackagePurchase, Therapist
 from db.packages import Closed, Holding
+
+
+def refund_how(currency: str, refund: int, paid: int) -> str:
+    """Which words say how a package's refund comes back: «stars» or «manual»."""
+    return "stars" if refunded_by_telegram(currency, refund, paid) else "manual"
 
 
 def package_line(t: Texts, item: Holding, timezone: str) -> str:
@@ -34,14 +40,13 @@ async def refund_lines(t: Texts, session: AsyncSession, closing: Sequence[Closed
             continue
         purchase = await session.get_one(PackagePurchase, closed.purchase_id)
         therapist = await session.get_one(Therapist, purchase.therapist_id)
-        whole = closed.refund == purchase.amount
         lines.append(
             t(
                 "package-refund-line",
                 name=local_name(therapist, t.language),
                 credits=closed.credits,
                 amount=amount_label(closed.refund, closed.currency),
-                how="stars" if closed.currency == STARS and whole else "manual",
+                how=refund_how(closed.currency, closed.refund, purchase.amount),
             )
         )
     return lines

@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import local_name
-from bot.rules.payments import STARS, amount_label
+from bot.rules.payments import amount_label
 from db import events
 from db.models import PackagePurchase, Therapist, User
 from handlers.shared.notices.base import Letter, Writer, reachable
+from handlers.shared.packages import refund_how
 
 
 class PackageLetters(Writer):
@@ -26,8 +27,7 @@ class PackageLetters(Writer):
         name = local_name(therapist, t.language)
         if not event.refund:
             return [Letter(chat, t("notice-package-expired", name=name, credits=event.credits))]
-        whole = event.refund == purchase.amount
-        how = "stars" if purchase.currency == STARS and whole else "manual"
+        how = refund_how(purchase.currency, event.refund, purchase.amount)
         text = t(
             "notice-package-expired-refund",
             name=name,
