@@ -36,6 +36,7 @@ from db import (
     outbox,
     packages,
     reminders,
+    seats,
     slot_states,
     waitlist,
 )
@@ -675,6 +676,8 @@ async def reschedule(
             raise BookingGone
         if booking.reschedule_count != expected_moves:
             raise Conflict
+        if booking.group_date_id is not None:
+            raise SlotUnavailable("group-no-move")  # a seat is at its group's date
         view = await move_target(session, booking, slot_id, client, rules, now)
         if await _series_date_taken(session, booking, view):
             raise SeriesDateTaken
@@ -701,9 +704,12 @@ async def _cancel(
     rules: Rules,
     now: datetime,
     reason: str | None,
+    tells_practice: bool = True,
 ) -> Cancelled | None:
     """Cancel one booking inside the caller's transaction; None when it is no longer
-    active (cancelled, moved past the point, or paid meanwhile for a lapsed hold)."""
+    active (cancelled, moved past the point, or paid meanwhile for a lapsed hold).
+    `tells_practice`: False when the caller tells the therapist once for many (a group's
+    date called off by the therapist)."""
     still = [Booking.id == booking.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)]
     if by is CancelledBy.hold_expired:
         still += [
@@ -728,7 +734,11 @@ async def _cancel(
                 hold_expires_at=None,
             )
             .returning(
-                Booking.slot_id, Booking.starts_at, Booking.confirmed_at, Booking.purchase_id
+                Booking.slot_id,
+                Booking.starts_at,
+                Booking.confirmed_at,
+                Booking.purchase_id,
+                Booking.group_date_id,
             )
             .execution_options(synchronize_session=False)
         )
@@ -743,6 +753,8 @@ async def _cancel(
             .execution_options(synchronize_session=False)
         )
         await _free_slot(session, row.slot_id)
+    if row.group_date_id is not None:  # a group's seat: to the first one waiting, or free
+        await seats.pass_on(session, row.group_date_id, rules.offer_hold, now)
     await reminders.follow_booking(session, booking.id, rules.reminders, now)
     terms = rules.cancel_terms(row.starts_at, now)
     payment = None if row.purchase_id is not None else await payment_of(session, booking.id)
@@ -767,7 +779,7 @@ async def _cancel(
             payer_telegram_id=payer,
             stars=money is MoneyBack.stars,
         )
-    if row.confirmed_at is not None:  # the therapist knew of it
+    if row.confirmed_at is not None and tells_practice:  # the therapist knew of it
         await tell_practice(session, events.Cancelled(booking_id=booking.id, by=by), now)
         if booking.format == couples.COUPLE:  # and the partner, when there is one
             changed = events.PartnerChanged(booking_id=booking.id, change="cancelled")
@@ -797,12 +809,16 @@ async def cancel_within(
     rules: Rules,
     now: datetime,
     reason: str | None = None,
+    tells_practice: bool = True,
 ) -> Cancelled | None:
     """Cancel one booking inside the caller's transaction (a use case of several: a regular
-    time ending or pausing); None when it is no longer active or has started."""
+    time ending or pausing, a group's date called off); None when it is no longer active
+    or has started."""
     if by in (CancelledBy.client, CancelledBy.erasure) and booking.starts_at <= now:
         return None
-    return await _cancel(session, booking, by=by, rules=rules, now=now, reason=reason)
+    return await _cancel(
+        session, booking, by=by, rules=rules, now=now, reason=reason, tells_practice=tells_practice
+    )
 
 
 async def end_series(
@@ -941,6 +957,7 @@ async def erase_client(
         # A couple: only this person's part goes; the other one's sessions stay theirs.
         await couples.erase(session, client.id, now)
         await waitlist.erase(session, client.id, now)
+        await seats.erase(session, client.id, rules.offer_hold, now)
         await erasure.erase_requests(session, client.id, now)
         await empty_profile(session, client, now)
         await erasure.erase_traces(session, client.id, telegram_id)
@@ -1088,6 +1105,8 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Se
     ):
         return Settled.lost
     # The hold lapsed while the client was paying: take the time back if it is still free.
+    if booking.group_date_id is not None:
+        return await _reclaim_seat(session, booking, now)
     slot_id = await session.scalar(
         select(Slot.id).where(
             Slot.therapist_id == booking.therapist_id, Slot.starts_at == current.starts_at
@@ -1116,6 +1135,35 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Se
         back = None  # the client booked something else at that time meanwhile
     if back is None or back.rowcount != 1:  # type: ignore[attr-defined]
         await _free_slot(session, slot_id)
+        return Settled.lost
+    return Settled.reclaimed
+
+
+async def _reclaim_seat(session: AsyncSession, booking: Booking, now: datetime) -> Settled:
+    """A group seat whose hold lapsed while the client was paying: back, if one is free."""
+    assert booking.group_date_id is not None
+    if not await seats.take(session, booking.group_date_id, now):
+        return Settled.lost
+    try:
+        async with refusable(session):
+            back = await session.execute(
+                update(Booking)
+                .where(Booking.id == booking.id, Booking.status == BookingStatus.cancelled)
+                .values(
+                    status=BookingStatus.confirmed,
+                    confirmed_at=now,
+                    cancelled_at=None,
+                    cancelled_by=None,
+                    cancel_reason=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+    except DBAPIError as error:
+        if not refused_by_database(error):
+            raise
+        back = None  # the client booked something else at that time meanwhile
+    if back is None or back.rowcount != 1:  # type: ignore[attr-defined]
+        await seats.free(session, booking.group_date_id)
         return Settled.lost
     return Settled.reclaimed
 

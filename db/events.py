@@ -464,6 +464,29 @@ class PartnerLeft(Event):
     by: PartnerEnd
 
 
+# -- groups -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupSeatOffered(Event):
+    """A seat came free at a group date a client waits for: kept for them a while."""
+
+    name = "group-seat-offer"
+    to = (To.client,)
+    recipient: To = To.client
+    wait_id: int = field(metadata={"key": "wait"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupWaitEnded(Event):
+    """The group date a client waited for was cancelled."""
+
+    name = "group-wait-ended"
+    to = (To.client,)
+    recipient: To = To.client
+    wait_id: int = field(metadata={"key": "wait"})
+
+
 AnyEvent = (
     Booked
     | Moved
@@ -503,6 +526,8 @@ AnyEvent = (
     | PartnerSkipped
     | PartnerLeft
     | PartnerChanged
+    | GroupSeatOffered
+    | GroupWaitEnded
 )
 
 KINDS: tuple[type[AnyEvent], ...] = typing.get_args(AnyEvent)

@@ -42,6 +42,7 @@ class SlotStatus(enum.StrEnum):
     blocked = "blocked"
     offered = "offered"  # held for a waiting client for a while (`WaitlistOffer`)
     requested = "requested"  # held while the therapist answers a request (`BookingRequest`)
+    group = "group"  # a group's date (`GroupDate`): the therapist's time, seats on it
 
 
 class BookingStatus(enum.StrEnum):
@@ -256,7 +257,9 @@ class TherapistFreeHours(Base):
 
 class Booking(Base):
     """A session. At most one active booking per slot, and neither a therapist nor a client
-    ever has two active bookings that overlap in time: the database guards all three."""
+    ever has two active bookings that overlap in time: the database guards all three. A
+    group's seats are bookings too; they share their date's time, so the therapist's guard
+    skips them (the date's slot keeps the therapist's time, `GroupDate`)."""
 
     __tablename__ = "bookings"
     __table_args__ = (
@@ -269,6 +272,12 @@ class Booking(Base):
         ),
         Index("ix_bookings_client", "client_id", "starts_at"),
         Index("ix_bookings_therapist", "therapist_id", "starts_at"),
+        Index(
+            "ix_bookings_group_date",
+            "group_date_id",
+            sqlite_where=text("group_date_id IS NOT NULL"),
+            postgresql_where=text("group_date_id IS NOT NULL"),
+        ),
         Index("uq_bookings_series_day", "series_id", "series_day", unique=True),
         CheckConstraint("ends_at > starts_at", name="booking_positive_length"),
     )
@@ -300,6 +309,10 @@ class Booking(Base):
     # Paid with a credit of this package (`db.packages`), not by an invoice.
     purchase_id: Mapped[int | None] = mapped_column(
         ForeignKey("package_purchases.id", name="fk_bookings_purchase")
+    )
+    # A seat at a group's date (`db.groups`): no slot of its own, the date holds the time.
+    group_date_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_dates.id", name="fk_bookings_group_date")
     )
 
     therapist: Mapped[Therapist] = relationship(lazy="joined")
@@ -946,3 +959,86 @@ class PartnerAbsence(Base):
     )
     partner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     created_at: Mapped[datetime]
+
+
+class Group(Base):
+    """A therapy group a therapist runs: seats at its dates (`GroupDate`), each a booking.
+    Shown to clients whose questionnaire shares one of its topics (`db.groups`)."""
+
+    __tablename__ = "therapy_groups"
+    __table_args__ = (
+        CheckConstraint("capacity BETWEEN 2 AND 15", name="group_capacity_range"),
+        CheckConstraint("price > 0", name="group_price_positive"),
+        CheckConstraint("minutes BETWEEN 15 AND 240", name="group_minutes_range"),
+        Index("ix_groups_therapist", "therapist_id", "closed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"))
+    title: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    topics: Mapped[list[Any]] = mapped_column(JSON)  # topic codes
+    capacity: Mapped[int]
+    price: Mapped[int]  # roubles per seat, per date
+    minutes: Mapped[int]
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]  # no longer offered; its booked seats stay
+
+
+class GroupDate(Base):
+    """One meeting of a group: the therapist's time (its slot, status `group`) and its
+    seats. `taken` counts the seats booked or held, and one offered to a waiting client;
+    the database refuses more than `capacity` (a CHECK), so a seat is taken by one guarded
+    UPDATE whatever the number of taps at once."""
+
+    __tablename__ = "group_dates"
+    __table_args__ = (
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="group_date_seats"),
+        CheckConstraint("ends_at > starts_at", name="group_date_positive_length"),
+        Index("ix_group_dates_group", "group_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("therapy_groups.id", ondelete="CASCADE"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int]
+    taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None]
+
+
+class GroupWaitStatus(enum.StrEnum):
+    waiting = "waiting"
+    offered = "offered"  # a freed seat is kept for them until `offer_expires_at`
+    booked = "booked"
+    declined = "declined"
+    expired = "expired"
+    left = "left"  # they stopped waiting, or the date was cancelled
+
+
+class GroupWait(Base):
+    """A client waiting for a seat at a full group date; a freed seat is offered to the
+    first one waiting, one at a time (`db.groups`)."""
+
+    __tablename__ = "group_waits"
+    __table_args__ = (
+        Index(
+            "uq_group_waits_open",
+            "group_date_id",
+            "client_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'offered')"),
+            postgresql_where=text("status IN ('waiting', 'offered')"),
+        ),
+        Index("ix_group_waits_date", "group_date_id", "status", "created_at"),
+        Index("ix_group_waits_due", "status", "offer_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_date_id: Mapped[int] = mapped_column(ForeignKey("group_dates.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]

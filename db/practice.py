@@ -13,7 +13,8 @@ therapist's): what happened after each match, from the rows the bot keeps.
 - waitlist offers made and booked; booking requests made, by how they ended;
 - money paid in the bot and not returned, by currency, and per client seen;
 - packages of sessions sold, their credits spent, money refunded, and the credits
-  outstanding at the period's end (`db.packages.numbers`).
+  outstanding at the period's end (`db.packages.numbers`);
+- group dates held in the period, their seats and the seats filled (`db.groups.numbers`).
 
 Everything is counted from bookings, payments, requests, offers and rematches as they
 are now: an erased client's sessions stay counted (their rows stay, emptied), their
@@ -33,8 +34,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.outcomes import ReturnRate, decided_at, tally
-from db import packages
+from db import groups, packages
 from db.admin_reports import count
+from db.groups import SeatNumbers
 from db.models import (
     Booking,
     BookingRequest,
@@ -78,6 +80,7 @@ class Numbers:
     requests: dict[str, int]  # made in the period, by status (`RequestStatus`)
     revenue: dict[str, int]  # currency -> paid and not returned, in its smallest unit
     packages: PackageNumbers
+    seats: SeatNumbers
 
     @property
     def no_show_rate(self) -> Fraction | None:
@@ -224,6 +227,7 @@ async def numbers(
         requests={status: int(count) for status, count in request_rows.all()},
         revenue={currency: int(total) for currency, total in revenue_rows.all() if total},
         packages=await packages.numbers(session, start, end, therapist_id),
+        seats=await groups.numbers(session, start, end, therapist_id=therapist_id),
     )
 
 
@@ -264,6 +268,9 @@ EXPORT_COLUMNS = (
     "packages_refunded",
     "package_sessions_outstanding",
     "packages_outstanding_amount",
+    "group_dates",
+    "group_seats",
+    "group_seats_filled",
 )
 
 
@@ -312,6 +319,9 @@ def export_row(therapist_id: int | str, name: str, found: Numbers) -> tuple[Any,
         _totals(found.packages.refunded),
         found.packages.outstanding,
         _totals(found.packages.outstanding_amount),
+        found.seats.dates,
+        found.seats.seats,
+        found.seats.filled,
     )
 
 

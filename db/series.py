@@ -84,6 +84,8 @@ async def startable(session: AsyncSession, client: User, booking_id: int, now: d
         raise BookingGone
     if booking.series_id is not None or booking.starts_at <= now:
         raise SeriesRefused
+    if booking.group_date_id is not None:  # a group's seat: the group has its own dates
+        raise SeriesRefused
     return booking
 
 

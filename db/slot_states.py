@@ -5,9 +5,10 @@ status IN :from`), so of two writers racing for one slot exactly one succeeds, a
 is only ever moved from the state the caller expects. The moves a slot may make:
 
     free ──▶ held (a booking waiting for its payment), booked, offered (to a waiting
-             client), requested (while a therapist answers), blocked (by an admin)
+             client), requested (while a therapist answers), blocked (by an admin),
+             group (a group's date: its seats are counted on the date, `db.groups`)
     held ──▶ booked (paid), free
-    booked, offered, requested, blocked ──▶ free
+    booked, offered, requested, blocked, group ──▶ free
 
 An offered or requested time becomes a booking by going back to free and being taken
 again in the same transaction (`free → booked/held`), as any booking takes it.
@@ -31,6 +32,7 @@ MOVES: dict[SlotStatus, frozenset[SlotStatus]] = {
             SlotStatus.offered,
             SlotStatus.requested,
             SlotStatus.blocked,
+            SlotStatus.group,
         }
     ),
     SlotStatus.held: frozenset({SlotStatus.booked, FREE}),
@@ -38,6 +40,7 @@ MOVES: dict[SlotStatus, frozenset[SlotStatus]] = {
     SlotStatus.offered: frozenset({FREE}),
     SlotStatus.requested: frozenset({FREE}),
     SlotStatus.blocked: frozenset({FREE}),
+    SlotStatus.group: frozenset({FREE}),
 }
 
 

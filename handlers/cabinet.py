@@ -22,6 +22,7 @@ from db import (
     bookings,
     catalog,
     couples,
+    groups,
     outcomes,
     packages,
     payments,
@@ -98,9 +99,12 @@ async def current_therapist(flow: ClientFlow, upcoming: list[Booking]) -> Therap
     return None if found is None else await flow.session.get(Therapist, found)
 
 
-def _label(t: Texts, booking: Booking, timezone: str) -> str:
-    """A session's time, marked when it belongs to a regular time."""
+def _label(t: Texts, booking: Booking, timezone: str, titles: dict[int, str] | None = None) -> str:
+    """A session's time, marked when it belongs to a regular time; a group's seat named
+    by its group (`titles`: by date id)."""
     when = when_text(t, booking.starts_at, timezone)
+    if booking.group_date_id is not None and titles:
+        return t("cabinet-seat", title=titles.get(booking.group_date_id, ""), when=when)
     return t("series-mark", when=when) if booking.series_id is not None else when
 
 
@@ -109,7 +113,14 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     assert user is not None
     await _stop_asking(flow)
     upcoming = (await bookings.upcoming_of(flow.session, user, clock.now()))[:UPCOMING_SHOWN]
-    therapist = await current_therapist(flow, upcoming)
+    # A group's therapist is not the client's own: the cabinet's therapist is the one of
+    # their own sessions.
+    therapist = await current_therapist(
+        flow, [booking for booking in upcoming if booking.group_date_id is None]
+    )
+    titles = await groups.titles(
+        flow.session, [b.group_date_id for b in upcoming if b.group_date_id is not None]
+    )
     regular = await series.series_of(flow.session, user, clock.now())
     patterns = [
         (view.series.id, series_pattern(t, view.series, view.therapist, flow.timezone))
@@ -164,7 +175,7 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
         lines += [
             t(
                 "cabinet-line",
-                when=_label(t, booking, flow.timezone),
+                when=_label(t, booking, flow.timezone, titles),
                 status=t(f"status-{booking.status}"),
             )
             for booking in upcoming
@@ -175,7 +186,7 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     text = "\n".join(lines)
     markup = cabinet_keyboard(
         t,
-        [(b.id, _label(t, b, flow.timezone)) for b in upcoming],
+        [(b.id, _label(t, b, flow.timezone, titles)) for b in upcoming],
         has_therapist=therapist is not None,
         therapist_id=therapist.id if therapist is not None else None,
         series=series_buttons(t, patterns),
@@ -251,6 +262,10 @@ async def on_open_booking(
     await callback.answer()
     t = flow.t
     therapist = booking.therapist
+    seat = await groups.seat_of(flow.session, booking)
+    if seat is not None:
+        await _seat_screen(callback, flow, clock, booking, seat)
+        return
     lines = [
         t(
             "booking-title",
@@ -295,6 +310,38 @@ async def on_open_booking(
     await flow.display("\n".join(lines), markup, screen_of(callback))
 
 
+async def _seat_screen(
+    callback: CallbackQuery, flow: ClientFlow, clock: Clock, booking: Booking, seat: groups.Seat
+) -> None:
+    """A group's seat: its group and date, how many seats are taken (never by whom), the
+    payment; it is cancelled, never moved."""
+    t = flow.t
+    lines = [
+        t(
+            "booking-seat-title",
+            title=seat.group.title,
+            name=local_name(booking.therapist, t.language),
+            when=when_text(t, booking.starts_at, flow.timezone),
+            zone=flow.timezone,
+            minutes=seat.group.minutes,
+            price=money(booking.price),
+            status=t(f"status-{booking.status}"),
+            taken=seat.date.taken,
+            capacity=seat.date.capacity,
+        ),
+        payment_state(
+            t, booking, await payments.payment_of(flow.session, booking.id), flow.timezone
+        ),
+    ]
+    payable = (
+        booking.status == BookingStatus.pending_payment
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at > clock.now()
+    )
+    markup = booking_keyboard(t, booking.id, payable=payable, movable=False)
+    await flow.display("\n".join(lines), markup, screen_of(callback))
+
+
 # -- moving ------------------------------------------------------------------------------
 
 
@@ -308,6 +355,8 @@ async def _movable(
     booking = await _active_booking(callback, flow, clock, booking_id)
     if booking is None:
         return None
+    if booking.group_date_id is not None:  # a forged button: a seat is at its group's date
+        raise bookings.SlotUnavailable("group-no-move")
     refusal = rules.can_reschedule(booking.starts_at, booking.reschedule_count, clock.now())
     if refusal is not None:
         raise bookings.OutsideRules(refusal, rules)

@@ -44,11 +44,12 @@ from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import DeliveryStatus, Outgoing
 from bot.rules.timezones import Clock
-from db import messages
+from db import groups, messages
 from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User
 from handlers.shared.guards import NOT_COMMAND, for_clients, for_therapists
 from handlers.shared.memory import WRITING, WritingData
+from keyboards.groups import GroupWriteAll
 from keyboards.messaging import (
     RelayDone,
     ReplyClient,
@@ -83,6 +84,7 @@ URGENT_WORDS = "messaging-urgent-words"
 class Writing(StatesGroup):
     to_therapist = State()  # a client; the FSM data holds the therapist's id
     to_client = State()  # a therapist; the FSM data holds the client's id
+    to_members = State()  # a therapist; the FSM data holds the group date's id
 
 
 # -- urgent words ------------------------------------------------------------------------
@@ -220,18 +222,7 @@ class Courier:
         if not pair.client_reachable or client.telegram_id is None:
             await message.reply(t("messaging-client-gone"))
             return
-        relay = await self._log(message, pair, TO_CLIENT, client.telegram_id, urgent=False)
-        theirs = self.translator.for_language(client.language)
-        header = theirs(
-            "messaging-from-therapist", name=local_name(pair.therapist, theirs.language)
-        )
-        status, target_id = await self._deliver(
-            client.telegram_id,
-            message,
-            header,
-            reply_therapist_keyboard(theirs, pair.therapist.id),
-            quote,
-        )
+        relay, status, target_id = await self._carry_to_client(message, pair, quote=quote)
         name = client.first_name or t("messaging-client-unnamed")
         await self._report(
             message,
@@ -242,6 +233,56 @@ class Courier:
             t("messaging-client-blocked", name=name),
             report_markup,
         )
+
+    async def to_members(
+        self,
+        message: Message,
+        pairs: list[Pair],
+        t: Texts,
+        *,
+        group: str,
+        report_markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """One message of the therapist's to every member of a group's date, each as a
+        message from the therapist alone (the members never see one another); the
+        therapist reads one report: how many it reached."""
+        sent = 0
+        for pair in pairs:
+            if not pair.client_reachable or pair.client.telegram_id is None:
+                continue
+            relay, status, target_id = await self._carry_to_client(message, pair, group=group)
+            log.info("relay %s (%s): %s", relay.id, relay.direction, status)
+            if status == "sent" and target_id is not None:
+                await messages.delivered(
+                    self.session, relay.id, target_message_id=target_id, now=self.clock.now()
+                )
+                sent += 1
+        await message.reply(
+            t("messaging-members-delivered", sent=sent, total=len(pairs)),
+            reply_markup=report_markup,
+        )
+
+    async def _carry_to_client(
+        self, message: Message, pair: Pair, *, quote: int | None = None, group: str | None = None
+    ) -> tuple[RelayedMessage, DeliveryStatus, int | None]:
+        client = pair.client
+        assert client.telegram_id is not None
+        relay = await self._log(message, pair, TO_CLIENT, client.telegram_id, urgent=False)
+        theirs = self.translator.for_language(client.language)
+        name = local_name(pair.therapist, theirs.language)
+        header = (
+            theirs("messaging-from-therapist", name=name)
+            if group is None
+            else theirs("messaging-from-therapist-group", name=name, title=group)
+        )
+        status, target_id = await self._deliver(
+            client.telegram_id,
+            message,
+            header,
+            reply_therapist_keyboard(theirs, pair.therapist.id),
+            quote,
+        )
+        return relay, status, target_id
 
     async def _log(
         self,
@@ -509,6 +550,59 @@ async def on_therapist_writes(
     await courier.to_client(message, pair, t, report_markup=done_keyboard(t))
 
 
+async def on_write_members(
+    callback: CallbackQuery,
+    callback_data: GroupWriteAll,
+    state: FSMContext,
+    bot: Bot,
+    session: AsyncSession,
+    therapist_id: int,
+    t: Texts,
+) -> None:
+    """Write to every member of one of the therapist's group dates."""
+    found = await groups.own_date(session, therapist_id, callback_data.date_id)
+    if found is None:
+        await callback.answer(t("group-date-not-yours"), show_alert=True)
+        return
+    if not found.members:
+        await callback.answer(t("group-members-none"), show_alert=True)
+        return
+    await callback.answer()
+    await _enter(state, Writing.to_members, WritingData(group_date_id=found.date.id))
+    await bot.send_message(
+        callback.from_user.id,
+        t("messaging-prompt-members", title=found.group.title, count=len(found.members)),
+        reply_markup=done_keyboard(t),
+    )
+
+
+async def on_therapist_writes_members(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    therapist_id: int,
+    t: Texts,
+    courier: Courier,
+) -> None:
+    date_id = (await WRITING.load(state)).group_date_id
+    found = await groups.own_date(session, therapist_id, date_id) if date_id else None
+    if found is None or not found.members:
+        await _leave(state)
+        await message.reply(t("messaging-closed-therapist"))
+        return
+    if not relayable(message):
+        await message.reply(t("messaging-unsupported"), reply_markup=done_keyboard(t))
+        return
+    pairs = [
+        pair
+        for member in found.members
+        if (pair := await courier.pair(member.id, therapist_id)) is not None
+    ]
+    await courier.to_members(
+        message, pairs, t, group=found.group.title, report_markup=done_keyboard(t)
+    )
+
+
 # -- Telegram replies --------------------------------------------------------------------
 
 
@@ -575,7 +669,7 @@ def create_router() -> Router:
     router.message.middleware(CourierMiddleware())
     router.callback_query.middleware(CourierMiddleware())
     router.callback_query.register(on_done_button, RelayDone.filter())
-    writing = StateFilter(Writing.to_therapist, Writing.to_client)
+    writing = StateFilter(Writing.to_therapist, Writing.to_client, Writing.to_members)
     router.message.register(on_done_command, writing, Command("done", "stop", "cancel"))
     # A reply names its conversation, so it wins over the mode's remembered one.
     router.message.register(on_relayed_reply, F.reply_to_message, NOT_COMMAND, relayed_reply)
@@ -589,6 +683,8 @@ def create_router() -> Router:
     therapists.callback_query.register(on_reply_client, ReplyClient.filter())
     therapists.message.register(on_reply_hint, F.reply_to_message, NOT_COMMAND, StateFilter(None))
     therapists.message.register(on_therapist_writes, Writing.to_client, NOT_COMMAND)
+    therapists.callback_query.register(on_write_members, GroupWriteAll.filter())
+    therapists.message.register(on_therapist_writes_members, Writing.to_members, NOT_COMMAND)
 
     others = Router(name="messaging.others")
     others.callback_query.register(on_therapists_only, WriteClient.filter())

@@ -32,7 +32,7 @@ from bot.rules.packages import expires_at as valid_until
 from bot.rules.payments import Price, looks_like_card_number
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
-from db import bookings, packages
+from db import bookings, groups, packages
 from db.models import BookingStatus, Therapist, User
 from handlers.shared import checkins as checkin_offers
 from handlers.shared.cards import Catalog, send_calendar_file
@@ -99,7 +99,17 @@ async def on_pay(
         await callback.answer(t("pay-expired"), show_alert=True)
         return
     await callback.answer()
-    await send_invoice(flow.bot, flow.chat_id, t, booking, booking.therapist, user, settings)
+    seat = await groups.seat_of(flow.session, booking)
+    await send_invoice(
+        flow.bot,
+        flow.chat_id,
+        t,
+        booking,
+        booking.therapist,
+        user,
+        settings,
+        group=seat.group.title if seat else None,
+    )
 
 
 # -- pre-checkout and payment ------------------------------------------------------------

@@ -32,6 +32,7 @@ from bot.rules.refusals import told
 from bot.rules.timezones import Clock, zone
 from db import (
     bookings,
+    groups,
     practice,
     requests,
     schedule,
@@ -77,6 +78,7 @@ THERAPIST_COMMANDS = (
     ("clients", "tcmd-clients"),
     ("calendar", "tcmd-calendar"),
     ("confirmations", "tcmd-confirmations"),
+    ("groups", "tcmd-groups"),
     ("mystats", "tcmd-mystats"),
     ("language", "tcmd-language"),
     ("help", "tcmd-help"),
@@ -161,15 +163,30 @@ async def on_schedule(
     tz = zone(therapist.timezone)
     today = clock.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     end = today + timedelta(days=SCHEDULE_DAYS)
-    items = await schedule.agenda(session, therapist.id, today, end)
+    # A group's seats are shown by their date (`groups.dates_of`), not one by one.
+    items = [
+        item
+        for item in await schedule.agenda(session, therapist.id, today, end)
+        if item.booking.group_date_id is None
+    ]
     free = await schedule.free_slot_starts(session, therapist.id, clock.now(), end)
+    meetings = await groups.dates_of(session, therapist.id, today, end)
     lines = [t("schedule-title", zone=therapist.timezone)]
     buttons: list[tuple[int, str]] = []
+    group_buttons: list[tuple[int, str]] = []
     for offset in range(SCHEDULE_DAYS):
         day = (today + timedelta(days=offset)).date()
         sessions = [i for i in items if i.booking.starts_at.astimezone(tz).date() == day]
         free_count = sum(1 for start in free if start.astimezone(tz).date() == day)
         lines += ["", t("schedule-day", day=day_label(t, day))]
+        for meeting in meetings:
+            if meeting.date.starts_at.astimezone(tz).date() != day:
+                continue
+            time = f"{meeting.date.starts_at.astimezone(tz):%H:%M}"
+            seats = {"taken": len(meeting.members), "capacity": meeting.date.capacity}
+            lines.append(t("schedule-group", time=time, title=meeting.group.title, **seats))
+            label = t("schedule-group-button", day=day_label(t, day), time=time, **seats)
+            group_buttons.append((meeting.date.id, f"{label} {meeting.group.title}"))
         for item in sessions:
             time = f"{item.booking.starts_at.astimezone(tz):%H:%M}"
             client = item.client_name or "—"
@@ -180,7 +197,9 @@ async def on_schedule(
             buttons.append((item.booking.id, f"{day_label(t, day)} {time} {client}"))
         if free_count:
             lines.append(t("schedule-free", count=free_count))
-        elif not sessions:
+        elif not sessions and not any(
+            meeting.date.starts_at.astimezone(tz).date() == day for meeting in meetings
+        ):
             lines.append(t("schedule-nothing"))
     asked = await requests.open_for_therapist(session, therapist.id)
     if asked:
@@ -203,9 +222,10 @@ async def on_schedule(
     scores, chart = await checkin_view.for_schedule(session, t, therapist.id, clients, clock.now())
     if scores:
         lines += ["", *scores]
-    if buttons:
+    if buttons or group_buttons:
         lines += ["", t("schedule-hint")]
-    await send_lines(bot, message.chat.id, lines, schedule_keyboard(buttons[:40]))
+    markup = schedule_keyboard(buttons[:40], group_buttons[:20])
+    await send_lines(bot, message.chat.id, lines, markup)
     if chart is not None:
         await bot.send_photo(message.chat.id, chart, caption=t("checkin-schedule-chart"))
 

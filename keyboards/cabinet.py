@@ -135,20 +135,23 @@ def booking_keyboard(
     extra: InlineKeyboardButton | None = None,
     cancel: CallbackData | None = None,
     partner: InlineKeyboardButton | None = None,
+    movable: bool = True,
 ) -> InlineKeyboardMarkup:
     """One session's screen; `extra`: its regular time (make it one, or open it);
     `cancel`: what «Отменить» asks first (a regular session: only this one, or on);
-    `partner`: a couple session's invitation for the partner."""
+    `partner`: a couple session's invitation for the partner; `movable`: False for a
+    group's seat (cancelled, never moved)."""
     builder = InlineKeyboardBuilder()
     if payable:
         builder.button(text=t("pay-button"), callback_data=PayBooking(booking_id=booking_id))
-    builder.button(
-        text=t("booking-reschedule"), callback_data=MoveDay(booking_id=booking_id, day=None)
-    )
+    if movable:
+        builder.button(
+            text=t("booking-reschedule"), callback_data=MoveDay(booking_id=booking_id, day=None)
+        )
     builder.button(
         text=t("booking-cancel"), callback_data=cancel or CancelAsk(booking_id=booking_id)
     )
-    builder.adjust(*([1] if payable else []), 2)
+    builder.adjust(*([1] if payable else []), 2 if movable else 1)
     for button in (extra, partner):
         if button is not None:
             builder.row(button)

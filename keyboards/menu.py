@@ -20,6 +20,7 @@ class MenuItem(enum.StrEnum):
     help = "help"
     menu = "menu"
     find_therapist = "find"  # not `find`: str has a method of that name
+    groups = "groups"
     my = "my"
     settings = "settings"
     answers = "answers"
@@ -51,10 +52,11 @@ def main_menu(t: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("menu-find"), callback_data=MenuAction(action=MenuItem.find_therapist))
     builder.button(text=t("menu-my"), callback_data=MenuAction(action=MenuItem.my))
+    builder.button(text=t("menu-groups"), callback_data=MenuAction(action=MenuItem.groups))
     builder.button(text=t("menu-settings"), callback_data=MenuAction(action=MenuItem.settings))
     builder.button(text=t("menu-help"), callback_data=MenuAction(action=MenuItem.help))
     builder.button(text=t("menu-sos"), callback_data=MenuAction(action=MenuItem.sos))
-    builder.adjust(1, 1, 1, 2)
+    builder.adjust(1, 1, 1, 1, 2)
     return builder.as_markup()
 
 

@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Texts
+from keyboards.groups import GroupDateView
 from keyboards.ids import Id, NumberOrNone
 from keyboards.messaging import WriteClient
 
@@ -109,12 +110,18 @@ def session_cancel_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def schedule_keyboard(sessions: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    """`sessions`: (booking id, label)."""
+def schedule_keyboard(
+    sessions: Sequence[tuple[int, str]], group_dates: Sequence[tuple[int, str]] = ()
+) -> InlineKeyboardMarkup:
+    """`sessions`: (booking id, label); `group_dates`: (group date id, label)."""
     builder = InlineKeyboardBuilder()
     for booking_id, label in sessions:
         builder.button(text=label, callback_data=SessionCard(booking_id=booking_id))
     builder.adjust(2)
+    for date_id, label in group_dates:
+        builder.row(
+            InlineKeyboardButton(text=label, callback_data=GroupDateView(date_id=date_id).pack())
+        )
     return builder.as_markup()
 
 

@@ -94,6 +94,8 @@ EXAMPLES: list[events.AnyEvent] = [
     events.PartnerSkipped(recipient=To.therapist, booking_id=6),
     events.PartnerLeft(partnership_id=3, told_id=8, by=PartnerEnd.erasure),
     events.PartnerChanged(booking_id=6, change="moved"),
+    events.GroupSeatOffered(wait_id=9),
+    events.GroupWaitEnded(wait_id=9),
 ]
 
 

@@ -40,9 +40,10 @@ def test_the_moves_a_slot_may_make() -> None:
         SlotStatus.offered,
         SlotStatus.requested,
         SlotStatus.blocked,
+        SlotStatus.group,
     }
     assert slot_states.MOVES[SlotStatus.held] == {SlotStatus.booked, SlotStatus.free}
-    for state in (SlotStatus.booked, SlotStatus.offered, SlotStatus.requested):
+    for state in (SlotStatus.booked, SlotStatus.offered, SlotStatus.requested, SlotStatus.group):
         assert slot_states.MOVES[state] == {SlotStatus.free}
     assert set(slot_states.MOVES) == set(SlotStatus)
 

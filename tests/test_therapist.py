@@ -84,6 +84,7 @@ async def test_invite_links_once(practice: Harness, db_sessionmaker: Sessions, c
         "clients",
         "calendar",
         "confirmations",
+        "groups",
         "mystats",
         "language",
         "help",

@@ -27,6 +27,7 @@ from bot.rules.timezones import Clock
 from db import audit
 from handlers.admin import bookings as admin_bookings
 from handlers.admin import broadcast as admin_broadcast
+from handlers.admin import groups as admin_groups
 from handlers.admin import packages as admin_packages
 from handlers.admin import reports as admin_reports
 from handlers.admin import slots as admin_slots
@@ -169,6 +170,7 @@ def create_router() -> Router:
         admin_reports.create_router(),
         admin_broadcast.create_router(),
         admin_packages.create_router(),
+        admin_groups.create_router(),
         _dialogs(),
     )
     admins = Router(name="admins")

@@ -43,6 +43,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("bookings", "adm-cmd-bookings"),
     ("refunds", "adm-cmd-refunds"),
     ("packages", "adm-cmd-packages"),
+    ("groups", "adm-cmd-groups"),
     ("stats", "adm-cmd-stats"),
     ("export", "adm-cmd-export"),
     ("broadcast", "adm-cmd-broadcast"),

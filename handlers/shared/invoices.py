@@ -51,8 +51,10 @@ async def send_invoice(
     therapist: Therapist,
     client: User,
     settings: Settings,
+    *,
+    group: str | None = None,
 ) -> None:
-    await bot(invoice_method(chat_id, t, booking, therapist, client, settings))
+    await bot(invoice_method(chat_id, t, booking, therapist, client, settings, group=group))
 
 
 def invoice_method(
@@ -62,29 +64,38 @@ def invoice_method(
     therapist: Therapist,
     client: User,
     settings: Settings,
+    *,
+    group: str | None = None,
 ) -> SendInvoice:
     """The invoice for a held session, as a Bot API call (sent directly or by the
-    outgoing path)."""
+    outgoing path); `group`: the group's title, for a seat at a group's date."""
     price = settings.invoice_price(booking.price)
     when = when_text(t, booking.starts_at, client.timezone)
     name = local_name(therapist, t.language)
-    item = t("receipt-session", name=name, when=when, minutes=therapist.session_minutes)
+    minutes = (
+        therapist.session_minutes
+        if group is None
+        else int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+    )
+    kind = "session" if group is None else "group"
+    values = {"name": name, "when": when, "minutes": minutes, "title": group or ""}
     return _invoice(
         chat_id,
         client,
         settings,
-        title=t("invoice-title"),
+        title=t(f"invoice-title-{kind}", title=group or ""),
         description=t(
-            "invoice-description",
+            f"invoice-description-{kind}",
             name=Markup(name),
+            title=Markup(group or ""),
             when=when,
             zone=client.timezone,
-            minutes=therapist.session_minutes,
+            minutes=minutes,
         ),
         payload=payload_of(booking),
-        label=t("invoice-label", minutes=therapist.session_minutes),
+        label=t(f"invoice-label-{kind}", minutes=minutes),
         price=price,
-        line=receipts.Line(item, price.amount),
+        line=receipts.Line(t(f"receipt-{kind}", **values), price.amount),
     )
 
 

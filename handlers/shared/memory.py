@@ -110,6 +110,7 @@ class WritingData:
 
     therapist_id: int | None = None  # a client writes to this therapist
     client_id: int | None = None  # a therapist writes to this client
+    group_date_id: int | None = None  # a therapist writes to every member of this date
 
 
 @dataclass

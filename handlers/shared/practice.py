@@ -123,6 +123,17 @@ def practice_text(t: Texts, numbers: Numbers, days: int, whom: str) -> str:
                 owed=_money(bought.outstanding_amount) or "—",
             )
         )
+    seats = numbers.seats
+    if seats.dates:
+        lines.append(
+            t(
+                "practice-groups",
+                dates=seats.dates,
+                filled=seats.filled,
+                seats=seats.seats,
+                percent=round(100 * seats.share),
+            )
+        )
     return "\n".join(lines)
 
 

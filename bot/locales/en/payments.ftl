@@ -3,9 +3,9 @@ pay-hold =
     Please pay the invoice below — the booking is confirmed once paid.
 # Only with a card payment provider (Stars need no card).
 pay-hold-card = Card details are entered only in Telegram's secure form.
-invoice-title = Session with a psychotherapist
-invoice-description = { $name }, { $when } ({ $zone }), { $minutes } min.
-invoice-label = Session { $minutes } min
+invoice-title-session = Session with a psychotherapist
+invoice-description-session = { $name }, { $when } ({ $zone }), { $minutes } min.
+invoice-label-session = Session { $minutes } min
 receipt-session = Psychological consultation: { $name }, { $when }, { $minutes } min
 pay-button = 💳 Pay
 pay-expired = The hold has expired — please choose a time again.

@@ -3,9 +3,9 @@ pay-hold =
     Оплатите счёт ниже — после оплаты запись подтвердится.
 # Only with a card payment provider (Stars need no card).
 pay-hold-card = Данные карты вводятся только в защищённой форме Telegram.
-invoice-title = Сессия с психотерапевтом
-invoice-description = { $name }, { $when } ({ $zone }), { $minutes } мин.
-invoice-label = Сессия { $minutes } мин
+invoice-title-session = Сессия с психотерапевтом
+invoice-description-session = { $name }, { $when } ({ $zone }), { $minutes } мин.
+invoice-label-session = Сессия { $minutes } мин
 receipt-session = Психологическая консультация: { $name }, { $when }, { $minutes } мин
 pay-button = 💳 Оплатить
 pay-expired = Время брони истекло — выберите время заново.

@@ -4,8 +4,9 @@ text: it is an event (`db.events`), read back before it comes here.
 
 One render method per kind of event, in a module per family: `practice` (a session's
 changes, for the therapist and the practice's group), `client` (what the practice did to
-a client's session, refunds), `series`, `requests`, `waitlist`, `checkins` and `admins`. `Notices`
-matches an event to its method; mypy holds the match to every kind (`assert_never`)."""
+a client's session, refunds), `series`, `requests`, `waitlist`, `checkins`, `packages`,
+`couples`, `groups` and `admins`. `Notices` matches an event to its method; mypy holds
+the match to every kind (`assert_never`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from handlers.shared.notices.base import Letter, client_topics, find_again, mone
 from handlers.shared.notices.checkins import CheckinLetters
 from handlers.shared.notices.client import ClientLetters
 from handlers.shared.notices.couples import CoupleLetters
+from handlers.shared.notices.groups import GroupLetters
 from handlers.shared.notices.packages import PackageLetters
 from handlers.shared.notices.practice import PracticeLetters
 from handlers.shared.notices.requests import RequestLetters
@@ -45,6 +47,7 @@ class Notices:
     checkins: CheckinLetters = field(init=False)
     packages: PackageLetters = field(init=False)
     couples: CoupleLetters = field(init=False)
+    groups: GroupLetters = field(init=False)
 
     def __post_init__(self) -> None:
         both = (self.translator, self.settings)
@@ -57,6 +60,7 @@ class Notices:
         self.checkins = CheckinLetters(*both)
         self.packages = PackageLetters(*both)
         self.couples = CoupleLetters(*both)
+        self.groups = GroupLetters(*both)
 
     async def letters(
         self, session: AsyncSession, event: events.AnyEvent, written_at: datetime
@@ -125,5 +129,9 @@ class Notices:
                 return await self.couples.left(session, event)
             case events.PartnerChanged():
                 return await self.couples.changed(session, event)
+            case events.GroupSeatOffered():
+                return await self.groups.offered(session, event)
+            case events.GroupWaitEnded():
+                return await self.groups.wait_ended(session, event)
             case _:
                 assert_never(event)

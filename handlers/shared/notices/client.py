@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.formatting import local_name, when_text
 from bot.i18n import Texts
 from bot.rules.payments import amount_text
-from db import events, series_calendar
+from db import events, groups, series_calendar
 from db.models import Booking, Refund, Therapist, User
 from handlers.shared.cards import calendar_file
 from handlers.shared.notices.base import (
@@ -70,12 +70,14 @@ class ClientLetters(Writer):
         if reader is None:
             return []
         t, booking, client = reader.t, reader.booking, reader.client
+        seat = await groups.seat_of(session, booking)
         text = t(
-            CANCELLED_KEYS[type(event)],
+            CANCELLED_KEYS[type(event)] if seat is None else "notice-group-date-cancelled",
             when=reader.when,
             zone=client.timezone,
             name=local_name(reader.therapist, t.language),
             reason=booking.cancel_reason or "—",
+            title=seat.group.title if seat else "",
         )
         money = money_line(t, event.money)
         if money:

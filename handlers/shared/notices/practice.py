@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import local_name, when_text
-from db import events
+from db import events, groups
 from db.events import To
 from db.models import User
 from handlers.shared.notices.base import Letter, Writer, booking_of, client_name, client_topics
@@ -42,12 +42,17 @@ class PracticeLetters(Writer):
             "format": t(f"format-{booking.format}"),
         }
         key, group_key = KEYS[type(event)]
+        seat = await groups.seat_of(session, booking)
+        suffix = ""
+        if seat is not None:  # a seat at a group's date: which group, how full
+            seats = {"taken": seat.date.taken, "capacity": seat.date.capacity}
+            suffix = "\n" + t("notify-group-seat", title=seat.group.title, **seats)
         if event.recipient == To.group:
             chat = self.settings.therapist_chat_id
             if not chat:
                 return []
             name = local_name(therapist, t.language)
-            return [Letter(chat, t(group_key, therapist=name, **values))]
+            return [Letter(chat, t(group_key, therapist=name, **values) + suffix)]
         if not therapist.telegram_id:
             return []
         topics = await client_topics(session, client, t.language)
@@ -56,4 +61,5 @@ class PracticeLetters(Writer):
             if isinstance(event, events.Cancelled)
             else session_card_keyboard(t, booking.id, client.id, started=False)
         )
-        return [Letter(therapist.telegram_id, t(key, topics=topics, **values), markup)]
+        text = t(key, topics=topics, **values) + suffix
+        return [Letter(therapist.telegram_id, text, markup)]
