@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Booking, BookingChange, BookingStatus, Therapist, User
+from db.models import Booking, BookingChange, BookingStatus, Group, GroupDate, Therapist, User
 from db.transactions import use_case
 
 # What a secret looks like (token_urlsafe(24): 32 URL-safe characters); anything else is
@@ -66,7 +66,8 @@ class FeedSession:
 async def sessions_of(
     session: AsyncSession, therapist_id: int, since: datetime
 ) -> list[FeedSession]:
-    """The therapist's listed sessions from `since` on, in time order."""
+    """The therapist's listed sessions from `since` on, in time order (a group's seats are
+    in `meetings_of`)."""
     moves = (
         select(func.count())
         .where(BookingChange.booking_id == Booking.id)
@@ -80,6 +81,7 @@ async def sessions_of(
             Booking.therapist_id == therapist_id,
             Booking.status.in_(LISTED),
             Booking.starts_at >= since,
+            Booking.group_date_id.is_(None),  # a group's seats: one event per meeting
         )
         .order_by(Booking.starts_at)
     )
@@ -88,3 +90,34 @@ async def sessions_of(
         FeedSession(booking, None if deleted_at is not None else first_name, int(moved))
         for booking, first_name, deleted_at, moved in rows
     ]
+
+
+@dataclass(frozen=True)
+class FeedMeeting:
+    date: GroupDate
+    title: str
+    members: int
+
+
+async def meetings_of(
+    session: AsyncSession, therapist_id: int, since: datetime
+) -> list[FeedMeeting]:
+    """The therapist's group meetings from `since` on (not cancelled), each with how many
+    seats are booked or held, in time order."""
+    members = (
+        select(func.count())
+        .where(Booking.group_date_id == GroupDate.id, Booking.status.in_(LISTED))
+        .correlate(GroupDate)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(GroupDate, Group.title, members)
+        .join(Group, Group.id == GroupDate.group_id)
+        .where(
+            Group.therapist_id == therapist_id,
+            GroupDate.cancelled_at.is_(None),
+            GroupDate.starts_at >= since,
+        )
+        .order_by(GroupDate.starts_at)
+    )
+    return [FeedMeeting(date, title, int(count)) for date, title, count in rows]

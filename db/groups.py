@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -596,21 +596,34 @@ class Offer:
     therapist: Therapist
 
 
-async def offer_of(
-    session: AsyncSession, wait_id: int, client_id: int | None = None
-) -> Offer | None:
-    """A seat offer with its group, date and therapist (only the client's, when given)."""
-    query = (
+def _offers() -> Select[GroupWait, Group, GroupDate, Therapist]:
+    return (
         select(GroupWait, Group, GroupDate, Therapist)
         .join(GroupDate, GroupDate.id == GroupWait.group_date_id)
         .join(Group, Group.id == GroupDate.group_id)
         .join(Therapist, Therapist.id == Group.therapist_id)
-        .where(GroupWait.id == wait_id)
     )
+
+
+async def offer_of(
+    session: AsyncSession, wait_id: int, client_id: int | None = None
+) -> Offer | None:
+    """A seat offer with its group, date and therapist (only the client's, when given)."""
+    query = _offers().where(GroupWait.id == wait_id)
     if client_id is not None:
         query = query.where(GroupWait.client_id == client_id)
     row = (await session.execute(query)).first()
     return Offer(*row) if row else None
+
+
+async def waits_of(session: AsyncSession, client: User) -> list[Offer]:
+    """The client's open places in waiting lists, with their groups (`/my_data`)."""
+    rows = await session.execute(
+        _offers()
+        .where(GroupWait.client_id == client.id, GroupWait.status.in_(OPEN_WAIT))
+        .order_by(GroupDate.starts_at)
+    )
+    return [Offer(*row) for row in rows]
 
 
 async def take_offer(

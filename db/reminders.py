@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.rules.reminders import CLIENT, INVOICE, RATING, Kind, ReminderPlan
+from bot.rules.reminders import CLIENT, INVOICE, RATING, THERAPIST, Kind, ReminderPlan
 from db import couples
 from db.dialects import is_postgres
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Reminder, Therapist, User
@@ -51,9 +51,13 @@ async def _sync(session: AsyncSession, booking_id: int, plan: ReminderPlan, now:
     # statements that leave loaded objects as they were.
     booking = (
         await session.execute(
-            select(Booking.status, Booking.starts_at, Booking.ends_at, Booking.series_id).where(
-                Booking.id == booking_id
-            )
+            select(
+                Booking.status,
+                Booking.starts_at,
+                Booking.ends_at,
+                Booking.series_id,
+                Booking.group_date_id,
+            ).where(Booking.id == booking_id)
         )
     ).one()
     rows = (
@@ -90,6 +94,10 @@ def _wanted(
     """The rows a booking (its status, times and series) should have, and when each is
     due; `existing`: the due times of the rows it has."""
     planned = plan.due_times(booking.starts_at, booking.ends_at)
+    if booking.group_date_id is not None:
+        # A group's seat: its member is reminded; the therapist has one meeting, not a
+        # reminder per seat (it is in their /schedule and calendar).
+        planned = {kind: due for kind, due in planned.items() if not kind.startswith(THERAPIST)}
     if booking.status == BookingStatus.completed:
         return {RATING: planned[RATING]}
     if booking.status == BookingStatus.confirmed:

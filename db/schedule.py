@@ -420,6 +420,8 @@ async def sync_free_slots(
             Booking.therapist_id == therapist.id,
             Booking.status.in_(ACTIVE_BOOKING_STATUSES),
             Booking.starts_at >= now,
+            # A group's meetings are set on purpose, outside the weekly hours or not.
+            Booking.group_date_id.is_(None),
         )
         .order_by(Booking.starts_at)
     ):

@@ -19,6 +19,8 @@ from db.models import (
     Booking,
     BookingChange,
     BookingStatus,
+    Group,
+    GroupDate,
     Series,
     SeriesSkip,
     Therapist,
@@ -59,6 +61,7 @@ class CalendarPlace:
     sequence: int
     recurrence_id: datetime | None = None
     timezone: str | None = None
+    group: str | None = None  # a seat: its group's title
 
 
 async def calendar_place(session: AsyncSession, booking: Booking) -> CalendarPlace:
@@ -72,7 +75,16 @@ async def calendar_place(session: AsyncSession, booking: Booking) -> CalendarPla
         if day >= calendar_start(series) and moment is not None:
             sequence = await series_sequence(session, series)
             return CalendarPlace(series_uid(series.id), sequence, moment, therapist.timezone)
-    return CalendarPlace(booking_uid(booking.id), await calendar_sequence(session, booking))
+    group = None
+    if booking.group_date_id is not None:
+        group = await session.scalar(
+            select(Group.title)
+            .join(GroupDate, GroupDate.group_id == Group.id)
+            .where(GroupDate.id == booking.group_date_id)
+        )
+    return CalendarPlace(
+        booking_uid(booking.id), await calendar_sequence(session, booking), group=group
+    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from bot.calendar import FEED_ROUTE, SessionEvent, feed_ics
 from bot.config import Settings
 from bot.formatting import local_name
 from bot.i18n import Texts, Translator
-from bot.rules.calendar import booking_uid
+from bot.rules.calendar import booking_uid, group_date_uid
 from db import calendar_feed
 from db.models import BookingStatus, Therapist
 from handlers.shared.guards import for_therapists
@@ -106,6 +106,23 @@ async def render_feed(
                 else "CONFIRMED",
             )
         )
+    for meeting in await calendar_feed.meetings_of(session, therapist.id, now - FEED_PAST):
+        events.append(
+            SessionEvent(
+                uid=group_date_uid(meeting.date.id),
+                sequence=0,
+                title=t.plain("calendar-feed-group", title=meeting.title),
+                description=t.plain(
+                    "calendar-feed-group-about",
+                    taken=meeting.members,
+                    capacity=meeting.date.capacity,
+                ),
+                starts_at=meeting.date.starts_at,
+                ends_at=meeting.date.ends_at,
+                status="CONFIRMED",
+            )
+        )
+    events.sort(key=lambda event: event.starts_at)
     name = t.plain("calendar-feed-name", name=local_name(therapist, t.language))
     return feed_ics(name=name, timezone=therapist.timezone, events=events, stamp=now)
 

@@ -16,7 +16,7 @@ from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.rules.policy import Rules
 from bot.rules.timezones import COMMON_ZONES, Clock, parse_offset, utc_offset_label, zone
-from db import bookings, couples, packages, requests, schedule, users, waitlist
+from db import bookings, couples, groups, packages, requests, schedule, users, waitlist
 from db.models import Therapist, User
 from handlers.shared import checkins as checkin_data
 from handlers.shared.cards import Catalog, cancel_list
@@ -278,6 +278,14 @@ async def _show_my_data(flow: ClientFlow) -> None:
                 name=local_name(item.therapist, t.language),
                 days=t(f"days-{item.entry.days}"),
                 time=t(f"time-{item.entry.time_of_day}"),
+            )
+        )
+    for offer in await groups.waits_of(flow.session, user):
+        lines.append(
+            t(
+                "my-data-group-waiting",
+                title=offer.group.title,
+                when=when_text(t, offer.date.starts_at, flow.timezone),
             )
         )
     for request in await requests.open_of(flow.session, user):

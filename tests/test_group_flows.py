@@ -85,13 +85,28 @@ async def _pay(client: TgUser, charge: str) -> None:
 
 
 def _no_member_leaks(harness: Harness, members: list[TgUser], therapist_chat: int) -> None:
-    """Nothing a member got names another member or carries their id."""
+    """Nothing a member got (a message, its buttons, a calendar file, an invoice) names
+    another member or carries their id."""
     for person in members:
         others = [other for other in members if other.id != person.id]
         for shown in harness.telegram.chats.get(person.id, []):
+            parts = [shown.html, *shown.buttons]
+            if shown.markup is not None:
+                parts += [
+                    str(button.callback_data or button.url)
+                    for row in shown.markup.inline_keyboard
+                    for button in row
+                ]
+            if shown.invoice is not None:
+                parts += [shown.invoice.title, shown.invoice.description, shown.invoice.payload]
+            # A calendar file's stamps are digits: only names are looked for there.
+            files = [shown.document_bytes.decode()] if shown.document_bytes else []
             for other in others:
-                assert other.first_name not in shown.text, (person.first_name, shown.text)
-                assert str(other.id) not in shown.html, (person.first_name, shown.html)
+                for part in parts:
+                    assert other.first_name not in part, (person.first_name, part)
+                    assert str(other.id) not in part, (person.first_name, part)
+                for part in files:
+                    assert other.first_name not in part, (person.first_name, part)
     assert therapist_chat not in [person.id for person in members]
 
 
@@ -149,6 +164,10 @@ async def test_three_seats_ten_taps_waitlist_message_all_and_call_off(
         assert any("встать в лист ожидания" in label for label in client.last.buttons)
     for n, client in enumerate(members):
         await _pay(client, f"charge-seat-{n}")
+        # Paid: confirmed, with the calendar file naming the group.
+        ics = next(shown for shown in reversed(client.shown) if shown.document_bytes)
+        assert ics.document_bytes is not None
+        assert "Группа: Тревога: группа поддержки" in ics.document_bytes.decode()
     assert all(seat.status == "confirmed" for seat in await _seats(db_sessionmaker, date_id))
 
     # Two of the rest wait, in order.

@@ -25,6 +25,7 @@ from db.models import (
     GroupDate,
     GroupWait,
     Notice,
+    Reminder,
     Slot,
     SlotStatus,
     User,
@@ -141,6 +142,10 @@ async def test_one_client_one_seat_and_a_clash_refused(
             await groups.book_seat(
                 session, client=person, date_id=date_id, rules=rules, now=clock.now(), hold=None
             )
+        # The member is reminded; the therapist gets no reminder per seat.
+        kinds = set(await session.scalars(select(Reminder.kind)))
+        assert any(kind.startswith("client:") for kind in kinds), kinds
+        assert not any(kind.startswith("therapist:") for kind in kinds), kinds
     assert await _taken(db_sessionmaker, date_id) == (1, 1)
 
 

@@ -10,6 +10,11 @@ def booking_uid(booking_id: int) -> str:
     return f"booking-{booking_id}@therapy-booking-bot"
 
 
+def group_date_uid(date_id: int) -> str:
+    """The UID of a group meeting's event in its therapist's feed (one for all its seats)."""
+    return f"group-date-{date_id}@therapy-booking-bot"
+
+
 def series_uid(series_id: int) -> str:
     """The UID of a regular time's event, shared by every file of its sessions."""
     return f"series-{series_id}@therapy-booking-bot"

@@ -224,11 +224,19 @@ def calendar_file(
     therapist's zone), `place.sequence` its version; a cancelled booking's file cancels the
     event."""
     cancelled = booking.status == BookingStatus.cancelled
+    name = local_name(therapist, t.language)
+    if place.group is None:
+        title = t.plain("book-ics-title", name=name)
+        about = t.plain("book-ics-description", minutes=therapist.session_minutes)
+    else:  # a seat at a group's meeting
+        minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+        title = t.plain("book-ics-title-group", title=place.group)
+        about = t.plain("book-ics-description-group", name=name, minutes=minutes)
     event = SessionEvent(
         uid=place.uid,
         sequence=place.sequence,
-        title=t.plain("book-ics-title", name=local_name(therapist, t.language)),
-        description=t.plain("book-ics-description", minutes=therapist.session_minutes),
+        title=title,
+        description=about,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         status="CANCELLED" if cancelled else "CONFIRMED",

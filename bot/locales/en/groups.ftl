@@ -111,3 +111,8 @@ groups-weeks = Weeks: from 1 to { $limit }.
 notice-group-date-cancelled =
     The “{ $title }” meeting on <b>{ $when }</b> ({ $zone }) is cancelled: { $name } cannot lead it.
     We are sorry. The group's other meetings are in “👥 Groups”.
+calendar-feed-group = Group: { $title }
+calendar-feed-group-about = Group meeting, seats taken: { $taken } of { $capacity }
+book-ics-title-group = Group: { $title }
+book-ics-description-group = Online group meeting led by { $name }, { $minutes } min. Cancel in the bot.
+my-data-group-waiting = Waiting list of the group “{ $title }”: { $when }

@@ -111,3 +111,8 @@ groups-weeks = Недель — от 1 до { $limit }.
 notice-group-date-cancelled =
     Встреча группы «{ $title }» <b>{ $when }</b> ({ $zone }) отменена: { $name } не сможет её провести.
     Приносим извинения. Другие встречи группы — в «👥 Группы».
+calendar-feed-group = Группа: { $title }
+calendar-feed-group-about = Групповая встреча, мест занято: { $taken } из { $capacity }
+book-ics-title-group = Группа: { $title }
+book-ics-description-group = Групповая онлайн-встреча, ведёт { $name }, { $minutes } мин. Отмена — в боте.
+my-data-group-waiting = Лист ожидания группы «{ $title }»: { $when }
