@@ -11,12 +11,13 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from icalendar import Calendar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import couples
+from db import bookings, couples
 from db.demo import load_demo
-from db.models import Booking, Partnership, Therapist, User
+from db.models import Booking, Partnership, Slot, Therapist, User
 from handlers.couples import PICK_REQUEST
 from keyboards.cabinet import CancelAsk, CancelConfirm
 from keyboards.couples import PartnerAccept
@@ -151,10 +152,43 @@ async def test_the_partner_gets_the_calendar_file_reminders_and_the_cancellation
     # Their own calendar file of the session, with its one UID.
     files = [shown for shown in partner.shown if shown.document_bytes]
     assert len(files) == 1 and b"BEGIN:VEVENT" in (files[0].document_bytes or b"")
+    assert b"SEQUENCE:0" in (files[0].document_bytes or b"")
+
+    # The booker moves it: the partner is told, with the newer calendar file (the same
+    # event, one version up, at the new time).
+    outbox = outbox_job(harness, settings, db_sessionmaker, clock, translator)
+    async with db_sessionmaker() as session:
+        later = await session.scalar(
+            select(Slot)
+            .where(
+                Slot.therapist_id == booking.therapist_id,
+                Slot.status == "free",
+                Slot.starts_at > booking.ends_at,
+            )
+            .order_by(Slot.starts_at)
+            .limit(1)
+        )
+        assert later is not None
+        booking = await bookings.reschedule(
+            session,
+            client=await session.get_one(User, booking.client_id),
+            booking_id=booking.id,
+            slot_id=later.id,
+            rules=settings.rules(),
+            now=clock.now(),
+            expected_moves=0,
+        )
+    await outbox.run()
+    assert any("moved" in shown.text.lower() for shown in partner.shown[-2:]), partner.shown[-2:]
+    files = [shown for shown in partner.shown if shown.document_bytes]
+    assert len(files) == 2
+    newer = files[-1].document_bytes or b""
+    assert b"SEQUENCE:1" in newer
+    (event,) = Calendar.from_ical(newer).walk("VEVENT")
+    assert event.decoded("dtstart") == booking.starts_at
 
     # The reminder a day before goes to both, each in their own language.
     clock.current = booking.starts_at - timedelta(hours=24)
-    outbox = outbox_job(harness, settings, db_sessionmaker, clock, translator)
     await send_due_reminders(
         sessionmaker=db_sessionmaker,
         outgoing=outbox.outgoing,
@@ -168,7 +202,9 @@ async def test_the_partner_gets_the_calendar_file_reminders_and_the_cancellation
     # The booker cancels: the partner is told.
     await booker.tap(CancelAsk(booking_id=booking.id).pack())
     await booker.tap(CancelConfirm(booking_id=booking.id).pack(), booker.last)
-    assert "was cancelled" in partner.last.text, partner.last.text
+    told, cancel_file = partner.shown[-2:]
+    assert "was cancelled" in told.text, told.text
+    assert b"STATUS:CANCELLED" in (cancel_file.document_bytes or b"")
 
 
 async def test_the_partner_writes_to_the_therapist_who_sees_which_of_the_two_wrote(

@@ -25,7 +25,8 @@ class Letter:
     chat_id: int
     text: str
     markup: InlineKeyboardMarkup | None = None
-    # Sent after the text: the calendar file that takes a cancelled session out.
+    # Sent after the text: the calendar file that takes a cancelled session out, or that
+    # moves a moved one.
     document: BufferedInputFile | None = None
     caption: str | None = None
     # Sent after the text: the invoice of a time held for its payment.

@@ -4,12 +4,15 @@ reads only the other person's first name: nothing else of either reaches the oth
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import local_name, when_text
-from db import couples, events
+from db import couples, events, series_calendar
 from db.events import To
-from db.models import Partnership, Therapist, User
+from db.models import BookingStatus, Partnership, Therapist, User
+from handlers.shared.cards import calendar_file
 from handlers.shared.notices.base import Letter, Writer, booking_of, client_name, reachable
 from keyboards.couples import accept_keyboard
 
@@ -77,7 +80,14 @@ class CoupleLetters(Writer):
             zone=partner.timezone,
             name=local_name(therapist, t.language),
         )
-        return [Letter(chat, text)]
+        # The partner got the session's calendar file when they joined: the newer one
+        # moves the event, or takes it out (the same UID, a higher SEQUENCE).
+        place = await series_calendar.calendar_place(session, booking)
+        stamp = booking.cancelled_at or datetime.now(UTC)
+        document = calendar_file(t, booking, therapist, partner.timezone, stamp, place)
+        cancelled = booking.status == BookingStatus.cancelled
+        caption = t("book-ics-cancel-caption" if cancelled else "book-ics-caption")
+        return [Letter(chat, text, None, document, caption)]
 
     async def left(self, session: AsyncSession, event: events.PartnerLeft) -> list[Letter]:
         told = await session.get(User, event.told_id)
