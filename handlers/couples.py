@@ -1,6 +1,7 @@
 """Couples in the chat: the booker invites their partner from a couple session's screen
 (a one-time link), the partner opens it, gives their own consent (no questionnaire) and
-joins; the partner's cabinet lists the shared sessions (`handlers.cabinet`), and the
+joins and may give the name the therapist and the booker see (their Telegram name until
+then); the partner's cabinet lists the shared sessions (`handlers.cabinet`), and the
 partner may say they cannot come to one (`db.couples`)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import re
 
 from aiogram import F, Router
 from aiogram.filters import BaseFilter, CommandObject, CommandStart
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -22,6 +24,7 @@ from bot.formatting import local_name, when_text
 from bot.i18n import Texts
 from bot.rules.refusals import Refused
 from bot.rules.timezones import Clock
+from bot.text import visible_name
 from db import bookings, couples, users
 from db.models import User
 from handlers.shared.cards import send_calendar_file
@@ -34,9 +37,11 @@ from keyboards.couples import (
     PartnerAccept,
     PartnerConsent,
     PartnerInvite,
+    PartnerName,
     PartnerSkip,
     PartnerSkipAsk,
     consent_keyboard,
+    name_keyboard,
     pick_keyboard,
     skip_keyboard,
 )
@@ -45,6 +50,7 @@ from keyboards.messaging import write_therapist_button
 LINK_PREFIX = "p_"
 PICK_REQUEST = 1  # the user picker's request id: a partner
 PARTNER_LINK = re.compile(r"p_[A-Za-z0-9_-]{16,43}")
+NAME_LIMIT = 64
 
 
 def _cabinet_button(flow: Flow) -> InlineKeyboardButton:
@@ -183,6 +189,7 @@ async def _join(
     booker = await flow.session.get_one(User, partnership.booker_id)
     shared = await couples.shared_sessions(flow.session, flow.user, clock.now())
     lines = [t("couple-joined", name=booker.first_name or "")]
+    named = t("couple-name-now", name=flow.user.first_name or t("messaging-client-unnamed"))
     lines += [
         t(
             "couple-shared-line",
@@ -191,7 +198,8 @@ async def _join(
         )
         for booking in shared
     ]
-    await flow.bot.send_message(flow.chat_id, "\n".join(lines))
+    lines += ["", named]
+    await flow.bot.send_message(flow.chat_id, "\n".join(lines), reply_markup=name_keyboard(t))
     for booking in shared:  # each session for their own calendar
         await send_calendar_file(
             flow.bot,
@@ -277,6 +285,32 @@ async def on_end(
     )
 
 
+class PartnerNaming(StatesGroup):
+    name = State()
+
+
+async def on_name_change(callback: CallbackQuery, flow: ClientFlow) -> None:
+    """The partner's own name, as the therapist and the booker read it (their Telegram
+    name until they type another)."""
+    await callback.answer()
+    await flow.state.set_state(PartnerNaming.name)
+    await flow.bot.send_message(flow.chat_id, flow.t("couple-name-ask", limit=NAME_LIMIT))
+
+
+async def on_name_typed(message: Message, flow: ClientFlow) -> None:
+    name = visible_name(message.text or "")
+    if not name or len(name) > NAME_LIMIT:
+        await message.answer(flow.t("couple-name-invalid", limit=NAME_LIMIT))
+        return
+    await users.update_profile(flow.session, flow.user, first_name=name)
+    await flow.state.set_state(None)
+    await message.answer(flow.t("couple-name-saved", name=name))
+
+
+async def on_name_not_text(message: Message, flow: ClientFlow) -> None:
+    await message.answer(flow.t("couple-name-invalid", limit=NAME_LIMIT))
+
+
 def create_router() -> Router:
     router = Router(name="couples")
     link = CommandStart(deep_link=True, magic=F.args.regexp(PARTNER_LINK, mode="fullmatch"))
@@ -290,5 +324,9 @@ def create_router() -> Router:
     clients.callback_query.register(on_end, CoupleEnd.filter())
     clients.callback_query.register(on_skip_ask, PartnerSkipAsk.filter())
     clients.callback_query.register(on_skip, PartnerSkip.filter())
+    clients.callback_query.register(on_name_change, PartnerName.filter())
+    # Commands go through while the name is asked for, as at every typed step.
+    clients.message.register(on_name_typed, PartnerNaming.name, F.text, ~F.text.startswith("/"))
+    clients.message.register(on_name_not_text, PartnerNaming.name, ~F.text)
     router.include_router(clients)
     return router

@@ -138,3 +138,15 @@ def skip_keyboard(t: Texts, booking_id: int, back: InlineKeyboardButton) -> Inli
             [back],
         ]
     )
+
+
+class PartnerName(CallbackData, prefix="pn"):
+    """The partner changes the name the therapist and the booker see."""
+
+
+def name_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=t("couple-name-change"), callback_data=PartnerName().pack())]
+        ]
+    )

@@ -222,12 +222,19 @@ async def test_the_partner_writes_to_the_therapist_who_sees_which_of_the_two_wro
     therapist = harness.user(THERAPIST_CHAT + booking.therapist_id, "Терапевт")
     await partner.send(f"/start p_{code}")
     await partner.press("Согласен")
+    # Their own name for the therapist and the booker: Telegram's until they type another.
+    joined = next(shown for shown in partner.shown if "видят вас как «Борис»" in shown.text)
+    await partner.press("Другое имя", message=joined)
+    await partner.send_sticker()
+    assert "Имя — от 1 до 64 символов" in partner.last.text
+    await partner.send("Боря")
+    assert "видят вас как «Боря»" in partner.last.text
     await partner.send("/my")
     await partner.press("👥", message=partner.last)
     await partner.press("Написать терапевту", message=partner.last)
     await partner.send("Можно начать с темы доверия?")
     relayed = therapist.last
-    assert "Борис (партнёр клиента Анна)" in relayed.text, relayed.text
+    assert "Боря (партнёр клиента Анна)" in relayed.text, relayed.text
     assert "Можно начать с темы доверия?" in relayed.text
     # The therapist's reply goes to the one who wrote, not to the booker.
     booker_mark = booker.mark()
