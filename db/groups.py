@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from bot.rules.policy import Rules
 from bot.rules.refusals import Refused
@@ -421,6 +422,7 @@ async def date_view(session: AsyncSession, date_id: int) -> DateOffered | None:
             .join(GroupDate, GroupDate.group_id == Group.id)
             .join(Therapist, Therapist.id == Group.therapist_id)
             .where(GroupDate.id == date_id)
+            .options(lazyload(Therapist.topics))  # nothing on a seat's path reads them
         )
     ).first()
     return DateOffered(*row) if row else None
@@ -487,8 +489,14 @@ async def _insert_seat(
 
 
 async def _check_free_for(session: AsyncSession, client: User, date: GroupDate) -> None:
-    mine = await seats_of(session, client, [date.id])
-    if mine.get(date.id) == "seat":
+    seated = await session.scalar(
+        select(Booking.id).where(
+            Booking.client_id == client.id,
+            Booking.group_date_id == date.id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+        )
+    )
+    if seated is not None:
         raise AlreadySeated
     if await bookings.requested_overlapping(session, client.id, date.starts_at, date.ends_at):
         raise bookings.ClientBusy

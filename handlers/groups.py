@@ -46,13 +46,20 @@ from keyboards.menu import MenuAction, MenuItem
 # -- clients -------------------------------------------------------------------------------
 
 
-async def _list(flow: ClientFlow, rules: Rules, clock: Clock, *, notice: str | None = None) -> None:
+async def _list(
+    flow: ClientFlow,
+    rules: Rules,
+    clock: Clock,
+    *,
+    notice: str | None = None,
+    edit: Message | None = None,
+) -> None:
     t = flow.t
     found = await groups.fitting(flow.session, flow.user, rules=rules, now=clock.now())
     lines = [notice, ""] if notice else []
     if not found:
         lines.append(t("group-list-empty"))
-        await flow.display("\n".join(lines), list_keyboard(t, []))
+        await flow.display("\n".join(lines), list_keyboard(t, []), edit)
         return
     lines += [t("group-list-title"), ""]
     buttons = []
@@ -70,18 +77,24 @@ async def _list(flow: ClientFlow, rules: Rules, clock: Clock, *, notice: str | N
         )
         buttons.append((view.group.id, view.group.title))
     lines += ["", t("group-list-zone", zone=flow.timezone)]
-    await flow.display("\n".join(lines), list_keyboard(t, buttons))
+    await flow.display("\n".join(lines), list_keyboard(t, buttons), edit)
 
 
 async def on_menu_groups(
     callback: CallbackQuery, flow: ClientFlow, rules: Rules, clock: Clock
 ) -> None:
     await callback.answer()
-    await _list(flow, rules, clock)
+    await _list(flow, rules, clock, edit=screen_of(callback))
 
 
 async def _card(
-    flow: ClientFlow, rules: Rules, clock: Clock, group_id: int, *, notice: str | None = None
+    flow: ClientFlow,
+    rules: Rules,
+    clock: Clock,
+    group_id: int,
+    *,
+    notice: str | None = None,
+    edit: Message | None = None,
 ) -> bool:
     """A group's card: what it is, and its dates with the seats taken; False when it is
     not offered any more (or not to this client)."""
@@ -118,20 +131,21 @@ async def _card(
     )
     if notice:
         text = f"{notice}\n\n{text}"
-    await flow.display(text, dates_keyboard(t, dates))
+    await flow.display(text, dates_keyboard(t, dates), edit)
     return True
 
 
 async def on_open(
     callback: CallbackQuery, callback_data: GroupOpen, flow: ClientFlow, rules: Rules, clock: Clock
 ) -> None:
+    screen = screen_of(callback)
     if callback_data.group_id == 0:
         await callback.answer()
-        await _list(flow, rules, clock)
+        await _list(flow, rules, clock, edit=screen)
         return
-    if not await _card(flow, rules, clock, callback_data.group_id):
+    if not await _card(flow, rules, clock, callback_data.group_id, edit=screen):
         await callback.answer(flow.t("group-gone"), show_alert=True)
-        await _list(flow, rules, clock)
+        await _list(flow, rules, clock, edit=screen)
         return
     await callback.answer()
 

@@ -13,8 +13,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.demo import load_demo
 from db.models import Booking, GroupDate, Refund, Therapist, User
@@ -247,3 +247,51 @@ async def test_three_seats_ten_taps_waitlist_message_all_and_call_off(
     assert any("которую вы ждали, отменили" in text for text in second.texts_since(0))
 
     _no_member_leaks(harness, [*clients, other], therapist_chat)
+
+
+async def test_taking_a_seat_has_a_statement_budget(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    """«Занять место» with payments off, up to its commit, after the person's two reads:
+    the meeting with its group and therapist read once (without the therapist's topics),
+    whether the client has a seat there, their open requests, the seat counted by one
+    guarded UPDATE, the booking inserted with RETURNING, its reminders written without a
+    read, the funnel, a wait of theirs for it ended, the practice's two notices in one
+    statement."""
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    harness = make_harness(make_settings(database_url), db_sessionmaker, clock, translator)
+    date_id = await _make_group(harness, clock)
+    client = harness.user(3301, "Анна")
+    await sign_up(client, Profile(topics=["Тревога"]))
+    await client.press("Группы")
+    await client.press("Тревога: группа поддержки")
+    await client.press("занято 0 из 3")
+    confirm = client.last
+
+    statements: list[str] = []
+    committed: list[int] = []
+
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        if not committed:
+            statements.append(" ".join(sql.split()))
+
+    def commit(conn: Any) -> None:
+        committed.append(len(statements))
+
+    event.listen(db_engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(db_engine.sync_engine, "commit", commit)
+    try:
+        await client.tap(GroupSeat(date_id=date_id, step="book").pack(), confirm)
+    finally:
+        event.remove(db_engine.sync_engine, "before_cursor_execute", statement)
+        event.remove(db_engine.sync_engine, "commit", commit)
+    assert "ваше" in confirm.text, confirm.text
+    listing = "\n".join(statements)
+    assert sum(s.startswith("UPDATE group_dates") for s in statements) == 1, listing
+    assert not any("therapist_topics" in s for s in statements), listing
+    assert len(statements[2:]) == 9, listing
