@@ -26,7 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.rules.reminders import CLIENT, INVOICE, RATING, THERAPIST, Kind, ReminderPlan
 from db import couples
 from db.dialects import is_postgres
-from db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Reminder, Therapist, User
+from db.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    Group,
+    GroupDate,
+    Reminder,
+    Therapist,
+    User,
+)
 
 MAX_ATTEMPTS = 3
 # Longer than any send can take, flood waits and retries included (see bot.notify).
@@ -207,6 +216,7 @@ class DueReminder:
     client_kinds: tuple[str, ...]  # the booking's client reminders, first to last
     # A couple session's partner who comes too: a client reminder goes to them as well.
     partner: User | None = None
+    group: str | None = None  # a seat at a group's meeting: the group's title
 
     @property
     def is_first(self) -> bool:
@@ -240,6 +250,13 @@ async def load_due(session: AsyncSession, reminder_id: int) -> DueReminder | Non
         and parsed.offset is not None
     ]
     is_client = reminder.kind.startswith(f"{CLIENT}:")
+    group = None
+    if booking.group_date_id is not None:
+        group = await session.scalar(
+            select(Group.title)
+            .join(GroupDate, GroupDate.group_id == Group.id)
+            .where(GroupDate.id == booking.group_date_id)
+        )
     return DueReminder(
         id=reminder.id,
         kind=reminder.kind,
@@ -250,6 +267,7 @@ async def load_due(session: AsyncSession, reminder_id: int) -> DueReminder | Non
         client=client,
         client_kinds=tuple(kind for _, kind in sorted(kinds, reverse=True)),
         partner=await couples.attending_partner(session, booking) if is_client else None,
+        group=group,
     )
 
 

@@ -36,18 +36,24 @@ def session_keyboard(
     *,
     attend: bool = True,
     checkin: Literal["resume", "start"] | None = None,
+    movable: bool = True,
 ) -> InlineKeyboardMarkup:
     """Under the client's first reminder; without "I'll be there" once it was pressed;
-    with the start of a check-in (or its continuation) when one is offered."""
+    with the start of a check-in (or its continuation) when one is offered; without
+    "Move" for a group's seat."""
     builder = InlineKeyboardBuilder()
     if attend:
         builder.button(text=t("reminder-attend"), callback_data=Attend(booking_id=booking_id))
-    builder.button(text=t("reminder-move"), callback_data=MoveDay(booking_id=booking_id, day=None))
+    if movable:
+        builder.button(
+            text=t("reminder-move"), callback_data=MoveDay(booking_id=booking_id, day=None)
+        )
     builder.button(text=t("reminder-cancel"), callback_data=CancelAsk(booking_id=booking_id))
     if checkin is not None:
         label = t("checkin-resume" if checkin == "resume" else "checkin-start")
         builder.button(text=label, callback_data=CheckinStart(reason="reminder"))
-    builder.adjust(*((1, 2) if attend else (2,)), 1)
+    actions = 2 if movable else 1
+    builder.adjust(*((1, actions) if attend else (actions,)), 1)
     return builder.as_markup()
 
 

@@ -315,22 +315,30 @@ def _render(
         return _Message(client.telegram_id, text, None if first else pay.as_markup(), invoice)
     lines = [
         t(
-            "reminder-client",
+            "reminder-client" if due.group is None else "reminder-client-group",
             when=when,
             zone=client.timezone,
             left=_left(t, booking.starts_at, now),
             name=name,
+            title=due.group or "",
         )
     ]
     if due.is_last and therapist.meeting_link:
         lines.append(t("reminder-client-link", link=therapist.meeting_link))
     markup = None
     if due.is_first:
-        lines += ["", t("reminder-client-ask")]
+        lines += [
+            "",
+            t("reminder-client-ask" if due.group is None else "reminder-client-ask-group"),
+        ]
         if checkin is not None:
             lines += ["", t("checkin-offer-resume" if checkin == "resume" else "checkin-offer")]
         markup = session_keyboard(
-            t, booking.id, attend=booking.attendance_confirmed_at is None, checkin=checkin
+            t,
+            booking.id,
+            attend=booking.attendance_confirmed_at is None,
+            checkin=checkin,
+            movable=due.group is None,
         )
     return _Message(client.telegram_id, "\n".join(lines), markup)
 

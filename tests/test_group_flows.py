@@ -20,6 +20,7 @@ from db.demo import load_demo
 from db.models import Booking, GroupDate, Refund, Therapist, User
 from keyboards.cabinet import CancelAsk
 from keyboards.groups import GroupDateView, GroupSeat
+from scheduler.reminders import send_due_reminders
 from tests.conftest import ADMIN_ID, ManualClock, make_harness, make_settings, outbox_job
 from tests.fake_telegram import Harness, TgUser
 from tests.flows import Profile, sign_up
@@ -194,6 +195,25 @@ async def test_three_seats_ten_taps_waitlist_message_all_and_call_off(
         first_user = (await session.scalars(select(User).where(User.telegram_id == first.id))).one()
     assert first_user.id in {seat.client_id for seat in seated}
     assert by_id[leaving.id].client_id not in {seat.client_id for seat in seated}
+
+    # A day before, each member is reminded of the group's meeting; the therapist gets no
+    # reminder per seat.
+    therapist_seen = len(harness.telegram.chats.get(therapist_chat, []))
+    marks = {member.id: member.mark() for member in members}
+    clock.current = date.starts_at - timedelta(hours=24)
+    settings = harness.dispatcher["settings"]
+    await send_due_reminders(
+        sessionmaker=db_sessionmaker,
+        outgoing=outbox_job(harness, settings, db_sessionmaker, clock, translator).outgoing,
+        translator=translator,
+        settings=settings,
+        clock=clock,
+    )
+    for member in members:
+        got = member.texts_since(marks[member.id])
+        assert any("Напоминание о встрече группы «Тревога" in text for text in got), got
+        assert "Перенести" not in " ".join(member.last.buttons)
+    assert len(harness.telegram.chats.get(therapist_chat, [])) == therapist_seen
 
     # The therapist: the date in /schedule with its members; writes to all at once.
     therapist = harness.user(therapist_chat, "Терапевт")

@@ -116,3 +116,8 @@ calendar-feed-group-about = Group meeting, seats taken: { $taken } of { $capacit
 book-ics-title-group = Group: { $title }
 book-ics-description-group = Online group meeting led by { $name }, { $minutes } min. Cancel in the bot.
 my-data-group-waiting = Waiting list of the group “{ $title }”: { $when }
+reminder-client-group =
+    ⏰ <b>Reminder: the “{ $title }” group meets</b>
+    { $when } ({ $zone }), in { $left }
+    Led by { $name }
+reminder-client-ask-group = Still on? If your plans changed, you can cancel your seat — it goes to someone waiting.

@@ -116,3 +116,8 @@ calendar-feed-group-about = Групповая встреча, мест заня
 book-ics-title-group = Группа: { $title }
 book-ics-description-group = Групповая онлайн-встреча, ведёт { $name }, { $minutes } мин. Отмена — в боте.
 my-data-group-waiting = Лист ожидания группы «{ $title }»: { $when }
+reminder-client-group =
+    ⏰ <b>Напоминание о встрече группы «{ $title }»</b>
+    { $when } ({ $zone }), через { $left }
+    Ведёт: { $name }
+reminder-client-ask-group = Всё в силе? Если планы изменились, место можно отменить — оно уйдёт тому, кто ждёт.
