@@ -13,7 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommand, BotCommandScopeDefault, MenuButtonWebApp, WebAppInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -180,6 +180,14 @@ async def set_commands(bot: Bot, translator: Translator, settings: Settings) -> 
         commands = [BotCommand(command=name, description=t(key)) for name, key in client_commands]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
     await set_admin_commands(bot, translator, settings, client_commands)
+    if settings.miniapp_base:
+        # The button beside the message field opens the Mini App (the week at a glance).
+        t = translator.for_language(settings.default_language)
+        await bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(
+                text=t.plain("app-open"), web_app=WebAppInfo(url=settings.miniapp_base)
+            )
+        )
 
 
 def client_commands_for(settings: Settings) -> tuple[tuple[str, str], ...]:

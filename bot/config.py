@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # server (the webhook's, or METRICS_PORT's with polling), e.g. https://bot.example.org.
     # Empty: WEBHOOK_URL's; with neither, /calendar says feeds are off.
     calendar_feed_url: str = ""
+    # Where Telegram opens the Mini App (the week at a glance): the bot's HTTP server as
+    # reached over https, e.g. https://bot.example.org (the page is at /app). Empty:
+    # WEBHOOK_URL; with neither, no menu button opens it.
+    miniapp_url: str = ""
 
     # The local sandbox (`python run_bot.py sandbox`, or `make run` without BOT_TOKEN): a
     # chat page at http://SANDBOX_HOST:SANDBOX_PORT with the bot on its own SQLite file,
@@ -205,6 +209,12 @@ class Settings(BaseSettings):
     def calendar_feed_base(self) -> str:
         """Where feed URLs start ("" when feeds are off)."""
         return (self.calendar_feed_url or self.webhook_url).rstrip("/")
+
+    @property
+    def miniapp_base(self) -> str:
+        """The Mini App's page URL ("" when off)."""
+        base = (self.miniapp_url or self.webhook_url).rstrip("/")
+        return f"{base}/app" if base else ""
 
     @cached_property
     def payments_mode(self) -> Literal["provider", "stars", "off"]:

@@ -15,6 +15,8 @@ get a small server of their own on METRICS_PORT (`metrics_server`, off when it i
   short session first.
 - `GET /calendar/<secret>.ics`: a therapist's calendar feed (`handlers.calendar_feed`);
   404, the same for any secret that opens nothing (wrong, rotated, malformed).
+- `GET /app` and `/app/api/…`: the Mini App (`handlers.miniapp`); every API request is
+  refused with 401 unless it carries the bot's own fresh launch data.
 
 None of these writes a request body, a header, a feed's secret or a message text to the
 log.
@@ -221,11 +223,37 @@ def build_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
     app.router.add_get(FEED_ROUTE, calendar_view)
+    _mount_miniapp(app, dispatcher, bot, settings, sessionmaker, clock)
     if updates_inbox is not None:
         app.router.add_post(
             WEBHOOK_PATH, webhook_view(updates_inbox, bot, webhook_secret(settings))
         )
     return app
+
+
+def _mount_miniapp(
+    app: web.Application,
+    dispatcher: Dispatcher,
+    bot: Bot,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> None:
+    """The Mini App's page and API (`handlers.miniapp`), with the dispatcher's rules."""
+    from bot.rules.policy import Rules
+    from handlers.miniapp import MiniApp
+
+    translator = dispatcher.workflow_data.get("translator")
+    rules = dispatcher.workflow_data.get("rules")
+    assert isinstance(translator, Translator) and isinstance(rules, Rules)
+    MiniApp(
+        bot=bot,
+        settings=settings,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        translator=translator,
+        rules=rules,
+    ).mount(app)
 
 
 @contextlib.asynccontextmanager

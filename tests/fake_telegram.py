@@ -36,6 +36,7 @@ from aiogram.methods import (
     SendInvoice,
     SendMessage,
     SendPhoto,
+    SetChatMenuButton,
     SetMyCommands,
     TelegramMethod,
 )
@@ -322,6 +323,9 @@ class FakeTelegram(BaseSession):
         return True
 
     def _do_DeleteMyCommands(self, bot: Bot, method: DeleteMyCommands) -> bool:
+        return True
+
+    def _do_SetChatMenuButton(self, bot: Bot, method: SetChatMenuButton) -> bool:
         return True
 
     def _do_SendChatAction(self, bot: Bot, method: SendChatAction) -> bool:

@@ -331,6 +331,47 @@ async def settle(pending: asyncio.Future[Any]) -> None:
         pending.exception()
 
 
+async def booked_screen(
+    bot: Bot,
+    session: AsyncSession,
+    chat_id: int,
+    t: Texts,
+    user: User,
+    settings: Settings,
+    booking: Booking,
+    now: datetime,
+    *,
+    edit: Message | None = None,
+) -> None:
+    """The screen after booking, wherever the time was tapped (a card, the Mini App):
+    "booked" and the calendar file, or, when payments are on, the hold and its invoice
+    (the booking is confirmed and announced once paid)."""
+    therapist = await session.get(Therapist, booking.therapist_id)
+    assert therapist is not None
+    paid_online = booking.status == BookingStatus.pending_payment
+    if paid_online:
+        done = hold_text(t, booking, user, settings)
+    else:
+        done = t(
+            "book-done-package" if booking.purchase_id else "book-done",
+            name=local_name(therapist, t.language),
+            when=when_text(t, booking.starts_at, user.timezone),
+            zone=user.timezone,
+            minutes=therapist.session_minutes,
+        )
+    if booking.purchase_id is not None:
+        left = await packages.balance(session, user.id, therapist.id, now)
+        done += "\n" + t("package-left", count=left)
+    # Once confirmed, the time can become a regular one (a hold first needs paying).
+    markup = None if paid_online else after_booking_keyboard(t, booking.id)
+    await show(bot, chat_id, done, markup, edit=edit)
+    if paid_online:
+        await send_invoice(bot, chat_id, t, booking, therapist, user, settings)
+        return
+    await send_calendar_file(bot, session, chat_id, t, booking, therapist, user.timezone, now)
+    await checkin_offers.after_booking(bot, session, chat_id, t, user, now)
+
+
 class Catalog:
     """Cards for one update."""
 
@@ -588,36 +629,17 @@ class Catalog:
         return "\n\n".join(lines), markup
 
     async def booked(self, booking: Booking, *, edit: Message | None) -> None:
-        """The screen after booking: "booked" and the calendar file, or, when payments are
-        on, the hold and its invoice (the booking is confirmed and announced once paid)."""
-        t, user, settings, session = self.t, self.user, self.settings, self.session
-        therapist = await session.get(Therapist, booking.therapist_id)
-        assert therapist is not None
-        paid_online = booking.status == BookingStatus.pending_payment
-        if paid_online:
-            done = hold_text(t, booking, user, settings)
-        else:
-            done = t(
-                "book-done-package" if booking.purchase_id else "book-done",
-                name=local_name(therapist, t.language),
-                when=when_text(t, booking.starts_at, user.timezone),
-                zone=user.timezone,
-                minutes=therapist.session_minutes,
-            )
-        if booking.purchase_id is not None:
-            left = await packages.balance(session, user.id, therapist.id, self.clock.now())
-            done += "\n" + t("package-left", count=left)
-        # Once confirmed, the time can become a regular one (a hold first needs paying).
-        markup = None if paid_online else after_booking_keyboard(t, booking.id)
-        await show(self.bot, self.chat_id, done, markup, edit=edit)
-        if paid_online:
-            await send_invoice(self.bot, self.chat_id, t, booking, therapist, user, settings)
-            return
-        await send_calendar_file(
-            self.bot, session, self.chat_id, t, booking, therapist, user.timezone, self.clock.now()
-        )
-        await checkin_offers.after_booking(
-            self.bot, session, self.chat_id, t, user, self.clock.now()
+        """The screen after booking (`booked_screen`)."""
+        await booked_screen(
+            self.bot,
+            self.session,
+            self.chat_id,
+            self.t,
+            self.user,
+            self.settings,
+            booking,
+            self.clock.now(),
+            edit=edit,
         )
 
     async def request_sent(self, request: BookingRequest, *, edit: Message | None) -> None:

@@ -1,0 +1,288 @@
+"""The Mini App's server side: the page and its JSON API, on the bot's own HTTP server
+(`bot.web.build_app`: the webhook's port, or METRICS_PORT with polling).
+
+Every API request carries the Mini App's launch data (`Authorization: tma <initData>`),
+checked with the bot's token (`bot.webapp.checked`): missing, forged, another bot's or
+older than a day is 401 and nothing is read or changed. The person is then found as in the
+chat (a profile, consent given) and the same use cases run, with the same rules, refusals
+and texts in their language; what the chat would say after a booking (the confirmation and
+calendar file, or the hold and its invoice) is said in the chat (`booked_screen`).
+
+    GET  /app                 the page (assets/miniapp), no build step, no CDN
+    GET  /app/{asset}         its script and styles
+    GET  /app/api/me          who is asking, their zone and the page's texts
+    GET  /app/api/week        a client's week: the matched therapists' free times that
+                              fit the questionnaire, in the client's zone (?start, ?therapist)
+    POST /app/api/book        {"slot_id"}: book it, as «Записаться» does
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.formatting import day_label, local_name, money, when_text
+from bot.i18n import Texts, Translator
+from bot.rules.matching import slot_fits
+from bot.rules.policy import Rules
+from bot.rules.timezones import Clock, zone
+from bot.webapp import NotSigned, checked
+from db import bookings, catalog, requests, users
+from db.models import Therapist, User
+from handlers.shared.cards import booked_screen
+from handlers.shared.refusals import words
+
+log = logging.getLogger(__name__)
+
+APP_ROUTE = "/app"
+ASSETS = PROJECT_ROOT / "assets" / "miniapp"
+ASSET_TYPES = {
+    "app.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+}
+THERAPISTS_SHOWN = 10  # matched therapists in the week, the best first
+DAYS = 7
+# The page's own words, in the person's language (`bot/locales/*/miniapp.ftl`).
+PAGE_TEXTS = (
+    "app-title",
+    "app-week-prev",
+    "app-week-next",
+    "app-all-therapists",
+    "app-no-times",
+    "app-book",
+    "app-cancel",
+    "app-booking",
+    "app-minutes",
+    "app-price",
+    "app-failed",
+    "app-zone",
+)
+
+
+@dataclass
+class Person:
+    user: User
+    t: Texts
+
+
+def _json(data: dict[str, Any], status: int = 200) -> web.Response:
+    return web.Response(
+        text=json.dumps(data, ensure_ascii=False),
+        status=status,
+        content_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+class MiniApp:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        translator: Translator,
+        rules: Rules,
+    ) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.translator = translator
+        self.rules = rules
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get(APP_ROUTE, self.page)
+        app.router.add_get(f"{APP_ROUTE}/api/me", self.me)
+        app.router.add_get(f"{APP_ROUTE}/api/week", self.week)
+        app.router.add_post(f"{APP_ROUTE}/api/book", self.book)
+        app.router.add_get(APP_ROUTE + "/{asset:app\\.(js|css)}", self.asset)
+
+    # -- the page ----------------------------------------------------------------------
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        return self._file(ASSETS / "index.html", "text/html; charset=utf-8")
+
+    async def asset(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["asset"]
+        return self._file(ASSETS / name, ASSET_TYPES[name])
+
+    @staticmethod
+    def _file(path: Path, content_type: str) -> web.StreamResponse:
+        return web.Response(
+            body=path.read_bytes(),
+            headers={"Content-Type": content_type, "Cache-Control": "no-cache"},
+        )
+
+    # -- who asks ----------------------------------------------------------------------
+
+    async def _person(self, request: web.Request, session: AsyncSession) -> Person:
+        header = request.headers.get("Authorization", "")
+        raw = header[4:] if header.startswith("tma ") else None
+        token = self.settings.bot_token.get_secret_value() if self.settings.bot_token else ""
+        try:
+            data = checked(token, raw, self.clock.now())
+        except NotSigned as refused:
+            log.info("mini app: launch data refused (%s)", refused)
+            t = self.translator.for_language(self.settings.default_language)
+            raise web.HTTPUnauthorized(
+                text=json.dumps({"error": t.plain("app-unauthorized")}),
+                content_type="application/json",
+            ) from refused
+        assert data.user is not None
+        user = await users.get_by_telegram_id(session, data.user.id)
+        if user is None or user.deleted_at is not None or user.consent_at is None:
+            t = self.translator.for_language(data.user.language_code or "ru")
+            raise web.HTTPForbidden(
+                text=json.dumps({"error": t.plain("app-start-first")}),
+                content_type="application/json",
+            )
+        return Person(user, self.translator.for_language(user.language))
+
+    # -- the API -----------------------------------------------------------------------
+
+    async def me(self, request: web.Request) -> web.Response:
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session)
+            t = person.t
+            return _json(
+                {
+                    "language": t.language,
+                    "zone": person.user.timezone,
+                    "texts": {key: t.plain(key) for key in PAGE_TEXTS},
+                }
+            )
+
+    def _week_start(self, request: web.Request, timezone: str) -> date:
+        today = self.clock.now().astimezone(zone(timezone)).date()
+        try:
+            start = date.fromisoformat(request.query.get("start", ""))
+        except ValueError:
+            return today
+        # Not before this week, not past the booking horizon.
+        horizon = today + self.rules.horizon + timedelta(days=1)
+        return min(max(start, today), horizon)
+
+    async def week(self, request: web.Request) -> web.Response:
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session)
+            t, user = person.t, person.user
+            questionnaire = await users.get_questionnaire(session, user)
+            if questionnaire is None:
+                return _json({"error": t.plain("app-questionnaire-first")}, 409)
+            prefs = catalog.preferences_of(questionnaire, user)
+            tz = zone(user.timezone)
+            first = self._week_start(request, user.timezone)
+            days = [first + timedelta(days=n) for n in range(DAYS)]
+            begin = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+            end = datetime.combine(first + timedelta(days=DAYS), datetime.min.time(), tzinfo=tz)
+            now = self.clock.now()
+            earliest, latest = self.rules.booking_window(now)
+            page = await catalog.search(session, prefs, earliest, latest, size=THERAPISTS_SHOWN)
+            matched = [item.therapist_id for item in page.ranked]
+            wanted = request.query.get("therapist", "")
+            shown = [tid for tid in matched if not wanted or str(tid) == wanted]
+            therapists = []
+            slots = []
+            low, high = max(earliest, begin), min(latest, end)
+            for therapist_id in matched:
+                found = await catalog.card_therapist(session, therapist_id)
+                if found is None:
+                    continue
+                therapist = found[0]
+                therapists.append(
+                    {
+                        "id": therapist.id,
+                        "name": local_name(therapist, t.language),
+                        "price": money(therapist.price),
+                        "minutes": therapist.session_minutes,
+                    }
+                )
+                if therapist_id not in shown or low >= high:
+                    continue
+                for slot in await catalog.free_times(session, therapist_id, low, high):
+                    if not slot_fits(slot.starts_at, prefs):
+                        continue
+                    local = slot.starts_at.astimezone(tz)
+                    slots.append(
+                        {
+                            "id": slot.id,
+                            "therapist": therapist_id,
+                            "day": local.date().isoformat(),
+                            "time": f"{local:%H:%M}",
+                            "when": when_text(t, slot.starts_at, user.timezone),
+                            "at": slot.starts_at.isoformat(),
+                        }
+                    )
+            slots.sort(key=lambda item: (item["at"], item["therapist"]))
+            return _json(
+                {
+                    "zone": user.timezone,
+                    "start": first.isoformat(),
+                    "previous": (first - timedelta(days=DAYS)).isoformat(),
+                    "next": (first + timedelta(days=DAYS)).isoformat(),
+                    "days": [{"date": day.isoformat(), "label": day_label(t, day)} for day in days],
+                    "therapists": therapists,
+                    "slots": slots,
+                }
+            )
+
+    async def book(self, request: web.Request) -> web.Response:
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session)
+            t, user = person.t, person.user
+            try:
+                body = await request.json()
+                slot_id = int(body["slot_id"])
+            except (ValueError, KeyError, TypeError):
+                return _json({"status": "refused", "message": t.plain("stale-button-short")}, 400)
+            if not 0 < slot_id < 2**31:
+                return _json({"status": "refused", "message": t.plain("stale-button-short")}, 400)
+            questionnaire = await users.get_questionnaire(session, user)
+            view = await bookings.slot_for_booking(session, slot_id, client_id=user.id)
+            if view is not None and await requests.needs_approval(session, view.therapist, user):
+                # A therapist who confirms first: the request and its note are in the chat.
+                return _json({"status": "chat", "message": t.plain("app-ask-in-chat")})
+            try:
+                booking = await bookings.book(
+                    session,
+                    client=user,
+                    slot_id=slot_id,
+                    format=questionnaire.format if questionnaire else "individual",
+                    rules=self.rules,
+                    now=self.clock.now(),
+                    hold=self.rules.payment_hold,
+                    view=view,
+                )
+            except bookings.BookingError as refused:
+                return _json({"status": "refused", "message": words(t, refused)}, 409)
+            held = booking.status == "pending_payment"
+            if user.telegram_id is not None:
+                await booked_screen(
+                    self.bot,
+                    session,
+                    user.telegram_id,
+                    t,
+                    user,
+                    self.settings,
+                    booking,
+                    self.clock.now(),
+                )
+            therapist = await session.get_one(Therapist, booking.therapist_id)
+            key = "app-held" if held else "app-booked"
+            message = t.plain(
+                key,
+                when=when_text(t, booking.starts_at, user.timezone),
+                name=local_name(therapist, t.language),
+            )
+            return _json({"status": "held" if held else "booked", "message": message})

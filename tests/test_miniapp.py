@@ -1,0 +1,283 @@
+"""The Mini App's server (SQLite and PostgreSQL): launch data missing, forged, signed for
+another bot or older than a day are refused with 401 and nothing changes; the week's
+times are the chat card's times for the same person (two zones, across a change of
+clock); a time booked in the Mini App is the same booking, with the same confirmation and
+calendar file in the chat, as one booked with «Записаться»; the Mini App and the chat
+tapping one time at once make one booking."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.methods import SetChatMenuButton
+from aiogram.types import MenuButtonWebApp
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.web import build_app
+from bot.webapp import sign
+from db import catalog, users
+from db.demo import load_demo
+from db.models import Booking, User
+from keyboards.catalog import BookSlot
+from tests.conftest import ManualClock, make_harness, make_settings
+from tests.fake_telegram import Harness, TgUser
+from tests.flows import Profile, sign_up
+
+Sessions = async_sessionmaker[AsyncSession]
+TOKEN = "123456:TEST-TOKEN"
+NEW_YORK = ZoneInfo("America/New_York")
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@dataclass
+class App:
+    client: TestClient[Any, Any]
+    harness: Harness
+    clock: ManualClock
+
+    def launch(self, person: TgUser, *, token: str = TOKEN, age: timedelta = timedelta(0)) -> str:
+        user = {"id": person.id, "first_name": person.first_name, "language_code": "ru"}
+        return sign(token, user, self.clock.now() - age)
+
+    async def call(
+        self, method: str, path: str, init_data: str | None, body: Any = None
+    ) -> tuple[int, dict[str, Any]]:
+        headers = {} if init_data is None else {"Authorization": f"tma {init_data}"}
+        async with self.client.request(method, path, headers=headers, json=body) as response:
+            return response.status, await response.json(content_type=None)
+
+
+@asynccontextmanager
+async def served(
+    sessions: Sessions, engine: AsyncEngine, database_url: str, clock: ManualClock, translator: Any
+) -> AsyncIterator[App]:
+    settings = make_settings(database_url)
+    harness = make_harness(settings, sessions, clock, translator)
+    app = build_app(harness.dispatcher, harness.bot, settings, engine, sessions, clock=clock)
+    async with TestClient(TestServer(app)) as client:
+        yield App(client, harness, clock)
+
+
+async def _bookings(sessions: Sessions) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Booking)) or 0)
+
+
+async def test_launch_data_missing_forged_foreign_or_old_are_refused(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
+        client = app.harness.user(4101, "Анна")
+        await sign_up(client)
+        async with db_sessionmaker() as session:
+            slot_id = (
+                await catalog.free_times(session, 1, clock.now(), clock.now() + timedelta(days=14))
+            )[0].id
+        good = app.launch(client)
+        forged = good.replace("%22first_name%22%3A%22", "%22first_name%22%3A%22X")
+        assert forged != good
+        refused = {
+            "missing": None,
+            "empty": "",
+            "forged": forged,
+            "another bot": app.launch(client, token="654321:OTHER-BOT"),
+            "two days old": app.launch(client, age=timedelta(days=2)),
+            "not launch data": "hello",
+        }
+        for why, init_data in refused.items():
+            for method, path, body in (
+                ("GET", "/app/api/me", None),
+                ("GET", "/app/api/week", None),
+                ("POST", "/app/api/book", {"slot_id": slot_id}),
+            ):
+                status, answer = await app.call(method, path, init_data, body)
+                assert status == 401, (why, path, status, answer)
+                assert "Telegram" in answer["error"]
+        assert await _bookings(db_sessionmaker) == 0
+        # The page itself is public; only the API needs the launch data.
+        async with app.client.get("/app") as page:
+            assert page.status == 200 and "app.js" in await page.text()
+        status, me = await app.call("GET", "/app/api/me", good)
+        assert status == 200 and me["zone"] == "Europe/Moscow" and me["texts"]["app-book"]
+        # Someone who never gave consent is sent to the chat, not shown anything.
+        stranger = app.harness.user(4102, "Пётр")
+        status, answer = await app.call("GET", "/app/api/week", app.launch(stranger))
+        assert status == 403 and "/start" in answer["error"]
+
+
+async def _chat_times(app: App, person: TgUser, therapist_id: int) -> set[int]:
+    """The slot ids the chat's card of this therapist offers the person (every day)."""
+    from handlers.shared.cards import Catalog
+
+    dispatcher = app.harness.dispatcher
+    sessions = dispatcher["sessionmaker"]
+    async with sessions() as session:
+        user = await users.get_by_telegram_id(session, person.id)
+        assert user is not None
+        cards = Catalog(
+            bot=app.harness.bot,
+            state=None,  # type: ignore[arg-type]
+            t=dispatcher["translator"].for_language("ru"),
+            session=session,
+            user=user,
+            settings=dispatcher["settings"],
+            rules=dispatcher["rules"],
+            clock=app.clock,
+        )
+        questionnaire = await users.get_questionnaire(session, user)
+        assert questionnaire is not None
+        prefs = catalog.preferences_of(questionnaire, user)
+        return {slot.id for slot in await cards.fitting_slots(therapist_id, prefs)}
+
+
+async def test_the_week_shows_the_chats_times_in_the_readers_zone(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    translator: Any,
+) -> None:
+    # A week in which New York moves its clocks (14 March 2027) and Moscow does not.
+    clock = ManualClock(datetime(2027, 3, 10, 9, 0, tzinfo=UTC))
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
+        person = app.harness.user(4201, "Анна")
+        await sign_up(person, Profile(time="Любое время"))
+        async with db_sessionmaker() as session:
+            user = await users.get_by_telegram_id(session, person.id)
+            assert user is not None
+            await users.update_profile(session, user, timezone="America/New_York")
+            await session.commit()
+        init_data = app.launch(person)
+        seen: dict[int, set[int]] = {}
+        shown: list[dict[str, Any]] = []
+        start = ""
+        for _ in range(3):  # three weeks: every day the booking window reaches
+            status, week = await app.call("GET", f"/app/api/week?start={start}", init_data)
+            assert status == 200, week
+            assert week["zone"] == "America/New_York" and len(week["days"]) == 7
+            for slot in week["slots"]:
+                seen.setdefault(slot["therapist"], set()).add(slot["id"])
+                shown.append(slot)
+                local = datetime.fromisoformat(slot["at"]).astimezone(NEW_YORK)
+                assert slot["time"] == f"{local:%H:%M}" and slot["day"] == local.date().isoformat()
+                assert slot["day"] in {day["date"] for day in week["days"]}
+            start = week["next"]
+        assert seen, "the demo therapists have free times"
+        for therapist_id, ids in seen.items():
+            assert ids == await _chat_times(app, person, therapist_id), therapist_id
+        # Across the change of clock the same Moscow hour moves by one in New York.
+        by_moscow: dict[tuple[int, str], dict[str, str]] = {}
+        for slot in shown:
+            at = datetime.fromisoformat(slot["at"])
+            moscow = f"{at.astimezone(MOSCOW):%H:%M}"
+            by_moscow.setdefault((slot["therapist"], moscow), {})[slot["day"]] = slot["time"]
+        moved = [
+            (days["2027-03-12"], days["2027-03-15"])
+            for days in by_moscow.values()
+            if "2027-03-12" in days and "2027-03-15" in days
+        ]
+        assert moved, "a Moscow hour offered on both sides of the change"
+        for before, after in moved:
+            assert int(after[:2]) - int(before[:2]) == 1, (before, after)
+        # The filter by therapist shows that therapist's times only.
+        first = next(iter(seen))
+        status, week = await app.call("GET", f"/app/api/week?therapist={first}", init_data)
+        assert status == 200 and {slot["therapist"] for slot in week["slots"]} <= {first}
+
+
+async def test_booking_in_the_app_is_booking_in_the_chat_and_one_time_goes_once(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
+        anna = app.harness.user(4301, "Анна")
+        boris = app.harness.user(4302, "Борис")
+        for person in (anna, boris):
+            await sign_up(person)
+        status, week = await app.call("GET", "/app/api/week", app.launch(anna))
+        first, second = week["slots"][0], week["slots"][1]
+
+        # Anna books in the app: a confirmed booking, the chat gets the confirmation and
+        # the calendar file, as after «Записаться».
+        mark = anna.mark()
+        status, answer = await app.call(
+            "POST", "/app/api/book", app.launch(anna), {"slot_id": first["id"]}
+        )
+        assert status == 200 and answer["status"] == "booked", answer
+        told = anna.texts_since(mark)
+        assert any("Вы записаны" in text for text in told), told
+        assert any(shown.document_bytes for shown in anna.shown[mark:])
+        async with db_sessionmaker() as session:
+            booking = (await session.scalars(select(Booking))).one()
+            user = await session.get_one(User, booking.client_id)
+        assert booking.slot_id == first["id"] and booking.status == "confirmed"
+        assert user.telegram_id == anna.id
+        # The same time again: refused with the chat's words, nothing new.
+        status, answer = await app.call(
+            "POST", "/app/api/book", app.launch(boris), {"slot_id": first["id"]}
+        )
+        assert status == 409 and answer["status"] == "refused" and answer["message"]
+        # Forged bodies: a clear answer, nothing booked.
+        for body in ({}, {"slot_id": "x"}, {"slot_id": -1}, {"slot_id": 2**40}, [1]):
+            status, answer = await app.call("POST", "/app/api/book", app.launch(boris), body)
+            assert status == 400 and answer["message"], body
+        assert await _bookings(db_sessionmaker) == 1
+
+        # Boris in the chat and in the app at once on another time: one booking.
+        await boris.press("Найти терапевта")
+        card = boris.last_with_buttons
+        results = await asyncio.gather(
+            boris.tap(BookSlot(slot_id=second["id"]).pack(), card),
+            app.call("POST", "/app/api/book", app.launch(boris), {"slot_id": second["id"]}),
+            return_exceptions=True,
+        )
+        assert not any(isinstance(result, BaseException) for result in results), results
+        async with db_sessionmaker() as session:
+            on_second = list(
+                await session.scalars(select(Booking).where(Booking.slot_id == second["id"]))
+            )
+        assert len(on_second) == 1 and on_second[0].status == "confirmed"
+
+
+async def test_the_menu_button_opens_the_app_when_it_has_an_address(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
+) -> None:
+    for address, expected in (
+        ("https://bot.example.org/", "https://bot.example.org/app"),
+        ("", None),
+    ):
+        settings = make_settings(database_url, miniapp_url=address)
+        harness = make_harness(settings, db_sessionmaker, clock, translator)
+        dispatcher = harness.dispatcher
+        await dispatcher.emit_startup(bot=harness.bot, **dispatcher.workflow_data)
+        buttons = [
+            call.menu_button
+            for call in harness.telegram.calls
+            if isinstance(call, SetChatMenuButton)
+        ]
+        if expected is None:
+            assert buttons == []
+            continue
+        (button,) = buttons
+        assert isinstance(button, MenuButtonWebApp)
+        assert button.web_app.url == expected and button.text == "🗓 Неделя"
