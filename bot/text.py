@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 
 KEPT_CONTROLS = frozenset("\n\t")
@@ -27,3 +29,12 @@ def visible_name(text: str) -> str | None:
     if not any(unicodedata.category(char).startswith("L") for char in name):
         return None
     return name
+
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def without_tags(html_text: str) -> str:
+    """A message's HTML as plain text (tags dropped, entities read back): for a page that
+    shows the chat's words as text."""
+    return html.unescape(TAG.sub("", html_text))

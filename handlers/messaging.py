@@ -44,6 +44,7 @@ from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import DeliveryStatus, Outgoing
 from bot.rules.timezones import Clock
+from bot.text import without_tags
 from db import groups, messages
 from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User
@@ -127,10 +128,6 @@ def is_urgent(translator: Translator, text: str) -> bool:
 def _length(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def _plain(html_text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]*>", "", html_text))
 
 
 def relayable(message: Message) -> bool:
@@ -316,7 +313,7 @@ class Courier:
             ReplyParameters(message_id=quote, allow_sending_without_reply=True) if quote else None
         )
         if message.text is not None:
-            if _length(_plain(header)) + 2 + _length(message.text) <= TEXT_LIMIT:
+            if _length(without_tags(header)) + 2 + _length(message.text) <= TEXT_LIMIT:
                 body = html.escape(message.text, quote=False)
                 sent = await self.outgoing.send_message(
                     chat_id, f"{header}\n\n{body}", reply_markup=markup, reply_parameters=reply
@@ -326,7 +323,7 @@ class Courier:
             caption = header
             if message.caption:
                 caption = f"{header}\n\n{html.escape(message.caption, quote=False)}"
-            if _length(_plain(caption)) <= CAPTION_LIMIT:
+            if _length(without_tags(caption)) <= CAPTION_LIMIT:
                 return await self._copy(chat_id, message, markup, reply, caption=caption)
         head = await self.outgoing.send_message(chat_id, header, reply_parameters=reply)
         if head.result is None:

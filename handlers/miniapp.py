@@ -14,6 +14,11 @@ calendar file, or the hold and its invoice) is said in the chat (`booked_screen`
     GET  /app/api/week        a client's week: the matched therapists' free times that
                               fit the questionnaire, in the client's zone (?start, ?therapist)
     POST /app/api/book        {"slot_id"}: book it, as «Записаться» does
+    GET  /app/api/sessions    the client's sessions to come: may each be moved, and what
+                              cancelling it would mean (free or late, the money)
+    POST /app/api/cancel      {"booking_id"}: cancel it, as the cabinet does
+    GET  /app/api/move        ?booking: the week of its therapist's free times
+    POST /app/api/move        {"booking_id", "slot_id", "moves"}: move it (only this one)
 """
 
 from __future__ import annotations
@@ -33,12 +38,14 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import day_label, local_name, money, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.matching import slot_fits
-from bot.rules.policy import Rules
+from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock, zone
+from bot.text import without_tags
 from bot.webapp import NotSigned, checked
-from db import bookings, catalog, requests, users
-from db.models import Therapist, User
-from handlers.shared.cards import booked_screen
+from db import bookings, catalog, groups, requests, users
+from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
+from handlers.shared.cards import booked_screen, send_calendar_file
+from handlers.shared.notices import money_line
 from handlers.shared.refusals import words
 
 log = logging.getLogger(__name__)
@@ -74,6 +81,15 @@ class Person:
     t: Texts
 
 
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; an empty one for anything else (a forged body)."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def _json(data: dict[str, Any], status: int = 200) -> web.Response:
     return web.Response(
         text=json.dumps(data, ensure_ascii=False),
@@ -106,6 +122,10 @@ class MiniApp:
         app.router.add_get(f"{APP_ROUTE}/api/me", self.me)
         app.router.add_get(f"{APP_ROUTE}/api/week", self.week)
         app.router.add_post(f"{APP_ROUTE}/api/book", self.book)
+        app.router.add_get(f"{APP_ROUTE}/api/sessions", self.sessions)
+        app.router.add_post(f"{APP_ROUTE}/api/cancel", self.cancel)
+        app.router.add_get(f"{APP_ROUTE}/api/move", self.move_times)
+        app.router.add_post(f"{APP_ROUTE}/api/move", self.move)
         app.router.add_get(APP_ROUTE + "/{asset:app\\.(js|css)}", self.asset)
 
     # -- the page ----------------------------------------------------------------------
@@ -173,6 +193,58 @@ class MiniApp:
         horizon = today + self.rules.horizon + timedelta(days=1)
         return min(max(start, today), horizon)
 
+    def _days(self, request: web.Request, timezone: str) -> tuple[list[date], datetime, datetime]:
+        """The week asked for (`?start`), in the reader's zone: its days, start and end."""
+        tz = zone(timezone)
+        first = self._week_start(request, timezone)
+        days = [first + timedelta(days=n) for n in range(DAYS)]
+        begin = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+        end = datetime.combine(first + timedelta(days=DAYS), datetime.min.time(), tzinfo=tz)
+        return days, begin, end
+
+    def _week(
+        self,
+        t: Texts,
+        user: User,
+        days: list[date],
+        therapists: list[dict[str, Any]],
+        times: list[tuple[int, catalog.FreeTime]],
+    ) -> dict[str, Any]:
+        tz = zone(user.timezone)
+        slots = []
+        for therapist_id, slot in times:
+            local = slot.starts_at.astimezone(tz)
+            slots.append(
+                {
+                    "id": slot.id,
+                    "therapist": therapist_id,
+                    "day": local.date().isoformat(),
+                    "time": f"{local:%H:%M}",
+                    "when": when_text(t, slot.starts_at, user.timezone),
+                    "at": slot.starts_at.isoformat(),
+                }
+            )
+        slots.sort(key=lambda item: (item["at"], item["therapist"]))
+        first = days[0]
+        return {
+            "zone": user.timezone,
+            "start": first.isoformat(),
+            "previous": (first - timedelta(days=DAYS)).isoformat(),
+            "next": (first + timedelta(days=DAYS)).isoformat(),
+            "days": [{"date": day.isoformat(), "label": day_label(t, day)} for day in days],
+            "therapists": therapists,
+            "slots": slots,
+        }
+
+    @staticmethod
+    def _therapist(t: Texts, therapist: Therapist) -> dict[str, Any]:
+        return {
+            "id": therapist.id,
+            "name": local_name(therapist, t.language),
+            "price": money(therapist.price),
+            "minutes": therapist.session_minutes,
+        }
+
     async def week(self, request: web.Request) -> web.Response:
         async with self.sessionmaker() as session:
             person = await self._person(request, session)
@@ -181,61 +253,194 @@ class MiniApp:
             if questionnaire is None:
                 return _json({"error": t.plain("app-questionnaire-first")}, 409)
             prefs = catalog.preferences_of(questionnaire, user)
-            tz = zone(user.timezone)
-            first = self._week_start(request, user.timezone)
-            days = [first + timedelta(days=n) for n in range(DAYS)]
-            begin = datetime.combine(first, datetime.min.time(), tzinfo=tz)
-            end = datetime.combine(first + timedelta(days=DAYS), datetime.min.time(), tzinfo=tz)
-            now = self.clock.now()
-            earliest, latest = self.rules.booking_window(now)
+            days, begin, end = self._days(request, user.timezone)
+            earliest, latest = self.rules.booking_window(self.clock.now())
             page = await catalog.search(session, prefs, earliest, latest, size=THERAPISTS_SHOWN)
-            matched = [item.therapist_id for item in page.ranked]
             wanted = request.query.get("therapist", "")
-            shown = [tid for tid in matched if not wanted or str(tid) == wanted]
-            therapists = []
-            slots = []
             low, high = max(earliest, begin), min(latest, end)
-            for therapist_id in matched:
-                found = await catalog.card_therapist(session, therapist_id)
+            therapists, times = [], []
+            for item in page.ranked:
+                found = await catalog.card_therapist(session, item.therapist_id)
                 if found is None:
                     continue
-                therapist = found[0]
-                therapists.append(
+                therapists.append(self._therapist(t, found[0]))
+                if (wanted and str(item.therapist_id) != wanted) or low >= high:
+                    continue
+                # The times a card of this therapist offers this person (`slot_fits`).
+                times += [
+                    (item.therapist_id, slot)
+                    for slot in await catalog.free_times(session, item.therapist_id, low, high)
+                    if slot_fits(slot.starts_at, prefs)
+                ]
+            return _json(self._week(t, user, days, therapists, times))
+
+    # -- the client's sessions: cancel, move --------------------------------------------
+
+    async def _own(self, session: AsyncSession, person: Person, booking_id: Any) -> Booking | None:
+        """The person's own active session (the id comes from the page: untrusted)."""
+        if not isinstance(booking_id, int) or not 0 < booking_id < 2**31:
+            return None
+        booking = await bookings.own_booking(session, person.user, booking_id)
+        if booking is None or booking.status not in ACTIVE_BOOKING_STATUSES:
+            return None
+        return booking
+
+    async def sessions(self, request: web.Request) -> web.Response:
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session)
+            t, user, now = person.t, person.user, self.clock.now()
+            upcoming = await bookings.upcoming_of(session, user, now)
+            titles = await groups.titles(
+                session, [b.group_date_id for b in upcoming if b.group_date_id is not None]
+            )
+            items = []
+            for booking in upcoming:
+                when = when_text(t, booking.starts_at, user.timezone)
+                cancel = None
+                if self.rules.can_cancel(booking.starts_at, now) is None:
+                    cancel = await self._cancel_text(session, t, user, booking, when)
+                movable = (
+                    booking.group_date_id is None
+                    and self.rules.can_reschedule(booking.starts_at, booking.reschedule_count, now)
+                    is None
+                )
+                items.append(
                     {
-                        "id": therapist.id,
-                        "name": local_name(therapist, t.language),
-                        "price": money(therapist.price),
-                        "minutes": therapist.session_minutes,
+                        "id": booking.id,
+                        "when": when,
+                        "name": local_name(booking.therapist, t.language),
+                        "group": titles.get(booking.group_date_id or 0),
+                        "status": t.plain(f"status-{booking.status}"),
+                        "moves": booking.reschedule_count,
+                        "movable": movable,
+                        "cancel": cancel,
                     }
                 )
-                if therapist_id not in shown or low >= high:
-                    continue
-                for slot in await catalog.free_times(session, therapist_id, low, high):
-                    if not slot_fits(slot.starts_at, prefs):
-                        continue
-                    local = slot.starts_at.astimezone(tz)
-                    slots.append(
-                        {
-                            "id": slot.id,
-                            "therapist": therapist_id,
-                            "day": local.date().isoformat(),
-                            "time": f"{local:%H:%M}",
-                            "when": when_text(t, slot.starts_at, user.timezone),
-                            "at": slot.starts_at.isoformat(),
-                        }
+            return _json({"zone": user.timezone, "sessions": items})
+
+    async def _cancel_text(
+        self, session: AsyncSession, t: Texts, user: User, booking: Booking, when: str
+    ) -> str:
+        """What «Отменить» asks in the cabinet: free or late, and what happens to the money."""
+        view = await bookings.cancel_terms(
+            session, booking, bookings.CancelledBy.client, self.rules, self.clock.now()
+        )
+        key = "cancel-confirm-free" if view.terms == CancelTerms.free else "cancel-confirm-late"
+        text = t.plain(key, when=when, zone=user.timezone, hours=self.settings.free_cancel_hours)
+        money_text = money_line(t, view.money)
+        return f"{text}\n{without_tags(money_text)}" if money_text else text
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session)
+            t, user = person.t, person.user
+            body = await _body(request)
+            booking = await self._own(session, person, body.get("booking_id"))
+            if booking is None:
+                return _json({"status": "refused", "message": t.plain("refusal-gone")}, 409)
+            try:
+                done = await bookings.cancel(
+                    session,
+                    booking=booking,
+                    by=bookings.CancelledBy.client,
+                    rules=self.rules,
+                    now=self.clock.now(),
+                )
+            except bookings.BookingError as refused:
+                return _json({"status": "refused", "message": words(t, refused)}, 409)
+            when = when_text(t, done.booking.starts_at, user.timezone)
+            lines = [t("cancel-done", when=when)]
+            if money_text := money_line(t, done.money):
+                lines.append(money_text)
+            if user.telegram_id is not None:
+                # The chat hears it as from the cabinet, with the file that takes the
+                # session out of the calendar.
+                await self.bot.send_message(user.telegram_id, "\n".join(lines))
+                if done.booking.confirmed_at is not None:
+                    await send_calendar_file(
+                        self.bot,
+                        session,
+                        user.telegram_id,
+                        t,
+                        done.booking,
+                        done.booking.therapist,
+                        user.timezone,
+                        self.clock.now(),
                     )
-            slots.sort(key=lambda item: (item["at"], item["therapist"]))
-            return _json(
-                {
-                    "zone": user.timezone,
-                    "start": first.isoformat(),
-                    "previous": (first - timedelta(days=DAYS)).isoformat(),
-                    "next": (first + timedelta(days=DAYS)).isoformat(),
-                    "days": [{"date": day.isoformat(), "label": day_label(t, day)} for day in days],
-                    "therapists": therapists,
-                    "slots": slots,
-                }
+            return _json({"status": "cancelled", "message": without_tags("\n".join(lines))})
+
+    async def move_times(self, request: web.Request) -> web.Response:
+        """The week of the session's therapist's free times, to move it to one of them."""
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session)
+            t, user = person.t, person.user
+            try:
+                booking_id = int(request.query.get("booking", ""))
+            except ValueError:
+                booking_id = 0
+            booking = await self._own(session, person, booking_id)
+            if booking is None or booking.group_date_id is not None:
+                return _json({"error": t.plain("refusal-gone")}, 409)
+            days, begin, end = self._days(request, user.timezone)
+            earliest, latest = self.rules.booking_window(self.clock.now())
+            low, high = max(earliest, begin), min(latest, end)
+            free = (
+                await catalog.free_times(session, booking.therapist_id, low, high)
+                if low < high
+                else []
             )
+            week = self._week(
+                t,
+                user,
+                days,
+                [self._therapist(t, booking.therapist)],
+                [(booking.therapist_id, slot) for slot in free],
+            )
+            week["moving"] = {
+                "id": booking.id,
+                "when": when_text(t, booking.starts_at, user.timezone),
+                "moves": booking.reschedule_count,
+            }
+            return _json(week)
+
+    async def move(self, request: web.Request) -> web.Response:
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session)
+            t, user = person.t, person.user
+            body = await _body(request)
+            slot_id, moves = body.get("slot_id"), body.get("moves")
+            booking = await self._own(session, person, body.get("booking_id"))
+            if booking is None or not isinstance(slot_id, int) or not isinstance(moves, int):
+                return _json({"status": "refused", "message": t.plain("refusal-gone")}, 409)
+            if not 0 < slot_id < 2**31:
+                return _json({"status": "refused", "message": t.plain("stale-button-short")}, 400)
+            try:
+                moved = await bookings.reschedule(
+                    session,
+                    client=user,
+                    booking_id=booking.id,
+                    slot_id=slot_id,
+                    rules=self.rules,
+                    now=self.clock.now(),
+                    expected_moves=moves,
+                )
+            except bookings.BookingError as refused:
+                return _json({"status": "refused", "message": words(t, refused)}, 409)
+            when = when_text(t, moved.starts_at, user.timezone)
+            text = t("reschedule-done", when=when, zone=user.timezone)
+            if user.telegram_id is not None:
+                await self.bot.send_message(user.telegram_id, text)
+                await send_calendar_file(
+                    self.bot,
+                    session,
+                    user.telegram_id,
+                    t,
+                    moved,
+                    moved.therapist,
+                    user.timezone,
+                    self.clock.now(),
+                )
+            return _json({"status": "moved", "message": without_tags(text)})
 
     async def book(self, request: web.Request) -> web.Response:
         async with self.sessionmaker() as session:

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import itertools
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 from aiohttp import web
+
+from bot.text import without_tags
 
 # A bot's id is the number its token starts with; each request puts it in place of 4242.
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Terapia", "username": "terapia_test_bot"}
@@ -45,7 +45,6 @@ JSON_FIELDS = frozenset(
         "suggested_tip_amounts",
     }
 )
-HTML_TAG = re.compile(r"<[^>]+>")
 DEFAULT_SCOPE = {"type": "default"}
 
 # What a listener is told: the kind of change and its details (see `LocalBotApi._tell`).
@@ -109,7 +108,7 @@ def plain(text: str | None, parse_mode: str | None) -> str | None:
     """What Telegram shows (and echoes back) for HTML text: tags gone, entities decoded."""
     if text is None or (parse_mode or "").upper() != "HTML":
         return text
-    return html.unescape(HTML_TAG.sub("", text))
+    return without_tags(text)
 
 
 def buttons_of(markup: dict[str, Any] | None) -> list[tuple[str, str | None]]:

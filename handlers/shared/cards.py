@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, re
 from bot.rules.outcomes import Ranking, ReturnRate
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock, utc_offset_label, zone
+from bot.text import without_tags
 from db import bookings, catalog, packages, series_calendar, users
 from db.models import (
     Booking,
@@ -157,7 +157,7 @@ def caption(
 
 
 def _visible_length(text: str) -> int:
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    return len(without_tags(text))
 
 
 def _shorten(text: str, size: int) -> str:
