@@ -72,6 +72,14 @@ PAGE_TEXTS = (
     "app-price",
     "app-failed",
     "app-zone",
+    "app-tab-week",
+    "app-tab-sessions",
+    "app-no-sessions",
+    "app-move",
+    "app-cancel-session",
+    "app-moving",
+    "app-move-to",
+    "app-keep",
 )
 
 

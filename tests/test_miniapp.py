@@ -25,7 +25,7 @@ from bot.web import build_app
 from bot.webapp import sign
 from db import catalog, users
 from db.demo import load_demo
-from db.models import Booking, User
+from db.models import Booking, Notice, User
 from keyboards.catalog import BookSlot
 from tests.conftest import ManualClock, make_harness, make_settings
 from tests.fake_telegram import Harness, TgUser
@@ -281,3 +281,77 @@ async def test_the_menu_button_opens_the_app_when_it_has_an_address(
         (button,) = buttons
         assert isinstance(button, MenuButtonWebApp)
         assert button.web_app.url == expected and button.text == "🗓 Неделя"
+
+
+async def test_the_clients_sessions_move_and_cancel_as_in_the_cabinet(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
+        anna = app.harness.user(4401, "Анна")
+        vera = app.harness.user(4402, "Вера")
+        for person in (anna, vera):
+            await sign_up(person)
+        mine = app.launch(anna)
+        status, week = await app.call("GET", "/app/api/week", mine)
+        later = clock.now() + timedelta(days=2)
+        slot = next(each for each in week["slots"] if datetime.fromisoformat(each["at"]) > later)
+        await app.call("POST", "/app/api/book", mine, {"slot_id": slot["id"]})
+        status, listed = await app.call("GET", "/app/api/sessions", mine)
+        assert status == 200
+        (item,) = listed["sessions"]
+        assert item["movable"] and item["moves"] == 0 and "бесплатная" in item["cancel"]
+        assert item["when"] == slot["when"]
+
+        # Someone else's session is not theirs to see, move or cancel.
+        theirs = app.launch(vera)
+        status, answer = await app.call("GET", f"/app/api/move?booking={item['id']}", theirs)
+        assert status == 409
+        for path, body in (
+            ("/app/api/cancel", {"booking_id": item["id"]}),
+            ("/app/api/move", {"booking_id": item["id"], "slot_id": slot["id"], "moves": 0}),
+            ("/app/api/cancel", {"booking_id": "1"}),
+            ("/app/api/cancel", {}),
+        ):
+            status, answer = await app.call("POST", path, theirs, body)
+            assert status == 409 and answer["status"] == "refused", (path, body)
+
+        # Move: the therapist's week, then one of its times; the chat gets the new file.
+        status, times = await app.call("GET", f"/app/api/move?booking={item['id']}", mine)
+        assert status == 200 and times["moving"]["id"] == item["id"]
+        assert {each["therapist"] for each in times["slots"]} == {slot["therapist"]}
+        target = next(each for each in times["slots"] if each["id"] != slot["id"])
+        mark = anna.mark()
+        move = {"booking_id": item["id"], "slot_id": target["id"], "moves": 0}
+        status, answer = await app.call("POST", "/app/api/move", mine, move)
+        assert status == 200 and answer["status"] == "moved", answer
+        assert any("перенесена" in text for text in anna.texts_since(mark))
+        assert b"SEQUENCE:1" in next(
+            shown.document_bytes for shown in anna.shown[mark:] if shown.document_bytes
+        )
+        # The same move again (shown before it was moved): a conflict, nothing changes.
+        status, answer = await app.call("POST", "/app/api/move", mine, move)
+        assert status == 409 and answer["message"]
+
+        # Cancel: as the cabinet does, with the file that takes it out.
+        mark = anna.mark()
+        status, answer = await app.call("POST", "/app/api/cancel", mine, {"booking_id": item["id"]})
+        assert status == 200 and answer["status"] == "cancelled" and "<" not in answer["message"]
+        assert any("отменена" in text for text in anna.texts_since(mark))
+        assert any(
+            b"STATUS:CANCELLED" in (shown.document_bytes or b"") for shown in anna.shown[mark:]
+        )
+        status, listed = await app.call("GET", "/app/api/sessions", mine)
+        assert listed["sessions"] == []
+        # The therapist and the practice were told of each change, as from the chat.
+        async with db_sessionmaker() as session:
+            told = list(await session.scalars(select(Notice.event).order_by(Notice.id)))
+            booking = await session.get_one(Booking, item["id"])
+        assert told == ["booked", "booked", "moved", "moved", "cancelled", "cancelled"], told
+        assert booking.status == "cancelled" and booking.cancelled_by == "client"
+        assert booking.slot_id is None and booking.reschedule_count == 1
