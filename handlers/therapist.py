@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -19,7 +19,6 @@ from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
-    InlineKeyboardMarkup,
     Message,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,6 +45,7 @@ from handlers.shared import checkins as checkin_view
 from handlers.shared import practice as practice_screens
 from handlers.shared.flow import Flow
 from handlers.shared.guards import for_therapists
+from handlers.shared.hours import after_change, horizon_end, hours_screen, touched_lines
 from handlers.shared.memory import HOURS, HoursData
 from handlers.shared.notices import client_topics
 from handlers.shared.screens import pieces, screen_of, send_lines, show, text_screen
@@ -64,10 +64,8 @@ from keyboards.therapist import (
     SessionCard,
     choices_keyboard,
     clients_keyboard,
-    hours_keyboard,
     schedule_keyboard,
     series_stop_keyboard,
-    series_tell_keyboard,
     session_cancel_keyboard,
     session_card_keyboard,
 )
@@ -91,10 +89,6 @@ MAX_TIME_OFF_DAYS = 366
 class HoursInput(StatesGroup):
     window = State()
     time_off = State()
-
-
-def _clock_text(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 async def set_therapist_commands(bot: Bot, chat_id: int, translator: Translator) -> None:
@@ -460,69 +454,13 @@ async def on_outcome(
 # -- working hours -----------------------------------------------------------------------
 
 
-async def _hours_screen(
-    t: Texts, session: AsyncSession, therapist: Therapist
-) -> tuple[str, InlineKeyboardMarkup]:
-    current = await schedule.availability_of(session, therapist.id)
-    pause = current.rules[0].break_minutes if current.rules else 10
-    lines = [t("availability-title", zone=therapist.timezone), ""]
-    windows: list[tuple[int, str]] = []
-    if current.rules:
-        lines.append(t("availability-windows"))
-        for rule in current.rules:
-            names = {
-                "weekday": t(f"weekday-{rule.weekday}"),
-                "from": _clock_text(rule.start_minute),
-                "to": _clock_text(rule.end_minute),
-            }
-            lines.append(t("availability-window", **names))
-            windows.append((rule.id, t("availability-remove", **names)))
-    else:
-        lines.append(t("availability-no-windows"))
-    lines += ["", t("availability-format", minutes=therapist.session_minutes, pause=pause)]
-    offs: list[tuple[int, str]] = []
-    if current.time_off:
-        lines += ["", t("availability-off")]
-        for period in current.time_off:
-            lines.append(
-                t("availability-off-line", **{"from": period.starts_on, "to": period.ends_on})
-            )
-            offs.append(
-                (
-                    period.id,
-                    t(
-                        "availability-remove-off",
-                        **{"from": period.starts_on, "to": period.ends_on},
-                    ),
-                )
-            )
-    markup = hours_keyboard(t, windows, offs, minutes=therapist.session_minutes, pause=pause)
-    return "\n".join(lines), markup
-
-
 async def on_availability(
     message: Message, flow: Flow, session: AsyncSession, therapist_id: int
 ) -> None:
     therapist = await _therapist(session, therapist_id)
     await flow.state.set_state(None)
-    text, markup = await _hours_screen(flow.t, session, therapist)
+    text, markup = await hours_screen(flow.t, session, therapist)
     await message.answer(text, reply_markup=markup)
-
-
-def _horizon_end(rules: Rules, clock: Clock) -> datetime:
-    return clock.now() + rules.horizon
-
-
-def _touched_lines(t: Texts, touched: list[series_changes.Touched]) -> list[str]:
-    return [
-        t(
-            "tseries-touched-line",
-            day=day_label(t, one.day),
-            client=one.client_name or "—",
-            reason=t(f"series-gap-{one.gap}"),
-        )
-        for one in touched
-    ]
 
 
 async def on_series_tell(
@@ -538,7 +476,7 @@ async def on_series_tell(
     told = await series_changes.tell_touched(
         session,
         therapist_id,
-        start=_horizon_end(rules, clock),
+        start=horizon_end(rules, clock),
         weeks=rules.series_ahead_weeks,
         now=clock.now(),
     )
@@ -546,62 +484,10 @@ async def on_series_tell(
     screen = screen_of(callback)
     if screen is None:
         return
-    first, *rest = pieces([t("tseries-told-title", count=len(told)), *_touched_lines(t, told)])
+    first, *rest = pieces([t("tseries-told-title", count=len(told)), *touched_lines(t, told)])
     await flow.display(first, None, screen)
     for text in rest:
         await flow.bot.send_message(flow.chat_id, text)
-
-
-async def _after_change(
-    flow: Flow, session: AsyncSession, therapist: Therapist, rules: Rules, clock: Clock
-) -> None:
-    """Regenerate free slots, say what changed and which sessions no longer fit."""
-    t = flow.t
-    now = clock.now()
-
-    async def regular_times_first(session: AsyncSession) -> None:
-        await series_booking.fill(
-            session,
-            rules=rules,
-            now=now,
-            pay_each=rules.paid,
-            therapist_id=therapist.id,
-        )
-
-    report = await schedule.sync_free_slots(
-        session,
-        therapist,
-        now=now,
-        horizon_days=rules.horizon.days,
-        then=regular_times_first,
-    )
-    lines = [t("availability-synced", added=report.added, removed=report.removed)]
-    if report.outside:
-        lines += ["", t("availability-outside")]
-        for booking in report.outside:
-            client = await session.get(User, booking.client_id)
-            when = when_text(t, booking.starts_at, therapist.timezone)
-            if booking.series_id is not None:
-                when = t("series-mark", when=when)
-            lines.append(
-                t(
-                    "availability-outside-line",
-                    when=when,
-                    client=(client.first_name if client else None) or "—",
-                )
-            )
-    # Regular times further ahead (no bookings yet) that the new hours no longer allow.
-    later = await series_changes.touched_ahead(
-        session, therapist, start=_horizon_end(rules, clock), weeks=rules.series_ahead_weeks
-    )
-    markup = None
-    if later:
-        lines += ["", t("tseries-touched")]
-        lines += _touched_lines(t, later)
-        markup = series_tell_keyboard(t)
-    await send_lines(flow.bot, flow.chat_id, lines, markup)
-    text, markup = await _hours_screen(t, session, therapist)
-    await flow.bot.send_message(flow.chat_id, text, reply_markup=markup)
 
 
 # Working-hours buttons: one handler per action (`HoursAction`), for linked therapists only
@@ -613,7 +499,7 @@ async def on_hours_show(
 ) -> None:
     await callback.answer()
     await flow.state.set_state(None)
-    text, markup = await _hours_screen(flow.t, session, await _therapist(session, therapist_id))
+    text, markup = await hours_screen(flow.t, session, await _therapist(session, therapist_id))
     await flow.display(text, markup, screen_of(callback))
 
 
@@ -667,7 +553,7 @@ async def on_hours_set_format(
         minutes=callback_data.value if minutes else None,
         break_minutes=None if minutes else callback_data.value,
     )
-    await _after_change(flow, session, therapist, rules, clock)
+    await after_change(flow.bot, flow.chat_id, flow.t, session, therapist, rules, clock)
 
 
 async def on_hours_remove(
@@ -688,7 +574,7 @@ async def on_hours_remove(
         await callback.answer(flow.t("stale-button-short"))
         return
     await callback.answer()
-    await _after_change(flow, session, therapist, rules, clock)
+    await after_change(flow.bot, flow.chat_id, flow.t, session, therapist, rules, clock)
 
 
 async def on_hours_off(callback: CallbackQuery, flow: Flow) -> None:
@@ -763,7 +649,7 @@ async def on_window_typed(
     # session starts writing (SQLite has one writer at a time).
     await flow.state.set_state(None)
     await schedule.add_window(session, therapist.id, window, pause)
-    await _after_change(flow, session, therapist, rules, clock)
+    await after_change(flow.bot, flow.chat_id, flow.t, session, therapist, rules, clock)
 
 
 def parse_time_off(text: str, today: date) -> tuple[date, date] | None:
@@ -796,7 +682,7 @@ async def on_time_off_typed(
         return
     await flow.state.set_state(None)  # before this session writes, as above
     await schedule.add_time_off(session, therapist.id, *period)
-    await _after_change(flow, session, therapist, rules, clock)
+    await after_change(flow.bot, flow.chat_id, flow.t, session, therapist, rules, clock)
 
 
 async def on_hours_not_text(message: Message, t: Texts) -> None:
