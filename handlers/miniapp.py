@@ -19,6 +19,10 @@ calendar file, or the hold and its invoice) is said in the chat (`booked_screen`
     POST /app/api/cancel      {"booking_id"}: cancel it, as the cabinet does
     GET  /app/api/move        ?booking: the week of its therapist's free times
     POST /app/api/move        {"booking_id", "slot_id", "moves"}: move it (only this one)
+    GET  /app/api/therapist/week      a therapist's week in their zone: sessions, group
+                                      meetings, free times, days off (?start)
+    POST /app/api/therapist/outcome   {"booking_id", "status"}: held or missed
+    POST /app/api/therapist/dayoff    {"day", "off"}: a day off, or lift a single one
 """
 
 from __future__ import annotations
@@ -42,9 +46,10 @@ from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock, zone
 from bot.text import without_tags
 from bot.webapp import NotSigned, checked
-from db import bookings, catalog, groups, requests, users
+from db import bookings, catalog, groups, requests, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.cards import booked_screen, send_calendar_file
+from handlers.shared.hours import after_change
 from handlers.shared.notices import money_line
 from handlers.shared.refusals import words
 
@@ -80,13 +85,31 @@ PAGE_TEXTS = (
     "app-moving",
     "app-move-to",
     "app-keep",
+    "app-tab-therapist",
+    "app-completed",
+    "app-no-show",
+    "app-day-off",
+    "app-make-day-off",
+    "app-lift-day-off",
+    "app-free",
+    "app-write-in-chat",
 )
 
 
 @dataclass
 class Person:
-    user: User
+    """Who asks: a client (a profile with consent), a linked therapist, or both."""
+
+    telegram_id: int
     t: Texts
+    client: User | None = None
+    therapist_id: int | None = None
+
+    @property
+    def user(self) -> User:
+        """The client; a client's endpoint is refused before it asks for one."""
+        assert self.client is not None
+        return self.client
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -134,6 +157,9 @@ class MiniApp:
         app.router.add_post(f"{APP_ROUTE}/api/cancel", self.cancel)
         app.router.add_get(f"{APP_ROUTE}/api/move", self.move_times)
         app.router.add_post(f"{APP_ROUTE}/api/move", self.move)
+        app.router.add_get(f"{APP_ROUTE}/api/therapist/week", self.therapist_week)
+        app.router.add_post(f"{APP_ROUTE}/api/therapist/outcome", self.outcome)
+        app.router.add_post(f"{APP_ROUTE}/api/therapist/dayoff", self.day_off)
         app.router.add_get(APP_ROUTE + "/{asset:app\\.(js|css)}", self.asset)
 
     # -- the page ----------------------------------------------------------------------
@@ -154,7 +180,12 @@ class MiniApp:
 
     # -- who asks ----------------------------------------------------------------------
 
-    async def _person(self, request: web.Request, session: AsyncSession) -> Person:
+    async def _person(
+        self, request: web.Request, session: AsyncSession, *, role: str = "client"
+    ) -> Person:
+        """The person the launch data name, for a client's endpoint (`role="client"`: a
+        profile with consent, else 403 to /start), a therapist's (a linked therapist,
+        else 403) or either (`"any"`). 401 unless the launch data are the bot's and fresh."""
         header = request.headers.get("Authorization", "")
         raw = header[4:] if header.startswith("tma ") else None
         token = self.settings.bot_token.get_secret_value() if self.settings.bot_token else ""
@@ -168,25 +199,52 @@ class MiniApp:
                 content_type="application/json",
             ) from refused
         assert data.user is not None
-        user = await users.get_by_telegram_id(session, data.user.id)
-        if user is None or user.deleted_at is not None or user.consent_at is None:
-            t = self.translator.for_language(data.user.language_code or "ru")
+        telegram_id = data.user.id
+        client = await users.get_by_telegram_id(session, telegram_id)
+        if client is not None and (client.deleted_at is not None or client.consent_at is None):
+            client = None
+        link = await users.therapist_link(session, telegram_id)
+        therapist_id, therapist_language = link if link else (None, None)
+        language = (
+            client.language
+            if client is not None and role != "therapist"
+            else therapist_language or data.user.language_code or self.settings.default_language
+        )
+        t = self.translator.for_language(language)
+        person = Person(telegram_id, t, client, therapist_id)
+        missing = (role == "client" and client is None) or (
+            role == "therapist" and therapist_id is None
+        )
+        if missing or (role == "any" and client is None and therapist_id is None):
+            key = "app-therapists-only" if role == "therapist" else "app-start-first"
             raise web.HTTPForbidden(
-                text=json.dumps({"error": t.plain("app-start-first")}),
-                content_type="application/json",
+                text=json.dumps({"error": t.plain(key)}), content_type="application/json"
             )
-        return Person(user, self.translator.for_language(user.language))
+        return person
 
     # -- the API -----------------------------------------------------------------------
 
     async def me(self, request: web.Request) -> web.Response:
         async with self.sessionmaker() as session:
-            person = await self._person(request, session)
+            person = await self._person(request, session, role="any")
             t = person.t
+            roles = [
+                role
+                for role, present in (
+                    ("client", person.client is not None),
+                    ("therapist", person.therapist_id is not None),
+                )
+                if present
+            ]
+            timezone = person.client.timezone if person.client else None
+            if timezone is None and person.therapist_id is not None:
+                therapist = await session.get_one(Therapist, person.therapist_id)
+                timezone = therapist.timezone
             return _json(
                 {
                     "language": t.language,
-                    "zone": person.user.timezone,
+                    "zone": timezone,
+                    "roles": roles,
                     "texts": {key: t.plain(key) for key in PAGE_TEXTS},
                 }
             )
@@ -499,3 +557,151 @@ class MiniApp:
                 name=local_name(therapist, t.language),
             )
             return _json({"status": "held" if held else "booked", "message": message})
+
+    # -- the therapist's week ----------------------------------------------------------
+
+    async def therapist_week(self, request: web.Request) -> web.Response:
+        """The therapist's week in their zone: sessions (a group's seats as one meeting),
+        free times, and days off."""
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session, role="therapist")
+            assert person.therapist_id is not None
+            t, now = person.t, self.clock.now()
+            therapist = await session.get_one(Therapist, person.therapist_id)
+            tz = zone(therapist.timezone)
+            first = self._week_start(request, therapist.timezone)
+            days = [first + timedelta(days=n) for n in range(DAYS)]
+            begin = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+            end = begin + timedelta(days=DAYS)
+            sessions = []
+            for item in await schedule.agenda(session, therapist.id, begin, end):
+                booking = item.booking
+                if booking.group_date_id is not None:
+                    continue  # a seat: shown as its meeting, below
+                local = booking.starts_at.astimezone(tz)
+                sessions.append(
+                    {
+                        "id": booking.id,
+                        "day": local.date().isoformat(),
+                        "time": f"{local:%H:%M}",
+                        "when": when_text(t, booking.starts_at, therapist.timezone),
+                        "client": item.client_name or t.plain("messaging-client-unnamed"),
+                        "status": booking.status,
+                        "status_text": t.plain(f"status-{booking.status}"),
+                        "started": booking.starts_at <= now,
+                    }
+                )
+            meetings = []
+            for meeting in await groups.dates_of(session, therapist.id, begin, end):
+                local = meeting.date.starts_at.astimezone(tz)
+                meetings.append(
+                    {
+                        "id": meeting.date.id,
+                        "day": local.date().isoformat(),
+                        "time": f"{local:%H:%M}",
+                        "title": meeting.group.title,
+                        "taken": len(meeting.members),
+                        "capacity": meeting.date.capacity,
+                    }
+                )
+            free = []
+            for start in await schedule.free_slot_starts(
+                session, therapist.id, max(now, begin), end
+            ):
+                local = start.astimezone(tz)
+                free.append({"day": local.date().isoformat(), "time": f"{local:%H:%M}"})
+            availability = await schedule.availability_of(session, therapist.id)
+            off = {}
+            for period in availability.time_off:
+                for day in days:
+                    if period.starts_on <= day.isoformat() <= period.ends_on:
+                        off[day.isoformat()] = period.starts_on == period.ends_on
+            return _json(
+                {
+                    "zone": therapist.timezone,
+                    "start": first.isoformat(),
+                    "previous": (first - timedelta(days=DAYS)).isoformat(),
+                    "next": (first + timedelta(days=DAYS)).isoformat(),
+                    "days": [
+                        {
+                            "date": day.isoformat(),
+                            "label": day_label(t, day),
+                            "off": day.isoformat() in off,
+                            # A single day off is lifted here; a longer period in the chat.
+                            "single": off.get(day.isoformat(), False),
+                            "past": day < now.astimezone(tz).date(),
+                        }
+                        for day in days
+                    ],
+                    "sessions": sessions,
+                    "meetings": meetings,
+                    "free": free,
+                }
+            )
+
+    async def outcome(self, request: web.Request) -> web.Response:
+        """Mark a session that has started as held or missed (the session card's buttons)."""
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session, role="therapist")
+            assert person.therapist_id is not None
+            t = person.t
+            body = await _body(request)
+            booking_id, status = body.get("booking_id"), body.get("status")
+            if not isinstance(booking_id, int) or not 0 < booking_id < 2**31:
+                return _json({"status": "refused", "message": t.plain("tbooking-not-yours")}, 409)
+            try:
+                marked = await bookings.mark_outcome(
+                    session,
+                    therapist_id=person.therapist_id,
+                    booking_id=booking_id,
+                    status=str(status),
+                    now=self.clock.now(),
+                )
+            except bookings.BookingError as refused:
+                return _json({"status": "refused", "message": words(t, refused)}, 409)
+            return _json({"status": marked.status, "message": t.plain(f"status-{marked.status}")})
+
+    async def day_off(self, request: web.Request) -> web.Response:
+        """Make a day a day off, or lift a single day off; the chat hears what it changed
+        (`handlers.shared.hours.after_change`), as after /availability."""
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session, role="therapist")
+            assert person.therapist_id is not None
+            t = person.t
+            therapist = await session.get_one(Therapist, person.therapist_id)
+            body = await _body(request)
+            try:
+                day = date.fromisoformat(str(body.get("day")))
+            except ValueError:
+                return _json({"status": "refused", "message": t.plain("stale-button-short")}, 400)
+            today = self.clock.now().astimezone(zone(therapist.timezone)).date()
+            if not today <= day <= today + self.rules.horizon:
+                return _json({"status": "refused", "message": t.plain("app-day-outside")}, 409)
+            availability = await schedule.availability_of(session, therapist.id)
+            covering = [
+                period
+                for period in availability.time_off
+                if period.starts_on <= day.isoformat() <= period.ends_on
+            ]
+            if body.get("off") is True:
+                if covering:
+                    return _json({"status": "off", "message": t.plain("app-day-off-already")})
+                await schedule.add_time_off(session, therapist.id, day, day)
+            else:
+                single = [p for p in covering if p.starts_on == p.ends_on == day.isoformat()]
+                if not single:
+                    return _json(
+                        {"status": "refused", "message": t.plain("app-day-off-longer")}, 409
+                    )
+                await schedule.remove_time_off(session, therapist.id, single[0].id)
+            await after_change(
+                self.bot,
+                person.telegram_id,
+                t,
+                session,
+                therapist,
+                self.rules,
+                self.clock,
+            )
+            key = "app-day-off-set" if body.get("off") is True else "app-day-off-lifted"
+            return _json({"status": "done", "message": t.plain(key, day=day_label(t, day))})

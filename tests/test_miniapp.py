@@ -25,7 +25,7 @@ from bot.web import build_app
 from bot.webapp import sign
 from db import catalog, users
 from db.demo import load_demo
-from db.models import Booking, Notice, User
+from db.models import Booking, Notice, Therapist, User
 from keyboards.catalog import BookSlot
 from tests.conftest import ManualClock, make_harness, make_settings
 from tests.fake_telegram import Harness, TgUser
@@ -355,3 +355,84 @@ async def test_the_clients_sessions_move_and_cancel_as_in_the_cabinet(
         assert told == ["booked", "booked", "moved", "moved", "cancelled", "cancelled"], told
         assert booking.status == "cancelled" and booking.cancelled_by == "client"
         assert booking.slot_id is None and booking.reschedule_count == 1
+
+
+async def test_the_therapists_week_outcomes_and_days_off(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        therapist = await session.get_one(Therapist, 1)
+        therapist.telegram_id = 4601
+        therapist.approval = "auto"  # books at once (the demo's first confirms first)
+        await session.commit()
+    async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
+        anna = app.harness.user(4602, "Анна")
+        doctor = app.harness.user(4601, "Терапевт")
+        await sign_up(anna)
+        later = clock.now() + timedelta(days=1)
+        async with db_sessionmaker() as session:
+            soon = (await catalog.free_times(session, 1, later, later + timedelta(days=3)))[0]
+        status, booked = await app.call(
+            "POST", "/app/api/book", app.launch(anna), {"slot_id": soon.id}
+        )
+        assert status == 200 and booked["status"] == "booked", booked
+        theirs = app.launch(doctor)
+        # A therapist without a client profile: their own side only.
+        status, me = await app.call("GET", "/app/api/me", theirs)
+        assert status == 200 and me["roles"] == ["therapist"] and me["zone"]
+        status, answer = await app.call("GET", "/app/api/week", theirs)
+        assert status == 403
+        status, answer = await app.call("GET", "/app/api/therapist/week", app.launch(anna))
+        assert status == 403 and answer["error"]
+
+        status, week = await app.call("GET", "/app/api/therapist/week", theirs)
+        assert status == 200
+        (mine,) = week["sessions"]
+        assert mine["client"] == "Анна" and not mine["started"]
+        assert week["free"] and all(not day["off"] for day in week["days"])
+        # Not started: no outcome yet; someone else's session: never.
+        outcome = {"booking_id": mine["id"], "status": "completed"}
+        status, answer = await app.call("POST", "/app/api/therapist/outcome", theirs, outcome)
+        assert status == 409 and answer["message"]
+        clock.current = soon.starts_at + timedelta(minutes=5)
+        # Launch data from more than a day ago are refused: the app is opened again.
+        status, answer = await app.call("POST", "/app/api/therapist/outcome", theirs, outcome)
+        assert status == 401
+        theirs = app.launch(doctor)
+        status, answer = await app.call("POST", "/app/api/therapist/outcome", theirs, outcome)
+        assert status == 200 and answer["status"] == "completed"
+        async with db_sessionmaker() as session:
+            assert (await session.get_one(Booking, mine["id"])).status == "completed"
+
+        # A day off: its free times go, the chat says what changed; lifted, they return.
+        status, week = await app.call("GET", "/app/api/therapist/week", theirs)
+        day = next(
+            d
+            for d in week["days"]
+            if not d["past"] and any(each["day"] == d["date"] for each in week["free"])
+        )
+        free_then = sum(1 for each in week["free"] if each["day"] == day["date"])
+        mark = doctor.mark()
+        change = {"day": day["date"], "off": True}
+        status, answer = await app.call("POST", "/app/api/therapist/dayoff", theirs, change)
+        assert status == 200, answer
+        told = doctor.texts_since(mark)
+        assert any("Свободное время обновлено" in text for text in told), told
+        status, week = await app.call("GET", "/app/api/therapist/week", theirs)
+        marked = next(d for d in week["days"] if d["date"] == day["date"])
+        assert marked["off"] and marked["single"]
+        assert not [each for each in week["free"] if each["day"] == day["date"]]
+        status, answer = await app.call(
+            "POST", "/app/api/therapist/dayoff", theirs, {"day": day["date"], "off": False}
+        )
+        assert status == 200
+        status, week = await app.call("GET", "/app/api/therapist/week", theirs)
+        assert sum(1 for each in week["free"] if each["day"] == day["date"]) == free_then
+        for wrong in ({"day": "2020-01-01", "off": True}, {"day": "x"}, {}):
+            status, answer = await app.call("POST", "/app/api/therapist/dayoff", theirs, wrong)
+            assert status in (400, 409) and answer["message"], wrong

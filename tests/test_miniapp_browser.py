@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.web import build_app
 from bot.webapp import sign
 from db.demo import load_demo
-from db.models import Booking
+from db.models import Booking, Therapist, TimeOff
 from tests.conftest import ManualClock, make_harness, make_settings
 from tests.flows import sign_up
 
@@ -158,3 +158,52 @@ async def test_a_client_books_and_moves_a_time_in_the_week(
             booking = await session.get_one(Booking, booking.id)
         assert booking.slot_id == moved_to and booking.reschedule_count == 1
         assert any("перенесена" in text for text in anna.texts_since(0))
+
+
+async def test_a_therapist_sees_their_week_and_makes_a_day_off(
+    browser: WebDriver,
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        therapist = await session.get_one(Therapist, 2)
+        therapist.telegram_id = 4701
+        await session.commit()
+    settings = make_settings(database_url)
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
+    doctor = harness.user(4701, "Терапевт")
+    app = build_app(
+        harness.dispatcher, harness.bot, settings, db_engine, db_sessionmaker, clock=clock
+    )
+    init_data = sign(TOKEN, {"id": doctor.id, "first_name": "Терапевт"}, clock.now())
+    async with TestServer(app) as server:
+        url = f"{server.make_url('/app')}?initData={quote(init_data)}"
+
+        def day_off() -> str:
+            browser.get(url)
+            _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#schedule .day"))
+            _shot(browser, "therapist")
+            assert not browser.find_element(By.ID, "tab-week").is_displayed()
+            making = [
+                each
+                for each in browser.find_elements(By.CSS_SELECTOR, "#schedule button")
+                if each.text == "Сделать выходным"
+            ]
+            making[1].click()
+            _wait(browser, lambda d: d.find_element(By.ID, "sheet").is_displayed())
+            browser.find_element(By.ID, "book").click()
+            message = _wait(
+                browser, lambda d: "выходной" in d.find_element(By.ID, "message").text and d
+            )
+            return str(message.find_element(By.ID, "message").text)
+
+        said = await _in_browser(day_off)
+        assert "выходной" in said
+        assert any("Свободное время обновлено" in text for text in doctor.texts_since(0))
+        async with db_sessionmaker() as session:
+            offs = list(await session.scalars(select(TimeOff).where(TimeOff.therapist_id == 2)))
+        assert len(offs) == 1 and offs[0].starts_on == offs[0].ends_on

@@ -7,8 +7,8 @@
 "use strict";
 
 const state = {
-  view: "week", start: "", therapist: "", texts: {}, week: null,
-  chosen: null, moving: null, confirm: null, busy: false,
+  view: "week", start: "", therapist: "", texts: {}, week: null, roles: [],
+  chosen: null, moving: null, confirm: null, other: null, busy: false, scheduleStart: "", schedule: null,
 };
 
 function launchParams() {
@@ -75,6 +75,8 @@ function button(label, className, onClick) {
 
 function ask(question, yes, yesClass, onYes) {
   state.confirm = onYes;
+  state.other = null;
+  $("back").textContent = text("app-cancel");
   $("choice").textContent = question;
   $("book").textContent = yes;
   $("book").className = yesClass;
@@ -84,8 +86,26 @@ function ask(question, yes, yesClass, onYes) {
 
 function closeSheet() {
   state.confirm = null;
+  state.other = null;
+  $("back").textContent = text("app-cancel");
   $("sheet").hidden = true;
   postEvent("web_app_setup_back_button", { is_visible: false });
+}
+
+// The sheet's second button: "back", unless a screen gives it another answer.
+async function otherAnswer() {
+  const other = state.other;
+  if (!other) { closeSheet(); return; }
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    await other();
+    closeSheet();
+  } catch (error) {
+    say(text("app-failed"));
+  } finally {
+    state.busy = false;
+  }
 }
 
 async function confirmSheet() {
@@ -217,14 +237,91 @@ async function showSessions() {
   }
 }
 
+// -- the therapist's week -------------------------------------------------------------
+
+async function showSchedule() {
+  switchTo("schedule");
+  const query = new URLSearchParams();
+  if (state.scheduleStart) query.set("start", state.scheduleStart);
+  try {
+    const { status, body } = await api(`therapist/week?${query}`);
+    if (status !== 200) { say(body.error); return; }
+    state.schedule = body;
+    state.scheduleStart = body.start;
+    renderSchedule();
+  } catch (error) {
+    say(text("app-failed"));
+  }
+}
+
+function renderSchedule() {
+  const week = state.schedule;
+  const main = $("schedule");
+  main.replaceChildren();
+  $("range").textContent = `${week.days[0].label} — ${week.days[week.days.length - 1].label}`;
+  $("zone").textContent = `${text("app-zone")}: ${week.zone}`;
+  for (const day of week.days) {
+    const row = element("div", { className: "times" });
+    for (const item of week.sessions.filter((each) => each.day === day.date)) {
+      row.append(button(`${item.time} ${item.client}`, "time mine", () => sessionCard(item)));
+    }
+    for (const item of week.meetings.filter((each) => each.day === day.date)) {
+      row.append(element("span", { className: "chip", textContent: `👥 ${item.time} ${item.title} (${item.taken}/${item.capacity})` }));
+    }
+    for (const item of week.free.filter((each) => each.day === day.date)) {
+      row.append(element("span", { className: "chip", textContent: `${item.time} · ${text("app-free")}` }));
+    }
+    const head = element("div", { className: "day-head" }, [element("h2", { textContent: day.label })]);
+    if (!day.past && (!day.off || day.single)) {
+      const label = day.off ? text("app-lift-day-off") : text("app-make-day-off");
+      head.append(button(label, "small", () => {
+        ask(`${day.label}: ${label}?`, label, day.off ? "primary" : "danger", async () => {
+          const { body } = await api("therapist/dayoff", { day: day.date, off: !day.off });
+          say(body.message || body.error);
+          await showSchedule();
+        });
+      }));
+    }
+    const parts = [head];
+    if (day.off) parts.push(element("p", { className: "off", textContent: text("app-day-off") }));
+    parts.push(row);
+    main.append(element("section", { className: "day" }, parts));
+  }
+}
+
+function sessionCard(item) {
+  const about = `${item.when} · ${item.client} · ${item.status_text}`;
+  if (!item.started || !["confirmed", "completed", "no_show"].includes(item.status)) {
+    say(`${about}\n${text("app-write-in-chat")}`);
+    return;
+  }
+  state.confirm = null;
+  $("choice").textContent = about;
+  $("sheet").hidden = false;
+  const mark = async (status) => {
+    const { body } = await api("therapist/outcome", { booking_id: item.id, status });
+    say(body.message || body.error);
+    await showSchedule();
+  };
+  $("book").textContent = text("app-completed");
+  $("book").className = "primary";
+  state.confirm = () => mark("completed");
+  $("back").textContent = text("app-no-show");
+  state.other = () => mark("no_show");
+}
+
 function switchTo(view) {
   state.view = view;
   $("week").hidden = view !== "week";
   $("sessions").hidden = view !== "sessions";
+  $("schedule").hidden = view !== "schedule";
   document.body.classList.toggle("sessions-view", view === "sessions");
-  $("tab-week").classList.toggle("active", view === "week");
-  $("tab-sessions").classList.toggle("active", view === "sessions");
-  $("title").textContent = text(view === "week" ? "app-title" : "app-tab-sessions");
+  document.body.classList.toggle("schedule-view", view === "schedule");
+  for (const name of ["week", "sessions", "therapist"]) {
+    $(`tab-${name}`).classList.toggle("active", view === (name === "therapist" ? "schedule" : name));
+  }
+  const titles = { week: "app-title", sessions: "app-tab-sessions", schedule: "app-tab-therapist" };
+  $("title").textContent = text(titles[view]);
 }
 
 async function start() {
@@ -235,20 +332,32 @@ async function start() {
     const { status, body } = await api("me");
     if (status !== 200) { say(body.error); return; }
     state.texts = body.texts;
+    state.roles = body.roles;
     document.documentElement.lang = body.language;
     $("zone").textContent = `${text("app-zone")}: ${body.zone}`;
     for (const [id, key] of [["prev", "app-week-prev"], ["next", "app-week-next"], ["back", "app-cancel"],
-      ["tab-week", "app-tab-week"], ["tab-sessions", "app-tab-sessions"]]) {
+      ["tab-week", "app-tab-week"], ["tab-sessions", "app-tab-sessions"], ["tab-therapist", "app-tab-therapist"]]) {
       $(id).textContent = text(key);
     }
+    const client = state.roles.includes("client");
+    $("tab-therapist").hidden = !state.roles.includes("therapist");
+    $("tab-week").hidden = !client;
+    $("tab-sessions").hidden = !client;
   } catch (error) {
     say(text("app-failed"));
     return;
   }
-  $("prev").addEventListener("click", () => { state.start = state.week.previous; load(); });
-  $("next").addEventListener("click", () => { state.start = state.week.next; load(); });
+  $("prev").addEventListener("click", () => {
+    if (state.view === "schedule") { state.scheduleStart = state.schedule.previous; showSchedule(); return; }
+    state.start = state.week.previous; load();
+  });
+  $("next").addEventListener("click", () => {
+    if (state.view === "schedule") { state.scheduleStart = state.schedule.next; showSchedule(); return; }
+    state.start = state.week.next; load();
+  });
+  $("tab-therapist").addEventListener("click", () => { closeSheet(); showSchedule(); });
   $("therapist").addEventListener("change", (event) => { state.therapist = event.target.value; load(); });
-  $("back").addEventListener("click", closeSheet);
+  $("back").addEventListener("click", otherAnswer);
   $("book").addEventListener("click", confirmSheet);
   $("tab-week").addEventListener("click", () => { state.moving = null; switchTo("week"); load(); });
   $("tab-sessions").addEventListener("click", () => { state.moving = null; closeSheet(); showSessions(); });
@@ -257,6 +366,7 @@ async function start() {
       if (JSON.parse(event.data).eventType === "back_button_pressed") closeSheet();
     } catch (error) { /* not Telegram's */ }
   });
+  if (!state.roles.includes("client")) { await showSchedule(); return; }
   switchTo("week");
   await load();
 }
