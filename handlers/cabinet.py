@@ -43,6 +43,7 @@ from handlers.shared.cards import (
     remember_portrait,
     send_calendar_file,
     slots_by_day,
+    week_url,
 )
 from handlers.shared.flow import ClientFlow
 from handlers.shared.guards import NOT_COMMAND, for_clients
@@ -73,6 +74,7 @@ from keyboards.cabinet import (
     move_confirm_keyboard,
     move_keyboard,
 )
+from keyboards.catalog import week_button
 from keyboards.couples import end_button, invite_button, shared_button
 from keyboards.menu import MenuAction, MenuItem
 from keyboards.packages import PackageRefund, offers_button, refund_keyboard
@@ -163,6 +165,8 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
         extra.append(end_button(t))
     if therapist is not None and await packages.offers_for(flow.session, therapist):
         extra.append(offers_button(t, therapist.id))
+    if (url := week_url(flow.settings)) is not None:
+        extra.append(week_button(t, url))  # the Mini App: the week, «Мои сессии»
     waiting = [*withdraws, *([waits_button(t, len(waits))] if waits else [])]
     if (
         therapist is not None

@@ -196,7 +196,9 @@ def move_confirm_keyboard(
 
 def cancel_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("cancel-yes"), callback_data=CancelConfirm(booking_id=booking_id))
+    builder.button(
+        text=t("cancel-yes"), callback_data=CancelConfirm(booking_id=booking_id), style="danger"
+    )
     builder.button(text=t("cancel-no"), callback_data=OpenBooking(booking_id=booking_id))
     builder.adjust(1)
     return builder.as_markup()
@@ -226,7 +228,9 @@ def change_reason_keyboard(t: Texts) -> InlineKeyboardMarkup:
 
 def change_cancel_keyboard(t: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("change-cancel-yes"), callback_data=ChangeCancel(cancel=True))
+    builder.button(
+        text=t("change-cancel-yes"), callback_data=ChangeCancel(cancel=True), style="danger"
+    )
     builder.button(text=t("change-cancel-no"), callback_data=ChangeCancel(cancel=False))
     builder.adjust(2)
     return builder.as_markup()

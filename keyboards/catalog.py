@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.formatting import day_label
@@ -108,9 +108,11 @@ def card_keyboard(
     more_of: int | None,
     wait_for: int | None = None,
     packages_of: int | None = None,
+    week_url: str | None = None,
 ) -> InlineKeyboardMarkup:
     """A card's buttons; `wait_for`: the therapist a client may wait for a freed time of;
-    `packages_of`: the therapist whose packages of sessions may be bought."""
+    `packages_of`: the therapist whose packages of sessions may be bought; `week_url`: the
+    Mini App's week of this therapist."""
     rows = days_and_times(
         t,
         days=days,
@@ -131,6 +133,8 @@ def card_keyboard(
         rows.append([wait_button(t, wait_for)])
     if packages_of is not None:
         rows.append([offers_button(t, packages_of)])
+    if week_url:
+        rows.append([week_button(t, week_url)])
     if total > 1:
         # Round the list once it is all ranked; before that, ▶ ranks the next page and ◀
         # stops at the first card.
@@ -148,9 +152,14 @@ def card_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def week_button(t: Texts, url: str) -> InlineKeyboardButton:
+    """Opens the Mini App (the week at a glance) inside Telegram."""
+    return InlineKeyboardButton(text=t("app-open-week"), web_app=WebAppInfo(url=url))
+
+
 def confirm_keyboard(t: Texts, slot_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("book-confirm"), callback_data=BookSlot(slot_id=slot_id))
+    builder.button(text=t("book-confirm"), callback_data=BookSlot(slot_id=slot_id), style="success")
     return builder.as_markup()
 
 

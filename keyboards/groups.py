@@ -94,6 +94,7 @@ def confirm_keyboard(t: Texts, date_id: int, group_id: int) -> InlineKeyboardMar
                 InlineKeyboardButton(
                     text=t("group-book"),
                     callback_data=GroupSeat(date_id=date_id, step="book").pack(),
+                    style="success",
                 )
             ],
             [
@@ -112,6 +113,7 @@ def offer_keyboard(t: Texts, wait_id: int) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     text=t("group-offer-take"),
                     callback_data=GroupOffer(wait_id=wait_id, take=True).pack(),
+                    style="success",
                 ),
                 InlineKeyboardButton(
                     text=t("group-offer-decline"),
@@ -144,6 +146,7 @@ def cancel_date_keyboard(t: Texts, date_id: int) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     text=t("group-cancel-date-yes"),
                     callback_data=GroupDateCancel(date_id=date_id, confirmed=True).pack(),
+                    style="danger",
                 ),
                 InlineKeyboardButton(
                     text=t("btn-back"), callback_data=GroupDateView(date_id=date_id).pack()

@@ -103,7 +103,9 @@ def session_card_keyboard(
 def session_cancel_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=t("tbooking-cancel-yes"), callback_data=SessionCancel(booking_id=booking_id, sure=True)
+        text=t("tbooking-cancel-yes"),
+        callback_data=SessionCancel(booking_id=booking_id, sure=True),
+        style="danger",
     )
     builder.button(text=t("btn-back"), callback_data=SessionCard(booking_id=booking_id))
     builder.adjust(1)

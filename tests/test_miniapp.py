@@ -436,3 +436,44 @@ async def test_the_therapists_week_outcomes_and_days_off(
         for wrong in ({"day": "2020-01-01", "off": True}, {"day": "x"}, {}):
             status, answer = await app.call("POST", "/app/api/therapist/dayoff", theirs, wrong)
             assert status in (400, 409) and answer["message"], wrong
+
+
+async def test_cards_and_the_cabinet_open_the_app_and_buttons_have_colours(
+    db_sessionmaker: Sessions, database_url: str, clock: ManualClock, translator: Any
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    settings = make_settings(database_url, miniapp_url="https://bot.example.org")
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
+    anna = harness.user(4801, "Анна")
+    await sign_up(anna)
+    await anna.press("Найти терапевта")
+    card = anna.last_with_buttons
+    assert card.markup is not None
+    opening = [
+        button.web_app.url
+        for row in card.markup.inline_keyboard
+        for button in row
+        if button.web_app is not None
+    ]
+    assert len(opening) == 1 and opening[0].startswith("https://bot.example.org/app?therapist=")
+    await anna.press(card.buttons[0], message=card)
+    await anna.press(card.buttons[0], message=card)
+    confirm = anna.last
+    assert confirm.markup is not None
+    assert confirm.markup.inline_keyboard[0][0].style == "success"
+    await anna.press("Записаться", message=confirm)
+    await anna.send("/my")
+    cabinet = anna.last_with_buttons
+    assert cabinet.markup is not None
+    assert any(
+        button.web_app is not None and button.web_app.url == "https://bot.example.org/app"
+        for row in cabinet.markup.inline_keyboard
+        for button in row
+    )
+    await anna.press(cabinet.buttons[0], message=cabinet)
+    await anna.press("Отменить", message=anna.last_with_buttons)
+    asked = anna.last_with_buttons
+    assert asked.markup is not None
+    yes = asked.button("Да, отменить")
+    assert yes.style == "danger"

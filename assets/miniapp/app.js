@@ -22,6 +22,8 @@ function launchParams() {
 }
 
 const launch = launchParams();
+// A card's «Неделя целиком» opens the week of its therapist.
+state.therapist = new URLSearchParams(location.search).get("therapist") || "";
 const $ = (id) => document.getElementById(id);
 
 // Telegram's events without its script: the same messages telegram-web-app.js posts.

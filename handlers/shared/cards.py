@@ -331,6 +331,14 @@ async def settle(pending: asyncio.Future[Any]) -> None:
         pending.exception()
 
 
+def week_url(settings: Settings | None, therapist_id: int | None = None) -> str | None:
+    """The Mini App's week (of one therapist, when given); None when it has no address."""
+    if settings is None or not settings.miniapp_base:
+        return None
+    base = settings.miniapp_base
+    return f"{base}?therapist={therapist_id}" if therapist_id is not None else base
+
+
 async def booked_screen(
     bot: Bot,
     session: AsyncSession,
@@ -604,6 +612,7 @@ class Catalog:
             more_of=therapist_id if shortened else None,
             wait_for=therapist_id,
             packages_of=therapist_id if offers_packages and self.rules.paid else None,
+            week_url=week_url(self.settings, therapist_id),
         )
         return therapist, text, markup, photo
 

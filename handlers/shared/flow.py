@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import instances
+from bot.config import Settings
 from bot.formatting import local_name
 from bot.i18n import Texts
 from bot.rules.timezones import utc_offset_label
@@ -194,6 +195,7 @@ class Flow:
     timezone: str
     chat_id: int
     telegram_name: str | None
+    settings: Settings | None = None
 
     @staticmethod
     def from_data(data: dict[str, Any]) -> Flow:
@@ -211,6 +213,7 @@ class Flow:
             timezone=data["timezone"],
             chat_id=chat.id if chat else (person.id if person else 0),
             telegram_name=visible_name(person.first_name) if person else None,
+            settings=data.get("settings"),
         )
 
     async def forget(self) -> None:

@@ -41,3 +41,4 @@ app-day-off-already = This day is already a day off.
 app-day-off-longer = This day is part of a longer time off. Change it with /availability in the chat.
 app-day-off-set = { $day } is a day off. The bot wrote in the chat what changed.
 app-day-off-lifted = { $day } is a working day again. The bot wrote in the chat what changed.
+app-open-week = 🗓 The whole week
