@@ -1114,26 +1114,7 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> Se
     )
     if slot_id is None or not await slot_states.take(session, slot_id, SlotStatus.booked):
         return Settled.lost
-    try:
-        async with refusable(session):
-            back = await session.execute(
-                update(Booking)
-                .where(Booking.id == booking.id, Booking.status == BookingStatus.cancelled)
-                .values(
-                    status=BookingStatus.confirmed,
-                    slot_id=slot_id,
-                    confirmed_at=now,
-                    cancelled_at=None,
-                    cancelled_by=None,
-                    cancel_reason=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-    except DBAPIError as error:
-        if not refused_by_database(error):
-            raise
-        back = None  # the client booked something else at that time meanwhile
-    if back is None or back.rowcount != 1:  # type: ignore[attr-defined]
+    if not await _confirmed_again(session, booking, now, slot_id=slot_id):
         await _free_slot(session, slot_id)
         return Settled.lost
     return Settled.reclaimed
@@ -1144,28 +1125,40 @@ async def _reclaim_seat(session: AsyncSession, booking: Booking, now: datetime) 
     assert booking.group_date_id is not None
     if not await seats.take(session, booking.group_date_id, now):
         return Settled.lost
+    if not await _confirmed_again(session, booking, now):
+        await seats.free(session, booking.group_date_id)
+        return Settled.lost
+    return Settled.reclaimed
+
+
+async def _confirmed_again(
+    session: AsyncSession, booking: Booking, now: datetime, *, slot_id: int | None = None
+) -> bool:
+    """A lapsed hold, paid late, confirmed after all (on `slot_id`, a slot just taken back);
+    False when the database refuses it (the client booked something else at that time
+    meanwhile) or it is no longer the cancelled hold."""
+    values: dict[str, object] = {
+        "status": BookingStatus.confirmed,
+        "confirmed_at": now,
+        "cancelled_at": None,
+        "cancelled_by": None,
+        "cancel_reason": None,
+    }
+    if slot_id is not None:
+        values["slot_id"] = slot_id
     try:
         async with refusable(session):
             back = await session.execute(
                 update(Booking)
                 .where(Booking.id == booking.id, Booking.status == BookingStatus.cancelled)
-                .values(
-                    status=BookingStatus.confirmed,
-                    confirmed_at=now,
-                    cancelled_at=None,
-                    cancelled_by=None,
-                    cancel_reason=None,
-                )
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
     except DBAPIError as error:
         if not refused_by_database(error):
             raise
-        back = None  # the client booked something else at that time meanwhile
-    if back is None or back.rowcount != 1:  # type: ignore[attr-defined]
-        await seats.free(session, booking.group_date_id)
-        return Settled.lost
-    return Settled.reclaimed
+        return False
+    return bool(back.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def refund_unmatched(

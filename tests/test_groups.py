@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.rules.payments import Price
 from db import bookings, groups
 from db.demo import load_demo
 from db.models import (
@@ -318,3 +319,50 @@ async def test_a_date_refuses_a_time_already_booked(
             await groups.add_dates(
                 session, group, [date.starts_at + timedelta(minutes=30)], actor=None, now=now
             )
+
+
+async def test_a_seat_paid_after_its_hold_lapsed_comes_back_only_when_one_is_free(
+    db_sessionmaker: Sessions, clock: ManualClock, settings: Settings
+) -> None:
+    _, date_id = await _group(db_sessionmaker, clock, capacity=2)
+    late, quick, other = await _clients(db_sessionmaker, clock, 3)
+    rules = settings.rules()
+    hold = timedelta(minutes=15)
+    price = Price(150_000, "RUB")
+    async with db_sessionmaker() as session:
+        first = await groups.book_seat(
+            session, client=late, date_id=date_id, rules=rules, now=clock.now(), hold=hold
+        )
+        clock.advance(minutes=20)
+        assert await bookings.release_lapsed_holds(session, rules, clock.now()) == [first.id]
+        assert await _taken(db_sessionmaker, date_id) == (0, 0)
+
+        async def pay(booking: Booking, charge: str) -> bookings.Settled:
+            done = await bookings.settle(
+                session,
+                booking=booking,
+                payer_telegram_id=1,
+                amount=price.amount,
+                currency=price.currency,
+                telegram_charge_id=charge,
+                provider_charge_id=None,
+                price=price,
+                rules=rules,
+                now=clock.now(),
+            )
+            return done.outcome
+
+        # A seat is still free: the late payment takes it back.
+        assert await pay(first, "late-1") == bookings.Settled.reclaimed
+        assert await _taken(db_sessionmaker, date_id) == (1, 1)
+        # Another hold lapses while both seats are taken meanwhile: its money goes back.
+        second = await groups.book_seat(
+            session, client=quick, date_id=date_id, rules=rules, now=clock.now(), hold=hold
+        )
+        clock.advance(minutes=20)
+        await bookings.release_lapsed_holds(session, rules, clock.now())
+        await groups.book_seat(
+            session, client=other, date_id=date_id, rules=rules, now=clock.now(), hold=None
+        )
+        assert await pay(second, "late-2") == bookings.Settled.lost
+    assert await _taken(db_sessionmaker, date_id) == (2, 2)
