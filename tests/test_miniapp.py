@@ -25,9 +25,9 @@ from bot.web import build_app
 from bot.webapp import sign
 from db import catalog, users
 from db.demo import load_demo
-from db.models import Booking, Notice, Therapist, User
+from db.models import Booking, Notice, Refund, Therapist, User
 from keyboards.catalog import BookSlot
-from tests.conftest import ManualClock, make_harness, make_settings
+from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
 from tests.fake_telegram import Harness, TgUser
 from tests.flows import Profile, sign_up
 
@@ -477,3 +477,48 @@ async def test_cards_and_the_cabinet_open_the_app_and_buttons_have_colours(
     assert asked.markup is not None
     yes = asked.button("Да, отменить")
     assert yes.style == "danger"
+
+
+async def test_with_stars_the_app_holds_sends_the_invoice_and_refunds_as_the_chat(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    settings = make_settings(database_url, payment_currency="XTR", stars_per_rub=0.5)
+    harness = make_harness(settings, db_sessionmaker, clock, translator)
+    app_server = build_app(
+        harness.dispatcher, harness.bot, settings, db_engine, db_sessionmaker, clock=clock
+    )
+    async with TestClient(TestServer(app_server)) as client:
+        app = App(client, harness, clock)
+        anna = harness.user(4901, "Анна")
+        await sign_up(anna)
+        mine = app.launch(anna)
+        status, week = await app.call("GET", "/app/api/week", mine)
+        later = clock.now() + timedelta(days=2)
+        slot = next(each for each in week["slots"] if datetime.fromisoformat(each["at"]) > later)
+        status, answer = await app.call("POST", "/app/api/book", mine, {"slot_id": slot["id"]})
+        assert status == 200 and answer["status"] == "held", answer
+        invoice = next(shown.invoice for shown in reversed(anna.shown) if shown.invoice)
+        assert invoice is not None and invoice.currency == "XTR"
+        amount = invoice.prices[0].amount
+        paid = await anna.pre_checkout(invoice.payload, "XTR", amount)
+        assert paid.show_alert is True
+        await anna.pay(invoice.payload, "XTR", amount, "charge-app-1")
+        # Cancelled from the app three days ahead: free, and the Stars go back at once,
+        # as from the cabinet.
+        status, listed = await app.call("GET", "/app/api/sessions", mine)
+        (item,) = listed["sessions"]
+        assert "бесплатная" in item["cancel"] and "звёзд" in item["cancel"].lower(), item
+        status, answer = await app.call("POST", "/app/api/cancel", mine, {"booking_id": item["id"]})
+        assert status == 200 and answer["status"] == "cancelled"
+        job = outbox_job(harness, settings, db_sessionmaker, clock, translator)
+        await job.run()
+        assert harness.telegram.refunded == ["charge-app-1"]
+        async with db_sessionmaker() as session:
+            refunds = list(await session.scalars(select(Refund)))
+        assert len(refunds) == 1 and refunds[0].reason == "cancelled"
