@@ -45,7 +45,7 @@ from db.models import (
     Therapist,
     User,
 )
-from db.transactions import refused_by_database, use_case
+from db.transactions import insert_unless_refused, refused_by_database, use_case
 from db.users import record_event
 
 FORMAT = "group"  # a seat's booking format
@@ -523,16 +523,21 @@ async def book_seat(
     return booking
 
 
+def _open_wait(client_id: int, date_id: int) -> Any:
+    """The client's place in the date's waiting list, while it is open."""
+    return and_(
+        GroupWait.client_id == client_id,
+        GroupWait.group_date_id == date_id,
+        GroupWait.status.in_(OPEN_WAIT),
+    )
+
+
 async def _end_wait(
     session: AsyncSession, client_id: int, date_id: int, status: GroupWaitStatus
 ) -> None:
     await session.execute(
         update(GroupWait)
-        .where(
-            GroupWait.client_id == client_id,
-            GroupWait.group_date_id == date_id,
-            GroupWait.status.in_(OPEN_WAIT),
-        )
+        .where(_open_wait(client_id, date_id))
         .values(status=status)
         .execution_options(synchronize_session=False)
     )
@@ -551,24 +556,20 @@ async def wait(
         await _check_free_for(session, client, date)
         if date.taken < date.capacity:
             raise SeatsLeft
-        already = await session.scalar(
-            select(GroupWait.id).where(
-                GroupWait.client_id == client.id,
-                GroupWait.group_date_id == date.id,
-                GroupWait.status.in_(OPEN_WAIT),
-            )
-        )
-        if already is not None:
-            return False
-        session.add(
-            GroupWait(
+        # One open place per person and date (a partial unique index): a second tap, or
+        # two at once, adds nothing.
+        added = await insert_unless_refused(
+            session,
+            insert(GroupWait)
+            .values(
                 group_date_id=date.id,
                 client_id=client.id,
                 status=GroupWaitStatus.waiting,
                 created_at=now,
             )
+            .returning(GroupWait.id),
         )
-    return True
+    return added is not None
 
 
 async def leave(
@@ -579,11 +580,7 @@ async def leave(
         row = (
             await session.execute(
                 update(GroupWait)
-                .where(
-                    GroupWait.client_id == client.id,
-                    GroupWait.group_date_id == date_id,
-                    GroupWait.status.in_(OPEN_WAIT),
-                )
+                .where(_open_wait(client.id, date_id))
                 .values(status=GroupWaitStatus.left)
                 .returning(GroupWait.offered_at)
                 .execution_options(synchronize_session=False)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,7 +37,9 @@ from typing import Any
 
 from aiogram import Bot
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import lazyload
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import day_label, local_name, money, when_text
@@ -48,7 +51,7 @@ from bot.text import without_tags
 from bot.webapp import NotSigned, checked
 from db import bookings, catalog, groups, requests, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
-from handlers.shared.cards import booked_screen, send_calendar_file
+from handlers.shared.cards import SlotTime, booked_screen, send_calendar_file
 from handlers.shared.hours import after_change
 from handlers.shared.notices import money_line
 from handlers.shared.refusals import words
@@ -274,7 +277,7 @@ class MiniApp:
         user: User,
         days: list[date],
         therapists: list[dict[str, Any]],
-        times: list[tuple[int, catalog.FreeTime]],
+        times: Sequence[tuple[int, SlotTime]],
     ) -> dict[str, Any]:
         tz = zone(user.timezone)
         slots = []
@@ -324,20 +327,25 @@ class MiniApp:
             page = await catalog.search(session, prefs, earliest, latest, size=THERAPISTS_SHOWN)
             wanted = request.query.get("therapist", "")
             low, high = max(earliest, begin), min(latest, end)
-            therapists, times = [], []
-            for item in page.ranked:
-                found = await catalog.card_therapist(session, item.therapist_id)
-                if found is None:
-                    continue
-                therapists.append(self._therapist(t, found[0]))
-                if (wanted and str(item.therapist_id) != wanted) or low >= high:
-                    continue
-                # The times a card of this therapist offers this person (`slot_fits`).
-                times += [
-                    (item.therapist_id, slot)
-                    for slot in await catalog.free_times(session, item.therapist_id, low, high)
-                    if slot_fits(slot.starts_at, prefs)
-                ]
+            ids = [item.therapist_id for item in page.ranked]
+            found = {
+                therapist.id: therapist
+                for therapist in await session.scalars(
+                    select(Therapist)
+                    .where(Therapist.id.in_(ids))
+                    .options(lazyload(Therapist.topics))
+                )
+            }
+            shown = [tid for tid in ids if tid in found and (not wanted or str(tid) == wanted)]
+            # The times a card of each offers this person (`slot_fits`), in one read.
+            free = await catalog.free_slots(session, shown, low, high) if low < high else {}
+            times = [
+                (therapist_id, slot)
+                for therapist_id in shown
+                for slot in free.get(therapist_id, [])
+                if slot_fits(slot.starts_at, prefs)
+            ]
+            therapists = [self._therapist(t, found[tid]) for tid in ids if tid in found]
             return _json(self._week(t, user, days, therapists, times))
 
     # -- the client's sessions: cancel, move --------------------------------------------
