@@ -6,7 +6,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Protocol
 
-from bot.i18n import Texts, Translator
+from aiogram.utils.text_decorations import html_decoration
+
+from bot.i18n import Markup, Texts, Translator
 from bot.rules.timezones import zone
 
 
@@ -40,6 +42,29 @@ def when_text(t: Texts, moment: datetime, timezone: str) -> str:
     """``Пн 7 дек, 21:00`` in the reader's zone."""
     local = moment.astimezone(zone(timezone))
     return f"{day_label(t, local.date())}, {local:%H:%M}"
+
+
+def moment_html(moment: datetime, fallback: str, style: str) -> Markup:
+    """`moment` as a Telegram `date_time` entity: each reader's app shows it in the zone
+    of their own device, formatted by `style` (letters of the Bot API: ``w`` weekday,
+    ``d`` date, ``t`` time); `fallback`, written in the profile's zone, is what an app
+    without the entity shows."""
+    return Markup(html_decoration.date_time(html_decoration.quote(fallback), moment, style))
+
+
+def when_html(t: Texts, moment: datetime, timezone: str) -> Markup:
+    """`when_text` as a `date_time` entity, for a message (never for a button label)."""
+    return moment_html(moment, when_text(t, moment, timezone), "wdt")
+
+
+def day_html(t: Texts, moment: datetime, timezone: str) -> Markup:
+    """`day_text` as a `date_time` entity showing the weekday and the date."""
+    return moment_html(moment, day_text(t, moment, timezone), "wd")
+
+
+def time_html(moment: datetime, timezone: str) -> Markup:
+    """``21:00`` in the reader's zone, as a `date_time` entity showing the time."""
+    return moment_html(moment, f"{moment.astimezone(zone(timezone)):%H:%M}", "t")
 
 
 class Named(Protocol):

@@ -13,8 +13,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.formatting import local_name, money, when_text
-from bot.i18n import Texts
+from bot.formatting import local_name, money, when_html, when_text
+from bot.i18n import Markup, Texts
 from bot.rules.pattern import SHIFT_DAYS
 from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock
@@ -101,13 +101,24 @@ async def current_therapist(flow: ClientFlow, upcoming: list[Booking]) -> Therap
     return None if found is None else await flow.session.get(Therapist, found)
 
 
-def _label(t: Texts, booking: Booking, timezone: str, titles: dict[int, str] | None = None) -> str:
+def _label(
+    t: Texts,
+    booking: Booking,
+    timezone: str,
+    titles: dict[int, str] | None = None,
+    *,
+    html: bool = False,
+) -> str:
     """A session's time, marked when it belongs to a regular time; a group's seat named
-    by its group (`titles`: by date id)."""
-    when = when_text(t, booking.starts_at, timezone)
+    by its group (`titles`: by date id). A button's label is plain text; `html` makes
+    the message's line, with the time as a `date_time` entity."""
+    say = t if html else t.plain
+    when = (when_html if html else when_text)(t, booking.starts_at, timezone)
     if booking.group_date_id is not None and titles:
-        return t("cabinet-seat", title=titles.get(booking.group_date_id, ""), when=when)
-    return t("series-mark", when=when) if booking.series_id is not None else when
+        when = say("cabinet-seat", title=titles.get(booking.group_date_id, ""), when=when)
+    elif booking.series_id is not None:
+        when = say("series-mark", when=when)
+    return Markup(when) if html else when
 
 
 async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -> None:
@@ -137,15 +148,16 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
     for request in asked:
         asked_of = await flow.session.get(Therapist, request.therapist_id)
         assert asked_of is not None
-        when = when_text(t, request.proposed_starts_at or request.starts_at, flow.timezone)
+        start = request.proposed_starts_at or request.starts_at
         lines.append(
             t(
                 f"cabinet-request-{request.status}",
                 name=local_name(asked_of, t.language),
-                when=when,
+                when=when_html(t, start, flow.timezone),
             )
         )
-        withdraws.append(withdraw_button(t, request.id, t("cabinet-request-withdraw", when=when)))
+        label = t.plain("cabinet-request-withdraw", when=when_text(t, start, flow.timezone))
+        withdraws.append(withdraw_button(t, request.id, label))
     waits = await waitlist.waiting_of(flow.session, user)
     if waits:
         names = ", ".join(local_name(item.therapist, t.language) for item in waits)
@@ -159,9 +171,9 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
         shared = await couples.shared_sessions(flow.session, user, clock.now())
         lines.append(t("cabinet-shared", zone=flow.timezone))
         for booking in shared:
-            label = _label(t, booking, flow.timezone)
-            lines.append(t("cabinet-shared-line", when=label))
-            extra.append(shared_button(t, booking.id, label))
+            line = _label(t, booking, flow.timezone, html=True)
+            lines.append(t("cabinet-shared-line", when=line))
+            extra.append(shared_button(t, booking.id, _label(t, booking, flow.timezone)))
         extra.append(end_button(t))
     if therapist is not None and await packages.offers_for(flow.session, therapist):
         extra.append(offers_button(t, therapist.id))
@@ -179,7 +191,7 @@ async def home(flow: ClientFlow, clock: Clock, *, edit: Message | None = None) -
         lines += [
             t(
                 "cabinet-line",
-                when=_label(t, booking, flow.timezone, titles),
+                when=_label(t, booking, flow.timezone, titles, html=True),
                 status=t(f"status-{booking.status}"),
             )
             for booking in upcoming
@@ -273,7 +285,7 @@ async def on_open_booking(
     lines = [
         t(
             "booking-title",
-            when=when_text(t, booking.starts_at, flow.timezone),
+            when=when_html(t, booking.starts_at, flow.timezone),
             zone=flow.timezone,
             name=local_name(therapist, t.language),
             minutes=therapist.session_minutes,
@@ -325,7 +337,7 @@ async def _seat_screen(
             "booking-seat-title",
             title=seat.group.title,
             name=local_name(booking.therapist, t.language),
-            when=when_text(t, booking.starts_at, flow.timezone),
+            when=when_html(t, booking.starts_at, flow.timezone),
             zone=flow.timezone,
             minutes=seat.group.minutes,
             price=money(booking.price),
@@ -427,8 +439,8 @@ async def on_move_pick(
     t = flow.t
     text = t(
         "reschedule-confirm",
-        was=when_text(t, booking.starts_at, flow.timezone),
-        when=when_text(t, view.slot.starts_at, flow.timezone),
+        was=when_html(t, booking.starts_at, flow.timezone),
+        when=when_html(t, view.slot.starts_at, flow.timezone),
         zone=flow.timezone,
     )
     markup = move_confirm_keyboard(t, booking.id, view.slot.id, booking.reschedule_count)
@@ -476,7 +488,7 @@ async def on_move_confirm(
             await _show_move_days(flow, clock, before, None, screen, rules)
         return
     await callback.answer()
-    when = when_text(t, booking.starts_at, flow.timezone)
+    when = when_html(t, booking.starts_at, flow.timezone)
     await flow.display(t("reschedule-done", when=when, zone=flow.timezone), None, screen)
     await send_calendar_file(
         flow.bot,
@@ -515,7 +527,7 @@ async def on_cancel_ask(
     key = "cancel-confirm-free" if view.terms == CancelTerms.free else "cancel-confirm-late"
     text = t(
         key,
-        when=when_text(t, booking.starts_at, flow.timezone),
+        when=when_html(t, booking.starts_at, flow.timezone),
         zone=flow.timezone,
         hours=settings.free_cancel_hours,
     )
@@ -548,7 +560,7 @@ async def on_cancel_confirm(
         await home(flow, clock, edit=screen_of(callback))
         return
     await callback.answer()
-    when = when_text(flow.t, done.booking.starts_at, flow.timezone)
+    when = when_html(flow.t, done.booking.starts_at, flow.timezone)
     lines = [flow.t("cancel-done", when=when)]
     money = money_line(flow.t, done.money)
     if money:
@@ -604,7 +616,7 @@ async def on_history(
         lines.append(
             t(
                 "history-line",
-                when=when_text(t, booking.starts_at, flow.timezone),
+                when=when_html(t, booking.starts_at, flow.timezone),
                 name=local_name(booking.therapist, t.language),
                 status=t(f"status-{status}"),
             )

@@ -9,7 +9,7 @@ from aiogram.types import (
     CallbackQuery,
 )
 
-from bot.formatting import local_name, money, when_text
+from bot.formatting import local_name, money, when_html
 from bot.i18n import Texts
 from db import bookings, requests, users
 from db.models import Therapist
@@ -114,7 +114,7 @@ async def on_slot(
     text = t(
         "slot-confirm",
         name=local_name(therapist, t.language),
-        when=when_text(t, view.slot.starts_at, user.timezone),
+        when=when_html(t, view.slot.starts_at, user.timezone),
         zone=user.timezone,
         minutes=therapist.session_minutes,
         price=money(therapist.price),

@@ -13,7 +13,7 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import day_text
+from bot.formatting import day_html
 from bot.i18n import Texts
 from bot.rules.checkins import SCALES, ScaleCode, Score, trend
 from bot.rules.timezones import Clock
@@ -258,7 +258,7 @@ def progress_lines(t: Texts, finished: list[Checkin], timezone: str) -> list[str
         lines += [
             t(
                 "checkin-progress-line",
-                date=day_text(t, checkin.finished_at or checkin.started_at, timezone),
+                date=day_html(t, checkin.finished_at or checkin.started_at, timezone),
                 total=checkin.total or 0,
                 most=scale.most,
                 band=t(f"checkin-band-{checkin.band}"),
@@ -328,7 +328,7 @@ async def on_client_checkins(
             lines.append(
                 t(
                     "checkin-therapist-risk",
-                    date=day_text(t, checkin.started_at, therapist.timezone),
+                    date=day_html(t, checkin.started_at, therapist.timezone),
                     answer=t(f"checkin-answer-{value}") if value is not None else "—",
                 )
             )

@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from bot.i18n import Texts
 from bot.rules.refusals import Refused
 from bot.rules.timezones import Clock
@@ -193,7 +193,7 @@ async def _join(
     lines += [
         t(
             "couple-shared-line",
-            when=when_text(t, booking.starts_at, flow.timezone),
+            when=when_html(t, booking.starts_at, flow.timezone),
             name=local_name(booking.therapist, t.language),
         )
         for booking in shared
@@ -228,7 +228,7 @@ async def on_skip_ask(
     booker = await couples.booker_of(flow.session, flow.user)
     text = t(
         "couple-shared-screen",
-        when=when_text(t, booking.starts_at, flow.timezone),
+        when=when_html(t, booking.starts_at, flow.timezone),
         zone=flow.timezone,
         name=local_name(booking.therapist, t.language),
         booker=(booker.first_name if booker else None) or "",
@@ -248,7 +248,7 @@ async def on_skip(
         await callback.answer(t(refused.key), show_alert=True)
         return
     await callback.answer()
-    when = when_text(t, booking.starts_at, flow.timezone)
+    when = when_html(t, booking.starts_at, flow.timezone)
     text = t("couple-skipped", when=when)
     markup = skip_keyboard(t, booking.id, _cabinet_button(flow))
     markup.inline_keyboard.pop(0)  # said once; only the way back stays

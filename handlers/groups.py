@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import local_name, money, when_text
+from bot.formatting import local_name, money, when_html, when_text
 from bot.i18n import Texts
 from bot.rules.policy import Rules
 from bot.rules.refusals import Refused
@@ -71,7 +71,7 @@ async def _list(
                 title=view.group.title,
                 name=local_name(view.therapist, t.language),
                 price=money(view.group.price),
-                next=when_text(t, view.dates[0].starts_at, flow.timezone),
+                next=when_html(t, view.dates[0].starts_at, flow.timezone),
                 free=free,
             )
         )
@@ -186,7 +186,7 @@ async def on_seat(
             "group-confirm",
             title=found.group.title,
             name=local_name(found.therapist, t.language),
-            when=when_text(t, found.date.starts_at, flow.timezone),
+            when=when_html(t, found.date.starts_at, flow.timezone),
             zone=flow.timezone,
             minutes=found.group.minutes,
             price=money(found.group.price),
@@ -236,7 +236,7 @@ async def seat_taken(
     text = t(
         "group-seat-booked",
         title=seat.group.title,
-        when=when_text(t, booking.starts_at, flow.timezone),
+        when=when_html(t, booking.starts_at, flow.timezone),
         zone=flow.timezone,
         hours=settings.free_cancel_hours,
     )
@@ -275,7 +275,7 @@ async def on_waiting(
     notice = t(
         "group-wait-joined",
         title=found.group.title,
-        when=when_text(t, found.date.starts_at, flow.timezone),
+        when=when_html(t, found.date.starts_at, flow.timezone),
         minutes=int(rules.offer_hold.total_seconds() // 60),
     )
     await _card(flow, rules, clock, found.group.id, notice=notice)
@@ -327,7 +327,7 @@ def members_text(t: Texts, found: groups.TherapistDate, timezone: str) -> str:
     return t(
         "group-date-card",
         title=found.group.title,
-        when=when_text(t, found.date.starts_at, timezone),
+        when=when_html(t, found.date.starts_at, timezone),
         zone=timezone,
         taken=len(found.members),
         capacity=found.date.capacity,
@@ -380,7 +380,7 @@ async def on_date_cancel(
         text = t(
             "group-cancel-date-ask",
             title=found.group.title,
-            when=when_text(t, found.date.starts_at, therapist.timezone),
+            when=when_html(t, found.date.starts_at, therapist.timezone),
             count=len(found.members),
         )
         await show(
@@ -398,7 +398,7 @@ async def on_date_cancel(
     text = t(
         "group-date-cancelled",
         title=found.group.title,
-        when=when_text(t, found.date.starts_at, therapist.timezone),
+        when=when_html(t, found.date.starts_at, therapist.timezone),
         count=len(done),
     )
     await show(bot, callback.from_user.id, text, None, edit=screen_of(callback))

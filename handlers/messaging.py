@@ -39,7 +39,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.notify import DeliveryStatus, Outgoing
@@ -186,7 +186,7 @@ class Courier:
             theirs(
                 "messaging-header-next" if pair.upcoming else "messaging-header-last",
                 client=writer,
-                when=when_text(theirs, pair.booking.starts_at, therapist.timezone),
+                when=when_html(theirs, pair.booking.starts_at, therapist.timezone),
             )
         )
         status, target_id = await self._deliver(

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import lazyload
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.formatting import day_label, local_name, money, when_text
+from bot.formatting import day_label, local_name, money, when_html, when_text
 from bot.i18n import Texts, Translator
 from bot.rules.matching import slot_fits
 from bot.rules.policy import CancelTerms, Rules
@@ -422,7 +422,7 @@ class MiniApp:
                 )
             except bookings.BookingError as refused:
                 return _json({"status": "refused", "message": words(t, refused)}, 409)
-            when = when_text(t, done.booking.starts_at, user.timezone)
+            when = when_html(t, done.booking.starts_at, user.timezone)
             lines = [t("cancel-done", when=when)]
             if money_text := money_line(t, done.money):
                 lines.append(money_text)
@@ -500,7 +500,7 @@ class MiniApp:
                 )
             except bookings.BookingError as refused:
                 return _json({"status": "refused", "message": words(t, refused)}, 409)
-            when = when_text(t, moved.starts_at, user.timezone)
+            when = when_html(t, moved.starts_at, user.timezone)
             text = t("reschedule-done", when=when, zone=user.timezone)
             if user.telegram_id is not None:
                 await self.bot.send_message(user.telegram_id, text)

@@ -25,7 +25,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.formatting import day_text, local_name, when_text
+from bot.formatting import day_html, local_name, when_html
 from bot.i18n import Markup, Texts, Translator
 from bot.notify import Outgoing
 from bot.rules.packages import expires_at as valid_until
@@ -217,7 +217,7 @@ async def on_successful_payment(
                 t(
                     "pay-duplicate-booked",
                     name=local_name(therapist, t.language),
-                    when=when_text(t, settled.booking.starts_at, user.timezone),
+                    when=when_html(t, settled.booking.starts_at, user.timezone),
                     zone=user.timezone,
                     minutes=therapist.session_minutes,
                 )
@@ -235,7 +235,7 @@ async def on_successful_payment(
             await cards.open(focus=booking.therapist_id)
         return
     therapist = booking.therapist
-    when = when_text(t, booking.starts_at, user.timezone)
+    when = when_html(t, booking.starts_at, user.timezone)
     await message.answer(
         f"{t('pay-confirmed')}\n\n"
         + t(
@@ -313,7 +313,7 @@ async def _package_paid(
         "package-bought",
         sessions=offer.sessions,
         name=local_name(therapist, t.language),
-        until=day_text(t, purchase.expires_at, user.timezone),
+        until=day_html(t, purchase.expires_at, user.timezone),
     )
     await message.answer(text, reply_markup=find_button(t))
 

@@ -15,8 +15,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import when_text
-from bot.i18n import Texts
+from bot.formatting import when_html
+from bot.i18n import Markup, Texts
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import bookings, catalog, requests, users
@@ -163,11 +163,13 @@ async def on_proposal_refuse(
 
 async def _card_line(
     t: Texts, session: AsyncSession, request: BookingRequest, therapist: Therapist
-) -> str:
+) -> Markup:
     client = await session.get(User, request.client_id)
     name = (client.first_name if client and client.deleted_at is None else None) or "—"
     start = request.proposed_starts_at or request.starts_at
-    return t("request-card-short", client=name, when=when_text(t, start, therapist.timezone))
+    return Markup(
+        t("request-card-short", client=name, when=when_html(t, start, therapist.timezone))
+    )
 
 
 async def _on_card(

@@ -12,8 +12,8 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.formatting import day_label, local_name, when_text
-from bot.i18n import Texts
+from bot.formatting import day_label, local_name, when_html, when_text
+from bot.i18n import Markup, Texts
 from bot.rules.policy import Rules
 from bot.rules.series import Occurrence, Rhythm
 from bot.rules.timezones import Clock
@@ -63,7 +63,7 @@ from keyboards.series import (
 def _occurrence_when(t: Texts, occurrence: Occurrence, timezone: str) -> str:
     if occurrence.starts_at is None:
         return day_label(t, occurrence.day)
-    return when_text(t, occurrence.starts_at, timezone)
+    return when_html(t, occurrence.starts_at, timezone)
 
 
 def occurrence_lines(
@@ -78,8 +78,10 @@ def occurrence_lines(
             continue
         lines.append(t("series-preview-gap", when=when, reason=t(f"series-gap-{occurrence.gap}")))
         if occurrence.alternatives:
-            times = ", ".join(
-                when_text(t, slot.starts_at, timezone) for slot in occurrence.alternatives
+            times = Markup(
+                ", ".join(
+                    when_html(t, slot.starts_at, timezone) for slot in occurrence.alternatives
+                )
             )
             lines.append(t("series-preview-alternatives", times=times))
         else:
@@ -103,7 +105,7 @@ async def on_start(
     t = flow.t
     text = t(
         "series-ask-rhythm",
-        when=when_text(t, booking.starts_at, flow.timezone),
+        when=when_html(t, booking.starts_at, flow.timezone),
         zone=flow.timezone,
         name=local_name(booking.therapist, t.language),
     )
@@ -143,7 +145,7 @@ async def on_rhythm(
             zone=flow.timezone,
         ),
         "",
-        t("series-preview-first", when=when_text(t, booking.starts_at, flow.timezone)),
+        t("series-preview-first", when=when_html(t, booking.starts_at, flow.timezone)),
         *occurrence_lines(t, seen.occurrences, flow.timezone, settings.booking_horizon_days),
         "",
     ]
@@ -201,7 +203,7 @@ async def on_confirm(
         )
     ]
     lines += [
-        t("series-made-booked", when=when_text(t, booking.starts_at, flow.timezone))
+        t("series-made-booked", when=when_html(t, booking.starts_at, flow.timezone))
         for booking in made.booked
     ]
     lines += [
@@ -224,7 +226,7 @@ async def on_confirm(
 def _line(t: Texts, booking: Booking, timezone: str) -> str:
     return t(
         "series-occurrence",
-        when=when_text(t, booking.starts_at, timezone),
+        when=when_html(t, booking.starts_at, timezone),
         status=t(f"status-{booking.status}"),
     )
 
@@ -255,7 +257,7 @@ async def show_series(
     later = series.later_dates(view, now, settings.series_ahead_weeks)
     if later:
         lines += ["", t("series-later-title", days=settings.booking_horizon_days)]
-        lines += [t("series-later", when=when_text(t, moment, flow.timezone)) for moment in later]
+        lines += [t("series-later", when=when_html(t, moment, flow.timezone)) for moment in later]
     if item.approval_asked_at is not None:
         lines += ["", t("series-awaiting", name=local_name(therapist, t.language))]
     paused = series.pattern_of(item, therapist.timezone).is_paused(now)
@@ -372,7 +374,7 @@ async def _tell_cancelled(
     t = flow.t
     lines = [head] if head else []
     for each in done:
-        line = t("cancel-done", when=when_text(t, each.booking.starts_at, flow.timezone))
+        line = t("cancel-done", when=when_html(t, each.booking.starts_at, flow.timezone))
         money = money_line(t, each.money)
         lines.append(f"{line} {money}" if money else line)
     await flow.display("\n".join(lines), None, edit)
@@ -525,7 +527,7 @@ async def on_take(
         await callback.answer()
         text = t(
             "series-take-ask",
-            when=when_text(t, slot.starts_at, flow.timezone),
+            when=when_html(t, slot.starts_at, flow.timezone),
             zone=flow.timezone,
             day=day_label(t, day),
         )
@@ -554,7 +556,7 @@ async def on_take(
     lines = [
         t(
             "series-take-done",
-            when=when_text(t, booking.starts_at, flow.timezone),
+            when=when_html(t, booking.starts_at, flow.timezone),
             zone=flow.timezone,
             name=local_name(therapist, t.language),
             day=day_label(t, day),
@@ -651,7 +653,7 @@ def _move_lines(
     lines = [
         (
             was,
-            t("series-move-line", was=when_text(t, was, timezone), when=when_text(t, to, timezone)),
+            t("series-move-line", was=when_html(t, was, timezone), when=when_html(t, to, timezone)),
         )
         for was, to in moved
     ]
@@ -660,7 +662,7 @@ def _move_lines(
             item.booking.starts_at,
             t(
                 "series-move-stays",
-                was=when_text(t, item.booking.starts_at, timezone),
+                was=when_html(t, item.booking.starts_at, timezone),
                 why=_why(t, item.why, settings),
             ),
         )

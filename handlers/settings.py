@@ -11,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, moment_html, when_html
 from bot.i18n import Texts, Translator
 from bot.middlewares import Role
 from bot.rules.policy import Rules
@@ -262,7 +262,7 @@ async def _show_my_data(flow: ClientFlow) -> None:
     lines = [t("my-data-title"), ""]
     if user.consent_at is not None:
         consent = user.consent_at.astimezone(zone(flow.timezone)).strftime("%Y-%m-%d %H:%M")
-        lines.append(t("my-data-consent", date=consent))
+        lines.append(t("my-data-consent", date=moment_html(user.consent_at, consent, "dt")))
     lines.append(t("my-data-language", language=user.language))
     saved = await users.get_questionnaire(flow.session, user)
     if saved is None:
@@ -285,7 +285,7 @@ async def _show_my_data(flow: ClientFlow) -> None:
             t(
                 "my-data-group-waiting",
                 title=offer.group.title,
-                when=when_text(t, offer.date.starts_at, flow.timezone),
+                when=when_html(t, offer.date.starts_at, flow.timezone),
             )
         )
     for request in await requests.open_of(flow.session, user):
@@ -295,7 +295,7 @@ async def _show_my_data(flow: ClientFlow) -> None:
             t(
                 "my-data-request",
                 name=local_name(asked, t.language),
-                when=when_text(t, request.proposed_starts_at or request.starts_at, flow.timezone),
+                when=when_html(t, request.proposed_starts_at or request.starts_at, flow.timezone),
                 note=request.note or "—",
             )
         )

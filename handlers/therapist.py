@@ -23,8 +23,8 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.formatting import day_label, local_name, when_text
-from bot.i18n import Texts, Translator
+from bot.formatting import day_label, local_name, time_html, when_html
+from bot.i18n import Markup, Texts, Translator
 from bot.rules.availability import WeeklyWindow
 from bot.rules.policy import Rules
 from bot.rules.refusals import told
@@ -176,18 +176,28 @@ async def on_schedule(
         for meeting in meetings:
             if meeting.date.starts_at.astimezone(tz).date() != day:
                 continue
-            time = f"{meeting.date.starts_at.astimezone(tz):%H:%M}"
+            start = meeting.date.starts_at
             seats = {"taken": len(meeting.members), "capacity": meeting.date.capacity}
-            lines.append(t("schedule-group", time=time, title=meeting.group.title, **seats))
-            label = t("schedule-group-button", day=day_label(t, day), time=time, **seats)
+            lines.append(
+                t(
+                    "schedule-group",
+                    time=time_html(start, therapist.timezone),
+                    title=meeting.group.title,
+                    **seats,
+                )
+            )
+            time = f"{start.astimezone(tz):%H:%M}"
+            label = t.plain("schedule-group-button", day=day_label(t, day), time=time, **seats)
             group_buttons.append((meeting.date.id, f"{label} {meeting.group.title}"))
         for item in sessions:
-            time = f"{item.booking.starts_at.astimezone(tz):%H:%M}"
+            start = item.booking.starts_at
+            shown, time = time_html(start, therapist.timezone), f"{start.astimezone(tz):%H:%M}"
             client = item.client_name or "—"
             status = t(f"status-{item.booking.status}")
             if item.booking.series_id is not None:
-                time = t("series-mark", when=time)
-            lines.append(t("schedule-session", time=time, client=client, status=status))
+                shown = Markup(t("series-mark", when=shown))
+                time = t.plain("series-mark", when=time)
+            lines.append(t("schedule-session", time=shown, client=client, status=status))
             buttons.append((item.booking.id, f"{day_label(t, day)} {time} {client}"))
         if free_count:
             lines.append(t("schedule-free", count=free_count))
@@ -202,9 +212,9 @@ async def on_schedule(
         lines += [
             t(
                 "schedule-request",
-                when=when_text(t, request.starts_at, therapist.timezone),
+                when=when_html(t, request.starts_at, therapist.timezone),
                 client=client.first_name or "—",
-                due=when_text(t, request.answer_due_at, therapist.timezone),
+                due=when_html(t, request.answer_due_at, therapist.timezone),
             )
             for request, client in asked
         ]
@@ -240,7 +250,7 @@ async def session_card_text(
 ) -> str:
     return t(
         "tbooking-card",
-        when=when_text(t, booking.starts_at, therapist.timezone),
+        when=when_html(t, booking.starts_at, therapist.timezone),
         zone=therapist.timezone,
         client=client.first_name or "—",
         format=t(f"format-{booking.format}"),
@@ -319,7 +329,7 @@ async def on_series_stop(
             )
         ]
         lines += [
-            t("tseries-end-item", when=when_text(t, b.starts_at, therapist.timezone)) for b in ahead
+            t("tseries-end-item", when=when_html(t, b.starts_at, therapist.timezone)) for b in ahead
         ]
         await flow.display(
             "\n".join(lines), series_stop_keyboard(t, booking.id), screen_of(callback)
@@ -367,7 +377,7 @@ async def on_series_answer(
         return
     lines = [t("tseries-agreed", **values)]
     lines += [
-        t("tseries-end-item", when=when_text(t, booking.starts_at, therapist.timezone))
+        t("tseries-end-item", when=when_html(t, booking.starts_at, therapist.timezone))
         for booking in made.booked
     ]
     await flow.display("\n".join(lines), None, screen_of(callback))
@@ -399,7 +409,7 @@ async def on_session_cancel(
         await callback.answer()
         text = t(
             "tbooking-cancel-ask",
-            when=when_text(t, booking.starts_at, therapist.timezone),
+            when=when_html(t, booking.starts_at, therapist.timezone),
             zone=therapist.timezone,
             client=client.first_name or "—",
         )
@@ -746,7 +756,7 @@ async def on_clients(
     lines = [t("clients-title"), ""]
     for client in clients:
         upcoming = (
-            t("clients-next", when=when_text(t, client.next_start, therapist.timezone))
+            t("clients-next", when=when_html(t, client.next_start, therapist.timezone))
             if client.next_start
             else ""
         )
@@ -754,7 +764,7 @@ async def on_clients(
             t(
                 "clients-line",
                 client=client.first_name or "—",
-                last=when_text(t, client.last_start, therapist.timezone),
+                last=when_html(t, client.last_start, therapist.timezone),
                 next=upcoming,
             )
         )

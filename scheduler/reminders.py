@@ -23,7 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from bot.i18n import Texts, Translator
 from bot.notify import Outgoing
 from bot.rules.reminders import CLIENT, INVOICE, INVOICE_AGAIN, RATING, THERAPIST, Kind
@@ -277,7 +277,7 @@ def _render(
         t = translator.for_language(therapist.language or settings.default_language)
         text = t(
             "reminder-therapist",
-            when=when_text(t, booking.starts_at, therapist.timezone),
+            when=when_html(t, booking.starts_at, therapist.timezone),
             zone=therapist.timezone,
             left=_left(t, booking.starts_at, now),
             client=client.first_name or "—",
@@ -288,7 +288,7 @@ def _render(
         return None
     t = translator.for_language(client.language)
     name = local_name(therapist, t.language)
-    when = when_text(t, booking.starts_at, client.timezone)
+    when = when_html(t, booking.starts_at, client.timezone)
     if due.kind == RATING:
         return _Message(
             client.telegram_id,
@@ -303,7 +303,7 @@ def _render(
             name=name,
             when=when,
             zone=client.timezone,
-            until=when_text(t, booking.hold_expires_at, client.timezone),
+            until=when_html(t, booking.hold_expires_at, client.timezone),
         )
         pay = InlineKeyboardBuilder()
         pay.button(text=t("pay-button"), callback_data=PayBooking(booking_id=booking.id))
@@ -353,7 +353,7 @@ def _render_partner(
     lines = [
         t(
             "reminder-partner",
-            when=when_text(t, booking.starts_at, partner.timezone),
+            when=when_html(t, booking.starts_at, partner.timezone),
             zone=partner.timezone,
             left=_left(t, booking.starts_at, now),
             name=local_name(therapist, t.language),

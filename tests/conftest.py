@@ -27,7 +27,7 @@ from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 from handlers.shared.notices import Notices
 from scheduler.outbox import OutboxJob
-from tests.fake_telegram import FakeTelegram, Harness
+from tests.fake_telegram import OPENED, FakeTelegram, Harness
 
 # Under pytest-xdist, worker N (gwN) takes a PostgreSQL database of its own (bot_test_gwN
 # beside bot_test) and Redis databases 16N to 16N+15, so that workers never share state.
@@ -214,6 +214,17 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(autouse=True)
+def times_as_entities() -> Iterator[None]:
+    """Every conversation test checks each text the bot sent: a clock time in it is a
+    `date_time` entity, and no label, alert or invoice carries a `tg-time` tag."""
+    OPENED.clear()
+    yield
+    for telegram in OPENED:
+        telegram.verify()
+    OPENED.clear()
 
 
 @pytest.fixture(scope="session")

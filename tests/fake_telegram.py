@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,7 +81,28 @@ ALLOWED_TAGS = {
     "span",
     "blockquote",
     "tg-emoji",
+    "tg-time",
 }
+OPENED: list[FakeTelegram] = []  # every fake Telegram of the running test
+# Telegram's date_time formats: "r" (relative) or an optional weekday, date and time.
+TIME_FORMAT = re.compile(r"r|w?[dD]?[tT]?")
+# A clock time in a text ("21:00"). Every one the bot writes is a moment shown as a
+# `date_time` entity, except the wall-clock times that belong to no single moment:
+CLOCK = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+WALL_CLOCK = (
+    # working hours and windows, "10:00–18:00";
+    re.compile(r"\d{1,2}:\d{2}\s*[–—-]\s*\d{1,2}:\d{2}"),
+    # a zone's offset, "UTC+03:00";
+    re.compile(r"(?:UTC|GMT)\s?[+−-]\d{1,2}:\d{2}"),
+    # a regular weekly time, "каждую неделю, вторник, 19:00";
+    re.compile(
+        r"(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|Monday|Tuesday"
+        r"|Wednesday|Thursday|Friday|Saturday|Sunday), \d{1,2}:\d{2}"
+    ),
+    # the admin's grid of a therapist's slots, "18:00🟢", in the therapist's zone (the one
+    # new slots are typed in).
+    re.compile(r"\d{1,2}:\d{2}[🟢🔒📌⏳]"),
+)
 
 
 def check_receipt(method: SendInvoice) -> None:
@@ -100,37 +122,91 @@ def check_receipt(method: SendInvoice) -> None:
         assert item["payment_subject"] == "service"
 
 
+@dataclass(frozen=True)
+class DateTime:
+    """A `date_time` entity: where it is in the text, its moment and its format."""
+
+    start: int
+    end: int
+    unix: int
+    format: str | None
+
+    @property
+    def moment(self) -> datetime:
+        return datetime.fromtimestamp(self.unix, UTC)
+
+
 class _TelegramHtml(HTMLParser):
-    """Checks HTML the way Telegram does: known tags only, properly nested."""
+    """Checks HTML the way Telegram does: known tags only, properly nested, a `tg-time`
+    with a whole `unix` and a known `format`. Keeps the `date_time` entities and the
+    code spans found."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
+        self.stack: list[tuple[str, int, dict[str, str | None]]] = []
         self.text: list[str] = []
+        self.length = 0
         self.error: str | None = None
+        self.times: list[DateTime] = []
+        self.code: list[tuple[int, int]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
             self.error = f'Unsupported start tag "{tag}"'
-        self.stack.append(tag)
+        values = dict(attrs)
+        if tag == "tg-time":
+            unix, style = values.get("unix"), values.get("format")
+            if unix is None or not unix.isdigit():
+                self.error = "Bad date_time: unix must be a whole number of seconds"
+            if style is not None and not TIME_FORMAT.fullmatch(style):
+                self.error = f'Bad date_time format "{style}"'
+        self.stack.append((tag, self.length, values))
 
     def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
+        if not self.stack or self.stack[-1][0] != tag:
             self.error = f'Unmatched end tag "{tag}"'
             return
-        self.stack.pop()
+        _, start, values = self.stack.pop()
+        if tag == "tg-time" and self.error is None:
+            self.times.append(
+                DateTime(start, self.length, int(values["unix"] or 0), values.get("format"))
+            )
+        elif tag in ("code", "pre"):
+            self.code.append((start, self.length))
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        self.length += len(data)
 
 
-def plain_text(html_text: str) -> str:
+def parse_html(html_text: str) -> _TelegramHtml:
     parser = _TelegramHtml()
     parser.feed(html_text)
     parser.close()
     if parser.error or parser.stack:
-        raise ValueError(parser.error or f'Unclosed tag "{parser.stack[-1]}"')
-    return "".join(parser.text)
+        raise ValueError(parser.error or f'Unclosed tag "{parser.stack[-1][0]}"')
+    return parser
+
+
+def plain_text(html_text: str) -> str:
+    return "".join(parse_html(html_text).text)
+
+
+def untimed(html_text: str) -> list[str]:
+    """The clock times in a message that are not `date_time` entities (nor code, nor a
+    wall-clock time such as working hours), each with the words around it."""
+    parsed = parse_html(html_text)
+    text = "".join(parsed.text)
+    covered = [(each.start, each.end) for each in parsed.times] + parsed.code
+    for pattern in WALL_CLOCK:
+        covered += [match.span() for match in pattern.finditer(text)]
+    found = []
+    for match in CLOCK.finditer(text):
+        if not any(start <= match.start() and match.end() <= end for start, end in covered):
+            found.append(text[max(0, match.start() - 40) : match.end() + 20])
+    if "<tg-time" in text:
+        found.append("an escaped <tg-time> shown as text")
+    return found
 
 
 @dataclass
@@ -152,6 +228,11 @@ class Shown:
     @property
     def text(self) -> str:
         return plain_text(self.html)
+
+    @property
+    def times(self) -> list[DateTime]:
+        """The `date_time` entities in the message, in order."""
+        return parse_html(self.html).times
 
     @property
     def buttons(self) -> list[str]:
@@ -191,6 +272,12 @@ class FakeTelegram(BaseSession):
         self.refund_errors: list[tuple[int, str]] = []  # answers for the next refunds
         self.refunded: list[str] = []  # charge ids Telegram returned
         self.uploads = 0
+        # Every outgoing text is read for clock times that are not `date_time` entities,
+        # and every label, alert and invoice for a `tg-time` tag it cannot carry; the
+        # conftest fails the test that found any (`verify`).
+        self.untimed: list[str] = []
+        self.leaked: list[str] = []
+        OPENED.append(self)
         self._ids = itertools.count(1)
         self._files = itertools.count(1)
 
@@ -198,6 +285,14 @@ class FakeTelegram(BaseSession):
 
     async def close(self) -> None:
         return None
+
+    def verify(self) -> None:
+        """Fails on a time written without its entity, or a `tg-time` in plain text."""
+        assert not self.untimed, f"times written without a date_time entity: {self.untimed}"
+        assert not self.leaked, f"tg-time where Telegram shows plain text: {self.leaked}"
+
+    def _plain_only(self, *texts: str | None) -> None:
+        self.leaked += [text for text in texts if text and "tg-time" in text]
 
     async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
         raise NotImplementedError
@@ -250,6 +345,7 @@ class FakeTelegram(BaseSession):
             text = plain_text(html_text)
         except ValueError as error:
             return self._fail(bot, method, 400, f"Bad Request: can't parse entities: {error}")
+        self.untimed += untimed(html_text)
         if not text.strip():
             return self._fail(bot, method, 400, "Bad Request: message text is empty")
         if len(text) > limit:
@@ -257,9 +353,12 @@ class FakeTelegram(BaseSession):
         return None
 
     def _check_markup(self, bot: Bot, method: Any, markup: Any) -> None:
+        if isinstance(markup, ReplyKeyboardMarkup):
+            self._plain_only(*(button.text for row in markup.keyboard for button in row))
         if isinstance(markup, InlineKeyboardMarkup):
             for row in markup.inline_keyboard:
                 for button in row:
+                    self._plain_only(button.text)
                     data = button.callback_data
                     if data is not None and len(data.encode()) > 64:
                         self._fail(bot, method, 400, "Bad Request: BUTTON_DATA_INVALID")
@@ -381,6 +480,7 @@ class FakeTelegram(BaseSession):
 
     def _do_SendInvoice(self, bot: Bot, method: SendInvoice) -> Message:
         check_receipt(method)
+        self._plain_only(method.title, method.description, *(p.label for p in method.prices))
         shown = Shown(next(self._ids), int(method.chat_id), method.title, invoice=method)
         self.chats[shown.chat_id].append(shown)
         return Message(
@@ -449,6 +549,7 @@ class FakeTelegram(BaseSession):
     def _do_AnswerCallbackQuery(self, bot: Bot, method: AnswerCallbackQuery) -> bool:
         if method.callback_query_id in self.callback_answers:
             self._fail(bot, method, 400, "Bad Request: query is too old or already answered")
+        self._plain_only(method.text)
         if method.text and len(method.text) > 200:
             self._fail(bot, method, 400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[method.callback_query_id] = CallbackAnswer(

@@ -592,10 +592,10 @@ async def test_broadcast_counts_delivered_blocked_and_waits_out_flood_control(
 
     # Therapists: the active ones who linked their Telegram account.
     await admin.send("/broadcast")
-    await admin.send("Планёрка в пятницу в 12:00.")
+    await admin.send("Планёрка в пятницу в полдень.")
     choice = admin.last
     await admin.press("Терапевтам", message=choice)
     await admin.press("Отправить", message=choice)
-    assert [m.text for m in telegram.chats[801]] == ["Планёрка в пятницу в 12:00."]
+    assert [m.text for m in telegram.chats[801]] == ["Планёрка в пятницу в полдень."]
     assert 802 not in telegram.chats
     assert "Доставлено: 1" in choice.text

@@ -216,8 +216,8 @@ async def test_flood_waits_do_not_count_as_failures_but_are_capped() -> None:
     r.telegram.failures[1] = [FLOOD, NETWORK, FLOOD, FLOOD]
     r.telegram.retry_after[2] = [1] * 6
 
-    patient = await r.outgoing.send_message(1, "Сессия завтра в 10:00")
-    hopeless = await r.outgoing.send_message(2, "Сессия завтра в 10:00")
+    patient = await r.outgoing.send_message(1, "Сессия завтра утром")
+    hopeless = await r.outgoing.send_message(2, "Сессия завтра утром")
 
     assert patient.status == "sent"
     assert patient.attempts == 5

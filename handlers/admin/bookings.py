@@ -11,7 +11,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.formatting import local_name, money, when_text
+from bot.formatting import local_name, money, when_html
 from bot.rules.payments import amount_text
 from bot.rules.policy import Rules
 from bot.rules.timezones import zone
@@ -85,7 +85,7 @@ async def show_bookings(
             t(
                 "adm-booking-line",
                 id=booking.id,
-                when=when_text(t, booking.starts_at, admin.timezone),
+                when=when_html(t, booking.starts_at, admin.timezone),
                 client=row.client.first_name or t("adm-client-erased"),
                 therapist=local_name(booking.therapist, t.language),
                 status=status_text(admin, booking.status),
@@ -177,7 +177,7 @@ def _describe(admin: Admin, row: admin_bookings.BookingRow) -> str:
     return t(
         "adm-booking-about",
         id=booking.id,
-        when=when_text(t, booking.starts_at, admin.timezone),
+        when=when_html(t, booking.starts_at, admin.timezone),
         zone=admin.timezone,
         client=row.client.first_name or t("adm-client-erased"),
         therapist=local_name(booking.therapist, t.language),
@@ -289,7 +289,7 @@ async def show_refunds(admin: Admin, edit: Message | None = None) -> None:
                 reason=t(f"refund-reason-{refund.reason}"),
                 charge=refund.telegram_charge_id,
                 provider=refund.provider_charge_id or "—",
-                since=when_text(t, refund.created_at, admin.timezone),
+                since=when_html(t, refund.created_at, admin.timezone),
             )
         )
     if waiting:

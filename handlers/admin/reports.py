@@ -20,7 +20,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import ChartTexts, stats_chart
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from bot.rules.timezones import zone
 from db import admin_catalog, admin_reports, audit, practice, waitlist
 from handlers.admin.common import (
@@ -329,7 +329,7 @@ def _refusal_lines(admin: Admin, refusals: audit.Refusals) -> list[str]:
     lines += [
         t(
             "adm-audit-refusal",
-            when=when_text(t, refusal.last_at, admin.timezone),
+            when=when_html(t, refusal.last_at, admin.timezone),
             actor=str(refusal.actor or "—"),
             action=audit.DENIED,
             details=_details({"attempt": refusal.attempt}),
@@ -357,7 +357,7 @@ async def on_audit(message: Message, admin: Admin) -> None:
     lines += [
         t(
             "adm-audit-line",
-            when=when_text(t, entry.created_at, admin.timezone),
+            when=when_html(t, entry.created_at, admin.timezone),
             actor=str(entry.actor_telegram_id or "—"),
             action=entry.action,
             target=entry.target or "—",

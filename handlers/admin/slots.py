@@ -14,7 +14,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.formatting import day_label, local_name, when_text
+from bot.formatting import day_label, local_name, when_html
 from bot.rules.refusals import Refused
 from bot.rules.timezones import zone
 from db import admin_catalog, admin_slots
@@ -259,7 +259,7 @@ async def on_time(message: Message, admin: Admin) -> None:
         await ask_time(admin, therapist, notice=words(t, error))
         return
     await admin.finish()
-    when = when_text(t, slot.starts_at, therapist.timezone)
+    when = when_html(t, slot.starts_at, therapist.timezone)
     await admin.send(t("adm-slot-added", when=when, zone=therapist.timezone))
     await show_overview(admin, therapist)
 

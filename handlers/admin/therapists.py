@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from bot.rules.timezones import COMMON_ZONES, utc_offset_label
 from db import admin_catalog
 from db.models import Therapist
@@ -167,7 +167,7 @@ async def send_invite(admin: Admin, therapist_id: int) -> bool:
             id=therapist.id,
             name=local_name(therapist, admin.t.language),
             link=link,
-            until=when_text(admin.t, invite.expires_at, admin.timezone),
+            until=when_html(admin.t, invite.expires_at, admin.timezone),
             zone=admin.timezone,
         ),
         card_only_keyboard(admin.t, therapist.id),

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar import SeriesEvent, SessionEvent, series_ics, session_ics
 from bot.config import PROJECT_ROOT, Settings
-from bot.formatting import local_name, money, when_text
+from bot.formatting import local_name, money, time_html, when_html
 from bot.i18n import Texts
 from bot.rules.calendar import series_uid
 from bot.rules.matching import Preferences, diagnose_by, diagnosis_questions, relax, slot_fits
@@ -363,7 +363,7 @@ async def booked_screen(
         done = t(
             "book-done-package" if booking.purchase_id else "book-done",
             name=local_name(therapist, t.language),
-            when=when_text(t, booking.starts_at, user.timezone),
+            when=when_html(t, booking.starts_at, user.timezone),
             zone=user.timezone,
             minutes=therapist.session_minutes,
         )
@@ -626,7 +626,7 @@ class Catalog:
             t(
                 "request-confirm",
                 name=local_name(therapist, t.language),
-                when=when_text(t, view.slot.starts_at, user.timezone),
+                when=when_html(t, view.slot.starts_at, user.timezone),
                 zone=user.timezone,
                 minutes=therapist.session_minutes,
                 price=money(therapist.price),
@@ -659,7 +659,7 @@ class Catalog:
         text = t(
             "request-sent",
             name=local_name(therapist, t.language),
-            when=when_text(t, request.starts_at, user.timezone),
+            when=when_html(t, request.starts_at, user.timezone),
             zone=user.timezone,
             hours=self.settings.approval_hours,
         )
@@ -742,8 +742,7 @@ def payment_state(t: Texts, booking: Booking, payment: Payment | None, timezone:
     if payment is not None:
         return t(f"payment-state-{payment.status}")
     if booking.status == BookingStatus.pending_payment and booking.hold_expires_at:
-        local = booking.hold_expires_at.astimezone(zone(timezone))
-        return t("payment-state-pending", time=f"{local:%H:%M}")
+        return t("payment-state-pending", time=time_html(booking.hold_expires_at, timezone))
     return t("payment-state-direct")
 
 
@@ -769,7 +768,7 @@ async def cancel_list(
         lines.append(
             flow.t(
                 "cancel-item",
-                when=when_text(flow.t, booking.starts_at, flow.timezone),
+                when=when_html(flow.t, booking.starts_at, flow.timezone),
                 money=money_text(flow.t, view, settings),
             )
         )

@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import ScaleLine, clients_chart, progress_chart
-from bot.formatting import day_text
+from bot.formatting import day_html, day_text, moment_html
 from bot.i18n import Texts
 from bot.rules.checkins import SCALES, Scale, trend
 from bot.rules.timezones import zone
@@ -131,7 +131,7 @@ async def my_data_lines(session: AsyncSession, t: Texts, user: User, timezone: s
         lines.append(t("my-data-checkins-off"))
     else:
         given = answer.given_at.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
-        lines.append(t("my-data-checkins-on", date=given))
+        lines.append(t("my-data-checkins-on", date=moment_html(answer.given_at, given, "dt")))
         if answer.earlier_shared_at is not None:
             lines.append(t("my-data-checkins-shared"))
     asked = await checkins.all_of(session, user.id)
@@ -150,7 +150,7 @@ async def my_data_lines(session: AsyncSession, t: Texts, user: User, timezone: s
             t(
                 "my-data-checkin",
                 scale=t(f"checkin-scale-{checkin.scale}"),
-                date=day_text(t, checkin.started_at, timezone),
+                date=day_html(t, checkin.started_at, timezone),
                 answers=", ".join(str(given_answers[item]) for item in sorted(given_answers))
                 or "—",
                 state=state,

@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import local_name, money, when_text
+from bot.formatting import local_name, money, when_html
 from bot.i18n import Markup, Texts
 from bot.rules.policy import Rules
 from bot.rules.refusals import Refused
@@ -100,7 +100,7 @@ async def listing(desk: Desk, notice: str | None = None) -> str:
                 t(
                     "groups-date",
                     id=date.id,
-                    when=when_text(t, date.starts_at, therapist.timezone),
+                    when=when_html(t, date.starts_at, therapist.timezone),
                     taken=date.taken,
                     capacity=date.capacity,
                 )

@@ -9,8 +9,8 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import day_label, when_text
-from bot.i18n import Texts
+from bot.formatting import day_label, when_html
+from bot.i18n import Markup, Texts
 from bot.rules.policy import Rules
 from bot.rules.timezones import Clock
 from db import schedule, series_booking, series_changes
@@ -115,9 +115,9 @@ async def after_change(
         lines += ["", t("availability-outside")]
         for booking in report.outside:
             client = await session.get(User, booking.client_id)
-            when = when_text(t, booking.starts_at, therapist.timezone)
+            when = when_html(t, booking.starts_at, therapist.timezone)
             if booking.series_id is not None:
-                when = t("series-mark", when=when)
+                when = Markup(t("series-mark", when=when))
             lines.append(
                 t(
                     "availability-outside-line",

@@ -7,7 +7,7 @@ from aiogram.methods import SendInvoice
 from aiogram.types import LabeledPrice
 
 from bot.config import Settings
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html, when_text
 from bot.i18n import Markup, Texts
 from bot.rules import receipts
 from bot.rules.payments import Price
@@ -174,7 +174,7 @@ def hold_text(t: Texts, booking: Booking, client: User, settings: Settings) -> s
     card payment provider's form asks for a card."""
     text = t(
         "pay-hold",
-        when=when_text(t, booking.starts_at, client.timezone),
+        when=when_html(t, booking.starts_at, client.timezone),
         zone=client.timezone,
         minutes=settings.payment_hold_minutes,
     )

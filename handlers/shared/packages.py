@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import day_text, local_name
+from bot.formatting import day_html, local_name
 from bot.i18n import Texts
 from bot.rules.packages import refunded_by_telegram
 from bot.rules.payments import amount_label
@@ -27,7 +27,7 @@ def package_line(t: Texts, item: Holding, timezone: str) -> str:
         free=item.purchase.balance,
         sessions=item.purchase.sessions,
         held=item.held,
-        until=day_text(t, item.purchase.expires_at, timezone),
+        until=day_html(t, item.purchase.expires_at, timezone),
     )
 
 

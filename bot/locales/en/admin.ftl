@@ -162,7 +162,7 @@ adm-btn-slot-add = ➕ Add a slot
 adm-btn-slot-days = ◀ All days
 adm-slot-ask =
     A new slot for <b>#{ $id } { $name }</b>, { $minutes } min.
-    Type the date and time in the therapist's time zone ({ $zone }, where it is { $now } now), such as <code>{ $example }</code>.
+    Type the date and time in the therapist's time zone ({ $zone }, where it is <code>{ $now }</code> now), such as <code>{ $example }</code>.
 adm-slot-invalid-format = Could not read the date and time. Format: <code>2026-12-08 15:00</code> or <code>08.12.2026 15:00</code>.
 adm-slot-invalid-time = This time does not exist in that time zone (clocks go forward). Choose another.
 adm-slot-past = This time has passed. A time in the future is needed.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from bot.i18n import Texts
 from bot.rules.payments import amount_text
 from db import events, groups, series_calendar
@@ -47,7 +47,7 @@ class Reader:
 
     @property
     def when(self) -> str:
-        return when_text(self.t, self.booking.starts_at, self.client.timezone)
+        return when_html(self.t, self.booking.starts_at, self.client.timezone)
 
 
 class ClientLetters(Writer):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from db import couples, events, series_calendar
 from db.events import To
 from db.models import BookingStatus, Partnership, Therapist, User
@@ -55,14 +55,14 @@ class CoupleLetters(Writer):
             if not therapist.telegram_id:
                 return []
             t = self.therapist_texts(therapist)
-            when = when_text(t, booking.starts_at, therapist.timezone)
+            when = when_html(t, booking.starts_at, therapist.timezone)
             text = t("notice-partner-skipped-therapist", client=client_name(t, booker), when=when)
             return [Letter(therapist.telegram_id, text)]
         chat = reachable(booker)
         if chat is None:
             return []
         t = self.translator.for_language(booker.language)
-        text = t("notice-partner-skipped", when=when_text(t, booking.starts_at, booker.timezone))
+        text = t("notice-partner-skipped", when=when_html(t, booking.starts_at, booker.timezone))
         return [Letter(chat, text)]
 
     async def changed(self, session: AsyncSession, event: events.PartnerChanged) -> list[Letter]:
@@ -76,7 +76,7 @@ class CoupleLetters(Writer):
         therapist = await session.get_one(Therapist, booking.therapist_id)
         text = t(
             f"notice-partner-{event.change}",
-            when=when_text(t, booking.starts_at, partner.timezone),
+            when=when_html(t, booking.starts_at, partner.timezone),
             zone=partner.timezone,
             name=local_name(therapist, t.language),
         )

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import when_text
-from bot.rules.timezones import zone
+from bot.formatting import time_html, when_html
 from db import events, groups
 from db.models import GroupWaitStatus, User
 from handlers.shared.notices.base import Letter, Writer, reachable
@@ -24,13 +23,13 @@ class GroupLetters(Writer):
         if chat is None or offer.wait.offer_expires_at is None:
             return []
         t = self.translator.for_language(client.language)
-        until = offer.wait.offer_expires_at.astimezone(zone(client.timezone))
+        until = offer.wait.offer_expires_at
         text = t(
             "group-offer-text",
             title=offer.group.title,
-            when=when_text(t, offer.date.starts_at, client.timezone),
+            when=when_html(t, offer.date.starts_at, client.timezone),
             zone=client.timezone,
-            until=f"{until:%H:%M}",
+            until=time_html(until, client.timezone),
         )
         return [Letter(chat, text, offer_keyboard(t, offer.wait.id))]
 
@@ -46,7 +45,7 @@ class GroupLetters(Writer):
         text = t(
             "group-wait-cancelled",
             title=offer.group.title,
-            when=when_text(t, offer.date.starts_at, client.timezone),
+            when=when_html(t, offer.date.starts_at, client.timezone),
             zone=client.timezone,
         )
         return [Letter(chat, text)]

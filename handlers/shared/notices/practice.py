@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from db import events, groups
 from db.events import To
 from db.models import User
@@ -36,8 +36,8 @@ class PracticeLetters(Writer):
         was = event.old_starts_at if isinstance(event, events.Moved) else None
         values = {
             "client": client_name(t, client),
-            "when": when_text(t, booking.starts_at, therapist.timezone),
-            "was": when_text(t, was, therapist.timezone) if was else "—",
+            "when": when_html(t, booking.starts_at, therapist.timezone),
+            "was": when_html(t, was, therapist.timezone) if was else "—",
             "zone": therapist.timezone,
             "format": t(f"format-{booking.format}"),
         }

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, when_html
 from bot.i18n import Texts
 from db import checkins, events, series_calendar
 from db.events import To
@@ -59,7 +59,7 @@ class RequestLetters(Writer):
             t = self.therapist_texts(therapist)
             values = {
                 "client": client_name(t, client),
-                "when": when_text(t, start, therapist.timezone),
+                "when": when_html(t, start, therapist.timezone),
                 "zone": therapist.timezone,
             }
             return Asked(request, therapist, client, therapist.telegram_id, t, values)
@@ -69,7 +69,7 @@ class RequestLetters(Writer):
         t = self.translator.for_language(client.language)
         values = {
             "name": local_name(therapist, t.language),
-            "when": when_text(t, start, client.timezone),
+            "when": when_html(t, start, client.timezone),
             "zone": client.timezone,
         }
         return Asked(request, therapist, client, chat, t, values)
@@ -85,7 +85,7 @@ class RequestLetters(Writer):
             format=t(f"format-{request.format}"),
             topics=await client_topics(session, asked.client, t.language),
             note=request.note or "—",
-            due=when_text(t, request.answer_due_at, therapist.timezone),
+            due=when_html(t, request.answer_due_at, therapist.timezone),
             **asked.values,
         )
         return [Letter(asked.chat_id, text, request_card_keyboard(t, request.id))]
@@ -105,7 +105,7 @@ class RequestLetters(Writer):
             assert booking.hold_expires_at is not None
             text = t(
                 "notice-request-accepted-pay",
-                until=when_text(t, booking.hold_expires_at, client.timezone),
+                until=when_html(t, booking.hold_expires_at, client.timezone),
                 **asked.values,
             )
             invoice = invoice_method(asked.chat_id, t, booking, therapist, client, self.settings)
@@ -124,7 +124,7 @@ class RequestLetters(Writer):
         if asked is None or asked.request.status != RequestStatus.proposed:
             return []
         t = asked.t
-        due = when_text(t, asked.request.answer_due_at, asked.client.timezone)
+        due = when_html(t, asked.request.answer_due_at, asked.client.timezone)
         text = t("notice-request-proposed", due=due, **asked.values)
         return [Letter(asked.chat_id, text, proposal_keyboard(t, asked.request.id))]
 
@@ -162,6 +162,6 @@ class RequestLetters(Writer):
         if therapist is None or not therapist.telegram_id:
             return []
         t = self.therapist_texts(therapist)
-        when = when_text(t, event.starts_at, therapist.timezone)
+        when = when_html(t, event.starts_at, therapist.timezone)
         text = t("notify-request-erased", when=when, zone=therapist.timezone)
         return [Letter(therapist.telegram_id, text)]

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import day_label, local_name, when_text
+from bot.formatting import day_label, local_name, when_html, when_text
 from bot.i18n import Texts
 from bot.rules.series import Gap
 from db import events, series, series_calendar
@@ -189,7 +189,7 @@ class SeriesLetters(Writer):
         t = self.translator.for_language(client.language)
         text = t(
             "notice-series-released",
-            when=when_text(t, booking.starts_at, client.timezone),
+            when=when_html(t, booking.starts_at, client.timezone),
             zone=client.timezone,
             name=local_name(therapist, t.language),
         )
@@ -225,7 +225,7 @@ class SeriesLetters(Writer):
             "day": day_label(t, day) if day else "—",
             "reason": t(f"series-gap-{reason}") if reason else "—",
             "why": t(f"series-end-by-{by or SeriesEnd.client}"),
-            "when": when_text(t, regular.booking.starts_at, therapist.timezone),
+            "when": when_html(t, regular.booking.starts_at, therapist.timezone),
         }
         if event.recipient == To.group:
             chat = self.settings.therapist_chat_id

@@ -6,9 +6,8 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import local_name, when_text
+from bot.formatting import local_name, time_html, when_html
 from bot.i18n import Texts
-from bot.rules.timezones import zone
 from db import events
 from db.models import OfferStatus, Therapist, User, WaitlistEntry, WaitlistOffer
 from handlers.shared.notices.base import Letter, Writer, reachable
@@ -38,13 +37,13 @@ class WaitlistLetters(Writer):
         if people is None:
             return []
         chat, t, client, therapist = people
-        until = offer.expires_at.astimezone(zone(client.timezone))
+        until = offer.expires_at
         text = t(
             "offer-text",
             name=local_name(therapist, t.language),
-            when=when_text(t, offer.starts_at, client.timezone),
+            when=when_html(t, offer.starts_at, client.timezone),
             zone=client.timezone,
-            until=f"{until:%H:%M}",
+            until=time_html(until, client.timezone),
             minutes=therapist.session_minutes,
         )
         return [Letter(chat, text, offer_keyboard(t, offer.id, offer.entry_id))]
