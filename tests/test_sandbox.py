@@ -18,14 +18,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
 
-from bot.sandbox.personas import BOT_ID
+from bot.sandbox.personas import BOT_ID, TOKEN
+from bot.webapp import checked
 from tests.sandbox_process import (
     ROOT,
     RUN_BOT,
@@ -169,6 +170,39 @@ def test_the_page_and_each_persona_with_its_own_menu(sandbox: Sandbox) -> None:
     assert "Новая запись" in text_of(card), card
     assert therapist.endswith("Анна Смирнова")
     Person(sandbox, GROUP).wait_for(lambda message: "Мария" in text_of(message))
+
+
+def test_the_mini_app_opens_with_launch_data_the_sandbox_signs(sandbox: Sandbox) -> None:
+    """The bot set the menu button to the Mini App beside the page; the page gets each
+    persona's launch data signed with the sandbox bot's token, which the Mini App's own
+    check accepts; a group has none, and forged data are refused as in Telegram."""
+    state = sandbox.state()
+    menu = state["chats"][str(DEMO_CLIENT)]["menu_app"]
+    assert menu["text"] == "🗓 Неделя" and menu["url"] == f"{sandbox.url}/app"
+    assert state["chats"][str(GROUP)]["menu_app"] is None
+    status, answer = post_json(f"{sandbox.url}/sandbox/webapp", {"chat_id": DEMO_CLIENT})
+    assert status == 200
+    launch = answer["init_data"]
+    assert checked(TOKEN, launch, datetime.now(UTC)).user.id == DEMO_CLIENT  # type: ignore[union-attr]
+    status, refused = post_json(f"{sandbox.url}/sandbox/webapp", {"chat_id": GROUP})
+    assert status == 400 and "обновите страницу" in refused["error"]
+
+    def me(init_data: str) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            f"{sandbox.url}/app/api/me", headers={"Authorization": f"tma {init_data}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, None
+
+    status, who = me(launch)
+    assert status == 200 and who["roles"] == ["client"], who
+    forged = launch.replace("Мария", "Ольга").replace("%D0%9C", "%D0%9E")
+    assert me(forged)[0] == 401
+    with urllib.request.urlopen(f"{sandbox.url}/app", timeout=10) as response:
+        assert b"app.js" in response.read()
 
 
 def test_a_new_client_signs_up_books_and_pays_in_stars(sandbox: Sandbox) -> None:

@@ -308,3 +308,75 @@ def test_a_new_client_books_in_the_page_then_the_therapist_and_the_admin(
     tab = browser.find_element(By.CSS_SELECTOR, 'button.persona[data-persona="therapist"]')
     assert "Demo profile: Anna Smirnova" in tab.text, tab.text
     page.screenshot("08-english")
+
+
+def test_the_demo_client_reads_times_and_colours_and_books_in_the_mini_app(
+    sandbox: Sandbox, browser: WebDriver
+) -> None:
+    """The chat shows each `tg-time` as its text (the moment in the browser's zone on
+    hover) and the buttons' colours; the menu button opens the Mini App in a panel, with
+    launch data the sandbox signs with its own bot token, and a time booked there is held
+    with its invoice in the chat, as in Telegram."""
+    page = Page(browser, ARTIFACTS / "sandbox-miniapp")
+    browser.get(f"{sandbox.url}/#demo_client")
+    opener = page.until(
+        lambda: (
+            browser.find_element(By.ID, "app-open").is_displayed()
+            and browser.find_element(By.ID, "app-open")
+        ),
+        "the Mini App's menu button",
+    )
+    assert opener.text == "🗓 Неделя", opener.text
+    page.type("/my")
+    cabinet = page.wait_text("Мои сессии")
+    moment = page.until(
+        lambda: cabinet.find_element(By.CSS_SELECTOR, "span.tg-time"), "a time in the cabinet"
+    )
+    assert re.fullmatch(r"\w{2} \d{1,2} \w+, \d{2}:\d{2}", moment.text), moment.text
+    assert moment.get_attribute("title"), "the moment in the browser's zone"
+    web_app = cabinet.find_elements(By.CSS_SELECTOR, "button.inline.web-app")
+    assert [button.text for button in web_app] == ["🗓 Неделя целиком"]
+    page.tap(lambda text: bool(re.match(r"\w{2} \d{1,2} \w+, \d{2}:\d{2}", text)), "a session")
+    page.tap(lambda text: text.endswith("Отменить"), "'Отменить'")
+    page.wait_text("Отменить сессию")
+    danger = page.until(
+        lambda: browser.find_element(By.CSS_SELECTOR, "#messages button.inline.style-danger"),
+        "a red button",
+    )
+    assert "отменить" in danger.text.lower(), danger.text
+    assert danger.value_of_css_property("background-color") == "rgba(217, 83, 79, 1)"
+    page.screenshot("01-chat")
+
+    opener.click()
+    frame = page.until(
+        lambda: (
+            browser.find_element(By.ID, "miniapp").is_displayed()
+            and browser.find_element(By.ID, "miniapp-frame")
+        ),
+        "the Mini App's panel",
+    )
+    browser.switch_to.frame(frame)
+    chip = page.until(
+        lambda: next(iter(browser.find_elements(By.CSS_SELECTOR, "button.time")), None),
+        "a free time in the week",
+    )
+    chip.click()
+    page.until(lambda: browser.find_element(By.ID, "sheet").is_displayed(), "the confirmation")
+    browser.find_element(By.ID, "book").click()
+    said = page.until(
+        lambda: (
+            browser.find_element(By.ID, "message").is_displayed()
+            and browser.find_element(By.ID, "message").text
+        ),
+        "the Mini App's answer",
+    )
+    browser.switch_to.default_content()
+    page.screenshot("02-miniapp")
+    assert "счёт" in said.lower() or "оплат" in said.lower(), said
+    browser.find_element(By.ID, "miniapp-close").click()
+    page.until(lambda: not browser.find_element(By.ID, "miniapp").is_displayed(), "closed")
+    pay = page.until(
+        lambda: next(iter(browser.find_elements(By.CSS_SELECTOR, ".invoice button.pay")), None),
+        "the invoice in the chat",
+    )
+    assert pay.text.startswith("Оплатить (песочница) ⭐"), pay.text

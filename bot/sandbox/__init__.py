@@ -5,7 +5,9 @@ with the demo catalogue and its people (`personas`), serves a local Telegram Bot
 (`botapi`) and the chat page (`page`) from one HTTP server, and runs the production bot
 against that server: the same dispatcher, middlewares, handlers and background jobs as in
 Telegram, with the bot's session pointed at it (`TELEGRAM_API_URL`). Only the clock is
-the sandbox's own, so that the page can move it ahead.
+the sandbox's own, so that the page can move it ahead. The same server serves the Mini
+App (`handlers.miniapp`, `MINIAPP_URL` set to the sandbox's address), which the page opens
+in a panel with launch data signed by the sandbox bot's token.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bot.i18n import Translator
 from bot.rules.timezones import Clock
 from bot.sandbox.botapi import LocalBotApi
 from bot.sandbox.page import SandboxClock, SandboxPage
-from bot.sandbox.personas import ADMIN_ID, BOT_ID, GROUP_CHAT_ID, Seeded, seed
+from bot.sandbox.personas import ADMIN_ID, GROUP_CHAT_ID, TOKEN, Seeded, seed
 
 log = logging.getLogger("sandbox")
 
@@ -169,14 +171,15 @@ def check_database(settings: Settings) -> None:
         raise TakesTheBotsDatabase()
 
 
-def sandbox_settings(settings: Settings, api_url: str) -> Settings:
+def sandbox_settings(settings: Settings, api_url: str, page_url: str = "") -> Settings:
     """The settings the sandbox runs the bot with: the person's own (language, rules,
-    time zone) with the sandbox's token, database, Bot API, people and Stars payments;
-    nothing that reaches out (webhook, Redis, metrics, calendar feeds)."""
+    time zone) with the sandbox's token, database, Bot API, people and Stars payments, and
+    the Mini App served beside the page (`page_url`); nothing that reaches out (webhook,
+    Redis, metrics, calendar feeds)."""
     return Settings(
         **{
             **settings.model_dump(),
-            "bot_token": SecretStr(f"{BOT_ID}:sandbox-local-token"),
+            "bot_token": SecretStr(TOKEN),
             "telegram_api_url": api_url,
             "database_url": f"sqlite+aiosqlite:///{settings.sandbox_database_file}",
             "admin_ids": frozenset({ADMIN_ID}),
@@ -184,6 +187,7 @@ def sandbox_settings(settings: Settings, api_url: str) -> Settings:
             "payment_provider_token": None,
             "payment_currency": "XTR",
             "webhook_url": "",
+            "miniapp_url": page_url,
             "webhook_secret": None,
             "metrics_port": 0,
             "calendar_feed_url": "",
@@ -216,31 +220,66 @@ async def prepare(settings: Settings, clock: Clock) -> Seeded:
         await engine.dispose()
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The sandbox's listening socket, bound before the server is built: the Mini App's
+    address (`MINIAPP_URL`) needs the port, which the system picks when SANDBOX_PORT is 0."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as error:
+        raise CannotListen(
+            f"The sandbox cannot listen on {host}:{port} "
+            f"({error.strerror or error}): set SANDBOX_PORT to a free port."
+        ) from error
+
+
+def mount_miniapp(
+    app: web.Application, settings: Settings, clock: Clock
+) -> Callable[[], Awaitable[None]]:
+    """The Mini App's page and API on the sandbox's server (`handlers.miniapp`), with the
+    bot's settings and the sandbox's clock; returns what closes its bot and database."""
+    from bot.app import create_bot
+    from db.engine import create_engine, create_sessionmaker
+    from handlers.miniapp import MiniApp
+
+    engine = create_engine(settings.database_url)
+    bot = create_bot(settings)
+    MiniApp(
+        bot=bot,
+        settings=settings,
+        sessionmaker=create_sessionmaker(engine),
+        clock=clock,
+        translator=Translator(default=settings.default_language),
+        rules=settings.rules(),
+    ).mount(app)
+
+    async def close() -> None:
+        await bot.session.close()
+        await engine.dispose()
+
+    return close
+
+
 async def run_sandbox(settings: Settings, run: Runner) -> None:
     check_database(settings)
     clock = SandboxClock()
+    sock = _listen(settings.sandbox_host, settings.sandbox_port)
+    port = sock.getsockname()[1]  # the port given when SANDBOX_PORT is 0
+    settings = settings.model_copy(update={"sandbox_port": port})
+    bot_settings = sandbox_settings(settings, f"http://127.0.0.1:{port}", address(settings))
     api = LocalBotApi(now=lambda: clock.now().timestamp(), keep_history=False)
     page = SandboxPage(api, Translator(default=settings.default_language), clock)
     app = web.Application(client_max_size=50 * 1024 * 1024)
     api.mount(app)
     page.mount(app)
+    close_miniapp = mount_miniapp(app, bot_settings, clock)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     try:
-        await web.TCPSite(runner, settings.sandbox_host, settings.sandbox_port).start()
-    except OSError as error:
-        await runner.cleanup()
-        raise CannotListen(
-            f"The sandbox cannot listen on {settings.sandbox_host}:{settings.sandbox_port} "
-            f"({error.strerror or error}): set SANDBOX_PORT to a free port."
-        ) from error
-    try:
-        port = runner.addresses[0][1]  # the port given when SANDBOX_PORT is 0
-        settings = settings.model_copy(update={"sandbox_port": port})
+        await web.SockSite(runner, sock).start()
         page.listening(
             functools.partial(own_host, host=settings.sandbox_host, port=port), address(settings)
         )
-        bot_settings = sandbox_settings(settings, f"http://127.0.0.1:{port}")
         page.seeded = await prepare(bot_settings, clock)
         if exposed(settings.sandbox_host):
             log.warning(
@@ -255,3 +294,5 @@ async def run_sandbox(settings: Settings, run: Runner) -> None:
     finally:
         api.close()
         await runner.cleanup()
+        await close_miniapp()
+        sock.close()

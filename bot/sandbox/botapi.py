@@ -38,6 +38,7 @@ JSON_FIELDS = frozenset(
         "entities",
         "link_preview_options",
         "media",
+        "menu_button",
         "prices",
         "reply_markup",
         "reply_parameters",
@@ -159,6 +160,7 @@ class LocalBotApi:
         self.listeners: list[Listener] = []
         self.users: dict[int, dict[str, Any]] = {}
         self.chat_titles: dict[int | str, str] = {}
+        self.menu_buttons: dict[str, dict[str, Any]] = {}  # chat id ("" for all) → button
         self._updates: list[dict[str, Any]] = []
         self._arrived = asyncio.Event()
         self._closing = False
@@ -183,6 +185,7 @@ class LocalBotApi:
             "deletewebhook": lambda params, files: True,
             "setmycommands": self._set_commands,
             "deletemycommands": self._delete_commands,
+            "setchatmenubutton": self._set_menu_button,
             "answercallbackquery": self._answer_callback,
             "answerprecheckoutquery": self._answer_checkout,
         }
@@ -607,6 +610,20 @@ class LocalBotApi:
         self.commands.pop(key, None)
         self._tell("commands")
         return True
+
+    def _set_menu_button(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
+        chat = params.get("chat_id")
+        key = str(as_chat_id(chat)) if chat is not None else ""
+        self.menu_buttons[key] = dict(params.get("menu_button") or {"type": "default"})
+        self._tell("commands")
+        return True
+
+    def menu_app(self, chat_id: int | str) -> dict[str, str] | None:
+        """The Mini App the chat's menu button opens (its label and address), if any."""
+        button = self.menu_buttons.get(str(chat_id)) or self.menu_buttons.get("")
+        if not button or button.get("type") != "web_app":
+            return None
+        return {"text": str(button["text"]), "url": str(button["web_app"]["url"])}
 
     def _answer_callback(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
         chat_id = self._queries.pop(str(params["callback_query_id"]), None)

@@ -8,6 +8,8 @@
     POST /sandbox/pay           a persona pays an invoice (`chat_id`, `message_id`)
     POST /sandbox/clock         the sandbox clock moves ahead (`hours`) and the jobs run
     POST /sandbox/language      the page's and the personas' language (`language`)
+    POST /sandbox/webapp        launch data for a persona's Mini App (`chat_id`), signed
+                                with the sandbox bot's token as Telegram signs them
     GET  /sandbox/file/{id}     a photo or document the bot sent (`?download=1`: as a file)
 
 Everything a persona does becomes the update Telegram would send (`bot.sandbox.botapi`);
@@ -40,7 +42,8 @@ from bot.i18n import Translator
 from bot.rules.payments import STARS, amount_text
 from bot.rules.timezones import Clock, utcnow
 from bot.sandbox.botapi import BotApiError, LocalBotApi
-from bot.sandbox.personas import PERSONAS, Persona, Seeded
+from bot.sandbox.personas import PERSONAS, TOKEN, Persona, Seeded
+from bot.webapp import sign
 
 PAGE = Path(__file__).with_name("page.html")
 MAX_TEXT = 4096  # what Telegram accepts in one message
@@ -67,6 +70,7 @@ LABELS = (
     "sandbox-plus-day",
     "sandbox-language",
     "sandbox-offline",
+    "sandbox-app-close",
 )
 
 
@@ -148,6 +152,7 @@ class SandboxPage:
             ("pay", self._pay),
             ("clock", self._move_clock),
             ("language", self._set_language),
+            ("webapp", self._webapp),
         ):
             app.router.add_post(f"/sandbox/{name}", self._json(handler))
 
@@ -217,6 +222,8 @@ class SandboxPage:
                         "text": button["text"],
                         "data": button.get("callback_data"),
                         "url": button.get("url"),
+                        "web_app": (button.get("web_app") or {}).get("url"),
+                        "style": button.get("style"),
                     }
                     for button in row
                 ]
@@ -258,7 +265,12 @@ class SandboxPage:
             ],
             "commands": self._commands(persona),
             "reply_keyboard": self.api.keyboards.get(persona.chat_id),
+            "menu_app": self._menu_app(persona),
         }
+
+    def _menu_app(self, persona: Persona) -> dict[str, str] | None:
+        """The menu button's Mini App; a group has none."""
+        return self.api.menu_app(persona.chat_id) if persona.kind == "private" else None
 
     def state(self) -> dict[str, Any]:
         return {
@@ -280,6 +292,7 @@ class SandboxPage:
                         "type": "commands",
                         "chat_id": persona.chat_id,
                         "commands": self._commands(persona),
+                        "menu_app": self._menu_app(persona),
                     }
                 )
             return
@@ -450,6 +463,19 @@ class SandboxPage:
         now = self.clock.now().isoformat()
         self._broadcast({"type": "clock", "now": now})
         return {"now": now}
+
+    async def _webapp(self, body: dict[str, Any]) -> dict[str, Any]:
+        """What Telegram hands a Mini App it opens for this persona: who they are, signed
+        with the bot's token at the sandbox clock's time."""
+        persona = self._persona(body)
+        if persona.kind != "private":
+            raise BadRequest("sandbox-error-request")
+        user = {
+            "id": persona.user_id,
+            "first_name": persona.first_name,
+            "language_code": self.language,
+        }
+        return {"init_data": sign(TOKEN, user, self.clock.now())}
 
     async def _set_language(self, body: dict[str, Any]) -> dict[str, Any]:
         language = body.get("language")

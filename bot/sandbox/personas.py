@@ -18,6 +18,7 @@ from db.demo import load_demo
 from db.models import Slot, SlotStatus, Therapist
 
 BOT_ID = 5000000001  # the sandbox bot's id, the first part of its token
+TOKEN = f"{BOT_ID}:sandbox-local-token"  # it signs the Mini App's launch data too
 NEW_CLIENT_ID = 1001
 DEMO_CLIENT_ID = 1002
 THERAPIST_ID = 2001

@@ -30,6 +30,7 @@ sandbox-plus-hour = +1 hour
 sandbox-plus-day = +1 day
 sandbox-language = Language
 sandbox-offline = No connection to the sandbox, reconnecting…
+sandbox-app-close = ✕ Close
 sandbox-error-text = Type a message of 1 to 4096 characters.
 sandbox-error-gone = This message is no longer in the chat.
 sandbox-error-paid = This invoice is already paid.

@@ -30,6 +30,7 @@ sandbox-plus-hour = +1 час
 sandbox-plus-day = +1 день
 sandbox-language = Язык
 sandbox-offline = Нет связи с песочницей, переподключаемся…
+sandbox-app-close = ✕ Закрыть
 sandbox-error-text = Напишите сообщение длиной от 1 до 4096 символов.
 sandbox-error-gone = Этого сообщения в чате уже нет.
 sandbox-error-paid = Этот счёт уже оплачен.
