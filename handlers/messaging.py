@@ -50,6 +50,7 @@ from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User
 from handlers.shared.guards import NOT_COMMAND, for_clients, for_therapists
 from handlers.shared.memory import WRITING, WritingData
+from handlers.shared.relay import TEXT_LIMIT, client_header
 from keyboards.groups import GroupWriteAll
 from keyboards.messaging import (
     RelayDone,
@@ -63,7 +64,6 @@ from keyboards.messaging import (
 
 log = logging.getLogger(__name__)
 
-TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 # Media that keep a caption when copied; the others get the header as a message before.
 CAPTIONED = frozenset(
@@ -266,16 +266,10 @@ class Courier:
         assert client.telegram_id is not None
         relay = await self._log(message, pair, TO_CLIENT, client.telegram_id, urgent=False)
         theirs = self.translator.for_language(client.language)
-        name = local_name(pair.therapist, theirs.language)
-        header = (
-            theirs("messaging-from-therapist", name=name)
-            if group is None
-            else theirs("messaging-from-therapist-group", name=name, title=group)
-        )
         status, target_id = await self._deliver(
             client.telegram_id,
             message,
-            header,
+            client_header(theirs, pair, group),
             reply_therapist_keyboard(theirs, pair.therapist.id),
             quote,
         )

@@ -27,6 +27,7 @@ calendar file, or the hold and its invoice) is said in the chat (`booked_screen`
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Sequence
@@ -44,17 +45,19 @@ from sqlalchemy.orm import lazyload
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import day_label, local_name, money, when_html, when_text
 from bot.i18n import Texts, Translator
+from bot.middlewares import create_outgoing
 from bot.rules.matching import slot_fits
 from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock, zone
-from bot.text import without_tags
+from bot.text import without_controls, without_tags
 from bot.webapp import NotSigned, checked
-from db import bookings, catalog, groups, requests, schedule, users
+from db import bookings, catalog, groups, messages, requests, schedule, users
 from db.models import ACTIVE_BOOKING_STATUSES, Booking, Therapist, User
 from handlers.shared.cards import SlotTime, booked_screen, send_calendar_file
 from handlers.shared.hours import after_change
 from handlers.shared.notices import money_line
 from handlers.shared.refusals import words
+from handlers.shared.relay import TEXT_LIMIT, text_to_client
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,8 @@ ASSET_TYPES = {
 THERAPISTS_SHOWN = 10  # matched therapists in the week, the best first
 DAYS = 7
 # The page's own words, in the person's language (`bot/locales/*/miniapp.ftl`).
+# A therapist's text from the app: one message under the relay's header.
+WRITE_LIMIT = TEXT_LIMIT - 200
 PAGE_TEXTS = (
     "app-title",
     "app-week-prev",
@@ -95,7 +100,9 @@ PAGE_TEXTS = (
     "app-make-day-off",
     "app-lift-day-off",
     "app-free",
-    "app-write-in-chat",
+    "app-write",
+    "app-write-placeholder",
+    "app-write-send",
 )
 
 
@@ -150,6 +157,9 @@ class MiniApp:
         self.clock = clock
         self.translator = translator
         self.rules = rules
+        # What the Mini App sends in a chat goes the way the bot's other messages go: paced,
+        # and a person who blocked the bot is marked so.
+        self.outgoing = create_outgoing(bot, settings, sessionmaker, clock)
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get(APP_ROUTE, self.page)
@@ -163,6 +173,7 @@ class MiniApp:
         app.router.add_get(f"{APP_ROUTE}/api/therapist/week", self.therapist_week)
         app.router.add_post(f"{APP_ROUTE}/api/therapist/outcome", self.outcome)
         app.router.add_post(f"{APP_ROUTE}/api/therapist/dayoff", self.day_off)
+        app.router.add_post(f"{APP_ROUTE}/api/therapist/write", self.write)
         app.router.add_get(APP_ROUTE + "/{asset:app\\.(js|css)}", self.asset)
 
     # -- the page ----------------------------------------------------------------------
@@ -668,6 +679,63 @@ class MiniApp:
             except bookings.BookingError as refused:
                 return _json({"status": "refused", "message": words(t, refused)}, 409)
             return _json({"status": marked.status, "message": t.plain(f"status-{marked.status}")})
+
+    async def write(self, request: web.Request) -> web.Response:
+        """A therapist's text to the client of one of their sessions, through the relay as
+        from the chat: the client reads it under the therapist's name and answers with the
+        reply button; the therapist's chat keeps what was sent. Nothing is stored but the
+        relay's record; refused text is handed back to the page, which keeps it."""
+        async with self.sessionmaker() as session:
+            person = await self._person(request, session, role="therapist")
+            assert person.therapist_id is not None
+            t = person.t
+            body = await _body(request)
+            booking_id, typed = body.get("booking_id"), body.get("text")
+            if not isinstance(booking_id, int) or not 0 < booking_id < 2**31:
+                return _json({"status": "refused", "message": t.plain("tbooking-not-yours")}, 409)
+            text = without_controls(typed).strip() if isinstance(typed, str) else ""
+            if not text:
+                return _json({"status": "refused", "message": t.plain("app-write-empty")}, 400)
+            if len(text) > WRITE_LIMIT:
+                message = t.plain("app-write-too-long", limit=WRITE_LIMIT)
+                return _json({"status": "refused", "message": message}, 400)
+            booking = await session.get(Booking, booking_id)
+            if booking is None or booking.therapist_id != person.therapist_id:
+                return _json({"status": "refused", "message": t.plain("tbooking-not-yours")}, 409)
+            now = self.clock.now()
+            pair = await messages.pair(
+                session, client_id=booking.client_id, therapist_id=booking.therapist_id, now=now
+            )
+            if pair is None:
+                message = t.plain("messaging-not-your-client")
+                return _json({"status": "refused", "message": message}, 409)
+            name = pair.client.first_name or t.plain("messaging-client-unnamed")
+            if not pair.client_reachable or pair.client.telegram_id is None:
+                return _json(
+                    {"status": "refused", "message": t.plain("messaging-client-gone")}, 409
+                )
+            source = 0
+            chat = pair.therapist.telegram_id
+            if chat is not None:
+                # The therapist's chat keeps what was sent, as when written there.
+                kept = await self.outgoing.send_message(
+                    chat, f"{t('app-wrote', client=name)}\n\n{html.escape(text, quote=False)}"
+                )
+                source = kept.result.message_id if kept.result is not None else 0
+            status = await text_to_client(
+                session,
+                self.outgoing,
+                self.translator,
+                self.clock,
+                pair,
+                text,
+                source_chat_id=chat or 0,
+                source_message_id=source,
+            )
+            if status == "sent":
+                return _json({"status": "sent", "message": t.plain("messaging-delivered")})
+            key = "messaging-client-blocked" if status == "blocked" else "messaging-failed"
+            return _json({"status": status, "message": t.plain(key, name=name)}, 502)
 
     async def day_off(self, request: web.Request) -> web.Response:
         """Make a day a day off, or lift a single day off; the chat hears what it changed

@@ -25,7 +25,7 @@ from bot.web import build_app
 from bot.webapp import sign
 from db import catalog, users
 from db.demo import load_demo
-from db.models import Booking, Notice, Refund, Therapist, User
+from db.models import Booking, Notice, Refund, RelayedMessage, Therapist, User
 from keyboards.catalog import BookSlot
 from tests.conftest import ManualClock, make_harness, make_settings, outbox_job
 from tests.fake_telegram import Harness, TgUser
@@ -522,3 +522,83 @@ async def test_with_stars_the_app_holds_sends_the_invoice_and_refunds_as_the_cha
         async with db_sessionmaker() as session:
             refunds = list(await session.scalars(select(Refund)))
         assert len(refunds) == 1 and refunds[0].reason == "cancelled"
+
+
+async def test_a_therapist_writes_to_a_client_from_the_app_through_the_relay(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+) -> None:
+    """The session's card in the therapist's week sends a text as the chat's relay does:
+    the client reads it under the therapist's name with the reply button, and a reply
+    comes back to the therapist's chat, quoting the copy of what was sent. Nobody else's
+    client, no empty or too long text; the text is never stored."""
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+        therapist = await session.get_one(Therapist, 1)
+        therapist.telegram_id = 4801
+        therapist.approval = "auto"
+        other = await session.get_one(Therapist, 2)
+        other.telegram_id = 4809
+        await session.commit()
+        name = therapist.name_ru
+    async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
+        anna = app.harness.user(4802, "Анна")
+        doctor = app.harness.user(4801, "Терапевт")
+        stranger = app.harness.user(4809, "Другой терапевт")
+        await sign_up(anna)
+        later = clock.now() + timedelta(days=1)
+        async with db_sessionmaker() as session:
+            soon = (await catalog.free_times(session, 1, later, later + timedelta(days=3)))[0]
+        status, booked = await app.call(
+            "POST", "/app/api/book", app.launch(anna), {"slot_id": soon.id}
+        )
+        assert status == 200, booked
+        theirs = app.launch(doctor)
+        status, week = await app.call("GET", "/app/api/therapist/week", theirs)
+        (session_item,) = week["sessions"]
+        to_anna = {"booking_id": session_item["id"], "text": "Добрый день! <b>До встречи</b>"}
+
+        for wrong, code in (
+            ({"booking_id": session_item["id"], "text": "  "}, 400),
+            ({"booking_id": session_item["id"], "text": "я" * 5000}, 400),
+            ({"booking_id": session_item["id"]}, 400),
+            ({"booking_id": "1", "text": "привет"}, 409),
+            ({"booking_id": 10**9, "text": "привет"}, 409),
+        ):
+            status, answer = await app.call("POST", "/app/api/therapist/write", theirs, wrong)
+            assert status == code and answer["message"], (wrong, answer)
+        status, answer = await app.call("POST", "/app/api/therapist/write", None, to_anna)
+        assert status == 401
+        # Another therapist cannot write to this client through this session.
+        status, answer = await app.call(
+            "POST", "/app/api/therapist/write", app.launch(stranger), to_anna
+        )
+        assert status == 409 and answer["message"] == "Эта сессия недоступна."
+        # A client is no therapist.
+        status, _ = await app.call("POST", "/app/api/therapist/write", app.launch(anna), to_anna)
+        assert status == 403
+        assert not [m for m in app.harness.telegram.chats[anna.id] if "Добрый день" in m.text]
+
+        mark_anna, mark_doctor = anna.mark(), doctor.mark()
+        status, answer = await app.call("POST", "/app/api/therapist/write", theirs, to_anna)
+        assert status == 200 and answer == {"status": "sent", "message": "✓ Доставлено."}
+        (received,) = app.harness.telegram.chats[anna.id][mark_anna:]
+        assert received.text.startswith(f"💬 Ваш терапевт {name}:")
+        assert "Добрый день! <b>До встречи</b>" in received.text  # typed, shown as typed
+        assert received.buttons == ["↩️ Ответить"]
+        (kept,) = app.harness.telegram.chats[doctor.id][mark_doctor:]
+        assert "Вы написали клиенту Анна" in kept.text and "Добрый день!" in kept.text
+        async with db_sessionmaker() as session:
+            (relay,) = (await session.scalars(select(RelayedMessage))).all()
+        assert relay.direction == "to_client" and relay.booking_id == session_item["id"]
+        assert relay.target_message_id == received.message_id and relay.delivered_at is not None
+        assert (relay.source_chat_id, relay.source_message_id) == (4801, kept.message_id)
+
+        # The client's Telegram reply reaches the therapist, quoting what they sent.
+        await anna.send("Спасибо!", reply_to_message=app.harness.telegram.as_message(received))
+        thanks = doctor.last
+        assert "Анна" in thanks.text and "Спасибо!" in thanks.text
+        assert thanks.reply_to == kept.message_id

@@ -380,3 +380,44 @@ def test_the_demo_client_reads_times_and_colours_and_books_in_the_mini_app(
         "the invoice in the chat",
     )
     assert pay.text.startswith("Оплатить (песочница) ⭐"), pay.text
+
+    # The therapist opens their week in the panel and writes to the demo client from the
+    # session's card; the client's chat gets it from the therapist, with the reply button.
+    page.switch("therapist")
+    page.until(lambda: browser.find_element(By.ID, "app-open").is_displayed(), "menu button")
+    browser.find_element(By.ID, "app-open").click()
+    frame = page.until(
+        lambda: (
+            browser.find_element(By.ID, "miniapp").is_displayed()
+            and browser.find_element(By.ID, "miniapp-frame")
+        ),
+        "the therapist's panel",
+    )
+    browser.switch_to.frame(frame)
+    page.until(lambda: browser.find_element(By.ID, "tab-therapist").is_displayed(), "their tab")
+    browser.find_element(By.ID, "tab-therapist").click()
+
+    def open_session() -> WebElement | None:
+        # The week may be drawn again meanwhile (the tab loads it): find and tap at once.
+        for each in browser.find_elements(By.CSS_SELECTOR, "#schedule button.mine"):
+            if "Мария" in each.text:
+                each.click()
+                note = browser.find_element(By.ID, "note")
+                return note if note.is_displayed() else None
+        return None
+
+    note = page.until(open_session, "the demo client's session and its message box")
+    note.send_keys("Мария, добрый день! Жду вас.")
+    browser.find_element(By.ID, "send-note").click()
+    page.until(lambda: "Доставлено" in browser.find_element(By.ID, "message").text, "delivered")
+    assert note.get_attribute("value") == ""
+    page.screenshot("03-therapist-writes")
+    browser.switch_to.default_content()
+    browser.find_element(By.ID, "miniapp-close").click()
+    page.wait_text("Вы написали клиенту Мария")
+    page.switch("demo_client")
+    letter = page.wait_text("Жду вас")
+    assert "Ваш терапевт" in letter.text
+    assert [b.text for b in letter.find_elements(By.CSS_SELECTOR, "button.inline")] == [
+        "↩️ Ответить"
+    ]

@@ -89,6 +89,9 @@ function ask(question, yes, yesClass, onYes) {
 function closeSheet() {
   state.confirm = null;
   state.other = null;
+  state.writingTo = null;
+  $("compose").hidden = true;
+  $("book").hidden = false;
   $("back").textContent = text("app-cancel");
   $("sheet").hidden = true;
   postEvent("web_app_setup_back_button", { is_visible: false });
@@ -291,15 +294,23 @@ function renderSchedule() {
   }
 }
 
+// A session's card: a message to the client through the bot, and once it has started,
+// held or missed. What the therapist typed stays in the box until it is delivered.
 function sessionCard(item) {
   const about = `${item.when} · ${item.client} · ${item.status_text}`;
-  if (!item.started || !["confirmed", "completed", "no_show"].includes(item.status)) {
-    say(`${about}\n${text("app-write-in-chat")}`);
-    return;
-  }
-  state.confirm = null;
+  closeSheet();
   $("choice").textContent = about;
   $("sheet").hidden = false;
+  postEvent("web_app_setup_back_button", { is_visible: true });
+  state.writingTo = item.id;
+  $("compose").hidden = false;
+  $("write-label").textContent = text("app-write");
+  $("note").placeholder = text("app-write-placeholder");
+  $("send-note").textContent = text("app-write-send");
+  if (!item.started || !["confirmed", "completed", "no_show"].includes(item.status)) {
+    $("book").hidden = true;
+    return;
+  }
   const mark = async (status) => {
     const { body } = await api("therapist/outcome", { booking_id: item.id, status });
     say(body.message || body.error);
@@ -310,6 +321,23 @@ function sessionCard(item) {
   state.confirm = () => mark("completed");
   $("back").textContent = text("app-no-show");
   state.other = () => mark("no_show");
+}
+
+async function sendNote() {
+  const note = $("note");
+  if (state.busy || !state.writingTo || !note.value.trim()) return;
+  state.busy = true;
+  $("send-note").disabled = true;
+  try {
+    const { status, body } = await api("therapist/write", { booking_id: state.writingTo, text: note.value });
+    say(body.message || body.error);
+    if (status === 200) note.value = "";  // delivered: otherwise the text stays to send again
+  } catch (error) {
+    say(text("app-failed"));
+  } finally {
+    state.busy = false;
+    $("send-note").disabled = false;
+  }
 }
 
 function switchTo(view) {
@@ -358,6 +386,7 @@ async function start() {
     state.start = state.week.next; load();
   });
   $("tab-therapist").addEventListener("click", () => { closeSheet(); showSchedule(); });
+  $("send-note").addEventListener("click", sendNote);
   $("therapist").addEventListener("change", (event) => { state.therapist = event.target.value; load(); });
   $("back").addEventListener("click", otherAnswer);
   $("book").addEventListener("click", confirmSheet);
