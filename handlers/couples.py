@@ -269,7 +269,9 @@ async def on_end(
             inline_keyboard=[
                 [
                     InlineKeyboardButton(
-                        text=t("couple-end-yes"), callback_data=CoupleEnd(confirmed=True).pack()
+                        text=t("couple-end-yes"),
+                        callback_data=CoupleEnd(confirmed=True).pack(),
+                        style="danger",
                     )
                 ],
                 [_cabinet_button(flow)],

@@ -188,6 +188,7 @@ def move_confirm_keyboard(
     builder.button(
         text=t("reschedule-yes"),
         callback_data=MoveConfirm(booking_id=booking_id, slot_id=slot_id, moves=moves),
+        style="success",
     )
     builder.button(text=t("btn-back"), callback_data=MoveDay(booking_id=booking_id, day=None))
     builder.adjust(1)

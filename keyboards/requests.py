@@ -74,7 +74,9 @@ def request_confirm_keyboard(t: Texts, slot_id: int, *, has_note: bool) -> Inlin
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=t("request-send"), callback_data=RequestSend(slot_id=slot_id).pack()
+                    text=t("request-send"),
+                    callback_data=RequestSend(slot_id=slot_id).pack(),
+                    style="success",
                 )
             ],
             [

@@ -234,10 +234,12 @@ def end_keyboard(t: Texts, series_id: int, *, has_sessions: bool) -> InlineKeybo
         builder.button(
             text=t("series-end-cancel"),
             callback_data=SeriesEndConfirm(series_id=series_id, cancel=True),
+            style="danger",
         )
     builder.button(
         text=t("series-end-keep" if has_sessions else "series-end-yes"),
         callback_data=SeriesEndConfirm(series_id=series_id, cancel=False),
+        style="danger",
     )
     builder.adjust(1)
     builder.row(_back_to_series(t, series_id))
@@ -261,6 +263,7 @@ def cancel_following_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup
     builder.button(
         text=t("series-cancel-following-yes"),
         callback_data=SeriesCancelFollowing(booking_id=booking_id, sure=True),
+        style="danger",
     )
     builder.row(back_to_booking(t, booking_id))
     return builder.as_markup()
@@ -322,5 +325,6 @@ def take_confirm_keyboard(t: Texts, series_id: int, day: str, slot_id: int) -> I
     builder.button(
         text=t("series-take-yes"),
         callback_data=SeriesTake(series_id=series_id, day=day, slot_id=slot_id, sure=True),
+        style="success",
     )
     return builder.as_markup()

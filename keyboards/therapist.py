@@ -194,7 +194,9 @@ def series_tell_keyboard(t: Texts) -> InlineKeyboardMarkup:
 def series_stop_keyboard(t: Texts, booking_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=t("tseries-end-yes"), callback_data=SeriesStop(booking_id=booking_id, sure=True)
+        text=t("tseries-end-yes"),
+        callback_data=SeriesStop(booking_id=booking_id, sure=True),
+        style="danger",
     )
     builder.button(text=t("btn-back"), callback_data=SessionCard(booking_id=booking_id))
     builder.adjust(1)

@@ -128,7 +128,9 @@ def offer_keyboard(t: Texts, offer_id: int, entry_id: int) -> InlineKeyboardMark
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=t("offer-take"), callback_data=OfferTake(offer_id=offer_id).pack()
+                    text=t("offer-take"),
+                    callback_data=OfferTake(offer_id=offer_id).pack(),
+                    style="success",
                 ),
                 InlineKeyboardButton(
                     text=t("offer-decline"), callback_data=OfferDecline(offer_id=offer_id).pack()
