@@ -131,6 +131,11 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def _id(value: Any) -> int | None:
+    """An id from the page (untrusted): a whole number in the database's range, else None."""
+    return value if isinstance(value, int) and 0 < value < 2**31 else None
+
+
 def _json(data: dict[str, Any], status: int = 200) -> web.Response:
     return web.Response(
         text=json.dumps(data, ensure_ascii=False),
@@ -363,7 +368,7 @@ class MiniApp:
 
     async def _own(self, session: AsyncSession, person: Person, booking_id: Any) -> Booking | None:
         """The person's own active session (the id comes from the page: untrusted)."""
-        if not isinstance(booking_id, int) or not 0 < booking_id < 2**31:
+        if (booking_id := _id(booking_id)) is None:
             return None
         booking = await bookings.own_booking(session, person.user, booking_id)
         if booking is None or booking.status not in ACTIVE_BOOKING_STATUSES:
@@ -665,8 +670,8 @@ class MiniApp:
             assert person.therapist_id is not None
             t = person.t
             body = await _body(request)
-            booking_id, status = body.get("booking_id"), body.get("status")
-            if not isinstance(booking_id, int) or not 0 < booking_id < 2**31:
+            booking_id, status = _id(body.get("booking_id")), body.get("status")
+            if booking_id is None:
                 return _json({"status": "refused", "message": t.plain("tbooking-not-yours")}, 409)
             try:
                 marked = await bookings.mark_outcome(
@@ -690,8 +695,8 @@ class MiniApp:
             assert person.therapist_id is not None
             t = person.t
             body = await _body(request)
-            booking_id, typed = body.get("booking_id"), body.get("text")
-            if not isinstance(booking_id, int) or not 0 < booking_id < 2**31:
+            booking_id, typed = _id(body.get("booking_id")), body.get("text")
+            if booking_id is None:
                 return _json({"status": "refused", "message": t.plain("tbooking-not-yours")}, 409)
             text = without_controls(typed).strip() if isinstance(typed, str) else ""
             if not text:

@@ -66,6 +66,20 @@ async def served(
         yield App(client, harness, clock)
 
 
+async def booked_in_app(app: App, sessions: Sessions, person: TgUser) -> catalog.FreeTime:
+    """`person` signs up and books, in the app, the first free time of therapist 1 from
+    tomorrow (the therapist books at once)."""
+    await sign_up(person)
+    later = app.clock.now() + timedelta(days=1)
+    async with sessions() as session:
+        soon = (await catalog.free_times(session, 1, later, later + timedelta(days=3)))[0]
+    status, booked = await app.call(
+        "POST", "/app/api/book", app.launch(person), {"slot_id": soon.id}
+    )
+    assert status == 200 and booked["status"] == "booked", booked
+    return soon
+
+
 async def _bookings(sessions: Sessions) -> int:
     async with sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(Booking)) or 0)
@@ -373,14 +387,7 @@ async def test_the_therapists_week_outcomes_and_days_off(
     async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
         anna = app.harness.user(4602, "Анна")
         doctor = app.harness.user(4601, "Терапевт")
-        await sign_up(anna)
-        later = clock.now() + timedelta(days=1)
-        async with db_sessionmaker() as session:
-            soon = (await catalog.free_times(session, 1, later, later + timedelta(days=3)))[0]
-        status, booked = await app.call(
-            "POST", "/app/api/book", app.launch(anna), {"slot_id": soon.id}
-        )
-        assert status == 200 and booked["status"] == "booked", booked
+        soon = await booked_in_app(app, db_sessionmaker, anna)
         theirs = app.launch(doctor)
         # A therapist without a client profile: their own side only.
         status, me = await app.call("GET", "/app/api/me", theirs)
@@ -548,14 +555,7 @@ async def test_a_therapist_writes_to_a_client_from_the_app_through_the_relay(
         anna = app.harness.user(4802, "Анна")
         doctor = app.harness.user(4801, "Терапевт")
         stranger = app.harness.user(4809, "Другой терапевт")
-        await sign_up(anna)
-        later = clock.now() + timedelta(days=1)
-        async with db_sessionmaker() as session:
-            soon = (await catalog.free_times(session, 1, later, later + timedelta(days=3)))[0]
-        status, booked = await app.call(
-            "POST", "/app/api/book", app.launch(anna), {"slot_id": soon.id}
-        )
-        assert status == 200, booked
+        await booked_in_app(app, db_sessionmaker, anna)
         theirs = app.launch(doctor)
         status, week = await app.call("GET", "/app/api/therapist/week", theirs)
         (session_item,) = week["sessions"]

@@ -310,6 +310,21 @@ def test_a_new_client_books_in_the_page_then_the_therapist_and_the_admin(
     page.screenshot("08-english")
 
 
+def open_panel(page: Page) -> None:
+    """The menu button («🗓 Неделя») opens the Mini App's panel; the driver goes into it."""
+    browser = page.driver
+    page.until(lambda: browser.find_element(By.ID, "app-open").is_displayed(), "menu button")
+    browser.find_element(By.ID, "app-open").click()
+    frame = page.until(
+        lambda: (
+            browser.find_element(By.ID, "miniapp").is_displayed()
+            and browser.find_element(By.ID, "miniapp-frame")
+        ),
+        "the Mini App's panel",
+    )
+    browser.switch_to.frame(frame)
+
+
 def test_the_demo_client_reads_times_and_colours_and_books_in_the_mini_app(
     sandbox: Sandbox, browser: WebDriver
 ) -> None:
@@ -347,15 +362,7 @@ def test_the_demo_client_reads_times_and_colours_and_books_in_the_mini_app(
     assert danger.value_of_css_property("background-color") == "rgba(217, 83, 79, 1)"
     page.screenshot("01-chat")
 
-    opener.click()
-    frame = page.until(
-        lambda: (
-            browser.find_element(By.ID, "miniapp").is_displayed()
-            and browser.find_element(By.ID, "miniapp-frame")
-        ),
-        "the Mini App's panel",
-    )
-    browser.switch_to.frame(frame)
+    open_panel(page)
     chip = page.until(
         lambda: next(iter(browser.find_elements(By.CSS_SELECTOR, "button.time")), None),
         "a free time in the week",
@@ -384,16 +391,7 @@ def test_the_demo_client_reads_times_and_colours_and_books_in_the_mini_app(
     # The therapist opens their week in the panel and writes to the demo client from the
     # session's card; the client's chat gets it from the therapist, with the reply button.
     page.switch("therapist")
-    page.until(lambda: browser.find_element(By.ID, "app-open").is_displayed(), "menu button")
-    browser.find_element(By.ID, "app-open").click()
-    frame = page.until(
-        lambda: (
-            browser.find_element(By.ID, "miniapp").is_displayed()
-            and browser.find_element(By.ID, "miniapp-frame")
-        ),
-        "the therapist's panel",
-    )
-    browser.switch_to.frame(frame)
+    open_panel(page)
     page.until(lambda: browser.find_element(By.ID, "tab-therapist").is_displayed(), "their tab")
     browser.find_element(By.ID, "tab-therapist").click()
 
