@@ -24,14 +24,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.reminders import CLIENT, INVOICE, RATING, THERAPIST, Kind, ReminderPlan
-from db import couples
+from db import couples, seats
 from db.dialects import is_postgres
 from db.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
     BookingStatus,
-    Group,
-    GroupDate,
     Reminder,
     Therapist,
     User,
@@ -250,13 +248,7 @@ async def load_due(session: AsyncSession, reminder_id: int) -> DueReminder | Non
         and parsed.offset is not None
     ]
     is_client = reminder.kind.startswith(f"{CLIENT}:")
-    group = None
-    if booking.group_date_id is not None:
-        group = await session.scalar(
-            select(Group.title)
-            .join(GroupDate, GroupDate.group_id == Group.id)
-            .where(GroupDate.id == booking.group_date_id)
-        )
+    group = await seats.title_of(session, booking.group_date_id)
     return DueReminder(
         id=reminder.id,
         kind=reminder.kind,

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import events, outbox
-from db.models import GroupDate, GroupWait, GroupWaitStatus
+from db.models import Group, GroupDate, GroupWait, GroupWaitStatus
 
 # How many times a freed seat looks for someone waiting when others race for the same
 # person: each try either offers it or finds that someone else did.
@@ -101,3 +101,14 @@ async def erase(session: AsyncSession, client_id: int, ttl: timedelta, now: date
     await session.execute(delete(GroupWait).where(GroupWait.client_id == client_id))
     for date_id in offered:
         await pass_on(session, date_id, ttl, now)
+
+
+async def title_of(session: AsyncSession, date_id: int | None) -> str | None:
+    """The group's title of a seat's date; None for a session of one's own."""
+    if date_id is None:
+        return None
+    return await session.scalar(
+        select(Group.title)
+        .join(GroupDate, GroupDate.group_id == Group.id)
+        .where(GroupDate.id == date_id)
+    )

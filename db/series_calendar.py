@@ -19,12 +19,11 @@ from db.models import (
     Booking,
     BookingChange,
     BookingStatus,
-    Group,
-    GroupDate,
     Series,
     SeriesSkip,
     Therapist,
 )
+from db.seats import title_of
 from db.series import pattern_of, stands_for
 
 
@@ -75,13 +74,7 @@ async def calendar_place(session: AsyncSession, booking: Booking) -> CalendarPla
         if day >= calendar_start(series) and moment is not None:
             sequence = await series_sequence(session, series)
             return CalendarPlace(series_uid(series.id), sequence, moment, therapist.timezone)
-    group = None
-    if booking.group_date_id is not None:
-        group = await session.scalar(
-            select(Group.title)
-            .join(GroupDate, GroupDate.group_id == Group.id)
-            .where(GroupDate.id == booking.group_date_id)
-        )
+    group = await title_of(session, booking.group_date_id)
     return CalendarPlace(
         booking_uid(booking.id), await calendar_sequence(session, booking), group=group
     )
