@@ -133,6 +133,8 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(PersonMiddleware(settings, translator))
     dispatcher.update.outer_middleware(OutgoingMiddleware(settings, sessionmaker, clock, outgoing))
+    if outgoing is not None:
+        dispatcher["outgoing"] = outgoing  # the Mini App sends through it too (bot.web)
     dispatcher.update.outer_middleware(
         OutboxMiddleware(*outbox_delivery(settings, sessionmaker, clock, translator))
     )

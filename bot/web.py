@@ -253,6 +253,7 @@ def _mount_miniapp(
         clock=clock,
         translator=translator,
         rules=rules,
+        outgoing=dispatcher.workflow_data.get("outgoing"),
     ).mount(app)
 
 

@@ -5,7 +5,7 @@ booking as this client's own (`db.bookings.own_booking`) and checks the rules ag
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -297,11 +297,7 @@ async def on_open_booking(
             t, booking, await payments.payment_of(flow.session, booking.id), flow.timezone
         ),
     ]
-    payable = (
-        booking.status == BookingStatus.pending_payment
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at > clock.now()
-    )
+    payable = _payable(booking, clock.now())
     extra, cancel = None, None
     regular = await series.series_of_booking(flow.session, booking)
     if regular is not None:
@@ -324,6 +320,15 @@ async def on_open_booking(
         t, booking.id, payable=payable, extra=extra, cancel=cancel, partner=partner_button
     )
     await flow.display("\n".join(lines), markup, screen_of(callback))
+
+
+def _payable(booking: Booking, now: datetime) -> bool:
+    """A hold that still lasts: its invoice can be paid."""
+    return (
+        booking.status == BookingStatus.pending_payment
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at > now
+    )
 
 
 async def _seat_screen(
@@ -349,11 +354,7 @@ async def _seat_screen(
             t, booking, await payments.payment_of(flow.session, booking.id), flow.timezone
         ),
     ]
-    payable = (
-        booking.status == BookingStatus.pending_payment
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at > clock.now()
-    )
+    payable = _payable(booking, clock.now())
     markup = booking_keyboard(t, booking.id, payable=payable, movable=False)
     await flow.display("\n".join(lines), markup, screen_of(callback))
 

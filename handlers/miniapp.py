@@ -46,6 +46,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import day_label, local_name, money, when_html, when_text
 from bot.i18n import Texts, Translator
 from bot.middlewares import create_outgoing
+from bot.notify import Outgoing
 from bot.rules.matching import slot_fits
 from bot.rules.policy import CancelTerms, Rules
 from bot.rules.timezones import Clock, zone
@@ -155,6 +156,7 @@ class MiniApp:
         clock: Clock,
         translator: Translator,
         rules: Rules,
+        outgoing: Outgoing | None = None,
     ) -> None:
         self.bot = bot
         self.settings = settings
@@ -162,9 +164,10 @@ class MiniApp:
         self.clock = clock
         self.translator = translator
         self.rules = rules
-        # What the Mini App sends in a chat goes the way the bot's other messages go: paced,
-        # and a person who blocked the bot is marked so.
-        self.outgoing = create_outgoing(bot, settings, sessionmaker, clock)
+        # What the Mini App sends in a chat goes the way the bot's other messages go: paced
+        # (the process's own outgoing path when it has one), and a person who blocked the
+        # bot is marked so.
+        self.outgoing = outgoing or create_outgoing(bot, settings, sessionmaker, clock)
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get(APP_ROUTE, self.page)
