@@ -516,7 +516,14 @@ async def book_seat(
     async with use_case(session):
         group, date, _ = await _bookable_date(session, date_id, rules, now)
         await _check_free_for(session, client, date)
-        if not await seats.take(session, date.id, now):
+        # A seat kept for the client (an offer they book from the card) is counted
+        # already: booking it must not count a second one.
+        kept = await session.scalar(
+            select(GroupWait.id).where(
+                _open_wait(client.id, date.id), GroupWait.status == GroupWaitStatus.offered
+            )
+        )
+        if kept is None and not await seats.take(session, date.id, now):
             raise GroupFull
         booking = await _insert_seat(session, client, group, date, rules=rules, now=now, hold=hold)
         await _end_wait(session, client.id, date.id, GroupWaitStatus.booked)
@@ -641,8 +648,9 @@ async def take_offer(
     hold: timedelta | None,
 ) -> Booking:
     """The seat kept for the client becomes theirs (held until paid, or confirmed).
-    Raises OfferGone when it lapsed or was answered, and as booking a seat does (the seat
-    then passes on)."""
+    Raises OfferGone when it lapsed or was answered, and as booking a seat does (nothing
+    is changed then: the offer stays theirs until it is declined or lapses, and then the
+    seat passes on)."""
     async with use_case(session):
         offer = await offer_of(session, wait_id, client.id)
         if offer is None:
@@ -660,12 +668,8 @@ async def take_offer(
         )
         if answered is None:
             raise OfferGone
-        try:
-            _, date, _ = await _bookable_date(session, offer.date.id, rules, now)
-            await _check_free_for(session, client, date)
-        except Refused:
-            await seats.pass_on(session, offer.date.id, rules.offer_hold, now)
-            raise
+        _, date, _ = await _bookable_date(session, offer.date.id, rules, now)
+        await _check_free_for(session, client, date)
         # The seat was counted when it was kept for them: nothing to take.
         return await _insert_seat(
             session, client, offer.group, date, rules=rules, now=now, hold=hold
@@ -828,7 +832,14 @@ async def cancel_date(
             for booking in seated
             if (
                 item := await bookings.cancel_within(
-                    session, booking, by=by, rules=rules, now=now, tells_practice=False
+                    session,
+                    booking,
+                    by=by,
+                    rules=rules,
+                    now=now,
+                    # The therapist who calls it off knows; when an admin does, the
+                    # therapist and the practice hear of each seat.
+                    tells_practice=admin is not None,
                 )
             )
         ]

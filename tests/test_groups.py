@@ -366,3 +366,35 @@ async def test_a_seat_paid_after_its_hold_lapsed_comes_back_only_when_one_is_fre
         )
         assert await pay(second, "late-2") == bookings.Settled.lost
     assert await _taken(db_sessionmaker, date_id) == (2, 2)
+
+
+async def test_a_seat_kept_for_someone_and_booked_from_the_card_is_counted_once(
+    db_sessionmaker: Sessions, clock: ManualClock, settings: Settings
+) -> None:
+    """The one a freed seat is kept for may book it with the card's button instead of the
+    offer's: it is the kept seat, not a second one, and no offer is left open."""
+    _, date_id = await _group(db_sessionmaker, clock, capacity=2)
+    first, other, second = await _clients(db_sessionmaker, clock, 3)
+    rules = settings.rules()
+    async with db_sessionmaker() as session:
+        seat = await groups.book_seat(
+            session, client=first, date_id=date_id, rules=rules, now=clock.now(), hold=None
+        )
+        await groups.book_seat(
+            session, client=other, date_id=date_id, rules=rules, now=clock.now(), hold=None
+        )
+        assert await groups.wait(
+            session, client=second, date_id=date_id, rules=rules, now=clock.now()
+        )
+        await bookings.cancel(
+            session, booking=seat, by=bookings.CancelledBy.client, rules=rules, now=clock.now()
+        )
+    assert await _taken(db_sessionmaker, date_id) == (2, 1)  # one kept for the second
+    async with db_sessionmaker() as session:
+        booked = await groups.book_seat(
+            session, client=second, date_id=date_id, rules=rules, now=clock.now(), hold=None
+        )
+        assert booked.group_date_id == date_id
+        waits = list(await session.scalars(select(GroupWait.status)))
+    assert waits == ["booked"]
+    assert await _taken(db_sessionmaker, date_id) == (2, 2)
