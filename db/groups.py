@@ -516,17 +516,12 @@ async def book_seat(
     async with use_case(session):
         group, date, _ = await _bookable_date(session, date_id, rules, now)
         await _check_free_for(session, client, date)
-        # A seat kept for the client (an offer they book from the card) is counted
-        # already: booking it must not count a second one.
-        kept = await session.scalar(
-            select(GroupWait.id).where(
-                _open_wait(client.id, date.id), GroupWait.status == GroupWaitStatus.offered
-            )
-        )
-        if kept is None and not await seats.take(session, date.id, now):
+        # Their place in the waiting list ends; a seat kept for them (an offer they book
+        # from the card) is counted already, so booking it counts no second one.
+        kept = await _end_wait(session, client.id, date.id, GroupWaitStatus.booked)
+        if not kept and not await seats.take(session, date.id, now):
             raise GroupFull
         booking = await _insert_seat(session, client, group, date, rules=rules, now=now, hold=hold)
-        await _end_wait(session, client.id, date.id, GroupWaitStatus.booked)
     return booking
 
 
@@ -541,13 +536,17 @@ def _open_wait(client_id: int, date_id: int) -> Any:
 
 async def _end_wait(
     session: AsyncSession, client_id: int, date_id: int, status: GroupWaitStatus
-) -> None:
-    await session.execute(
+) -> bool:
+    """The client's open place in the date's list ends; True when a seat was kept for
+    them (only an offer has `offered_at`, and an offer never goes back to waiting)."""
+    offered_at = await session.scalar(
         update(GroupWait)
         .where(_open_wait(client_id, date_id))
         .values(status=status)
+        .returning(GroupWait.offered_at)
         .execution_options(synchronize_session=False)
     )
+    return offered_at is not None
 
 
 # -- the waiting list ---------------------------------------------------------------------------
