@@ -83,6 +83,7 @@ ALLOWED_TAGS = {
     "tg-emoji",
     "tg-time",
 }
+ESCAPED = re.compile(r"tg-time|&(?:amp|lt|gt|quot);")
 OPENED: list[FakeTelegram] = []  # every fake Telegram of the running test
 # Telegram's date_time formats: "r" (relative) or an optional weekday, date and time.
 TIME_FORMAT = re.compile(r"r|w?[dD]?[tT]?")
@@ -289,10 +290,12 @@ class FakeTelegram(BaseSession):
     def verify(self) -> None:
         """Fails on a time written without its entity, or a `tg-time` in plain text."""
         assert not self.untimed, f"times written without a date_time entity: {self.untimed}"
-        assert not self.leaked, f"tg-time where Telegram shows plain text: {self.leaked}"
+        assert not self.leaked, f"markup where Telegram shows plain text: {self.leaked}"
 
     def _plain_only(self, *texts: str | None) -> None:
-        self.leaked += [text for text in texts if text and "tg-time" in text]
+        """Texts Telegram shows as they are: no `tg-time`, and nothing HTML-escaped (an
+        `&amp;` there would be read as such)."""
+        self.leaked += [text for text in texts if text and ESCAPED.search(text)]
 
     async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
         raise NotImplementedError
@@ -481,6 +484,9 @@ class FakeTelegram(BaseSession):
     def _do_SendInvoice(self, bot: Bot, method: SendInvoice) -> Message:
         check_receipt(method)
         self._plain_only(method.title, method.description, *(p.label for p in method.prices))
+        if method.provider_data:
+            items = json.loads(method.provider_data)["receipt"]["items"]
+            self._plain_only(*(item["description"] for item in items))
         shown = Shown(next(self._ids), int(method.chat_id), method.title, invoice=method)
         self.chats[shown.chat_id].append(shown)
         return Message(

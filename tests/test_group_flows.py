@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from icalendar import Calendar
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -46,7 +47,7 @@ async def _make_group(harness: Harness, clock: ManualClock) -> int:
     """An admin's group of three seats for therapist 1, about anxiety, meeting in 3 days;
     the date's id."""
     admin = harness.user(ADMIN_ID, "Админ")
-    await admin.send("/groups add 1 3 1500 90 Тревога: группа поддержки")
+    await admin.send("/groups add 1 3 1500 90 Тревога & стресс: группа поддержки")
     assert "Группа #1 создана" in admin.last.text
     await admin.send("/groups topics 1 anxiety,nosuch")
     assert "Таких тем нет: nosuch" in admin.last.text
@@ -130,8 +131,8 @@ async def test_three_seats_ten_taps_waitlist_message_all_and_call_off(
     # Each sees the group from the menu, with its seats; nobody's name.
     for client in clients:
         await client.press("Группы")
-        assert "Тревога: группа поддержки" in client.last.text
-        await client.press("Тревога: группа поддержки")
+        assert "Тревога & стресс: группа поддержки" in client.last.text
+        await client.press("Тревога & стресс: группа поддержки")
         card = client.last
         assert "<b>без</b> домашних заданий" in card.text and "&lt;b&gt;без" in card.html
         assert any("занято 0 из 3" in label for label in card.buttons), card.buttons
@@ -168,7 +169,8 @@ async def test_three_seats_ten_taps_waitlist_message_all_and_call_off(
         # Paid: confirmed, with the calendar file naming the group.
         ics = next(shown for shown in reversed(client.shown) if shown.document_bytes)
         assert ics.document_bytes is not None
-        assert "Группа: Тревога: группа поддержки" in ics.document_bytes.decode()
+        (event,) = Calendar.from_ical(ics.document_bytes).walk("VEVENT")
+        assert str(event["SUMMARY"]) == "Группа: Тревога & стресс: группа поддержки"
     assert all(seat.status == "confirmed" for seat in await _seats(db_sessionmaker, date_id))
 
     # Two of the rest wait, in order.
@@ -219,7 +221,7 @@ async def test_three_seats_ten_taps_waitlist_message_all_and_call_off(
     therapist = harness.user(therapist_chat, "Терапевт")
     await therapist.send("/schedule")
     schedule = therapist.last
-    assert "👥 Тревога: группа поддержки (3 из 3)" in schedule.text
+    assert "👥 Тревога & стресс: группа поддержки (3 из 3)" in schedule.text
     await therapist.tap(GroupDateView(date_id=date_id).pack(), schedule)
     card = therapist.last
     for member in members:
@@ -261,7 +263,9 @@ async def test_three_seats_ten_taps_waitlist_message_all_and_call_off(
     assert all(refund.finished_at is not None for refund in paid_back)
     for member in members:
         told = member.texts_since(0)
-        assert any("Встреча группы «Тревога: группа поддержки»" in text for text in told), told
+        assert any(
+            "Встреча группы «Тревога & стресс: группа поддержки»" in text for text in told
+        ), told
     assert not await _seats(db_sessionmaker, date_id)
     # Those still waiting are told the date is off.
     assert any("которую вы ждали, отменили" in text for text in second.texts_since(0))
@@ -289,7 +293,7 @@ async def test_taking_a_seat_has_a_statement_budget(
     client = harness.user(3301, "Анна")
     await sign_up(client, Profile(topics=["Тревога"]))
     await client.press("Группы")
-    await client.press("Тревога: группа поддержки")
+    await client.press("Тревога & стресс: группа поддержки")
     await client.press("занято 0 из 3")
     confirm = client.last
 

@@ -66,3 +66,30 @@ def test_which_invoices_carry_a_receipt() -> None:
     # Stars: never, whatever the setting says.
     stars = _invoice("a@example.com", payment_currency="XTR", receipts=True)
     assert stars.provider_data is None and not stars.need_email
+
+
+def test_an_invoice_and_its_receipt_keep_names_as_typed() -> None:
+    """Invoices are plain text: a group's title with `&` or `<` reads as typed in the
+    title, description and receipt line (escaping it would show `&amp;`)."""
+    translator = Translator(default="ru")
+    therapist = Therapist(id=1, name_ru="Анна & Co", name_en="Anna", session_minutes=50)
+    client = User(id=2, telegram_id=3, timezone="Europe/Moscow", language="ru", email="a@b.c")
+    booking = Booking(id=4, therapist_id=1, client_id=2, starts_at=WHEN, ends_at=WHEN, price=1500)
+    method = invoice_method(
+        3,
+        Texts(translator, "ru"),
+        booking,
+        therapist,
+        client,
+        make_settings(
+            "sqlite+aiosqlite://",
+            payment_provider_token="provider:TEST",
+            payment_currency="RUB",
+            receipts=True,
+        ),
+        group="Тревога & <стресс>",
+    )
+    (item,) = json.loads(method.provider_data or "{}")["receipt"]["items"]
+    assert "Тревога & <стресс>" in item["description"]
+    assert "Тревога & <стресс>" in method.description and "Анна & Co" in method.description
+    assert "&amp;" not in method.description + method.title + item["description"]

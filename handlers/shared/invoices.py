@@ -8,7 +8,7 @@ from aiogram.types import LabeledPrice
 
 from bot.config import Settings
 from bot.formatting import local_name, when_html, when_text
-from bot.i18n import Markup, Texts
+from bot.i18n import Texts
 from bot.rules import receipts
 from bot.rules.payments import Price
 from db.models import Booking, Therapist, User
@@ -78,24 +78,18 @@ def invoice_method(
         else int((booking.ends_at - booking.starts_at).total_seconds() // 60)
     )
     kind = "session" if group is None else "group"
+    # An invoice and its receipt are plain text: nothing in them is HTML-escaped.
     values = {"name": name, "when": when, "minutes": minutes, "title": group or ""}
     return _invoice(
         chat_id,
         client,
         settings,
-        title=t(f"invoice-title-{kind}", title=group or ""),
-        description=t(
-            f"invoice-description-{kind}",
-            name=Markup(name),
-            title=Markup(group or ""),
-            when=when,
-            zone=client.timezone,
-            minutes=minutes,
-        ),
+        title=t.plain(f"invoice-title-{kind}"),
+        description=t.plain(f"invoice-description-{kind}", zone=client.timezone, **values),
         payload=payload_of(booking),
-        label=t(f"invoice-label-{kind}", minutes=minutes),
+        label=t.plain(f"invoice-label-{kind}", minutes=minutes),
         price=price,
-        line=receipts.Line(t(f"receipt-{kind}", **values), price.amount),
+        line=receipts.Line(t.plain(f"receipt-{kind}", **values), price.amount),
     )
 
 
@@ -115,13 +109,15 @@ def package_invoice(
         chat_id,
         client,
         settings,
-        title=t("package-invoice-title", sessions=offer.sessions),
-        description=t("package-invoice-description", name=Markup(name), **values),
+        title=t.plain("package-invoice-title", sessions=offer.sessions),
+        description=t.plain("package-invoice-description", name=name, **values),
         payload=package_payload(offer.package_id, offer.therapist_id),
-        label=t("package-invoice-label", sessions=offer.sessions),
+        label=t.plain("package-invoice-label", sessions=offer.sessions),
         price=price,
         line=receipts.Line(
-            t("receipt-package", name=name, **values), price.amount, mode=receipts.PACKAGE_MODE
+            t.plain("receipt-package", name=name, **values),
+            price.amount,
+            mode=receipts.PACKAGE_MODE,
         ),
     )
 
