@@ -293,7 +293,10 @@ class PartnerNaming(StatesGroup):
 
 async def on_name_change(callback: CallbackQuery, flow: ClientFlow) -> None:
     """The partner's own name, as the therapist and the booker read it (their Telegram
-    name until they type another)."""
+    name until they type another). Only a partner has it (the button is untrusted)."""
+    if await couples.booker_of(flow.session, flow.user) is None:
+        await callback.answer(flow.t.plain("stale-button-short"), show_alert=True)
+        return
     await callback.answer()
     await flow.state.set_state(PartnerNaming.name)
     await flow.bot.send_message(flow.chat_id, flow.t("couple-name-ask", limit=NAME_LIMIT))

@@ -229,6 +229,12 @@ async def test_the_partner_writes_to_the_therapist_who_sees_which_of_the_two_wro
     assert "Имя — от 1 до 64 символов" in partner.last.text
     await partner.send("Боря")
     assert "видят вас как «Боря»" in partner.last.text
+    # The booker is no partner: a forged rename button is refused, their name kept.
+    answer = await booker.tap("pn", booker.last)
+    assert answer.show_alert and answer.text == "Эта кнопка уже не действует."
+    await booker.send("Новое имя")
+    async with db_sessionmaker() as session:
+        assert (await session.get_one(User, booking.client_id)).first_name != "Новое имя"
     await partner.send("/my")
     await partner.press("👥", message=partner.last)
     await partner.press("Написать терапевту", message=partner.last)

@@ -128,7 +128,7 @@ class Notices:
             case events.PartnerLeft():
                 return await self.couples.left(session, event)
             case events.PartnerChanged():
-                return await self.couples.changed(session, event)
+                return await self.couples.changed(session, event, written_at)
             case events.GroupSeatOffered():
                 return await self.groups.offered(session, event)
             case events.GroupWaitEnded():

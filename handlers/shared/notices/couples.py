@@ -4,7 +4,7 @@ reads only the other person's first name: nothing else of either reaches the oth
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,7 +65,9 @@ class CoupleLetters(Writer):
         text = t("notice-partner-skipped", when=when_html(t, booking.starts_at, booker.timezone))
         return [Letter(chat, text)]
 
-    async def changed(self, session: AsyncSession, event: events.PartnerChanged) -> list[Letter]:
+    async def changed(
+        self, session: AsyncSession, event: events.PartnerChanged, written_at: datetime
+    ) -> list[Letter]:
         booking = await booking_of(session, event.booking_id)
         if booking is None:
             return []
@@ -83,7 +85,7 @@ class CoupleLetters(Writer):
         # The partner got the session's calendar file when they joined: the newer one
         # moves the event, or takes it out (the same UID, a higher SEQUENCE).
         place = await series_calendar.calendar_place(session, booking)
-        stamp = booking.cancelled_at or datetime.now(UTC)
+        stamp = booking.cancelled_at or written_at
         document = calendar_file(t, booking, therapist, partner.timezone, stamp, place)
         cancelled = booking.status == BookingStatus.cancelled
         caption = t("book-ics-cancel-caption" if cancelled else "book-ics-caption")
