@@ -50,7 +50,7 @@ from db.messages import TO_CLIENT, TO_THERAPIST, Direction, Pair
 from db.models import RelayedMessage, User
 from handlers.shared.guards import NOT_COMMAND, for_clients, for_therapists
 from handlers.shared.memory import WRITING, WritingData
-from handlers.shared.relay import TEXT_LIMIT, client_header
+from handlers.shared.relay import TEXT_LIMIT, client_header, telegram_length
 from keyboards.groups import GroupWriteAll
 from keyboards.messaging import (
     RelayDone,
@@ -123,11 +123,6 @@ def is_urgent(translator: Translator, text: str) -> bool:
 
 
 # -- sending -----------------------------------------------------------------------------
-
-
-def _length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def relayable(message: Message) -> bool:
@@ -307,7 +302,10 @@ class Courier:
             ReplyParameters(message_id=quote, allow_sending_without_reply=True) if quote else None
         )
         if message.text is not None:
-            if _length(without_tags(header)) + 2 + _length(message.text) <= TEXT_LIMIT:
+            if (
+                telegram_length(without_tags(header)) + 2 + telegram_length(message.text)
+                <= TEXT_LIMIT
+            ):
                 body = html.escape(message.text, quote=False)
                 sent = await self.outgoing.send_message(
                     chat_id, f"{header}\n\n{body}", reply_markup=markup, reply_parameters=reply
@@ -317,7 +315,7 @@ class Courier:
             caption = header
             if message.caption:
                 caption = f"{header}\n\n{html.escape(message.caption, quote=False)}"
-            if _length(without_tags(caption)) <= CAPTION_LIMIT:
+            if telegram_length(without_tags(caption)) <= CAPTION_LIMIT:
                 return await self._copy(chat_id, message, markup, reply, caption=caption)
         head = await self.outgoing.send_message(chat_id, header, reply_parameters=reply)
         if head.result is None:

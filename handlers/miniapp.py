@@ -44,7 +44,7 @@ from sqlalchemy.orm import lazyload
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.formatting import day_label, local_name, money, when_html, when_text
-from bot.i18n import Texts, Translator
+from bot.i18n import Texts, Translator, guess_language
 from bot.middlewares import create_outgoing
 from bot.notify import Outgoing
 from bot.rules.matching import slot_fits
@@ -58,7 +58,7 @@ from handlers.shared.cards import SlotTime, booked_screen, send_calendar_file
 from handlers.shared.hours import after_change
 from handlers.shared.notices import money_line
 from handlers.shared.refusals import words
-from handlers.shared.relay import TEXT_LIMIT, text_to_client
+from handlers.shared.relay import TEXT_LIMIT, telegram_length, text_to_client
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,8 @@ class MiniApp:
         language = (
             client.language
             if client is not None and role != "therapist"
-            else therapist_language or data.user.language_code or self.settings.default_language
+            else therapist_language
+            or guess_language(data.user.language_code, self.settings.default_language)
         )
         t = self.translator.for_language(language)
         person = Person(telegram_id, t, client, therapist_id)
@@ -347,6 +348,18 @@ class MiniApp:
             wanted = request.query.get("therapist", "")
             low, high = max(earliest, begin), min(latest, end)
             ids = [item.therapist_id for item in page.ranked]
+            if wanted and wanted not in map(str, ids) and not page.complete:
+                # A card further down the matches («🗓 Неделя целиком» on card 11 or
+                # later): that therapist joins the list when the matching has them.
+                ids += [
+                    item.therapist_id
+                    for item in (
+                        await catalog.search(
+                            session, prefs, earliest, latest, shown=ids, size=page.total
+                        )
+                    ).ranked
+                    if str(item.therapist_id) == wanted
+                ]
             found = {
                 therapist.id: therapist
                 for therapist in await session.scalars(
@@ -704,7 +717,7 @@ class MiniApp:
             text = without_controls(typed).strip() if isinstance(typed, str) else ""
             if not text:
                 return _json({"status": "refused", "message": t.plain("app-write-empty")}, 400)
-            if len(text) > WRITE_LIMIT:
+            if telegram_length(text) > WRITE_LIMIT:
                 message = t.plain("app-write-too-long", limit=WRITE_LIMIT)
                 return _json({"status": "refused", "message": message}, 400)
             booking = await session.get(Booking, booking_id)

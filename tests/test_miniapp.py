@@ -564,6 +564,8 @@ async def test_a_therapist_writes_to_a_client_from_the_app_through_the_relay(
         for wrong, code in (
             ({"booking_id": session_item["id"], "text": "  "}, 400),
             ({"booking_id": session_item["id"], "text": "я" * 5000}, 400),
+            # Telegram counts UTF-16 units: 2 000 emoji are 4 000 of them.
+            ({"booking_id": session_item["id"], "text": "😀" * 2000}, 400),
             ({"booking_id": session_item["id"]}, 400),
             ({"booking_id": "1", "text": "привет"}, 409),
             ({"booking_id": 10**9, "text": "привет"}, 409),
@@ -602,3 +604,52 @@ async def test_a_therapist_writes_to_a_client_from_the_app_through_the_relay(
         thanks = doctor.last
         assert "Анна" in thanks.text and "Спасибо!" in thanks.text
         assert thanks.reply_to == kept.message_id
+
+
+async def test_a_card_further_down_the_matches_opens_its_therapists_week(
+    db_sessionmaker: Sessions,
+    db_engine: AsyncEngine,
+    database_url: str,
+    clock: ManualClock,
+    translator: Any,
+    monkeypatch: Any,
+) -> None:
+    """«🗓 Неделя целиком» on a card past the week's own list (here: past the first) shows
+    that therapist's times, the ones their card offers; a therapist the matching does not
+    offer shows nothing."""
+    from handlers import miniapp
+
+    monkeypatch.setattr(miniapp, "THERAPISTS_SHOWN", 1)
+    async with db_sessionmaker() as session:
+        await load_demo(session, now=clock.now())
+    async with served(db_sessionmaker, db_engine, database_url, clock, translator) as app:
+        person = app.harness.user(4301, "Анна")
+        await sign_up(person, Profile(time="Любое время"))
+        launch = app.launch(person)
+        status, week = await app.call("GET", "/app/api/week", launch)
+        (best,) = week["therapists"]
+        async with db_sessionmaker() as session:
+            user = await users.get_by_telegram_id(session, person.id)
+            assert user is not None
+            questionnaire = await users.get_questionnaire(session, user)
+            assert questionnaire is not None
+            rules = app.harness.dispatcher["rules"]
+            earliest, latest = rules.booking_window(clock.now())
+            page = await catalog.search(
+                session, catalog.preferences_of(questionnaire, user), earliest, latest, size=50
+            )
+        later = next(item.therapist_id for item in page.ranked if item.therapist_id != best["id"])
+        seen: set[int] = set()
+        start = ""
+        for _ in range(3):
+            status, week = await app.call(
+                "GET", f"/app/api/week?therapist={later}&start={start}", launch
+            )
+            assert status == 200
+            assert [each["id"] for each in week["therapists"]] == [best["id"], later]
+            seen |= {slot["id"] for slot in week["slots"] if slot["therapist"] == later}
+            assert {slot["therapist"] for slot in week["slots"]} <= {later}
+            start = week["next"]
+        assert seen and seen == await _chat_times(app, person, later)
+        status, week = await app.call("GET", "/app/api/week?therapist=999999", launch)
+        assert status == 200 and not week["slots"]

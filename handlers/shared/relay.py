@@ -20,6 +20,11 @@ from keyboards.messaging import reply_therapist_keyboard
 TEXT_LIMIT = 4096  # what Telegram takes in one message
 
 
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def client_header(theirs: Texts, pair: Pair, group: str | None = None) -> str:
     """«✉️ <therapist>:» over a therapist's message; a group's title when it went to the
     members of a group's date."""
