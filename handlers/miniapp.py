@@ -23,6 +23,8 @@ calendar file, or the hold and its invoice) is said in the chat (`booked_screen`
                                       meetings, free times, days off (?start)
     POST /app/api/therapist/outcome   {"booking_id", "status"}: held or missed
     POST /app/api/therapist/dayoff    {"day", "off"}: a day off, or lift a single one
+    POST /app/api/therapist/write     {"booking_id", "text"}: to that session's client,
+                                      through the relay as from the chat
 """
 
 from __future__ import annotations

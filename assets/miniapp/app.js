@@ -8,7 +8,7 @@
 
 const state = {
   view: "week", start: "", therapist: "", texts: {}, week: null, roles: [],
-  chosen: null, moving: null, confirm: null, other: null, busy: false, scheduleStart: "", schedule: null,
+  moving: null, confirm: null, other: null, busy: false, scheduleStart: "", schedule: null,
 };
 
 function launchParams() {
@@ -134,6 +134,7 @@ async function confirmSheet() {
 function renderWeek() {
   const week = state.week;
   const main = $("week");
+  $("zone").textContent = `${text("app-zone")}: ${week.zone}`;  // after a therapist's week
   main.replaceChildren();
   $("range").textContent = `${week.days[0].label} — ${week.days[week.days.length - 1].label}`;
   const names = Object.fromEntries(week.therapists.map((item) => [item.id, item]));
