@@ -43,6 +43,7 @@ from db.models import (
     Slot,
     SlotStatus,
     Therapist,
+    Topic,
     User,
 )
 from db.transactions import insert_unless_refused, refused_by_database, use_case
@@ -389,6 +390,12 @@ async def seat_of(session: AsyncSession, booking: Booking) -> Seat | None:
         )
     ).first()
     return Seat(row[0], row[1]) if row else None
+
+
+async def unknown_topics(session: AsyncSession, codes: list[str]) -> list[str]:
+    """The codes among `codes` that name no topic, in their order."""
+    known = set(await session.scalars(select(Topic.code).where(Topic.code.in_(codes))))
+    return [code for code in codes if code not in known]
 
 
 async def titles(session: AsyncSession, date_ids: list[int]) -> dict[int, str]:

@@ -110,7 +110,7 @@ async def _card(
         dates.append(
             (
                 date.id,
-                t(
+                t.plain(
                     f"group-date-{state}",
                     when=when_text(t, date.starts_at, flow.timezone),
                     taken=date.taken,

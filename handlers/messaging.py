@@ -233,6 +233,7 @@ class Courier:
         t: Texts,
         *,
         group: str,
+        total: int,
         report_markup: InlineKeyboardMarkup | None = None,
     ) -> None:
         """One message of the therapist's to every member of a group's date, each as a
@@ -250,7 +251,7 @@ class Courier:
                 )
                 sent += 1
         await message.reply(
-            t("messaging-members-delivered", sent=sent, total=len(pairs)),
+            t("messaging-members-delivered", sent=sent, total=total),
             reply_markup=report_markup,
         )
 
@@ -588,7 +589,12 @@ async def on_therapist_writes_members(
         if (pair := await courier.pair(member.id, therapist_id)) is not None
     ]
     await courier.to_members(
-        message, pairs, t, group=found.group.title, report_markup=done_keyboard(t)
+        message,
+        pairs,
+        t,
+        group=found.group.title,
+        total=len(found.members),  # a member no longer reachable counts as not reached
+        report_markup=done_keyboard(t),
     )
 
 

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import local_name, money, when_html
@@ -27,7 +26,7 @@ from bot.rules.policy import Rules
 from bot.rules.refusals import Refused
 from bot.rules.timezones import zone
 from db import groups
-from db.models import Group, Therapist, Topic
+from db.models import Group, Therapist
 
 ID = r"(\d{1,9})"
 ADD_ADMIN = re.compile(rf"add\s+{ID}\s+(\d{{1,2}})\s+(\d{{1,7}})\s+(\d{{1,3}})\s+(.+)", re.I | re.S)
@@ -171,8 +170,7 @@ async def _about(desk: Desk, group_id: int, text: str) -> str:
 async def _topics(desk: Desk, group_id: int, codes: str) -> str:
     group = await _group(desk, group_id)
     wanted = sorted({code.strip().lower() for code in codes.split(",") if code.strip()})
-    known = set(await desk.session.scalars(select(Topic.code).where(Topic.code.in_(wanted))))
-    unknown = [code for code in wanted if code not in known]
+    unknown = await groups.unknown_topics(desk.session, wanted)
     if unknown:
         return desk.t("groups-topics-unknown", codes=", ".join(unknown))
     await groups.describe(desk.session, group, topics=wanted, actor=desk.actor, now=desk.now)

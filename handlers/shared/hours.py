@@ -39,7 +39,7 @@ async def hours_screen(
                 "to": clock_text(rule.end_minute),
             }
             lines.append(t("availability-window", **names))
-            windows.append((rule.id, t("availability-remove", **names)))
+            windows.append((rule.id, t.plain("availability-remove", **names)))
     else:
         lines.append(t("availability-no-windows"))
     lines += ["", t("availability-format", minutes=therapist.session_minutes, pause=pause)]
@@ -53,7 +53,7 @@ async def hours_screen(
             offs.append(
                 (
                     period.id,
-                    t(
+                    t.plain(
                         "availability-remove-off",
                         **{"from": period.starts_on, "to": period.ends_on},
                     ),
