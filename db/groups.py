@@ -883,7 +883,7 @@ async def cancel_date(
 class SeatNumbers:
     dates: int
     seats: int  # offered at those dates
-    filled: int  # booked and paid (or confirmed), held or attended
+    filled: int  # confirmed (paid, or with payments off), attended or missed; not a hold
 
     @property
     def share(self) -> float:

@@ -97,7 +97,8 @@ async def _card(
     edit: Message | None = None,
 ) -> bool:
     """A group's card: what it is, and its dates with the seats taken; False when it is
-    not offered any more (or not to this client)."""
+    not offered any more (closed, or no date ahead). The list shows only groups that fit
+    the questionnaire; a card reached by its id is the practice's public description."""
     t = flow.t
     found = await groups.views(flow.session, rules=rules, now=clock.now(), group_id=group_id)
     if not found:
