@@ -182,7 +182,10 @@ async def add_dates(
                 await session.execute(
                     delete(Slot).where(Slot.id.in_(free), Slot.status == SlotStatus.free)
                 )
-            slot_id = await session.scalar(
+            # A time taken meanwhile (another command, a booking) is refused by the
+            # therapist's overlap guard: the same answer as one seen above.
+            slot_id = await insert_unless_refused(
+                session,
                 insert(Slot)
                 .values(
                     therapist_id=group.therapist_id,
@@ -190,8 +193,10 @@ async def add_dates(
                     ends_at=end,
                     status=SlotStatus.group,
                 )
-                .returning(Slot.id)
+                .returning(Slot.id),
             )
+            if slot_id is None:
+                raise TimeTaken
             date = GroupDate(
                 group_id=group.id,
                 slot_id=slot_id,
